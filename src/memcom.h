@@ -1,0 +1,284 @@
+/*
+ * memcom.h - the public C API of memcom.
+ *
+ * memcom serves recommendation models whose item embedding tables are
+ * compressed (MEmCom, Pansare et al., MLSys 2022, and the baselines hash and
+ * quotient-remainder).  This header is the whole public surface of the core:
+ * opaque handles, explicit error codes (as zstd does), a validated model file
+ * reader, a writer, and exact top-k ranking.
+ *
+ * Conventions
+ *  - Every function that can fail returns an int: MEMCOM_OK (0) or a positive
+ *    memcom_error code.  memcom_error_name(code) gives a stable identifier
+ *    ("truncated", "section_crc", ...) and memcom_error_message(code) a
+ *    sentence.  Functions that open files also fill an optional detail buffer
+ *    naming exactly what was wrong ("section 4 (rows, output): CRC32 mismatch").
+ *  - No global mutable state.  A handle may be used from one thread at a time
+ *    (it owns scratch buffers); distinct handles are independent.
+ *  - Item indices are uint32 in [0, n).  Items are numbered by descending
+ *    popularity by the trainer, so the default bucket i mod m gives the m most
+ *    popular items a row each.
+ *  - All multi-byte values in files are little-endian (docs/FORMAT.md).
+ */
+#ifndef MEMCOM_H
+#define MEMCOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMCOM_VERSION_MAJOR 0
+#define MEMCOM_VERSION_MINOR 1
+#define MEMCOM_VERSION_PATCH 0
+#define MEMCOM_FORMAT_MAJOR 1   /* readers refuse files with another major */
+#define MEMCOM_FORMAT_MINOR 0   /* readers accept any minor <= their own   */
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+typedef enum memcom_error {
+    MEMCOM_OK = 0,
+    /* usage and resources */
+    MEMCOM_E_NOMEM = 1,           /* allocation failed                         */
+    MEMCOM_E_ARG = 2,             /* invalid argument (NULL, bad option)       */
+    MEMCOM_E_IO = 3,              /* read/write/rename failed                  */
+    MEMCOM_E_INDEX = 4,           /* item index >= n                           */
+    MEMCOM_E_UNKNOWN_ID = 5,      /* item id string not in the model           */
+    MEMCOM_E_DIM = 6,             /* vector length != table dimension          */
+    MEMCOM_E_K = 7,               /* k == 0 or otherwise impossible            */
+    MEMCOM_E_NO_TABLE = 8,        /* model has no such table (e.g. no input)   */
+    MEMCOM_E_NO_IDS = 9,          /* model stores no id strings                */
+    MEMCOM_E_TOO_LARGE = 10,      /* exceeds a size limit (maxBytes, 4 GiB)    */
+    MEMCOM_E_NONFINITE_INPUT = 11,/* NaN or infinity in a caller's vector      */
+    /* file format: container */
+    MEMCOM_E_TRUNCATED = 20,      /* file shorter than its header says         */
+    MEMCOM_E_MAGIC = 21,          /* not a memcom file                         */
+    MEMCOM_E_VERSION = 22,        /* unsupported format major/minor            */
+    MEMCOM_E_HEADER_SIZE = 23,    /* header_size field wrong                   */
+    MEMCOM_E_HEADER_CRC = 24,     /* header CRC32 mismatch                     */
+    MEMCOM_E_FILE_SIZE = 25,      /* file_size field != actual size            */
+    MEMCOM_E_FLAGS = 26,          /* unknown flag bits / nonzero reserved      */
+    MEMCOM_E_DIRECTORY = 27,      /* section directory out of file/overlaps header, bad count */
+    MEMCOM_E_DIRECTORY_CRC = 28,  /* section directory CRC32 mismatch          */
+    MEMCOM_E_SECTION_TYPE = 29,   /* unknown section type or index             */
+    MEMCOM_E_SECTION_DUP = 30,    /* the same section twice                    */
+    MEMCOM_E_SECTION_MISSING = 31,/* a required section is absent              */
+    MEMCOM_E_SECTION_UNEXPECTED = 32, /* section not used by this model kind   */
+    MEMCOM_E_SECTION_BOUNDS = 33, /* section extends past end of file          */
+    MEMCOM_E_SECTION_ALIGN = 34,  /* section offset not 64-byte aligned        */
+    MEMCOM_E_SECTION_OVERLAP = 35,/* two sections overlap                      */
+    MEMCOM_E_SECTION_SIZE = 36,   /* size differs from what the header implies */
+    MEMCOM_E_SECTION_CRC = 37,    /* section CRC32 mismatch                    */
+    MEMCOM_E_SECTION_DTYPE = 38,  /* dtype not allowed for this section        */
+    /* file format: model description */
+    MEMCOM_E_TABLE_KIND = 40,     /* unknown table kind                        */
+    MEMCOM_E_TABLE_DTYPE = 41,    /* unknown/unsupported storage type          */
+    MEMCOM_E_BUCKET_MODE = 42,    /* unknown bucket mode or not valid for kind */
+    MEMCOM_E_SIZES = 43,          /* n, m or d zero, absurd or inconsistent    */
+    MEMCOM_E_BUCKET_RANGE = 44,   /* explicit bucket index >= m                */
+    MEMCOM_E_LAYERS = 45,         /* layer dimensions do not chain             */
+    MEMCOM_E_NONFINITE = 46,      /* NaN or infinity stored in a table/layer   */
+    MEMCOM_E_IDS = 47,            /* id offsets not monotonic / out of range   */
+    MEMCOM_E_IDS_UTF8 = 48,       /* an id is not valid UTF-8 (or empty)       */
+    MEMCOM_E_IDS_DUP = 49,        /* two items share an id                     */
+    MEMCOM_E_IDS_ORDER = 50,      /* sorted-id index is not a sorted permutation */
+    MEMCOM_E_METADATA = 51,       /* metadata is not valid UTF-8 JSON object   */
+    MEMCOM_E_ROW_SCALE = 52,      /* int8 row scale negative or non-finite     */
+    MEMCOM_E_MAX_CODE = 53
+} memcom_error;
+
+const char *memcom_error_name(int code);     /* "section_crc"; "unknown" if out of range */
+const char *memcom_error_message(int code);  /* one sentence                              */
+const char *memcom_version_string(void);     /* "0.1.0"                                   */
+
+/* ------------------------------------------------------------------------ */
+/* Kinds and storage types (values are those stored in files)                */
+/* ------------------------------------------------------------------------ */
+typedef enum memcom_kind {
+    MEMCOM_KIND_NONE = 0,   /* table absent (e.g. no input table)            */
+    MEMCOM_KIND_FULL = 1,   /* n x d                                         */
+    MEMCOM_KIND_HASH = 2,   /* U[bucket(i)], U is m x d                      */
+    MEMCOM_KIND_QR = 3,     /* Q[i / m] * R[i mod m] (element-wise); Q is ceil(n/m) x d, R is m x d */
+    MEMCOM_KIND_MEMCOM = 4  /* w[i] * U[bucket(i)], U is m x d, w has n scalars */
+} memcom_kind;
+
+typedef enum memcom_dtype {
+    MEMCOM_DTYPE_NONE = 0,
+    MEMCOM_DTYPE_F32 = 1,
+    MEMCOM_DTYPE_F16 = 2,   /* IEEE binary16                                 */
+    MEMCOM_DTYPE_I8 = 3,    /* int8 with one f32 scale per row: x = scale[r] * q */
+    MEMCOM_DTYPE_U16 = 4,   /* bucket indices only                            */
+    MEMCOM_DTYPE_U32 = 5    /* bucket indices, id offsets, sorted-id index   */
+} memcom_dtype;
+
+typedef enum memcom_bucket_mode {
+    MEMCOM_BUCKET_NONE = 0,     /* full and qr                                */
+    MEMCOM_BUCKET_MOD = 1,      /* i mod m                                    */
+    MEMCOM_BUCKET_HASH = 2,     /* memcom_hash_bucket(i, seed, m)             */
+    MEMCOM_BUCKET_EXPLICIT = 3  /* stored per item (u16 or u32), e.g. learned  */
+} memcom_bucket_mode;
+
+typedef enum memcom_activation {
+    MEMCOM_ACT_NONE = 0,
+    MEMCOM_ACT_TANH = 1,
+    MEMCOM_ACT_RELU = 2
+} memcom_activation;
+
+/* The seeded integer hash used by MEMCOM_BUCKET_HASH (splitmix64 finaliser of
+ * i + seed, reduced mod m).  Exposed so trainers and the JS reference agree. */
+uint32_t memcom_hash_bucket(uint32_t i, uint64_t seed, uint32_t m);
+
+/* ------------------------------------------------------------------------ */
+/* Describing a model (used by the writer, and reported by the reader)        */
+/* ------------------------------------------------------------------------ */
+typedef struct memcom_table_desc {
+    uint32_t kind;          /* memcom_kind                                    */
+    uint32_t n;             /* items                                          */
+    uint32_t m;             /* rows of the shared table (full: n; qr: R rows)  */
+    uint32_t d;             /* dimension                                      */
+    uint32_t row_dtype;     /* F32, F16 or I8                                 */
+    uint32_t scalar_dtype;  /* memcom: F32 or F16 for w; otherwise NONE       */
+    uint32_t bucket_mode;   /* hash/memcom: MOD, HASH or EXPLICIT; else NONE  */
+    uint32_t bucket_dtype;  /* EXPLICIT: U16 or U32; otherwise NONE           */
+    uint64_t hash_seed;     /* BUCKET_HASH only                               */
+} memcom_table_desc;
+
+/* Table data as the writer takes it (always f32; the writer quantises to the
+ * desc's storage types) and as the trainer produces it. */
+typedef struct memcom_table_data {
+    memcom_table_desc desc;
+    const float *rows_a;      /* full: n x d; hash/memcom: m x d; qr: Q, ceil(n/m) x d */
+    const float *rows_b;      /* qr: R, m x d; else NULL                           */
+    const float *scalars;     /* memcom: n; else NULL                              */
+    const uint32_t *buckets;  /* EXPLICIT: n values < m; else NULL                 */
+} memcom_table_data;
+
+typedef struct memcom_layer_data {
+    uint32_t in_dim, out_dim;
+    uint32_t activation;      /* memcom_activation                               */
+    const float *weight;      /* out_dim x in_dim row-major, or NULL = identity (in_dim == out_dim) */
+    const float *bias;        /* out_dim, or NULL = zeros                         */
+} memcom_layer_data;
+
+/* A whole model: user vector u = layers(sum_{i in H} E_in[i] / sqrt(|H|)),
+ * score_i = E_out[i] . u + bias[i].  A "table file" has only an output table
+ * (input.kind == NONE, n_layers == 0). */
+typedef struct memcom_model_data {
+    memcom_table_data input;         /* kind NONE for a table file            */
+    memcom_table_data output;        /* required                              */
+    uint32_t n_layers;
+    const memcom_layer_data *layers;
+    const float *output_bias;        /* n, or NULL (no bias section)          */
+    uint32_t bias_dtype;             /* F32 or F16 when output_bias != NULL   */
+    const char *const *ids;          /* n NUL-terminated UTF-8 strings, or NULL */
+    const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
+} memcom_model_data;
+
+/* Serialise to a malloc'd buffer (free with memcom_free). */
+int memcom_write_memory(const memcom_model_data *model, void **out, size_t *out_size,
+                        char *detail, size_t detail_cap);
+/* Write atomically: to "<path>.tmp-<pid>", fsync, rename over path. */
+int memcom_write_file(const memcom_model_data *model, const char *path,
+                      char *detail, size_t detail_cap);
+
+/* ------------------------------------------------------------------------ */
+/* Reading and serving a model                                               */
+/* ------------------------------------------------------------------------ */
+typedef struct memcom_model memcom_model;
+
+#define MEMCOM_OPEN_COPY      1u   /* copy the bytes (else borrowed: keep alive, 64-byte aligned) */
+#define MEMCOM_OPEN_OWN       2u   /* take ownership of a buffer from memcom_malloc */
+
+/* Validate everything (header, directory, sizes, offsets, overlaps, CRCs,
+ * dtypes, buckets, finiteness, ids) and then create views into the bytes.
+ * max_bytes: refuse files larger than this (0 = no limit beyond 4 GiB). */
+int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags,
+                uint64_t max_bytes, char *detail, size_t detail_cap);
+int memcom_open_file(memcom_model **out, const char *path, uint64_t max_bytes,
+                     char *detail, size_t detail_cap);
+void memcom_close(memcom_model *model);
+
+void *memcom_malloc(size_t size);  /* 64-byte aligned; for MEMCOM_OPEN_OWN  */
+void memcom_free(void *p);
+
+/* Fixed-layout summary (also read by the JavaScript wrapper, so the field
+ * order and sizes are part of the ABI: all uint32 then all uint64). */
+typedef struct memcom_info {
+    uint32_t format_major, format_minor;
+    uint32_t n_items;
+    uint32_t n_layers;
+    uint32_t has_ids;
+    uint32_t bias_dtype;              /* NONE if no output bias            */
+    uint32_t user_dim;                /* = output.d                        */
+    uint32_t reserved;
+    memcom_table_desc input;          /* kind NONE if absent               */
+    memcom_table_desc output;
+    uint64_t file_bytes;
+    uint64_t input_bytes;             /* stored bytes of the input table (rows, scales, scalars, buckets) */
+    uint64_t output_bytes;
+    uint64_t bias_bytes;
+    uint64_t layer_bytes;
+    uint64_t id_bytes;                /* offsets + strings + sorted index  */
+    uint64_t metadata_bytes;
+    uint64_t full_f32_bytes;          /* n*d*4 per present table           */
+} memcom_info;
+
+int memcom_get_info(const memcom_model *model, memcom_info *out);
+/* Metadata JSON (not NUL-terminated; may be empty). */
+const char *memcom_metadata(const memcom_model *model, size_t *len);
+
+/* Id strings.  find: exact byte match (binary search over the sorted index). */
+int memcom_find_id(const memcom_model *model, const char *id, size_t len, uint32_t *index);
+int memcom_get_id(const memcom_model *model, uint32_t index, const char **id, size_t *len);
+
+/* Which table of a model. */
+typedef enum memcom_which { MEMCOM_INPUT = 0, MEMCOM_OUTPUT = 1 } memcom_which;
+
+/* The reconstructed embedding of item `index` (out has d floats). */
+int memcom_lookup(const memcom_model *model, memcom_which which, uint32_t index, float *out);
+
+/* The user vector (out has output.d floats) for a history of item indices.
+ * Duplicates in the history count once; an empty history is allowed. */
+int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out);
+
+/* scores[i] = E_out[i] . vec + bias[i] for every item (scores has n floats). */
+int memcom_score_vector(memcom_model *model, const float *vec, size_t dim, float *scores);
+
+typedef struct memcom_topk_opts {
+    size_t k;                        /* >= 1; clipped to the number of eligible items */
+    const uint32_t *exclude;         /* items never returned (may be NULL)    */
+    size_t n_exclude;
+    const uint32_t *candidates;      /* rank only these (NULL = all items)    */
+    size_t n_candidates;
+    int use_bias;                    /* add the output bias (1 for recommend) */
+    int cosine;                      /* rank by cosine to vec (ignores bias)  */
+} memcom_topk_opts;
+
+/* Exact top-k of E_out . vec (+ bias).  Ties: lower index first.  Results
+ * sorted by descending score.  *n_out = number written (<= k). */
+int memcom_topk_vector(memcom_model *model, const float *vec, size_t dim,
+                       const memcom_topk_opts *opts,
+                       uint32_t *out_index, float *out_score, size_t *n_out);
+
+/* Recommend: user vector from the history, then top-k with the output bias.
+ * Excludes exactly opts->exclude (pass the history there to exclude it, as
+ * the JavaScript wrapper does by default); opts->use_bias/cosine are ignored. */
+int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_history,
+                     const memcom_topk_opts *opts,
+                     uint32_t *out_index, float *out_score, size_t *n_out);
+
+/* Items most similar to item `index` by cosine over the reconstructed output
+ * embeddings (the item itself excluded). */
+int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts,
+                   uint32_t *out_index, float *out_score, size_t *n_out);
+
+/* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
+const char *memcom_kernel_name(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMCOM_H */
