@@ -1,0 +1,10 @@
+import onnxProto from 'onnx-proto';
+const { onnx } = onnxProto;
+const data = new Float32Array(64e6);
+let t = performance.now();
+const tp = onnx.TensorProto.create({ name: 'x', dims: [1e6, 64], dataType: 1, rawData: new Uint8Array(data.buffer) });
+const b = onnx.TensorProto.encode(tp).finish();
+console.log('tensor encode', performance.now() - t, b.length);
+t = performance.now();
+const w = onnxProto.onnx.TensorProto.encode(tp);
+console.log(Object.keys(w), w.constructor.name);

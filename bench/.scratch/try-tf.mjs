@@ -1,0 +1,13 @@
+import { makeWorkload, fullTable } from '../lib/workload.js';
+import { reference, checkTopK } from '../lib/check.js';
+import { timeQuery } from '../lib/timing.js';
+import { tfjsEngine, tfjsVersion } from '../peers/tfjs.js';
+const n = +process.argv[2] || 1000000, d = +process.argv[3] || 64;
+const wl = makeWorkload({ n, d });
+const ref = reference(wl);
+const E = fullTable(wl);
+let t = performance.now();
+const eng = await tfjsEngine({ E, bias: wl.bias, n, d, k: 10, exclude: ref.exclude, extra: wl.history.length });
+console.log('setup', performance.now()-t, tfjsVersion());
+console.log(checkTopK(ref, await eng.query(wl.u)));
+console.log(await timeQuery(() => eng.query(wl.u), { budgetMs: 1000 }));

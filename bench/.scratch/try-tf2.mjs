@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { timeQuery } from '../lib/timing.js';
+import fs from 'node:fs';
+const orig = fs.readFileSync;
+const dir = new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url);
+tfwasm.setWasmPaths(decodeURIComponent(dir.pathname));
+tfwasm.setThreadsCount?.(1);
+await tf.setBackend('wasm'); await tf.ready();
+console.log(tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'), tf.getBackend());
+const n = 1e6, d = 64;
+const E = tf.randomNormal([n, d]); const u = tf.randomNormal([1, d]);
+const s = tf.matMul(u, E, false, true);
+console.log('matmul', await timeQuery(async () => { const r = tf.matMul(u, E, false, true); await r.data(); r.dispose(); }));
+console.log('matmul-ET', await (async () => { const ET = tf.transpose(E); const res = await timeQuery(async () => { const r = tf.matMul(u, ET); await r.data(); r.dispose(); }); return res; })());
+console.log('topk', await timeQuery(async () => { const r = tf.topk(s, 30); await r.indices.data(); r.indices.dispose(); r.values.dispose(); }));

@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { timeQuery } from '../lib/timing.js';
+const dir = decodeURIComponent(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
+tfwasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': '/nonexistent.wasm', 'tfjs-backend-wasm-simd.wasm': dir + 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm': '/nonexistent2.wasm' });
+tfwasm.setThreadsCount?.(1);
+console.log(await tf.setBackend('wasm')); await tf.ready();
+const n = 1e6, d = 64;
+const ET = tf.randomNormal([d, n]); const u = tf.randomNormal([1, d]);
+for (let i = 0; i < 3; i++) console.log((await timeQuery(async () => { const r = tf.matMul(u, ET); await r.data(); r.dispose(); }, { budgetMs: 1000 })).median);

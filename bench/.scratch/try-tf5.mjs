@@ -1,0 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { timeQuery } from '../lib/timing.js';
+const dir = new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url);
+tfwasm.setWasmPaths(decodeURIComponent(dir.pathname));
+tfwasm.setThreadsCount?.(1);
+await tf.setBackend('wasm'); await tf.ready();
+const n = 1e6, d = 64;
+const E = tf.randomNormal([n, d]); const u = tf.randomNormal([1, d]); const uT = tf.transpose(u);
+const ET = tf.transpose(E);
+const b = tf.randomNormal([n]);
+const go = async (name, f) => { const r = []; for (let i = 0; i < 3; i++) r.push((await timeQuery(async () => { const r = tf.tidy(f); const t = tf.topk(tf.reshape(r, [1, n]), 30); await t.indices.data(); tf.dispose([r, t.indices, t.values]); }, { budgetMs: 700 })).median.toFixed(2)); console.log(name, r.join(' ')); };
+await go('u*E^T (transB)', () => tf.matMul(u, E, false, true));
+await go('u*ET', () => tf.matMul(u, ET));
+await go('fused u*ET+b', () => tf.fused.matMul({ a: u, b: ET, bias: b }));
+await go('u*ET + b', () => tf.add(tf.matMul(u, ET), b));
+await go('E*uT', () => tf.matMul(E, uT));

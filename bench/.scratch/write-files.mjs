@@ -1,0 +1,10 @@
+import { makeWorkload, fullTable } from '../lib/workload.js';
+import { memcomFiles } from '../engines/memcom.js';
+import { writeFileSync, mkdirSync } from 'node:fs';
+const n = +process.argv[2] || 1e6, d = +process.argv[3] || 64, dir = process.argv[4] || '/tmp/mb-perf';
+mkdirSync(dir, { recursive: true });
+const wl = makeWorkload({ n, d });
+const files = memcomFiles(wl, fullTable(wl));
+for (const [k, b] of Object.entries(files)) writeFileSync(`${dir}/${k}.memcom`, b);
+writeFileSync(`${dir}/u.vec`, new Uint8Array(wl.u.buffer));
+writeFileSync(`${dir}/h.hist`, new Uint8Array(wl.history.buffer));

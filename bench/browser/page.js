@@ -1,0 +1,61 @@
+// The browser side of bench/browser.js: the same workload, engines and
+// answer check as the Node run, inside the page.
+
+import { makeWorkload, fullTable } from '../lib/workload.js';
+import { reference } from '../lib/check.js';
+import { measure } from '../lib/measure.js';
+import { memcomFiles, memcomEngine } from '../engines/memcom.js';
+import { plainFullEngine, plainMemcomEngine } from '../engines/plainjs.js';
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function ortGraph(entry) {
+  const externalData = [];
+  for (const x of entry.external) externalData.push({ path: x.path, data: await fetchBytes(x.url) });
+  return { model: await fetchBytes(entry.model), externalData };
+}
+
+async function runBench({ n, d, k, manifest, budgetMs }) {
+  const wl = makeWorkload({ n, d });
+  const ref = reference(wl, k);
+  const E = fullTable(wl);
+  const files = memcomFiles(wl, E);
+  const { u, history } = wl;
+  const exclude = ref.exclude;
+  const extra = history.length;
+  const base = { n, d, m: wl.m };
+  const rows = [];
+  for (const [key, label] of [['full', 'full f32'], ['f32', '16x f32'], ['i8', '16x int8']]) {
+    for (const simd of [true, false]) {
+      rows.push(await measure({ ...base, engine: `memcom ${label} ${simd ? 'SIMD' : 'no-SIMD'}`, group: 'memcom', table: key, simd },
+        () => memcomEngine(files[key], { simd, k, history }), ref, u, budgetMs));
+    }
+  }
+  const { ortEngine } = await import('../peers/ort.js');
+  rows.push(await measure({ ...base, engine: 'onnxruntime-web full f32', group: 'ort-full' },
+    async () => ortEngine(await ortGraph(manifest.full), { d, k, exclude }), ref, u, budgetMs));
+  rows.push(await measure({ ...base, engine: 'onnxruntime-web memcom graph', group: 'ort-memcom' },
+    async () => ortEngine(await ortGraph(manifest.memcom), { d, k, exclude }), ref, u, budgetMs));
+  let tfjs = null;
+  try {
+    tfjs = await import('../peers/tfjs.js');
+  } catch (e) {
+    rows.push({ ...base, engine: 'tfjs-backend-wasm full f32', group: 'tfjs', status: 'error', why: `cannot load in the page: ${e.message}` });
+  }
+  if (tfjs) {
+    rows.push(await measure({ ...base, engine: 'tfjs-backend-wasm full f32', group: 'tfjs', note: 'form: pretransposed' },
+      () => tfjs.tfjsEngine({ E, bias: wl.bias, n, d, k, exclude, extra, layout: 'pretransposed' }), ref, u, budgetMs));
+  }
+  rows.push(await measure({ ...base, engine: 'plain JS full f32', group: 'js-full' },
+    () => plainFullEngine({ E, bias: wl.bias, n, d, k, exclude }), ref, u, budgetMs));
+  rows.push(await measure({ ...base, engine: 'plain JS memcom 16x f32', group: 'js-memcom' },
+    () => plainMemcomEngine({ ...wl, k, exclude }), ref, u, budgetMs));
+  return rows;
+}
+
+window.runBench = runBench;
+window.benchReady = true;

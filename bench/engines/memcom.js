@@ -1,0 +1,39 @@
+// memcom through its public JS API: buildModel -> loadTable -> table.topK.
+// The model files hold the output table and the output bias (a "table file"),
+// so the query is exactly the ranking stage the peers run: top-10 of E·u + b
+// with the history excluded.
+
+import { buildModel, loadTable } from '../../web/index.js';
+
+/** The three table files of the benchmark for one workload. */
+export function memcomFiles(wl, E) {
+  const { n, d, m, U, w, bias } = wl;
+  const memcom = (dtype) => buildModel({
+    output: { kind: 'memcom', n, m, d, dtype, rows: U, scalars: w },
+    outputBias: bias,
+  });
+  return {
+    full: E ? buildModel({ output: { kind: 'full', n, d, dtype: 'f32', rows: E }, outputBias: bias }) : null,
+    f32: memcom('f32'),
+    i8: memcom('i8'),
+  };
+}
+
+/** @returns {Promise<{query(u: Float32Array): number[], dispose(): void, info: object}>} */
+export async function memcomEngine(bytes, { simd, k, history }) {
+  const table = await loadTable(bytes, { simd });
+  if (table.info.simd !== simd) throw new Error(`asked for simd=${simd}, got kernel ${table.info.kernel}`);
+  const opts = { k, exclude: history };
+  return {
+    info: table.info,
+    query(u) {
+      const res = table.topK(u, opts);
+      const out = new Array(res.length);
+      for (let i = 0; i < res.length; i++) out[i] = res[i].index;
+      return out;
+    },
+    dispose() {
+      table.dispose();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// bench/quality-table.js - turns build/quality/*.json (from bench/quality.sh)
+// into docs/QUALITY.md: one table per data set, then the targets, checked.
+// usage: node bench/quality-table.js OUT_DIR docs/QUALITY.md COMMAND "ml1m lastfm sports"
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execSync } from 'node:child_process';
+
+const [outDir, mdPath, command, dsList] = process.argv.slice(2);
+const datasets = (dsList || 'ml1m lastfm sports').split(/\s+/).filter(Boolean);
+
+const NAMES = {
+  ml1m: 'ml-1m (LightGCN++ split)',
+  lastfm: 'lastfm (LightGCN++ split)',
+  sports: 'Amazon Sports and Outdoors (5-core, seeded 70/10/20 per-user split)',
+};
+const PUBLISHED = { ml1m: { lightgcn: 0.3010, lightgcnpp: 0.3275 }, lastfm: { lightgcn: 0.2427, lightgcnpp: 0.2624 } };
+const LOSS_TARGET = { ml1m: 0.12, lastfm: 0.08, sports: 0.08 };
+
+const ROWS = [
+  ['full', 'full', 'both', 'f32'],
+  ...[4, 16, 40].flatMap((r) => [
+    [`hash-${r}`, 'hash', 'both', 'f32'],
+    [`qr-${r}`, 'qr', 'both', 'f32'],
+    [`memcom-plain-${r}`, 'memcom-plain (paper)', 'both', 'f32'],
+    [`memcom-${r}`, 'memcom (default variant)', 'both', 'f32'],
+  ]),
+  ['memcom-plain-input-16', 'memcom-plain (paper)', 'input only', 'f32'],
+  ['memcom-input-16', 'memcom (default variant)', 'input only', 'f32'],
+  ['memcom-16-i8', 'memcom (default variant)', 'both', 'i8'],
+];
+
+function load(ds, id) {
+  const f = path.join(outDir, `${ds}-${id}.json`);
+  if (!fs.existsSync(f)) return null;
+  try { return JSON.parse(fs.readFileSync(f, 'utf8')); } catch { return null; }
+}
+const f4 = (x) => (x == null ? '' : x.toFixed(4));
+const pct = (x) => (x == null ? '' : `${(100 * x).toFixed(1)}%`);
+const kb = (b) => (b == null ? '' : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+
+let machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`;
+let commit = '';
+try { commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { /* no git */ }
+
+const out = [];
+out.push('# Quality of compressed item tables (memcom trainer)', '');
+out.push(`Produced by \`${command}\` (bench/quality.sh) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC,`);
+out.push(`machine: ${machine}${commit ? `, commit ${commit} (+ working tree)` : ''}.`, '');
+out.push('Model: Mult-DAE (x = sum of the history\'s input rows / sqrt|H|, h = tanh(x + b), scores = E_out h + bias,');
+out.push('softmax likelihood, input dropout, Adam with decoupled weight decay), d = 64, both item tables replaced by the');
+out.push('kind in the row unless it says "input only". Protocol: LightGCN++ (train on train, pick the epoch by');
+out.push('validation NDCG@20, report test, rank all items except the user\'s training items). int8 rows are evaluated');
+out.push('from the written file through the public C API; all other metrics are the trainer\'s (identical to');
+out.push('`memcom eval` of the file, checked by tests/cli/run.sh).', '');
+out.push('Ratio = bytes of the two full f32 item tables / stored bytes of the two item tables (rows, int8 scales,');
+out.push('per-item scalars and explicit bucket indices all counted); "model bytes" is the whole file (plus output bias,');
+out.push('dense layer, item id strings and metadata). Relative loss = (NDCG@20 full - NDCG@20 row) / NDCG@20 full.');
+out.push('"Train s" includes the warm-up run of the learned variants.', '');
+out.push('Kinds: **hash** U[i mod m]; **qr** Q[i / m] * R[i mod m]; **memcom-plain** the paper, w[i] * U[i mod m] over');
+out.push('popularity-ordered ids (w f32); **memcom** the default variant = memcom-learned-pop: the most popular items');
+out.push('(half of the rows) own a row, the others share rows assigned by sign-free spherical k-means of the item');
+out.push('vectors of a short full-size warm-up run (U, w and the dense layers start from that run); the bucket index');
+out.push('(u16) and w (f16) are stored per item and counted in the size.', '');
+
+const checks = [];
+for (const ds of datasets) {
+  const full = load(ds, 'full');
+  const fullN = full?.test?.['ndcg@20'];
+  out.push(`## ${NAMES[ds] ?? ds}`, '');
+  if (full && !full.error) out.push(`${full.items} items. Full model: best epoch ${full.best_epoch} of ${full.epochs_run}, ${full.sec_per_epoch.toFixed(3)} s per epoch on 2 threads.`, '');
+  out.push('| row | kind | tables | dtype | ratio | NDCG@10 | NDCG@20 | NDCG@40 | Recall@20 | rel. loss NDCG@20 | model bytes | train s |');
+  out.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const got = {};
+  for (const [id, kind, tables, dtype] of ROWS) {
+    const j = load(ds, id);
+    if (!j) { out.push(`| ${id} | ${kind} | ${tables} | ${dtype} | | not run | | | | | | |`); continue; }
+    if (j.error) { out.push(`| ${id} | ${kind} | ${tables} | ${dtype} | | not possible: ${j.error.replace(/^memcom train: /, '').replace(/\|/g, '/')} | | | | | | |`); continue; }
+    got[id] = j;
+    const n20 = j.test['ndcg@20'];
+    const ratio = j.full_f32_bytes / j.table_bytes;
+    const loss = fullN ? (fullN - n20) / fullN : null;
+    out.push(`| ${id} | ${kind} | ${tables} | ${dtype} | ${ratio.toFixed(1)}x | ${f4(j.test['ndcg@10'])} | ${f4(n20)} | ${f4(j.test['ndcg@40'])} | ${f4(j.test['recall@20'])} | ${id === 'full' ? '' : pct(loss)} | ${kb(j.file_bytes)} | ${j.seconds.toFixed(0)} |`);
+  }
+  out.push('');
+  // targets
+  const loss = (id) => (got[id] && fullN ? (fullN - got[id].test['ndcg@20']) / fullN : null);
+  const n20 = (id) => got[id]?.test['ndcg@20'];
+  const mark = (ok) => (ok == null ? '?' : ok ? 'met' : '**missed**');
+  if (PUBLISHED[ds] && fullN != null) {
+    checks.push([ds, `full NDCG@20 ${f4(fullN)} >= LightGCN ${PUBLISHED[ds].lightgcn}`, mark(fullN >= PUBLISHED[ds].lightgcn)]);
+    checks.push([ds, `(goal) full NDCG@20 ${f4(fullN)} >= LightGCN++ ${PUBLISHED[ds].lightgcnpp}`, mark(fullN >= PUBLISHED[ds].lightgcnpp)]);
+  }
+  for (const id of ['memcom-plain-input-16', 'memcom-input-16']) {
+    if (loss(id) != null) checks.push([ds, `${id}: loss ${pct(loss(id))} <= 5%`, mark(loss(id) <= 0.05)]);
+  }
+  if (n20('memcom-16') != null) {
+    const beats = n20('memcom-16') > (n20('hash-16') ?? -1) && n20('memcom-16') > (n20('qr-16') ?? -1);
+    checks.push([ds, `memcom-16 (${f4(n20('memcom-16'))}) beats hash-16 (${f4(n20('hash-16'))}) and qr-16 (${f4(n20('qr-16'))})`, mark(beats)]);
+    checks.push([ds, `memcom-16: loss ${pct(loss('memcom-16'))} <= ${LOSS_TARGET[ds] * 100}%`, mark(loss('memcom-16') <= LOSS_TARGET[ds])]);
+  }
+  if (n20('memcom-16-i8') != null && n20('memcom-16') != null) {
+    const extra = loss('memcom-16-i8') - loss('memcom-16');
+    checks.push([ds, `int8: extra loss ${pct(extra)} <= 1%`, mark(extra <= 0.01)]);
+  }
+  if (n20('memcom-plain-16') != null) {
+    checks.push([ds, `(report) plain memcom-16 ${f4(n20('memcom-plain-16'))} vs hash-16 ${f4(n20('hash-16'))}, qr-16 ${f4(n20('qr-16'))}`, n20('memcom-plain-16') > Math.max(n20('hash-16') ?? -1, n20('qr-16') ?? -1) ? 'ahead' : 'behind']);
+  }
+}
+out.push('## Targets', '');
+out.push('| data set | target | result |', '|---|---|---|');
+for (const [ds, what, r] of checks) out.push(`| ${ds} | ${what} | ${r} |`);
+out.push('');
+const notes = path.join(path.dirname(new URL(import.meta.url).pathname), 'quality-notes.md');
+if (fs.existsSync(notes)) out.push(fs.readFileSync(notes, 'utf8').trim(), '');
+fs.writeFileSync(mdPath, out.join('\n'));

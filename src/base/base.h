@@ -1,0 +1,67 @@
+/*
+ * base.h - small internal utilities shared by every layer of the core:
+ * little-endian loads/stores, CRC32, f16 conversion, UTF-8 validation,
+ * detail-string formatting and the splitmix64 hash.  Nothing here holds state.
+ */
+#ifndef MEMCOM_BASE_H
+#define MEMCOM_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../memcom.h"
+
+/* ---- little-endian access (memcpy: no alignment assumptions) ---- */
+static inline uint16_t mcc_rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t mcc_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t mcc_rd64(const uint8_t *p)
+{
+    return (uint64_t)mcc_rd32(p) | ((uint64_t)mcc_rd32(p + 4) << 32);
+}
+static inline void mcc_wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void mcc_wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void mcc_wr64(uint8_t *p, uint64_t v) { mcc_wr32(p, (uint32_t)v); mcc_wr32(p + 4, (uint32_t)(v >> 32)); }
+
+static inline float mcc_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint32_t mcc_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline int mcc_is_finite_f32(float f) { return (mcc_f32_bits(f) & 0x7f800000u) != 0x7f800000u; }
+
+/* ---- CRC32 (ISO-HDLC / zlib) ---- */
+uint32_t mcc_crc32_update(uint32_t crc, const void *data, size_t len); /* crc: previous result, 0 to start */
+static inline uint32_t mcc_crc32(const void *data, size_t len) { return mcc_crc32_update(0, data, len); }
+
+/* ---- IEEE binary16 ---- */
+float mcc_f16_to_f32(uint16_t h);
+uint16_t mcc_f32_to_f16(float f);   /* round to nearest even; overflow gives inf */
+static inline int mcc_is_finite_f16(uint16_t h) { return (h & 0x7c00u) != 0x7c00u; }
+
+/* ---- UTF-8: 1 if valid (no overlongs, no surrogates, <= U+10FFFF) ---- */
+int mcc_utf8_valid(const uint8_t *s, size_t len);
+
+/* ---- detail strings: formats into detail (if any) and returns code ---- */
+int mcc_fail(int code, char *detail, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* ---- splitmix64 finaliser ---- */
+static inline uint64_t mcc_splitmix64(uint64_t z)
+{
+    z ^= z >> 30; z *= 0xBF58476D1CE4E5B9ull;
+    z ^= z >> 27; z *= 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return z;
+}
+
+#define MC_ALIGN 64u
+static inline uint64_t mcc_align_up64(uint64_t x) { return (x + 63u) & ~(uint64_t)63u; }
+
+#endif

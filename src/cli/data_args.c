@@ -1,0 +1,129 @@
+/* data_args.c - the data set options shared by `memcom train` and `memcom eval`. */
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_data_help[] =
+    "Data (one of):\n"
+    "  --data DIR            DIR/train.txt, DIR/valid.txt, DIR/test.txt, lines `user item item ...`\n"
+    "  --train F [--valid F] [--test F]   the same format, explicit files\n"
+    "  --csv F               log `user,item[,rating[,timestamp]]`, split per user (seeded)\n"
+    "  --tsv F               the same, tab-separated\n"
+    "  --seq F               one user per line `user item item ...`, split per user (seeded)\n"
+    "Data options:\n"
+    "  --header              the first line of --csv/--tsv is a header\n"
+    "  --delimiter C         field delimiter for --csv (',' ';' '|' or 'tab')\n"
+    "  --min-rating X        keep only interactions with rating >= X (implicit feedback)\n"
+    "  --split T/V/E         per-user split percentages for --csv/--tsv/--seq (default 70/10/20)\n"
+    "  --split-seed N        seed of the per-user split (default 1)\n"
+    "  --name NAME           data set name recorded in the model metadata\n";
+
+void cli_data_init(cli_data *d)
+{
+    memset(d, 0, sizeof *d);
+    mc_data_opts_default(&d->o);
+}
+
+static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char delim)
+{
+    if (!path) return -1;
+    if (d->given) {
+        c->failed = 1;
+        cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
+        return -1;
+    }
+    d->given = 1;
+    d->o.format = fmt;
+    d->o.path = path;
+    if (delim) d->o.delimiter = delim;
+    return 1;
+}
+
+int cli_data_opt(cli_ctx *c, cli_data *d)
+{
+    const char *v;
+    if (cli_opt(c, "--data", &v)) {
+        if (!v) return -1;
+        if (d->given) {
+            c->failed = 1;
+            cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
+            return -1;
+        }
+        d->given = 1;
+        d->o.format = MC_FMT_SPLIT;
+        snprintf(d->paths[0], sizeof d->paths[0], "%s/train.txt", v);
+        snprintf(d->paths[1], sizeof d->paths[1], "%s/valid.txt", v);
+        snprintf(d->paths[2], sizeof d->paths[2], "%s/test.txt", v);
+        d->o.train_path = d->paths[0];
+        d->o.valid_path = d->paths[1];
+        d->o.test_path = d->paths[2];
+        return 1;
+    }
+    if (cli_opt(c, "--train", &v)) {
+        if (!v) return -1;
+        if (d->given) {
+            c->failed = 1;
+            cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
+            return -1;
+        }
+        d->given = 1;
+        d->o.format = MC_FMT_SPLIT;
+        d->o.train_path = v;
+        return 1;
+    }
+    if (cli_opt(c, "--valid", &v)) return v ? (d->o.valid_path = v, 1) : -1;
+    if (cli_opt(c, "--test", &v)) return v ? (d->o.test_path = v, 1) : -1;
+    if (cli_opt(c, "--csv", &v)) return set_single(c, d, MC_FMT_CSV, v, 0);
+    if (cli_opt(c, "--tsv", &v)) return set_single(c, d, MC_FMT_CSV, v, '\t');
+    if (cli_opt(c, "--seq", &v)) return set_single(c, d, MC_FMT_SEQ, v, 0);
+    if (cli_flag(c, "--header")) {
+        d->o.header = 1;
+        return 1;
+    }
+    if (cli_opt(c, "--delimiter", &v)) {
+        if (!v) return -1;
+        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0) d->o.delimiter = '\t';
+        else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n') d->o.delimiter = v[0];
+        else {
+            c->failed = 1;
+            cli_error(c, "--delimiter expects one character or 'tab', got '%s'", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (cli_opt(c, "--min-rating", &v)) {
+        if (cli_f64(c, "--min-rating", v, -1e300, 1e300, &d->o.threshold)) return -1;
+        d->o.has_threshold = 1;
+        return 1;
+    }
+    if (cli_opt(c, "--split", &v)) {
+        if (!v) return -1;
+        double a, b, e;
+        char tail;
+        if (sscanf(v, "%lf/%lf/%lf%c", &a, &b, &e, &tail) != 3 || a <= 0 || b < 0 || e < 0 ||
+            a + b + e < 99.999 || a + b + e > 100.001) {
+            c->failed = 1;
+            cli_error(c, "--split expects TRAIN/VALID/TEST percentages summing to 100 (e.g. 70/10/20), got '%s'", v);
+            return -1;
+        }
+        d->o.valid_frac = b / 100.0;
+        d->o.test_frac = e / 100.0;
+        return 1;
+    }
+    if (cli_opt(c, "--split-seed", &v)) return cli_u64(c, "--split-seed", v, &d->o.seed) ? -1 : 1;
+    if (cli_opt(c, "--name", &v)) return v ? (d->o.name = v, 1) : -1;
+    return 0;
+}
+
+int cli_data_finish(cli_ctx *c, cli_data *d)
+{
+    if (!d->given) {
+        c->failed = 1;
+        return cli_error(c, "no data given: use --data DIR, --train F, --csv F, --tsv F or --seq F");
+    }
+    if (d->o.format != MC_FMT_CSV && (d->o.header || d->o.has_threshold)) {
+        c->failed = 1;
+        return cli_error(c, "--header and --min-rating apply to --csv/--tsv only");
+    }
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* model_io.c - opening a model file with a readable error. */
+#include <string.h>
+
+#include "cli.h"
+#include "model_io.h"
+
+int cli_open_model(const char *cmd, const char *path, memcom_model **out)
+{
+    char detail[512] = "";
+    int rc = memcom_open_file(out, path, 0, detail, sizeof detail);
+    if (rc != MEMCOM_OK) {
+        fprintf(stderr, "memcom %s: %s: %s (%s)%s%s\n", cmd, path, memcom_error_message(rc), memcom_error_name(rc),
+                detail[0] ? ": " : "", detail);
+        return 1;
+    }
+    return 0;
+}
+
+const char *cli_kind_name(uint32_t k)
+{
+    static const char *const names[] = {"none", "full", "hash", "qr", "memcom"};
+    return k < 5 ? names[k] : "?";
+}
+
+const char *cli_dtype_name(uint32_t t)
+{
+    static const char *const names[] = {"none", "f32", "f16", "i8", "u16", "u32"};
+    return t < 6 ? names[t] : "?";
+}
+
+const char *cli_bucket_name(uint32_t b)
+{
+    static const char *const names[] = {"none", "mod", "hash", "explicit"};
+    return b < 4 ? names[b] : "?";
+}

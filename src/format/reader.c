@@ -1,0 +1,668 @@
+/*
+ * reader.c - validates a .memcom file completely, in the order of
+ * docs/FORMAT.md, and only then creates views into its bytes.  Every failure
+ * returns its specific code and a detail naming the field or section.  All
+ * size arithmetic is done in 64 bits on values already range-checked, so no
+ * input can overflow, read out of bounds, or loop for long.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../internal.h"
+#include "json.h"
+
+#define MC_LIMIT_4G 0xFFFFFFFFull
+
+const uint8_t mcc_magic[8] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\n'};
+
+static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
+    "?", "ROWS_A", "ROWS_B", "SCALES_A", "SCALES_B", "ITEM_SCALARS", "BUCKETS", "LAYERS",
+    "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA"};
+
+const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
+
+size_t mcc_dtype_size(uint32_t dtype)
+{
+    switch (dtype) {
+    case MEMCOM_DTYPE_F32: case MEMCOM_DTYPE_U32: return 4;
+    case MEMCOM_DTYPE_F16: case MEMCOM_DTYPE_U16: return 2;
+    case MEMCOM_DTYPE_I8: return 1;
+    default: return 0;
+    }
+}
+
+typedef struct mcc_entry {
+    uint32_t type, index;
+    uint64_t off, size;
+    uint32_t dtype, crc;
+} mcc_entry;
+
+typedef struct mcc_rd {
+    const uint8_t *p;
+    uint64_t size;
+    uint32_t n, n_layers, bias_dtype, count;
+    uint64_t dir_end;
+    memcom_table_desc desc[2];
+    mcc_entry *e;
+    int16_t at[MC_SEC_MAX + 1][MC_MAX_LAYERS]; /* directory position of (type, index), -1 absent */
+    char *detail;
+    size_t cap;
+} mcc_rd;
+
+static int mcc_is_table_sec(uint32_t t) { return t >= MC_SEC_ROWS_A && t <= MC_SEC_BUCKETS; }
+static int mcc_is_layer_sec(uint32_t t) { return t == MC_SEC_LAYER_WEIGHT || t == MC_SEC_LAYER_BIAS; }
+
+/* "ROWS_A[output]", "LAYER_WEIGHT[2]", "METADATA" */
+static const char *mcc_sec_label(const mcc_entry *e, char *buf, size_t cap)
+{
+    if (mcc_is_table_sec(e->type))
+        snprintf(buf, cap, "%s[%s]", mcc_section_name(e->type), e->index ? "output" : "input");
+    else if (mcc_is_layer_sec(e->type))
+        snprintf(buf, cap, "%s[%u]", mcc_section_name(e->type), (unsigned)e->index);
+    else
+        snprintf(buf, cap, "%s", mcc_section_name(e->type));
+    return buf;
+}
+
+#define MC_SEC_FAIL(r, code, e, ...)                                                           \
+    do {                                                                                       \
+        char lab_[40], msg_[160];                                                              \
+        snprintf(msg_, sizeof msg_, __VA_ARGS__);                                              \
+        return mcc_fail(code, (r)->detail, (r)->cap, "section %s: %s",                          \
+                       mcc_sec_label((e), lab_, sizeof lab_), msg_);                            \
+    } while (0)
+
+static const char *mcc_role(int role) { return role ? "output" : "input"; }
+
+/* ---- header: one table description ---- */
+static int mcc_check_desc(mcc_rd *r, int role, const uint8_t *p)
+{
+    memcom_table_desc *d = &r->desc[role];
+    d->kind = mcc_rd32(p);
+    d->n = mcc_rd32(p + 4);
+    d->m = mcc_rd32(p + 8);
+    d->d = mcc_rd32(p + 12);
+    d->row_dtype = mcc_rd32(p + 16);
+    d->scalar_dtype = mcc_rd32(p + 20);
+    d->bucket_mode = mcc_rd32(p + 24);
+    d->bucket_dtype = mcc_rd32(p + 28);
+    d->hash_seed = mcc_rd64(p + 32);
+    const char *rn = mcc_role(role);
+    for (int k = 40; k < 64; k++)
+        if (p[k]) return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "%s table: reserved byte %d is not zero", rn, k);
+    if (d->kind == MEMCOM_KIND_NONE) {
+        if (role == 1) return mcc_fail(MEMCOM_E_TABLE_KIND, r->detail, r->cap, "output table: kind none (an output table is required)");
+        if (d->n || d->m || d->d || d->row_dtype || d->scalar_dtype || d->bucket_mode || d->bucket_dtype || d->hash_seed)
+            return mcc_fail(MEMCOM_E_TABLE_KIND, r->detail, r->cap, "input table: kind none but other fields are set");
+        return MEMCOM_OK;
+    }
+    if (d->kind > MEMCOM_KIND_MEMCOM)
+        return mcc_fail(MEMCOM_E_TABLE_KIND, r->detail, r->cap, "%s table: unknown kind %u", rn, (unsigned)d->kind);
+    if (d->n != r->n)
+        return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "%s table: n = %u differs from n_items = %u", rn, (unsigned)d->n, (unsigned)r->n);
+    if (d->d < 1 || d->d > MC_MAX_DIM)
+        return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "%s table: d = %u not in 1..%u", rn, (unsigned)d->d, MC_MAX_DIM);
+    if (d->kind == MEMCOM_KIND_FULL ? d->m != d->n : (d->m < 1 || d->m > d->n))
+        return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "%s table: m = %u invalid for n = %u", rn, (unsigned)d->m, (unsigned)d->n);
+    if (d->row_dtype < MEMCOM_DTYPE_F32 || d->row_dtype > MEMCOM_DTYPE_I8)
+        return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: row dtype %u", rn, (unsigned)d->row_dtype);
+    if (d->kind == MEMCOM_KIND_MEMCOM ? (d->scalar_dtype != MEMCOM_DTYPE_F32 && d->scalar_dtype != MEMCOM_DTYPE_F16)
+                                      : d->scalar_dtype != MEMCOM_DTYPE_NONE)
+        return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: scalar dtype %u", rn, (unsigned)d->scalar_dtype);
+    int bucketed = d->kind == MEMCOM_KIND_HASH || d->kind == MEMCOM_KIND_MEMCOM;
+    if (bucketed ? (d->bucket_mode < MEMCOM_BUCKET_MOD || d->bucket_mode > MEMCOM_BUCKET_EXPLICIT)
+                 : d->bucket_mode != MEMCOM_BUCKET_NONE)
+        return mcc_fail(MEMCOM_E_BUCKET_MODE, r->detail, r->cap, "%s table: bucket mode %u", rn, (unsigned)d->bucket_mode);
+    if (d->bucket_mode != MEMCOM_BUCKET_HASH && d->hash_seed)
+        return mcc_fail(MEMCOM_E_BUCKET_MODE, r->detail, r->cap, "%s table: hash seed set without hash buckets", rn);
+    if (d->bucket_mode == MEMCOM_BUCKET_EXPLICIT) {
+        if (d->bucket_dtype != MEMCOM_DTYPE_U16 && d->bucket_dtype != MEMCOM_DTYPE_U32)
+            return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: bucket dtype %u", rn, (unsigned)d->bucket_dtype);
+        if (d->bucket_dtype == MEMCOM_DTYPE_U16 && d->m > 65536u)
+            return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: u16 buckets with m = %u > 65536", rn, (unsigned)d->m);
+    } else if (d->bucket_dtype != MEMCOM_DTYPE_NONE) {
+        return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: bucket dtype %u without explicit buckets", rn, (unsigned)d->bucket_dtype);
+    }
+    return MEMCOM_OK;
+}
+
+/* is (type, index) used by this model?  (layer sections: refined later) */
+static int mcc_expected(const mcc_rd *r, uint32_t type, uint32_t index)
+{
+    if (mcc_is_table_sec(type)) {
+        const memcom_table_desc *d = &r->desc[index];
+        if (d->kind == MEMCOM_KIND_NONE) return 0;
+        int qr = d->kind == MEMCOM_KIND_QR, i8 = d->row_dtype == MEMCOM_DTYPE_I8;
+        switch (type) {
+        case MC_SEC_ROWS_A: return 1;
+        case MC_SEC_ROWS_B: return qr;
+        case MC_SEC_SCALES_A: return i8;
+        case MC_SEC_SCALES_B: return qr && i8;
+        case MC_SEC_ITEM_SCALARS: return d->kind == MEMCOM_KIND_MEMCOM;
+        default: return d->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
+        }
+    }
+    switch (type) {
+    case MC_SEC_LAYERS: case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: return r->n_layers > 0;
+    case MC_SEC_OUTPUT_BIAS: return r->bias_dtype != 0;
+    default: return 1; /* ids and metadata are optional */
+    }
+}
+
+/* expected dtype and size (UINT64_MAX: checked later) */
+static void mcc_expect(const mcc_rd *r, uint32_t type, uint32_t index, uint32_t *dtype, uint64_t *size)
+{
+    uint64_t n = r->n;
+    *size = UINT64_MAX;
+    if (mcc_is_table_sec(type)) {
+        const memcom_table_desc *d = &r->desc[index];
+        uint64_t es = mcc_dtype_size(d->row_dtype);
+        switch (type) {
+        case MC_SEC_ROWS_A: *dtype = d->row_dtype; *size = mcc_table_rows_a(d) * d->d * es; break;
+        case MC_SEC_ROWS_B: *dtype = d->row_dtype; *size = (uint64_t)d->m * d->d * es; break;
+        case MC_SEC_SCALES_A: *dtype = MEMCOM_DTYPE_F32; *size = mcc_table_rows_a(d) * 4; break;
+        case MC_SEC_SCALES_B: *dtype = MEMCOM_DTYPE_F32; *size = (uint64_t)d->m * 4; break;
+        case MC_SEC_ITEM_SCALARS: *dtype = d->scalar_dtype; *size = n * mcc_dtype_size(d->scalar_dtype); break;
+        default: *dtype = d->bucket_dtype; *size = n * mcc_dtype_size(d->bucket_dtype); break;
+        }
+        return;
+    }
+    switch (type) {
+    case MC_SEC_LAYERS: *dtype = MEMCOM_DTYPE_U32; *size = (uint64_t)r->n_layers * 16; break;
+    case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: *dtype = MEMCOM_DTYPE_F32; break;
+    case MC_SEC_OUTPUT_BIAS: *dtype = r->bias_dtype; *size = n * mcc_dtype_size(r->bias_dtype); break;
+    case MC_SEC_ID_OFFSETS: *dtype = MEMCOM_DTYPE_U32; *size = (n + 1) * 4; break;
+    case MC_SEC_ID_SORTED: *dtype = MEMCOM_DTYPE_U32; *size = n * 4; break;
+    default: *dtype = MEMCOM_DTYPE_NONE; break; /* ID_BYTES, METADATA */
+    }
+}
+
+static uint64_t mcc_table_bytes(const memcom_table_desc *d, uint64_t n)
+{
+    if (d->kind == MEMCOM_KIND_NONE) return 0;
+    uint64_t es = mcc_dtype_size(d->row_dtype), ra = mcc_table_rows_a(d), t = ra * d->d * es;
+    if (d->kind == MEMCOM_KIND_QR) t += (uint64_t)d->m * d->d * es;
+    if (d->row_dtype == MEMCOM_DTYPE_I8) t += (ra + (d->kind == MEMCOM_KIND_QR ? d->m : 0)) * 4;
+    if (d->kind == MEMCOM_KIND_MEMCOM) t += n * mcc_dtype_size(d->scalar_dtype);
+    if (d->bucket_mode == MEMCOM_BUCKET_EXPLICIT) t += n * mcc_dtype_size(d->bucket_dtype);
+    return t;
+}
+
+static const mcc_entry *mcc_get(const mcc_rd *r, uint32_t type, uint32_t index)
+{
+    int k = r->at[type][index];
+    return k < 0 ? NULL : &r->e[k];
+}
+
+static const uint8_t *mcc_data(const mcc_rd *r, const mcc_entry *e) { return e ? r->p + e->off : NULL; }
+
+/* ---- phase: header ---- */
+static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
+{
+    const uint8_t *p = r->p;
+    uint64_t limit = (max_bytes == 0 || max_bytes > MC_LIMIT_4G) ? MC_LIMIT_4G : max_bytes;
+    if ((uint64_t)size > limit)
+        return mcc_fail(MEMCOM_E_TOO_LARGE, r->detail, r->cap, "file: %llu bytes exceed the limit of %llu",
+                       (unsigned long long)size, (unsigned long long)limit);
+    if (size && memcmp(p, mcc_magic, size < 8 ? size : 8) != 0)
+        return mcc_fail(MEMCOM_E_MAGIC, r->detail, r->cap, "header: bad magic bytes (not a .memcom file)");
+    if (size < MC_HEADER_SIZE)
+        return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "header: file is %llu bytes, shorter than the 256-byte header",
+                       (unsigned long long)size);
+    uint32_t major = mcc_rd16(p + 8), minor = mcc_rd16(p + 10);
+    if (major != MEMCOM_FORMAT_MAJOR || minor > MEMCOM_FORMAT_MINOR)
+        return mcc_fail(MEMCOM_E_VERSION, r->detail, r->cap, "header: format version %u.%u, this reader supports %u.0..%u.%u",
+                       (unsigned)major, (unsigned)minor, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MINOR);
+    uint32_t stored = mcc_rd32(p + 252), computed = mcc_crc32(p, 252);
+    if (stored != computed)
+        return mcc_fail(MEMCOM_E_HEADER_CRC, r->detail, r->cap, "header: CRC32 mismatch (stored 0x%08x, computed 0x%08x)",
+                       (unsigned)stored, (unsigned)computed);
+    if (mcc_rd32(p + 12) != MC_HEADER_SIZE)
+        return mcc_fail(MEMCOM_E_HEADER_SIZE, r->detail, r->cap, "header: header_size %u, expected 256", (unsigned)mcc_rd32(p + 12));
+    if (mcc_rd32(p + 36))
+        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: unknown flags 0x%08x", (unsigned)mcc_rd32(p + 36));
+    if (mcc_rd32(p + 52))
+        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved field at offset 52 is not zero");
+    for (int k = 188; k < 252; k++)
+        if (p[k]) return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved byte %d is not zero", k);
+    r->n = mcc_rd32(p + 24);
+    if (r->n < 1 || r->n > 0x7fffffffu)
+        return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "header: n_items = %u not in 1..2^31-1", (unsigned)r->n);
+    r->n_layers = mcc_rd32(p + 28);
+    if (r->n_layers > MC_MAX_LAYERS)
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: n_layers = %u exceeds 16", (unsigned)r->n_layers);
+    r->count = mcc_rd32(p + 32);
+    if (r->count < 1 || r->count > MC_MAX_SECTIONS)
+        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: section_count = %u not in 1..1024", (unsigned)r->count);
+    if (mcc_rd64(p + 40) != MC_HEADER_SIZE)
+        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: directory_offset = %llu, expected 256",
+                       (unsigned long long)mcc_rd64(p + 40));
+    int rc;
+    if ((rc = mcc_check_desc(r, 0, p + 56)) || (rc = mcc_check_desc(r, 1, p + 120))) return rc;
+    r->bias_dtype = mcc_rd32(p + 184);
+    if (r->bias_dtype > MEMCOM_DTYPE_F16)
+        return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "header: bias dtype %u", (unsigned)r->bias_dtype);
+    if (r->desc[0].kind == MEMCOM_KIND_NONE && r->n_layers)
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: a table file (no input table) has %u layers", (unsigned)r->n_layers);
+    if (r->desc[0].kind != MEMCOM_KIND_NONE && r->n_layers == 0 && r->desc[0].d != r->desc[1].d)
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: no layers but input d = %u differs from output d = %u",
+                       (unsigned)r->desc[0].d, (unsigned)r->desc[1].d);
+    uint64_t total = mcc_table_bytes(&r->desc[0], r->n) + mcc_table_bytes(&r->desc[1], r->n) +
+                     (uint64_t)r->n * mcc_dtype_size(r->bias_dtype);
+    if (total > MC_LIMIT_4G)
+        return mcc_fail(MEMCOM_E_TOO_LARGE, r->detail, r->cap, "header: tables need %llu bytes (limit 4 GiB)", (unsigned long long)total);
+    r->size = mcc_rd64(p + 16);
+    if (r->size > (uint64_t)size)
+        return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "file: %llu bytes, header says %llu",
+                       (unsigned long long)size, (unsigned long long)r->size);
+    if (r->size < (uint64_t)size)
+        return mcc_fail(MEMCOM_E_FILE_SIZE, r->detail, r->cap, "file: %llu bytes, header says %llu",
+                       (unsigned long long)size, (unsigned long long)r->size);
+    return MEMCOM_OK;
+}
+
+/* ---- phase: directory and entries ---- */
+static int mcc_check_directory(mcc_rd *r)
+{
+    r->dir_end = MC_HEADER_SIZE + (uint64_t)r->count * MC_DIR_ENTRY;
+    if (r->dir_end > r->size)
+        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "directory: %u entries end at %llu, past the end of the file (%llu)",
+                       (unsigned)r->count, (unsigned long long)r->dir_end, (unsigned long long)r->size);
+    uint32_t stored = mcc_rd32(r->p + 48), computed = mcc_crc32(r->p + MC_HEADER_SIZE, (size_t)r->count * MC_DIR_ENTRY);
+    if (stored != computed)
+        return mcc_fail(MEMCOM_E_DIRECTORY_CRC, r->detail, r->cap, "directory: CRC32 mismatch (stored 0x%08x, computed 0x%08x)",
+                       (unsigned)stored, (unsigned)computed);
+    for (uint32_t k = 0; k < r->count; k++) {
+        const uint8_t *q = r->p + MC_HEADER_SIZE + (size_t)k * MC_DIR_ENTRY;
+        mcc_entry *e = &r->e[k];
+        e->type = mcc_rd32(q);
+        e->index = mcc_rd32(q + 4);
+        e->off = mcc_rd64(q + 8);
+        e->size = mcc_rd64(q + 16);
+        e->dtype = mcc_rd32(q + 24);
+        e->crc = mcc_rd32(q + 28);
+        if (e->type < 1 || e->type > MC_SEC_MAX)
+            return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: unknown section type %u", (unsigned)k, (unsigned)e->type);
+        uint32_t max_index = mcc_is_table_sec(e->type) ? 2 : mcc_is_layer_sec(e->type) ? r->n_layers : 1;
+        if (e->index >= max_index)
+            return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s with index %u out of range",
+                           (unsigned)k, mcc_section_name(e->type), (unsigned)e->index);
+        if (r->at[e->type][e->index] >= 0)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_DUP, e, "appears twice in the directory (entries %d and %u)", r->at[e->type][e->index], (unsigned)k);
+        r->at[e->type][e->index] = (int16_t)k;
+        if (!mcc_expected(r, e->type, e->index)) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not used by this model");
+        if (e->off % MC_ALIGN) MC_SEC_FAIL(r, MEMCOM_E_SECTION_ALIGN, e, "offset %llu is not a multiple of 64", (unsigned long long)e->off);
+        if (e->off > r->size || e->size > r->size - e->off)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_BOUNDS, e, "bytes %llu..%llu extend past the end of the file (%llu)",
+                        (unsigned long long)e->off, (unsigned long long)e->off + (e->size > r->size ? r->size : e->size),
+                        (unsigned long long)r->size);
+        uint32_t dtype;
+        uint64_t want;
+        mcc_expect(r, e->type, e->index, &dtype, &want);
+        if (want != UINT64_MAX && e->size != want)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu, expected %llu", (unsigned long long)e->size, (unsigned long long)want);
+        if (e->type == MC_SEC_METADATA && e->size > MC_MAX_METADATA)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu exceeds 16 MiB", (unsigned long long)e->size);
+        if (e->dtype != dtype)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_DTYPE, e, "dtype %u, expected %u", (unsigned)e->dtype, (unsigned)dtype);
+    }
+    return MEMCOM_OK;
+}
+
+static int mcc_check_overlaps(mcc_rd *r)
+{
+    /* insertion sort of entry positions by offset (count <= 1024) */
+    uint16_t *ord = (uint16_t *)malloc(sizeof(uint16_t) * r->count);
+    if (!ord) return mcc_fail(MEMCOM_E_NOMEM, r->detail, r->cap, "directory: out of memory");
+    for (uint32_t k = 0; k < r->count; k++) {
+        uint32_t j = k;
+        while (j > 0 && r->e[ord[j - 1]].off > r->e[k].off) { ord[j] = ord[j - 1]; j--; }
+        ord[j] = (uint16_t)k;
+    }
+    int rc = MEMCOM_OK;
+    const mcc_entry *prev = NULL;
+    for (uint32_t k = 0; k < r->count && !rc; k++) {
+        const mcc_entry *e = &r->e[ord[k]];
+        if (e->size == 0) continue;
+        char la[40], lb[40];
+        if (e->off < r->dir_end)
+            rc = mcc_fail(MEMCOM_E_SECTION_OVERLAP, r->detail, r->cap, "section %s: offset %llu overlaps the header or directory (which end at %llu)",
+                         mcc_sec_label(e, la, sizeof la), (unsigned long long)e->off, (unsigned long long)r->dir_end);
+        else if (prev && prev->off + prev->size > e->off)
+            rc = mcc_fail(MEMCOM_E_SECTION_OVERLAP, r->detail, r->cap, "section %s: overlaps section %s",
+                         mcc_sec_label(e, la, sizeof la), mcc_sec_label(prev, lb, sizeof lb));
+        prev = e;
+    }
+    free(ord);
+    return rc;
+}
+
+static int mcc_missing(mcc_rd *r, uint32_t type, uint32_t index, const char *why)
+{
+    mcc_entry e = {type, index, 0, 0, 0, 0};
+    MC_SEC_FAIL(r, MEMCOM_E_SECTION_MISSING, &e, "required (%s) but absent", why);
+}
+
+static int mcc_check_required(mcc_rd *r)
+{
+    for (uint32_t role = 0; role < 2; role++)
+        for (uint32_t t = MC_SEC_ROWS_A; t <= MC_SEC_BUCKETS; t++)
+            if (mcc_expected(r, t, role) && !mcc_get(r, t, role)) return mcc_missing(r, t, role, "by the table description");
+    if (r->n_layers && !mcc_get(r, MC_SEC_LAYERS, 0)) return mcc_missing(r, MC_SEC_LAYERS, 0, "n_layers > 0");
+    if (r->bias_dtype && !mcc_get(r, MC_SEC_OUTPUT_BIAS, 0)) return mcc_missing(r, MC_SEC_OUTPUT_BIAS, 0, "bias dtype set");
+    int ids = !!mcc_get(r, MC_SEC_ID_OFFSETS, 0) + !!mcc_get(r, MC_SEC_ID_BYTES, 0) + !!mcc_get(r, MC_SEC_ID_SORTED, 0);
+    if (ids && ids < 3)
+        for (uint32_t t = MC_SEC_ID_OFFSETS; t <= MC_SEC_ID_SORTED; t++)
+            if (!mcc_get(r, t, 0)) return mcc_missing(r, t, 0, "other id sections are present");
+    if (ids) {
+        const mcc_entry *off = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *by = mcc_get(r, MC_SEC_ID_BYTES, 0);
+        uint64_t want = mcc_rd32(mcc_data(r, off) + (uint64_t)r->n * 4);
+        if (by->size != want)
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, by, "size %llu, but the last id offset is %llu",
+                        (unsigned long long)by->size, (unsigned long long)want);
+    }
+    return MEMCOM_OK;
+}
+
+static int mcc_check_crc(mcc_rd *r, const mcc_entry *e)
+{
+    uint32_t c = mcc_crc32(r->p + e->off, (size_t)e->size);
+    if (c != e->crc)
+        MC_SEC_FAIL(r, MEMCOM_E_SECTION_CRC, e, "CRC32 mismatch (stored 0x%08x, computed 0x%08x)", (unsigned)e->crc, (unsigned)c);
+    return MEMCOM_OK;
+}
+
+/* layer records, then presence and sizes of weight/bias sections */
+static int mcc_check_layers(mcc_rd *r, mcc_view *v)
+{
+    if (!r->n_layers) return MEMCOM_OK;
+    const mcc_entry *le = mcc_get(r, MC_SEC_LAYERS, 0);
+    int rc = mcc_check_crc(r, le);
+    if (rc) return rc;
+    const uint8_t *q = mcc_data(r, le);
+    uint32_t prev = r->desc[0].d;
+    for (uint32_t l = 0; l < r->n_layers; l++, q += 16) {
+        mcc_layer *L = &v->layers[l];
+        L->in = mcc_rd32(q);
+        L->out = mcc_rd32(q + 4);
+        L->flags = mcc_rd32(q + 8);
+        L->act = mcc_rd32(q + 12);
+        if (L->flags & ~3u) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown flags 0x%x", (unsigned)l, (unsigned)L->flags);
+        if (L->act > MEMCOM_ACT_RELU) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown activation %u", (unsigned)l, (unsigned)L->act);
+        if (L->in < 1 || L->in > MC_MAX_DIM || L->out < 1 || L->out > MC_MAX_DIM)
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..4096", (unsigned)l, (unsigned)L->out, (unsigned)L->in);
+        if (L->in != prev)
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: in_dim %u, expected %u", (unsigned)l, (unsigned)L->in, (unsigned)prev);
+        if (!(L->flags & MC_LAYER_HAS_WEIGHT) && L->in != L->out)
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: no weight but in_dim %u != out_dim %u", (unsigned)l, (unsigned)L->in, (unsigned)L->out);
+        prev = L->out;
+        for (uint32_t t = MC_SEC_LAYER_WEIGHT; t <= MC_SEC_LAYER_BIAS; t++) {
+            uint32_t bit = t == MC_SEC_LAYER_WEIGHT ? MC_LAYER_HAS_WEIGHT : MC_LAYER_HAS_BIAS;
+            const mcc_entry *e = mcc_get(r, t, l);
+            if ((L->flags & bit) && !e) return mcc_missing(r, t, l, "flagged in LAYERS");
+            if (!(L->flags & bit) && e) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not flagged in LAYERS");
+            if (!e) continue;
+            uint64_t want = (uint64_t)L->out * (t == MC_SEC_LAYER_WEIGHT ? L->in : 1) * 4;
+            if (e->size != want)
+                MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu, expected %llu", (unsigned long long)e->size, (unsigned long long)want);
+        }
+    }
+    if (prev != r->desc[1].d)
+        MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "last out_dim %u differs from the output table d = %u", (unsigned)prev, (unsigned)r->desc[1].d);
+    return MEMCOM_OK;
+}
+
+/* ---- contents ---- */
+static int mcc_finite_f32(const uint8_t *p, uint64_t n, uint64_t *bad)
+{
+    const uint32_t *u = (const uint32_t *)(const void *)p;
+    for (uint64_t i = 0; i < n; i += 1024) {
+        uint64_t end = n - i < 1024 ? n : i + 1024;
+        uint32_t acc = 0;
+        for (uint64_t j = i; j < end; j++) acc |= ((u[j] & 0x7f800000u) == 0x7f800000u);
+        if (acc)
+            for (uint64_t j = i; j < end; j++)
+                if ((u[j] & 0x7f800000u) == 0x7f800000u) { *bad = j; return 0; }
+    }
+    return 1;
+}
+
+static int mcc_finite_f16(const uint8_t *p, uint64_t n, uint64_t *bad)
+{
+    const uint16_t *u = (const uint16_t *)(const void *)p;
+    for (uint64_t i = 0; i < n; i += 1024) {
+        uint64_t end = n - i < 1024 ? n : i + 1024;
+        unsigned acc = 0;
+        for (uint64_t j = i; j < end; j++) acc |= ((u[j] & 0x7c00u) == 0x7c00u);
+        if (acc)
+            for (uint64_t j = i; j < end; j++)
+                if ((u[j] & 0x7c00u) == 0x7c00u) { *bad = j; return 0; }
+    }
+    return 1;
+}
+
+/* finiteness of a section of f32/f16 values (i8 rows are always finite) */
+static int mcc_check_finite(mcc_rd *r, const mcc_entry *e, uint32_t dtype)
+{
+    if (!e) return MEMCOM_OK;
+    uint64_t bad = 0;
+    int ok = dtype == MEMCOM_DTYPE_F32 ? mcc_finite_f32(mcc_data(r, e), e->size / 4, &bad)
+           : dtype == MEMCOM_DTYPE_F16 ? mcc_finite_f16(mcc_data(r, e), e->size / 2, &bad) : 1;
+    if (!ok) MC_SEC_FAIL(r, MEMCOM_E_NONFINITE, e, "value %llu is NaN or infinite", (unsigned long long)bad);
+    return MEMCOM_OK;
+}
+
+static int mcc_check_scales(mcc_rd *r, const mcc_entry *e)
+{
+    if (!e) return MEMCOM_OK;
+    const float *s = (const float *)(const void *)mcc_data(r, e);
+    for (uint64_t i = 0; i < e->size / 4; i++)
+        if (!(s[i] >= 0.0f && mcc_is_finite_f32(s[i])))
+            MC_SEC_FAIL(r, MEMCOM_E_ROW_SCALE, e, "scale of row %llu is negative or not finite", (unsigned long long)i);
+    return MEMCOM_OK;
+}
+
+static int mcc_check_buckets(mcc_rd *r, const mcc_entry *e, const memcom_table_desc *d)
+{
+    if (!e) return MEMCOM_OK;
+    const uint8_t *p = mcc_data(r, e);
+    uint32_t m = d->m;
+    if (d->bucket_dtype == MEMCOM_DTYPE_U16) {
+        const uint16_t *b = (const uint16_t *)(const void *)p;
+        for (uint32_t i = 0; i < r->n; i++)
+            if (b[i] >= m) MC_SEC_FAIL(r, MEMCOM_E_BUCKET_RANGE, e, "item %u: bucket %u >= m = %u", (unsigned)i, (unsigned)b[i], (unsigned)m);
+    } else {
+        const uint32_t *b = (const uint32_t *)(const void *)p;
+        for (uint32_t i = 0; i < r->n; i++)
+            if (b[i] >= m) MC_SEC_FAIL(r, MEMCOM_E_BUCKET_RANGE, e, "item %u: bucket %u >= m = %u", (unsigned)i, (unsigned)b[i], (unsigned)m);
+    }
+    return MEMCOM_OK;
+}
+
+/* first 8 bytes of an id, big-endian, zero padded: key order implies byte order */
+static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
+{
+    uint64_t k = 0;
+    for (uint32_t i = 0; i < 8; i++) k = (k << 8) | (i < len ? s[i] : 0u);
+    return k;
+}
+
+#define MC_ID_BATCH 64
+
+static int mcc_check_ids(mcc_rd *r)
+{
+    const mcc_entry *eo = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *eb = mcc_get(r, MC_SEC_ID_BYTES, 0), *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
+    if (!eo) return MEMCOM_OK;
+    const uint32_t *off = (const uint32_t *)(const void *)mcc_data(r, eo);
+    const uint32_t *srt = (const uint32_t *)(const void *)mcc_data(r, es);
+    const uint8_t *by = mcc_data(r, eb);
+    uint32_t n = r->n;
+    if (off[0] != 0) MC_SEC_FAIL(r, MEMCOM_E_IDS, eo, "first offset is %u, expected 0", (unsigned)off[0]);
+    for (uint32_t i = 0; i < n; i++)
+        if (off[i + 1] <= off[i]) {
+            if (off[i + 1] == off[i]) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is empty", (unsigned)i);
+            MC_SEC_FAIL(r, MEMCOM_E_IDS, eo, "offset %u (%u) is below offset %u (%u)", (unsigned)(i + 1), (unsigned)off[i + 1], (unsigned)i, (unsigned)off[i]);
+        }
+    /* the whole blob is valid UTF-8 and every id starts on a character: then
+     * every id is valid UTF-8 on its own */
+    if (!mcc_utf8_valid(by, (size_t)eb->size)) {
+        for (uint32_t i = 0; i < n; i++)
+            if (!mcc_utf8_valid(by + off[i], off[i + 1] - off[i]))
+                MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8", (unsigned)i);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if ((by[off[i]] & 0xC0u) == 0x80u)
+            MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
+    /* sorted index: strictly increasing ids.  Random accesses are gathered in
+     * batches of independent loads (memory-level parallelism), then compared. */
+    uint32_t pidx = 0, poff = 0, plen = 0;
+    uint64_t pkey = 0;
+    uint32_t bi[MC_ID_BATCH], bo[MC_ID_BATCH], bl[MC_ID_BATCH];
+    uint64_t bk[MC_ID_BATCH];
+    for (uint32_t k0 = 0; k0 < n; k0 += MC_ID_BATCH) {
+        uint32_t cnt = n - k0 < MC_ID_BATCH ? n - k0 : MC_ID_BATCH;
+        for (uint32_t j = 0; j < cnt; j++) {
+            bi[j] = srt[k0 + j];
+            if (bi[j] >= n)
+                MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entry %u is %u, not below n = %u", (unsigned)(k0 + j), (unsigned)bi[j], (unsigned)n);
+        }
+        for (uint32_t j = 0; j < cnt; j++) {
+            bo[j] = off[bi[j]];
+            bl[j] = off[bi[j] + 1] - bo[j];
+        }
+        /* a tight loop of independent loads first: many misses in flight */
+        uint32_t touch = 0;
+        for (uint32_t j = 0; j < cnt; j++) touch += by[bo[j]];
+        bk[0] = touch; /* keeps the loop; overwritten next */
+        for (uint32_t j = 0; j < cnt; j++) bk[j] = mcc_id_key(by + bo[j], bl[j]);
+        for (uint32_t j = 0; j < cnt; j++) {
+            uint32_t k = k0 + j;
+            if (k > 0) {
+                if (pidx == bi[j])
+                    MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u both name item %u (not a permutation)",
+                                (unsigned)(k - 1), (unsigned)k, (unsigned)pidx);
+                int c = pkey < bk[j] ? -1 : pkey > bk[j] ? 1 : 0;
+                if (c == 0) { /* equal first 8 bytes (or both shorter) */
+                    uint32_t common = plen < bl[j] ? plen : bl[j], i = 8;
+                    const uint8_t *x = by + poff, *y = by + bo[j];
+                    while (i < common && x[i] == y[i]) i++;
+                    c = i < common ? (x[i] < y[i] ? -1 : 1) : plen < bl[j] ? -1 : plen > bl[j] ? 1 : 0;
+                }
+                if (c == 0)
+                    MC_SEC_FAIL(r, MEMCOM_E_IDS_DUP, eb, "items %u and %u share the id \"%.*s\"", (unsigned)(pidx < bi[j] ? pidx : bi[j]),
+                                (unsigned)(pidx < bi[j] ? bi[j] : pidx), (int)(plen > 64 ? 64 : plen), (const char *)(by + poff));
+                if (c > 0) MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u are not in increasing id order", (unsigned)(k - 1), (unsigned)k);
+            }
+            pidx = bi[j];
+            poff = bo[j];
+            plen = bl[j];
+            pkey = bk[j];
+        }
+    }
+    return MEMCOM_OK;
+}
+
+static int mcc_check_contents(mcc_rd *r, mcc_view *v)
+{
+    int rc;
+    for (uint32_t role = 0; role < 2; role++) {
+        const memcom_table_desc *d = &r->desc[role];
+        if (d->kind == MEMCOM_KIND_NONE) continue;
+        if ((rc = mcc_check_scales(r, mcc_get(r, MC_SEC_SCALES_A, role))) ||
+            (rc = mcc_check_scales(r, mcc_get(r, MC_SEC_SCALES_B, role))) ||
+            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ROWS_A, role), d->row_dtype)) ||
+            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ROWS_B, role), d->row_dtype)) ||
+            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ITEM_SCALARS, role), d->scalar_dtype)) ||
+            (rc = mcc_check_buckets(r, mcc_get(r, MC_SEC_BUCKETS, role), d)))
+            return rc;
+    }
+    for (uint32_t l = 0; l < r->n_layers; l++)
+        if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_WEIGHT, l), MEMCOM_DTYPE_F32)) ||
+            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_BIAS, l), MEMCOM_DTYPE_F32)))
+            return rc;
+    if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0), r->bias_dtype))) return rc;
+    if ((rc = mcc_check_ids(r))) return rc;
+    const mcc_entry *me = mcc_get(r, MC_SEC_METADATA, 0);
+    if (me) {
+        const uint8_t *s = mcc_data(r, me);
+        if (!mcc_utf8_valid(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not valid UTF-8");
+        if (!mcc_json_is_object(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not a JSON object");
+    }
+    (void)v;
+    return MEMCOM_OK;
+}
+
+static void mcc_fill_table(const mcc_rd *r, uint32_t role, mcc_table *t)
+{
+    t->desc = r->desc[role];
+    if (t->desc.kind == MEMCOM_KIND_NONE) return;
+    t->rows_a = (uint32_t)mcc_table_rows_a(&t->desc);
+    t->a = mcc_data(r, mcc_get(r, MC_SEC_ROWS_A, role));
+    t->b = mcc_data(r, mcc_get(r, MC_SEC_ROWS_B, role));
+    t->a_scale = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_SCALES_A, role));
+    t->b_scale = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_SCALES_B, role));
+    t->w = mcc_data(r, mcc_get(r, MC_SEC_ITEM_SCALARS, role));
+    t->buckets = mcc_data(r, mcc_get(r, MC_SEC_BUCKETS, role));
+    t->bytes = 0;
+    for (uint32_t ty = MC_SEC_ROWS_A; ty <= MC_SEC_BUCKETS; ty++) {
+        const mcc_entry *e = mcc_get(r, ty, role);
+        if (e) t->bytes += e->size;
+    }
+}
+
+static uint64_t mcc_size_of(const mcc_rd *r, uint32_t type, uint32_t index)
+{
+    const mcc_entry *e = mcc_get(r, type, index);
+    return e ? e->size : 0;
+}
+
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, mcc_view *v, char *detail, size_t cap)
+{
+    if (detail && cap) detail[0] = 0;
+    memset(v, 0, sizeof *v);
+    mcc_rd *r = (mcc_rd *)calloc(1, sizeof *r);
+    if (!r) return mcc_fail(MEMCOM_E_NOMEM, detail, cap, "out of memory");
+    r->p = data;
+    r->detail = detail;
+    r->cap = cap;
+    memset(r->at, 0xff, sizeof r->at);
+    int rc = mcc_check_header(r, size, max_bytes);
+    if (!rc) {
+        r->e = (mcc_entry *)calloc(r->count, sizeof(mcc_entry));
+        if (!r->e) rc = mcc_fail(MEMCOM_E_NOMEM, detail, cap, "out of memory");
+    }
+    if (!rc) rc = mcc_check_directory(r);
+    if (!rc) rc = mcc_check_overlaps(r);
+    if (!rc) rc = mcc_check_required(r);
+    if (!rc) rc = mcc_check_layers(r, v);
+    for (uint32_t k = 0; !rc && k < r->count; k++) rc = mcc_check_crc(r, &r->e[k]);
+    if (!rc) rc = mcc_check_contents(r, v);
+    if (!rc) {
+        v->format_major = mcc_rd16(data + 8);
+        v->format_minor = mcc_rd16(data + 10);
+        v->n = r->n;
+        v->file_bytes = r->size;
+        mcc_fill_table(r, 0, &v->input);
+        mcc_fill_table(r, 1, &v->output);
+        v->n_layers = r->n_layers;
+        for (uint32_t l = 0; l < r->n_layers; l++) {
+            v->layers[l].w = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_LAYER_WEIGHT, l));
+            v->layers[l].b = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_LAYER_BIAS, l));
+            v->layer_bytes += mcc_size_of(r, MC_SEC_LAYER_WEIGHT, l) + mcc_size_of(r, MC_SEC_LAYER_BIAS, l);
+        }
+        v->layer_bytes += mcc_size_of(r, MC_SEC_LAYERS, 0);
+        v->bias_dtype = r->bias_dtype;
+        v->bias = mcc_data(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0));
+        v->bias_bytes = mcc_size_of(r, MC_SEC_OUTPUT_BIAS, 0);
+        v->id_off = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_OFFSETS, 0));
+        v->id_bytes = mcc_data(r, mcc_get(r, MC_SEC_ID_BYTES, 0));
+        v->id_sorted = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_SORTED, 0));
+        v->id_bytes_total = mcc_size_of(r, MC_SEC_ID_OFFSETS, 0) + mcc_size_of(r, MC_SEC_ID_BYTES, 0) + mcc_size_of(r, MC_SEC_ID_SORTED, 0);
+        v->meta = mcc_data(r, mcc_get(r, MC_SEC_METADATA, 0));
+        v->meta_len = (size_t)mcc_size_of(r, MC_SEC_METADATA, 0);
+        v->meta_bytes = v->meta_len;
+    }
+    free(r->e);
+    free(r);
+    return rc;
+}

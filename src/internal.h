@@ -1,0 +1,108 @@
+/*
+ * internal.h - structures shared by the reader, the table kinds and the model
+ * (not part of the public API).  All pointers are views into validated file
+ * bytes.
+ */
+#ifndef MEMCOM_INTERNAL_H
+#define MEMCOM_INTERNAL_H
+
+#include "memcom.h"
+#include "base/base.h"
+
+#define MC_MAX_LAYERS 16u
+#define MC_MAX_DIM 4096u
+#define MC_BLOCK 256u      /* items scored per block in a scan */
+
+/* section types (FORMAT.md) */
+enum {
+    MC_SEC_ROWS_A = 1, MC_SEC_ROWS_B = 2, MC_SEC_SCALES_A = 3, MC_SEC_SCALES_B = 4,
+    MC_SEC_ITEM_SCALARS = 5, MC_SEC_BUCKETS = 6, MC_SEC_LAYERS = 7, MC_SEC_LAYER_WEIGHT = 8,
+    MC_SEC_LAYER_BIAS = 9, MC_SEC_OUTPUT_BIAS = 10, MC_SEC_ID_OFFSETS = 11, MC_SEC_ID_BYTES = 12,
+    MC_SEC_ID_SORTED = 13, MC_SEC_METADATA = 14, MC_SEC_MAX = 14
+};
+#define MC_HEADER_SIZE 256u
+#define MC_DIR_ENTRY 32u
+#define MC_MAX_SECTIONS 1024u
+#define MC_MAX_METADATA (16u << 20)
+#define MC_LAYER_HAS_WEIGHT 1u
+#define MC_LAYER_HAS_BIAS 2u
+
+extern const uint8_t mcc_magic[8];
+const char *mcc_section_name(uint32_t type);
+size_t mcc_dtype_size(uint32_t dtype);
+
+typedef struct mcc_table {
+    memcom_table_desc desc;   /* kind NONE when absent */
+    uint32_t rows_a;          /* rows of A: n, m or ceil(n/m) */
+    const void *a, *b;        /* row tables (dtype desc.row_dtype) */
+    const float *a_scale, *b_scale;
+    const void *w;            /* per-item scalars (scalar_dtype) */
+    const void *buckets;      /* explicit bucket indices (bucket_dtype) */
+    uint64_t bytes;           /* stored bytes of every section of the table */
+} mcc_table;
+
+typedef struct mcc_layer {
+    uint32_t in, out, flags, act;
+    const float *w, *b;       /* NULL when absent */
+} mcc_layer;
+
+typedef struct mcc_view {
+    uint32_t format_major, format_minor, n;
+    mcc_table input, output;
+    uint32_t n_layers;
+    mcc_layer layers[MC_MAX_LAYERS];
+    uint32_t bias_dtype;
+    const void *bias;
+    const uint32_t *id_off, *id_sorted;
+    const uint8_t *id_bytes;
+    const uint8_t *meta;
+    size_t meta_len;
+    uint64_t file_bytes, bias_bytes, layer_bytes, id_bytes_total, meta_bytes;
+} mcc_view;
+
+/* reader.c: validate everything, then fill the views.  data must be 4-byte
+ * aligned (64 recommended). */
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, mcc_view *out,
+            char *detail, size_t cap);
+
+/* table.c */
+uint64_t mcc_table_rows_a(const memcom_table_desc *d);
+uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i);
+void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
+
+typedef struct mcc_scorer {
+    const mcc_table *t;
+    const float *v;           /* the query vector (d floats) */
+    float *tvals;             /* hash/memcom: U[j] . v for j < m */
+    float *p;                 /* qr: Q[cur_q] (.) v, d floats */
+    uint32_t cur_q;           /* qr: quotient held in p, UINT32_MAX none */
+    const uint32_t *hash_b;   /* hash buckets materialised (n) or NULL */
+    float *tt_buf, *w_buf;    /* MC_BLOCK floats each */
+    float *tmp;               /* d floats */
+} mcc_scorer;
+
+/* full-scan preparation (hash/memcom: computes tvals) */
+void mcc_scorer_prepare(mcc_scorer *s);
+/* items [i0, i0+len), len <= MC_BLOCK: *w (may be NULL) and *tt such that the
+ * raw score of item i0+j is (w ? w[j] : 1) * tt[j]. */
+void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w, const float **tt);
+/* raw score of one item without preparation (same value as the block path) */
+float mcc_scorer_one(mcc_scorer *s, uint32_t i);
+/* 1 / |E_i| (0 for a zero embedding) for every item; tmp has 2*d floats,
+ * rowbuf m floats (hash/memcom) */
+void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv, float *tmp, float *rowbuf);
+
+/* topk.c: bounded min-heap in caller-provided arrays */
+typedef struct mcc_topk {
+    uint32_t *idx;
+    float *score;
+    size_t n, k;
+} mcc_topk;
+void mcc_topk_init(mcc_topk *h, uint32_t *idx, float *score, size_t k);
+void mcc_topk_offer(mcc_topk *h, uint32_t i, float s);
+static inline int mcc_topk_full(const mcc_topk *h) { return h->n == h->k; }
+static inline float mcc_topk_threshold(const mcc_topk *h) { return h->score[0]; } /* when full */
+/* sorts in place: descending score, ties by ascending index; returns n */
+size_t mcc_topk_finish(mcc_topk *h);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * kernels.h - the one internal interface to the numeric kernels.  Each
+ * instruction set implements all of it in a file of its own (scalar.c,
+ * wasm_simd128.c); exactly one is linked into a build.
+ *
+ * Reduction order is part of the contract, so that every implementation gives
+ * bit-identical results: a dot product over d elements keeps 8 partial sums,
+ * lane j summing the products of elements i = j (mod 8) for i < d8 = d & ~7,
+ * combined as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)); then the tail products
+ * (i >= d8) are added one by one in order.  Conversions (f16, i8 -> f32) are
+ * exact; no fused multiply-add is used (build with -ffp-contract=off).
+ */
+#ifndef MEMCOM_KERNELS_H
+#define MEMCOM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+const char *mk_name(void);
+
+/* out[r] = rows[r] . v for r < n_rows; rows is n_rows x d, row-major.
+ * i8: out[r] = scales[r] * (q[r] . v). */
+void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v, float *out);
+void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out);
+void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                    const float *v, float *out);
+
+/* Decode n values to f32 (exact). */
+void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst);
+void mk_i8_to_f32(const int8_t *src, float scale, size_t n, float *dst);   /* dst = scale * q */
+
+/* y[j] += a * x[j] */
+void mk_axpy_f32(float a, const float *x, float *y, size_t n);
+/* out[j] = a[j] * b[j] */
+void mk_mul_f32(const float *a, const float *b, float *out, size_t n);
+/* x[j] *= a */
+void mk_scale_f32(float a, float *x, size_t n);
+
+/* out[j] = t[idx[j]] */
+void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out);
+void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out);
+
+/*
+ * The fused scan.  For j < n: out[j] = (w ? w[j] : 1) * tt[j] + (bias ? bias[j] : 0)
+ * (w == NULL: out[j] = tt[j] + bias[j], no multiply).  out may alias tt.
+ * Writes to hits[] (ascending) every j with out[j] > thr (never NaN) and
+ * returns their count.  Pass thr = +inf to only compute scores.
+ */
+size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
+               float *out, uint32_t *hits);
+
+#endif

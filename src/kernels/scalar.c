@@ -1,0 +1,111 @@
+/*
+ * scalar.c - portable kernels.  Loops keep the 8-lane reduction order of
+ * kernels.h; compilers may vectorise them but must not reassociate (no
+ * -ffast-math), so results match the SIMD kernels bit for bit.
+ */
+#include "kernels.h"
+#include "../base/base.h"
+
+const char *mk_name(void) { return "scalar"; }
+
+static inline float mk_combine8(const float l[8])
+{
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+static float mk_dot_f32(const float *a, const float *v, size_t d)
+{
+    float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t d8 = d & ~(size_t)7, i = 0;
+    for (; i < d8; i += 8)
+        for (int j = 0; j < 8; j++) l[j] += a[i + j] * v[i + j];
+    float s = mk_combine8(l);
+    for (; i < d; i++) s += a[i] * v[i];
+    return s;
+}
+
+static float mk_dot_f16(const uint16_t *a, const float *v, size_t d)
+{
+    float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t d8 = d & ~(size_t)7, i = 0;
+    for (; i < d8; i += 8)
+        for (int j = 0; j < 8; j++) l[j] += mcc_f16_to_f32(a[i + j]) * v[i + j];
+    float s = mk_combine8(l);
+    for (; i < d; i++) s += mcc_f16_to_f32(a[i]) * v[i];
+    return s;
+}
+
+static float mk_dot_i8(const int8_t *a, const float *v, size_t d)
+{
+    float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t d8 = d & ~(size_t)7, i = 0;
+    for (; i < d8; i += 8)
+        for (int j = 0; j < 8; j++) l[j] += (float)a[i + j] * v[i + j];
+    float s = mk_combine8(l);
+    for (; i < d; i++) s += (float)a[i] * v[i];
+    return s;
+}
+
+void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v, float *out)
+{
+    for (size_t r = 0; r < n_rows; r++) out[r] = mk_dot_f32(rows + r * d, v, d);
+}
+
+void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out)
+{
+    for (size_t r = 0; r < n_rows; r++) out[r] = mk_dot_f16(rows + r * d, v, d);
+}
+
+void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                    const float *v, float *out)
+{
+    for (size_t r = 0; r < n_rows; r++) out[r] = scales[r] * mk_dot_i8(rows + r * d, v, d);
+}
+
+void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = mcc_f16_to_f32(src[i]);
+}
+
+void mk_i8_to_f32(const int8_t *src, float scale, size_t n, float *dst)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = scale * (float)src[i];
+}
+
+void mk_axpy_f32(float a, const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+void mk_mul_f32(const float *a, const float *b, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+
+void mk_scale_f32(float a, float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] *= a;
+}
+
+void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
+}
+
+void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
+}
+
+size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
+               float *out, uint32_t *hits)
+{
+    size_t nh = 0;
+    for (size_t j = 0; j < n; j++) {
+        float s = w ? w[j] * tt[j] : tt[j];
+        if (bias) s += bias[j];
+        out[j] = s;
+        if (s > thr) hits[nh++] = (uint32_t)j;
+    }
+    return nh;
+}

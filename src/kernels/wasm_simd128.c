@@ -1,0 +1,242 @@
+/*
+ * wasm_simd128.c - WebAssembly SIMD kernels (built only with -msimd128).
+ * Same reduction order as scalar.c (see kernels.h): two f32x4 accumulators
+ * per row hold lanes 0-3 and 4-7 of the 8 partial sums.
+ */
+#include <wasm_simd128.h>
+
+#include "kernels.h"
+#include "../base/base.h"
+
+const char *mk_name(void) { return "wasm_simd128"; }
+
+/* ---- element conversions ---- */
+static inline v128_t mk_half4(v128_t h) /* u32 lanes holding a binary16 each */
+{
+    v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
+    v128_t mag = wasm_v128_and(h, wasm_i32x4_splat(0x7fff));
+    v128_t bits = wasm_i32x4_shl(mag, 13);
+    v128_t f = wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+    v128_t special = wasm_i32x4_gt(mag, wasm_i32x4_splat(0x7bff));
+    f = wasm_v128_bitselect(wasm_v128_or(bits, wasm_i32x4_splat(0x7f800000)), f, special);
+    return wasm_v128_or(f, sign);
+}
+
+/* 8 halves -> two f32x4 */
+static inline void mk_load_f16x8(const uint16_t *p, v128_t *lo, v128_t *hi)
+{
+    v128_t h = wasm_v128_load(p);
+    *lo = mk_half4(wasm_u32x4_extend_low_u16x8(h));
+    *hi = mk_half4(wasm_u32x4_extend_high_u16x8(h));
+}
+
+/* 8 int8 -> two f32x4 */
+static inline void mk_load_i8x8(const int8_t *p, v128_t *lo, v128_t *hi)
+{
+    v128_t w = wasm_i16x8_load8x8(p);
+    *lo = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(w));
+    *hi = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(w));
+}
+
+/* x = acc_lo + acc_hi = (l0+l4, l1+l5, l2+l6, l3+l7); returns (x0+x2)+(x1+x3) */
+static inline float mk_hsum(v128_t lo, v128_t hi)
+{
+    v128_t x = wasm_f32x4_add(lo, hi);
+    v128_t y = wasm_f32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(y, 0) + wasm_f32x4_extract_lane(y, 1);
+}
+
+/* four rows at once: out[r] = (x_r0 + x_r2) + (x_r1 + x_r3) */
+static inline v128_t mk_hsum4(v128_t x0, v128_t x1, v128_t x2, v128_t x3)
+{
+    v128_t s01 = wasm_f32x4_add(wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7));
+    v128_t s23 = wasm_f32x4_add(wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7));
+    /* s01 = (r0 y0, r1 y0, r0 y1, r1 y1) with y0 = x0+x2, y1 = x1+x3 */
+    return wasm_f32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+/* Generic row-dot body; LOAD8(ptr, &lo, &hi) loads 8 elements as f32. */
+#define MK_LOAD_F32(p, lo, hi) (*(lo) = wasm_v128_load(p), *(hi) = wasm_v128_load((p) + 4))
+#define MK_ROWS_DOT(T, LOAD8, TAILCONV)                                                        \
+    size_t d8 = d & ~(size_t)7, r = 0;                                                         \
+    for (; r + 4 <= n_rows; r += 4) {                                                          \
+        const T *a0 = rows + r * d, *a1 = a0 + d, *a2 = a1 + d, *a3 = a2 + d;                  \
+        v128_t p0 = wasm_f32x4_splat(0), q0 = p0, p1 = p0, q1 = p0, p2 = p0, q2 = p0,          \
+               p3 = p0, q3 = p0;                                                               \
+        for (size_t i = 0; i < d8; i += 8) {                                                   \
+            v128_t vl = wasm_v128_load(v + i), vh = wasm_v128_load(v + i + 4), lo, hi;         \
+            LOAD8(a0 + i, &lo, &hi);                                                           \
+            p0 = wasm_f32x4_add(p0, wasm_f32x4_mul(lo, vl));                                   \
+            q0 = wasm_f32x4_add(q0, wasm_f32x4_mul(hi, vh));                                   \
+            LOAD8(a1 + i, &lo, &hi);                                                           \
+            p1 = wasm_f32x4_add(p1, wasm_f32x4_mul(lo, vl));                                   \
+            q1 = wasm_f32x4_add(q1, wasm_f32x4_mul(hi, vh));                                   \
+            LOAD8(a2 + i, &lo, &hi);                                                           \
+            p2 = wasm_f32x4_add(p2, wasm_f32x4_mul(lo, vl));                                   \
+            q2 = wasm_f32x4_add(q2, wasm_f32x4_mul(hi, vh));                                   \
+            LOAD8(a3 + i, &lo, &hi);                                                           \
+            p3 = wasm_f32x4_add(p3, wasm_f32x4_mul(lo, vl));                                   \
+            q3 = wasm_f32x4_add(q3, wasm_f32x4_mul(hi, vh));                                   \
+        }                                                                                      \
+        float s[4];                                                                            \
+        wasm_v128_store(s, mk_hsum4(wasm_f32x4_add(p0, q0), wasm_f32x4_add(p1, q1),           \
+                                    wasm_f32x4_add(p2, q2), wasm_f32x4_add(p3, q3)));         \
+        for (size_t i = d8; i < d; i++) {                                                      \
+            s[0] += TAILCONV(a0[i]) * v[i];                                                    \
+            s[1] += TAILCONV(a1[i]) * v[i];                                                    \
+            s[2] += TAILCONV(a2[i]) * v[i];                                                    \
+            s[3] += TAILCONV(a3[i]) * v[i];                                                    \
+        }                                                                                      \
+        MK_STORE4(r, s);                                                                       \
+    }                                                                                          \
+    for (; r < n_rows; r++) {                                                                  \
+        const T *a = rows + r * d;                                                             \
+        v128_t p = wasm_f32x4_splat(0), q = p;                                                 \
+        for (size_t i = 0; i < d8; i += 8) {                                                   \
+            v128_t lo, hi;                                                                     \
+            LOAD8(a + i, &lo, &hi);                                                            \
+            p = wasm_f32x4_add(p, wasm_f32x4_mul(lo, wasm_v128_load(v + i)));                  \
+            q = wasm_f32x4_add(q, wasm_f32x4_mul(hi, wasm_v128_load(v + i + 4)));              \
+        }                                                                                      \
+        float s = mk_hsum(p, q);                                                               \
+        for (size_t i = d8; i < d; i++) s += TAILCONV(a[i]) * v[i];                            \
+        MK_STORE1(r, s);                                                                       \
+    }
+
+#define MK_ID(x) (x)
+#define MK_I8(x) ((float)(x))
+
+#define MK_STORE4(r, s) (out[(r)] = (s)[0], out[(r) + 1] = (s)[1], out[(r) + 2] = (s)[2], out[(r) + 3] = (s)[3])
+#define MK_STORE1(r, s) (out[(r)] = (s))
+
+void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v, float *out)
+{
+    MK_ROWS_DOT(float, MK_LOAD_F32, MK_ID)
+}
+
+void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out)
+{
+    MK_ROWS_DOT(uint16_t, mk_load_f16x8, mcc_f16_to_f32)
+}
+
+#undef MK_STORE4
+#undef MK_STORE1
+#define MK_STORE4(r, s)                                                                        \
+    (out[(r)] = scales[(r)] * (s)[0], out[(r) + 1] = scales[(r) + 1] * (s)[1],                 \
+     out[(r) + 2] = scales[(r) + 2] * (s)[2], out[(r) + 3] = scales[(r) + 3] * (s)[3])
+#define MK_STORE1(r, s) (out[(r)] = scales[(r)] * (s))
+
+void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                    const float *v, float *out)
+{
+    MK_ROWS_DOT(int8_t, mk_load_i8x8, MK_I8)
+}
+
+void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v128_t lo, hi;
+        mk_load_f16x8(src + i, &lo, &hi);
+        wasm_v128_store(dst + i, lo);
+        wasm_v128_store(dst + i + 4, hi);
+    }
+    for (; i < n; i++) dst[i] = mcc_f16_to_f32(src[i]);
+}
+
+void mk_i8_to_f32(const int8_t *src, float scale, size_t n, float *dst)
+{
+    size_t i = 0;
+    v128_t s = wasm_f32x4_splat(scale);
+    for (; i + 8 <= n; i += 8) {
+        v128_t lo, hi;
+        mk_load_i8x8(src + i, &lo, &hi);
+        wasm_v128_store(dst + i, wasm_f32x4_mul(s, lo));
+        wasm_v128_store(dst + i + 4, wasm_f32x4_mul(s, hi));
+    }
+    for (; i < n; i++) dst[i] = scale * (float)src[i];
+}
+
+void mk_axpy_f32(float a, const float *x, float *y, size_t n)
+{
+    size_t i = 0;
+    v128_t va = wasm_f32x4_splat(a);
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(va, wasm_v128_load(x + i))));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+void mk_mul_f32(const float *a, const float *b, float *out, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    for (; i < n; i++) out[i] = a[i] * b[i];
+}
+
+void mk_scale_f32(float a, float *x, size_t n)
+{
+    size_t i = 0;
+    v128_t va = wasm_f32x4_splat(a);
+    for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_mul(wasm_v128_load(x + i), va));
+    for (; i < n; i++) x[i] *= a;
+}
+
+void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
+}
+
+void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
+}
+
+/* record lanes of mask m (4 lanes starting at j) into hits */
+#define MK_HITS(m, j)                                                                          \
+    if (wasm_v128_any_true(m)) {                                                               \
+        uint32_t bits_ = wasm_i32x4_bitmask(m);                                                \
+        while (bits_) {                                                                        \
+            hits[nh++] = (uint32_t)(j) + (uint32_t)__builtin_ctz(bits_);                       \
+            bits_ &= bits_ - 1u;                                                               \
+        }                                                                                      \
+    }
+
+#define MK_SCAN_LOOP(EXPR4, EXPR1)                                                             \
+    for (; j + 8 <= n; j += 8) {                                                               \
+        size_t k = j;                                                                          \
+        v128_t s0 = EXPR4;                                                                     \
+        k = j + 4;                                                                             \
+        v128_t s1 = EXPR4;                                                                     \
+        wasm_v128_store(out + j, s0);                                                          \
+        wasm_v128_store(out + j + 4, s1);                                                      \
+        v128_t m0 = wasm_f32x4_gt(s0, vt), m1 = wasm_f32x4_gt(s1, vt);                         \
+        if (wasm_v128_any_true(wasm_v128_or(m0, m1))) {                                        \
+            MK_HITS(m0, j)                                                                     \
+            MK_HITS(m1, j + 4)                                                                 \
+        }                                                                                      \
+    }                                                                                          \
+    for (; j < n; j++) {                                                                       \
+        float s = EXPR1;                                                                       \
+        out[j] = s;                                                                            \
+        if (s > thr) hits[nh++] = (uint32_t)j;                                                 \
+    }
+
+size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
+               float *out, uint32_t *hits)
+{
+    size_t nh = 0, j = 0;
+    v128_t vt = wasm_f32x4_splat(thr);
+    if (w && bias) {
+        MK_SCAN_LOOP(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(w + k), wasm_v128_load(tt + k)),
+                                    wasm_v128_load(bias + k)),
+                     w[j] * tt[j] + bias[j])
+    } else if (w) {
+        MK_SCAN_LOOP(wasm_f32x4_mul(wasm_v128_load(w + k), wasm_v128_load(tt + k)), w[j] * tt[j])
+    } else if (bias) {
+        MK_SCAN_LOOP(wasm_f32x4_add(wasm_v128_load(tt + k), wasm_v128_load(bias + k)), tt[j] + bias[j])
+    } else {
+        MK_SCAN_LOOP(wasm_v128_load(tt + k), tt[j])
+    }
+    return nh;
+}

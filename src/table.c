@@ -1,0 +1,215 @@
+/*
+ * table.c - the item table kinds (full, hash, qr, memcom) over validated
+ * views: bucket mapping, lookup, and block scoring.  Hash and memcom score a
+ * whole catalogue in O(m*d + n): t_j = U[j] . v once, then per item a gather
+ * (and a multiply by w[i]); qr scores item i = q*m + r as R[r] . (Q[q] (.) v).
+ */
+#include <math.h>
+
+#include "internal.h"
+#include "kernels/kernels.h"
+
+uint64_t mcc_table_rows_a(const memcom_table_desc *d)
+{
+    switch (d->kind) {
+    case MEMCOM_KIND_FULL: return d->n;
+    case MEMCOM_KIND_HASH:
+    case MEMCOM_KIND_MEMCOM: return d->m;
+    case MEMCOM_KIND_QR: return d->m ? ((uint64_t)d->n + d->m - 1u) / d->m : 0;
+    default: return 0;
+    }
+}
+
+uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i)
+{
+    switch (t->desc.bucket_mode) {
+    case MEMCOM_BUCKET_MOD: return i % t->desc.m;
+    case MEMCOM_BUCKET_HASH: return memcom_hash_bucket(i, t->desc.hash_seed, t->desc.m);
+    case MEMCOM_BUCKET_EXPLICIT:
+        return t->desc.bucket_dtype == MEMCOM_DTYPE_U16 ? ((const uint16_t *)t->buckets)[i]
+                                                        : ((const uint32_t *)t->buckets)[i];
+    default: return i;
+    }
+}
+
+static float mcc_scalar(const mcc_table *t, uint32_t i)
+{
+    return t->desc.scalar_dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)t->w)[i])
+                                                    : ((const float *)t->w)[i];
+}
+
+/* decode row r of A (b == 0) or B (b == 1) into out */
+static void mcc_row(const mcc_table *t, int b, uint32_t r, float *out)
+{
+    size_t d = t->desc.d;
+    const void *base = b ? t->b : t->a;
+    switch (t->desc.row_dtype) {
+    case MEMCOM_DTYPE_F32: memcpy(out, (const float *)base + (size_t)r * d, d * sizeof(float)); break;
+    case MEMCOM_DTYPE_F16: mk_f16_to_f32((const uint16_t *)base + (size_t)r * d, d, out); break;
+    default: mk_i8_to_f32((const int8_t *)base + (size_t)r * d, (b ? t->b_scale : t->a_scale)[r], d, out); break;
+    }
+}
+
+/* out[k] = row_r . v for k < count rows starting at row r of A or B */
+static void mcc_rows_dot(const mcc_table *t, int b, uint32_t r, size_t count, const float *v, float *out)
+{
+    size_t d = t->desc.d;
+    const void *base = b ? t->b : t->a;
+    switch (t->desc.row_dtype) {
+    case MEMCOM_DTYPE_F32: mk_rows_dot_f32((const float *)base + (size_t)r * d, count, d, v, out); break;
+    case MEMCOM_DTYPE_F16: mk_rows_dot_f16((const uint16_t *)base + (size_t)r * d, count, d, v, out); break;
+    default:
+        mk_rows_dot_i8((const int8_t *)base + (size_t)r * d, (b ? t->b_scale : t->a_scale) + r, count, d, v, out);
+        break;
+    }
+}
+
+void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp)
+{
+    size_t d = t->desc.d;
+    switch (t->desc.kind) {
+    case MEMCOM_KIND_FULL: mcc_row(t, 0, i, out); break;
+    case MEMCOM_KIND_HASH: mcc_row(t, 0, mcc_table_bucket(t, i), out); break;
+    case MEMCOM_KIND_MEMCOM:
+        mcc_row(t, 0, mcc_table_bucket(t, i), out);
+        mk_scale_f32(mcc_scalar(t, i), out, d);
+        break;
+    case MEMCOM_KIND_QR:
+        mcc_row(t, 0, i / t->desc.m, out);
+        mcc_row(t, 1, i % t->desc.m, tmp);
+        mk_mul_f32(out, tmp, out, d);
+        break;
+    default: memset(out, 0, d * sizeof(float)); break;
+    }
+}
+
+void mcc_scorer_prepare(mcc_scorer *s)
+{
+    const mcc_table *t = s->t;
+    if (t->desc.kind == MEMCOM_KIND_HASH || t->desc.kind == MEMCOM_KIND_MEMCOM)
+        mcc_rows_dot(t, 0, 0, t->desc.m, s->v, s->tvals);
+    s->cur_q = UINT32_MAX;
+}
+
+static void mcc_qr_set_q(mcc_scorer *s, uint32_t q)
+{
+    if (s->cur_q == q) return;
+    mcc_row(s->t, 0, q, s->tmp);
+    mk_mul_f32(s->tmp, s->v, s->p, s->t->desc.d);
+    s->cur_q = q;
+}
+
+void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w, const float **tt)
+{
+    const mcc_table *t = s->t;
+    uint32_t m = t->desc.m;
+    *w = NULL;
+    switch (t->desc.kind) {
+    case MEMCOM_KIND_FULL:
+        mcc_rows_dot(t, 0, i0, len, s->v, s->tt_buf);
+        *tt = s->tt_buf;
+        return;
+    case MEMCOM_KIND_QR: {
+        uint32_t i = i0, end = i0 + len;
+        while (i < end) {
+            uint32_t q = i / m, r = i % m, seg = m - r;
+            if (seg > end - i) seg = end - i;
+            mcc_qr_set_q(s, q);
+            mcc_rows_dot(t, 1, r, seg, s->p, s->tt_buf + (i - i0));
+            i += seg;
+        }
+        *tt = s->tt_buf;
+        return;
+    }
+    default: break;
+    }
+    /* hash and memcom */
+    switch (t->desc.bucket_mode) {
+    case MEMCOM_BUCKET_MOD: {
+        uint32_t r = i0 % m;
+        if (len <= m - r) {
+            *tt = s->tvals + r;
+        } else {
+            for (uint32_t j = 0; j < len; j++) {
+                s->tt_buf[j] = s->tvals[r];
+                if (++r == m) r = 0;
+            }
+            *tt = s->tt_buf;
+        }
+        break;
+    }
+    case MEMCOM_BUCKET_HASH:
+        if (s->hash_b) {
+            mk_gather_u32(s->tvals, s->hash_b + i0, len, s->tt_buf);
+        } else {
+            for (uint32_t j = 0; j < len; j++)
+                s->tt_buf[j] = s->tvals[memcom_hash_bucket(i0 + j, t->desc.hash_seed, m)];
+        }
+        *tt = s->tt_buf;
+        break;
+    default:
+        if (t->desc.bucket_dtype == MEMCOM_DTYPE_U16)
+            mk_gather_u16(s->tvals, (const uint16_t *)t->buckets + i0, len, s->tt_buf);
+        else
+            mk_gather_u32(s->tvals, (const uint32_t *)t->buckets + i0, len, s->tt_buf);
+        *tt = s->tt_buf;
+        break;
+    }
+    if (t->desc.kind == MEMCOM_KIND_MEMCOM) {
+        if (t->desc.scalar_dtype == MEMCOM_DTYPE_F16) {
+            mk_f16_to_f32((const uint16_t *)t->w + i0, len, s->w_buf);
+            *w = s->w_buf;
+        } else {
+            *w = (const float *)t->w + i0;
+        }
+    }
+}
+
+float mcc_scorer_one(mcc_scorer *s, uint32_t i)
+{
+    const mcc_table *t = s->t;
+    float r;
+    switch (t->desc.kind) {
+    case MEMCOM_KIND_FULL: mcc_rows_dot(t, 0, i, 1, s->v, &r); return r;
+    case MEMCOM_KIND_HASH: mcc_rows_dot(t, 0, mcc_table_bucket(t, i), 1, s->v, &r); return r;
+    case MEMCOM_KIND_MEMCOM:
+        mcc_rows_dot(t, 0, mcc_table_bucket(t, i), 1, s->v, &r);
+        return mcc_scalar(t, i) * r;
+    case MEMCOM_KIND_QR:
+        mcc_qr_set_q(s, i / t->desc.m);
+        mcc_rows_dot(t, 1, i % t->desc.m, 1, s->p, &r);
+        return r;
+    default: return 0.0f;
+    }
+}
+
+static float mcc_norm(const float *x, size_t d)
+{
+    float dot;
+    mk_rows_dot_f32(x, 1, d, x, &dot);
+    return sqrtf(dot);
+}
+
+static float mcc_inv(float norm) { return norm > 0.0f && norm < INFINITY ? 1.0f / norm : 0.0f; }
+
+void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv, float *tmp, float *rowbuf)
+{
+    uint32_t n = t->desc.n, d = t->desc.d;
+    if (t->desc.kind == MEMCOM_KIND_HASH || t->desc.kind == MEMCOM_KIND_MEMCOM) {
+        for (uint32_t j = 0; j < t->desc.m; j++) {
+            mcc_row(t, 0, j, tmp);
+            rowbuf[j] = mcc_norm(tmp, d);
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t b = hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+            float norm = rowbuf[b];
+            if (t->desc.kind == MEMCOM_KIND_MEMCOM) norm *= fabsf(mcc_scalar(t, i));
+            inv[i] = mcc_inv(norm);
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        mcc_table_lookup(t, i, tmp, tmp + d);
+        inv[i] = mcc_inv(mcc_norm(tmp, d));
+    }
+}

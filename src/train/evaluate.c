@@ -1,0 +1,90 @@
+/* evaluate.c - LightGCN++ protocol over a trained model, in threads: for each
+ * user with held-out items, rank all items except the user's training items. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+#define EVAL_CHUNK 256u
+
+typedef struct eval_job {
+    const mc_model *mdl;
+    const mc_dataset *ds;
+    const mc_csr *truth;
+    const uint32_t *users;
+    uint32_t n_users;
+    int part, n_parts;
+    mc_metrics sum;
+} eval_job;
+
+static void *eval_thread(void *arg)
+{
+    eval_job *j = arg;
+    const mc_model *mdl = j->mdl;
+    mc_work w;
+    mc_work_init(&w, mdl, EVAL_CHUNK, 7);
+    uint32_t top[64];
+    uint32_t kmax = mc_eval_ks[MC_N_KS - 1];
+    memset(&j->sum, 0, sizeof j->sum);
+    uint32_t n_chunks = (j->n_users + EVAL_CHUNK - 1) / EVAL_CHUNK;
+    for (uint32_t c = (uint32_t)j->part; c < n_chunks; c += (uint32_t)j->n_parts) {
+        const uint32_t *us = j->users + (size_t)c * EVAL_CHUNK;
+        uint32_t b = j->n_users - c * EVAL_CHUNK;
+        if (b > EVAL_CHUNK) b = EVAL_CHUNK;
+        mc_dae_scores(mdl, &w, &j->ds->train, us, b);
+        for (uint32_t u = 0; u < b; u++) {
+            uint32_t user = us[u];
+            const mc_csr *tr = &j->ds->train;
+            uint32_t nt = (uint32_t)(tr->off[user + 1] - tr->off[user]);
+            uint32_t got = mc_topk_scores(w.S + (size_t)u * mdl->n, mdl->n, tr->idx + tr->off[user], nt, kmax, top);
+            const uint32_t *truth = j->truth->idx + j->truth->off[user];
+            uint32_t ntr = (uint32_t)(j->truth->off[user + 1] - j->truth->off[user]);
+            for (int k = 0; k < MC_N_KS; k++) {
+                double r, g;
+                mc_user_metrics(top, got, truth, ntr, mc_eval_ks[k], &r, &g);
+                j->sum.recall[k] += r;
+                j->sum.ndcg[k] += g;
+            }
+            j->sum.users++;
+        }
+    }
+    mc_work_free(&w, mdl);
+    return NULL;
+}
+
+int mc_evaluate(const mc_model *mdl, const mc_dataset *ds, const mc_csr *truth, int n_threads, mc_metrics *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t *users = mc_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
+    uint32_t nu = 0;
+    for (uint32_t u = 0; u < ds->n_users && u < truth->n_rows; u++)
+        if (truth->off[u + 1] > truth->off[u]) users[nu++] = u;
+    if (n_threads < 1) n_threads = 1;
+    if (n_threads > 16) n_threads = 16;
+    eval_job jobs[16];
+    pthread_t th[16];
+    for (int t = 0; t < n_threads; t++) {
+        jobs[t] = (eval_job){mdl, ds, truth, users, nu, t, n_threads, {{0}, {0}, 0}};
+        if (t > 0 && pthread_create(&th[t], NULL, eval_thread, &jobs[t]) != 0) {
+            n_threads = t;
+            break;
+        }
+    }
+    eval_thread(&jobs[0]);
+    for (int t = 1; t < n_threads; t++) pthread_join(th[t], NULL);
+    for (int t = 0; t < n_threads; t++) {
+        for (int k = 0; k < MC_N_KS; k++) {
+            out->recall[k] += jobs[t].sum.recall[k];
+            out->ndcg[k] += jobs[t].sum.ndcg[k];
+        }
+        out->users += jobs[t].sum.users;
+    }
+    if (out->users)
+        for (int k = 0; k < MC_N_KS; k++) {
+            out->recall[k] /= out->users;
+            out->ndcg[k] /= out->users;
+        }
+    free(users);
+    return 0;
+}

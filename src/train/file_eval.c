@@ -1,0 +1,150 @@
+/* file_eval.c - the LightGCN++ protocol over a .memcom file through the public
+ * API (memcom_recommend), so that what is measured is what is served. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+typedef struct fe_job {
+    memcom_model *model;
+    const mc_dataset *ds;
+    const mc_csr *truth;
+    const uint32_t *map;      /* data set item -> model index or UINT32_MAX */
+    int part, n_parts;
+    mc_metrics sum;
+    int rc;
+} fe_job;
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+static void *fe_thread(void *arg)
+{
+    fe_job *j = arg;
+    const mc_dataset *ds = j->ds;
+    uint32_t kmax = mc_eval_ks[MC_N_KS - 1];
+    uint32_t top[64];
+    float sc[64];
+    size_t cap = 1024;
+    uint32_t *hist = mc_xmalloc(cap * sizeof *hist), *truth = mc_xmalloc(cap * sizeof *truth);
+    memset(&j->sum, 0, sizeof j->sum);
+    for (uint32_t u = (uint32_t)j->part; u < ds->n_users; u += (uint32_t)j->n_parts) {
+        uint64_t ts = j->truth->off[u], te = j->truth->off[u + 1];
+        if (te == ts) continue;
+        uint64_t hs = ds->train.off[u], he = ds->train.off[u + 1];
+        size_t need = (size_t)((he - hs) > (te - ts) ? (he - hs) : (te - ts));
+        if (need > cap) {
+            cap = need * 2;
+            hist = mc_xrealloc(hist, cap * sizeof *hist);
+            truth = mc_xrealloc(truth, cap * sizeof *truth);
+        }
+        size_t nh = 0, nt = 0;
+        for (uint64_t k = hs; k < he; k++)
+            if (j->map[ds->train.idx[k]] != UINT32_MAX) hist[nh++] = j->map[ds->train.idx[k]];
+        qsort(hist, nh, sizeof *hist, u32_cmp);
+        uint32_t missing = 0;
+        for (uint64_t k = ts; k < te; k++) {
+            uint32_t mi = j->map[j->truth->idx[k]];
+            if (mi == UINT32_MAX)
+                missing++;
+            else
+                truth[nt++] = mi;
+        }
+        qsort(truth, nt, sizeof *truth, u32_cmp);
+        memcom_topk_opts to;
+        memset(&to, 0, sizeof to);
+        to.k = kmax;
+        to.exclude = hist;
+        to.n_exclude = nh;
+        size_t got = 0;
+        int rc = memcom_recommend(j->model, hist, nh, &to, top, sc, &got);
+        if (rc != MEMCOM_OK) {
+            j->rc = rc;
+            break;
+        }
+        for (int k = 0; k < MC_N_KS; k++) {
+            double r, g;
+            /* unknown held-out items are misses: compute over the known ones
+             * with the full count as denominator */
+            mc_user_metrics(top, (uint32_t)got, truth, (uint32_t)nt, mc_eval_ks[k], &r, &g);
+            if (missing) {
+                double full = (double)(nt + missing);
+                r = r * (double)nt / full;
+                /* IDCG uses min(K, all held-out items) */
+                double id_known = 0, id_all = 0;
+                for (uint32_t q = 0; q < mc_eval_ks[k]; q++) {
+                    double v = 1.0 / __builtin_log2((double)q + 2.0);
+                    if (q < nt) id_known += v;
+                    if (q < nt + missing) id_all += v;
+                }
+                g = id_all > 0 ? g * id_known / id_all : 0;
+            }
+            j->sum.recall[k] += r;
+            j->sum.ndcg[k] += g;
+        }
+        j->sum.users++;
+    }
+    free(hist);
+    free(truth);
+    return NULL;
+}
+
+int mc_evaluate_file(memcom_model **handles, int n_threads, const mc_dataset *ds, const mc_csr *truth,
+                     mc_metrics *out, uint32_t *unknown_items, mc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t *map = mc_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
+    uint32_t unknown = 0;
+    for (uint32_t i = 0; i < ds->n_items; i++) {
+        uint32_t idx;
+        const char *id = ds->item_ids[i];
+        if (memcom_find_id(handles[0], id, strlen(id), &idx) == MEMCOM_OK) {
+            map[i] = idx;
+        } else {
+            map[i] = UINT32_MAX;
+            unknown++;
+        }
+    }
+    if (unknown_items) *unknown_items = unknown;
+    if (n_threads < 1) n_threads = 1;
+    if (n_threads > 16) n_threads = 16;
+    fe_job jobs[16];
+    pthread_t th[16];
+    int started[16] = {0};
+    for (int t = 0; t < n_threads; t++) {
+        memset(&jobs[t], 0, sizeof jobs[t]);
+        jobs[t].model = handles[t];
+        jobs[t].ds = ds;
+        jobs[t].truth = truth;
+        jobs[t].map = map;
+        jobs[t].part = t;
+        jobs[t].n_parts = n_threads;
+    }
+    for (int t = 1; t < n_threads; t++) started[t] = pthread_create(&th[t], NULL, fe_thread, &jobs[t]) == 0;
+    fe_thread(&jobs[0]);
+    for (int t = 1; t < n_threads; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            fe_thread(&jobs[t]);
+    }
+    free(map);
+    for (int t = 0; t < n_threads; t++) {
+        if (jobs[t].rc) return mc_fail(err, "ranking failed: %s", memcom_error_message(jobs[t].rc));
+        for (int k = 0; k < MC_N_KS; k++) {
+            out->recall[k] += jobs[t].sum.recall[k];
+            out->ndcg[k] += jobs[t].sum.ndcg[k];
+        }
+        out->users += jobs[t].sum.users;
+    }
+    if (out->users)
+        for (int k = 0; k < MC_N_KS; k++) {
+            out->recall[k] /= out->users;
+            out->ndcg[k] /= out->users;
+        }
+    return 0;
+}

@@ -1,0 +1,66 @@
+/* metrics.c - Recall@K and NDCG@K as in the LightGCN++ protocol, and top-k
+ * selection over a score vector with an exclusion list. */
+#include <math.h>
+#include <string.h>
+
+#include "train.h"
+
+const uint32_t mc_eval_ks[MC_N_KS] = {10, 20, 40};
+
+static int contains(const uint32_t *sorted, uint32_t n, uint32_t x)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && sorted[lo] == x;
+}
+
+void mc_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth, uint32_t n_truth,
+                     uint32_t k, double *recall, double *ndcg)
+{
+    *recall = *ndcg = 0;
+    if (n_truth == 0) return;
+    double dcg = 0, idcg = 0;
+    uint32_t hits = 0, lim = n_ranked < k ? n_ranked : k;
+    for (uint32_t r = 0; r < lim; r++)
+        if (contains(truth, n_truth, ranked[r])) {
+            hits++;
+            dcg += 1.0 / log2((double)r + 2.0);
+        }
+    uint32_t ideal = n_truth < k ? n_truth : k;
+    for (uint32_t r = 0; r < ideal; r++) idcg += 1.0 / log2((double)r + 2.0);
+    *recall = (double)hits / (double)n_truth;
+    *ndcg = dcg / idcg;
+}
+
+/* Keep a small sorted array of the best k (descending score, ties lower index). */
+uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
+                        uint32_t *out)
+{
+    if (k == 0) return 0;
+    float best_s[256];
+    uint32_t cnt = 0, e = 0;
+    if (k > 256) k = 256;
+    for (uint32_t i = 0; i < n; i++) {
+        while (e < n_excl && excl[e] < i) e++;
+        if (e < n_excl && excl[e] == i) continue;
+        float s = scores[i];
+        if (s != s) s = -INFINITY;  /* NaN ranks last */
+        if (cnt == k && !(s > best_s[k - 1])) continue;
+        uint32_t pos = cnt < k ? cnt : k - 1;
+        while (pos > 0 && s > best_s[pos - 1]) {
+            best_s[pos] = best_s[pos - 1];
+            out[pos] = out[pos - 1];
+            pos--;
+        }
+        best_s[pos] = s;
+        out[pos] = i;
+        if (cnt < k) cnt++;
+    }
+    return cnt;
+}

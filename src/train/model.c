@@ -1,0 +1,121 @@
+/* model.c - the trainable Mult-DAE: parameter blocks and their initialisation.
+ *   x = sum_{i in H} E_in[i] / sqrt|H|;  h0 = tanh(x + b0);
+ *   h_k = tanh(W_k h_{k-1} + b_k) (k = 1..n_dense);  s = E_out h + bias. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+static int add_param(mc_model *mdl, const char *name, size_t len, int decay)
+{
+    int k = mdl->n_params++;
+    mc_param *p = &mdl->params[k];
+    p->name = name;
+    p->len = len;
+    p->decay = decay;
+    p->v = mc_xcalloc(len, sizeof *p->v);
+    p->m1 = mc_xcalloc(len, sizeof *p->m1);
+    p->m2 = mc_xcalloc(len, sizeof *p->m2);
+    return k;
+}
+
+static void fill_normal(float *v, size_t len, float mean, float std, mc_rng *r)
+{
+    for (size_t i = 0; i < len; i++) v[i] = mean + std * mc_rng_normal(r);
+}
+
+static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_t d,
+                       const mc_tsize *s, const uint32_t *buckets, const char *role, float std,
+                       mc_rng *rng)
+{
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->n = n;
+    t->d = d;
+    t->m = s->m;
+    t->pop = s->pop;
+    t->scalar_dtype = s->scalar_dtype;
+    t->pidx_a = t->pidx_b = t->pidx_w = -1;
+    (void)role;
+    switch (kind) {
+    case MC_T_FULL:
+        t->m = n;
+        t->rows_a = n;
+        break;
+    case MC_T_QR: t->rows_a = (n + s->m - 1) / s->m; break;
+    default: t->rows_a = s->m; break;
+    }
+    t->pidx_a = add_param(mdl, "rows_a", (size_t)t->rows_a * d, 1);
+    if (kind == MC_T_QR) {
+        /* E = Q[i/m] * R[i%m]: Q near 1 so that E starts like a hash table. */
+        fill_normal(mdl->params[t->pidx_a].v, (size_t)t->rows_a * d, 1.0f, 0.1f, rng);
+        t->pidx_b = add_param(mdl, "rows_b", (size_t)t->m * d, 1);
+        fill_normal(mdl->params[t->pidx_b].v, (size_t)t->m * d, 0.0f, std, rng);
+    } else {
+        fill_normal(mdl->params[t->pidx_a].v, (size_t)t->rows_a * d, 0.0f, std, rng);
+    }
+    if (kind != MC_T_FULL && kind != MC_T_QR) {
+        t->bucket = mc_xmalloc((size_t)n * sizeof *t->bucket);
+        if (buckets)
+            memcpy(t->bucket, buckets, (size_t)n * sizeof *t->bucket);
+        else
+            mc_buckets_default(kind, n, t->m, t->pop, t->bucket);
+    }
+    if (mc_tkind_is_memcom(kind)) {
+        t->pidx_w = add_param(mdl, "scalars", n, 0);
+        for (uint32_t i = 0; i < n; i++) mdl->params[t->pidx_w].v[i] = 1.0f;
+    }
+}
+
+int mc_model_init(mc_model *mdl, uint32_t n, const mc_model_opts *o, const uint32_t *in_buckets,
+                  const uint32_t *out_buckets, uint64_t seed, mc_err *err)
+{
+    memset(mdl, 0, sizeof *mdl);
+    if (o->d < 1 || o->d > 4096) return mc_fail(err, "--dim %u out of range (1..4096)", o->d);
+    if (o->n_dense > MC_MAX_LAYERS - 1)
+        return mc_fail(err, "--layers %u: at most %d dense layers", o->n_dense, MC_MAX_LAYERS - 1);
+    mdl->n = n;
+    mdl->d = o->d;
+    mdl->n_dense = o->n_dense;
+    mc_rng rng;
+    mc_rng_seed(&rng, seed);
+    uint32_t d = o->d;
+    float std = o->init_std > 0 ? o->init_std : (float)sqrt(2.0 / ((double)n + d));
+    init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, "input", std, &rng);
+    init_table(mdl, &mdl->out, o->out_kind, n, d, &o->out_size, out_buckets, "output", std, &rng);
+    mdl->pidx_b0 = add_param(mdl, "bias0", d, 0);
+    float wstd = (float)sqrt(1.0 / d);
+    for (uint32_t k = 1; k <= o->n_dense; k++) {
+        mdl->pidx_w[k] = add_param(mdl, "dense_w", (size_t)d * d, 1);
+        fill_normal(mdl->params[mdl->pidx_w[k]].v, (size_t)d * d, 0.0f, wstd, &rng);
+        mdl->pidx_b[k] = add_param(mdl, "dense_b", d, 0);
+    }
+    mdl->pidx_bias = add_param(mdl, "output_bias", n, 0);
+    return 0;
+}
+
+void mc_model_free(mc_model *mdl)
+{
+    for (int k = 0; k < mdl->n_params; k++) {
+        free(mdl->params[k].v);
+        free(mdl->params[k].m1);
+        free(mdl->params[k].m2);
+    }
+    free(mdl->in.bucket);
+    free(mdl->out.bucket);
+    memset(mdl, 0, sizeof *mdl);
+}
+
+size_t mc_model_param_count(const mc_model *mdl)
+{
+    size_t s = 0;
+    for (int k = 0; k < mdl->n_params; k++) s += mdl->params[k].len;
+    return s;
+}
+
+void mc_model_copy_values(mc_model *dst, const mc_model *src)
+{
+    for (int k = 0; k < src->n_params; k++)
+        memcpy(dst->params[k].v, src->params[k].v, src->params[k].len * sizeof(float));
+}

@@ -1,0 +1,292 @@
+/* trainer.c - the training loop: data-parallel mini-batches over threads,
+ * Adam, per-epoch validation with early stopping (the best epoch's
+ * parameters are kept), and the warm-up + k-means initialisation of the
+ * learned-bucket memcom variants. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+#define MAX_THREADS 16
+
+void mc_train_opts_default(mc_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->in_kind = -1;
+    o->out_kind = MC_T_FULL;
+    o->pop_frac = 0.5;
+    o->d = 64;
+    o->n_dense = 0;
+    o->epochs = 100;
+    o->batch = 500;
+    o->patience = 10;
+    o->warmup_epochs = 10;
+    o->lr = 1e-3f;
+    o->dropout = 0.5f;
+    o->weight_decay = 0.0f;
+    o->seed = 1;
+    o->threads = 2;
+}
+
+typedef struct shard_job {
+    mc_model *mdl;
+    mc_work *work;
+    const mc_csr *hist;
+    const uint32_t *users;
+    uint32_t b;
+    float dropout, scale;
+    /* adam phase */
+    mc_adam *adam;
+    mc_work *works;
+    int n_works, part;
+    int phase;
+} shard_job;
+
+static void *shard_thread(void *arg)
+{
+    shard_job *j = arg;
+    if (j->phase == 0) {
+        mc_work_zero_grad(j->work, j->mdl);
+        if (j->b) {
+            mc_dae_forward(j->mdl, j->work, j->hist, j->users, j->b, j->dropout, 1);
+            mc_dae_backward(j->mdl, j->work, j->hist, j->users, j->b, j->scale);
+        }
+    } else {
+        mc_adam_update(j->adam, j->mdl, j->works, j->n_works, j->part, j->n_works);
+    }
+    return NULL;
+}
+
+static void run_parallel(shard_job *jobs, int n)
+{
+    pthread_t th[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 1; t < n; t++) started[t] = pthread_create(&th[t], NULL, shard_thread, &jobs[t]) == 0;
+    shard_thread(&jobs[0]);
+    for (int t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            shard_thread(&jobs[t]);
+    }
+}
+
+static FILE *logf_of(const mc_train_opts *o) { return o->log ? o->log : stderr; }
+
+/* Train mdl for up to max_epochs; early stopping if patience > 0. */
+static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint32_t max_epochs,
+               uint32_t patience, const char *label, int allow_callback, mc_train_result *res, mc_err *err)
+{
+    int nt = o->threads < 1 ? 1 : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
+    uint32_t batch = o->batch ? o->batch : 500;
+    uint32_t shard_cap = (batch + (uint32_t)nt - 1) / (uint32_t)nt;
+    mc_work works[MAX_THREADS];
+    for (int t = 0; t < nt; t++) mc_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
+    uint32_t *users = mc_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
+    uint32_t nu = 0;
+    for (uint32_t u = 0; u < ds->n_users; u++)
+        if (ds->train.off[u + 1] > ds->train.off[u]) users[nu++] = u;
+    if (nu == 0) {
+        free(users);
+        for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+        return mc_fail(err, "no user has training interactions");
+    }
+    mc_rng rng;
+    mc_rng_seed(&rng, o->seed ^ 0xE90C);
+    mc_adam adam = {o->lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, 0};
+    float **best = mc_xcalloc((size_t)mdl->n_params, sizeof *best);
+    for (int k = 0; k < mdl->n_params; k++) best[k] = mc_xmalloc(mdl->params[k].len * sizeof(float));
+    double best_ndcg = -1, t0 = mc_now(), train_time = 0;
+    uint32_t best_epoch = 0, since = 0, epoch;
+    int have_valid = ds->valid.nnz > 0;
+    FILE *lf = logf_of(o);
+    for (epoch = 1; epoch <= max_epochs; epoch++) {
+        double te = mc_now();
+        mc_shuffle_u32(&rng, users, nu);
+        double loss = 0;
+        for (uint32_t s = 0; s < nu; s += batch) {
+            uint32_t b = nu - s < batch ? nu - s : batch;
+            shard_job jobs[MAX_THREADS];
+            uint32_t per = (b + (uint32_t)nt - 1) / (uint32_t)nt;
+            for (int t = 0; t < nt; t++) {
+                uint32_t lo = (uint32_t)t * per, hi = lo + per;
+                if (lo > b) lo = b;
+                if (hi > b) hi = b;
+                jobs[t] = (shard_job){mdl, &works[t], &ds->train, users + s + lo, hi - lo, o->dropout,
+                                      1.0f / (float)b, &adam, works, nt, t, 0};
+            }
+            run_parallel(jobs, nt);
+            for (int t = 0; t < nt; t++) loss += works[t].loss;
+            adam.step++;
+            for (int t = 0; t < nt; t++) jobs[t].phase = 1;
+            run_parallel(jobs, nt);
+        }
+        loss /= nu;
+        double tr = mc_now() - te;
+        train_time += tr;
+        if (!isfinite(loss)) {
+            for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+            free(users);
+            for (int k = 0; k < mdl->n_params; k++) free(best[k]);
+            free(best);
+            return mc_fail(err, "training diverged at epoch %u (loss is not finite); lower --lr", epoch);
+        }
+        mc_metrics vm = {0};
+        double ndcg20;
+        if (have_valid) {
+            mc_evaluate(mdl, ds, &ds->valid, nt, &vm);
+            ndcg20 = vm.ndcg[1];
+        } else {
+            ndcg20 = -loss;   /* no validation data: the loss decides */
+        }
+        int improved = ndcg20 > best_ndcg;
+        if (improved) {
+            best_ndcg = ndcg20;
+            best_epoch = epoch;
+            since = 0;
+            for (int k = 0; k < mdl->n_params; k++)
+                memcpy(best[k], mdl->params[k].v, mdl->params[k].len * sizeof(float));
+        } else {
+            since++;
+        }
+        double el = mc_now() - t0, per_epoch = el / epoch;
+        char e1[32], e2[32];
+        mc_format_duration(el, e1, sizeof e1);
+        mc_format_duration(per_epoch * (max_epochs - epoch), e2, sizeof e2);
+        if (!o->quiet) {
+            fprintf(lf, "%s epoch %3u/%u  loss %.4f  valid NDCG@20 %.4f%s  epoch %.2fs  elapsed %s  left <= %s\n",
+                    label, epoch, max_epochs, loss, have_valid ? ndcg20 : 0.0, improved ? " *" : "  ", tr, e1,
+                    e2);
+            fflush(lf);
+        }
+        if (improved && allow_callback && o->on_improve) {
+            if (o->on_improve(mdl, epoch, &vm, o->ctx) != 0) {
+                epoch++;
+                break;
+            }
+        }
+        if (patience && since >= patience) {
+            epoch++;
+            break;
+        }
+    }
+    for (int k = 0; k < mdl->n_params; k++) memcpy(mdl->params[k].v, best[k], mdl->params[k].len * sizeof(float));
+    res->best_epoch = best_epoch;
+    res->epochs_run = epoch - 1;
+    res->sec_per_epoch = res->epochs_run ? train_time / res->epochs_run : 0;
+    for (int k = 0; k < mdl->n_params; k++) free(best[k]);
+    free(best);
+    free(users);
+    for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+    return 0;
+}
+
+static int size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac,
+                      int scalar_dtype, mc_tsize *s, mc_err *err)
+{
+    int rc = rows ? mc_table_size_for_rows(kind, n, d, rows, scalar_dtype, s, err)
+                  : mc_table_size_for_ratio(kind, n, d, ratio > 0 ? ratio : 1.0, scalar_dtype, s, err);
+    if (rc) return rc;
+    if (kind == MC_T_MEMCOM_POP || kind == MC_T_MEMCOM_LEARNED_POP) {
+        double p = pop_frac * s->m;
+        s->pop = (uint32_t)(p + 0.5);
+        if (s->pop >= s->m) s->pop = s->m - 1;
+    }
+    return 0;
+}
+
+/* Initialise a learned table from warm-up item vectors. */
+static void init_learned(mc_model *mdl, mc_table *t, const float *vecs, const mc_train_opts *o)
+{
+    uint32_t n = t->n, d = t->d;
+    float *C = mdl->params[t->pidx_a].v, *w = mdl->params[t->pidx_w].v;
+    mc_kmeans_buckets(vecs, n, d, t->m, t->kind == MC_T_MEMCOM_LEARNED_POP ? t->pop : 0, 15, o->threads,
+                      o->seed, t->bucket, C, w);
+}
+
+int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_train_result *res, mc_err *err)
+{
+    memset(res, 0, sizeof *res);
+    uint32_t n = ds->n_items, d = o->d;
+    int out_kind = o->out_kind, in_kind = o->in_kind < 0 ? o->out_kind : o->in_kind;
+    mc_model_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.in_kind = in_kind;
+    mo.out_kind = out_kind;
+    mo.d = d;
+    mo.n_dense = o->n_dense;
+    double in_ratio = o->in_ratio > 0 ? o->in_ratio : o->ratio;
+    uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
+    if (size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;
+    if (size_table(in_kind, n, d, in_ratio, in_rows, o->pop_frac, o->scalar_dtype, &mo.in_size, err)) return -1;
+    double t0 = mc_now();
+    int learned = mc_tkind_learned(in_kind) || mc_tkind_learned(out_kind);
+    mc_model warm;
+    int have_warm = 0;
+    memset(&warm, 0, sizeof warm);
+    if (learned && o->warmup_epochs > 0) {
+        mc_model_opts wo = mo;
+        wo.in_kind = wo.out_kind = MC_T_FULL;
+        wo.in_size.m = wo.out_size.m = n;
+        if (mc_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) return -1;
+        mc_train_result wr;
+        memset(&wr, 0, sizeof wr);
+        if (fit(&warm, ds, o, o->warmup_epochs, 0, "warm-up", 0, &wr, err)) {
+            mc_model_free(&warm);
+            return -1;
+        }
+        have_warm = 1;
+    }
+    if (mc_model_init(mdl, n, &mo, NULL, NULL, o->seed + 1, err)) {
+        if (have_warm) mc_model_free(&warm);
+        return -1;
+    }
+    if (have_warm) {
+        /* dense layers and biases start from the warm-up model */
+        for (int k = 0; k < mdl->n_params; k++) {
+            mc_param *p = &mdl->params[k];
+            int is_table = k == mdl->in.pidx_a || k == mdl->in.pidx_b || k == mdl->in.pidx_w ||
+                           k == mdl->out.pidx_a || k == mdl->out.pidx_b || k == mdl->out.pidx_w;
+            if (is_table) continue;
+            for (int j = 0; j < warm.n_params; j++)
+                if (strcmp(warm.params[j].name, p->name) == 0 && warm.params[j].len == p->len &&
+                    (j - warm.pidx_b0) == (k - mdl->pidx_b0)) {
+                    memcpy(p->v, warm.params[j].v, p->len * sizeof(float));
+                    break;
+                }
+        }
+        /* tables: learned kinds from k-means; full kinds copy */
+        mc_table *tabs[2] = {&mdl->in, &mdl->out};
+        const mc_table *wt[2] = {&warm.in, &warm.out};
+        for (int r = 0; r < 2; r++) {
+            const float *vecs = warm.params[wt[r]->pidx_a].v;
+            if (mc_tkind_learned(tabs[r]->kind))
+                init_learned(mdl, tabs[r], vecs, o);
+            else if (tabs[r]->kind == MC_T_FULL)
+                memcpy(mdl->params[tabs[r]->pidx_a].v, vecs, (size_t)n * d * sizeof(float));
+        }
+        mc_model_free(&warm);
+        res->warmup_seconds = mc_now() - t0;
+    } else if (learned) {
+        /* no warm-up: k-means of the random initial rows is meaningless; fall
+         * back to the default (pop + mod) assignment already in place */
+    }
+    mc_train_opts fo = *o;
+    if (have_warm && o->tune_lr > 0) fo.lr = o->tune_lr;
+    if (fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, res, err)) return -1;
+    /* per-item scalars stored as f16: round now, so that the metrics below
+     * are those of the model as it will be written */
+    const mc_table *tabs[2] = {&mdl->in, &mdl->out};
+    for (int r = 0; r < 2; r++)
+        if (tabs[r]->pidx_w >= 0 && tabs[r]->scalar_dtype == MEMCOM_DTYPE_F16) {
+            float *w = mdl->params[tabs[r]->pidx_w].v;
+            for (uint32_t i = 0; i < tabs[r]->n; i++) w[i] = mc_round_f16(w[i]);
+        }
+    if (ds->valid.nnz) mc_evaluate(mdl, ds, &ds->valid, o->threads, &res->valid);
+    if (ds->test.nnz) mc_evaluate(mdl, ds, &ds->test, o->threads, &res->test);
+    res->seconds = mc_now() - t0;
+    res->mopts = mo;
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* fixture.h - building exact test tables/models and brute-force references. */
+#ifndef MEMCOM_FIXTURE_H
+#define MEMCOM_FIXTURE_H
+
+#include "test.h"
+
+typedef struct f_table {
+    memcom_table_data data;
+    float *a, *b, *w;
+    uint32_t *buckets;
+    float *E;                 /* reference embeddings n x d */
+} f_table;
+
+typedef struct f_model {
+    memcom_model_data data;
+    f_table in, out;
+    float *bias;
+    memcom_layer_data layers[4];
+    float *lw[4], *lb[4];
+    char **ids;
+    void *bytes;
+    size_t size;
+    memcom_model *m;
+} f_model;
+
+/* exact (dyadic) table data for a description; seed picks the values */
+void f_table_make(f_table *t, memcom_table_desc desc, uint64_t seed);
+void f_table_free(f_table *t);
+uint32_t f_ref_bucket(const memcom_table_desc *d, const uint32_t *explicit_b, uint32_t i);
+
+/* serialise + open; returns the code */
+int f_model_build(f_model *fm);
+void f_model_free(f_model *fm);
+
+/* reference: scores[i] = E[i] . v (+ bias) in double, rounded to float */
+void f_ref_scores(const f_table *t, const float *bias, const float *v, float *scores);
+/* brute force top-k over eligible items (exclude/candidates), ties by index */
+size_t f_ref_topk(const float *scores, uint32_t n, size_t k, const uint32_t *excl, size_t n_excl,
+                  const uint32_t *cand, size_t n_cand, uint32_t *out_idx, float *out_score);
+
+memcom_table_desc f_desc(uint32_t kind, uint32_t n, uint32_t m, uint32_t d, uint32_t row, uint32_t scalar,
+                         uint32_t bucket, uint32_t bucket_dtype, uint64_t seed);
+
+#endif

@@ -1,0 +1,54 @@
+/* kernel_digest.c - prints a digest of kernel outputs over fixed inputs; the
+ * scalar build and the wasm SIMD build must print the same digest (the
+ * reduction order of kernels.h makes them bit-identical). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/base/base.h"
+#include "../../src/kernels/kernels.h"
+
+static uint64_t st = 7;
+static uint32_t rnd(void) { st = st * 6364136223846793005ull + 1442695040888963407ull; return (uint32_t)(st >> 33); }
+static uint64_t hash = 1469598103934665603ull;
+static void eat(const void *p, size_t n)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    for (size_t i = 0; i < n; i++) { hash ^= b[i]; hash *= 1099511628211ull; }
+}
+
+int main(void)
+{
+    enum { R = 9, D = 140 };
+    static float rows[R * D], v[D], out[R], sc[R], w[300], tt[300], bias[300], o[300];
+    static uint16_t h[R * D];
+    static int8_t q[R * D];
+    static uint32_t hits[300];
+    for (size_t d = 1; d <= D; d += (d < 20 ? 1 : 7)) {
+        for (size_t i = 0; i < R * d; i++) {
+            rows[i] = (float)(int)(rnd() % 20001 - 10000) / 3333.0f;
+            h[i] = (uint16_t)(rnd() & 0x7bff) | (uint16_t)(rnd() & 0x8000);
+            q[i] = (int8_t)rnd();
+        }
+        for (size_t i = 0; i < d; i++) v[i] = (float)(int)(rnd() % 20001 - 10000) / 777.0f;
+        for (size_t k = 0; k < R; k++) sc[k] = (float)(rnd() % 1000) / 999.0f;
+        for (size_t n = 0; n <= R; n++) {
+            mk_rows_dot_f32(rows, n, d, v, out); eat(out, n * 4);
+            mk_rows_dot_f16(h, n, d, v, out); eat(out, n * 4);
+            mk_rows_dot_i8(q, sc, n, d, v, out); eat(out, n * 4);
+        }
+        mk_f16_to_f32(h, d, rows); eat(rows, d * 4);
+    }
+    for (int variant = 0; variant < 4; variant++)
+        for (size_t n = 0; n < 300; n += 13) {
+            for (size_t i = 0; i < n; i++) {
+                w[i] = (float)(int)(rnd() % 2001 - 1000) / 99.0f;
+                tt[i] = (float)(int)(rnd() % 2001 - 1000) / 77.0f;
+                bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
+            }
+            size_t nh = mk_scan(variant & 1 ? w : NULL, tt, variant & 2 ? bias : NULL, n, 3.0f, o, hits);
+            eat(o, n * 4);
+            eat(hits, nh * 4);
+        }
+    printf("%016llx\n", (unsigned long long)hash);
+    return 0;
+}

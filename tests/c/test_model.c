@@ -1,0 +1,249 @@
+/* test_model.c - the recommender: user vector through layers, recommend,
+ * similar (cosine), ids and metadata, and a memcom model against the same
+ * model reconstructed as a full table (identical top-k). */
+#include "fixture.h"
+
+static double ref_act(uint32_t a, double x) { return a == 1 ? tanh(x) : a == 2 ? (x > 0 ? x : 0) : x; }
+
+static void make_layers(f_model *fm, const uint32_t *dims, const uint32_t *acts, const int *has_w, uint32_t nl, t_rng *r)
+{
+    for (uint32_t l = 0; l < nl; l++) {
+        memcom_layer_data *L = &fm->layers[l];
+        L->in_dim = dims[l];
+        L->out_dim = dims[l + 1];
+        L->activation = acts[l];
+        if (has_w[l]) {
+            fm->lw[l] = malloc(sizeof(float) * L->in_dim * L->out_dim);
+            for (uint32_t k = 0; k < L->in_dim * L->out_dim; k++) fm->lw[l][k] = t_uniform(r) * 0.5f;
+            L->weight = fm->lw[l];
+        }
+        fm->lb[l] = malloc(sizeof(float) * L->out_dim);
+        for (uint32_t k = 0; k < L->out_dim; k++) fm->lb[l][k] = t_uniform(r) * 0.1f;
+        L->bias = fm->lb[l];
+    }
+    fm->data.n_layers = nl;
+}
+
+/* reference user vector in double */
+static void ref_user(const f_model *fm, const uint32_t *h, size_t nh, double *out)
+{
+    uint32_t d = fm->in.data.desc.d;
+    double x[64] = {0}, y[64];
+    uint8_t seen[4096] = {0};
+    size_t cnt = 0;
+    for (size_t k = 0; k < nh; k++) {
+        if (seen[h[k]]) continue;
+        seen[h[k]] = 1;
+        cnt++;
+        for (uint32_t j = 0; j < d; j++) x[j] += fm->in.E[(size_t)h[k] * d + j];
+    }
+    if (cnt) for (uint32_t j = 0; j < d; j++) x[j] /= sqrt((double)cnt);
+    for (uint32_t l = 0; l < fm->data.n_layers; l++) {
+        const memcom_layer_data *L = &fm->layers[l];
+        for (uint32_t o = 0; o < L->out_dim; o++) {
+            double s = 0;
+            if (L->weight) for (uint32_t i = 0; i < L->in_dim; i++) s += (double)L->weight[o * L->in_dim + i] * x[i];
+            else s = x[o];
+            if (L->bias) s += L->bias[o];
+            y[o] = ref_act(L->activation, s);
+        }
+        d = L->out_dim;
+        memcpy(x, y, sizeof(double) * d);
+    }
+    memcpy(out, x, sizeof(double) * d);
+}
+
+static void test_recommender(void)
+{
+    t_rng r = {9};
+    uint32_t n = 500;
+    uint32_t dims[] = {16, 24, 24, 8};
+    uint32_t acts[] = {MEMCOM_ACT_TANH, MEMCOM_ACT_RELU, MEMCOM_ACT_NONE};
+    int has_w[] = {1, 0, 1};
+    for (int variant = 0; variant < 3; variant++) {
+        f_model fm;
+        memset(&fm, 0, sizeof fm);
+        f_table_make(&fm.in, f_desc(MEMCOM_KIND_MEMCOM, n, 40, 16, variant == 2 ? MEMCOM_DTYPE_I8 : MEMCOM_DTYPE_F32,
+                                    MEMCOM_DTYPE_F16, MEMCOM_BUCKET_HASH, 0, 77), 11 + variant);
+        f_table_make(&fm.out, f_desc(variant == 1 ? MEMCOM_KIND_QR : MEMCOM_KIND_MEMCOM, n, variant == 1 ? 23 : 50, 8,
+                                     MEMCOM_DTYPE_F16, variant == 1 ? 0 : MEMCOM_DTYPE_F32,
+                                     variant == 1 ? 0 : MEMCOM_BUCKET_MOD, 0, 0), 21 + variant);
+        make_layers(&fm, dims, acts, has_w, 3, &r);
+        fm.bias = malloc(sizeof(float) * n);
+        for (uint32_t i = 0; i < n; i++) fm.bias[i] = t_dyadic(&r);
+        fm.data.bias_dtype = MEMCOM_DTYPE_F32;
+        fm.ids = malloc(sizeof(char *) * n);
+        for (uint32_t i = 0; i < n; i++) {
+            fm.ids[i] = malloc(24);
+            snprintf(fm.ids[i], 24, "%s%u", i % 3 ? "film-" : "é-", (i * 7919u) % 100003u);
+        }
+        fm.data.metadata_json = "{\"dataset\": \"test\", \"metrics\": {\"valid\": {\"ndcg@20\": 0.5}}, \"list\": [1, 2.5e-3, true, null]}";
+        CHECK(f_model_build(&fm) == 0);
+        if (!fm.m) { f_model_free(&fm); continue; }
+
+        memcom_info info;
+        CHECK(memcom_get_info(fm.m, &info) == 0 && info.n_layers == 3 && info.has_ids && info.user_dim == 8 &&
+              info.input.kind == MEMCOM_KIND_MEMCOM && info.layer_bytes > 0 && info.id_bytes > 0 && info.metadata_bytes > 0 &&
+              info.full_f32_bytes == (uint64_t)n * (16 + 8) * 4);
+        size_t ml;
+        const char *meta = memcom_metadata(fm.m, &ml);
+        CHECK(ml == strlen(fm.data.metadata_json) && !memcmp(meta, fm.data.metadata_json, ml));
+
+        /* ids both ways */
+        int ids_ok = 1;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t got;
+            const char *s;
+            size_t len;
+            if (memcom_find_id(fm.m, fm.ids[i], strlen(fm.ids[i]), &got) || got != i) ids_ok = 0;
+            if (memcom_get_id(fm.m, i, &s, &len) || len != strlen(fm.ids[i]) || memcmp(s, fm.ids[i], len)) ids_ok = 0;
+        }
+        CHECK(ids_ok);
+        uint32_t gi;
+        CHECK_CODE(memcom_find_id(fm.m, "film-", 5, &gi), MEMCOM_E_UNKNOWN_ID);
+        CHECK_CODE(memcom_find_id(fm.m, "", 0, &gi), MEMCOM_E_UNKNOWN_ID);
+        CHECK_CODE(memcom_find_id(fm.m, "zzzz", 4, &gi), MEMCOM_E_UNKNOWN_ID);
+
+        /* user vector vs reference, duplicates counted once */
+        uint32_t hist[12];
+        for (int k = 0; k < 10; k++) hist[k] = t_below(&r, n);
+        hist[10] = hist[2];
+        hist[11] = hist[5];
+        float u[8];
+        double ru[8];
+        CHECK(memcom_user_vector(fm.m, hist, 12, u) == 0);
+        ref_user(&fm, hist, 12, ru);
+        int uv_ok = 1;
+        for (int j = 0; j < 8; j++) if (fabs(u[j] - ru[j]) > 1e-5 * (1 + fabs(ru[j]))) uv_ok = 0;
+        CHECK_MSG(uv_ok, "user vector variant %d", variant);
+        CHECK(memcom_user_vector(fm.m, NULL, 0, u) == 0);
+        ref_user(&fm, NULL, 0, ru);
+        uv_ok = 1;
+        for (int j = 0; j < 8; j++) if (fabs(u[j] - ru[j]) > 1e-6) uv_ok = 0;
+        CHECK(uv_ok);
+        uint32_t bad_h = n;
+        CHECK_CODE(memcom_user_vector(fm.m, &bad_h, 1, u), MEMCOM_E_INDEX);
+
+        /* recommend == topk(user vector, with bias), excluding exactly opts.exclude */
+        CHECK(memcom_user_vector(fm.m, hist, 12, u) == 0);
+        uint32_t a_i[20], b_i[20];
+        float a_s[20], b_s[20];
+        size_t an, bn;
+        memcom_topk_opts o = {20, hist, 12, NULL, 0, 1, 0};
+        CHECK(memcom_recommend(fm.m, hist, 12, &o, a_i, a_s, &an) == 0);
+        CHECK(memcom_topk_vector(fm.m, u, 8, &o, b_i, b_s, &bn) == 0);
+        CHECK(an == 20 && bn == 20 && !memcmp(a_i, b_i, sizeof a_i) && !memcmp(a_s, b_s, sizeof a_s));
+        int none_hist = 1;
+        for (int k = 0; k < 20; k++) for (int h = 0; h < 12; h++) if (a_i[k] == hist[h]) none_hist = 0;
+        CHECK(none_hist);
+        float *scores = malloc(sizeof(float) * n);
+        uint32_t ri[20];
+        float rs[20];
+        CHECK(memcom_score_vector(fm.m, u, 8, scores) == 0);
+        size_t rn = f_ref_topk(scores, n, 20, hist, 12, NULL, 0, ri, rs);
+        CHECK(rn == 20 && !memcmp(ri, a_i, sizeof ri) && !memcmp(rs, a_s, sizeof rs));
+
+        /* similar: cosine over reconstructed output embeddings, the item excluded */
+        uint32_t q = 17, sd = fm.out.data.desc.d;
+        double *cos = malloc(sizeof(double) * n), qn = 0;
+        for (uint32_t j = 0; j < sd; j++) qn += (double)fm.out.E[q * sd + j] * fm.out.E[q * sd + j];
+        for (uint32_t i = 0; i < n; i++) {
+            double dot = 0, en = 0;
+            for (uint32_t j = 0; j < sd; j++) {
+                dot += (double)fm.out.E[i * sd + j] * fm.out.E[q * sd + j];
+                en += (double)fm.out.E[i * sd + j] * fm.out.E[i * sd + j];
+            }
+            cos[i] = en > 0 && qn > 0 ? dot / sqrt(en * qn) : 0;
+        }
+        memcom_topk_opts so = {10, NULL, 0, NULL, 0, 0, 0};
+        CHECK(memcom_similar(fm.m, q, &so, a_i, a_s, &an) == 0 && an == 10);
+        /* reference ranking in double; compare scores rank by rank (robust to near-ties) */
+        float *cf = malloc(sizeof(float) * n);
+        for (uint32_t i = 0; i < n; i++) cf[i] = (float)cos[i];
+        rn = f_ref_topk(cf, n, 10, &q, 1, NULL, 0, ri, rs);
+        int sim_ok = rn == 10;
+        for (int k = 0; k < 10 && sim_ok; k++) {
+            if (a_i[k] == q) sim_ok = 0;
+            if (fabs(a_s[k] - rs[k]) > 1e-5 || fabs(a_s[k] - cos[a_i[k]]) > 1e-5) sim_ok = 0;
+        }
+        CHECK_MSG(sim_ok, "similar variant %d", variant);
+        CHECK_CODE(memcom_similar(fm.m, n, &so, a_i, a_s, &an), MEMCOM_E_INDEX);
+        /* cosine top-k with candidates equals the full-scan cosine restricted to them */
+        uint32_t cand[30];
+        for (int k = 0; k < 30; k++) cand[k] = t_below(&r, n);
+        memcom_topk_opts co = {5, NULL, 0, cand, 30, 0, 1}, co_all = {n, NULL, 0, NULL, 0, 0, 1};
+        float qv[8];
+        memcom_lookup(fm.m, MEMCOM_OUTPUT, q, qv);
+        uint32_t *all_i = malloc(sizeof(uint32_t) * n);
+        float *all_s = malloc(sizeof(float) * n), *by = malloc(sizeof(float) * n);
+        size_t alln;
+        CHECK(memcom_topk_vector(fm.m, qv, 8, &co, a_i, a_s, &an) == 0);
+        CHECK(memcom_topk_vector(fm.m, qv, 8, &co_all, all_i, all_s, &alln) == 0 && alln == n);
+        for (size_t k = 0; k < alln; k++) by[all_i[k]] = all_s[k];
+        rn = f_ref_topk(by, n, 5, NULL, 0, cand, 30, ri, rs);
+        CHECK(an == rn && !memcmp(a_i, ri, rn * 4) && !memcmp(a_s, rs, rn * 4));
+        free(all_i); free(all_s); free(by);
+        free(cos); free(cf); free(scores);
+        f_model_free(&fm);
+    }
+}
+
+/* the same memcom table as memcom and as a full table: identical top-k */
+static void test_memcom_vs_full(void)
+{
+    const uint32_t rows[] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F16};
+    for (int ri = 0; ri < 2; ri++) {
+        f_model mc, fu;
+        memset(&mc, 0, sizeof mc);
+        memset(&fu, 0, sizeof fu);
+        uint32_t n = 2000, d = 16;
+        f_table_make(&mc.out, f_desc(MEMCOM_KIND_MEMCOM, n, 125, d, rows[ri], MEMCOM_DTYPE_F32, MEMCOM_BUCKET_MOD, 0, 0), 5);
+        fu.out.data.desc = f_desc(MEMCOM_KIND_FULL, n, n, d, rows[ri], 0, 0, 0, 0);
+        fu.out.a = malloc(sizeof(float) * n * d);
+        memcpy(fu.out.a, mc.out.E, sizeof(float) * n * d); /* w*U rows are k/256: exact in f32 and f16 */
+        fu.out.data.rows_a = fu.out.a;
+        CHECK(f_model_build(&mc) == 0 && f_model_build(&fu) == 0);
+        if (!mc.m || !fu.m) { f_model_free(&mc); f_model_free(&fu); continue; }
+        t_rng r = {77};
+        int same = 1;
+        for (int q = 0; q < 20; q++) {
+            float v[16];
+            for (uint32_t j = 0; j < d; j++) v[j] = t_dyadic(&r);
+            uint32_t ai[50], bi[50];
+            float as[50], bs[50];
+            size_t an = 0, bn = 0;
+            memcom_topk_opts o = {q % 2 ? 10 : 50, NULL, 0, NULL, 0, 0, 0};
+            if (memcom_topk_vector(mc.m, v, d, &o, ai, as, &an) || memcom_topk_vector(fu.m, v, d, &o, bi, bs, &bn)) same = 0;
+            if (an != bn || memcmp(ai, bi, an * 4) || memcmp(as, bs, an * 4)) same = 0;
+        }
+        CHECK(same);
+        f_model_free(&mc);
+        f_model_free(&fu);
+    }
+}
+
+void test_model(void)
+{
+    test_recommender();
+    test_memcom_vs_full();
+    /* a table file has no input table */
+    f_model fm;
+    memset(&fm, 0, sizeof fm);
+    f_table_make(&fm.out, f_desc(MEMCOM_KIND_FULL, 10, 10, 4, MEMCOM_DTYPE_F32, 0, 0, 0, 0), 1);
+    CHECK(f_model_build(&fm) == 0);
+    float u[4];
+    uint32_t h = 1, oi[3];
+    float os[3];
+    size_t on;
+    memcom_topk_opts o = {3, NULL, 0, NULL, 0, 1, 0};
+    CHECK_CODE(memcom_user_vector(fm.m, &h, 1, u), MEMCOM_E_NO_TABLE);
+    CHECK_CODE(memcom_recommend(fm.m, &h, 1, &o, oi, os, &on), MEMCOM_E_NO_TABLE);
+    CHECK_CODE(memcom_find_id(fm.m, "a", 1, &h), MEMCOM_E_NO_IDS);
+    const char *s;
+    size_t len;
+    CHECK_CODE(memcom_get_id(fm.m, 0, &s, &len), MEMCOM_E_NO_IDS);
+    size_t ml = 99;
+    memcom_metadata(fm.m, &ml);
+    CHECK(ml == 0);
+    f_model_free(&fm);
+}

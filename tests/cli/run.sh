@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh - tests of the trainer and the `memcom` command.
+#   1. builds and runs tests/c/train_test.c (gradient checks, metrics, data
+#      readers, generated-data training against popularity);
+#   2. drives build/memcom on small generated files: --help everywhere, option
+#      and data errors with file:line, train/eval/inspect/recommend round trip,
+#      int8 export, and kill -9 during training/writing never leaving a
+#      half-written model at the target path.
+# Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
+# No external data.  Prints "N passed, N failed"; exits 1 on any failure.
+set -u
+cd "$(dirname "$0")/../.."
+BIN=build/memcom
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
+T=$(mktemp -d /tmp/memcom-cli-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# ---- 1. C unit tests of the trainer ----
+LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
+if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/c/train_test.c src/train/*.c \
+    build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
+    out=$("$T/train_test")
+    rc=$?
+    echo "$out" | grep -v '^[0-9]* passed' | sed 's/^/  /'
+    line=$(echo "$out" | tail -1)
+    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    PASS=$((PASS + ${p:-0}))
+    FAIL=$((FAIL + ${f:-0}))
+    [ "$rc" = 0 ] || [ "${f:-0}" != 0 ] || bad "train_test exited with $rc"
+else
+    bad "tests/c/train_test.c does not compile"
+fi
+
+if [ ! -x "$BIN" ]; then
+    bad "$BIN missing (run ./build.sh native)"
+    echo "$PASS passed, $FAIL failed"
+    exit 1
+fi
+
+# ---- 2. generated data ----
+# 600 users in 6 taste groups over 300 items; CSV with header and ratings
+awk 'BEGIN {
+  srand(7); print "userId,movieId,rating,timestamp";
+  for (u = 1; u <= 600; u++) { g = u % 6; n = 12 + int(rand() * 15);
+    for (k = 0; k < n; k++) {
+      if (rand() < 0.85) { x = rand(); it = g * 50 + int(x * x * 50) } else it = int(rand() * 300);
+      printf "%d,m%d,%.1f,%d\n", u, it, 1 + int(rand() * 9) / 2, 1000 + k } } }' > "$T/ratings.csv"
+# the same as split files `user item item ...`
+mkdir -p "$T/split"
+awk -F, 'NR > 1 { r = $1 % 10; f = r < 7 ? "train" : (r < 8 ? "valid" : "test");
+  line[f, $1] = line[f, $1] " " $2 } END { for (k in line) { split(k, a, SUBSEP); print a[2] line[k] > (dir "/" a[1] ".txt") } }' \
+  dir="$T/split" "$T/ratings.csv"
+
+expect_fail() { # description, expected substring, command...
+    local desc=$1 want=$2
+    shift 2
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then bad "$desc: exit 0, expected failure"; return; fi
+    if [ $rc -ge 128 ]; then bad "$desc: crashed (exit $rc)"; return; fi
+    if ! grep -qF -- "$want" <<< "$out"; then bad "$desc: message lacks '$want': $out"; return; fi
+    ok
+}
+
+# --help on every command
+for c in train eval inspect recommend; do
+    if $BIN $c --help | grep -q "usage: memcom $c"; then ok; else bad "memcom $c --help"; fi
+done
+if $BIN --help | grep -q "Commands:"; then ok; else bad "memcom --help"; fi
+
+# option errors
+expect_fail "unknown option" "unknown option '--frobnicate'" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --frobnicate
+expect_fail "bad number" "--lr expects a number" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --lr abc
+expect_fail "bad kind" "unknown table kind 'zip'" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind zip
+expect_fail "no size" "need a size" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind hash
+expect_fail "ratio too high" "too high" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind memcom-plain --ratio 60 --dim 32
+expect_fail "no output" "-o" $BIN train --csv "$T/ratings.csv" --header
+expect_fail "no data" "no data given" $BIN train -o "$T/x.memcom"
+expect_fail "unknown command" "unknown command" $BIN frobnicate
+
+# malformed data files: errors name file:line
+printf 'userId,movieId,rating\n1,10,4\n2,11,x\n' > "$T/bad1.csv"
+expect_fail "bad rating" "bad1.csv:3:" $BIN train --csv "$T/bad1.csv" --header --min-rating 3 -o "$T/x.memcom"
+printf '1,10\n2\n' > "$T/bad2.csv"
+expect_fail "missing field" "bad2.csv:2:" $BIN train --csv "$T/bad2.csv" -o "$T/x.memcom"
+printf '1,10\n2,"11\n' > "$T/bad3.csv"
+expect_fail "unterminated quote" "bad3.csv:2:" $BIN train --csv "$T/bad3.csv" -o "$T/x.memcom"
+printf '1 2 3\n2 \xff\xfe\n' > "$T/bad4.txt"
+expect_fail "invalid utf-8" "bad4.txt:2:" $BIN train --seq "$T/bad4.txt" -o "$T/x.memcom"
+printf '1 2 3\n\0\0\0\n' > "$T/bad5.txt"
+expect_fail "binary" "bad5.txt:2:" $BIN train --seq "$T/bad5.txt" -o "$T/x.memcom"
+expect_fail "missing file" "cannot open" $BIN train --data "$T/nonexistent" -o "$T/x.memcom"
+expect_fail "corrupt model" "$T/bad4.txt" $BIN inspect "$T/bad4.txt"
+
+# train -> inspect -> eval -> recommend on the CSV (header, threshold, split)
+if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --ratio 4 --dim 16 --epochs 12 \
+    --warmup-epochs 3 --batch 100 --lr 0.01 -o "$T/m.memcom" --json "$T/m.json" 2> "$T/train.log"; then
+    ok
+    grep -q "valid NDCG@20" "$T/train.log" && grep -q "left <=" "$T/train.log" && ok || bad "progress lines missing"
+    $BIN inspect "$T/m.memcom" > "$T/inspect.txt" && grep -q "memcom" "$T/inspect.txt" && grep -q "buckets=explicit" \
+        "$T/inspect.txt" && grep -q '"test"' "$T/inspect.txt" && ok || bad "inspect output"
+    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/eval.json" &&
+        grep -q '"ndcg@20"' "$T/eval.json" && ok || bad "eval"
+    # eval of the file equals the trainer's own test metrics (same split, f32)
+    a=$(grep -o '"test":{[^}]*"ndcg@20":[0-9.]*' "$T/m.json" | grep -o '[0-9.]*$')
+    b=$(grep -o '"test":{[^}]*"ndcg@20":[0-9.]*' "$T/eval.json" | grep -o '[0-9.]*$')
+    awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-4 && d > -1e-4) }' && ok ||
+        bad "eval of the file ($b) differs from the trainer's test metric ($a)"
+    $BIN recommend "$T/m.memcom" m1 m2 m3 -k 5 > "$T/rec.txt" && [ "$(wc -l < "$T/rec.txt")" = 5 ] &&
+        ! grep -qE ' m[123] ' "$T/rec.txt" && ok || bad "recommend"
+    expect_fail "recommend unknown id" "unknown item id 'nope'" $BIN recommend "$T/m.memcom" nope
+else
+    bad "train on CSV failed: $(tail -3 "$T/train.log")"
+fi
+
+# split files, int8 export of every kind
+for kind in full hash qr memcom-plain memcom-pop memcom-learned; do
+    size="--ratio 4"
+    [ $kind = full ] && size=""
+    if $BIN train --data "$T/split" --kind $kind $size --dim 16 --epochs 3 --warmup-epochs 2 --batch 100 --dtype i8 \
+        --quiet -o "$T/$kind.memcom" 2> "$T/k.log" && $BIN inspect "$T/$kind.memcom" | grep -q "rows=i8"; then
+        ok
+    else
+        bad "train --kind $kind --dtype i8: $(tail -2 "$T/k.log")"
+    fi
+done
+
+# ---- 3. kill -9 never leaves a half-written model ----
+# A valid model sits at the target; training with --checkpoint rewrites it
+# after every improving epoch.  Kill at many moments; the target must always
+# open (old or new), never be partial.
+cp "$T/full.memcom" "$T/target.memcom"
+killed_ok=1
+for delay in 0.05 0.1 0.2 0.3 0.4 0.5 0.7 0.9 1.2 1.5; do
+    $BIN train --data "$T/split" --dim 32 --epochs 200 --patience 0 --batch 50 --quiet \
+        --checkpoint "$T/target.memcom" -o "$T/target.memcom" 2> /dev/null &
+    pid=$!
+    sleep $delay
+    kill -9 $pid 2> /dev/null
+    wait $pid 2> /dev/null
+    if ! $BIN inspect "$T/target.memcom" > /dev/null 2>&1; then
+        killed_ok=0
+        bad "after kill -9 at ${delay}s the model file does not open"
+        break
+    fi
+done
+[ $killed_ok = 1 ] && ok
+# and with no previous file: either no file or a valid one
+for delay in 0.02 0.1 0.3; do
+    rm -f "$T/fresh.memcom"
+    $BIN train --data "$T/split" --dim 32 --epochs 200 --batch 50 --quiet -o "$T/fresh.memcom" \
+        --checkpoint "$T/fresh.memcom" 2> /dev/null &
+    pid=$!
+    sleep $delay
+    kill -9 $pid 2> /dev/null
+    wait $pid 2> /dev/null
+    if [ -e "$T/fresh.memcom" ] && ! $BIN inspect "$T/fresh.memcom" > /dev/null 2>&1; then
+        bad "kill -9 at ${delay}s left a half-written fresh model"
+    else
+        ok
+    fi
+done
+
+echo "$PASS passed, $FAIL failed"
+[ $FAIL = 0 ]

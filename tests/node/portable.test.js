@@ -1,0 +1,45 @@
+// portable.test.js - static guards that keep web/ loadable unchanged in
+// browsers, Web Workers and Node: no static Node built-ins, no eval, and
+// declarations for every export.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import * as api from '../../web/index.js';
+
+const WEB = new URL('../../web/', import.meta.url);
+
+async function sources() {
+  const names = (await readdir(WEB)).filter((f) => f.endsWith('.js'));
+  return Promise.all(names.map(async (f) => [f, await readFile(new URL(f, WEB), 'utf8')]));
+}
+
+test('web/*.js: ES modules without Node built-ins, require, eval or new Function', async () => {
+  for (const [name, text] of await sources()) {
+    const code = text.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+    assert.doesNotMatch(code, /from\s+['"](node:|fs|path|url|os|crypto)/, `${name}: static Node import`);
+    assert.doesNotMatch(code, /\brequire\s*\(/, `${name}: require()`);
+    assert.doesNotMatch(code, /\beval\s*\(|new\s+Function\b/, `${name}: eval`);
+    assert.doesNotMatch(code, /\b__dirname\b|\b__filename\b/, `${name}: CommonJS globals`);
+    for (const m of code.matchAll(/from\s+['"]([^'"]+)['"]/g)) {
+      assert.match(m[1], /^\.\/[a-z]+\.js$/, `${name}: imports only sibling modules (${m[1]})`);
+    }
+  }
+});
+
+test('index.d.ts declares every export of index.js', async () => {
+  const dts = await readFile(new URL('index.d.ts', WEB), 'utf8');
+  for (const name of Object.keys(api)) {
+    assert.match(dts, new RegExp(`export (declare )?(function|class|const) ${name}\\b`), `${name} declared`);
+  }
+});
+
+test('package.json: ES module, exports map with types and the wasm subpaths', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.equal(pkg.type, 'module');
+  assert.equal(pkg.exports['.'].types, './web/index.d.ts');
+  assert.equal(pkg.exports['.'].default, './web/index.js');
+  assert.equal(pkg.exports['./memcom.wasm'], './dist/memcom.wasm');
+  assert.equal(pkg.exports['./memcom-simd.wasm'], './dist/memcom-simd.wasm');
+  assert.equal(pkg.sideEffects, false);
+});

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): builds everything from source, then runs
+# the C tests (plain and under ASan+UBSan), the Node tests (every table kind x
+# storage type x SIMD/non-SIMD against a plain-JS reference, format corruption,
+# API errors), the real-browser tests (Chromium via playwright-core) and the
+# packaging test (npm pack -> Vite app -> Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "build (native + wasm)"
+bash build.sh
+
+step "C tests"
+bash tests/c/run.sh
+
+step "C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+bash tests/c/run.sh --sanitize
+
+if [ -x tests/fuzz/run.sh ]; then
+  step "fuzzers (bounded)"
+  bash tests/fuzz/run.sh --seconds "${MEMCOM_FUZZ_SECONDS:-30}"
+fi
+
+step "Node, browser and packaging tests"
+node --test tests/node/ tests/browser/ tests/consumer/

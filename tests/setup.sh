@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine with Node 20:
+# Debian's emscripten (the wasm builds), chromium (browser tests), clang and its
+# sanitizer runtime (sanitizer builds, fuzzers), OpenBLAS (the native trainer),
+# and the npm dev dependencies. Does nothing that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v emcc >/dev/null 2>&1 || need_apt+=(emscripten)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+[ -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ] || [ -e /usr/include/cblas.h ] || \
+  dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
+dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need_apt+=(libclang-rt-14-dev)
+command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${need_apt[*]}" >&2
+    echo "       run: sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,323 @@
+// Type declarations of the memcom package (web/index.js).
+
+/** Where a model (or table) file comes from. A string is a URL, or in Node a file path. */
+export type ModelSource = string | URL | Response | Blob | ArrayBuffer | ArrayBufferView;
+
+/** Where the WebAssembly module comes from. A string is a URL, or in Node a file path. */
+export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+export interface LoadOptions {
+  /**
+   * The WebAssembly module to use instead of the packaged one
+   * (default: `new URL('../dist/memcom-simd.wasm', import.meta.url)`, or
+   * `memcom.wasm` without SIMD). Either one module (used whatever `simd` says),
+   * or one per build: `{ simd, scalar }`.
+   */
+  wasm?: WasmSource | { simd?: WasmSource; scalar?: WasmSource };
+  /**
+   * `'auto'` (default): the SIMD build when the engine validates WebAssembly SIMD;
+   * `true`: require it (MemcomError 'wasm' if unsupported); `false`: the scalar build.
+   */
+  simd?: 'auto' | boolean;
+  /**
+   * Refuse a file larger than this many bytes (MemcomError 'too_large'), checked
+   * before the file is read where its size is known (file stat, Content-Length,
+   * Blob size). Files are also refused when larger than what WebAssembly memory
+   * can still hold (4 GiB minus the memory in use).
+   */
+  maxBytes?: number;
+}
+
+/** An item: its id string as stored in the model, or its integer index in [0, n). */
+export type Item = string | number;
+
+/** A list of items (ids and indices may be mixed). */
+export type Items = ArrayLike<Item> | Iterable<Item>;
+
+/** One ranked item. */
+export interface Ranked {
+  /** The item's id string, or null when the file stores no ids. */
+  id: string | null;
+  /** The item's index in [0, n). */
+  index: number;
+  /** Its score (a dot product plus bias, or a cosine), as computed in float32. */
+  score: number;
+}
+
+export interface RankOptions {
+  /** How many items to return: a positive integer (default 10); clipped to the number of eligible items. */
+  k?: number;
+  /** Items never returned. */
+  exclude?: Items | null;
+  /** Rank only these items (default: all). */
+  candidates?: Items | null;
+}
+
+export interface RecommendOptions extends RankOptions {
+  /** Items never returned; default: the history itself. Pass `[]` to keep history items. */
+  exclude?: Items | null;
+}
+
+export interface TopKOptions extends RankOptions {
+  /** Add the output bias to the scores (default true). */
+  bias?: boolean;
+  /** Rank by the cosine between the vector and each embedding instead (ignores the bias). */
+  cosine?: boolean;
+}
+
+export type TableKind = 'full' | 'hash' | 'qr' | 'memcom';
+export type RowDtype = 'f32' | 'f16' | 'i8';
+export type ScalarDtype = 'f32' | 'f16';
+export type Activation = 'tanh' | 'relu' | 'none';
+
+/** How one item table is stored. */
+export interface TableInfo {
+  kind: TableKind;
+  /** Items. */
+  n: number;
+  /** Rows of the shared table (full: n; qr: rows of the remainder table). */
+  m: number;
+  /** Embedding dimension. */
+  d: number;
+  /** Storage type of the rows (i8: int8 with an f32 scale per row). */
+  dtype: RowDtype;
+  /** memcom: storage type of the per-item scalars; otherwise null. */
+  scalarDtype: ScalarDtype | null;
+  /** hash and memcom: how items map to rows; otherwise null. */
+  bucket: 'mod' | 'hash' | 'explicit' | null;
+  /** Explicit buckets: their storage type; otherwise null. */
+  bucketDtype: 'u16' | 'u32' | null;
+  /** Hash buckets: the 64-bit seed as a decimal string; otherwise null. */
+  hashSeed: string | null;
+  /** Stored bytes of this table (rows, scales, per-item scalars and bucket indices). */
+  bytes: number;
+}
+
+export interface LayerInfo {
+  inDim: number;
+  outDim: number;
+  activation: Activation;
+  /** Whether the layer has a weight matrix (otherwise identity). */
+  weight: boolean;
+  /** Whether the layer has a bias. */
+  bias: boolean;
+}
+
+/** A summary of an opened file (frozen). */
+export interface ModelInfo {
+  /** Items. */
+  n: number;
+  /** Dimension of the user vector (= the output table's d). */
+  d: number;
+  /** Format version of the file, "major.minor". */
+  formatVersion: string;
+  /** The input item table, or null for a table file. */
+  input: TableInfo | null;
+  /** The output item table. */
+  output: TableInfo;
+  /** Dense layers between the input and the output table. */
+  layers: readonly LayerInfo[];
+  /** Storage type of the output bias, or null when there is none. */
+  biasDtype: ScalarDtype | null;
+  /** Whether the file stores item id strings. */
+  hasIds: boolean;
+  /** Stored bytes per group of sections. */
+  bytes: {
+    file: number;
+    input: number;
+    output: number;
+    bias: number;
+    layers: number;
+    ids: number;
+    metadata: number;
+  };
+  /** Size of the file in bytes. */
+  fileBytes: number;
+  /** n * d * 4 for each present item table. */
+  fullF32Bytes: number;
+  /**
+   * fullF32Bytes / stored bytes of the item tables (rows, scales, per-item
+   * scalars, bucket indices), as MEMCOM.md defines it; the bias, layers, ids
+   * and metadata are not counted.
+   */
+  compressionRatio: number;
+  /** The metadata JSON object ({} when the file has none). */
+  metadata: Record<string, unknown>;
+  /** Whether the SIMD build of the WebAssembly module is in use. */
+  simd: boolean;
+  /** Kernel family of the module: "wasm_simd128" or "scalar". */
+  kernel: string;
+  /** Version of the C core. */
+  version: string;
+}
+
+/**
+ * A validated file in WebAssembly memory serving its output item table
+ * (a "table file" with only an output table, or any model file).
+ */
+export class MemcomTable {
+  protected constructor();
+  /** Summary of the file. */
+  readonly info: ModelInfo;
+  /** Number of items. */
+  readonly n: number;
+  /** Dimension of the output embeddings. */
+  readonly d: number;
+  /** Whether the file stores item id strings. */
+  readonly hasIds: boolean;
+  /** True after dispose(). */
+  readonly disposed: boolean;
+
+  /**
+   * Reconstructed output embeddings: one item gives a Float32Array(d); a list
+   * gives a Float32Array(length * d), row after row. `options.table: 'input'`
+   * reads the input table of a model instead.
+   * @throws MemcomError 'unknown_id', 'index', 'invalid_argument'
+   */
+  lookup(items: Item | Items, options?: { table?: 'output' | 'input' }): Float32Array;
+
+  /** The reconstructed embedding of one item (output table unless `table: 'input'`). */
+  itemEmbedding(item: Item, options?: { table?: 'output' | 'input' }): Float32Array;
+
+  /**
+   * Scores of every item against `vector` (E[i] . vector + bias[i]), a copy.
+   * @throws MemcomError 'dimension' (wrong length), 'nonfinite_input' (NaN or infinity)
+   */
+  scoreVector(vector: Float32Array | Float64Array | number[]): Float32Array;
+
+  /**
+   * The exact top-k items for `vector`, by descending score, ties lower index
+   * first; for a memcom table in O(m*d + n).
+   * @throws MemcomError 'dimension', 'nonfinite_input', 'k', 'unknown_id', 'index'
+   */
+  topK(vector: Float32Array | Float64Array | number[], options?: TopKOptions): Ranked[];
+
+  /** Items most similar to `item` by cosine over the output embeddings (the item itself excluded). */
+  similarItems(item: Item, options?: RankOptions): Ranked[];
+
+  /** The id string of item `index`, or null when the file stores no ids. @throws 'index' */
+  idOf(index: number): string | null;
+
+  /** The index of the item with id `id`, or -1 when there is none. */
+  indexOf(id: string): number;
+
+  /** All id strings in item order, or null when the file stores no ids. */
+  ids(): string[] | null;
+
+  /** Free the WebAssembly memory; later use throws MemcomError 'disposed'. Idempotent. */
+  dispose(): void;
+}
+
+/** A recommender model (MEMCOM.md section 3). */
+export class MemcomModel extends MemcomTable {
+  /**
+   * Top-k items for a user's history (ids and/or indices; duplicates count
+   * once). The history is excluded unless `exclude` says otherwise.
+   * @throws MemcomError 'unknown_id' (names the id), 'index', 'invalid_argument', 'k', 'no_table'
+   */
+  recommend(history: Items, options?: RecommendOptions): Ranked[];
+
+  /** Scores of every item for a history: a Float32Array(n), a copy (not a view of wasm memory). */
+  scores(history: Items): Float32Array;
+
+  /** The user vector for a history: a Float32Array(d). */
+  userVector(history: Items): Float32Array;
+}
+
+/** Load a model file. Sources: URL (string or URL), Response, Blob, ArrayBuffer, typed array, or a file path in Node. */
+export function loadModel(source: ModelSource, options?: LoadOptions): Promise<MemcomModel>;
+
+/** Load a table file (or any model file, whose output table is then used). */
+export function loadTable(source: ModelSource, options?: LoadOptions): Promise<MemcomTable>;
+
+/** One item table to write. */
+export interface TableSpec {
+  kind: TableKind;
+  /** Items (1 .. 2^31-1); both tables of a model have the same n. */
+  n: number;
+  /** Rows of the shared table: full m = n (may be omitted); hash, memcom and qr 1 <= m <= n. */
+  m?: number;
+  /** Dimension, 1 .. 4096. */
+  d: number;
+  /** Storage type of the rows (default 'f32'); i8 uses one f32 scale per row, max|x| / 127. */
+  dtype?: RowDtype;
+  /** memcom: storage type of the per-item scalars (default 'f32'). */
+  scalarDtype?: ScalarDtype;
+  /**
+   * hash and memcom: 'mod' (i mod m, default), `{ hash: seed }` (splitmix64 of
+   * i + seed, mod m) or explicit per-item rows (a Uint16Array needs m <= 65536).
+   */
+  bucket?: 'mod' | { hash: number | bigint | string } | Uint16Array | Uint32Array;
+  /** Rows, row-major: full n x d; hash and memcom m x d; qr the quotient table ceil(n/m) x d. */
+  rows: Float32Array | Float64Array | number[];
+  /** qr: the remainder table, m x d. */
+  rowsB?: Float32Array | Float64Array | number[];
+  /** memcom: the per-item scalars w, n of them. */
+  scalars?: Float32Array | Float64Array | number[];
+}
+
+export interface LayerSpec {
+  inDim: number;
+  outDim: number;
+  /** Default 'none'. */
+  activation?: Activation;
+  /** outDim x inDim, row-major; omit for the identity (needs inDim == outDim). */
+  weight?: Float32Array | Float64Array | number[] | null;
+  /** outDim values; omit for zeros. */
+  bias?: Float32Array | Float64Array | number[] | null;
+}
+
+/** A whole model (or, without input and layers, a table file). */
+export interface ModelSpec {
+  input?: TableSpec | null;
+  output: TableSpec;
+  /** Dense layers: the first inDim is input.d, the last outDim is output.d. */
+  layers?: LayerSpec[];
+  /** n output biases. */
+  outputBias?: Float32Array | Float64Array | number[] | null;
+  /** Storage type of the output bias (default 'f32'). */
+  biasDtype?: ScalarDtype;
+  /** n distinct, non-empty id strings. */
+  ids?: string[] | null;
+  /** A JSON object (or its text): dataset, options, metrics, created, ... */
+  metadata?: Record<string, unknown> | string | null;
+}
+
+/**
+ * Write a .memcom file (docs/FORMAT.md) from JavaScript arrays, in pure
+ * JavaScript: quantises to f16 / int8 as asked, computes the CRC32s, the
+ * sorted id index and the 64-byte alignment.
+ * @throws MemcomError 'invalid_argument' naming the field, 'too_large'
+ */
+export function buildModel(spec: ModelSpec): Uint8Array;
+
+/** CRC32 (ISO-HDLC / zlib) of bytes[start, end). */
+export function crc32(bytes: Uint8Array, start?: number, end?: number): number;
+
+/** Whether this engine validates WebAssembly SIMD. */
+export function hasSimd(): boolean;
+
+/** Stable error codes. Those of file defects are the C core's names (docs/FORMAT.md). */
+export type MemcomErrorCode =
+  | 'invalid_argument' | 'index' | 'unknown_id' | 'dimension' | 'k' | 'no_table' | 'no_ids'
+  | 'nonfinite_input' | 'disposed' | 'too_large' | 'nomem' | 'io' | 'wasm' | 'metadata'
+  | 'truncated' | 'magic' | 'version' | 'header_size' | 'header_crc' | 'file_size' | 'flags'
+  | 'directory' | 'directory_crc' | 'section_type' | 'section_dup' | 'section_missing'
+  | 'section_unexpected' | 'section_bounds' | 'section_align' | 'section_overlap' | 'section_size'
+  | 'section_crc' | 'section_dtype' | 'table_kind' | 'table_dtype' | 'bucket_mode' | 'sizes'
+  | 'bucket_range' | 'layers' | 'nonfinite' | 'ids' | 'ids_utf8' | 'ids_dup' | 'ids_order'
+  | 'row_scale';
+
+/** Every error the package throws. */
+export class MemcomError extends Error {
+  constructor(code: string, message: string, extra?: { cCode?: number; cause?: unknown; detail?: string });
+  readonly name: 'MemcomError';
+  /** Stable identifier, e.g. 'unknown_id', 'section_crc'. */
+  readonly code: MemcomErrorCode | (string & {});
+  /** 'bad_file' for any defect of a file, 'usage', 'resource', 'state' or 'internal'. */
+  readonly category: 'bad_file' | 'usage' | 'resource' | 'state' | 'internal';
+  /** The C core's numeric error code, when the core reported it. */
+  readonly cCode?: number;
+  /** The core's detail text (which section, which item), when it gave one. */
+  readonly detail?: string;
+}

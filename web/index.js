@@ -1,0 +1,13 @@
+// memcom - compressed recommendation embeddings (MEmCom) in WebAssembly.
+//
+//   import { loadModel } from 'memcom';
+//   const model = await loadModel('model.memcom');
+//   model.recommend(['item-1', 'item-7'], { k: 10 });  // [{ id, index, score }]
+//
+// Works unchanged in browsers, Web Workers and Node >= 18.
+
+export { MemcomError } from './errors.js';
+export { loadModel, MemcomModel } from './model.js';
+export { loadTable, MemcomTable } from './table.js';
+export { buildModel, crc32 } from './build.js';
+export { hasSimd } from './loader.js';
