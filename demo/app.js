@@ -80,6 +80,7 @@ function describeError(err) {
 
 function showError(title, detail) {
   const box = $('error');
+  detail = detail.charAt(0).toUpperCase() + detail.slice(1);
   box.replaceChildren(el('h2', { text: title }), el('p', { text: detail }),
     el('p', { class: 'hint' }, 'Back to ', el('a', { href: './', text: 'the normal demo' }), '.'));
   box.hidden = false;
@@ -122,7 +123,7 @@ async function loadColumn(spec) {
   }
   if (!res.ok) {
     throw new LoadError(spec, 'download',
-      `the server answered HTTP ${res.status} ${res.statusText || ''} for ${url.pathname}. ` +
+      `the server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${url.pathname}. ` +
       'Is the file there? (demo/make-models.sh regenerates the demo models.)');
   }
   const bytes = new Uint8Array(await res.arrayBuffer());
@@ -197,7 +198,6 @@ export function searchCatalogue(cat, query, limit = 8) {
     if (t.startsWith(' ' + q)) rank = 0;
     else if (t.includes(' ' + q)) rank = 1;
     hits.push(rank * 1e7 + i);
-    if (rank === 0 && hits.length > 5000) break;
   }
   hits.sort((a, b) => a - b);
   return hits.slice(0, limit).map((h) => h % 1e7);
@@ -279,8 +279,12 @@ function addPick(id) {
 }
 
 function removePick(id) {
+  const at = state.picks.indexOf(id);
   state.picks = state.picks.filter((p) => p !== id);
   update();
+  // Keep keyboard focus nearby: the next chip's remove button, else the search box.
+  const buttons = document.querySelectorAll('#chosen .remove');
+  (buttons[Math.min(at, buttons.length - 1)] || $('search')).focus();
 }
 
 function renderPicks() {
@@ -399,6 +403,10 @@ function update() {
       col.noteEl.textContent = '';
     }
   });
+  const n = state.picks.length;
+  $('recs-status').textContent = n
+    ? `Recommendations updated for ${n} movie${n === 1 ? '' : 's'}.`
+    : 'No movies picked; recommendations cleared.';
   window.memcomDemo.lastUpdate = performance.now();
 }
 
@@ -724,7 +732,7 @@ async function main() {
       state.columns.push(await loadColumn(spec));
     } catch (e) {
       const label = e.spec ? e.spec.label : 'A model';
-      const title = e.stage === 'download' ? `${label} is missing`
+      const title = e.stage === 'download' ? `${label} could not be downloaded`
         : e.cause?.category === 'bad_file' ? `${label} is damaged` : `${label} could not be loaded`;
       showError(title, e instanceof LoadError ? e.message : describeError(e));
     }

@@ -30,11 +30,13 @@ mkdir -p "$OUT"
 
 # Common options: the raw ratings log as implicit feedback (ratings >= 3.5), a
 # seeded 80/10/10 per-user split (validation picks the epoch, test is reported
-# in each model's metadata), d = 64, up to 300 epochs with early stopping.
+# in each model's metadata), d = 64, the hyper-parameters bench/quality.sh uses
+# for ml-1m and lastfm, up to 300 epochs with early stopping.
 common=(
   --csv "$DATA/ratings.csv" --header --min-rating 3.5
   --split 80/10/10 --split-seed 7 --name ml-latest-small
-  --dim 64 --epochs 300 --patience 30 --seed 1 --threads "$THREADS" --quiet
+  --dim 64 --lr 0.01 --weight-decay 1.0 --dropout 0.5 --epochs 300 --patience 30 --seed 1
+  --threads "$THREADS" --quiet
 )
 
 train() { # name, extra options...

@@ -11,7 +11,7 @@
 
 #define MC_MAX_LAYERS 16u
 #define MC_MAX_DIM 4096u
-#define MC_BLOCK 256u      /* items scored per block in a scan */
+#define MC_BLOCK 1024u     /* items scored per block in a scan */
 
 /* section types (FORMAT.md) */
 enum {

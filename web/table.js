@@ -50,7 +50,7 @@ function checkOptions(options, where) {
 
 /** A list argument: an array, a typed array or any iterable (not a lone string). */
 function toList(v, what) {
-  if (Array.isArray(v) || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) return v;
   if (v !== null && typeof v === 'object' && typeof v[Symbol.iterator] === 'function') return Array.from(v);
   throw new MemcomError('invalid_argument', `${what} must be an array of item ids or indices, got ${describe(v)}`);
 }

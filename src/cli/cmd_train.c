@@ -32,8 +32,9 @@ static const char train_help[] =
     "  --lr X                Adam learning rate [0.005]\n"
     "  --dropout X           input dropout [0.5]\n"
     "  --weight-decay X      decoupled weight decay of tables and dense weights [0.1]\n"
-    "  --warmup-epochs W     full-size warm-up epochs for memcom-learned* [10]\n"
-    "  --tune-lr X           learning rate after the warm-up (memcom-learned*) [= --lr]\n"
+    "  --warmup-epochs W     memcom-learned*: at most W epochs of a full-size warm-up run (early-\n"
+    "                        stopped like training) whose item vectors are clustered [30]\n"
+    "  --tune-lr X           learning rate after the warm-up (memcom-learned*) [0.3 * lr]\n"
     "  --seed N              initialisation and shuffling seed [1]\n"
     "  --threads T           worker threads [2]\n"
     "  --quiet               no per-epoch progress\n"
@@ -73,7 +74,8 @@ static void json_options(mc_buf *b, const train_cli *tc, const mc_train_result *
     mc_buf_printf(b, ",\"dim\":%u,\"layers\":%u,\"epochs\":%u,\"patience\":%u,\"batch\":%u", o->d, o->n_dense,
                   o->epochs, o->patience, o->batch);
     mc_buf_printf(b, ",\"lr\":%g,\"dropout\":%g,\"weight_decay\":%g,\"warmup_epochs\":%u,\"tune_lr\":%g,\"seed\":%llu",
-                  (double)o->lr, (double)o->dropout, (double)o->weight_decay, o->warmup_epochs, (double)o->tune_lr,
+                  (double)o->lr, (double)o->dropout, (double)o->weight_decay, o->warmup_epochs,
+                  (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr),
                   (unsigned long long)o->seed);
     mc_buf_printf(b, ",\"dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}", dtype_name(tc->dtype),
                   (unsigned long long)tc->data.o.seed, 100 * (1 - tc->data.o.valid_frac - tc->data.o.test_frac),

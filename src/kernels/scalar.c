@@ -97,15 +97,28 @@ void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
     for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
 }
 
+/* scores first (four branch-free loops the compiler can vectorise), then the
+ * threshold test 16 at a time; only blocks with a hit are walked one by one */
 size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
                float *out, uint32_t *hits)
 {
-    size_t nh = 0;
-    for (size_t j = 0; j < n; j++) {
-        float s = w ? w[j] * tt[j] : tt[j];
-        if (bias) s += bias[j];
-        out[j] = s;
-        if (s > thr) hits[nh++] = (uint32_t)j;
+    if (w && bias)
+        for (size_t j = 0; j < n; j++) out[j] = w[j] * tt[j] + bias[j];
+    else if (w)
+        for (size_t j = 0; j < n; j++) out[j] = w[j] * tt[j];
+    else if (bias)
+        for (size_t j = 0; j < n; j++) out[j] = tt[j] + bias[j];
+    else if (out != tt)
+        for (size_t j = 0; j < n; j++) out[j] = tt[j];
+    size_t nh = 0, j = 0;
+    for (; j + 16 <= n; j += 16) {
+        int any = 0;
+        for (size_t q = 0; q < 16; q++) any |= out[j + q] > thr;
+        if (any)
+            for (size_t q = 0; q < 16; q++)
+                if (out[j + q] > thr) hits[nh++] = (uint32_t)(j + q);
     }
+    for (; j < n; j++)
+        if (out[j] > thr) hits[nh++] = (uint32_t)j;
     return nh;
 }

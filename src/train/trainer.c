@@ -22,7 +22,7 @@ void mc_train_opts_default(mc_train_opts *o)
     o->epochs = 100;
     o->batch = 500;
     o->patience = 10;
-    o->warmup_epochs = 10;
+    o->warmup_epochs = 30;
     o->lr = 1e-3f;
     o->dropout = 0.5f;
     o->weight_decay = 0.0f;
@@ -233,7 +233,8 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
         if (mc_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) return -1;
         mc_train_result wr;
         memset(&wr, 0, sizeof wr);
-        if (fit(&warm, ds, o, o->warmup_epochs, 0, "warm-up", 0, &wr, err)) {
+        /* a full-size run, early-stopped like the real one (best epoch kept) */
+        if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, &wr, err)) {
             mc_model_free(&warm);
             return -1;
         }
@@ -274,7 +275,7 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
          * back to the default (pop + mod) assignment already in place */
     }
     mc_train_opts fo = *o;
-    if (have_warm && o->tune_lr > 0) fo.lr = o->tune_lr;
+    if (have_warm) fo.lr = o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr;
     if (fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, res, err)) return -1;
     /* per-item scalars stored as f16: round now, so that the metrics below
      * are those of the model as it will be written */

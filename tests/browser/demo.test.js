@@ -77,7 +77,7 @@ test('the page loads under a strict CSP with no console errors', async () => {
     const stats = await page.$$eval('#columns .column', (c) => c.map((x) => [x.querySelector('.size').textContent, x.querySelector('.load').textContent]));
     for (const [size, load] of stats) {
       assert.match(size, /\d.*(B|KB|MB)$/);
-      assert.match(load, /\d.* ms$/);
+      assert.match(load, /^[\d.]+ (ms|µs)$/);
     }
     // The SIMD module was used and served as application/wasm.
     assert.ok(page.wasm.some((w) => w.url.endsWith('/dist/memcom-simd.wasm') && w.type === 'application/wasm'),
@@ -123,7 +123,7 @@ test('adding three movies by search gives 10 recommendations per model that excl
       assert.equal(new Set(col.ids).size, 10, `${col.key}: no duplicates`);
       for (const t of col.titles) assert.ok(t.length > 0 && !/^Item /.test(t), `${col.key}: has a title (${t})`);
       assert.ok(col.years.filter((y) => /^\d{4}$/.test(y ?? '')).length >= 9, `${col.key}: titles come with years`);
-      assert.match(col.latency, /\d.* ms$/, `${col.key}: per-query latency shown`);
+      assert.match(col.latency, /^[\d.]+ (ms|µs)$/, `${col.key}: per-query latency shown`);
       // The page shows exactly what the package computes for this model in Node.
       const spec = manifest.models.find((m) => m.key === col.key);
       assert.deepEqual(col.ids, await nodeRecommend(spec.file, ['1', '2571', '6377']), `${col.key}: same as loadModel().recommend() in Node`);
@@ -171,6 +171,7 @@ test('a corrupt or missing model shows a readable error on the page', async () =
     assert.match(text, /damaged/);
     assert.match(text, /corrupt\.memcom/);
     assert.match(text, /error code: section_crc/);
+    assert.deepEqual(corrupt.problems, [], 'a corrupt file is reported on the page, not as a console error');
   } finally {
     await corrupt.close();
   }
@@ -178,8 +179,11 @@ test('a corrupt or missing model shows a readable error on the page', async () =
   const missing = await openDemo('?model=missing');
   try {
     const text = await missing.textContent('#error');
-    assert.match(text, /missing/);
-    assert.match(text, /404/);
+    assert.match(text, /could not be downloaded/);
+    assert.match(text, /HTTP 404/);
+    assert.match(text, /missing\.memcom/);
+    // The only problems are the expected 404 itself.
+    assert.ok(missing.problems.length > 0 && missing.problems.every((p) => /missing\.memcom|Failed to load resource/.test(p)), missing.problems.join('\n'));
   } finally {
     await missing.close();
   }

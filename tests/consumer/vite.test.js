@@ -74,7 +74,7 @@ after(async () => {
 
 test('npm pack -> fresh Vite 7 app -> vite build -> Chromium loads a model and recommends', async () => {
   // 1. Pack the package exactly as it would be published.
-  const packOut = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', dir], ROOT));
+  const packOut = JSON.parse(run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT));
   const tarball = packOut[0].filename.replace(/^@.*\//, '');
   const files = packOut[0].files.map((f) => f.path);
   assert.ok(files.includes('dist/memcom-simd.wasm') && files.includes('dist/memcom.wasm'), 'both .wasm files ship');

@@ -329,6 +329,10 @@ test('argument errors: unknown ids, bad indices, wrong dimension, NaN, bad k, ba
   assertCode(() => m.recommend([1n]), 'invalid_argument');
   assertCode(() => m.recommend('movie/1'), 'invalid_argument');
   assertCode(() => m.recommend(7), 'invalid_argument');
+  assertCode(() => m.recommend(new DataView(new ArrayBuffer(8))), 'invalid_argument');
+  assertCode(() => m.lookup(new DataView(new ArrayBuffer(8))), 'invalid_argument');
+  assertCode(() => m.recommend(new BigUint64Array([1n])), 'invalid_argument');
+  assertCode(() => m.recommend([1], { exclude: new DataView(new ArrayBuffer(4)) }), 'invalid_argument');
   assertCode(() => m.lookup([0, N + 5]), 'index');
   assertCode(() => m.itemEmbedding(0, { table: 'middle' }), 'invalid_argument');
   assertCode(() => m.itemEmbedding([0]), 'invalid_argument');
@@ -488,4 +492,24 @@ test('errors are MemcomError instances with stable codes and categories', async 
     assert.equal(e.category, 'usage');
   }
   m.dispose();
+});
+
+test('concurrent loads into one runtime (memory grows between reads and copies) all work', async () => {
+  const r = rng(12);
+  const files = Array.from({ length: 6 }, (_, i) => buildModel({
+    output: tableSpec(r, { kind: 'memcom', dtype: 'f16', scalarDtype: 'f16', bucket: 'mod' }, { n: 30000 + i, d: 24, m: 1000, dyadic: false }),
+    ids: Array.from({ length: 30000 + i }, (_, j) => `f${i}-${j}`),
+  }));
+  for (const build of BUILDS) {
+    const tables = await Promise.all(files.map((b) => loadTable(b, build.options)));
+    const vec = Float32Array.from({ length: 24 }, (_, j) => Math.sin(j));
+    for (const [i, t] of tables.entries()) {
+      assert.equal(t.n, 30000 + i);
+      const ref = R.parseModel(files[i], { ids: false });
+      const ids = Array.from({ length: t.n }, (_, j) => `f${i}-${j}`);
+      assertTopK(t.topK(vec, { k: 5 }), R.scores(ref, vec), 5, { ids, what: `table ${i}` });
+      assert.equal(t.indexOf(`f${i}-777`), 777);
+    }
+    for (const t of tables) t.dispose();
+  }
 });

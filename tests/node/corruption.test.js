@@ -44,7 +44,6 @@ const sec = (b, name, index = 0) => {
   assert.ok(s, `section ${name}[${index}] exists`);
   return s;
 };
-const copy = (b) => new Uint8Array(b);
 
 /** Each case: [name, make() -> bytes, expected code, optional message pattern]. */
 const CASES = [];
