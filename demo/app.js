@@ -338,8 +338,9 @@ function describeModel(info) {
   const inp = info.input;
   const parts = [];
   parts.push(inp && inp.kind !== out.kind ? `input ${inp.kind}, output ${out.kind}` : `${inp ? 'both tables' : 'output table'} ${out.kind}`);
-  if (out.kind !== 'full') parts.push(`${out.m.toLocaleString('en-US')} shared rows for ${out.n.toLocaleString('en-US')} items`);
-  else parts.push(`${out.n.toLocaleString('en-US')} items`);
+  if (out.kind === 'full') parts.push(`${out.n.toLocaleString('en-US')} items`);
+  else parts.push(`${out.m.toLocaleString('en-US')} shared rows for ${out.n.toLocaleString('en-US')} items`);
+  if (out.bucket === 'explicit') parts.push('learned buckets');
   parts.push(`d = ${out.d}`);
   parts.push(out.dtype);
   return parts.join(' · ');
@@ -458,12 +459,13 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
   const labelPoints = points.length <= 8;
   const xs = points.map((p) => p.bytes);
   const ys = points.map((p) => p.value);
+  // Keep points (and their labels) away from the frame: pad both axes.
   let x0 = Math.log10(Math.min(...xs)), x1 = Math.log10(Math.max(...xs));
-  if (x1 - x0 < 0.5) { x0 -= 0.25; x1 += 0.25; }
-  x0 = Math.floor(x0 * 4) / 4; x1 = Math.ceil(x1 * 4) / 4;
+  const xpad = Math.max(0.12, (x1 - x0) * 0.08);
+  x0 -= xpad; x1 += xpad;
   let y0 = Math.min(...ys), y1 = Math.max(...ys);
-  const pad = (y1 - y0) * 0.12 || Math.abs(y1) * 0.1 || 0.01;
-  y0 = Math.max(0, y0 - pad); y1 = y1 + pad;
+  const span = y1 - y0 || Math.abs(y1) * 0.1 || 0.01;
+  y0 = Math.max(0, y0 - span * 0.15); y1 = y1 + span * 0.22;
   const yt = niceTicks(y0, y1, 5);
   y0 = Math.min(y0, yt[0]); y1 = Math.max(y1, yt[yt.length - 1]);
   const px = (b) => L + ((Math.log10(b) - x0) / (x1 - x0)) * (W - L - R);
@@ -507,7 +509,9 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
       m.append(svg('title', {}, `${name} — ${p.label}: ${p.value.toFixed(4)} at ${formatBytes(p.bytes)}`));
       root.append(m);
       if (labelPoints) {
-        root.append(svg('text', { x: px(p.bytes), y: py(p.value) - 10, 'text-anchor': 'middle', class: 'pt-label' }, p.label));
+        const x = px(p.bytes);
+        const anchor = x < L + 60 ? 'start' : x > W - R - 60 ? 'end' : 'middle';
+        root.append(svg('text', { x: anchor === 'start' ? x - 4 : anchor === 'end' ? x + 4 : x, y: py(p.value) - 10, 'text-anchor': anchor, class: 'pt-label' }, p.label));
       }
     }
     if (series.length > 1) {
@@ -580,7 +584,7 @@ async function renderQuality() {
       drawChartTable(t, points, 'test NDCG@20');
       tables.append(t);
     });
-    $('chart-caption').textContent = 'Test NDCG@20 (higher is better) against model bytes (log scale); the further left and higher, the better. Hover a point for its numbers.';
+    $('chart-caption').textContent = 'Test NDCG@20 (higher is better) against model bytes (log scale; the vertical axis does not start at zero): further left and higher is better. Hover a point for its numbers.';
     window.memcomDemo.qualitySource = 'QUALITY.md';
     return;
   }
@@ -609,7 +613,7 @@ async function renderQuality() {
   const box = el('div', { class: 'chart-one' });
   charts.replaceChildren(box);
   drawChart(box, points, { yLabel, title: 'Quality against model size, demo models', id: 'q0' });
-  $('chart-caption').textContent = `${yLabel} (higher is better) against bytes (log scale). Hover a point for its numbers.`;
+  $('chart-caption').textContent = `${yLabel} (higher is better) against bytes (log scale); the vertical axis does not start at zero. Hover a point for its numbers.`;
   drawChartTable(tables, points, yLabel);
 }
 
@@ -658,15 +662,17 @@ function runLarge() {
     }
     const r = msg.result;
     status.textContent = `Done: ranked ${r.n.toLocaleString('en-US')} items in ${formatMs(r.queryMs)} per query.`;
+    btn.textContent = 'Rank again';
     const stats = $('large-stats');
-    const row = (k, v) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }));
+    const row = (k, v, sub) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }), sub ? el('dd', { class: 'sub', text: sub }) : null);
     stats.replaceChildren(
-      row('items', r.n.toLocaleString('en-US')),
-      row('model', `${formatBytes(r.bytes)} (${r.ratio.toFixed(0)}× tables, ${r.kernel})`),
-      row('build in worker', formatMs(r.buildMs)),
-      row('load', formatMs(r.loadMs)),
-      row('per query', `${formatMs(r.queryMs)} (median of ${r.runs})`),
-      row('page frames meanwhile', `${frames}, longest gap ${formatMs(longest)}`));
+      row('items', r.n.toLocaleString('en-US'), `d = ${r.d}`),
+      row('model', formatBytes(r.bytes), `${r.ratio.toFixed(0)}× smaller tables`),
+      row('as full f32 tables', formatBytes(r.fullBytes), 'not downloaded'),
+      row('build in worker', formatMs(r.buildMs), 'buildModel()'),
+      row('load', formatMs(r.loadMs), 'validate + copy in'),
+      row('per query', formatMs(r.queryMs), `median of ${r.runs} (${r.kernel})`),
+      row('page meanwhile', `${frames} frames`, `longest gap ${formatMs(longest)}`));
     stats.hidden = false;
     const ol = $('large-results');
     ol.replaceChildren(...r.top.map((t) => el('li', {}, el('span', { class: 'title', text: t.id }),

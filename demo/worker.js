@@ -83,6 +83,7 @@ async function run({ n, d, ratio, history, k, simd }) {
     n,
     d,
     ratio: Number(info.compressionRatio) || ratio,
+    fullBytes: Number(info.fullF32Bytes) || 0,
     bytes: cached.size,
     buildMs: cached.buildMs,
     loadMs: cached.loadMs,

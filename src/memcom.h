@@ -194,7 +194,10 @@ typedef struct memcom_model memcom_model;
 
 /* Validate everything (header, directory, sizes, offsets, overlaps, CRCs,
  * dtypes, buckets, finiteness, ids) and then create views into the bytes.
- * max_bytes: refuse files larger than this (0 = no limit beyond 4 GiB). */
+ * max_bytes: refuse files larger than this (0 = no limit beyond 4 GiB).
+ * With MEMCOM_OPEN_OWN the buffer belongs to memcom whether the call succeeds
+ * or fails (as mc_open in ABI.md).  A borrowed buffer that is not 64-byte
+ * aligned is copied. */
 int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags,
                 uint64_t max_bytes, char *detail, size_t detail_cap);
 int memcom_open_file(memcom_model **out, const char *path, uint64_t max_bytes,
@@ -258,7 +261,11 @@ typedef struct memcom_topk_opts {
 } memcom_topk_opts;
 
 /* Exact top-k of E_out . vec (+ bias).  Ties: lower index first.  Results
- * sorted by descending score.  *n_out = number written (<= k). */
+ * sorted by descending score.  *n_out = number written (<= k).
+ * out_index and out_score must hold min(k, n_items) entries.  Indices in
+ * exclude or candidates that are >= n_items give MEMCOM_E_INDEX; duplicate
+ * candidates count once.  A score that overflows to NaN ranks as -infinity
+ * (reported as -infinity), below every real score. */
 int memcom_topk_vector(memcom_model *model, const float *vec, size_t dim,
                        const memcom_topk_opts *opts,
                        uint32_t *out_index, float *out_score, size_t *n_out);

@@ -24,8 +24,10 @@ export async function memcomEngine(bytes, { simd, k, history }) {
   const table = await loadTable(bytes, { simd });
   if (table.info.simd !== simd) throw new Error(`asked for simd=${simd}, got kernel ${table.info.kernel}`);
   const opts = { k, exclude: history };
+  const { info } = table;
   return {
-    info: table.info,
+    info,
+    note: `${info.kernel}, ${(info.fileBytes / 2 ** 20).toFixed(1)} MiB file, compression ${info.compressionRatio.toFixed(1)}x`,
     query(u) {
       const res = table.topK(u, opts);
       const out = new Array(res.length);

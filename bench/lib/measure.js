@@ -12,7 +12,8 @@ export async function measure(row, make, ref, u, budgetMs) {
     const verdict = checkTopK(ref, await engine.query(u));
     if (!verdict.ok) return { ...row, status: 'wrong', why: verdict.why };
     const t = await timeQuery(() => engine.query(u), { budgetMs });
-    return { ...row, status: verdict.exact ? 'exact' : 'ties', ...t };
+    const note = [row.note, engine.note].filter(Boolean).join('; ') || undefined;
+    return { ...row, status: verdict.exact ? 'exact' : 'ties', ...t, note };
   } catch (e) {
     return { ...row, status: 'error', why: String(e?.message ?? e).split('\n')[0] };
   } finally {

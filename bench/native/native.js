@@ -2,7 +2,7 @@
 // and time memcom_topk_vector on the same model file, vector and history.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,11 @@ export function compileNative(dir) {
     execFileSync('cc', [...args, '-lopenblas', '-lpthread'], { stdio: 'pipe' });
   }
   const compiler = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  return { exe, compiler };
+  let flags = '';
+  try {
+    flags = readFileSync(join(root, 'build', '.flags'), 'utf8').trim(); // written by build.sh
+  } catch {}
+  return { exe, compiler, flags };
 }
 
 /** Time one model file natively; returns { median, p10, p90, samples, top, kernel }. */

@@ -1,6 +1,7 @@
 /* cmd_train.c - `memcom train`: read data, train, export a .memcom file. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -35,6 +36,9 @@ static const char train_help[] =
     "  --warmup-epochs W     memcom-learned*: at most W epochs of a full-size warm-up run (early-\n"
     "                        stopped like training) whose item vectors are clustered [30]\n"
     "  --tune-lr X           learning rate after the warm-up (memcom-learned*) [0.3 * lr]\n"
+    "  --init-from FILE      start from a trained model (e.g. the full model of the same data):\n"
+    "                        its item vectors (learned buckets cluster them; no warm-up run), biases\n"
+    "                        and dense layers; then training continues with --tune-lr\n"
     "  --seed N              initialisation and shuffling seed [1]\n"
     "  --threads T           worker threads [2]\n"
     "  --quiet               no per-epoch progress\n"
@@ -77,6 +81,10 @@ static void json_options(mc_buf *b, const train_cli *tc, const mc_train_result *
                   (double)o->lr, (double)o->dropout, (double)o->weight_decay, o->warmup_epochs,
                   (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr),
                   (unsigned long long)o->seed);
+    if (o->init_from) {
+        mc_buf_printf(b, ",\"init_from\":");
+        mc_buf_json_string(b, o->init_from);
+    }
     mc_buf_printf(b, ",\"dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}", dtype_name(tc->dtype),
                   (unsigned long long)tc->data.o.seed, 100 * (1 - tc->data.o.valid_frac - tc->data.o.test_frac),
                   100 * tc->data.o.valid_frac, 100 * tc->data.o.test_frac);
@@ -183,6 +191,9 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             if (cli_u32(c, "--batch", v, 1, 1000000, &o->batch)) return 2;
         } else if (cli_opt(c, "--warmup-epochs", &v)) {
             if (cli_u32(c, "--warmup-epochs", v, 0, 100000, &o->warmup_epochs)) return 2;
+        } else if (cli_opt(c, "--init-from", &v)) {
+            if (!v) return 2;
+            o->init_from = v;
         } else if (cli_opt(c, "--tune-lr", &v)) {
             if (cli_f64(c, "--tune-lr", v, 1e-9, 10, &x)) return 2;
             o->tune_lr = (float)x;
@@ -313,6 +324,8 @@ int cmd_train(int argc, char **argv)
             eo.metadata_json = meta;
             rc = mc_export_model(&mdl, &ds, tc.out, &eo, &err);
             free(meta);
+            struct stat st;
+            if (!rc && stat(tc.out, &st) == 0) file_bytes = (uint64_t)st.st_size;
         }
     }
     if (rc) {

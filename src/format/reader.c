@@ -483,11 +483,15 @@ static int mcc_check_buckets(mcc_rd *r, const mcc_entry *e, const memcom_table_d
 static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
 {
     uint64_t k = 0;
+    if (len >= 8) {
+        for (uint32_t i = 0; i < 8; i++) k = (k << 8) | s[i];
+        return k;
+    }
     for (uint32_t i = 0; i < 8; i++) k = (k << 8) | (i < len ? s[i] : 0u);
     return k;
 }
 
-#define MC_ID_BATCH 64
+#define MC_ID_BATCH 256
 
 static int mcc_check_ids(mcc_rd *r)
 {

@@ -37,15 +37,30 @@ static inline float exp_nonpos(float x)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define MC_HOT __attribute__((target_clones("avx2", "default")))
+#define MC_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MC_HOT
 #endif
 
-/* s_i = w_i t[b_i] + bias_i (w NULL: hash) */
+/* s_i = w_i t[b_i] + bias_i (w NULL: hash).  mod_m != 0: b_i = i mod m, so
+ * the gather becomes contiguous runs of m. */
 MC_HOT static void out_gather(float *s, const float *wv, const float *tu, const uint32_t *bk, const float *bias,
-                              uint32_t n)
+                              uint32_t n, uint32_t mod_m)
 {
+    if (mod_m) {
+        for (uint32_t base = 0; base < n; base += mod_m) {
+            uint32_t len = n - base < mod_m ? n - base : mod_m;
+            float *sb = s + base;
+            const float *bb = bias + base;
+            if (wv) {
+                const float *wb = wv + base;
+                for (uint32_t j = 0; j < len; j++) sb[j] = wb[j] * tu[j] + bb[j];
+            } else {
+                for (uint32_t j = 0; j < len; j++) sb[j] = tu[j] + bb[j];
+            }
+        }
+        return;
+    }
     if (wv)
         for (uint32_t i = 0; i < n; i++) s[i] = wv[i] * tu[bk[i]] + bias[i];
     else
@@ -54,8 +69,25 @@ MC_HOT static void out_gather(float *s, const float *wv, const float *tu, const 
 
 /* dt[b_i] += g_i w_i;  gw_i += g_i t[b_i] */
 MC_HOT static void out_scatter(float *dt, float *gw, const float *g, const float *wv, const float *tu,
-                               const uint32_t *bk, uint32_t n)
+                               const uint32_t *bk, uint32_t n, uint32_t mod_m)
 {
+    if (mod_m) {
+        for (uint32_t base = 0; base < n; base += mod_m) {
+            uint32_t len = n - base < mod_m ? n - base : mod_m;
+            const float *gb = g + base;
+            if (wv) {
+                const float *wb = wv + base;
+                float *gwb = gw + base;
+                for (uint32_t j = 0; j < len; j++) {
+                    dt[j] += gb[j] * wb[j];
+                    gwb[j] += gb[j] * tu[j];
+                }
+            } else {
+                for (uint32_t j = 0; j < len; j++) dt[j] += gb[j];
+            }
+        }
+        return;
+    }
     if (wv) {
         for (uint32_t i = 0; i < n; i++) {
             dt[bk[i]] += g[i] * wv[i];
@@ -265,7 +297,7 @@ void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const u
         for (uint32_t u = 0; u < b; u++) {
             const float *tu = w->T + (size_t)u * m;
             float *s = w->S + (size_t)u * n;
-            out_gather(s, wv, tu, bk, bias, n);
+            out_gather(s, wv, tu, bk, bias, n, mc_tkind_explicit(t->kind) ? 0 : m);
         }
     }
 }
@@ -356,7 +388,7 @@ void mc_dae_backward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const 
         for (uint32_t u = 0; u < b; u++) {
             const float *g = w->S + (size_t)u * n, *tu = w->T + (size_t)u * m;
             float *dt = w->dT + (size_t)u * m;
-            out_scatter(dt, gw, g, wv, tu, bk, n);
+            out_scatter(dt, gw, g, wv, tu, bk, n, mc_tkind_explicit(t->kind) ? 0 : m);
         }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)d, (int)b, 1.0f, w->dT, (int)m, H,
                     (int)d, 1.0f, gA, (int)d);

@@ -11,7 +11,7 @@ long mc_getline(FILE *f, char **buf, size_t *cap)
 {
     size_t len = 0;
     int c;
-    while ((c = fgetc(f)) != EOF) {
+    while ((c = getc_unlocked(f)) != EOF) {
         if (len + 2 > *cap) {
             *cap = *cap ? *cap * 2 : 256;
             *buf = mc_xrealloc(*buf, *cap);

@@ -38,7 +38,9 @@ void mc_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *
     *ndcg = dcg / idcg;
 }
 
-/* Keep a small sorted array of the best k (descending score, ties lower index). */
+/* Keep a small sorted array of the best k (descending score, ties lower
+ * index first); NaN ranks below everything.  Excluded items (sorted list)
+ * are skipped; the common case (not better than the k-th) costs one compare. */
 uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
                         uint32_t *out)
 {
@@ -46,12 +48,14 @@ uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, u
     float best_s[256];
     uint32_t cnt = 0, e = 0;
     if (k > 256) k = 256;
+    float kth = -INFINITY;
     for (uint32_t i = 0; i < n; i++) {
+        float s = scores[i];
+        if (cnt == k && !(s > kth)) continue;
         while (e < n_excl && excl[e] < i) e++;
         if (e < n_excl && excl[e] == i) continue;
-        float s = scores[i];
-        if (s != s) s = -INFINITY;  /* NaN ranks last */
-        if (cnt == k && !(s > best_s[k - 1])) continue;
+        if (s != s) s = -INFINITY;
+        if (cnt == k && !(s > kth)) continue;
         uint32_t pos = cnt < k ? cnt : k - 1;
         while (pos > 0 && s > best_s[pos - 1]) {
             best_s[pos] = best_s[pos - 1];
@@ -61,6 +65,7 @@ uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, u
         best_s[pos] = s;
         out[pos] = i;
         if (cnt < k) cnt++;
+        if (cnt == k) kth = best_s[k - 1];
     }
     return cnt;
 }

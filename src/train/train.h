@@ -309,6 +309,7 @@ typedef struct mc_train_opts {
     uint32_t epochs, batch, patience;
     uint32_t warmup_epochs;  /* learned kinds                               */
     float tune_lr;           /* learned kinds after the warm-up (0: lr)     */
+    const char *init_from;   /* warm start from this model file, no warm-up */
     float lr, dropout, weight_decay;
     uint64_t seed;
     int threads;
@@ -338,6 +339,11 @@ typedef struct mc_export_opts {
 } mc_export_opts;
 int mc_export_model(const mc_model *mdl, const mc_dataset *ds, const char *path,
                     const mc_export_opts *eo, mc_err *err);
+
+/* Warm start (init_from.c): a full/full model shaped like `shape` whose
+ * tables, biases and dense layers come from the model file at path. */
+int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *shape, mc_model *warm,
+                 mc_err *err);
 
 /* JSON helpers (json.c): append to a growing buffer. */
 typedef struct mc_buf {

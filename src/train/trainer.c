@@ -226,7 +226,10 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
     mc_model warm;
     int have_warm = 0;
     memset(&warm, 0, sizeof warm);
-    if (learned && o->warmup_epochs > 0) {
+    if (o->init_from) {
+        if (mc_load_warm(o->init_from, ds, &mo, &warm, err)) return -1;
+        have_warm = 1;
+    } else if (learned && o->warmup_epochs > 0) {
         mc_model_opts wo = mo;
         wo.in_kind = wo.out_kind = MC_T_FULL;
         wo.in_size.m = wo.out_size.m = n;

@@ -217,6 +217,18 @@ static void test_memcom_vs_full(void)
             if (an != bn || memcmp(ai, bi, an * 4) || memcmp(as, bs, an * 4)) same = 0;
         }
         CHECK(same);
+        /* cosine over two scan blocks: the same ranking values up to rounding */
+        int close = 1;
+        for (uint32_t q = 0; q < 2000; q += 397) {
+            uint32_t ai[10], bi[10];
+            float as[10], bs[10];
+            size_t an = 0, bn = 0;
+            memcom_topk_opts o = {10, NULL, 0, NULL, 0, 0, 0};
+            if (memcom_similar(mc.m, q, &o, ai, as, &an) || memcom_similar(fu.m, q, &o, bi, bs, &bn) || an != 10 || bn != 10) close = 0;
+            for (int k = 0; k < 10 && close; k++)
+                if (fabsf(as[k] - bs[k]) > 1e-5f || ai[k] == q) close = 0;
+        }
+        CHECK(close);
         f_model_free(&mc);
         f_model_free(&fu);
     }

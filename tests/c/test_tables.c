@@ -189,6 +189,20 @@ void test_tables(void)
         }
     }
     run_case(f_desc(MEMCOM_KIND_MEMCOM, 1, 1, 1, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_MOD, 0, 0), 0, 7);
+    /* several scan blocks (1024 items each), every kind and bucket mode */
+    uint32_t big = 2600;
+    run_case(f_desc(MEMCOM_KIND_FULL, big, big, 9, MEMCOM_DTYPE_F16, 0, 0, 0, 0), MEMCOM_DTYPE_F16, seed++);
+    run_case(f_desc(MEMCOM_KIND_QR, big, 51, 8, MEMCOM_DTYPE_I8, 0, 0, 0, 0), MEMCOM_DTYPE_F32, seed++);
+    run_case(f_desc(MEMCOM_KIND_QR, big, 1500, 8, MEMCOM_DTYPE_F32, 0, 0, 0, 0), 0, seed++);
+    for (int kind = MEMCOM_KIND_HASH; kind <= MEMCOM_KIND_MEMCOM; kind += 2) {
+        uint32_t scalar = kind == MEMCOM_KIND_MEMCOM ? MEMCOM_DTYPE_F16 : 0;
+        run_case(f_desc(kind, big, 333, 16, MEMCOM_DTYPE_F32, scalar, MEMCOM_BUCKET_MOD, 0, 0), MEMCOM_DTYPE_F16, seed++);
+        run_case(f_desc(kind, big, 1100, 8, MEMCOM_DTYPE_I8, scalar, MEMCOM_BUCKET_MOD, 0, 0), MEMCOM_DTYPE_F32, seed++);
+        run_case(f_desc(kind, big, 97, 8, MEMCOM_DTYPE_F16, scalar, MEMCOM_BUCKET_HASH, 0, 12345), MEMCOM_DTYPE_F32, seed++);
+        run_case(f_desc(kind, big, 300, 8, MEMCOM_DTYPE_F32, scalar, MEMCOM_BUCKET_EXPLICIT, MEMCOM_DTYPE_U16, 0), 0, seed++);
+        run_case(f_desc(kind, big, 70000 > big ? big : 70000, 4, MEMCOM_DTYPE_I8, scalar, MEMCOM_BUCKET_EXPLICIT, MEMCOM_DTYPE_U32, 0),
+                 MEMCOM_DTYPE_F16, seed++);
+    }
     test_ties();
     test_nan_scores();
 }

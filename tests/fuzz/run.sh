@@ -94,8 +94,7 @@ fi
 COMMON=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off -Isrc -Itests/fuzz
         -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 FUZZ_CFLAGS=("${COMMON[@]}" -fsanitize=fuzzer-no-link)
-# the trainer and the core both define an internal mc_fail(); rename the trainer's in our build
-TRAIN_DEFS=(-Dmc_fail=mc_train_fail)
+TRAIN_DEFS=()
 
 compile_set() { # dir flags... -- sources...
   local dir=$1; shift
@@ -122,12 +121,12 @@ build() {
     # shellcheck disable=SC2086
     "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_loader.c $CORE_FUZZ -lm -o "$OUT/fuzz_loader" || return 1
     if [ ${#TRAIN_SRCS[@]} -eq 3 ]; then
-      TRAIN_FUZZ=$(compile_set "$OUT/obj-fuzz" "${FUZZ_CFLAGS[@]}" "${TRAIN_DEFS[@]}" -- "${TRAIN_SRCS[@]}") || return 1
+      TRAIN_FUZZ=$(compile_set "$OUT/obj-fuzz" "${FUZZ_CFLAGS[@]}" ${TRAIN_DEFS[@]+"${TRAIN_DEFS[@]}"} -- "${TRAIN_SRCS[@]}") || return 1
       local fmt name
       for fmt in 0 1 2; do
         name=(data_split data_csv data_seq)
         # shellcheck disable=SC2086
-        "$CC" "${COMMON[@]}" "${TRAIN_DEFS[@]}" -fsanitize=fuzzer -DFUZZ_FORMAT=$fmt tests/fuzz/fuzz_data.c \
+        "$CC" "${COMMON[@]}" ${TRAIN_DEFS[@]+"${TRAIN_DEFS[@]}"} -fsanitize=fuzzer -DFUZZ_FORMAT=$fmt tests/fuzz/fuzz_data.c \
           $TRAIN_FUZZ $CORE_FUZZ -lm -o "$OUT/fuzz_${name[$fmt]}" || return 1
       done
     fi
