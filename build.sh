@@ -55,6 +55,8 @@ build_native() {
     shopt -u nullglob
     # (only once one of them defines main: the CLI is written in parallel)
     if [ ${#cli[@]} -gt 0 ] && grep -qE '^int main *\(' src/cli/*.c 2>/dev/null; then
+        mkdir -p "$out/cli"
+        [ "$out/.flags" -nt "$out/cli/.flags" ] && cp "$out/.flags" "$out/cli/.flags"
         compile_objects "$out/cli" "$cc" "${flags[@]}" -D_POSIX_C_SOURCE=200809L -- "${cli[@]}"
         local ldflags=()
         if [ -f src/cli/LDFLAGS ]; then read -r -a ldflags <<< "$(tr "\n" " " < src/cli/LDFLAGS)" || true; fi

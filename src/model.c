@@ -344,7 +344,7 @@ static const float *mcc_bias_block(memcom_model *m, uint32_t i0, uint32_t len)
 {
     if (m->v.bias_dtype == MEMCOM_DTYPE_F32) return (const float *)m->v.bias + i0;
     if (m->v.bias_dtype == MEMCOM_DTYPE_F16) {
-        mk_f16_to_f32((const uint16_t *)m->v.bias + i0, len, m->bias_buf);
+        mk_f16_finite_to_f32((const uint16_t *)m->v.bias + i0, len, m->bias_buf);
         return m->bias_buf;
     }
     return NULL;

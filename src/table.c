@@ -157,7 +157,7 @@ void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w,
     }
     if (t->desc.kind == MEMCOM_KIND_MEMCOM) {
         if (t->desc.scalar_dtype == MEMCOM_DTYPE_F16) {
-            mk_f16_to_f32((const uint16_t *)t->w + i0, len, s->w_buf);
+            mk_f16_finite_to_f32((const uint16_t *)t->w + i0, len, s->w_buf);
             *w = s->w_buf;
         } else {
             *w = (const float *)t->w + i0;

@@ -38,7 +38,16 @@ uint32_t mcc_crc32_update(uint32_t crc, const void *data, size_t len); /* crc: p
 static inline uint32_t mcc_crc32(const void *data, size_t len) { return mcc_crc32_update(0, data, len); }
 
 /* ---- IEEE binary16 ---- */
-float mcc_f16_to_f32(uint16_t h);
+/* exact decode; the exponent is rebiased by a multiplication, which also
+ * handles subnormals exactly */
+static inline float mcc_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t mag = h & 0x7fffu;
+    float f = mag >= 0x7c00u ? mcc_bits_f32((mag << 13) | 0x7f800000u) /* inf / nan */
+                             : mcc_bits_f32(mag << 13) * 0x1p112f;
+    return mcc_bits_f32(mcc_f32_bits(f) | sign);
+}
 uint16_t mcc_f32_to_f16(float f);   /* round to nearest even; overflow gives inf */
 static inline int mcc_is_finite_f16(uint16_t h) { return (h & 0x7c00u) != 0x7c00u; }
 
@@ -60,6 +69,17 @@ static inline uint64_t mcc_splitmix64(uint64_t z)
     z ^= z >> 31;
     return z;
 }
+
+/* Hot loops that run once per call (validation) are split into chunks handled
+ * by a non-inlined function: WebAssembly engines start in a baseline tier and
+ * switch to optimised code only at function entry, so a chunked loop gets
+ * the fast code after the first few chunks. */
+#if defined(__GNUC__)
+#define MC_NOINLINE __attribute__((noinline))
+#else
+#define MC_NOINLINE
+#endif
+#define MC_CHUNK (256u << 10)
 
 #define MC_ALIGN 64u
 static inline uint64_t mcc_align_up64(uint64_t x) { return (x + 63u) & ~(uint64_t)63u; }

@@ -1,19 +1,6 @@
-/* f16.c - IEEE binary16 <-> binary32 conversion (exact decode, RNE encode). */
+/* f16.c - IEEE binary32 -> binary16 conversion (round to nearest even);
+ * the exact decode is inline in base.h. */
 #include "base.h"
-
-float mcc_f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t mag = h & 0x7fffu;
-    float f;
-    if (mag >= 0x7c00u) {
-        f = mcc_bits_f32((mag << 13) | 0x7f800000u); /* inf / nan */
-    } else {
-        /* exponent rebias by multiplication: handles subnormals exactly */
-        f = mcc_bits_f32(mag << 13) * 0x1p112f;
-    }
-    return mcc_bits_f32(mcc_f32_bits(f) | sign);
-}
 
 uint16_t mcc_f32_to_f16(float f)
 {

@@ -366,7 +366,11 @@ static int mcc_check_required(mcc_rd *r)
 
 static int mcc_check_crc(mcc_rd *r, const mcc_entry *e)
 {
-    uint32_t c = mcc_crc32(r->p + e->off, (size_t)e->size);
+    uint32_t c = 0;
+    for (uint64_t at = 0; at < e->size; at += MC_CHUNK) {
+        uint64_t len = e->size - at < MC_CHUNK ? e->size - at : MC_CHUNK;
+        c = mcc_crc32_update(c, r->p + e->off + at, (size_t)len);
+    }
     if (c != e->crc)
         MC_SEC_FAIL(r, MEMCOM_E_SECTION_CRC, e, "CRC32 mismatch (stored 0x%08x, computed 0x%08x)", (unsigned)e->crc, (unsigned)c);
     return MEMCOM_OK;
@@ -413,16 +417,33 @@ static int mcc_check_layers(mcc_rd *r, mcc_view *v)
 }
 
 /* ---- contents ---- */
+/* index of the first non-finite value in [0, n), or n */
+static MC_NOINLINE uint64_t mcc_first_nonfinite_f32(const uint32_t *u, uint64_t n)
+{
+    uint32_t acc = 0;
+    for (uint64_t j = 0; j < n; j++) acc |= ((u[j] & 0x7f800000u) == 0x7f800000u);
+    if (acc)
+        for (uint64_t j = 0; j < n; j++)
+            if ((u[j] & 0x7f800000u) == 0x7f800000u) return j;
+    return n;
+}
+
+static MC_NOINLINE uint64_t mcc_first_nonfinite_f16(const uint16_t *u, uint64_t n)
+{
+    unsigned acc = 0;
+    for (uint64_t j = 0; j < n; j++) acc |= ((u[j] & 0x7c00u) == 0x7c00u);
+    if (acc)
+        for (uint64_t j = 0; j < n; j++)
+            if ((u[j] & 0x7c00u) == 0x7c00u) return j;
+    return n;
+}
+
 static int mcc_finite_f32(const uint8_t *p, uint64_t n, uint64_t *bad)
 {
     const uint32_t *u = (const uint32_t *)(const void *)p;
-    for (uint64_t i = 0; i < n; i += 1024) {
-        uint64_t end = n - i < 1024 ? n : i + 1024;
-        uint32_t acc = 0;
-        for (uint64_t j = i; j < end; j++) acc |= ((u[j] & 0x7f800000u) == 0x7f800000u);
-        if (acc)
-            for (uint64_t j = i; j < end; j++)
-                if ((u[j] & 0x7f800000u) == 0x7f800000u) { *bad = j; return 0; }
+    for (uint64_t i = 0; i < n; i += MC_CHUNK / 4) {
+        uint64_t len = n - i < MC_CHUNK / 4 ? n - i : MC_CHUNK / 4, j = mcc_first_nonfinite_f32(u + i, len);
+        if (j < len) { *bad = i + j; return 0; }
     }
     return 1;
 }
@@ -430,13 +451,9 @@ static int mcc_finite_f32(const uint8_t *p, uint64_t n, uint64_t *bad)
 static int mcc_finite_f16(const uint8_t *p, uint64_t n, uint64_t *bad)
 {
     const uint16_t *u = (const uint16_t *)(const void *)p;
-    for (uint64_t i = 0; i < n; i += 1024) {
-        uint64_t end = n - i < 1024 ? n : i + 1024;
-        unsigned acc = 0;
-        for (uint64_t j = i; j < end; j++) acc |= ((u[j] & 0x7c00u) == 0x7c00u);
-        if (acc)
-            for (uint64_t j = i; j < end; j++)
-                if ((u[j] & 0x7c00u) == 0x7c00u) { *bad = j; return 0; }
+    for (uint64_t i = 0; i < n; i += MC_CHUNK / 2) {
+        uint64_t len = n - i < MC_CHUNK / 2 ? n - i : MC_CHUNK / 2, j = mcc_first_nonfinite_f16(u + i, len);
+        if (j < len) { *bad = i + j; return 0; }
     }
     return 1;
 }
@@ -493,6 +510,64 @@ static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
 
 #define MC_ID_BATCH 256
 
+/* the previous id of the sorted scan */
+typedef struct mcc_idscan {
+    uint32_t idx, off, len;
+    uint64_t key;
+} mcc_idscan;
+
+/* entries k0 .. k0+cnt of ID_SORTED.  Random accesses are gathered into tight
+ * loops of independent loads (many cache misses in flight), then compared. */
+static MC_NOINLINE int mcc_ids_batch(mcc_rd *r, mcc_idscan *st, uint32_t k0, uint32_t cnt)
+{
+    const mcc_entry *eb = mcc_get(r, MC_SEC_ID_BYTES, 0), *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
+    const uint32_t *off = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_OFFSETS, 0));
+    const uint32_t *srt = (const uint32_t *)(const void *)mcc_data(r, es);
+    const uint8_t *by = mcc_data(r, eb);
+    uint32_t n = r->n;
+    uint32_t bi[MC_ID_BATCH], bo[MC_ID_BATCH], bl[MC_ID_BATCH];
+    uint64_t bk[MC_ID_BATCH];
+    for (uint32_t j = 0; j < cnt; j++) {
+        bi[j] = srt[k0 + j];
+        if (bi[j] >= n)
+            MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entry %u is %u, not below n = %u", (unsigned)(k0 + j), (unsigned)bi[j], (unsigned)n);
+    }
+    for (uint32_t j = 0; j < cnt; j++) {
+        bo[j] = off[bi[j]];
+        bl[j] = off[bi[j] + 1] - bo[j];
+    }
+    uint32_t touch = 0;
+    for (uint32_t j = 0; j < cnt; j++) touch += by[bo[j]];
+    bk[0] = touch; /* keeps the loop; overwritten next */
+    for (uint32_t j = 0; j < cnt; j++) bk[j] = mcc_id_key(by + bo[j], bl[j]);
+    for (uint32_t j = 0; j < cnt; j++) {
+        uint32_t k = k0 + j;
+        if (k > 0) {
+            if (st->idx == bi[j])
+                MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u both name item %u (not a permutation)",
+                            (unsigned)(k - 1), (unsigned)k, (unsigned)st->idx);
+            int c = st->key < bk[j] ? -1 : st->key > bk[j] ? 1 : 0;
+            if (c == 0) { /* equal first 8 bytes (or both shorter) */
+                uint32_t common = st->len < bl[j] ? st->len : bl[j], i = 8;
+                const uint8_t *x = by + st->off, *y = by + bo[j];
+                while (i < common && x[i] == y[i]) i++;
+                c = i < common ? (x[i] < y[i] ? -1 : 1) : st->len < bl[j] ? -1 : st->len > bl[j] ? 1 : 0;
+            }
+            if (c == 0)
+                MC_SEC_FAIL(r, MEMCOM_E_IDS_DUP, eb, "items %u and %u share the id \"%.*s\"",
+                            (unsigned)(st->idx < bi[j] ? st->idx : bi[j]), (unsigned)(st->idx < bi[j] ? bi[j] : st->idx),
+                            (int)(st->len > 64 ? 64 : st->len), (const char *)(by + st->off));
+            if (c > 0)
+                MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u are not in increasing id order", (unsigned)(k - 1), (unsigned)k);
+        }
+        st->idx = bi[j];
+        st->off = bo[j];
+        st->len = bl[j];
+        st->key = bk[j];
+    }
+    return MEMCOM_OK;
+}
+
 static int mcc_check_ids(mcc_rd *r)
 {
     const mcc_entry *eo = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *eb = mcc_get(r, MC_SEC_ID_BYTES, 0), *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
@@ -509,7 +584,15 @@ static int mcc_check_ids(mcc_rd *r)
         }
     /* the whole blob is valid UTF-8 and every id starts on a character: then
      * every id is valid UTF-8 on its own */
-    if (!mcc_utf8_valid(by, (size_t)eb->size)) {
+    int blob_ok = 1;
+    for (uint64_t at = 0; blob_ok && at < eb->size;) {
+        uint64_t end = eb->size - at <= MC_CHUNK ? eb->size : at + MC_CHUNK;
+        while (end < eb->size && end > at && (by[end] & 0xC0u) == 0x80u) end--; /* cut on a character start */
+        if (end == at) end = eb->size;
+        blob_ok = mcc_utf8_valid(by + at, (size_t)(end - at));
+        at = end;
+    }
+    if (!blob_ok) {
         for (uint32_t i = 0; i < n; i++)
             if (!mcc_utf8_valid(by + off[i], off[i + 1] - off[i]))
                 MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8", (unsigned)i);
@@ -517,56 +600,16 @@ static int mcc_check_ids(mcc_rd *r)
     for (uint32_t i = 0; i < n; i++)
         if ((by[off[i]] & 0xC0u) == 0x80u)
             MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
-    /* sorted index: strictly increasing ids.  Random accesses are gathered in
-     * batches of independent loads (memory-level parallelism), then compared. */
-    uint32_t pidx = 0, poff = 0, plen = 0;
-    uint64_t pkey = 0;
-    uint32_t bi[MC_ID_BATCH], bo[MC_ID_BATCH], bl[MC_ID_BATCH];
-    uint64_t bk[MC_ID_BATCH];
+    /* sorted index: strictly increasing ids, checked batch by batch */
+    mcc_idscan st = {0, 0, 0, 0};
     for (uint32_t k0 = 0; k0 < n; k0 += MC_ID_BATCH) {
-        uint32_t cnt = n - k0 < MC_ID_BATCH ? n - k0 : MC_ID_BATCH;
-        for (uint32_t j = 0; j < cnt; j++) {
-            bi[j] = srt[k0 + j];
-            if (bi[j] >= n)
-                MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entry %u is %u, not below n = %u", (unsigned)(k0 + j), (unsigned)bi[j], (unsigned)n);
-        }
-        for (uint32_t j = 0; j < cnt; j++) {
-            bo[j] = off[bi[j]];
-            bl[j] = off[bi[j] + 1] - bo[j];
-        }
-        /* a tight loop of independent loads first: many misses in flight */
-        uint32_t touch = 0;
-        for (uint32_t j = 0; j < cnt; j++) touch += by[bo[j]];
-        bk[0] = touch; /* keeps the loop; overwritten next */
-        for (uint32_t j = 0; j < cnt; j++) bk[j] = mcc_id_key(by + bo[j], bl[j]);
-        for (uint32_t j = 0; j < cnt; j++) {
-            uint32_t k = k0 + j;
-            if (k > 0) {
-                if (pidx == bi[j])
-                    MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u both name item %u (not a permutation)",
-                                (unsigned)(k - 1), (unsigned)k, (unsigned)pidx);
-                int c = pkey < bk[j] ? -1 : pkey > bk[j] ? 1 : 0;
-                if (c == 0) { /* equal first 8 bytes (or both shorter) */
-                    uint32_t common = plen < bl[j] ? plen : bl[j], i = 8;
-                    const uint8_t *x = by + poff, *y = by + bo[j];
-                    while (i < common && x[i] == y[i]) i++;
-                    c = i < common ? (x[i] < y[i] ? -1 : 1) : plen < bl[j] ? -1 : plen > bl[j] ? 1 : 0;
-                }
-                if (c == 0)
-                    MC_SEC_FAIL(r, MEMCOM_E_IDS_DUP, eb, "items %u and %u share the id \"%.*s\"", (unsigned)(pidx < bi[j] ? pidx : bi[j]),
-                                (unsigned)(pidx < bi[j] ? bi[j] : pidx), (int)(plen > 64 ? 64 : plen), (const char *)(by + poff));
-                if (c > 0) MC_SEC_FAIL(r, MEMCOM_E_IDS_ORDER, es, "entries %u and %u are not in increasing id order", (unsigned)(k - 1), (unsigned)k);
-            }
-            pidx = bi[j];
-            poff = bo[j];
-            plen = bl[j];
-            pkey = bk[j];
-        }
+        int rc = mcc_ids_batch(r, &st, k0, n - k0 < MC_ID_BATCH ? n - k0 : MC_ID_BATCH);
+        if (rc) return rc;
     }
     return MEMCOM_OK;
 }
 
-static int mcc_check_contents(mcc_rd *r, mcc_view *v)
+static int mcc_check_contents(mcc_rd *r)
 {
     int rc;
     for (uint32_t role = 0; role < 2; role++) {
@@ -592,7 +635,6 @@ static int mcc_check_contents(mcc_rd *r, mcc_view *v)
         if (!mcc_utf8_valid(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not valid UTF-8");
         if (!mcc_json_is_object(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not a JSON object");
     }
-    (void)v;
     return MEMCOM_OK;
 }
 
@@ -640,7 +682,7 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, mcc_view *v, 
     if (!rc) rc = mcc_check_required(r);
     if (!rc) rc = mcc_check_layers(r, v);
     for (uint32_t k = 0; !rc && k < r->count; k++) rc = mcc_check_crc(r, &r->e[k]);
-    if (!rc) rc = mcc_check_contents(r, v);
+    if (!rc) rc = mcc_check_contents(r);
     if (!rc) {
         v->format_major = mcc_rd16(data + 8);
         v->format_minor = mcc_rd16(data + 10);

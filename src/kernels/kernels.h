@@ -19,14 +19,17 @@
 const char *mk_name(void);
 
 /* out[r] = rows[r] . v for r < n_rows; rows is n_rows x d, row-major.
- * i8: out[r] = scales[r] * (q[r] . v). */
+ * i8: out[r] = scales[r] * (q[r] . v).  f16 rows must be finite (the reader
+ * guarantees it for stored tables). */
 void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v, float *out);
 void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out);
 void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                     const float *v, float *out);
 
-/* Decode n values to f32 (exact). */
+/* Decode n values to f32 (exact).  The _finite variant is faster and only
+ * defined for finite halves (validated sections). */
 void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst);
+void mk_f16_finite_to_f32(const uint16_t *src, size_t n, float *dst);
 void mk_i8_to_f32(const int8_t *src, float scale, size_t n, float *dst);   /* dst = scale * q */
 
 /* y[j] += a * x[j] */

@@ -22,12 +22,27 @@ static inline v128_t mk_half4(v128_t h) /* u32 lanes holding a binary16 each */
     return wasm_v128_or(f, sign);
 }
 
-/* 8 halves -> two f32x4 */
+/* 8 halves -> two f32x4 (any value, inf and nan included) */
 static inline void mk_load_f16x8(const uint16_t *p, v128_t *lo, v128_t *hi)
 {
     v128_t h = wasm_v128_load(p);
     *lo = mk_half4(wasm_u32x4_extend_low_u16x8(h));
     *hi = mk_half4(wasm_u32x4_extend_high_u16x8(h));
+}
+
+/* finite halves only (validated row tables): sign-extend, shift the sign to
+ * bit 31 and the magnitude to bits 13..27, rebias by multiplication */
+static inline v128_t mk_half4_finite(v128_t s) /* i32 lanes: sign-extended halves */
+{
+    v128_t bits = wasm_v128_and(wasm_i32x4_shl(s, 13), wasm_i32x4_splat((int32_t)0x8FFFE000u));
+    return wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+}
+
+static inline void mk_load_f16x8_finite(const uint16_t *p, v128_t *lo, v128_t *hi)
+{
+    v128_t h = wasm_v128_load(p);
+    *lo = mk_half4_finite(wasm_i32x4_extend_low_i16x8(h));
+    *hi = mk_half4_finite(wasm_i32x4_extend_high_i16x8(h));
 }
 
 /* 8 int8 -> two f32x4 */
@@ -116,7 +131,7 @@ void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v,
 
 void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out)
 {
-    MK_ROWS_DOT(uint16_t, mk_load_f16x8, mcc_f16_to_f32)
+    MK_ROWS_DOT(uint16_t, mk_load_f16x8_finite, mcc_f16_to_f32)
 }
 
 #undef MK_STORE4
@@ -138,6 +153,18 @@ void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
     for (; i + 8 <= n; i += 8) {
         v128_t lo, hi;
         mk_load_f16x8(src + i, &lo, &hi);
+        wasm_v128_store(dst + i, lo);
+        wasm_v128_store(dst + i + 4, hi);
+    }
+    for (; i < n; i++) dst[i] = mcc_f16_to_f32(src[i]);
+}
+
+void mk_f16_finite_to_f32(const uint16_t *src, size_t n, float *dst)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v128_t lo, hi;
+        mk_load_f16x8_finite(src + i, &lo, &hi);
         wasm_v128_store(dst + i, lo);
         wasm_v128_store(dst + i + 4, hi);
     }

@@ -1,5 +1,6 @@
 /* evaluate.c - LightGCN++ protocol over a trained model, in threads: for each
  * user with held-out items, rank all items except the user's training items. */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,12 @@
 #include "train.h"
 
 #define EVAL_CHUNK 256u
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : (x > y);
+}
 
 typedef struct eval_job {
     const mc_model *mdl;
@@ -37,7 +44,14 @@ static void *eval_thread(void *arg)
             uint32_t user = us[u];
             const mc_csr *tr = &j->ds->train;
             uint32_t nt = (uint32_t)(tr->off[user + 1] - tr->off[user]);
-            uint32_t got = mc_topk_scores(w.S + (size_t)u * mdl->n, mdl->n, tr->idx + tr->off[user], nt, kmax, top);
+            /* mask the training items (S is scratch), rank, then drop any
+             * masked item that filled a slot of a tiny catalogue */
+            float *row = w.S + (size_t)u * mdl->n;
+            const uint32_t *ex = tr->idx + tr->off[user];
+            for (uint32_t q = 0; q < nt; q++) row[ex[q]] = -INFINITY;
+            uint32_t got = mc_topk_scores(row, mdl->n, NULL, 0, kmax, top);
+            while (got > 0 && row[top[got - 1]] == -INFINITY && bsearch(&top[got - 1], ex, nt, sizeof *ex, u32_cmp))
+                got--;
             const uint32_t *truth = j->truth->idx + j->truth->off[user];
             uint32_t ntr = (uint32_t)(j->truth->off[user + 1] - j->truth->off[user]);
             for (int k = 0; k < MC_N_KS; k++) {

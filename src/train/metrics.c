@@ -41,21 +41,16 @@ void mc_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *
 /* Keep a small sorted array of the best k (descending score, ties lower
  * index first); NaN ranks below everything.  Excluded items (sorted list)
  * are skipped; the common case (not better than the k-th) costs one compare. */
-uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
-                        uint32_t *out)
+static uint32_t topk_range(const float *scores, uint32_t lo, uint32_t hi, const uint32_t *excl, uint32_t n_excl,
+                           uint32_t *e, uint32_t k, float *best_s, uint32_t *out, uint32_t cnt, float *kth)
 {
-    if (k == 0) return 0;
-    float best_s[256];
-    uint32_t cnt = 0, e = 0;
-    if (k > 256) k = 256;
-    float kth = -INFINITY;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = lo; i < hi; i++) {
         float s = scores[i];
-        if (cnt == k && !(s > kth)) continue;
-        while (e < n_excl && excl[e] < i) e++;
-        if (e < n_excl && excl[e] == i) continue;
+        if (cnt == k && !(s > *kth)) continue;
+        while (*e < n_excl && excl[*e] < i) (*e)++;
+        if (*e < n_excl && excl[*e] == i) continue;
         if (s != s) s = -INFINITY;
-        if (cnt == k && !(s > kth)) continue;
+        if (cnt == k && !(s > *kth)) continue;
         uint32_t pos = cnt < k ? cnt : k - 1;
         while (pos > 0 && s > best_s[pos - 1]) {
             best_s[pos] = best_s[pos - 1];
@@ -65,7 +60,28 @@ uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, u
         best_s[pos] = s;
         out[pos] = i;
         if (cnt < k) cnt++;
-        if (cnt == k) kth = best_s[k - 1];
+        if (cnt == k) *kth = best_s[k - 1];
     }
     return cnt;
+}
+
+uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
+                        uint32_t *out)
+{
+    if (k == 0) return 0;
+    enum { B = 16 };
+    float best_s[256];
+    uint32_t cnt = 0, e = 0, i = 0;
+    if (k > 256) k = 256;
+    float kth = -INFINITY;
+    /* blocks of B: skip a block whose maximum cannot enter the top k */
+    for (; i + B <= n; i += B) {
+        if (cnt == k) {
+            float bm = scores[i];
+            for (int j = 1; j < B; j++) bm = scores[i + j] > bm ? scores[i + j] : bm;
+            if (!(bm > kth)) continue;
+        }
+        cnt = topk_range(scores, i, i + B, excl, n_excl, &e, k, best_s, out, cnt, &kth);
+    }
+    return topk_range(scores, i, n, excl, n_excl, &e, k, best_s, out, cnt, &kth);
 }

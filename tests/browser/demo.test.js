@@ -104,7 +104,13 @@ test('adding three movies by search gives 10 recommendations per model that excl
     await page.waitForSelector('#search-results li.hit');
     assert.equal(await page.getAttribute('#search-results li.hit.active', 'data-id'), '1');
     assert.equal(await page.getAttribute('#search', 'aria-expanded'), 'true');
+    // Arrow keys move the active option (announced through aria-activedescendant).
+    await page.press('#search', 'ArrowDown');
+    assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-1');
+    await page.press('#search', 'ArrowUp');
+    assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-0');
     await page.press('#search', 'Enter');
+    assert.equal(await page.inputValue('#search'), '', 'the box clears after adding');
     // Mouse: pick by title from the list (accents and case do not matter to the search).
     await page.fill('#search', 'MATRIX');
     await page.click('#search-results li.hit[data-id="2571"]');

@@ -37,6 +37,7 @@ int main(void)
             mk_rows_dot_i8(q, sc, n, d, v, out); eat(out, n * 4);
         }
         mk_f16_to_f32(h, d, rows); eat(rows, d * 4);
+        mk_f16_finite_to_f32(h, d, rows); eat(rows, d * 4);
     }
     for (int variant = 0; variant < 4; variant++)
         for (size_t n = 0; n < 300; n += 13) {

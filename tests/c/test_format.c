@@ -337,6 +337,28 @@ static void test_deep_json(void)
     f_table_free(&fm.out);
 }
 
+/* NaN / infinity inside row tables (f32 and f16), refused as nonfinite */
+static void test_nonfinite_rows(void)
+{
+    const uint32_t dts[] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F16};
+    for (int k = 0; k < 2; k++) {
+        f_model fm;
+        memset(&fm, 0, sizeof fm);
+        f_table_make(&fm.out, f_desc(MEMCOM_KIND_QR, 30, 7, 4, dts[k], 0, 0, 0, 0), 4);
+        CHECK(f_model_build(&fm) == 0);
+        for (uint32_t t = S_ROWS_A; t <= S_ROWS_B; t++) {
+            buf_t b = {memcom_malloc(fm.size), fm.size};
+            memcpy(b.p, fm.bytes, fm.size);
+            uint8_t *p = sec(&b, t, 1);
+            if (dts[k] == MEMCOM_DTYPE_F32) mcc_wr32(p + 4 * 9, t == S_ROWS_A ? 0x7FC00000u : 0xFF800000u);
+            else mcc_wr16(p + 2 * 9, t == S_ROWS_A ? 0x7E00 : 0xFC00);
+            fix_all(&b);
+            EXPECT(b, MEMCOM_E_NONFINITE);
+        }
+        f_model_free(&fm);
+    }
+}
+
 /* random damage: never a crash; opened models serve */
 static void test_fuzz(void)
 {
@@ -370,6 +392,7 @@ void test_format(void)
     test_entries();
     test_contents();
     test_deep_json();
+    test_nonfinite_rows();
     test_fuzz();
     f_model_free(&base);
 }

@@ -67,6 +67,12 @@ void test_kernels(void)
         float e = mcc_f16_to_f32(h[i]);
         if (memcmp(&e, &c[i], 4) != 0) conv_ok = 0;
     }
+    for (size_t i = 0; i < 37; i++) h[i] = (uint16_t)(h[i] & 0xFBFF); /* finite */
+    mk_f16_finite_to_f32(h, 37, c);
+    for (size_t i = 0; i < 37; i++) {
+        float e = mcc_f16_to_f32(h[i]);
+        if (memcmp(&e, &c[i], 4) != 0) conv_ok = 0;
+    }
     mk_i8_to_f32(q, 0.5f, 37, c);
     for (size_t i = 0; i < 37; i++) if (c[i] != 0.5f * q[i]) conv_ok = 0;
     memcpy(c, b, sizeof c);

@@ -130,6 +130,17 @@ for kind in full hash qr memcom-plain memcom-pop memcom-learned; do
     fi
 done
 
+# warm start of the learned variant from another model (matched by id)
+if $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 16 --epochs 3 --batch 100 --quiet \
+    --init-from "$T/full.memcom" -o "$T/init.memcom" --json "$T/init.json" 2> "$T/init.log" &&
+    grep -q '"init_from"' "$T/init.json"; then
+    ok
+else
+    bad "--init-from: $(tail -2 "$T/init.log")"
+fi
+expect_fail "init-from dimension mismatch" "dimension" $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 8 \
+    --epochs 1 --quiet --init-from "$T/full.memcom" -o "$T/init2.memcom"
+
 # ---- 3. kill -9 never leaves a half-written model ----
 # A valid model sits at the target; training with --checkpoint rewrites it
 # after every improving epoch.  Kill at many moments; the target must always

@@ -7,7 +7,7 @@
  *   -DFUZZ_FORMAT=2  sequence files (one user per line, split per user)
  *
  * Input layout: byte 0 selects options (split: how many files; CSV:
- * delimiter, header, rating threshold; seq: split fractions), the rest is
+ * delimiter (bits 0-1, 7), header (2), rating threshold (3-6); seq: split fractions), the rest is
  * the file content; for split, the content is cut into files at form-feed
  * bytes (0x0C).  The readers take paths, so each input is written to a
  * per-process temporary file.
@@ -258,8 +258,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.test_path = nfiles > 2 ? g_path[2] : NULL;
 #elif FUZZ_FORMAT == 1
     o.format = MC_FMT_CSV;
-    static const char delims[4] = {0, ',', '\t', ';'};
-    o.delimiter = delims[sel & 3];
+    static const char delims[8] = {0, ',', '\t', ';', 0, ',', '\t', '|'};
+    o.delimiter = delims[(sel & 3) | ((sel >> 5) & 4)];
     o.header = (sel >> 2) & 1;
     o.has_threshold = (sel >> 3) & 1;
     o.threshold = (double)((sel >> 4) & 7) - 1.0;

@@ -7,6 +7,7 @@
 # Targets (tests/fuzz/*.c, built straight from the sources with clang; the
 # core is src/*.c src/base src/kernels src/format with the scalar kernels):
 #   loader      memcom_open on arbitrary bytes, then every model operation
+#   writer      memcom_write_memory on fuzzed model descriptions: output must load
 #   data_split  the trainer's `user item item ...` split-file reader
 #   data_csv    the trainer's CSV/TSV log reader
 #   data_seq    the trainer's sequence-file reader
@@ -120,6 +121,8 @@ build() {
     "$CC" "${COMMON[@]}" tests/fuzz/gen_seeds.c $CORE_ASAN -lm -o "$OUT/gen_seeds" || return 1
     # shellcheck disable=SC2086
     "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_loader.c $CORE_FUZZ -lm -o "$OUT/fuzz_loader" || return 1
+    # shellcheck disable=SC2086
+    "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_writer.c $CORE_FUZZ -lm -o "$OUT/fuzz_writer" || return 1
     if [ ${#TRAIN_SRCS[@]} -eq 3 ]; then
       TRAIN_FUZZ=$(compile_set "$OUT/obj-fuzz" "${FUZZ_CFLAGS[@]}" ${TRAIN_DEFS[@]+"${TRAIN_DEFS[@]}"} -- "${TRAIN_SRCS[@]}") || return 1
       local fmt name
@@ -141,7 +144,7 @@ if ! build; then
 fi
 ok "build"
 
-TARGETS=(loader)
+TARGETS=(loader writer)
 if [ ${#TRAIN_SRCS[@]} -eq 3 ]; then
   TARGETS+=(data_split data_csv data_seq)
 else

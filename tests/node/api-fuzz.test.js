@@ -801,3 +801,100 @@ test('limits: a tiny file that declares 2^31-1 items fails with MemcomErrors, ne
     table.dispose();
   }
 });
+
+// ---------------------------------------------------------- buildModel
+// Random mutations of valid specs: buildModel either throws a MemcomError or
+// returns bytes that load (the JS writer and the C reader agree).
+function mutateSpec(r, spec) {
+  const s = { ...spec, output: { ...spec.output }, input: spec.input ? { ...spec.input } : undefined };
+  if (s.input === undefined) delete s.input;
+  if (spec.layers) s.layers = spec.layers.map((L) => ({ ...L }));
+  const n = s.output.n;
+  const tables = s.input ? [s.output, s.input] : [s.output];
+  const muts = r.int(1, 3);
+  for (let q = 0; q < muts; q++) {
+    const t = r.pick(tables);
+    if (t === null || typeof t !== 'object') break;
+    const rows0 = t.rows instanceof Float32Array ? t.rows : new Float32Array(4);
+    switch (r.int(0, 17)) {
+      case 0: t.kind = r.pick(['full', 'hash', 'qr', 'memcom', 'bogus', 3, null, undefined]); break;
+      case 1: t.n = r.pick([0, -1, 1.5, n + 1, n - 1, 2 ** 31, NaN, String(n), undefined]); break;
+      case 2: t.m = r.pick([0, 1, n, n + 1, 1.5, -2, undefined, null]); break;
+      case 3: t.d = r.pick([0, 4097, 2.5, t.d + 1, '4', undefined]); break;
+      case 4: t.dtype = r.pick(['f32', 'f16', 'i8', 'f64', 'u8', 1, null]); break;
+      case 5: { // bad values in the rows
+        const rows = Float32Array.from(rows0);
+        rows[r.int(0, rows.length - 1)] = r.pick([NaN, Infinity, -Infinity, 70000, 65519, -65520, 3e38, 1e-45]);
+        t.rows = rows;
+        break;
+      }
+      case 6: t.rows = r.pick([Array.from(rows0), rows0.subarray(1), new Float64Array(rows0), null, [1, 'a'], new Int8Array(rows0.length)]); break;
+      case 7: t.bucket = r.pick(['mod', 'explicit', { hash: 'abc' }, { hash: -1 }, { hash: 2n ** 64n }, { hash: 2n ** 64n - 1n }, { hash: 42 },
+        Uint16Array.from({ length: n }, (_, i) => i % (t.m || 1)), Uint32Array.from({ length: n }, () => 1e6),
+        new Uint8Array(n), Uint32Array.from({ length: n - 1 }), null]); break;
+      case 8: t.scalars = r.pick([undefined, new Float32Array(n).fill(NaN), new Float32Array(n + 1), new Float32Array(n).fill(70000)]);
+        t.scalarDtype = r.pick([undefined, 'f16', 'f32', 'i8']); break;
+      case 9: t.rowsB = r.pick([undefined, new Float32Array(3), rows0]); break;
+      case 10: s.ids = r.pick([
+        Array.from({ length: n }, (_, i) => `x${i % Math.max(1, n - 1)}`), // a duplicate
+        Array.from({ length: n }, (_, i) => (i === 0 ? '' : `y${i}`)),
+        Array.from({ length: n }, (_, i) => (i === 1 ? 'a\uD800' : `z${i}`)),
+        Array.from({ length: n }, (_, i) => (i === 1 ? '\uDC00b' : i === 0 ? 'a\uD800' : `w${i}`)), // joined: a valid pair
+        Array.from({ length: n }, (_, i) => (i === 2 ? 7 : `v${i}`)),
+        Array.from({ length: n + 1 }, (_, i) => `u${i}`), 'ids', null,
+        Array.from({ length: n }, (_, i) => `\u{1F600}${i}\u0000`)]); break;
+      case 11: s.metadata = r.pick([{ a: 1 }, '{"a":1}', '[1]', '1', 'not json', [], 5, { b: 2n }, (() => { const o = {}; o.self = o; return o; })(),
+        { toJSON: () => [1] }, { toJSON: () => undefined }, { toJSON: () => 'x' }, { s: 'a\uD800' }, null]); break;
+      case 12: s.outputBias = r.pick([new Float32Array(n), new Float32Array(n - 1), new Float32Array(n).fill(NaN), null, undefined, new Float32Array(n).fill(1e5)]);
+        s.biasDtype = r.pick([undefined, 'f32', 'f16', 'i8']); break;
+      case 13: if (Array.isArray(s.layers) && s.layers.length && typeof s.layers[0] === 'object') {
+        const L = r.pick(s.layers);
+        switch (r.int(0, 4)) {
+          case 0: L.inDim += 1; break;
+          case 1: L.outDim = r.pick([0, 4097, L.outDim + 1]); break;
+          case 2: L.weight = r.pick([null, undefined, new Float32Array(1), new Float32Array(L.inDim * L.outDim).fill(Infinity)]); break;
+          case 3: L.activation = r.pick(['sigmoid', 'relu', 'tanh', 'none', 2]); break;
+          default: L.bias = r.pick([new Float32Array(L.outDim + 1), null, new Float32Array(L.outDim).fill(NaN)]);
+        }
+      } else s.layers = r.pick([[{ inDim: 1, outDim: 1 }], 'layers', Array.from({ length: 17 }, () => ({ inDim: s.output.d, outDim: s.output.d }))]);
+        break;
+      case 14: s[r.pick(['extra', 'Output', 'bias'])] = 1; break;
+      case 15: if (s.input) delete s.input; else s.input = { ...s.output }; break;
+      case 16: s.output = r.pick([null, undefined, 'full', []]); return s;
+      default: break; // unchanged
+    }
+  }
+  return s;
+}
+
+test('buildModel on random (mostly invalid) specs: a MemcomError, or a file that loads', async () => {
+  const r = prng(SEED + 6);
+  const base = makeSpecs(prng(SEED + 7)).map((x) => x.spec);
+  let built = 0;
+  let refused = 0;
+  for (let c = 0; c < Math.max(300, CALLS * 2); c++) {
+    const spec = mutateSpec(r, r.pick(base));
+    const ctx = `[seed ${SEED}, buildModel call ${c}]`;
+    let bytes;
+    try {
+      bytes = buildModel(spec);
+    } catch (e) {
+      assert.ok(e instanceof MemcomError, `${ctx}: buildModel threw ${e && e.constructor.name}: ${e && e.message}\n  at ${e && e.stack && e.stack.split('\n')[1]}\n  spec: ${describeValue(spec)}`);
+      assert.ok(KNOWN_CODES.has(e.code), `${ctx}: unknown code ${e.code}`);
+      refused++;
+      continue;
+    }
+    assert.ok(bytes instanceof Uint8Array, `${ctx}: not bytes`);
+    let m;
+    try {
+      m = spec.input ? await loadModel(bytes) : await loadTable(bytes);
+    } catch (e) {
+      assert.fail(`${ctx}: buildModel wrote a file that does not load: ${e.code}: ${e.message}\n  spec: ${describeValue(spec)}`);
+    }
+    assert.equal(m.info.n, spec.output.n, `${ctx}: n`);
+    assert.equal(m.info.output.kind, spec.output.kind, `${ctx}: kind`);
+    m.dispose();
+    built++;
+  }
+  assert.ok(built > 10 && refused > 10, `built ${built}, refused ${refused}: the mutations should do both`);
+});
