@@ -455,8 +455,8 @@ function niceTicks(lo, hi, count = 5) {
 // points: [{ series, label, bytes, value }]; series are drawn as lines in bytes order.
 export function drawChart(container, points, { yLabel, title, id = 'c', reference = null }) {
   const series = [...new Set(points.map((p) => p.series))];
-  const W = 760, H = 380, L = 64, R = series.length > 1 ? 220 : 24, T = 20, B = 52;
-  const labelPoints = points.length <= 8;
+  const W = 760, H = 380, L = 76, R = series.length > 1 ? 220 : 24, T = 20, B = 52;
+  const labelPoints = points.length <= 8 && new Set(points.map((p) => p.series)).size === 1;
   const xs = points.map((p) => p.bytes);
   const ys = points.map((p) => p.value);
   // Keep points (and their labels) away from the frame: pad both axes.
@@ -467,6 +467,8 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
   const span = y1 - y0 || Math.abs(y1) * 0.1 || 0.01;
   y0 = Math.max(0, y0 - span * 0.15); y1 = y1 + span * 0.22;
   const yt = niceTicks(y0, y1, 5);
+  const yStep = yt.length > 1 ? yt[1] - yt[0] : Math.abs(yt[0]) || 1;
+  const yDecimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(yStep) - 1e-9) + (Math.abs(yStep / 10 ** Math.floor(Math.log10(yStep)) - 2.5) < 1e-6 ? 1 : 0)));
   y0 = Math.min(y0, yt[0]); y1 = Math.max(y1, yt[yt.length - 1]);
   const px = (b) => L + ((Math.log10(b) - x0) / (x1 - x0)) * (W - L - R);
   const py = (v) => T + (1 - (v - y0) / (y1 - y0)) * (H - T - B);
@@ -478,7 +480,7 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
   const grid = svg('g', { class: 'grid' });
   for (const v of yt) {
     grid.append(svg('line', { x1: L, x2: W - R, y1: py(v), y2: py(v) }));
-    grid.append(svg('text', { x: L - 8, y: py(v) + 4, 'text-anchor': 'end', class: 'tick' }, v.toFixed(yt[1] - yt[0] < 0.01 ? 3 : 2)));
+    grid.append(svg('text', { x: L - 8, y: py(v) + 4, 'text-anchor': 'end', class: 'tick' }, v.toFixed(yDecimals)));
   }
   for (let e = Math.floor(x0); e <= Math.ceil(x1); e++) {
     for (const mult of [1, 2, 5]) {
@@ -490,7 +492,7 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
   }
   root.append(grid);
   root.append(svg('text', { x: L + (W - L - R) / 2, y: H - 10, 'text-anchor': 'middle', class: 'axis-label' }, 'model size (bytes, log scale)'));
-  root.append(svg('text', { x: 14, y: T + (H - T - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${T + (H - T - B) / 2})`, class: 'axis-label' }, yLabel));
+  root.append(svg('text', { x: 12, y: T + (H - T - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${T + (H - T - B) / 2})`, class: 'axis-label' }, yLabel));
   root.append(svg('rect', { x: L, y: T, width: W - L - R, height: H - T - B, class: 'frame' }));
   if (reference) {
     const y = py(reference.value);

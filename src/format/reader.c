@@ -479,19 +479,40 @@ static int mcc_check_scales(mcc_rd *r, const mcc_entry *e)
     return MEMCOM_OK;
 }
 
+/* first i in [0, n) with b[i] >= m, or n */
+static MC_NOINLINE uint32_t mcc_first_bucket_u16(const uint16_t *b, uint32_t n, uint32_t m)
+{
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) bad |= b[i] >= m;
+    if (bad)
+        for (uint32_t i = 0; i < n; i++)
+            if (b[i] >= m) return i;
+    return n;
+}
+
+static MC_NOINLINE uint32_t mcc_first_bucket_u32(const uint32_t *b, uint32_t n, uint32_t m)
+{
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) bad |= b[i] >= m;
+    if (bad)
+        for (uint32_t i = 0; i < n; i++)
+            if (b[i] >= m) return i;
+    return n;
+}
+
 static int mcc_check_buckets(mcc_rd *r, const mcc_entry *e, const memcom_table_desc *d)
 {
     if (!e) return MEMCOM_OK;
     const uint8_t *p = mcc_data(r, e);
-    uint32_t m = d->m;
-    if (d->bucket_dtype == MEMCOM_DTYPE_U16) {
-        const uint16_t *b = (const uint16_t *)(const void *)p;
-        for (uint32_t i = 0; i < r->n; i++)
-            if (b[i] >= m) MC_SEC_FAIL(r, MEMCOM_E_BUCKET_RANGE, e, "item %u: bucket %u >= m = %u", (unsigned)i, (unsigned)b[i], (unsigned)m);
-    } else {
-        const uint32_t *b = (const uint32_t *)(const void *)p;
-        for (uint32_t i = 0; i < r->n; i++)
-            if (b[i] >= m) MC_SEC_FAIL(r, MEMCOM_E_BUCKET_RANGE, e, "item %u: bucket %u >= m = %u", (unsigned)i, (unsigned)b[i], (unsigned)m);
+    int u16 = d->bucket_dtype == MEMCOM_DTYPE_U16;
+    for (uint32_t i0 = 0; i0 < r->n; i0 += MC_CHUNK / 4) {
+        uint32_t len = r->n - i0 < MC_CHUNK / 4 ? r->n - i0 : MC_CHUNK / 4;
+        uint32_t j = u16 ? mcc_first_bucket_u16((const uint16_t *)(const void *)p + i0, len, d->m)
+                         : mcc_first_bucket_u32((const uint32_t *)(const void *)p + i0, len, d->m);
+        if (j < len) {
+            uint32_t i = i0 + j, b = u16 ? ((const uint16_t *)(const void *)p)[i] : ((const uint32_t *)(const void *)p)[i];
+            MC_SEC_FAIL(r, MEMCOM_E_BUCKET_RANGE, e, "item %u: bucket %u >= m = %u", (unsigned)i, (unsigned)b, (unsigned)d->m);
+        }
     }
     return MEMCOM_OK;
 }
@@ -568,20 +589,39 @@ static MC_NOINLINE int mcc_ids_batch(mcc_rd *r, mcc_idscan *st, uint32_t k0, uin
     return MEMCOM_OK;
 }
 
+/* first i in [i0, i1) with off[i + 1] <= off[i], or i1 */
+static MC_NOINLINE uint32_t mcc_first_nonincreasing(const uint32_t *off, uint32_t i0, uint32_t i1)
+{
+    uint32_t bad = 0;
+    for (uint32_t i = i0; i < i1; i++) bad |= off[i + 1] <= off[i];
+    if (bad)
+        for (uint32_t i = i0; i < i1; i++)
+            if (off[i + 1] <= off[i]) return i;
+    return i1;
+}
+
+/* first id in [i0, i1) whose first byte is a UTF-8 continuation byte, or i1 */
+static MC_NOINLINE uint32_t mcc_first_mid_char(const uint32_t *off, const uint8_t *by, uint32_t i0, uint32_t i1)
+{
+    for (uint32_t i = i0; i < i1; i++)
+        if ((by[off[i]] & 0xC0u) == 0x80u) return i;
+    return i1;
+}
+
 static int mcc_check_ids(mcc_rd *r)
 {
-    const mcc_entry *eo = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *eb = mcc_get(r, MC_SEC_ID_BYTES, 0), *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
+    const mcc_entry *eo = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *eb = mcc_get(r, MC_SEC_ID_BYTES, 0);
     if (!eo) return MEMCOM_OK;
     const uint32_t *off = (const uint32_t *)(const void *)mcc_data(r, eo);
-    const uint32_t *srt = (const uint32_t *)(const void *)mcc_data(r, es);
     const uint8_t *by = mcc_data(r, eb);
     uint32_t n = r->n;
     if (off[0] != 0) MC_SEC_FAIL(r, MEMCOM_E_IDS, eo, "first offset is %u, expected 0", (unsigned)off[0]);
-    for (uint32_t i = 0; i < n; i++)
-        if (off[i + 1] <= off[i]) {
-            if (off[i + 1] == off[i]) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is empty", (unsigned)i);
-            MC_SEC_FAIL(r, MEMCOM_E_IDS, eo, "offset %u (%u) is below offset %u (%u)", (unsigned)(i + 1), (unsigned)off[i + 1], (unsigned)i, (unsigned)off[i]);
-        }
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_CHUNK / 4) {
+        uint32_t i1 = n - i0 < MC_CHUNK / 4 ? n : i0 + MC_CHUNK / 4, i = mcc_first_nonincreasing(off, i0, i1);
+        if (i == i1) continue;
+        if (off[i + 1] == off[i]) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is empty", (unsigned)i);
+        MC_SEC_FAIL(r, MEMCOM_E_IDS, eo, "offset %u (%u) is below offset %u (%u)", (unsigned)(i + 1), (unsigned)off[i + 1], (unsigned)i, (unsigned)off[i]);
+    }
     /* the whole blob is valid UTF-8 and every id starts on a character: then
      * every id is valid UTF-8 on its own */
     int blob_ok = 1;
@@ -597,9 +637,10 @@ static int mcc_check_ids(mcc_rd *r)
             if (!mcc_utf8_valid(by + off[i], off[i + 1] - off[i]))
                 MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8", (unsigned)i);
     }
-    for (uint32_t i = 0; i < n; i++)
-        if ((by[off[i]] & 0xC0u) == 0x80u)
-            MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_CHUNK / 4) {
+        uint32_t i1 = n - i0 < MC_CHUNK / 4 ? n : i0 + MC_CHUNK / 4, i = mcc_first_mid_char(off, by, i0, i1);
+        if (i < i1) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
+    }
     /* sorted index: strictly increasing ids, checked batch by batch */
     mcc_idscan st = {0, 0, 0, 0};
     for (uint32_t k0 = 0; k0 < n; k0 += MC_ID_BATCH) {

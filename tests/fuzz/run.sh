@@ -22,7 +22,9 @@
 # Ends with one line: "N passed, N failed"; exit status 1 if any failed.
 #
 # Environment: CC (default clang, else clang-14), MEMCOM_FUZZ_TIMEOUT (per
-# input, seconds), MEMCOM_FUZZ_NICE (nice level, default 10; --long uses 19).
+# input, seconds), MEMCOM_FUZZ_NICE (nice level, default 10; --long uses 19),
+# MEMCOM_FUZZ_OUT (build directory, default build/fuzz),
+# MEMCOM_FUZZ_LONG_WORKERS (parallel workers of --long, default 2).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
