@@ -71,7 +71,7 @@ build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2
     local srcs=(src/base/*.c src/format/reader.c src/format/json.c src/table.c src/topk.c src/model.c src/wasm/abi.c "$kern")
     NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" \
-        --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB \
+        --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB \
         -sEXPORTED_FUNCTIONS="$WASM_EXPORTS" -o "$out" "${srcs[@]}"
     local size
     size=$(stat -c %s "$out")

@@ -366,15 +366,17 @@ function planMetadata(meta) {
   if (meta === undefined || meta === null) return null;
   let text;
   if (typeof meta === 'string') {
-    let parsed;
-    try { parsed = JSON.parse(meta); } catch (e) { throw bad('metadata', `is not valid JSON (${e.message})`); }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad('metadata', 'must be a JSON object');
     text = meta;
   } else if (typeof meta === 'object' && !Array.isArray(meta) && !ArrayBuffer.isView(meta)) {
     try { text = JSON.stringify(meta); } catch (e) { throw bad('metadata', `cannot be serialised as JSON (${e.message})`); }
   } else {
     throw bad('metadata', `must be a plain object or a JSON object string, got ${describe(meta)}`);
   }
+  // One check for both branches: what is stored must parse as a JSON object
+  // (an object's toJSON may return anything, or undefined).
+  let parsed;
+  try { parsed = JSON.parse(text); } catch (e) { throw bad('metadata', `is not valid JSON (${e.message})`); }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad('metadata', 'must be a JSON object');
   if (hasLoneSurrogate(text)) throw bad('metadata', 'contains a lone UTF-16 surrogate');
   const bytes = new TextEncoder().encode(text);
   if (bytes.length > MAX_METADATA) throw bad('metadata', `is ${bytes.length} bytes of JSON, more than 16 MiB`);

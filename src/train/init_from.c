@@ -28,12 +28,12 @@ static int copy_section(const unsigned char *buf, size_t size, uint32_t type, ui
     uint32_t nsec = rd32(buf + 32);
     uint64_t dir = rd64(buf + 40);
     for (uint32_t s = 0; s < nsec; s++) {
+        if (dir > size || 32ull * s + 32 > size - dir) return 0; /* bounds before forming the pointer */
         const unsigned char *e = buf + dir + 32ull * s;
-        if ((size_t)(e + 32 - buf) > size) return 0;
         if (rd32(e) != type || rd32(e + 4) != index) continue;
         uint64_t off = rd64(e + 8), len = rd64(e + 16);
         uint32_t dt = rd32(e + 24);
-        if (off + len > size) return 0;
+        if (off > size || len > size - off) return 0; /* off + len could wrap around */
         if (dt == MEMCOM_DTYPE_F32 && len == count * 4) {
             for (size_t i = 0; i < count; i++) {
                 uint32_t u = rd32(buf + off + 4 * i);
