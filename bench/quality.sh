@@ -13,6 +13,9 @@
 #   DATASETS="ml1m lastfm sports"   which data sets
 #   THREADS=2  EPOCHS=...  DATA_ROOT=../shared/datasets
 #   SKIP_TRAIN=1   only rebuild docs/QUALITY.md from build/quality/*.json
+#   REVERSE=1      run the rows last to first (a second process can share the work;
+#                  a row being trained holds a lock directory, finished rows are skipped)
+#   FORCE=1        retrain rows that have results
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,7 +31,8 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
     # run a private copy, so that rebuilding during the run cannot interfere
     cp "$BIN" "$OUT/memcom-bin.$$"
     BIN=$OUT/memcom-bin.$$
-    trap 'rm -f "$BIN"' EXIT
+    LOCKS=()
+    trap 'rm -f "$BIN"; for l in "${LOCKS[@]}"; do rmdir "$l" 2> /dev/null; done' EXIT
 fi
 
 # Per data set: data arguments and the hyper-parameters chosen for the full
@@ -73,6 +77,11 @@ run_row() { # dataset row-id args...
         echo "  $ds $id: done before ($json)"
         return
     fi
+    if ! mkdir "$json.lock" 2> /dev/null; then
+        echo "  $ds $id: being trained by another process ($json.lock)"
+        return
+    fi
+    LOCKS+=("$json.lock")
     echo "  $ds $id: $BIN train $(data_args "$ds") $(hyper_args "$ds") $* --threads $THREADS"
     # shellcheck disable=SC2046
     if $BIN train $(data_args "$ds") $(hyper_args "$ds") "$@" --threads "$THREADS" --quiet \
@@ -85,6 +94,7 @@ run_row() { # dataset row-id args...
         printf '{"error":%s}\n' "$(node -e 'console.log(JSON.stringify(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()))' "$log")" > "$json"
         echo "    not possible: $(tail -1 "$log")"
     fi
+    rmdir "$json.lock"
 }
 
 if [ "${SKIP_TRAIN:-0}" != 1 ]; then
@@ -95,7 +105,7 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
             args=${args/INIT/--init-from $OUT/$ds-full.memcom}
             # shellcheck disable=SC2086
             run_row "$ds" "$id" $args
-        done < <(rows)
+        done < <(if [ "${REVERSE:-0}" = 1 ]; then rows | tac; else rows; fi)
     done
     echo "training took $(( $(date +%s) - START )) s"
 fi
