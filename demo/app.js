@@ -421,7 +421,7 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
-const SHAPES = ['circle', 'square', 'diamond', 'triangle', 'cross', 'star'];
+const SHAPES = ['circle', 'square', 'diamond', 'triangle', 'cross', 'star', 'down', 'plus'];
 function marker(shape, x, y, r, cls) {
   switch (shape) {
     case 'square': return svg('rect', { x: x - r, y: y - r, width: 2 * r, height: 2 * r, class: cls });
@@ -429,6 +429,8 @@ function marker(shape, x, y, r, cls) {
     case 'triangle': return svg('path', { d: `M${x},${y - r * 1.3}L${x + r * 1.2},${y + r}L${x - r * 1.2},${y + r}Z`, class: cls });
     case 'cross': return svg('path', { d: `M${x - r},${y - r}L${x + r},${y + r}M${x + r},${y - r}L${x - r},${y + r}`, class: cls + ' stroke-only' });
     case 'star': return svg('path', { d: starPath(x, y, r * 1.4), class: cls });
+    case 'down': return svg('path', { d: `M${x},${y + r * 1.3}L${x + r * 1.2},${y - r}L${x - r * 1.2},${y - r}Z`, class: cls });
+    case 'plus': return svg('path', { d: `M${x - r * 1.2},${y}L${x + r * 1.2},${y}M${x},${y - r * 1.2}L${x},${y + r * 1.2}`, class: cls + ' stroke-only' });
     default: return svg('circle', { cx: x, cy: y, r, class: cls });
   }
 }
@@ -501,7 +503,7 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
   }
 
   series.forEach((name, si) => {
-    const cls = `s${si % 6}`;
+    const cls = `s${si % 8}`;
     const pts = points.filter((p) => p.series === name).sort((a, b) => a.bytes - b.bytes);
     if (pts.length > 1) {
       root.append(svg('polyline', { points: pts.map((p) => `${px(p.bytes).toFixed(1)},${py(p.value).toFixed(1)}`).join(' '), class: `line ${cls}` }));
@@ -519,7 +521,7 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
     if (series.length > 1) {
       const ly = T + 10 + si * 22;
       root.append(marker(SHAPES[si % SHAPES.length], W - R + 20, ly, 5, `pt ${cls}`));
-      root.append(svg('text', { x: W - R + 32, y: ly + 4, class: 'legend' }, name.length > 27 ? name.slice(0, 26) + '…' : name));
+      root.append(svg('text', { x: W - R + 32, y: ly + 4, class: 'legend' }, name.length > 30 ? name.slice(0, 29) + '…' : name));
     }
   });
   container.replaceChildren(root);
@@ -548,9 +550,11 @@ function pickMetric(obj) {
 // per kind over its compression ratios; input-only and int8 rows as their own series.
 function qualitySeries(rows) {
   return rows.map((r) => {
-    let series = r.kind || r.id;
+    const kind = r.kind || r.id;
+    let series = /default/.test(kind) ? 'memcom' : /plain/.test(kind) ? 'plain memcom (paper)' : kind;
+    if ((r.tables && r.tables !== 'both') || (r.dtype && r.dtype !== 'f32')) series = series.replace(' (paper)', '');
     if (r.tables && r.tables !== 'both') series += `, ${r.tables}`;
-    if (r.dtype && r.dtype !== 'f32') series += `, ${r.dtype}`;
+    if (r.dtype && r.dtype !== 'f32') series += `, ${r.dtype === 'i8' ? 'int8' : r.dtype}`;
     const label = r.id === 'full' ? 'full' : `${r.ratio ? `${+r.ratio.toFixed(1)}×` : r.id}`;
     return { series, label, bytes: r.bytes, value: r.ndcg20 };
   });

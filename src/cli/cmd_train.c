@@ -29,10 +29,10 @@ static const char train_help[] =
     "Training:\n"
     "  --epochs E            maximum epochs [100]\n"
     "  --patience P          stop after P epochs without validation improvement (0: never) [10]\n"
-    "  --batch B             users per mini-batch [500]\n"
-    "  --lr X                Adam learning rate [0.005]\n"
+    "  --batch B             users per mini-batch [500; use about 100 for a few thousand users]\n"
+    "  --lr X                Adam learning rate [0.01]\n"
     "  --dropout X           input dropout [0.5]\n"
-    "  --weight-decay X      decoupled weight decay of tables and dense weights [0.1]\n"
+    "  --weight-decay X      decoupled weight decay of tables and dense weights [1.0]\n"
     "  --warmup-epochs W     memcom-learned*: at most W epochs of a full-size warm-up run (early-\n"
     "                        stopped like training) whose item vectors are clustered [30]\n"
     "  --tune-lr X           learning rate after the warm-up (memcom-learned*) [0.3 * lr]\n"
@@ -250,8 +250,6 @@ int cmd_train(int argc, char **argv)
     memset(&tc, 0, sizeof tc);
     cli_data_init(&tc.data);
     mc_train_opts_default(&tc.to);
-    tc.to.lr = 0.005f;
-    tc.to.weight_decay = 0.1f;
     tc.dtype = MEMCOM_DTYPE_F32;
     cli_ctx c = {"train", argc, argv, 0, 0};
     int rc = parse(&tc, argc, argv, &c);
@@ -293,7 +291,7 @@ int cmd_train(int argc, char **argv)
     mc_metrics file_test;
     memset(&file_test, 0, sizeof file_test);
     int have_file_test = 0;
-    uint64_t file_bytes = 0, table_bytes = 0, full_bytes = 0;
+    uint64_t file_bytes = 0, table_bytes = 0, full_bytes = 0, in_bytes = 0, out_bytes = 0;
     if (!rc) {
         /* measure what will be served: the written file, through the public API */
         memcom_model *h[2] = {NULL, NULL};
@@ -309,6 +307,8 @@ int cmd_train(int argc, char **argv)
             memcom_get_info(h[0], &info);
             file_bytes = info.file_bytes;
             table_bytes = info.input_bytes + info.output_bytes;
+            in_bytes = info.input_bytes;
+            out_bytes = info.output_bytes;
             full_bytes = info.full_f32_bytes;
             if (tc.dtype != MEMCOM_DTYPE_F32 && ds.test.nnz) {
                 if (mc_evaluate_file(h, tc.to.threads > 1 ? 2 : 1, &ds, &ds.test, &file_test, NULL, &err) == 0) {
@@ -353,9 +353,11 @@ int cmd_train(int argc, char **argv)
         mc_buf_printf(&b, ",\"test_f32\":");
         cli_json_metrics(&b, &res.test);
         mc_buf_printf(&b,
-                      ",\"file_bytes\":%llu,\"table_bytes\":%llu,\"full_f32_bytes\":%llu,\"seconds\":%.2f,"
+                      ",\"file_bytes\":%llu,\"table_bytes\":%llu,\"input_bytes\":%llu,\"output_bytes\":%llu,"
+                      "\"full_f32_bytes\":%llu,\"seconds\":%.2f,"
                       "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u}\n",
-                      (unsigned long long)file_bytes, (unsigned long long)table_bytes, (unsigned long long)full_bytes,
+                      (unsigned long long)file_bytes, (unsigned long long)table_bytes, (unsigned long long)in_bytes,
+                      (unsigned long long)out_bytes, (unsigned long long)full_bytes,
                       res.seconds, res.warmup_seconds, res.sec_per_epoch, res.best_epoch, res.epochs_run);
         FILE *f = strcmp(tc.json, "-") == 0 ? stdout : fopen(tc.json, "w");
         if (!f) {

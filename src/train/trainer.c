@@ -23,9 +23,9 @@ void mc_train_opts_default(mc_train_opts *o)
     o->batch = 500;
     o->patience = 10;
     o->warmup_epochs = 30;
-    o->lr = 1e-3f;
+    o->lr = 0.01f;
     o->dropout = 0.5f;
-    o->weight_decay = 0.0f;
+    o->weight_decay = 1.0f;
     o->seed = 1;
     o->threads = 2;
 }

@@ -647,11 +647,20 @@ test('bad sources and options for loadModel/loadTable are MemcomErrors', async (
     [good, { maxBytes: 0 }, ['too_large']], [good, { maxBytes: good.length - 1 }, ['too_large']],
     [good, { simd: 'yes' }, ['invalid_argument']], [good, { wasm: 42 }, ['invalid_argument']],
     [good, { wasm: new Uint8Array([0, 97, 115, 109]) }, ['wasm']], [good, { wasm: {} }, ['invalid_argument']],
+    [good, { wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) }, ['wasm']], // a valid, empty module: not memcom's
+    [good, { wasm: new URL('file:///nonexistent/memcom.wasm') }, ['wasm']],
     [join(tmpdir(), 'memcom-api-fuzz-no-such-file.memcom'), {}, ['io']],
+    [tmpdir(), {}, ['io']],
+    ['http://[::1:bad', {}, ['invalid_argument', 'io']],
+    // Responses (made fresh for each call): HTTP errors, a body that fails mid-download, a used body
+    [() => new Response('nope', { status: 404 }), {}, ['io']],
+    [() => new Response(new ReadableStream({ start(c) { c.enqueue(good.subarray(0, 100)); c.error(new Error('connection reset')); } })), {}, ['io']],
+    [() => { const res = new Response(good.slice()); res.arrayBuffer(); return res; }, {}, ['invalid_argument', 'io']],
   ];
-  for (const [src, opts, codes] of cases) {
+  for (const [src0, opts, codes] of cases) {
     for (const loader of [loadModel, loadTable]) {
       let err = null;
+      const src = typeof src0 === 'function' ? src0() : src0;
       try {
         const m = await loader(src, opts);
         m.dispose();
