@@ -24,6 +24,8 @@ static const char train_help[] =
     "  --in-ratio R, --in-rows M   a different size for the input table\n"
     "  --pop-frac F          memcom-*pop: share of the rows given to popular items [0.5]\n"
     "  --scalar-dtype T      memcom per-item scalars f32 or f16 [f32 plain, f16 explicit-bucket variants]\n"
+    "  --scalar-decay X      decay memcom per-item scalars towards 1 at this rate (helps very sparse\n"
+    "                        catalogues, e.g. Amazon; 0 = off) [0]\n"
     "  --dim D               embedding dimension [64]\n"
     "  --layers L            extra dense tanh layers of size D [0]\n"
     "Training:\n"
@@ -74,6 +76,7 @@ static void json_options(mc_buf *b, const train_cli *tc, const mc_train_result *
     mc_buf_printf(b, "{\"in_kind\":\"%s\",\"out_kind\":\"%s\"", mc_tkind_name(mo->in_kind), mc_tkind_name(mo->out_kind));
     mc_buf_printf(b, ",\"ratio\":%g,\"in_ratio\":%g,\"rows\":%u,\"in_rows\":%u", o->ratio,
                   o->in_ratio > 0 ? o->in_ratio : o->ratio, mo->out_size.m, mo->in_size.m);
+    if (o->scalar_decay > 0) mc_buf_printf(b, ",\"scalar_decay\":%g", (double)o->scalar_decay);
     mc_buf_printf(b, ",\"pop\":%u,\"in_pop\":%u,\"pop_frac\":%g", mo->out_size.pop, mo->in_size.pop, o->pop_frac);
     mc_buf_printf(b, ",\"dim\":%u,\"layers\":%u,\"epochs\":%u,\"patience\":%u,\"batch\":%u", o->d, o->n_dense,
                   o->epochs, o->patience, o->batch);
@@ -194,6 +197,9 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         } else if (cli_opt(c, "--init-from", &v)) {
             if (!v) return 2;
             o->init_from = v;
+        } else if (cli_opt(c, "--scalar-decay", &v)) {
+            if (cli_f64(c, "--scalar-decay", v, 0, 1e6, &x)) return 2;
+            o->scalar_decay = (float)x;
         } else if (cli_opt(c, "--tune-lr", &v)) {
             if (cli_f64(c, "--tune-lr", v, 1e-9, 10, &x)) return 2;
             o->tune_lr = (float)x;

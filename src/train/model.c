@@ -27,7 +27,7 @@ static void fill_normal(float *v, size_t len, float mean, float std, mc_rng *r)
 
 static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_t d,
                        const mc_tsize *s, const uint32_t *buckets, const char *role, float std,
-                       mc_rng *rng)
+                       float scalar_decay, mc_rng *rng)
 {
     memset(t, 0, sizeof *t);
     t->kind = kind;
@@ -63,7 +63,12 @@ static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_
             mc_buckets_default(kind, n, t->m, t->pop, t->bucket);
     }
     if (mc_tkind_is_memcom(kind)) {
-        t->pidx_w = add_param(mdl, "scalars", n, 0);
+        /* per-item scalars: optionally decayed towards 1 (the shared row
+         * itself), so that rarely seen items do not drift under Adam's
+         * normalised steps (--scalar-decay) */
+        t->pidx_w = add_param(mdl, "scalars", n, scalar_decay > 0);
+        mdl->params[t->pidx_w].center = 1.0f;
+        mdl->params[t->pidx_w].decay_rate = scalar_decay;
         for (uint32_t i = 0; i < n; i++) mdl->params[t->pidx_w].v[i] = 1.0f;
     }
 }
@@ -82,8 +87,8 @@ int mc_model_init(mc_model *mdl, uint32_t n, const mc_model_opts *o, const uint3
     mc_rng_seed(&rng, seed);
     uint32_t d = o->d;
     float std = o->init_std > 0 ? o->init_std : (float)sqrt(2.0 / ((double)n + d));
-    init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, "input", std, &rng);
-    init_table(mdl, &mdl->out, o->out_kind, n, d, &o->out_size, out_buckets, "output", std, &rng);
+    init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, "input", std, o->scalar_decay, &rng);
+    init_table(mdl, &mdl->out, o->out_kind, n, d, &o->out_size, out_buckets, "output", std, o->scalar_decay, &rng);
     mdl->pidx_b0 = add_param(mdl, "bias0", d, 0);
     float wstd = (float)sqrt(1.0 / d);
     for (uint32_t k = 1; k <= o->n_dense; k++) {

@@ -167,6 +167,8 @@ typedef struct mc_param {
     float *v, *m1, *m2;
     size_t len;
     int decay;            /* apply weight decay                    */
+    float center;         /* weight decay pulls towards this value  */
+    float decay_rate;     /* > 0: own decay rate instead of the optimiser's */
     const char *name;
 } mc_param;
 
@@ -193,6 +195,7 @@ typedef struct mc_model_opts {
     uint32_t n_dense;               /* dense d x d tanh layers after the first */
     int tie;                        /* reserved                               */
     float init_std;
+    float scalar_decay;             /* decay of memcom scalars towards 1 (0: none) */
 } mc_model_opts;
 
 typedef struct mc_model {
@@ -309,6 +312,7 @@ typedef struct mc_train_opts {
     uint32_t epochs, batch, patience;
     uint32_t warmup_epochs;  /* learned kinds                               */
     float tune_lr;           /* learned kinds after the warm-up (0: lr)     */
+    float scalar_decay;      /* memcom per-item scalars decay towards 1     */
     const char *init_from;   /* warm start from this model file, no warm-up */
     float lr, dropout, weight_decay;
     uint64_t seed;

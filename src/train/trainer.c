@@ -217,6 +217,7 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
     mo.out_kind = out_kind;
     mo.d = d;
     mo.n_dense = o->n_dense;
+    mo.scalar_decay = o->scalar_decay;
     double in_ratio = o->in_ratio > 0 ? o->in_ratio : o->ratio;
     uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
     if (size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;
