@@ -455,8 +455,11 @@ function niceTicks(lo, hi, count = 5) {
 }
 
 // points: [{ series, label, bytes, value }]; series are drawn as lines in bytes order.
-export function drawChart(container, points, { yLabel, title, id = 'c', reference = null }) {
-  const series = [...new Set(points.map((p) => p.series))];
+export function drawChart(container, points, { yLabel, title, id = 'c', reference = null, seriesOrder = null }) {
+  // seriesOrder keeps one colour and shape per series across several charts.
+  const present = new Set(points.map((p) => p.series));
+  const series = seriesOrder ? seriesOrder.filter((s) => present.has(s)) : [...present];
+  const styleIndex = (name) => (seriesOrder ? seriesOrder.indexOf(name) : series.indexOf(name));
   const W = 760, H = 380, L = 76, R = series.length > 1 ? 220 : 24, T = 20, B = 52;
   const labelPoints = points.length <= 8 && new Set(points.map((p) => p.series)).size === 1;
   const xs = points.map((p) => p.bytes);
@@ -502,7 +505,8 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
     root.append(svg('text', { x: L + 6, y: y - 5, class: 'reference-label' }, reference.label));
   }
 
-  series.forEach((name, si) => {
+  series.forEach((name, legendRow) => {
+    const si = styleIndex(name);
     const cls = `s${si % 8}`;
     const pts = points.filter((p) => p.series === name).sort((a, b) => a.bytes - b.bytes);
     if (pts.length > 1) {
@@ -519,7 +523,7 @@ export function drawChart(container, points, { yLabel, title, id = 'c', referenc
       }
     }
     if (series.length > 1) {
-      const ly = T + 10 + si * 22;
+      const ly = T + 10 + legendRow * 22;
       root.append(marker(SHAPES[si % SHAPES.length], W - R + 20, ly, 5, `pt ${cls}`));
       root.append(svg('text', { x: W - R + 32, y: ly + 4, class: 'legend' }, name.length > 30 ? name.slice(0, 29) + '…' : name));
     }
@@ -578,13 +582,14 @@ async function renderQuality() {
     cmd.textContent = q.command || 'npm run bench:quality';
     charts.replaceChildren();
     tables.replaceChildren();
+    const seriesOrder = [...new Set(q.datasets.flatMap((ds) => qualitySeries(ds.rows).map((p) => p.series)))];
     q.datasets.forEach((ds, i) => {
       const points = qualitySeries(ds.rows);
       const box = el('div', { class: 'chart-one' });
       charts.append(el('h3', { class: 'chart-title', text: ds.name }), box);
       const full = ds.rows.find((r) => r.id === 'full');
       drawChart(box, points, { yLabel: 'test NDCG@20', title: `Quality against model size, ${ds.name}`, id: `q${i}`,
-        reference: full ? { value: full.ndcg20, label: `full model ${full.ndcg20.toFixed(4)}` } : null });
+        reference: full ? { value: full.ndcg20, label: `full model ${full.ndcg20.toFixed(4)}` } : null, seriesOrder });
       tables.append(el('h4', { text: ds.name }));
       const t = el('div');
       drawChartTable(t, points, 'test NDCG@20');

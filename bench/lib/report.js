@@ -66,8 +66,9 @@ export function renderReport(res) {
   out.push('## Loading and memory: 1M-item model at 16x (d = 64)', '');
   out.push('A whole recommender (input and output tables MEmCom 16x, one 64x64 tanh layer, output bias) given to `loadModel` as a `Uint8Array`. ' +
     '*Cold*: a fresh wasm instance, so its memory grows and is touched for the first time (a page\'s first model; the module is compiled beforehand, as while the model downloads). ' +
-    '*Warm*: the same instance again after `dispose()`. *Copy floor*: growing fresh wasm memory and copying the file into it, with no validation at all.', '');
-  out.push(table(['model', 'file', 'cold ready (median)', 'warm ready', 'copy floor', 'wasm memory', 'RSS growth', 'peak RSS so far', 'recommend() incl. user vector', 'answer'],
+    '*Warm*: the same instance again after `dispose()`. *Copy floor*: growing fresh wasm memory and copying the file into it, with no validation at all. ' +
+    '*wasm memory*: the instance\'s linear memory with the model loaded and one query answered; *RSS growth*: the process over the same first load and query; *peak RSS*: the process maximum so far (includes building the model in JS).', '');
+  out.push(table(['model', 'file', 'cold ready (median)', 'warm ready', 'copy floor', 'wasm memory', 'RSS growth', 'peak RSS', 'recommend() incl. user vector', 'answer'],
     loading.map((l) => [
       `16x ${l.dtype}${l.ids ? ' + 1M ids' : ''}`, mib(l.fileBytes), `**${l.cold.toFixed(1)} ms**`, `${l.warm.toFixed(1)} ms`, `${l.copyFloorMs.toFixed(1)} ms`,
       l.memoryBytes ? mib(l.memoryBytes) : 'n/a', `${l.rssDeltaMiB.toFixed(0)} MiB`, `${l.maxRssMiB.toFixed(0)} MiB`, `${fmtMs(l.recommendMs)} ms`, l.check,

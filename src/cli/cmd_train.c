@@ -319,7 +319,7 @@ int cmd_train(int argc, char **argv)
             if (tc.dtype != MEMCOM_DTYPE_F32 && ds.test.nnz) {
                 if (mc_evaluate_file(h, tc.to.threads > 1 ? 2 : 1, &ds, &ds.test, &file_test, NULL, &err) == 0) {
                     have_file_test = 1;
-                    if (!tc.to.quiet) cli_print_metrics(stderr, "test/" , &file_test);
+                    if (!tc.to.quiet) cli_print_metrics(stderr, "file", &file_test);
                 }
             }
         }

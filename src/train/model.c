@@ -26,7 +26,7 @@ static void fill_normal(float *v, size_t len, float mean, float std, mc_rng *r)
 }
 
 static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_t d,
-                       const mc_tsize *s, const uint32_t *buckets, const char *role, float std,
+                       const mc_tsize *s, const uint32_t *buckets, float std,
                        float scalar_decay, mc_rng *rng)
 {
     memset(t, 0, sizeof *t);
@@ -37,7 +37,6 @@ static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_
     t->pop = s->pop;
     t->scalar_dtype = s->scalar_dtype;
     t->pidx_a = t->pidx_b = t->pidx_w = -1;
-    (void)role;
     switch (kind) {
     case MC_T_FULL:
         t->m = n;
@@ -87,8 +86,8 @@ int mc_model_init(mc_model *mdl, uint32_t n, const mc_model_opts *o, const uint3
     mc_rng_seed(&rng, seed);
     uint32_t d = o->d;
     float std = o->init_std > 0 ? o->init_std : (float)sqrt(2.0 / ((double)n + d));
-    init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, "input", std, o->scalar_decay, &rng);
-    init_table(mdl, &mdl->out, o->out_kind, n, d, &o->out_size, out_buckets, "output", std, o->scalar_decay, &rng);
+    init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, std, o->scalar_decay, &rng);
+    init_table(mdl, &mdl->out, o->out_kind, n, d, &o->out_size, out_buckets, std, o->scalar_decay, &rng);
     mdl->pidx_b0 = add_param(mdl, "bias0", d, 0);
     float wstd = (float)sqrt(1.0 / d);
     for (uint32_t k = 1; k <= o->n_dense; k++) {

@@ -189,11 +189,10 @@ typedef struct mc_table {
 #define MC_MAX_LAYERS 8
 
 typedef struct mc_model_opts {
-    int in_kind, out_kind;          /* mc_tkind; in_kind may be -1 for "same" */
+    int in_kind, out_kind;          /* mc_tkind of each table                 */
     mc_tsize in_size, out_size;
     uint32_t d;
     uint32_t n_dense;               /* dense d x d tanh layers after the first */
-    int tie;                        /* reserved                               */
     float init_std;
     float scalar_decay;             /* decay of memcom scalars towards 1 (0: none) */
 } mc_model_opts;
@@ -349,7 +348,7 @@ int mc_export_model(const mc_model *mdl, const mc_dataset *ds, const char *path,
 int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *shape, mc_model *warm,
                  mc_err *err);
 
-/* JSON helpers (json.c): append to a growing buffer. */
+/* Text buffer with JSON string escaping (util.c). */
 typedef struct mc_buf {
     char *p;
     size_t len, cap;
