@@ -406,11 +406,10 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
     if (!v->bias) use_bias = 0;
     if (cosine) {
         /* rank by (E_i . v/|v|) / |E_i| */
-        float nv;
-        mk_rows_dot_f32(vec, 1, dim, vec, &nv);
-        nv = sqrtf(nv);
-        float inv = nv > 0.0f && nv < INFINITY ? 1.0f / nv : 0.0f;
-        for (size_t j = 0; j < dim; j++) m->qvec[j] = vec[j] * inv;
+        double sq = 0.0; /* in double: |v|^2 may overflow float for a finite v */
+        for (size_t j = 0; j < dim; j++) sq += (double)vec[j] * (double)vec[j];
+        double inv = sq > 0.0 ? 1.0 / sqrt(sq) : 0.0;
+        for (size_t j = 0; j < dim; j++) m->qvec[j] = (float)(vec[j] * inv);
         vec = m->qvec;
         use_bias = 0;
     }

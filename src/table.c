@@ -183,11 +183,14 @@ float mcc_scorer_one(mcc_scorer *s, uint32_t i)
     }
 }
 
+/* Euclidean norm, accumulated in double so that finite vectors whose squared
+ * norm over- or underflows float (|x| beyond ~1e19 or below ~1e-19) still get
+ * their true norm.  Computed once per row and cached, so off the hot path. */
 static float mcc_norm(const float *x, size_t d)
 {
-    float dot;
-    mk_rows_dot_f32(x, 1, d, x, &dot);
-    return sqrtf(dot);
+    double sum = 0.0;
+    for (size_t j = 0; j < d; j++) sum += (double)x[j] * (double)x[j];
+    return (float)sqrt(sum);
 }
 
 static float mcc_inv(float norm) { return norm > 0.0f && norm < INFINITY ? 1.0f / norm : 0.0f; }

@@ -72,8 +72,19 @@ function hasUrlScheme(s) {
   return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s);
 }
 
-/** Read a fetch Response body, refusing more than `limit` bytes. */
+/** Read a fetch Response body, refusing more than `limit` bytes.  Failures of
+ * the body itself (a download cut short, a body already used) become
+ * MemcomError 'io'. */
 async function readResponse(res, limit, what, limitReason) {
+  try {
+    return await readResponseBody(res, limit, what, limitReason);
+  } catch (e) {
+    if (e instanceof MemcomError) throw e;
+    throw new MemcomError('io', `cannot read ${what}: ${e && e.message ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+async function readResponseBody(res, limit, what, limitReason) {
   if (!res.ok) {
     throw new MemcomError('io', `cannot fetch ${what}: HTTP ${res.status} ${res.statusText || ''}`.trim());
   }
@@ -179,7 +190,12 @@ export async function readSource(source, limit, limitReason = 'the limit') {
         return source.protocol === 'file:' ? readFileNode(source, limit, what, limitReason) : fetchUrl(source, limit, what, limitReason);
       }
       if (hasUrlScheme(source)) {
-        const u = new URL(source);
+        let u;
+        try {
+          u = new URL(source);
+        } catch (e) {
+          throw new MemcomError('invalid_argument', `${what} is not a valid URL (${e.message})`, { cause: e });
+        }
         return u.protocol === 'file:' ? readFileNode(u, limit, what, limitReason) : fetchUrl(u, limit, what, limitReason);
       }
       return readFileNode(source, limit, what, limitReason);
@@ -306,7 +322,11 @@ function toUrl(s) {
     return { path: s };
   }
   const base = typeof location === 'object' && location !== null && location.href ? location.href : undefined;
-  return new URL(s, base);
+  try {
+    return new URL(s, base);
+  } catch (e) {
+    throw new MemcomError('invalid_argument', `${describeSource(s)} is not a valid URL (${e.message})`, { cause: e });
+  }
 }
 
 /** Compile (or fetch from the cache) the module described by `wasm`. */

@@ -53,6 +53,14 @@ NICE=${MEMCOM_FUZZ_NICE:-10}
 [ "$LONG" = 1 ] && NICE=19
 OUT=${MEMCOM_FUZZ_OUT:-build/fuzz}
 mkdir -p "$OUT/obj-fuzz" "$OUT/obj-asan" "$OUT/artifacts"
+# one run at a time per build directory (objects, corpus and logs are shared)
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$OUT/.lock"
+  if ! flock -n 9; then
+    echo "run.sh: another fuzz run is using $OUT; waiting for it"
+    flock 9
+  fi
+fi
 
 pass=0
 fail=0

@@ -160,13 +160,14 @@ test('maxBytes: refused before allocation for bytes, files, Blobs and Responses;
     const m = await loadModel(path, { maxBytes: bytes.length });
     m.dispose();
     // more than WebAssembly memory can hold: refused before anything is copied
-    // (the zero-filled 2.5 GB buffer is never touched)
-    const huge = new Uint8Array(2.5e9);
+    // (wasm32 memory stops at 4 GiB; the zero-filled 4 GiB buffer is never touched)
+    const huge = new Uint8Array(2 ** 32);
     const probe = await loadModel(bytes);
     const rt = probe._rt;
     const before = rt.memoryBytes;
-    await assertRejects(loadModel(huge), 'too_large', /2500000000 bytes.*WebAssembly memory/);
-    await assertRejects(loadModel(huge.subarray(0, 2 ** 31 - 1)), 'too_large', /WebAssembly memory/);
+    await assertRejects(loadModel(huge), 'too_large', /4294967296 bytes.*WebAssembly memory/);
+    // 4 GiB - 1 also cannot fit beside the memory already in use
+    await assertRejects(loadModel(huge.subarray(0, 2 ** 32 - 1)), 'too_large', /WebAssembly memory/);
     assert.equal(rt.memoryBytes, before, 'no wasm memory was allocated');
     probe.dispose();
     for (const bad of [-1, 1.5, NaN, '100']) {
