@@ -582,7 +582,11 @@ async function renderQuality() {
     cmd.textContent = q.command || 'npm run bench:quality';
     charts.replaceChildren();
     tables.replaceChildren();
-    const seriesOrder = [...new Set(q.datasets.flatMap((ds) => qualitySeries(ds.rows).map((p) => p.series)))];
+    // One colour and shape per kind in every chart, in a fixed order.
+    const canon = ['full', 'hash', 'qr', 'plain memcom (paper)', 'memcom'];
+    const rank = (n) => (canon.includes(n) ? canon.indexOf(n) : canon.length);
+    const seriesOrder = [...new Set(q.datasets.flatMap((ds) => qualitySeries(ds.rows).map((p) => p.series)))]
+      .map((n, i) => [n, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([n]) => n);
     q.datasets.forEach((ds, i) => {
       const points = qualitySeries(ds.rows);
       const box = el('div', { class: 'chart-one' });
