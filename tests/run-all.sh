@@ -29,6 +29,9 @@ bash tests/c/run.sh
 step "C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 bash tests/c/run.sh --sanitize
 
+step "trainer and CLI tests (gradient checks, metrics, data readers, training, kill -9)"
+bash tests/cli/run.sh
+
 if [ -x tests/fuzz/run.sh ]; then
   step "fuzzers (bounded)"
   bash tests/fuzz/run.sh --seconds "${MEMCOM_FUZZ_SECONDS:-30}"
