@@ -87,18 +87,8 @@ int mc_evaluate(const mc_model *mdl, const mc_dataset *ds, const mc_csr *truth, 
     }
     eval_thread(&jobs[0]);
     for (int t = 1; t < n_threads; t++) pthread_join(th[t], NULL);
-    for (int t = 0; t < n_threads; t++) {
-        for (int k = 0; k < MC_N_KS; k++) {
-            out->recall[k] += jobs[t].sum.recall[k];
-            out->ndcg[k] += jobs[t].sum.ndcg[k];
-        }
-        out->users += jobs[t].sum.users;
-    }
-    if (out->users)
-        for (int k = 0; k < MC_N_KS; k++) {
-            out->recall[k] /= out->users;
-            out->ndcg[k] /= out->users;
-        }
+    for (int t = 0; t < n_threads; t++) mc_metrics_add(out, &jobs[t].sum);
+    mc_metrics_average(out);
     free(users);
     return 0;
 }

@@ -135,16 +135,8 @@ int mc_evaluate_file(memcom_model **handles, int n_threads, const mc_dataset *ds
     free(map);
     for (int t = 0; t < n_threads; t++) {
         if (jobs[t].rc) return mc_fail(err, "ranking failed: %s", memcom_error_message(jobs[t].rc));
-        for (int k = 0; k < MC_N_KS; k++) {
-            out->recall[k] += jobs[t].sum.recall[k];
-            out->ndcg[k] += jobs[t].sum.ndcg[k];
-        }
-        out->users += jobs[t].sum.users;
+        mc_metrics_add(out, &jobs[t].sum);
     }
-    if (out->users)
-        for (int k = 0; k < MC_N_KS; k++) {
-            out->recall[k] /= out->users;
-            out->ndcg[k] /= out->users;
-        }
+    mc_metrics_average(out);
     return 0;
 }

@@ -85,3 +85,21 @@ uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, u
     }
     return topk_range(scores, i, n, excl, n_excl, &e, k, best_s, out, cnt, &kth);
 }
+
+void mc_metrics_add(mc_metrics *out, const mc_metrics *part)
+{
+    for (int k = 0; k < MC_N_KS; k++) {
+        out->recall[k] += part->recall[k];
+        out->ndcg[k] += part->ndcg[k];
+    }
+    out->users += part->users;
+}
+
+void mc_metrics_average(mc_metrics *out)
+{
+    if (!out->users) return;
+    for (int k = 0; k < MC_N_KS; k++) {
+        out->recall[k] /= out->users;
+        out->ndcg[k] /= out->users;
+    }
+}

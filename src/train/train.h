@@ -275,6 +275,9 @@ typedef struct mc_metrics {
     double recall[MC_N_KS], ndcg[MC_N_KS];
     uint32_t users;
 } mc_metrics;
+/* out += part (sums over users); then out /= out->users (per-user means) */
+void mc_metrics_add(mc_metrics *out, const mc_metrics *part);
+void mc_metrics_average(mc_metrics *out);
 
 /* One user: ranked[0..n_ranked) top items, truth sorted ascending. */
 void mc_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
