@@ -24,9 +24,9 @@ void cli_data_init(cli_data *d)
     mc_data_opts_default(&d->o);
 }
 
-static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char delim)
+/* the one data source of a command: refuses a second one */
+static int claim_source(cli_ctx *c, cli_data *d, int fmt)
 {
-    if (!path) return -1;
     if (d->given) {
         c->failed = 1;
         cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
@@ -34,6 +34,12 @@ static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char d
     }
     d->given = 1;
     d->o.format = fmt;
+    return 1;
+}
+
+static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char delim)
+{
+    if (!path || claim_source(c, d, fmt) < 0) return -1;
     d->o.path = path;
     if (delim) d->o.delimiter = delim;
     return 1;
@@ -43,14 +49,7 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
 {
     const char *v;
     if (cli_opt(c, "--data", &v)) {
-        if (!v) return -1;
-        if (d->given) {
-            c->failed = 1;
-            cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
-            return -1;
-        }
-        d->given = 1;
-        d->o.format = MC_FMT_SPLIT;
+        if (!v || claim_source(c, d, MC_FMT_SPLIT) < 0) return -1;
         snprintf(d->paths[0], sizeof d->paths[0], "%s/train.txt", v);
         snprintf(d->paths[1], sizeof d->paths[1], "%s/valid.txt", v);
         snprintf(d->paths[2], sizeof d->paths[2], "%s/test.txt", v);
@@ -60,14 +59,7 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
         return 1;
     }
     if (cli_opt(c, "--train", &v)) {
-        if (!v) return -1;
-        if (d->given) {
-            c->failed = 1;
-            cli_error(c, "give only one data source (--data, --train, --csv, --tsv or --seq)");
-            return -1;
-        }
-        d->given = 1;
-        d->o.format = MC_FMT_SPLIT;
+        if (!v || claim_source(c, d, MC_FMT_SPLIT) < 0) return -1;
         d->o.train_path = v;
         return 1;
     }
