@@ -47,7 +47,13 @@ static const char train_help[] =
     "Output:\n"
     "  -o, --out FILE        the model file (written atomically: temp file + rename)\n"
     "  --dtype T             table storage f32, f16 or i8 (int8, per-row scale) [f32]\n"
-    "  --checkpoint FILE     also write FILE (f32) after every improving epoch\n"
+    "  --checkpoint FILE     also write FILE (f32) after every improving epoch, and the training\n"
+    "                        state FILE.state (current and best parameters, Adam moments, random\n"
+    "                        generators, early-stopping counters) after every epoch\n"
+    "  --resume FILE         continue an interrupted run from checkpoint FILE (reads FILE.state;\n"
+    "                        keeps checkpointing to FILE unless --checkpoint says otherwise). Give\n"
+    "                        the same data and options; only --epochs may differ. The result is\n"
+    "                        bit-identical to an uninterrupted run\n"
     "  --json FILE           write a JSON summary of the run to FILE ('-' = stdout)\n"
     "\n"
     "Progress goes to stderr: per epoch the loss, validation NDCG@20, elapsed time and time left.\n"
@@ -57,7 +63,7 @@ static const char train_help[] =
 typedef struct train_cli {
     cli_data data;
     mc_train_opts to;
-    const char *out, *checkpoint, *json;
+    const char *out, *checkpoint, *json, *resume;
     int dtype;
     int kind_set;
     mc_dataset *ds;
@@ -228,6 +234,9 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         } else if (cli_opt(c, "--checkpoint", &v)) {
             if (!v) return 2;
             tc->checkpoint = v;
+        } else if (cli_opt(c, "--resume", &v)) {
+            if (!v) return 2;
+            tc->resume = v;
         } else if (cli_opt(c, "--json", &v)) {
             if (!v) return 2;
             tc->json = v;
@@ -273,14 +282,40 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "data %s: %u users, %u items, %llu train / %llu valid / %llu test interactions (%.1fs)\n",
                 ds.name, ds.n_users, ds.n_items, (unsigned long long)ds.train.nnz, (unsigned long long)ds.valid.nnz,
                 (unsigned long long)ds.test.nnz, mc_now() - t0);
+    char *state_out = NULL, *state_in = NULL;
+    if (tc.resume) {
+        if (!tc.checkpoint) tc.checkpoint = tc.resume;
+        size_t l = strlen(tc.resume);
+        state_in = malloc(l + 7);
+        if (state_in) snprintf(state_in, l + 7, "%s.state", tc.resume);
+        tc.to.resume = state_in;
+    }
     if (tc.checkpoint) {
         tc.to.on_improve = checkpoint_cb;
         tc.to.ctx = &tc;
+        size_t l = strlen(tc.checkpoint);
+        state_out = malloc(l + 7);
+        if (state_out) snprintf(state_out, l + 7, "%s.state", tc.checkpoint);
+        tc.to.state_out = state_out;
+    }
+    if ((tc.resume && !state_in) || (tc.checkpoint && !state_out)) {
+        fprintf(stderr, "memcom train: out of memory\n");
+        free(state_in);
+        free(state_out);
+        mc_dataset_free(&ds);
+        return 1;
     }
     mc_model mdl;
     mc_train_result res;
-    if (mc_train(&mdl, &ds, &tc.to, &res, &err)) {
+    int trc = mc_train(&mdl, &ds, &tc.to, &res, &err);
+    free(state_in);
+    free(state_out);
+    if (trc) {
         fprintf(stderr, "memcom train: %s\n", err.msg);
+        struct stat cst;
+        if (tc.checkpoint && strstr(err.msg, "diverged") && stat(tc.checkpoint, &cst) == 0)
+            fprintf(stderr, "memcom train: the last good checkpoint %s (best epoch so far) and its state %s.state "
+                            "are kept\n", tc.checkpoint, tc.checkpoint);
         mc_dataset_free(&ds);
         return 1;
     }

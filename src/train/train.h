@@ -324,6 +324,8 @@ typedef struct mc_train_opts {
     int (*on_improve)(const mc_model *mdl, uint32_t epoch, const mc_metrics *valid, void *ctx);
     void *ctx;
     FILE *log;               /* progress lines (NULL: stderr)                */
+    const char *state_out;   /* write the training state here after every epoch */
+    const char *resume;      /* continue from this training state (state.c)  */
 } mc_train_opts;
 
 void mc_train_opts_default(mc_train_opts *o);
@@ -338,6 +340,32 @@ typedef struct mc_train_result {
 
 int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o,
              mc_train_result *res, mc_err *err);
+
+/* Training state of the main run after an epoch (state.c): enough to resume
+ * it bit for bit.  Written with pointers into the live run; read into
+ * owned copies (mc_state_free). */
+#define MC_STATE_MAX_WORKS 16
+typedef struct mc_fit_state {
+    char *options;                 /* mc_state_options of the run           */
+    uint32_t epoch, best_epoch, since, tuned; /* tuned: lr after a warm start */
+    double best_metric, train_time;
+    uint64_t adam_step;
+    mc_rng rng, work_rng[MC_STATE_MAX_WORKS];
+    int n_works;
+    uint32_t nu, *users;           /* the shuffled user order               */
+    uint32_t n_items, *in_bucket, *out_bucket; /* NULL: table has none     */
+    int n_params;
+    size_t len[MC_MAX_PARAMS];
+    float *v[MC_MAX_PARAMS], *m1[MC_MAX_PARAMS], *m2[MC_MAX_PARAMS], *best[MC_MAX_PARAMS];
+    int loaded;
+} mc_fit_state;
+/* "--name=value" lines of every option that changes the result, and a data hash */
+char *mc_state_options(const mc_train_opts *o, const mc_dataset *ds);
+int mc_state_check_options(const mc_fit_state *s, const char *now, const char *path, mc_err *err);
+int mc_state_check_model(const mc_fit_state *s, const mc_model *mdl, const char *path, mc_err *err);
+int mc_state_write(const char *path, const mc_fit_state *s, mc_err *err);
+int mc_state_read(const char *path, mc_fit_state *s, mc_err *err);
+void mc_state_free(mc_fit_state *s);
 
 typedef struct mc_export_opts {
     int row_dtype;          /* MEMCOM_DTYPE_F32/F16/I8 */

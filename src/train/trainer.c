@@ -75,9 +75,35 @@ static void run_parallel(shard_job *jobs, int n)
 
 static FILE *logf_of(const mc_train_opts *o) { return o->log ? o->log : stderr; }
 
-/* Train mdl for up to max_epochs; early stopping if patience > 0. */
+/* Fill st with pointers into the live run (for mc_state_write). */
+static void state_view(mc_fit_state *st, const mc_model *mdl, float **best, const mc_work *works, int nt,
+                       const mc_rng *rng, const mc_adam *adam, uint32_t *users, uint32_t nu)
+{
+    st->n_works = nt;
+    for (int t = 0; t < nt; t++) st->work_rng[t] = works[t].rng;
+    st->rng = *rng;
+    st->adam_step = adam->step;
+    st->nu = nu;
+    st->users = users;
+    st->n_items = mdl->n;
+    st->in_bucket = mdl->in.bucket;
+    st->out_bucket = mdl->out.bucket;
+    st->n_params = mdl->n_params;
+    for (int k = 0; k < mdl->n_params; k++) {
+        st->len[k] = mdl->params[k].len;
+        st->v[k] = mdl->params[k].v;
+        st->m1[k] = mdl->params[k].m1;
+        st->m2[k] = mdl->params[k].m2;
+        st->best[k] = best[k];
+    }
+}
+
+/* Train mdl for up to max_epochs; early stopping if patience > 0.  The main
+ * run (allow_callback) writes its state to o->state_out after every epoch and
+ * continues from `resume` when given. */
 static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint32_t max_epochs,
-               uint32_t patience, const char *label, int allow_callback, mc_train_result *res, mc_err *err)
+               uint32_t patience, const char *label, int allow_callback, const mc_fit_state *resume,
+               const char *options, int tuned, mc_train_result *res, mc_err *err)
 {
     int nt = o->threads < 1 ? 1 : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
     uint32_t batch = o->batch ? o->batch : 500;
@@ -99,10 +125,39 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
     float **best = mc_xcalloc((size_t)mdl->n_params, sizeof *best);
     for (int k = 0; k < mdl->n_params; k++) best[k] = mc_xmalloc(mdl->params[k].len * sizeof(float));
     double best_ndcg = -1, t0 = mc_now(), train_time = 0;
-    uint32_t best_epoch = 0, since = 0, epoch;
-    int have_valid = ds->valid.nnz > 0;
+    uint32_t best_epoch = 0, since = 0, epoch, first = 1;
+    int have_valid = ds->valid.nnz > 0, stopped = 0;
     FILE *lf = logf_of(o);
-    for (epoch = 1; epoch <= max_epochs; epoch++) {
+    if (resume) {
+        if (resume->nu != nu || resume->n_works != nt) {
+            for (int k = 0; k < mdl->n_params; k++) free(best[k]);
+            free(best);
+            free(users);
+            for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+            return mc_fail(err, "%s: training state does not fit this run (%u users, %d threads; run has %u, %d)",
+                           o->resume, resume->nu, resume->n_works, nu, nt);
+        }
+        for (uint32_t i = 0; i < nu; i++) users[i] = resume->users[i] < ds->n_users ? resume->users[i] : 0;
+        for (int t = 0; t < nt; t++) works[t].rng = resume->work_rng[t];
+        rng = resume->rng;
+        adam.step = resume->adam_step;
+        for (int k = 0; k < mdl->n_params; k++) {
+            size_t bytes = mdl->params[k].len * sizeof(float);
+            memcpy(mdl->params[k].v, resume->v[k], bytes);
+            memcpy(mdl->params[k].m1, resume->m1[k], bytes);
+            memcpy(mdl->params[k].m2, resume->m2[k], bytes);
+            memcpy(best[k], resume->best[k], bytes);
+        }
+        best_ndcg = resume->best_metric;
+        best_epoch = resume->best_epoch;
+        since = resume->since;
+        train_time = resume->train_time;
+        first = resume->epoch + 1;
+        stopped = patience && since >= patience;
+        if (!o->quiet)
+            fprintf(lf, "%s resumed after epoch %u (best epoch %u)\n", label, resume->epoch, best_epoch);
+    }
+    for (epoch = first; !stopped && epoch <= max_epochs; epoch++) {
         double te = mc_now();
         mc_shuffle_u32(&rng, users, nu);
         double loss = 0;
@@ -126,12 +181,19 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
         loss /= nu;
         double tr = mc_now() - te;
         train_time += tr;
-        if (!isfinite(loss)) {
+        int finite = isfinite(loss);
+        for (int k = 0; finite && k < mdl->n_params; k++)
+            for (size_t i = 0; i < mdl->params[k].len; i++)
+                if (!isfinite(mdl->params[k].v[i])) {
+                    finite = 0;
+                    break;
+                }
+        if (!finite) {
             for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
             free(users);
             for (int k = 0; k < mdl->n_params; k++) free(best[k]);
             free(best);
-            return mc_fail(err, "training diverged at epoch %u (loss is not finite); lower --lr", epoch);
+            return mc_fail(err, "training diverged at epoch %u (loss or parameters not finite); lower --lr", epoch);
         }
         mc_metrics vm = {0};
         double ndcg20;
@@ -151,7 +213,7 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
         } else {
             since++;
         }
-        double el = mc_now() - t0, per_epoch = el / epoch;
+        double el = mc_now() - t0, per_epoch = el / (epoch - first + 1);
         char e1[32], e2[32];
         mc_format_duration(el, e1, sizeof e1);
         mc_format_duration(per_epoch * (max_epochs - epoch), e2, sizeof e2);
@@ -161,11 +223,25 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
                     e2);
             fflush(lf);
         }
-        if (improved && allow_callback && o->on_improve) {
-            if (o->on_improve(mdl, epoch, &vm, o->ctx) != 0) {
-                epoch++;
-                break;
-            }
+        int stop = 0;
+        if (improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx) != 0) stop = 1;
+        if (allow_callback && o->state_out) {
+            mc_fit_state st;
+            memset(&st, 0, sizeof st);
+            st.options = (char *)options;
+            st.epoch = epoch;
+            st.best_epoch = best_epoch;
+            st.since = since;
+            st.tuned = (uint32_t)tuned;
+            st.best_metric = best_ndcg;
+            st.train_time = train_time;
+            state_view(&st, mdl, best, works, nt, &rng, &adam, users, nu);
+            mc_err serr;
+            if (mc_state_write(o->state_out, &st, &serr)) fprintf(stderr, "memcom train: checkpoint state: %s\n", serr.msg);
+        }
+        if (stop) {
+            epoch++;
+            break;
         }
         if (patience && since >= patience) {
             epoch++;
@@ -227,26 +303,57 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
     mc_model warm;
     int have_warm = 0;
     memset(&warm, 0, sizeof warm);
-    if (o->init_from) {
-        if (mc_load_warm(o->init_from, ds, &mo, &warm, err)) return -1;
+    char *options = NULL;
+    mc_fit_state rs;
+    memset(&rs, 0, sizeof rs);
+    if (o->state_out || o->resume) options = mc_state_options(o, ds);
+    if (o->resume) {
+        if (mc_state_read(o->resume, &rs, err) || mc_state_check_options(&rs, options, o->resume, err)) {
+            mc_state_free(&rs);
+            free(options);
+            return -1;
+        }
+        /* the warm-up or warm start is in the state: its buckets and tuned lr */
+    } else if (o->init_from) {
+        if (mc_load_warm(o->init_from, ds, &mo, &warm, err)) {
+            free(options);
+            return -1;
+        }
         have_warm = 1;
     } else if (learned && o->warmup_epochs > 0) {
         mc_model_opts wo = mo;
         wo.in_kind = wo.out_kind = MC_T_FULL;
         wo.in_size.m = wo.out_size.m = n;
-        if (mc_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) return -1;
+        if (mc_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) {
+            free(options);
+            return -1;
+        }
         mc_train_result wr;
         memset(&wr, 0, sizeof wr);
         /* a full-size run, early-stopped like the real one (best epoch kept) */
-        if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, &wr, err)) {
+        if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, NULL, NULL, 0, &wr, err)) {
             mc_model_free(&warm);
+            free(options);
             return -1;
         }
         have_warm = 1;
     }
-    if (mc_model_init(mdl, n, &mo, NULL, NULL, o->seed + 1, err)) {
+    if (mc_model_init(mdl, n, &mo, rs.loaded ? rs.in_bucket : NULL, rs.loaded ? rs.out_bucket : NULL, o->seed + 1,
+                      err)) {
         if (have_warm) mc_model_free(&warm);
+        mc_state_free(&rs);
+        free(options);
         return -1;
+    }
+    int tuned = have_warm;
+    if (rs.loaded) {
+        tuned = rs.tuned != 0;
+        if (mc_state_check_model(&rs, mdl, o->resume, err)) {
+            mc_model_free(mdl);
+            mc_state_free(&rs);
+            free(options);
+            return -1;
+        }
     }
     if (have_warm) {
         /* dense layers and biases start from the warm-up model */
@@ -279,8 +386,14 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
          * back to the default (pop + mod) assignment already in place */
     }
     mc_train_opts fo = *o;
-    if (have_warm) fo.lr = o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr;
-    if (fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, res, err)) return -1;
+    if (tuned) fo.lr = o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr;
+    int frc = fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, rs.loaded ? &rs : NULL, options, tuned, res, err);
+    mc_state_free(&rs);
+    free(options);
+    if (frc) {
+        mc_model_free(mdl);
+        return -1;
+    }
     /* per-item scalars stored as f16: round now, so that the metrics below
      * are those of the model as it will be written */
     const mc_table *tabs[2] = {&mdl->in, &mdl->out};

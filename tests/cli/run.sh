@@ -177,5 +177,66 @@ for delay in 0.02 0.1 0.3; do
     fi
 done
 
+# ---- 4. --resume: stop after some epochs, resume, same model as one run ----
+# (the model files differ only in the timing fields of their metadata:
+# compare the sections' CRC32s and the metadata without those fields)
+norm_model() {
+    $BIN inspect "$1" | grep -v '^file\|^  metadata' |
+        sed -E 's/"(seconds|warmup_seconds|sec_per_epoch)":[0-9.]+//g; s/"created":"[^"]*"//; s/metadata +[0-9]+/metadata/'
+}
+R="--data $T/split --dim 16 --warmup-epochs 3 --batch 50 --patience 0 --dropout 0.2 --weight-decay 0.01 --quiet"
+for kind in "memcom --ratio 4" "full"; do
+    rm -f "$T/ck.memcom" "$T/ck.memcom.state"
+    if $BIN train $R --kind $kind --epochs 16 -o "$T/once.memcom" --json "$T/once.json" 2> "$T/r.log" &&
+        $BIN train $R --kind $kind --epochs 7 --checkpoint "$T/ck.memcom" -o "$T/part.memcom" 2>> "$T/r.log" &&
+        [ -s "$T/ck.memcom.state" ] &&
+        $BIN train $R --kind $kind --epochs 16 --resume "$T/ck.memcom" -o "$T/resumed.memcom" \
+            --json "$T/resumed.json" 2>> "$T/r.log"; then
+        if [ -n "$(norm_model "$T/once.memcom")" ] &&
+            [ "$(norm_model "$T/once.memcom")" = "$(norm_model "$T/resumed.memcom")" ]; then
+            ok
+        else
+            bad "--resume ($kind): the resumed model differs from the uninterrupted one"
+        fi
+        m() { sed -E 's/"(model|seconds|warmup_seconds|sec_per_epoch)":("[^"]*"|[0-9.]+)//g' "$1"; }
+        [ "$(m "$T/once.json")" = "$(m "$T/resumed.json")" ] && ok ||
+            bad "--resume ($kind): metrics differ: $(m "$T/once.json") vs $(m "$T/resumed.json")"
+    else
+        bad "--resume ($kind) run failed: $(tail -3 "$T/r.log")"
+    fi
+done
+# resuming a run that already finished changes nothing
+if $BIN train $R --kind full --epochs 16 --resume "$T/ck.memcom" -o "$T/again.memcom" 2> "$T/r.log" &&
+    [ "$(norm_model "$T/once.memcom")" = "$(norm_model "$T/again.memcom")" ]; then
+    ok
+else
+    bad "--resume of a finished run: $(tail -2 "$T/r.log")"
+fi
+# a changed option or data set, a corrupt, truncated, foreign or missing state: clear errors
+expect_fail "resume option mismatch" "option --lr differs" $BIN train $R --kind full --lr 0.02 --epochs 16 \
+    --resume "$T/ck.memcom" -o "$T/x.memcom"
+expect_fail "resume kind mismatch" "option --in-kind differs" $BIN train $R --kind hash --ratio 4 --epochs 16 \
+    --resume "$T/ck.memcom" -o "$T/x.memcom"
+mkdir -p "$T/split2"
+cp "$T/split/valid.txt" "$T/split/test.txt" "$T/split2/"
+sed '1d' "$T/split/train.txt" > "$T/split2/train.txt"
+expect_fail "resume data mismatch" "training data differs" $BIN train ${R/$T\/split/$T/split2} --kind full --epochs 16 \
+    --resume "$T/ck.memcom" -o "$T/x.memcom"
+expect_fail "resume missing state" "cannot open the training state" $BIN train $R --kind full --epochs 16 \
+    --resume "$T/nothing.memcom" -o "$T/x.memcom"
+cp "$T/ck.memcom.state" "$T/bad.memcom.state"
+printf '\377' | dd of="$T/bad.memcom.state" bs=1 seek=200 conv=notrunc 2> /dev/null
+expect_fail "resume corrupt state" "corrupt (CRC32" $BIN train $R --kind full --epochs 16 --resume "$T/bad.memcom" \
+    -o "$T/x.memcom"
+head -c 1000 "$T/ck.memcom.state" > "$T/bad.memcom.state"
+expect_fail "resume truncated state" "training state" $BIN train $R --kind full --epochs 16 --resume "$T/bad.memcom" \
+    -o "$T/x.memcom"
+: > "$T/bad.memcom.state"
+expect_fail "resume empty state" "not a memcom training state" $BIN train $R --kind full --epochs 16 \
+    --resume "$T/bad.memcom" -o "$T/x.memcom"
+cp "$T/once.memcom" "$T/bad.memcom.state"
+expect_fail "resume foreign file" "not a memcom training state" $BIN train $R --kind full --epochs 16 \
+    --resume "$T/bad.memcom" -o "$T/x.memcom"
+
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]
