@@ -2,10 +2,9 @@
 // engine answers the same query (top-10 of E·u + bias, history excluded),
 // its answer is checked against the float64 reference, and only then timed.
 
-import { makeWorkload, fullTable } from './lib/workload.js';
-import { reference, checkTopK } from './lib/check.js';
+import { checkTopK } from './lib/check.js';
 import { measure, fastestOf } from './lib/measure.js';
-import { memcomFiles, memcomEngine } from './engines/memcom.js';
+import { prepareRanking, measureMemcom } from './lib/setup.js';
 import { plainFullEngine, plainMemcomEngine } from './engines/plainjs.js';
 import { fullTableGraph, memcomGraph } from './onnx-graph.js';
 import { ortEngine } from './peers/ort.js';
@@ -26,31 +25,15 @@ const ORT_MEMCOM_FORMS = [
  */
 export async function rankingBenchmark({ n, d, budgetMs, native, log }) {
   const t0 = performance.now();
-  const wl = makeWorkload({ n, d });
-  const ref = reference(wl, K);
-  const E = fullTable(wl);
-  const files = memcomFiles(wl, E);
-  const { u, history } = wl;
-  const exclude = ref.exclude;
-  const extra = history.length;
-  const base = { n, d, m: wl.m };
+  const setup = prepareRanking({ n, d, k: K });
+  const { wl, ref, E, u, history, exclude, extra, base, tables } = setup;
   const rows = [];
   const add = (r) => {
     rows.push(r);
     log(`  ${r.engine.padEnd(34)} ${r.median !== undefined ? r.median.toFixed(3).padStart(9) + ' ms' : r.status + ': ' + r.why}`);
   };
 
-  const tables = [
-    ['full', 'full f32', files.full],
-    ['f32', '16x f32', files.f32],
-    ['i8', '16x int8', files.i8],
-  ];
-  for (const [key, label, bytes] of tables) {
-    for (const simd of [true, false]) {
-      add(await measure({ ...base, engine: `memcom ${label} ${simd ? 'SIMD' : 'no-SIMD'}`, group: 'memcom', table: key, simd, fileBytes: bytes.length },
-        () => memcomEngine(bytes, { simd, k: K, history }), ref, u, budgetMs));
-    }
-  }
+  await measureMemcom(setup, { k: K, budgetMs }, add);
   if (native) {
     for (const [key, label, bytes] of tables) {
       const row = { ...base, engine: `native C ${label}`, group: 'native', table: key };

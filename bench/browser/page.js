@@ -1,10 +1,8 @@
 // The browser side of bench/browser.js: the same workload, engines and
 // answer check as the Node run, inside the page.
 
-import { makeWorkload, fullTable } from '../lib/workload.js';
-import { reference } from '../lib/check.js';
 import { measure } from '../lib/measure.js';
-import { memcomFiles, memcomEngine } from '../engines/memcom.js';
+import { prepareRanking, measureMemcom } from '../lib/setup.js';
 import { plainFullEngine, plainMemcomEngine } from '../engines/plainjs.js';
 
 async function fetchBytes(url) {
@@ -20,21 +18,10 @@ async function ortGraph(entry) {
 }
 
 async function runBench({ n, d, k, manifest, budgetMs }) {
-  const wl = makeWorkload({ n, d });
-  const ref = reference(wl, k);
-  const E = fullTable(wl);
-  const files = memcomFiles(wl, E);
-  const { u, history } = wl;
-  const exclude = ref.exclude;
-  const extra = history.length;
-  const base = { n, d, m: wl.m };
+  const setup = prepareRanking({ n, d, k });
+  const { wl, ref, E, u, exclude, extra, base } = setup;
   const rows = [];
-  for (const [key, label] of [['full', 'full f32'], ['f32', '16x f32'], ['i8', '16x int8']]) {
-    for (const simd of [true, false]) {
-      rows.push(await measure({ ...base, engine: `memcom ${label} ${simd ? 'SIMD' : 'no-SIMD'}`, group: 'memcom', table: key, simd },
-        () => memcomEngine(files[key], { simd, k, history }), ref, u, budgetMs));
-    }
-  }
+  await measureMemcom(setup, { k, budgetMs }, (r) => rows.push(r));
   const { ortEngine } = await import('../peers/ort.js');
   rows.push(await measure({ ...base, engine: 'onnxruntime-web full f32', group: 'ort-full' },
     async () => ortEngine(await ortGraph(manifest.full), { d, k, exclude }), ref, u, budgetMs));
