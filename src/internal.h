@@ -12,6 +12,7 @@
 #define MC_MAX_LAYERS 16u
 #define MC_MAX_DIM 4096u
 #define MC_BLOCK 1024u     /* items scored per block in a scan */
+#define MC_PRERANK_MAX_K 4096u /* larger k: int8 rows ranked in one exact pass */
 
 /* section types (FORMAT.md) */
 enum {
@@ -79,6 +80,8 @@ typedef struct mcc_scorer {
     const uint32_t *hash_b;   /* hash buckets materialised (n) or NULL */
     float *tt_buf, *w_buf;    /* MC_BLOCK floats each */
     float *tmp;               /* d floats */
+    const int16_t *vq;        /* set: i8 rows scored approximately (prerank.c), else exactly */
+    float sv;                 /* with vq: v ~ sv * vq */
 } mcc_scorer;
 
 /* full-scan preparation (hash/memcom: computes tvals) */
@@ -91,6 +94,35 @@ float mcc_scorer_one(mcc_scorer *s, uint32_t i);
 /* 1 / |E_i| (0 for a zero embedding) for every item; tmp has 2*d floats,
  * rowbuf m floats (hash/memcom) */
 void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv, float *tmp, float *rowbuf);
+
+/* prerank.c: integer pre-ranking of int8 row tables with a proven bound
+ * |exact score - approximate score| <= delta, for exact top-k in two stages */
+typedef struct mcc_prerank {
+    int state;                /* 0 not examined, 1 usable, -1 not for this table */
+    double amax, wmax, bmax;  /* max_r scale_r*sum|q_r|, max|w_i| (1 without), max|b_i| */
+    double smin, smax;        /* smallest nonzero and largest row scale (smin inf: none) */
+    int16_t *vq;              /* the quantised query (d) */
+    float sv;                 /* v ~ sv * vq */
+    double delta;             /* per query */
+    uint32_t *cand_idx;       /* candidates: items whose approximate score may reach the top k */
+    float *cand_score;
+    size_t n_cand, cand_cap;
+    uint64_t n_ranked, n_fallback; /* queries pre-ranked; of those, ranked again exactly */
+} mcc_prerank;
+/* examine the table once (state 1 when int8 rows of kind full/hash/memcom) */
+int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n);
+/* 1 when this query can be pre-ranked: quantises v, computes delta */
+int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias);
+/* a float f <= theta - 2 delta: an approximate score below f cannot make the top k */
+float mcc_prerank_floor(const mcc_prerank *p, float theta);
+int mcc_prerank_reserve(mcc_prerank *p, size_t k);
+/* append a candidate; 0 when the list is full even after dropping those below floor */
+int mcc_prerank_add(mcc_prerank *p, uint32_t i, float s, float floor);
+/* drop candidates below floor; returns how many remain */
+size_t mcc_prerank_keep(mcc_prerank *p, float floor);
+void mcc_prerank_free(mcc_prerank *p);
+/* model.c: the model's pre-ranking state (for tests) */
+const mcc_prerank *mcc_model_prerank(const memcom_model *m);
 
 /* topk.c: bounded min-heap in caller-provided arrays */
 typedef struct mcc_topk {

@@ -26,9 +26,12 @@ struct memcom_model {
     /* computed on first use */
     uint32_t *hash_b;         /* output buckets for BUCKET_HASH (n) */
     float *inv_norm;          /* 1/|E_out[i]| (n) */
+    mcc_prerank pre;          /* int8 output rows: integer pre-ranking */
 };
 
 const char *memcom_kernel_name(void) { return mk_name(); }
+
+const mcc_prerank *mcc_model_prerank(const memcom_model *m) { return &m->pre; }
 
 /* ------------------------------------------------------------------ open */
 
@@ -51,6 +54,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->bitmap);
     memcom_free(m->hash_b);
     memcom_free(m->inv_norm);
+    mcc_prerank_free(&m->pre);
     free(m);
 }
 
@@ -337,6 +341,8 @@ static void mcc_scorer_init(memcom_model *m, mcc_scorer *s, const float *vec)
     s->tt_buf = m->tt_buf;
     s->w_buf = m->w_buf;
     s->tmp = m->tmp;
+    s->vq = NULL;
+    s->sv = 0.0f;
 }
 
 /* f32 view of the output bias for items [i0, i0+len), or NULL */
@@ -387,6 +393,48 @@ static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
     return MEMCOM_OK;
 }
 
+/* One pass over the catalogue into the heap h.  With pre the scores are the
+ * approximate ones and every item that may still reach the top k is also kept
+ * as a candidate; returns -1 when there are too many of those, else 0. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MCC_NOINLINE __attribute__((noinline)) /* called twice: keep one copy of the scan */
+#else
+#define MCC_NOINLINE
+#endif
+static MCC_NOINLINE int mcc_scan_all(memcom_model *m, mcc_scorer *s, mcc_topk *h, int use_bias, int cosine, mcc_prerank *pre)
+{
+    const uint32_t *bm = m->bitmap;
+    uint32_t n = m->v.n;
+    mcc_scorer_prepare(s);
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w, *tt;
+        int full = mcc_topk_full(h);
+        float thr = full ? mcc_topk_threshold(h) : INFINITY;
+        float floor = -INFINITY;
+        if (pre && full) {
+            floor = mcc_prerank_floor(pre, thr);
+            thr = nextafterf(floor, -INFINITY); /* hits: every score >= floor */
+        }
+        mcc_scorer_block(s, i0, len, &w, &tt);
+        size_t nh;
+        if (cosine) {
+            mk_scan(w, tt, NULL, len, INFINITY, m->out_buf, m->hits);
+            nh = mk_scan(m->inv_norm + i0, m->out_buf, NULL, len, thr, m->out_buf, m->hits);
+        } else {
+            nh = mk_scan(w, tt, use_bias ? mcc_bias_block(m, i0, len) : NULL, len, thr, m->out_buf, m->hits);
+        }
+        size_t count = full ? nh : len;
+        for (size_t q = 0; q < count; q++) {
+            uint32_t j = full ? m->hits[q] : (uint32_t)q;
+            if (mcc_bit(bm, i0 + j)) continue;
+            mcc_topk_offer(h, i0 + j, m->out_buf[j]);
+            if (pre && !mcc_prerank_add(pre, i0 + j, m->out_buf[j], floor)) return -1;
+        }
+    }
+    return 0;
+}
+
 /* the shared top-k driver; extra: one more excluded item (UINT32_MAX: none) */
 static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias,
                        int cosine, uint32_t extra, uint32_t *out_index, float *out_score, size_t *n_out)
@@ -418,14 +466,15 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
     for (size_t k = 0; k < o->n_exclude; k++) mcc_set(bm, o->exclude[k]);
     if (extra != UINT32_MAX) mcc_set(bm, extra);
 
+    size_t k = o->k < n ? o->k : n;
     mcc_topk h;
-    mcc_topk_init(&h, out_index, out_score, o->k < n ? o->k : n);
+    mcc_topk_init(&h, out_index, out_score, k);
     mcc_scorer s;
     mcc_scorer_init(m, &s, vec);
 
     if (o->candidates) {
-        for (size_t k = 0; k < o->n_candidates; k++) {
-            uint32_t i = o->candidates[k];
+        for (size_t c = 0; c < o->n_candidates; c++) {
+            uint32_t i = o->candidates[c];
             if (mcc_bit(bm, i)) continue; /* excluded or already seen */
             mcc_set(bm, i);
             float sc = mcc_scorer_one(&s, i);
@@ -435,30 +484,38 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
         }
         mcc_clear_list(bm, o->candidates, o->n_candidates);
     } else {
-        mcc_scorer_prepare(&s);
-        for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
-            uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-            const float *w, *tt;
-            int full = mcc_topk_full(&h);
-            float thr = full ? mcc_topk_threshold(&h) : INFINITY;
-            mcc_scorer_block(&s, i0, len, &w, &tt);
-            size_t nh;
-            if (cosine) {
-                mk_scan(w, tt, NULL, len, INFINITY, m->out_buf, m->hits);
-                nh = mk_scan(m->inv_norm + i0, m->out_buf, NULL, len, thr, m->out_buf, m->hits);
-            } else {
-                nh = mk_scan(w, tt, use_bias ? mcc_bias_block(m, i0, len) : NULL, len, thr, m->out_buf, m->hits);
+        /* int8 rows: rank by integer scores first, then the candidates exactly */
+        mcc_prerank *pre = NULL;
+        if (!cosine && k <= MC_PRERANK_MAX_K) {
+            if ((rc = mcc_prerank_init(&m->pre, &v->output, v->bias, v->bias_dtype, n)) ||
+                (m->pre.state == 1 && (rc = mcc_prerank_reserve(&m->pre, k)))) {
+                mcc_clear_list(bm, o->exclude, o->n_exclude);
+                if (extra != UINT32_MAX) bm[extra >> 5] = 0;
+                return rc;
             }
-            if (!full) {
-                for (uint32_t j = 0; j < len; j++)
-                    if (!mcc_bit(bm, i0 + j)) mcc_topk_offer(&h, i0 + j, m->out_buf[j]);
-            } else {
-                for (size_t q = 0; q < nh; q++) {
-                    uint32_t j = m->hits[q];
-                    if (!mcc_bit(bm, i0 + j)) mcc_topk_offer(&h, i0 + j, m->out_buf[j]);
+            if (mcc_prerank_query(&m->pre, vec, dim, use_bias)) pre = &m->pre;
+        }
+        if (pre) {
+            pre->n_ranked++;
+            s.vq = pre->vq;
+            s.sv = pre->sv;
+            if (mcc_scan_all(m, &s, &h, use_bias, 0, pre) == 0) {
+                float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
+                mcc_prerank_keep(pre, floor);
+                mcc_topk_init(&h, out_index, out_score, k);
+                for (size_t c = 0; c < pre->n_cand; c++) {
+                    uint32_t i = pre->cand_idx[c];
+                    float sc = mcc_scorer_one(&s, i);
+                    mcc_topk_offer(&h, i, use_bias ? sc + mcc_bias_one(m, i) : sc);
                 }
+            } else {
+                pre->n_fallback++;
+                pre = NULL; /* too many candidates near the threshold: rank exactly */
+                s.vq = NULL;
+                mcc_topk_init(&h, out_index, out_score, k);
             }
         }
+        if (!pre) mcc_scan_all(m, &s, &h, use_bias, cosine, NULL);
     }
     mcc_clear_list(bm, o->exclude, o->n_exclude);
     if (extra != UINT32_MAX) bm[extra >> 5] = 0;

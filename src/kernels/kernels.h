@@ -26,6 +26,15 @@ void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float 
 void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                     const float *v, float *out);
 
+/* Integer pre-ranking of i8 rows (src/prerank.c): out[r] = (scales[r] * sv) *
+ * (float)(q[r] . vq), the dot product taken exactly in int32 (callers keep
+ * d <= MK_Q16_MAX_D so that it cannot overflow: d * 127 * 32767 < 2^31).
+ * Exact integers, then the same two float roundings, so every implementation
+ * gives the same floats. */
+#define MK_Q16_MAX_D 512u
+void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                        const int16_t *vq, float sv, float *out);
+
 /* Decode n values to f32 (exact).  The _finite variant is faster and only
  * defined for finite halves (validated sections). */
 void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst);

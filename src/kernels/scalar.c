@@ -70,6 +70,17 @@ void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size
     for (size_t r = 0; r < n_rows; r++) out[r] = scales[r] * mk_dot_i8(rows + r * d, v, d);
 }
 
+void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                        const int16_t *vq, float sv, float *out)
+{
+    for (size_t r = 0; r < n_rows; r++) {
+        const int8_t *a = rows + r * d;
+        int32_t acc = 0;
+        for (size_t i = 0; i < d; i++) acc += (int32_t)a[i] * vq[i];
+        out[r] = (scales[r] * sv) * (float)acc;
+    }
+}
+
 void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
 {
     for (size_t i = 0; i < n; i++) dst[i] = mcc_f16_to_f32(src[i]);

@@ -134,6 +134,51 @@ void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size
     MK_ROWS_DOT(int8_t, mk_load_i8x8, MK_I8)
 }
 
+/* i32x4.dot_i16x8_s: 8 int8 (sign-extended to i16) times 8 int16 of vq,
+ * pairwise summed into 4 int32 lanes; integer sums are exact in any order. */
+static inline int32_t mk_hsum_i32(v128_t x)
+{
+    v128_t y = wasm_i32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+    return wasm_i32x4_extract_lane(y, 0) + wasm_i32x4_extract_lane(y, 1);
+}
+
+void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+                        const int16_t *vq, float sv, float *out)
+{
+    size_t d8 = d & ~(size_t)7, r = 0;
+    for (; r + 4 <= n_rows; r += 4) {
+        const int8_t *a0 = rows + r * d, *a1 = a0 + d, *a2 = a1 + d, *a3 = a2 + d;
+        v128_t c0 = wasm_i32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+        for (size_t i = 0; i < d8; i += 8) {
+            v128_t x = wasm_v128_load(vq + i);
+            c0 = wasm_i32x4_add(c0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a0 + i), x));
+            c1 = wasm_i32x4_add(c1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a1 + i), x));
+            c2 = wasm_i32x4_add(c2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a2 + i), x));
+            c3 = wasm_i32x4_add(c3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a3 + i), x));
+        }
+        int32_t s0 = mk_hsum_i32(c0), s1 = mk_hsum_i32(c1), s2 = mk_hsum_i32(c2), s3 = mk_hsum_i32(c3);
+        for (size_t i = d8; i < d; i++) {
+            s0 += (int32_t)a0[i] * vq[i];
+            s1 += (int32_t)a1[i] * vq[i];
+            s2 += (int32_t)a2[i] * vq[i];
+            s3 += (int32_t)a3[i] * vq[i];
+        }
+        out[r] = (scales[r] * sv) * (float)s0;
+        out[r + 1] = (scales[r + 1] * sv) * (float)s1;
+        out[r + 2] = (scales[r + 2] * sv) * (float)s2;
+        out[r + 3] = (scales[r + 3] * sv) * (float)s3;
+    }
+    for (; r < n_rows; r++) {
+        const int8_t *a = rows + r * d;
+        v128_t c = wasm_i32x4_splat(0);
+        for (size_t i = 0; i < d8; i += 8)
+            c = wasm_i32x4_add(c, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a + i), wasm_v128_load(vq + i)));
+        int32_t s = mk_hsum_i32(c);
+        for (size_t i = d8; i < d; i++) s += (int32_t)a[i] * vq[i];
+        out[r] = (scales[r] * sv) * (float)s;
+    }
+}
+
 void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
 {
     size_t i = 0;

@@ -22,6 +22,7 @@ int main(void)
     static float rows[R * D], v[D], out[R], sc[R], w[300], tt[300], bias[300], o[300];
     static uint16_t h[R * D];
     static int8_t q[R * D];
+    static int16_t vq[D];
     static uint32_t hits[300];
     for (size_t d = 1; d <= D; d += (d < 20 ? 1 : 7)) {
         for (size_t i = 0; i < R * d; i++) {
@@ -30,11 +31,13 @@ int main(void)
             q[i] = (int8_t)rnd();
         }
         for (size_t i = 0; i < d; i++) v[i] = (float)(int)(rnd() % 20001 - 10000) / 777.0f;
+        for (size_t i = 0; i < d; i++) vq[i] = (int16_t)((int)(rnd() % 65535) - 32767);
         for (size_t k = 0; k < R; k++) sc[k] = (float)(rnd() % 1000) / 999.0f;
         for (size_t n = 0; n <= R; n++) {
             mk_rows_dot_f32(rows, n, d, v, out); eat(out, n * 4);
             mk_rows_dot_f16(h, n, d, v, out); eat(out, n * 4);
             mk_rows_dot_i8(q, sc, n, d, v, out); eat(out, n * 4);
+            mk_rows_dot_i8_q16(q, sc, n, d, vq, 0.37f, out); eat(out, n * 4);
         }
         mk_f16_to_f32(h, d, rows); eat(rows, d * 4);
         mk_f16_finite_to_f32(h, d, rows); eat(rows, d * 4);

@@ -1,0 +1,178 @@
+/*
+ * prerank.c - integer pre-ranking for int8 row tables, with a proven error
+ * bound, so that top-k stays exact.
+ *
+ * The exact score of item i is S_i = fl(fl(w_i * T_r) + b_i) with
+ * T_r = scale_r * (q_r . v) evaluated in float (kernels.h).  Pre-ranking
+ * quantises v to int16 (v ~ sv * vq, |vq| <= 32767), takes q_r . vq exactly in
+ * int32 (one i32x4.dot_i16x8_s per 8 elements instead of extend + convert +
+ * multiply + add in float) and gets approximate scores S~_i.  For every item
+ * |S_i - S~_i| <= delta (derived below), so with theta~ the k-th best
+ * approximate score, an item with S~_i < theta~ - 2 delta has k items whose
+ * exact scores are strictly higher: it cannot be in the exact top-k.  The
+ * caller keeps every other item as a candidate and ranks the candidates by
+ * their exact scores, which are computed exactly as the full scan computes
+ * them: the result is bit-identical to the exact path.
+ *
+ * The bound (u = 2^-24, A_r = scale_r * sum_j |q_rj|, vmax = max |v_j|,
+ * e_v = max_j |v_j - sv * vq_j|, d <= 512):
+ *   |T_r - T~_r| <= A_r * (e_v + vmax * u * (d + 17))            (= E_r)
+ *     float dot: gamma_{d+12} A_r vmax, its product with scale: u |T_r|,
+ *     quantisation: A_r e_v, T~ = fl(fl(scale * sv) * fl(I)): 3u |T~_r|;
+ *   |S_i - S~_i| <= W * E + 4u * W * Tmax + 2u * B + tiny       (= delta)
+ *     with W = max |w_i| (1 without scalars), B = max |b_i| (0 without bias),
+ *     Tmax >= |T_r|, |T~_r| for every r, and tiny covering subnormal rounding
+ *     (absolute, <= 2^-150 per operation); scale_r * sv must be normal.
+ * Every factor is rounded up generously; a larger delta only means more
+ * candidates, never a wrong answer.
+ */
+#include <math.h>
+
+#include "internal.h"
+#include "kernels/kernels.h"
+
+#define MCC_U 0x1p-24
+
+void mcc_prerank_free(mcc_prerank *p)
+{
+    memcom_free(p->vq);
+    memcom_free(p->cand_idx);
+    memcom_free(p->cand_score);
+    memset(p, 0, sizeof *p);
+}
+
+static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
+{
+    double mx = 0.0;
+    for (uint32_t i = 0; i < n; i++) {
+        float f = dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
+        double a = fabs((double)f);
+        if (a > mx) mx = a;
+    }
+    return mx;
+}
+
+int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
+{
+    if (p->state) return MEMCOM_OK;
+    const memcom_table_desc *td = &t->desc;
+    int kind_ok = td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_HASH || td->kind == MEMCOM_KIND_MEMCOM;
+    if (!kind_ok || td->row_dtype != MEMCOM_DTYPE_I8 || td->d == 0 || td->d > MK_Q16_MAX_D) {
+        p->state = -1;
+        return MEMCOM_OK;
+    }
+    p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
+    if (!p->vq) return MEMCOM_E_NOMEM;
+    /* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer < 2^16) */
+    const int8_t *q = (const int8_t *)t->a;
+    double amax = 0.0, smin = INFINITY, smax = 0.0;
+    for (uint32_t r = 0; r < t->rows_a; r++) {
+        double sc = fabs((double)t->a_scale[r]);
+        if (sc > smax) smax = sc;
+        if (sc > 0.0 && sc < smin) smin = sc;
+        int32_t l1 = 0;
+        for (uint32_t j = 0; j < td->d; j++) {
+            int32_t x = q[(size_t)r * td->d + j];
+            l1 += x < 0 ? -x : x;
+        }
+        double a = sc * (double)l1;
+        if (a > amax) amax = a;
+    }
+    p->amax = amax;
+    p->smin = smin;
+    p->smax = smax;
+    p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
+    p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
+    p->state = 1;
+    return MEMCOM_OK;
+}
+
+int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
+{
+    if (p->state != 1) return 0;
+    double vmax = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        double a = fabs((double)v[j]);
+        if (a > vmax) vmax = a;
+    }
+    if (!(vmax > 0.0) || !(vmax < 1e30)) return 0; /* all zero (nothing to gain) or huge */
+    float sv = (float)(vmax / 32767.0);
+    /* scale_r * sv must be a normal float for every row (relative rounding) */
+    if (!((double)sv * p->smin >= 0x1p-125) && p->smin < INFINITY) return 0;
+    double ev = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        double x = nearbyint((double)v[j] / (double)sv);
+        if (x > 32767.0) x = 32767.0;
+        if (x < -32767.0) x = -32767.0;
+        p->vq[j] = (int16_t)x;
+        double e = fabs((double)v[j] - (double)sv * x); /* exact: 24-bit times 16-bit */
+        if (e > ev) ev = e;
+    }
+    p->sv = sv;
+    double c = ev * (1.0 + 1e-9) + vmax * MCC_U * ((double)d + 17.0) * 1.01;
+    double emax = p->amax * c;
+    double tmax = p->amax * (vmax * 1.01 + c);
+    double b = use_bias ? p->bmax : 0.0;
+    if (!(p->wmax * tmax + b < 1e37)) return 0; /* scores could overflow: keep the exact path */
+    /* subnormal products and sums (a small v component) round with an absolute
+     * error of at most 2^-150 each: at most d + 12 of them in T, scaled by
+     * scale_r and w_i, and a few more in w * T + b */
+    double tiny = (p->wmax * (p->smax * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
+    p->delta = (p->wmax * emax + 4.0 * MCC_U * p->wmax * tmax + 2.0 * MCC_U * b) * 1.01 + tiny;
+    p->n_cand = 0;
+    return 1;
+}
+
+float mcc_prerank_floor(const mcc_prerank *p, float theta)
+{
+    if (!(theta > -INFINITY)) return -INFINITY;
+    double lo = (double)theta - 2.0 * p->delta;
+    float f = (float)lo;
+    if ((double)f > lo) f = nextafterf(f, -INFINITY);
+    return f; /* every S~ >= theta - 2 delta has S~ >= f */
+}
+
+int mcc_prerank_reserve(mcc_prerank *p, size_t k)
+{
+    size_t cap = 2u * MC_BLOCK + 8u * k;
+    if (p->cand_cap >= cap) return MEMCOM_OK;
+    uint32_t *idx = (uint32_t *)memcom_malloc(sizeof(uint32_t) * cap);
+    float *sc = (float *)memcom_malloc(sizeof(float) * cap);
+    if (!idx || !sc) {
+        memcom_free(idx);
+        memcom_free(sc);
+        return MEMCOM_E_NOMEM;
+    }
+    memcom_free(p->cand_idx);
+    memcom_free(p->cand_score);
+    p->cand_idx = idx;
+    p->cand_score = sc;
+    p->cand_cap = cap;
+    return MEMCOM_OK;
+}
+
+size_t mcc_prerank_keep(mcc_prerank *p, float floor)
+{
+    size_t w = 0;
+    for (size_t c = 0; c < p->n_cand; c++) {
+        if (p->cand_score[c] >= floor) {
+            p->cand_idx[w] = p->cand_idx[c];
+            p->cand_score[w] = p->cand_score[c];
+            w++;
+        }
+    }
+    p->n_cand = w;
+    return w;
+}
+
+int mcc_prerank_add(mcc_prerank *p, uint32_t i, float s, float floor)
+{
+    if (p->n_cand == p->cand_cap) {
+        /* too many near the threshold (e.g. many equal scores): give up */
+        if (mcc_prerank_keep(p, floor) > p->cand_cap / 2) return 0;
+    }
+    p->cand_idx[p->n_cand] = i;
+    p->cand_score[p->n_cand] = s;
+    p->n_cand++;
+    return 1;
+}

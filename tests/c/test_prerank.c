@@ -1,0 +1,267 @@
+/* test_prerank.c - the integer pre-ranking of int8 tables (src/prerank.c).
+ * 1. The error bound: for adversarial tables and queries, every item's
+ *    approximate score is within delta of its exact score (the scores are
+ *    computed by the kernels themselves, as the scan computes them).
+ * 2. Black box: top-k of int8 tables (full, hash, memcom; random,
+ *    near-tied and tied scores, exclusions, every k) equals the brute-force
+ *    top-k of the exact scores from memcom_score_vector, bit for bit. */
+#include "fixture.h"
+#include "../../src/internal.h"
+#include "../../src/kernels/kernels.h"
+
+/* ---- 1. the bound ---- */
+
+typedef struct {
+    int8_t *q;
+    float *scale, *w, *bias;
+    uint32_t n, m, d;
+} b_case;
+
+static int g_accepted;
+
+static void bound_check(const b_case *c, const float *v, double *worst_ratio)
+{
+    mcc_table t;
+    memset(&t, 0, sizeof t);
+    t.desc.kind = MEMCOM_KIND_MEMCOM;
+    t.desc.n = c->n;
+    t.desc.m = c->m;
+    t.desc.d = c->d;
+    t.desc.row_dtype = MEMCOM_DTYPE_I8;
+    t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+    t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
+    t.rows_a = c->m;
+    t.a = c->q;
+    t.a_scale = c->scale;
+    t.w = c->w;
+    mcc_prerank p;
+    memset(&p, 0, sizeof p);
+    CHECK_CODE(mcc_prerank_init(&p, &t, c->bias, MEMCOM_DTYPE_F32, c->n), MEMCOM_OK);
+    CHECK(p.state == 1);
+    if (!mcc_prerank_query(&p, v, c->d, 1)) { /* refused (zero, huge or tiny query): the exact path ranks */
+        mcc_prerank_free(&p);
+        return;
+    }
+    g_accepted++;
+    float *te = malloc(sizeof(float) * c->m), *ta = malloc(sizeof(float) * c->m);
+    float *se = malloc(sizeof(float) * c->n), *sa = malloc(sizeof(float) * c->n), *tt = malloc(sizeof(float) * c->n);
+    uint32_t *hits = malloc(sizeof(uint32_t) * c->n);
+    mk_rows_dot_i8(c->q, c->scale, c->m, c->d, v, te);
+    mk_rows_dot_i8_q16(c->q, c->scale, c->m, c->d, p.vq, p.sv, ta);
+    for (uint32_t i = 0; i < c->n; i++) tt[i] = te[i % c->m];
+    mk_scan(c->w, tt, c->bias, c->n, INFINITY, se, hits);
+    for (uint32_t i = 0; i < c->n; i++) tt[i] = ta[i % c->m];
+    mk_scan(c->w, tt, c->bias, c->n, INFINITY, sa, hits);
+    int ok = 1;
+    for (uint32_t i = 0; i < c->n; i++) {
+        double err = fabs((double)se[i] - (double)sa[i]);
+        if (!(err <= p.delta)) {
+            ok = 0;
+            fprintf(stderr, "  item %u: exact %.9g approx %.9g err %.3g > delta %.3g\n", i, se[i], sa[i], err, p.delta);
+            break;
+        }
+        if (err / p.delta > *worst_ratio) *worst_ratio = err / p.delta;
+    }
+    CHECK(ok);
+    free(te); free(ta); free(se); free(sa); free(tt); free(hits);
+    mcc_prerank_free(&p);
+}
+
+static void test_bound(void)
+{
+    t_rng r = {42};
+    double worst = 0.0;
+    const uint32_t dims[] = {1, 3, 8, 13, 64, 100, 256, 512};
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        uint32_t d = dims[di], m = 40, n = 200;
+        b_case c = {malloc((size_t)m * d), malloc(sizeof(float) * m), malloc(sizeof(float) * n), malloc(sizeof(float) * n), n, m, d};
+        float *v = malloc(sizeof(float) * d);
+        for (int trial = 0; trial < 40; trial++) {
+            int style = trial % 8;
+            for (uint32_t rr = 0; rr < m; rr++) {
+                c.scale[rr] = (float)(t_uniform(&r) + 1.5) * (style == 3 ? 1e-20f : style == 4 ? 1e20f : 0.01f);
+                for (uint32_t j = 0; j < d; j++) {
+                    int x = (int)t_below(&r, 255) - 127;
+                    if (style == 1) x = 127;                     /* every product the same sign */
+                    if (style == 2) x = (j & 1) ? 127 : -127;
+                    c.q[(size_t)rr * d + j] = (int8_t)x;
+                }
+            }
+            if (style == 5) c.scale[0] = 0.0f;
+            for (uint32_t i = 0; i < n; i++) {
+                c.w[i] = (float)t_uniform(&r) * (style == 6 ? 1000.0f : 2.0f);
+                c.bias[i] = (float)t_uniform(&r) * (style == 7 ? 1e6f : 0.1f);
+            }
+            for (uint32_t j = 0; j < d; j++) {
+                double x = t_uniform(&r);
+                switch (style) {
+                case 1: v[j] = (float)fabs(x) + 0.5f; break;                       /* aligned with the rows */
+                case 2: v[j] = (j & 1) ? (float)(fabs(x) + 0.1) : -(float)(fabs(x) + 0.1); break;
+                case 3: v[j] = (float)(x * 1e-25); break;                           /* tiny */
+                case 4: v[j] = (float)(x * 1e10); break;
+                case 5: v[j] = j == 0 ? 1e6f : (float)(x * 1e-6); break;            /* one dominant component */
+                case 6: v[j] = (float)((int)t_below(&r, 65535) - 32767) / 32767.0f + 0.5f / 32767.0f; break; /* .5 rounding */
+                default: v[j] = (float)x; break;
+                }
+            }
+            bound_check(&c, v, &worst);
+        }
+        /* subnormal and zero queries */
+        for (uint32_t j = 0; j < d; j++) v[j] = j % 3 ? 1e-40f : -3e-39f;
+        bound_check(&c, v, &worst);
+        memset(v, 0, sizeof(float) * d);
+        bound_check(&c, v, &worst);
+        free(v);
+        free(c.q); free(c.scale); free(c.w); free(c.bias);
+    }
+    CHECK(worst < 1.0);
+    CHECK(g_accepted >= 8 * 40 * 6 / 8); /* styles 0, 1, 2, 5, 6, 7 are ordinary queries */
+    fprintf(stderr, "  prerank: %d queries, largest observed error / bound = %.3g\n", g_accepted, worst);
+}
+
+/* ---- 2. black box ---- */
+
+static void check_topk(memcom_model *m, uint32_t n, uint32_t d, const float *v, size_t k, const uint32_t *excl,
+                       size_t n_excl, int use_bias, const char *what)
+{
+    float *scores = malloc(sizeof(float) * n);
+    uint32_t *ri = malloc(sizeof(uint32_t) * (k < n ? k : n) + 4), *gi = malloc(sizeof(uint32_t) * (k < n ? k : n) + 4);
+    float *rs = malloc(sizeof(float) * (k < n ? k : n) + 4), *gs = malloc(sizeof(float) * (k < n ? k : n) + 4);
+    CHECK_CODE(memcom_score_vector(m, v, d, scores), MEMCOM_OK); /* the exact scan (with the bias, if any) */
+    size_t want = f_ref_topk(scores, n, k, excl, n_excl, NULL, 0, ri, rs);
+    memcom_topk_opts o = {k, excl, n_excl, NULL, 0, use_bias, 0};
+    size_t got = 0;
+    CHECK_CODE(memcom_topk_vector(m, v, d, &o, gi, gs, &got), MEMCOM_OK);
+    int same = got == want;
+    for (size_t q = 0; same && q < got; q++) same = gi[q] == ri[q] && memcmp(&gs[q], &rs[q], 4) == 0;
+    CHECK_MSG(same, "%s: k=%zu got %zu want %zu; first %u/%.9g vs %u/%.9g", what, k, got, want, got ? gi[0] : 0,
+              got ? gs[0] : 0, want ? ri[0] : 0, want ? rs[0] : 0);
+    free(scores); free(ri); free(gi); free(rs); free(gs);
+}
+
+static memcom_model *build(memcom_table_data out, const float *bias, uint32_t bias_dtype, void **bytes)
+{
+    memcom_model_data md;
+    memset(&md, 0, sizeof md);
+    md.output = out;
+    md.output_bias = bias;
+    md.bias_dtype = bias_dtype;
+    size_t size = 0;
+    char detail[256];
+    memcom_model *m = NULL;
+    int rc = memcom_write_memory(&md, bytes, &size, detail, sizeof detail);
+    if (!rc) rc = memcom_open(&m, *bytes, size, 0, 0, detail, sizeof detail);
+    CHECK_MSG(rc == MEMCOM_OK, "%s", detail);
+    return m;
+}
+
+static void test_topk_random(void)
+{
+    t_rng r = {7};
+    const uint32_t kinds[] = {MEMCOM_KIND_FULL, MEMCOM_KIND_HASH, MEMCOM_KIND_MEMCOM};
+    for (int ki = 0; ki < 3; ki++) {
+        for (int variant = 0; variant < 6; variant++) {
+            uint32_t n = variant < 3 ? 3000 : 700, d = (const uint32_t[]){5, 16, 64, 9, 24, 130}[variant];
+            uint32_t m = kinds[ki] == MEMCOM_KIND_FULL ? n : 50u + (uint32_t)variant * 37u;
+            memcom_table_data t;
+            memset(&t, 0, sizeof t);
+            t.desc.kind = kinds[ki];
+            t.desc.n = n;
+            t.desc.m = m;
+            t.desc.d = d;
+            t.desc.row_dtype = MEMCOM_DTYPE_I8;
+            t.desc.bucket_mode = kinds[ki] == MEMCOM_KIND_FULL ? 0 : (variant & 1) ? MEMCOM_BUCKET_HASH : MEMCOM_BUCKET_MOD;
+            t.desc.hash_seed = t.desc.bucket_mode == MEMCOM_BUCKET_HASH ? 99 : 0;
+            t.desc.scalar_dtype = kinds[ki] == MEMCOM_KIND_MEMCOM ? ((variant & 2) ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32) : 0;
+            float *rows = malloc(sizeof(float) * m * d), *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
+            for (size_t j = 0; j < (size_t)m * d; j++) rows[j] = (float)t_uniform(&r) * 0.3f;
+            for (uint32_t i = 0; i < n; i++) {
+                w[i] = (float)t_uniform(&r) * 2.0f;
+                bias[i] = (float)t_uniform(&r) * 0.05f;
+            }
+            t.rows_a = rows;
+            t.scalars = kinds[ki] == MEMCOM_KIND_MEMCOM ? w : NULL;
+            void *bytes = NULL;
+            uint32_t bias_dtype = variant % 3 == 0 ? 0 : variant % 3 == 1 ? MEMCOM_DTYPE_F32 : MEMCOM_DTYPE_F16;
+            memcom_model *mm = build(t, bias_dtype ? bias : NULL, bias_dtype, &bytes);
+            float *v = malloc(sizeof(float) * d);
+            uint32_t excl[20];
+            for (int q = 0; q < 8 && mm; q++) {
+                for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r) * (q == 5 ? 1e-30f : q == 6 ? 1e25f : 1.0f);
+                if (q == 7) v[0] = 1e4f;
+                for (int e = 0; e < 20; e++) excl[e] = t_below(&r, n);
+                const size_t ks[] = {1, 10, 100, 1500, n, n + 5};
+                for (size_t kk = 0; kk < 6; kk++)
+                    check_topk(mm, n, d, v, ks[kk], q & 1 ? excl : NULL, q & 1 ? 20 : 0, bias_dtype != 0, "random");
+            }
+            /* pre-ranked (all but the tiny and huge queries), never ranked twice */
+            const mcc_prerank *pr = mcc_model_prerank(mm);
+            CHECK_MSG(pr->n_ranked >= 6 * 6 && pr->n_fallback == 0, "kind %u variant %d: %llu ranked, %llu again",
+                      kinds[ki], variant, (unsigned long long)pr->n_ranked, (unsigned long long)pr->n_fallback);
+            memcom_close(mm);
+            memcom_free(bytes);
+            free(rows); free(w); free(bias); free(v);
+        }
+    }
+}
+
+/* every item in one shared row: scores differ only through w (and the bias),
+ * so they can be as close as one ulp, or equal */
+static void test_topk_ties(void)
+{
+    t_rng r = {11};
+    const uint32_t ns[] = {600, 2500, 9000};
+    for (int ni = 0; ni < 3; ni++) {
+        for (int style = 0; style < 4; style++) {
+            uint32_t n = ns[ni], d = 16;
+            memcom_table_data t;
+            memset(&t, 0, sizeof t);
+            t.desc.kind = MEMCOM_KIND_MEMCOM;
+            t.desc.n = n;
+            t.desc.m = 1;
+            t.desc.d = d;
+            t.desc.row_dtype = MEMCOM_DTYPE_I8;
+            t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
+            t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+            float rows[16], *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
+            for (uint32_t j = 0; j < d; j++) rows[j] = (float)t_uniform(&r);
+            for (uint32_t i = 0; i < n; i++) {
+                float base = 1.0f;
+                switch (style) {
+                case 0: w[i] = base; break;                                               /* all equal */
+                case 1: w[i] = nextafterf(base, (i & 1) ? 2.0f : 0.0f); break;            /* ulps apart */
+                case 2: { float x = base; for (uint32_t s = 0; s < i % 37; s++) x = nextafterf(x, 2.0f); w[i] = x; } break;
+                default: w[i] = (float)t_uniform(&r); break;
+                }
+                bias[i] = style == 3 ? 0.0f : (i % 5 == 0 ? 0x1p-30f : 0.0f);
+            }
+            t.rows_a = rows;
+            t.scalars = w;
+            void *bytes = NULL;
+            memcom_model *mm = build(t, bias, MEMCOM_DTYPE_F32, &bytes);
+            float v[16];
+            uint32_t excl[3] = {0, 5, n - 1};
+            for (int q = 0; q < 3 && mm; q++) {
+                for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+                const size_t ks[] = {1, 10, 64, 300};
+                for (size_t kk = 0; kk < 4; kk++) check_topk(mm, n, d, v, ks[kk], q ? excl : NULL, q ? 3 : 0, 1, "ties");
+            }
+            /* near-equal scores: many candidates; past the list's capacity
+             * (2 * 1024 + 8k) the query is ranked again exactly */
+            const mcc_prerank *pr = mcc_model_prerank(mm);
+            CHECK(pr->n_ranked == 12);
+            if (style < 3 && n == 9000) CHECK(pr->n_fallback > 0);
+            if (style == 3) CHECK(pr->n_fallback == 0);
+            memcom_close(mm);
+            memcom_free(bytes);
+            free(w); free(bias);
+        }
+    }
+}
+
+void test_prerank(void)
+{
+    test_bound();
+    test_topk_random();
+    test_topk_ties();
+}
