@@ -70,14 +70,29 @@ static inline float mk_hsum(v128_t lo, v128_t hi)
     return wasm_f32x4_extract_lane(y, 0) + wasm_f32x4_extract_lane(y, 1);
 }
 
-/* Generic row-dot body; LOAD8(ptr, &lo, &hi) loads 8 elements as f32.  Two
- * rows per step: with four, V8 runs out of vector registers and spills the
- * accumulators (measured: a 1M x 64 f32 table scanned 19.6 -> 13.5 ms). */
+/* Generic row-dot body; LOAD8(ptr, &lo, &hi) loads 8 elements as f32.
+ *
+ * Two rows per step (four accumulators; with four rows V8 runs out of vector
+ * registers and spills them: a 1M x 64 f32 table scanned 19.6 -> 13.5 ms),
+ * taken from the two HALVES of the block: rows r and r + n_rows/2, then the
+ * odd last row alone.  Pairing ADJACENT rows had a cliff: from d >= 112 on, a
+ * table streamed from memory ran 2.2x slower per byte (pairing rows up to
+ * 16 KiB apart had it too).  One row per step has no cliff but is
+ * latency-bound: 15-30% slower when the rows are in cache.
+ * Measured (2-core AMD EPYC VM, V8 11.3, f32, calls of 1024 rows), ms per
+ * 128 MiB of rows, best of 3-8 rounds, adjacent -> halves:
+ *   from memory (256 MiB table)   d=32 6.2-6.7 -> 6.8-7.0   d=64 5.2-5.5 -> 5.1-5.5
+ *                                 d=96 5.5-6.1 -> 4.8-4.9   d=128 11.0-11.8 -> 4.8-5.3
+ *                                 d=256 11.4-11.5 -> 4.9-5.4
+ *   in cache (12 MiB and 2 MiB)   5-15% faster at every d: d=32 4.8 -> 4.2,
+ *                                 d=128 3.8 -> 3.4, d=256 3.5 -> 3.2
+ *   int8 rows                     unchanged to 3% faster
+ * Which rows are paired does not change any row's result (see kernels.h). */
 #define MK_LOAD_F32(p, lo, hi) (*(lo) = wasm_v128_load(p), *(hi) = wasm_v128_load((p) + 4))
 #define MK_ROWS_DOT(T, LOAD8, TAILCONV)                                                        \
-    size_t d8 = d & ~(size_t)7, r = 0;                                                         \
-    for (; r + 2 <= n_rows; r += 2) {                                                          \
-        const T *a0 = rows + r * d, *a1 = a0 + d;                                              \
+    size_t d8 = d & ~(size_t)7, h = n_rows / 2;                                                \
+    for (size_t r = 0; r < h; r++) {                                                           \
+        const T *a0 = rows + r * d, *a1 = a0 + h * d;                                          \
         v128_t p0 = wasm_f32x4_splat(0), q0 = p0, p1 = p0, q1 = p0;                            \
         for (size_t i = 0; i < d8; i += 8) {                                                   \
             v128_t vl = wasm_v128_load(v + i), vh = wasm_v128_load(v + i + 4), lo, hi;         \
@@ -94,9 +109,10 @@ static inline float mk_hsum(v128_t lo, v128_t hi)
             s1 += TAILCONV(a1[i]) * v[i];                                                      \
         }                                                                                      \
         MK_STORE1(r, s0);                                                                      \
-        MK_STORE1(r + 1, s1);                                                                  \
+        MK_STORE1(r + h, s1);                                                                  \
     }                                                                                          \
-    for (; r < n_rows; r++) {                                                                  \
+    if (n_rows & 1) {                                                                          \
+        size_t r = n_rows - 1;                                                                 \
         const T *a = rows + r * d;                                                             \
         v128_t p = wasm_f32x4_splat(0), q = p;                                                 \
         for (size_t i = 0; i < d8; i += 8) {                                                   \
