@@ -3,7 +3,12 @@
 // and int8.  "Cold" = a fresh wasm instance (its memory must grow and be
 // touched for the first time, as on a page's first model load; the module is
 // compiled beforehand, as a page does while the model downloads); "warm" = the
-// same instance again after dispose() (memory already grown).
+// same instance again after dispose() (memory already grown).  "Streamed" =
+// cold, from a Response whose body delivers the file in 1 MiB chunks with a
+// Content-Length: the loader allocates the model's block of wasm memory first
+// and writes each chunk into it as it arrives, so growing and first-touching
+// memory happen during the download; "bytes in memory -> ready" is from the
+// moment the body delivered its last chunk and closed to loadModel resolving.
 
 import { readFileSync } from 'node:fs';
 import { buildModel, loadModel } from '../web/index.js';
@@ -88,6 +93,25 @@ function dequantised(spec) {
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const STREAM_CHUNK = 1 << 20;
+
+/** A Response delivering `bytes` in `chunk`-byte pieces (one per pull), with
+ * Content-Length; `marks.closed` is when it delivered its last piece and closed. */
+function streamedResponse(bytes, chunk, marks) {
+  let at = 0;
+  const body = new ReadableStream({
+    pull(c) {
+      const end = Math.min(at + chunk, bytes.length);
+      c.enqueue(bytes.subarray(at, end));
+      at = end;
+      if (at === bytes.length) {
+        c.close();
+        marks.closed = performance.now();
+      }
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { headers: { 'content-length': String(bytes.length), 'content-type': 'application/octet-stream' } });
+}
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
@@ -130,6 +154,25 @@ async function measureModel({ n, d, ratio, dtype, ids, simd, samples }) {
   }
   const recommendMs = (await timeQuery(() => kept.recommend(history, { k: 10 }), { budgetMs: 300 })).median;
 
+  // cold, streamed: a fresh instance per sample, the file arriving in 1 MiB chunks
+  const streamReady = [];
+  const streamWhole = [];
+  let streamCheck = 'same top-10 as from bytes';
+  const want = JSON.stringify(kept.recommend(history, { k: 10 }));
+  for (let s = 0; s < samples; s++) {
+    const module = await WebAssembly.compile(wasmBytes);
+    const marks = { closed: NaN };
+    const response = streamedResponse(bytes, STREAM_CHUNK, marks);
+    const t = performance.now();
+    const model = await loadModel(response, { wasm: module, simd });
+    const ready = performance.now();
+    streamReady.push(ready - marks.closed);
+    streamWhole.push(ready - t);
+    const got = JSON.stringify(model.recommend(history, { k: 10 }));
+    if (got !== want) streamCheck = 'WRONG: the streamed model ranks differently from the Uint8Array one';
+    model.dispose();
+  }
+
   const warm = [];
   kept.dispose();
   for (let s = 0; s < samples; s++) {
@@ -143,6 +186,7 @@ async function measureModel({ n, d, ratio, dtype, ids, simd, samples }) {
   }
   return {
     n, d, m, dtype, ids, simd, fileBytes: bytes.length, cold: median(cold), coldAll: cold, warm: median(warm),
+    streamChunk: STREAM_CHUNK, streamReady: median(streamReady), streamReadyAll: streamReady, streamWhole: median(streamWhole), streamCheck,
     memoryBytes, rssDeltaMiB: rssLoaded - rssBefore, maxRssMiB: maxRssMiB(), recommendMs, check,
   };
 }
@@ -171,7 +215,7 @@ export async function loadingBenchmark({ samples = 5, log }) {
   for (const c of configs) {
     const r = await measureModel({ n: 1_000_000, d: 64, ratio: 16, simd: true, samples, ...c });
     r.copyFloorMs = copyFloor(r.fileBytes, 3);
-    log(`  1M 16x ${c.dtype}${c.ids ? ' +ids' : ''}: ${(r.fileBytes / 2 ** 20).toFixed(1)} MiB, cold ${r.cold.toFixed(1)} ms, warm ${r.warm.toFixed(1)} ms, copy floor ${r.copyFloorMs.toFixed(1)} ms, wasm memory ${r.memoryBytes ? (r.memoryBytes / 2 ** 20).toFixed(1) + ' MiB' : 'n/a'}, recommend ${r.recommendMs.toFixed(3)} ms (${r.check})`);
+    log(`  1M 16x ${c.dtype}${c.ids ? ' +ids' : ''}: ${(r.fileBytes / 2 ** 20).toFixed(1)} MiB, streamed ${r.streamReady.toFixed(1)} ms after the last chunk (${r.streamWhole.toFixed(1)} ms in all; ${r.streamCheck}), cold ${r.cold.toFixed(1)} ms, warm ${r.warm.toFixed(1)} ms, copy floor ${r.copyFloorMs.toFixed(1)} ms, wasm memory ${r.memoryBytes ? (r.memoryBytes / 2 ** 20).toFixed(1) + ' MiB' : 'n/a'}, recommend ${r.recommendMs.toFixed(3)} ms (${r.check})`);
     out.push(r);
   }
   return out;

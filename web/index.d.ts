@@ -224,7 +224,12 @@ export class MemcomModel extends MemcomTable {
   userVector(history: Items): Float32Array;
 }
 
-/** Load a model file. Sources: URL (string or URL), Response, Blob, ArrayBuffer, typed array, or a file path in Node. */
+/**
+ * Load a model file. Sources: URL (string or URL), Response, Blob, ArrayBuffer, typed array, or a file path in Node.
+ * When the size is known before the bytes arrive (a Content-Length without Content-Encoding, a Blob, a Node file),
+ * the file is written chunk by chunk straight into WebAssembly memory; bytes given as an ArrayBuffer or typed
+ * array (and bodies of unknown length, gathered first) are copied in once.
+ */
 export function loadModel(source: ModelSource, options?: LoadOptions): Promise<MemcomModel>;
 
 /** Load a table file (or any model file, whose output table is then used). */

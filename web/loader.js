@@ -72,19 +72,70 @@ function hasUrlScheme(s) {
   return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s);
 }
 
-/** Read a fetch Response body, refusing more than `limit` bytes.  Failures of
- * the body itself (a download cut short, a body already used) become
- * MemcomError 'io'. */
-async function readResponse(res, limit, what, limitReason) {
-  try {
-    return await readResponseBody(res, limit, what, limitReason);
-  } catch (e) {
-    if (e instanceof MemcomError) throw e;
-    throw new MemcomError('io', `cannot read ${what}: ${e && e.message ? e.message : String(e)}`, { cause: e });
+const READ_CHUNK = 8 << 20; // bytes per file read in Node
+
+/**
+ * A block of wasm memory that one file is written into, allocated once the
+ * file's size is known (after every limit check), so the bytes are copied
+ * once, chunk by chunk, and never gathered in JavaScript.  Views of memory
+ * are re-taken for every write: another load may grow (and so detach) the
+ * memory meanwhile.  `free()` gives the block back; after a successful read
+ * the caller passes { ptr, size } on to mc_open, which takes ownership.
+ */
+class FileBlock {
+  constructor(runtime, size, where) {
+    const nowLimit = memoryLimit(runtime);
+    if (size > nowLimit) {
+      throw new MemcomError('too_large', `${where}: the model is ${size} bytes, more than WebAssembly memory can still hold (${nowLimit} bytes)`);
+    }
+    const ptr = runtime.exports.mc_malloc(Math.max(size, 1)) >>> 0;
+    if (ptr === 0) {
+      throw new MemcomError('too_large',
+        `${where}: cannot allocate ${size} bytes of WebAssembly memory for the model (${runtime.memoryBytes} bytes in use)`);
+    }
+    this.runtime = runtime;
+    this.ptr = ptr;
+    this.size = size;
+    /** bytes written so far */
+    this.at = 0;
+  }
+
+  /** A view of the next `n` bytes to fill (valid until memory grows). */
+  next(n) {
+    return this.runtime.u8.subarray(this.ptr + this.at, this.ptr + this.at + n);
+  }
+
+  /** Append `chunk` (the caller checked that it fits). */
+  write(chunk) {
+    this.runtime.u8.set(chunk, this.ptr + this.at);
+    this.at += chunk.length;
+  }
+
+  free() {
+    if (this.ptr) this.runtime.free(this.ptr);
+    this.ptr = 0;
   }
 }
 
-async function readResponseBody(res, limit, what, limitReason) {
+function cannotRead(what, e) {
+  if (e instanceof MemcomError) return e;
+  return new MemcomError('io', `cannot read ${what}: ${e && e.message ? e.message : String(e)}`, { cause: e });
+}
+
+/** Read a fetch Response body into a FileBlock from `sink` (size ->
+ * FileBlock), refusing more than `limit` bytes.  With a trustworthy
+ * Content-Length the body goes straight into the block; otherwise it is
+ * gathered in JavaScript first.  Failures of the body itself (a download cut
+ * short, a body already used) become MemcomError 'io'. */
+async function readResponse(res, limit, what, limitReason, sink) {
+  try {
+    return await readResponseBody(res, limit, what, limitReason, sink);
+  } catch (e) {
+    throw cannotRead(what, e);
+  }
+}
+
+async function readResponseBody(res, limit, what, limitReason, sink) {
   if (!res.ok) {
     throw new MemcomError('io', `cannot fetch ${what}: HTTP ${res.status} ${res.statusText || ''}`.trim());
   }
@@ -101,50 +152,109 @@ async function readResponseBody(res, limit, what, limitReason) {
     return new Uint8Array(ab);
   }
   const reader = res.body.getReader();
-  // With a trustworthy length, fill one buffer; otherwise gather chunks.
-  let buf = declared >= 0 && !encoded ? new Uint8Array(declared) : null;
+  if (declared >= 0 && !encoded) return readStreamInto(reader, declared, 'its Content-Length declares', sink, limit, what, limitReason);
+  // Unknown (or encoded) length: gather the chunks, then copy them into a
+  // block once their total is known.
   const chunks = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.length;
+    const chunk = chunkBytes(value, what);
+    total += chunk.length;
     if (total > limit) {
       reader.cancel().catch(() => {});
       throw tooLarge(what, `at least ${total}`, limit, limitReason);
     }
-    if (buf !== null && total <= buf.length) buf.set(value, total - value.length);
-    else {
-      if (buf !== null) { chunks.push(buf.subarray(0, total - value.length)); buf = null; }
-      chunks.push(value);
-    }
+    chunks.push(chunk);
   }
-  if (buf !== null) return total === buf.length ? buf : buf.subarray(0, total);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
+  const block = sink(total);
+  for (const c of chunks) block.write(c);
+  return block;
 }
 
-async function readFileNode(pathOrUrl, limit, what, limitReason) {
+/** A body's chunk as a Uint8Array (streams may deliver any typed array; anything else is refused). */
+function chunkBytes(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new MemcomError('io', `cannot read ${what}: the body delivered a ${typeof value} chunk, not bytes`);
+}
+
+/**
+ * Stream exactly `size` bytes from `reader` into a new FileBlock.  A body
+ * shorter or longer than `size` is an 'io' error (longer than `limit`:
+ * 'too_large'); on any failure the block is freed and the stream cancelled.
+ */
+async function readStreamInto(reader, size, sizeSource, sink, limit, what, limitReason) {
+  let block = null;
+  try {
+    block = sink(size);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = chunkBytes(value, what);
+      const total = block.at + chunk.length;
+      if (total > size) {
+        if (total > limit) throw tooLarge(what, `at least ${total}`, limit, limitReason);
+        throw new MemcomError('io', `cannot read ${what}: the body is longer than the ${size} bytes ${sizeSource}`);
+      }
+      block.write(chunk);
+    }
+    if (block.at !== size) {
+      throw new MemcomError('io', `cannot read ${what}: the body ended after ${block.at} of the ${size} bytes ${sizeSource}`);
+    }
+    return block;
+  } catch (e) {
+    if (block) block.free();
+    reader.cancel().catch(() => {});
+    throw cannotRead(what, e);
+  }
+}
+
+async function readFileNode(pathOrUrl, limit, what, limitReason, sink) {
   const fs = await nodeFs();
   let st;
   try {
-    st = await fs.stat(pathOrUrl);
+    st = await fs.stat(pathOrUrl); // before opening: a FIFO would block open()
   } catch (e) {
-    throw new MemcomError('io', `cannot read ${what}: ${e.message}`, { cause: e });
+    throw cannotRead(what, e);
   }
   if (!st.isFile()) throw new MemcomError('io', `cannot read ${what}: not a regular file`);
   if (st.size > limit) throw tooLarge(what, st.size, limit, limitReason);
+  let fh;
   try {
-    const b = await fs.readFile(pathOrUrl);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    fh = await fs.open(pathOrUrl, 'r');
   } catch (e) {
-    throw new MemcomError('io', `cannot read ${what}: ${e.message}`, { cause: e });
+    throw cannotRead(what, e);
+  }
+  let block = null;
+  try {
+    const fst = await fh.stat(); // the file as opened (it may have changed since stat)
+    if (!fst.isFile()) throw new MemcomError('io', `cannot read ${what}: not a regular file`);
+    if (fst.size > limit) throw tooLarge(what, fst.size, limit, limitReason);
+    block = sink(fst.size);
+    // Read straight into wasm memory.  If memory grew during a read (another
+    // load), that chunk is read again into a fresh view: V8 grows wasm32
+    // memory in place on 64-bit hosts, but the old view is detached either way.
+    while (block.at < block.size) {
+      const view = block.next(Math.min(block.size - block.at, READ_CHUNK));
+      const { bytesRead } = await fh.read(view, 0, view.length, block.at);
+      if (view.buffer !== block.runtime.memory.buffer) continue;
+      if (bytesRead === 0) {
+        throw new MemcomError('io', `cannot read ${what}: the file ended after ${block.at} of the ${block.size} bytes it had when opened`);
+      }
+      block.at += bytesRead;
+    }
+    return block;
+  } catch (e) {
+    if (block) block.free();
+    throw cannotRead(what, e);
+  } finally {
+    await fh.close().catch(() => {});
   }
 }
 
-async function fetchUrl(url, limit, what, limitReason) {
+async function fetchUrl(url, limit, what, limitReason, sink) {
   if (typeof fetch !== 'function') throw new MemcomError('io', `cannot fetch ${what}: no fetch() in this environment`);
   let res;
   try {
@@ -152,15 +262,21 @@ async function fetchUrl(url, limit, what, limitReason) {
   } catch (e) {
     throw new MemcomError('io', `cannot fetch ${what}: ${e.message}`, { cause: e });
   }
-  return readResponse(res, limit, what, limitReason);
+  return readResponse(res, limit, what, limitReason, sink);
 }
 
 /**
- * The bytes of a model file from any supported source: a URL (string or URL),
- * a Response, a Blob, an ArrayBuffer or typed array, or (in Node) a file path.
- * Refuses more than `limit` bytes before reading them where the size is known.
+ * A model file from any supported source: a URL (string or URL), a Response,
+ * a Blob, an ArrayBuffer or typed array, or (in Node) a file path.  Refuses
+ * more than `limit` bytes before reading them where the size is known.
+ * Sources whose size is known before their bytes arrive (a Response or URL
+ * with Content-Length and no Content-Encoding, a Blob, a Node file) are read
+ * straight into a FileBlock from `sink` (size -> FileBlock), bodies of unknown
+ * or encoded length are gathered and then copied into one; the block is
+ * returned.  Bytes in memory already (typed arrays, ArrayBuffers) are returned
+ * as a Uint8Array.
  */
-export async function readSource(source, limit, limitReason = 'the limit') {
+async function readSource(source, limit, limitReason, sink) {
   if (source instanceof Uint8Array) {
     if (source.length > limit) throw tooLarge('the model', source.length, limit, limitReason);
     return source;
@@ -174,10 +290,19 @@ export async function readSource(source, limit, limitReason = 'the limit') {
     return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   }
   if (typeof Response === 'function' && source instanceof Response) {
-    return readResponse(source, limit, `the model at ${source.url || '(response)'}`, limitReason);
+    return readResponse(source, limit, `the model at ${source.url || '(response)'}`, limitReason, sink);
   }
   if (typeof Blob === 'function' && source instanceof Blob) {
     if (source.size > limit) throw tooLarge('the model blob', source.size, limit, limitReason);
+    if (typeof source.stream === 'function') {
+      let reader;
+      try {
+        reader = source.stream().getReader();
+      } catch (e) {
+        throw cannotRead('the model blob', e);
+      }
+      return readStreamInto(reader, source.size, 'its size declares', sink, limit, 'the model blob', limitReason);
+    }
     return new Uint8Array(await source.arrayBuffer());
   }
   if (source instanceof URL || typeof source === 'string') {
@@ -187,7 +312,7 @@ export async function readSource(source, limit, limitReason = 'the limit') {
     const what = `the model ${describeSource(source)}`;
     if (IS_NODE) {
       if (source instanceof URL) {
-        return source.protocol === 'file:' ? readFileNode(source, limit, what, limitReason) : fetchUrl(source, limit, what, limitReason);
+        return source.protocol === 'file:' ? readFileNode(source, limit, what, limitReason, sink) : fetchUrl(source, limit, what, limitReason, sink);
       }
       if (hasUrlScheme(source)) {
         let u;
@@ -196,14 +321,31 @@ export async function readSource(source, limit, limitReason = 'the limit') {
         } catch (e) {
           throw new MemcomError('invalid_argument', `${what} is not a valid URL (${e.message})`, { cause: e });
         }
-        return u.protocol === 'file:' ? readFileNode(u, limit, what, limitReason) : fetchUrl(u, limit, what, limitReason);
+        return u.protocol === 'file:' ? readFileNode(u, limit, what, limitReason, sink) : fetchUrl(u, limit, what, limitReason, sink);
       }
-      return readFileNode(source, limit, what, limitReason);
+      return readFileNode(source, limit, what, limitReason, sink);
     }
-    return fetchUrl(source, limit, what, limitReason);
+    return fetchUrl(source, limit, what, limitReason, sink);
   }
   throw new MemcomError('invalid_argument',
     'the model source must be a URL, a URL string, a file path (Node), a Response, a Blob, an ArrayBuffer or a Uint8Array');
+}
+
+/**
+ * Read `source` into a new block of the runtime's wasm memory: { ptr, size },
+ * ptr from mc_malloc, for mc_open (which takes ownership).  Limits are checked
+ * before allocating; sizes known up front are streamed in (no copy of the
+ * whole file in JavaScript), the rest (typed arrays, ArrayBuffers, bodies of
+ * unknown or encoded length) is copied in once.  `where` prefixes allocation
+ * errors.
+ */
+export async function readSourceInto(runtime, source, limit, limitReason, where) {
+  const sink = (size) => new FileBlock(runtime, size, where);
+  const got = await readSource(source, limit, limitReason, sink);
+  if (got instanceof FileBlock) return { ptr: got.ptr, size: got.size };
+  const block = sink(got.length); // another load may have grown memory while we read
+  block.write(got);
+  return { ptr: block.ptr, size: block.size };
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 // last call, never kept across calls.
 
 import { MemcomError, C_ERROR_NAMES } from './errors.js';
-import { readSource, getRuntime, memoryLimit } from './loader.js';
+import { readSourceInto, getRuntime, memoryLimit } from './loader.js';
 
 export const CODE = {
   index: C_ERROR_NAMES[4],
@@ -84,7 +84,7 @@ function u64(u32, at) {
   return u32[w] + u32[w + 1] * 2 ** 32;
 }
 
-/** The LAYERS records from the (already validated) file bytes. */
+/** The LAYERS records from the (already validated) file bytes: the model's block of wasm memory. */
 function readLayers(bytes, nLayers) {
   if (nLayers === 0) return [];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -137,18 +137,8 @@ export async function openSource(source, options, where) {
   const memLimit = memoryLimit(runtime);
   const limit = Math.min(maxBytes, memLimit);
   const reason = maxBytes <= memLimit ? 'options.maxBytes' : 'what WebAssembly memory can still hold (its maximum minus the memory in use)';
-  const bytes = await readSource(source, limit, reason);
-  // Other loads may have grown memory while we were reading.
-  const nowLimit = memoryLimit(runtime);
-  if (bytes.length > nowLimit) {
-    throw new MemcomError('too_large', `${where}: the model is ${bytes.length} bytes, more than WebAssembly memory can still hold (${nowLimit} bytes)`);
-  }
-  const ptr = runtime.exports.mc_malloc(Math.max(bytes.length, 1)) >>> 0;
-  if (ptr === 0) {
-    throw new MemcomError('too_large',
-      `${where}: cannot allocate ${bytes.length} bytes of WebAssembly memory for the model (${runtime.memoryBytes} bytes in use)`);
-  }
-  runtime.u8.set(bytes, ptr);
+  // Allocated after every limit check; mc_open takes ownership of ptr.
+  const { ptr, size } = await readSourceInto(runtime, source, limit, reason, where);
   let scratch = 0;
   let handle = 0;
   try {
@@ -159,7 +149,7 @@ export async function openSource(source, options, where) {
     }
     runtime.u8.fill(0, scratch, scratch + 4 + DETAIL_CAP);
     // mc_open takes ownership of ptr, whether it succeeds or not
-    const code = runtime.exports.mc_open(ptr, bytes.length, scratch, scratch + 4, DETAIL_CAP);
+    const code = runtime.exports.mc_open(ptr, size, scratch, scratch + 4, DETAIL_CAP);
     if (code !== 0) {
       const detail = runtime.cstring(scratch + 4);
       throw runtime.error(code, '', detail);
@@ -169,7 +159,7 @@ export async function openSource(source, options, where) {
     if (scratch) runtime.free(scratch);
   }
   try {
-    const info = readInfo(runtime, handle, bytes);
+    const info = readInfo(runtime, handle, ptr, size);
     return { runtime, handle, info };
   } catch (e) {
     runtime.exports.mc_close(handle);
@@ -177,7 +167,7 @@ export async function openSource(source, options, where) {
   }
 }
 
-function readInfo(runtime, handle, bytes) {
+function readInfo(runtime, handle, ptr, size) {
   const p = runtime.alloc(INFO_SIZE, 'the model info');
   let raw;
   try {
@@ -223,7 +213,7 @@ function readInfo(runtime, handle, bytes) {
     formatVersion: `${raw[0]}.${raw[1]}`,
     input,
     output,
-    layers: readLayers(bytes, raw[3]),
+    layers: readLayers(runtime.u8.subarray(ptr, ptr + size), raw[3]), // the model's own (validated) bytes
     biasDtype: DTYPES[raw[5]] ?? null,
     hasIds: raw[4] !== 0,
     bytes: bytesOf,
