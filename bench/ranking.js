@@ -10,8 +10,10 @@ import { fullTableGraph, memcomGraph } from './onnx-graph.js';
 import { ortEngine } from './peers/ort.js';
 import { tfjsEngine, TFJS_LAYOUTS } from './peers/tfjs.js';
 import { runNative } from './native/native.js';
+import { pairedTargets } from './paired.js';
 
 const K = 10;
+const PAIRED_N = 1_000_000; // the targets' catalogue size
 const ORT_FULL_LAYOUTS = ['matmul', 'gemm'];
 // int64 indices were tried during development: never faster than int32
 const ORT_MEMCOM_FORMS = [
@@ -21,7 +23,7 @@ const ORT_MEMCOM_FORMS = [
 
 /**
  * @param {{n: number, d: number, budgetMs: number, native?: {exe: string, dir: string}, log: Function}} cfg
- * @returns {Promise<object[]>} rows
+ * @returns {Promise<{rows: object[], paired: object[]}>} the rows, and at n = 1M the pairs the targets compare
  */
 export async function rankingBenchmark({ n, d, budgetMs, native, log }) {
   const t0 = performance.now();
@@ -67,6 +69,7 @@ export async function rankingBenchmark({ n, d, budgetMs, native, log }) {
     () => plainFullEngine({ E, bias: wl.bias, n, d, k: K, exclude }), ref, u, budgetMs));
   add(await measure({ ...base, engine: 'plain JS memcom 16x f32', group: 'js-memcom' },
     () => plainMemcomEngine({ ...wl, k: K, exclude }), ref, u, budgetMs));
+  const paired = n === PAIRED_N ? await pairedTargets({ setup, rows, native, k: K, log }) : [];
   log(`  (${((performance.now() - t0) / 1e3).toFixed(1)} s with setup)`);
-  return rows;
+  return { rows, paired };
 }

@@ -73,8 +73,8 @@ async function main() {
   try {
     for (const { n, d } of CONFIGS) {
       log(`ranking n = ${n}, d = ${d}:`);
-      const rows = await rankingBenchmark({ n, d, budgetMs, native, log });
-      groups.push({ n, d, m: rows[0].m, rows });
+      const { rows, paired } = await rankingBenchmark({ n, d, budgetMs, native, log });
+      groups.push({ n, d, m: rows[0].m, rows, paired });
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -93,7 +93,8 @@ async function main() {
   }
 
   const rows = groups.flatMap((g) => g.rows);
-  const targets = evaluateTargets({ rows, loading });
+  const paired = groups.flatMap((g) => g.paired);
+  const targets = evaluateTargets({ rows, paired, loading });
   log('\ntargets:');
   for (const t of targets) log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.value} — ${t.detail}`);
 

@@ -55,6 +55,20 @@ export function renderReport(res) {
   out.push(table(['target', 'measured', 'verdict', 'on'], targets.map((t) => [t.name, t.value, t.pass ? 'PASS' : '**MISS**', t.detail])));
   out.push('');
 
+  const paired = groups.flatMap((g) => g.paired ?? []);
+  if (paired.length) {
+    out.push('## The targets\' pairs, timed in alternation', '');
+    out.push('At n = 1M each pair a target compares is timed turn by turn (A then B, then B then A, ...; each turn the median of a 250 ms burst), ' +
+      'and the targets use the median of the per-round ratios, so that a change of load on this shared machine between two rows cannot decide a verdict. ' +
+      '"ratio" is B\'s ms / A\'s ms: how many times B\'s time A answers in (for A = memcom, its items/s over B\'s).', '');
+    out.push(table(['n, d', 'A', 'B', 'ratio (median)', 'per round', 'A ms per round', 'B ms per round'],
+      paired.map((p) => [
+        `${p.n.toLocaleString('en-US')}, ${p.d}`, p.a, p.b, `**${p.ratio.toFixed(2)}x**`, p.ratios.map((x) => x.toFixed(2)).join(' '),
+        p.aMs.map(fmtMs).join(' '), p.bMs.map(fmtMs).join(' '),
+      ])));
+    out.push('');
+  }
+
   out.push('## Ranking: top-10 over the whole catalogue for one history', '');
   out.push('Every engine gets the same user vector and returns the 10 best items of `E·u + bias` with the history (20 items, 3 of them from the true top-12) excluded. ' +
     '"vs ORT full" is items/s relative to onnxruntime-web on the full f32 table (higher is better). A row whose answer is wrong has no time.', '');
@@ -101,7 +115,8 @@ export function renderReport(res) {
       'U holds int8-exact values (q · 2^-e per row), so the f32 and the int8 storage hold the same numbers; the full table is the reconstruction w[i]·U[i mod m] in f32.',
     '- Answer check: every engine\'s top-10 is compared with a float64 reference; positions may differ only between items whose exact scores agree within 1e-5 (f32 rounding). ' +
       'An engine is timed only after it answered right.',
-    '- Timing: warm-up (at least 3 queries and a quarter of the budget), then queries until the budget is spent (at least 7); the median is reported, with p10 – p90 and the sample count.',
+    '- Timing: warm-up (at least 3 queries and a quarter of the budget), then queries until the budget is spent (at least 7); the median is reported, with p10 – p90 and the sample count. ' +
+      'The targets at n = 1M are judged on alternated pairs (see above), where both sides are timed again in the same rounds.',
     '- memcom rows call the public API (`loadTable(bytes)` then `table.topK(u, { k: 10, exclude: history })`), result objects included.',
     '- Peers: onnxruntime-web (`ort.env.wasm.numThreads = 1`, SIMD build; weights as ONNX external data) and tfjs-backend-wasm (`setThreadsCount(1)`). ' +
       'TopK has no exclusion set, so peers return 10 + |history| items and the history is dropped in JS. Each peer is tried in several equivalent graph forms and the fastest correct one is reported (see notes).',

@@ -37,6 +37,12 @@ export function runNative(exe, dir, { modelBytes, name, u, history, k, budgetMs 
   writeFileSync(model, modelBytes);
   writeFileSync(vec, new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
   writeFileSync(hist, new Uint8Array(history.buffer, history.byteOffset, history.byteLength));
-  const out = execFileSync(exe, [model, vec, hist, String(k), String(budgetMs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return runNativeAgain(exe, dir, { name, k, budgetMs });
+}
+
+/** Time again a model file that runNative wrote (same name). */
+export function runNativeAgain(exe, dir, { name, k, budgetMs }) {
+  const file = (ext) => join(dir, `${name}.${ext}`);
+  const out = execFileSync(exe, [file('memcom'), file('vec'), file('hist'), String(k), String(budgetMs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out);
 }
