@@ -65,7 +65,7 @@ build_native() {
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
 }
 
-WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_close","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
+WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_close","_mc_set_int8_index","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
 
 build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2

@@ -80,8 +80,10 @@ typedef struct mcc_scorer {
     const uint32_t *hash_b;   /* hash buckets materialised (n) or NULL */
     float *tt_buf, *w_buf;    /* MC_BLOCK floats each */
     float *tmp;               /* d floats */
-    const int16_t *vq;        /* set: i8 rows scored approximately (prerank.c), else exactly */
+    const int16_t *vq;        /* set: scored approximately on q8 (prerank.c), else exactly */
     float sv;                 /* with vq: v ~ sv * vq */
+    const int8_t *q8;         /* with vq: the int8 rows and their scales */
+    const float *q8_scale;
 } mcc_scorer;
 
 /* full-scan preparation (hash/memcom: computes tvals) */
@@ -99,8 +101,15 @@ void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv,
  * |exact score - approximate score| <= delta, for exact top-k in two stages */
 typedef struct mcc_prerank {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
+    int no_index;             /* f32/f16 rows: do not build the int8 copy (memcom_set_int8_index) */
+    const int8_t *q8;         /* the int8 rows pre-ranked on: the table's own, or own_q8 */
+    const float *q8_scale;
+    int8_t *own_q8;           /* f32/f16 rows: an int8 copy (rows x d) and its scales */
+    float *own_scale;
+    double rmax;              /* max |stored element - scale * q| (0 for int8 tables) */
+    double exact_scale;       /* largest factor on the exact path's sums (row scale, or 1) */
     double amax, wmax, bmax;  /* max_r scale_r*sum|q_r|, max|w_i| (1 without), max|b_i| */
-    double smin, smax;        /* smallest nonzero and largest row scale (smin inf: none) */
+    double smin;              /* smallest nonzero row scale of q8 (inf: none) */
     int16_t *vq;              /* the quantised query (d) */
     float sv;                 /* v ~ sv * vq */
     double delta;             /* per query */
@@ -109,7 +118,8 @@ typedef struct mcc_prerank {
     size_t n_cand, cand_cap;
     uint64_t n_ranked, n_fallback; /* queries pre-ranked; of those, ranked again exactly */
 } mcc_prerank;
-/* examine the table once (state 1 when int8 rows of kind full/hash/memcom) */
+/* examine the table once (state 1 for kinds full/hash/memcom; f32/f16 rows
+ * get an int8 copy unless no_index) */
 int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n);
 /* 1 when this query can be pre-ranked: quantises v, computes delta */
 int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias);

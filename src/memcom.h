@@ -282,6 +282,15 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
 int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts,
                    uint32_t *out_index, float *out_score, size_t *n_out);
 
+/* Ranking f32/f16 tables (full, hash, memcom kinds): an int8 copy of the
+ * output rows (n x d bytes for a full table, m x d for a shared one, plus 4
+ * bytes per row; built on the first whole-catalogue top-k) pre-ranks every
+ * item with integer arithmetic and a proven error bound, then the candidates
+ * are scored exactly: results are identical either way, the copy only saves
+ * time (about 3x on a full table, whose scan is bound by memory bandwidth).
+ * On by default; enable = 0 frees the copy.  int8 tables need no copy. */
+int memcom_set_int8_index(memcom_model *model, int enable);
+
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
 const char *memcom_kernel_name(void);
 

@@ -33,6 +33,15 @@ const char *memcom_kernel_name(void) { return mk_name(); }
 
 const mcc_prerank *mcc_model_prerank(const memcom_model *m) { return &m->pre; }
 
+int memcom_set_int8_index(memcom_model *model, int enable)
+{
+    if (!model) return MEMCOM_E_ARG;
+    if (!enable == model->pre.no_index) return MEMCOM_OK;
+    mcc_prerank_free(&model->pre); /* examined again on the next top-k */
+    model->pre.no_index = !enable;
+    return MEMCOM_OK;
+}
+
 /* ------------------------------------------------------------------ open */
 
 static void mcc_model_free(memcom_model *m)
@@ -343,6 +352,8 @@ static void mcc_scorer_init(memcom_model *m, mcc_scorer *s, const float *vec)
     s->tmp = m->tmp;
     s->vq = NULL;
     s->sv = 0.0f;
+    s->q8 = NULL;
+    s->q8_scale = NULL;
 }
 
 /* f32 view of the output bias for items [i0, i0+len), or NULL */
@@ -498,6 +509,8 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
         if (pre) {
             pre->n_ranked++;
             s.vq = pre->vq;
+            s.q8 = pre->q8;
+            s.q8_scale = pre->q8_scale;
             s.sv = pre->sv;
             if (mcc_scan_all(m, &s, &h, use_bias, 0, pre) == 0) {
                 float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;

@@ -35,6 +35,8 @@
 
 void mcc_prerank_free(mcc_prerank *p)
 {
+    memcom_free(p->own_q8);
+    memcom_free(p->own_scale);
     memcom_free(p->vq);
     memcom_free(p->cand_idx);
     memcom_free(p->cand_score);
@@ -52,27 +54,92 @@ static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
     return mx;
 }
 
+/* An int8 copy of f32/f16 rows to pre-rank on: per row scale = max|x| / 127,
+ * q = round(x / scale); rmax bounds |x_j - scale * q_j| over every element. */
+static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
+{
+    const memcom_table_desc *td = &t->desc;
+    size_t d = td->d, rows = t->rows_a;
+    float *tmp = (float *)memcom_malloc(sizeof(float) * d);
+    p->own_q8 = (int8_t *)memcom_malloc(rows * d ? rows * d : 1);
+    p->own_scale = (float *)memcom_malloc(sizeof(float) * (rows ? rows : 1));
+    if (!tmp || !p->own_q8 || !p->own_scale) {
+        memcom_free(tmp);
+        memcom_free(p->own_q8);
+        memcom_free(p->own_scale);
+        p->own_q8 = NULL;
+        p->own_scale = NULL;
+        return MEMCOM_E_NOMEM;
+    }
+    double rmax = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = tmp;
+        if (td->row_dtype == MEMCOM_DTYPE_F32) x = (const float *)t->a + r * d;
+        else mk_f16_to_f32((const uint16_t *)t->a + r * d, d, tmp);
+        float mx = 0.0f;
+        for (size_t j = 0; j < d; j++) mx = fabsf(x[j]) > mx ? fabsf(x[j]) : mx;
+        float sc = mx / 127.0f, inv = sc > 0.0f ? 127.0f / mx : 0.0f;
+        if (!(inv <= 0x1p100f)) sc = inv = 0.0f; /* a (nearly) subnormal row: q = 0, its error is |x| */
+        int8_t *q = p->own_q8 + r * d;
+        float e = 0.0f;
+        for (size_t j = 0; j < d; j++) {
+            /* any q works (the error is measured); round to nearest with the
+             * 1.5 * 2^23 trick and clamp: float only, so it vectorises */
+            float y = (x[j] * inv + 0x1.8p23f) - 0x1.8p23f;
+            y = y > 127.0f ? 127.0f : y < -127.0f ? -127.0f : y;
+            q[j] = (int8_t)(int32_t)y;
+            float ej = fabsf(x[j] - sc * y);
+            e = ej > e ? ej : e;
+        }
+        /* e is |x - fl(sc * y)| rounded: the true error is at most
+         * e (1 + 2u) + u |sc * y| with |sc * y| <= mx (1 + u), plus 2^-149 per
+         * rounding in the subnormal range */
+        double er = (double)e * (1.0 + 0x1p-22) + (double)mx * 0x1p-23 + 0x1p-147;
+        if (er > rmax) rmax = er;
+        p->own_scale[r] = sc;
+    }
+    memcom_free(tmp);
+    p->rmax = rmax * (1.0 + 1e-9);
+    p->q8 = p->own_q8;
+    p->q8_scale = p->own_scale;
+    p->exact_scale = 1.0; /* the exact path multiplies by no scale */
+    return MEMCOM_OK;
+}
+
 int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
 {
     if (p->state) return MEMCOM_OK;
     const memcom_table_desc *td = &t->desc;
     int kind_ok = td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_HASH || td->kind == MEMCOM_KIND_MEMCOM;
-    if (!kind_ok || td->row_dtype != MEMCOM_DTYPE_I8 || td->d == 0 || td->d > MK_Q16_MAX_D) {
+    int own = td->row_dtype == MEMCOM_DTYPE_I8;
+    if (!kind_ok || td->d == 0 || td->d > MK_Q16_MAX_D || (!own && p->no_index)) {
         p->state = -1;
         return MEMCOM_OK;
     }
     p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
     if (!p->vq) return MEMCOM_E_NOMEM;
+    if (own) {
+        p->q8 = (const int8_t *)t->a;
+        p->q8_scale = t->a_scale;
+        p->rmax = 0.0;
+        p->exact_scale = -1.0; /* set below: the exact path multiplies by the row scales */
+    } else {
+        int rc = mcc_build_index(p, t);
+        if (rc) {
+            memcom_free(p->vq);
+            p->vq = NULL;
+            return rc;
+        }
+    }
     /* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer < 2^16) */
-    const int8_t *q = (const int8_t *)t->a;
     double amax = 0.0, smin = INFINITY, smax = 0.0;
     for (uint32_t r = 0; r < t->rows_a; r++) {
-        double sc = fabs((double)t->a_scale[r]);
+        double sc = fabs((double)p->q8_scale[r]);
         if (sc > smax) smax = sc;
         if (sc > 0.0 && sc < smin) smin = sc;
         int32_t l1 = 0;
         for (uint32_t j = 0; j < td->d; j++) {
-            int32_t x = q[(size_t)r * td->d + j];
+            int32_t x = p->q8[(size_t)r * td->d + j];
             l1 += x < 0 ? -x : x;
         }
         double a = sc * (double)l1;
@@ -80,7 +147,7 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     }
     p->amax = amax;
     p->smin = smin;
-    p->smax = smax;
+    if (p->exact_scale < 0.0) p->exact_scale = smax;
     p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
     p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
     p->state = 1;
@@ -90,10 +157,11 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
 int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
 {
     if (p->state != 1) return 0;
-    double vmax = 0.0;
+    double vmax = 0.0, l1v = 0.0;
     for (size_t j = 0; j < d; j++) {
         double a = fabs((double)v[j]);
         if (a > vmax) vmax = a;
+        l1v += a;
     }
     if (!(vmax > 0.0) || !(vmax < 1e30)) return 0; /* all zero (nothing to gain) or huge */
     float sv = (float)(vmax / 32767.0);
@@ -109,15 +177,16 @@ int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
         if (e > ev) ev = e;
     }
     p->sv = sv;
-    double c = ev * (1.0 + 1e-9) + vmax * MCC_U * ((double)d + 17.0) * 1.01;
-    double emax = p->amax * c;
-    double tmax = p->amax * (vmax * 1.01 + c);
+    /* sum |x_j| of a stored row <= A + d * rmax (x_j = scale * q_j + at most rmax) */
+    double l1x = p->amax + (double)d * p->rmax;
+    double emax = (p->amax * ev * (1.0 + 1e-9) + p->rmax * l1v * (1.0 + 1e-9) + l1x * vmax * MCC_U * ((double)d + 17.0)) * 1.01;
+    double tmax = l1x * vmax * 1.01 + emax;
     double b = use_bias ? p->bmax : 0.0;
     if (!(p->wmax * tmax + b < 1e37)) return 0; /* scores could overflow: keep the exact path */
     /* subnormal products and sums (a small v component) round with an absolute
      * error of at most 2^-150 each: at most d + 12 of them in T, scaled by
      * scale_r and w_i, and a few more in w * T + b */
-    double tiny = (p->wmax * (p->smax * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
+    double tiny = (p->wmax * (p->exact_scale * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
     p->delta = (p->wmax * emax + 4.0 * MCC_U * p->wmax * tmax + 2.0 * MCC_U * b) * 1.01 + tiny;
     p->n_cand = 0;
     return 1;

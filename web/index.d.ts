@@ -26,6 +26,15 @@ export interface LoadOptions {
    * can still hold (4 GiB minus the memory in use).
    */
   maxBytes?: number;
+  /**
+   * f32 and f16 output tables: keep an int8 copy of the output rows (n·d bytes
+   * for a full table, m·d for hash/memcom, plus 4 bytes per row; built on the
+   * first whole-catalogue ranking) to pre-rank on with integer arithmetic and a
+   * proven error bound before scoring the candidates exactly. Rankings are
+   * identical either way; `false` saves that memory and ranks in one exact pass.
+   * Default `true`. (int8 tables pre-rank on their own rows, with no copy.)
+   */
+  int8Index?: boolean;
 }
 
 /** An item: its id string as stored in the model, or its integer index in [0, n). */

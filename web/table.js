@@ -133,6 +133,10 @@ export async function openSource(source, options, where) {
       throw new MemcomError('invalid_argument', `${where}: options.maxBytes must be a non-negative integer, got ${describe(options.maxBytes)}`);
     }
   }
+  const int8Index = options.int8Index ?? true;
+  if (typeof int8Index !== 'boolean') {
+    throw new MemcomError('invalid_argument', `${where}: options.int8Index must be true or false, got ${describe(options.int8Index)}`);
+  }
   const runtime = await getRuntime(options);
   const memLimit = memoryLimit(runtime);
   const limit = Math.min(maxBytes, memLimit);
@@ -159,6 +163,7 @@ export async function openSource(source, options, where) {
     if (scratch) runtime.free(scratch);
   }
   try {
+    if (!int8Index) runtime.check(runtime.exports.mc_set_int8_index(handle, 0), 'mc_set_int8_index');
     const info = readInfo(runtime, handle, ptr, size);
     return { runtime, handle, info };
   } catch (e) {

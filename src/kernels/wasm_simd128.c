@@ -172,17 +172,24 @@ void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, 
             c2 = wasm_i32x4_add(c2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a2 + i), x));
             c3 = wasm_i32x4_add(c3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a3 + i), x));
         }
-        int32_t s0 = mk_hsum_i32(c0), s1 = mk_hsum_i32(c1), s2 = mk_hsum_i32(c2), s3 = mk_hsum_i32(c3);
-        for (size_t i = d8; i < d; i++) {
-            s0 += (int32_t)a0[i] * vq[i];
-            s1 += (int32_t)a1[i] * vq[i];
-            s2 += (int32_t)a2[i] * vq[i];
-            s3 += (int32_t)a3[i] * vq[i];
+        /* the four sums at once: s = (sum c0, sum c1, sum c2, sum c3) */
+        v128_t x01 = wasm_i32x4_add(wasm_i32x4_shuffle(c0, c1, 0, 1, 4, 5), wasm_i32x4_shuffle(c0, c1, 2, 3, 6, 7));
+        v128_t x23 = wasm_i32x4_add(wasm_i32x4_shuffle(c2, c3, 0, 1, 4, 5), wasm_i32x4_shuffle(c2, c3, 2, 3, 6, 7));
+        v128_t s = wasm_i32x4_add(wasm_i32x4_shuffle(x01, x23, 0, 2, 4, 6), wasm_i32x4_shuffle(x01, x23, 1, 3, 5, 7));
+        if (d8 != d) {
+            int32_t t[4];
+            wasm_v128_store(t, s);
+            for (size_t i = d8; i < d; i++) {
+                t[0] += (int32_t)a0[i] * vq[i];
+                t[1] += (int32_t)a1[i] * vq[i];
+                t[2] += (int32_t)a2[i] * vq[i];
+                t[3] += (int32_t)a3[i] * vq[i];
+            }
+            s = wasm_v128_load(t);
         }
-        out[r] = (scales[r] * sv) * (float)s0;
-        out[r + 1] = (scales[r + 1] * sv) * (float)s1;
-        out[r + 2] = (scales[r + 2] * sv) * (float)s2;
-        out[r + 3] = (scales[r + 3] * sv) * (float)s3;
+        /* (scale * sv) * (float)sum, rounded as the scalar kernel rounds */
+        v128_t f = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(scales + r), wasm_f32x4_splat(sv)), wasm_f32x4_convert_i32x4(s));
+        wasm_v128_store(out + r, f);
     }
     for (; r < n_rows; r++) {
         const int8_t *a = rows + r * d;

@@ -15,6 +15,9 @@ typedef struct {
     int8_t *q;
     float *scale, *w, *bias;
     uint32_t n, m, d;
+    uint32_t dtype;           /* I8: rows q * scale; F32 / F16: rows f (an int8 copy is pre-ranked on) */
+    float *f;
+    uint16_t *h;
 } b_case;
 
 static int g_accepted;
@@ -27,12 +30,12 @@ static void bound_check(const b_case *c, const float *v, double *worst_ratio)
     t.desc.n = c->n;
     t.desc.m = c->m;
     t.desc.d = c->d;
-    t.desc.row_dtype = MEMCOM_DTYPE_I8;
+    t.desc.row_dtype = c->dtype;
     t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
     t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
     t.rows_a = c->m;
-    t.a = c->q;
-    t.a_scale = c->scale;
+    t.a = c->dtype == MEMCOM_DTYPE_I8 ? (const void *)c->q : c->dtype == MEMCOM_DTYPE_F32 ? (const void *)c->f : (const void *)c->h;
+    t.a_scale = c->dtype == MEMCOM_DTYPE_I8 ? c->scale : NULL;
     t.w = c->w;
     mcc_prerank p;
     memset(&p, 0, sizeof p);
@@ -46,8 +49,10 @@ static void bound_check(const b_case *c, const float *v, double *worst_ratio)
     float *te = malloc(sizeof(float) * c->m), *ta = malloc(sizeof(float) * c->m);
     float *se = malloc(sizeof(float) * c->n), *sa = malloc(sizeof(float) * c->n), *tt = malloc(sizeof(float) * c->n);
     uint32_t *hits = malloc(sizeof(uint32_t) * c->n);
-    mk_rows_dot_i8(c->q, c->scale, c->m, c->d, v, te);
-    mk_rows_dot_i8_q16(c->q, c->scale, c->m, c->d, p.vq, p.sv, ta);
+    if (c->dtype == MEMCOM_DTYPE_I8) mk_rows_dot_i8(c->q, c->scale, c->m, c->d, v, te);
+    else if (c->dtype == MEMCOM_DTYPE_F32) mk_rows_dot_f32(c->f, c->m, c->d, v, te);
+    else mk_rows_dot_f16(c->h, c->m, c->d, v, te);
+    mk_rows_dot_i8_q16(p.q8, p.q8_scale, c->m, c->d, p.vq, p.sv, ta);
     for (uint32_t i = 0; i < c->n; i++) tt[i] = te[i % c->m];
     mk_scan(c->w, tt, c->bias, c->n, INFINITY, se, hits);
     for (uint32_t i = 0; i < c->n; i++) tt[i] = ta[i % c->m];
@@ -67,14 +72,16 @@ static void bound_check(const b_case *c, const float *v, double *worst_ratio)
     mcc_prerank_free(&p);
 }
 
-static void test_bound(void)
+static void test_bound_dtype(uint32_t dtype)
 {
-    t_rng r = {42};
+    t_rng r = {42 + dtype};
     double worst = 0.0;
+    g_accepted = 0;
     const uint32_t dims[] = {1, 3, 8, 13, 64, 100, 256, 512};
     for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
         uint32_t d = dims[di], m = 40, n = 200;
-        b_case c = {malloc((size_t)m * d), malloc(sizeof(float) * m), malloc(sizeof(float) * n), malloc(sizeof(float) * n), n, m, d};
+        b_case c = {malloc((size_t)m * d), malloc(sizeof(float) * m), malloc(sizeof(float) * n), malloc(sizeof(float) * n), n, m, d,
+                    dtype, malloc(sizeof(float) * m * d), malloc(sizeof(uint16_t) * m * d)};
         float *v = malloc(sizeof(float) * d);
         for (int trial = 0; trial < 40; trial++) {
             int style = trial % 8;
@@ -88,6 +95,13 @@ static void test_bound(void)
                 }
             }
             if (style == 5) c.scale[0] = 0.0f;
+            /* f32 / f16 rows: the same values, off the int8 grid by a random fraction of a step */
+            for (size_t j = 0; j < (size_t)m * d; j++) {
+                float x = c.scale[j / d] * ((float)c.q[j] + (style == 1 ? 0.0f : 0.49f * (float)t_uniform(&r)));
+                c.h[j] = mcc_f32_to_f16(x);
+                c.f[j] = dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(c.h[j]) : x;
+            }
+            if (dtype == MEMCOM_DTYPE_F16 && style == 4) continue; /* 1e20 scales overflow f16 */
             for (uint32_t i = 0; i < n; i++) {
                 c.w[i] = (float)t_uniform(&r) * (style == 6 ? 1000.0f : 2.0f);
                 c.bias[i] = (float)t_uniform(&r) * (style == 7 ? 1e6f : 0.1f);
@@ -112,11 +126,19 @@ static void test_bound(void)
         memset(v, 0, sizeof(float) * d);
         bound_check(&c, v, &worst);
         free(v);
-        free(c.q); free(c.scale); free(c.w); free(c.bias);
+        free(c.q); free(c.scale); free(c.w); free(c.bias); free(c.f); free(c.h);
     }
     CHECK(worst < 1.0);
     CHECK(g_accepted >= 8 * 40 * 6 / 8); /* styles 0, 1, 2, 5, 6, 7 are ordinary queries */
-    fprintf(stderr, "  prerank: %d queries, largest observed error / bound = %.3g\n", g_accepted, worst);
+    fprintf(stderr, "  prerank (%s rows): %d queries, largest observed error / bound = %.3g\n",
+            dtype == MEMCOM_DTYPE_I8 ? "i8" : dtype == MEMCOM_DTYPE_F32 ? "f32" : "f16", g_accepted, worst);
+}
+
+static void test_bound(void)
+{
+    test_bound_dtype(MEMCOM_DTYPE_I8);
+    test_bound_dtype(MEMCOM_DTYPE_F32);
+    test_bound_dtype(MEMCOM_DTYPE_F16);
 }
 
 /* ---- 2. black box ---- */
@@ -155,9 +177,9 @@ static memcom_model *build(memcom_table_data out, const float *bias, uint32_t bi
     return m;
 }
 
-static void test_topk_random(void)
+static void test_topk_random(uint32_t row_dtype)
 {
-    t_rng r = {7};
+    t_rng r = {7 + row_dtype};
     const uint32_t kinds[] = {MEMCOM_KIND_FULL, MEMCOM_KIND_HASH, MEMCOM_KIND_MEMCOM};
     for (int ki = 0; ki < 3; ki++) {
         for (int variant = 0; variant < 6; variant++) {
@@ -169,7 +191,7 @@ static void test_topk_random(void)
             t.desc.n = n;
             t.desc.m = m;
             t.desc.d = d;
-            t.desc.row_dtype = MEMCOM_DTYPE_I8;
+            t.desc.row_dtype = row_dtype;
             t.desc.bucket_mode = kinds[ki] == MEMCOM_KIND_FULL ? 0 : (variant & 1) ? MEMCOM_BUCKET_HASH : MEMCOM_BUCKET_MOD;
             t.desc.hash_seed = t.desc.bucket_mode == MEMCOM_BUCKET_HASH ? 99 : 0;
             t.desc.scalar_dtype = kinds[ki] == MEMCOM_KIND_MEMCOM ? ((variant & 2) ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32) : 0;
@@ -198,6 +220,17 @@ static void test_topk_random(void)
             const mcc_prerank *pr = mcc_model_prerank(mm);
             CHECK_MSG(pr->n_ranked >= 6 * 6 && pr->n_fallback == 0, "kind %u variant %d: %llu ranked, %llu again",
                       kinds[ki], variant, (unsigned long long)pr->n_ranked, (unsigned long long)pr->n_fallback);
+            CHECK((pr->own_q8 != NULL) == (row_dtype != MEMCOM_DTYPE_I8)); /* a copy only for f32/f16 rows */
+            /* without the int8 copy: ranked exactly, the same answers */
+            if (row_dtype != MEMCOM_DTYPE_I8 && mm && variant == 2) {
+                CHECK_CODE(memcom_set_int8_index(mm, 0), MEMCOM_OK);
+                CHECK(pr->own_q8 == NULL);
+                check_topk(mm, n, d, v, 10, excl, 20, bias_dtype != 0, "no index");
+                CHECK(pr->n_ranked == 0 && pr->own_q8 == NULL && pr->state == -1);
+                CHECK_CODE(memcom_set_int8_index(mm, 1), MEMCOM_OK);
+                check_topk(mm, n, d, v, 10, excl, 20, bias_dtype != 0, "index again");
+                CHECK(pr->n_ranked == 1 && pr->own_q8 != NULL);
+            }
             memcom_close(mm);
             memcom_free(bytes);
             free(rows); free(w); free(bias); free(v);
@@ -262,6 +295,9 @@ static void test_topk_ties(void)
 void test_prerank(void)
 {
     test_bound();
-    test_topk_random();
+    test_topk_random(MEMCOM_DTYPE_I8);
+    test_topk_random(MEMCOM_DTYPE_F32);
+    test_topk_random(MEMCOM_DTYPE_F16);
     test_topk_ties();
+    CHECK_CODE(memcom_set_int8_index(NULL, 1), MEMCOM_E_ARG);
 }

@@ -1,0 +1,80 @@
+// int8-index.test.js - ranking f32/f16 tables with the int8 copy (the default:
+// integer pre-ranking, then the candidates scored exactly) gives exactly the
+// answers of one exact pass (int8Index: false), index and score bit for bit,
+// in both builds; those answers are the float64 reference's top-k wherever
+// the reference separates the k-th item from the next.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTable, loadModel, buildModel } from '../../web/index.js';
+import { rng, requireWasm, BUILDS, assertRejects, tableSpec } from './helpers.js';
+import { parseModel, scores as refScores, topK as refTopK } from './reference.js';
+
+requireWasm();
+
+const CONFIGS = [
+  { kind: 'full', dtype: 'f32' },
+  { kind: 'full', dtype: 'f16' },
+  { kind: 'memcom', dtype: 'f32', scalarDtype: 'f32', bucket: 'mod' },
+  { kind: 'memcom', dtype: 'f16', scalarDtype: 'f16', bucket: 'hash' },
+  { kind: 'hash', dtype: 'f32', bucket: 'u32' },
+];
+
+function tableFile(cfg, seed) {
+  const r = rng(seed);
+  const n = 6000, d = 24;
+  return buildModel({
+    output: tableSpec(r, cfg, { n, d, m: 300, dyadic: false }),
+    outputBias: Float32Array.from({ length: n }, () => r.normal() * 0.2),
+  });
+}
+
+const bits = (x) => new Uint32Array(new Float32Array([x]).buffer)[0];
+
+for (const build of BUILDS) {
+  for (const [c, cfg] of CONFIGS.entries()) {
+    test(`${build.name}: ${cfg.kind} ${cfg.dtype}${cfg.bucket ? ' ' + cfg.bucket : ''}: int8 copy on and off rank alike`, async () => {
+      const bytes = tableFile(cfg, 100 + c);
+      const ref = parseModel(bytes);
+      const withIndex = await loadTable(bytes, build.options);
+      const without = await loadTable(bytes, { ...build.options, int8Index: false });
+      const r = rng(7 + c);
+      let separated = 0;
+      try {
+        for (let q = 0; q < 12; q++) {
+          const u = Float32Array.from({ length: 24 }, () => r.normal() * (q === 11 ? 1e-3 : 1));
+          const exclude = Array.from({ length: q % 3 ? 8 : 0 }, () => Math.floor(r.next() * 6000));
+          for (const k of [1, 10, 50]) {
+            const a = withIndex.topK(u, { k, exclude });
+            const b = without.topK(u, { k, exclude });
+            assert.equal(a.length, b.length);
+            for (let p = 0; p < a.length; p++) {
+              assert.equal(a[p].index, b[p].index, `query ${q} k ${k} position ${p}`);
+              assert.equal(bits(a[p].score), bits(b[p].score), `query ${q} k ${k} position ${p}: score`);
+            }
+            // against float64 where the reference's k-th and (k+1)-th are apart
+            const { scores, magnitude } = refScores(ref, u);
+            const want = refTopK(scores, k + 1, { exclude });
+            const tol = 1e-5 * Math.max(...want.map((w) => magnitude[w.index]));
+            if (want.length > k && want[k - 1].score - want[k].score > 4 * tol) {
+              separated++;
+              assert.deepEqual(new Set(a.map((x) => x.index)), new Set(want.slice(0, k).map((w) => w.index)), `query ${q} k ${k}`);
+            }
+          }
+        }
+      } finally {
+        withIndex.dispose();
+        without.dispose();
+      }
+      assert.ok(separated >= 20, `only ${separated} of 36 queries separated their k-th item`);
+    });
+  }
+}
+
+test('int8Index must be a boolean', async () => {
+  const bytes = tableFile(CONFIGS[0], 1);
+  for (const bad of ['yes', 1, {}]) {
+    await assertRejects(loadTable(bytes, { int8Index: bad }), 'invalid_argument', /int8Index/);
+    await assertRejects(loadModel(bytes, { int8Index: bad }), 'invalid_argument', /int8Index/);
+  }
+});
