@@ -288,7 +288,9 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
  * item with integer arithmetic and a proven error bound, then the candidates
  * are scored exactly: results are identical either way, the copy only saves
  * time (about 3x on a full table, whose scan is bound by memory bandwidth).
- * On by default; enable = 0 frees the copy.  int8 tables need no copy. */
+ * On by default; enable = 0 frees the copy.  int8 tables need no copy.
+ * Builds whose integer kernel is not faster (WebAssembly without SIMD) rank
+ * in one exact pass and build no copy. */
 int memcom_set_int8_index(memcom_model *model, int enable);
 
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */

@@ -32,7 +32,8 @@ export interface LoadOptions {
    * first whole-catalogue ranking) to pre-rank on with integer arithmetic and a
    * proven error bound before scoring the candidates exactly. Rankings are
    * identical either way; `false` saves that memory and ranks in one exact pass.
-   * Default `true`. (int8 tables pre-rank on their own rows, with no copy.)
+   * Default `true`. (int8 tables pre-rank on their own rows, with no copy; the
+   * non-SIMD fallback build never pre-ranks.)
    */
   int8Index?: boolean;
 }

@@ -32,6 +32,9 @@ void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size
  * Exact integers, then the same two float roundings, so every implementation
  * gives the same floats. */
 #define MK_Q16_MAX_D 512u
+/* 1 when mk_rows_dot_i8_q16 is much faster than the float row kernels (SIMD,
+ * or a compiler that vectorises the integer loop), so pre-ranking pays */
+int mk_fast_int_dot(void);
 void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                         const int16_t *vq, float sv, float *out);
 

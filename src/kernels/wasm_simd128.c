@@ -10,6 +10,8 @@
 
 const char *mk_name(void) { return "wasm_simd128"; }
 
+int mk_fast_int_dot(void) { return 1; }
+
 /* ---- element conversions ---- */
 static inline v128_t mk_half4(v128_t h) /* u32 lanes holding a binary16 each */
 {
