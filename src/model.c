@@ -495,17 +495,13 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
         }
         mcc_clear_list(bm, o->candidates, o->n_candidates);
     } else {
-        /* int8 rows: rank by integer scores first, then the candidates exactly */
+        /* pre-rank on int8 rows (the table's own, or its int8 copy) with
+         * integers, then score the candidates exactly (prerank.c); an
+         * accelerator only: without memory for it, rank in one exact pass */
         mcc_prerank *pre = NULL;
-        if (!cosine && k <= MC_PRERANK_MAX_K) {
-            if ((rc = mcc_prerank_init(&m->pre, &v->output, v->bias, v->bias_dtype, n)) ||
-                (m->pre.state == 1 && (rc = mcc_prerank_reserve(&m->pre, k)))) {
-                mcc_clear_list(bm, o->exclude, o->n_exclude);
-                if (extra != UINT32_MAX) bm[extra >> 5] = 0;
-                return rc;
-            }
-            if (mcc_prerank_query(&m->pre, vec, dim, use_bias)) pre = &m->pre;
-        }
+        if (!cosine && k <= MC_PRERANK_MAX_K && mcc_prerank_init(&m->pre, &v->output, v->bias, v->bias_dtype, n) == MEMCOM_OK &&
+            m->pre.state == 1 && mcc_prerank_reserve(&m->pre, k) == MEMCOM_OK && mcc_prerank_query(&m->pre, vec, dim, use_bias))
+            pre = &m->pre;
         if (pre) {
             pre->n_ranked++;
             s.vq = pre->vq;
