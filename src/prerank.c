@@ -165,7 +165,9 @@ int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
     }
     if (!(vmax > 0.0) || !(vmax < 1e30)) return 0; /* all zero (nothing to gain) or huge */
     float sv = (float)(vmax / 32767.0);
-    /* scale_r * sv must be a normal float for every row (relative rounding) */
+    /* sv and scale_r * sv must be normal floats (relative rounding; and a
+     * query so small that sv underflows to 0 cannot be quantised at all) */
+    if (!(sv >= 0x1p-126f)) return 0;
     if (!((double)sv * p->smin >= 0x1p-125) && p->smin < INFINITY) return 0;
     double ev = 0.0;
     for (size_t j = 0; j < d; j++) {

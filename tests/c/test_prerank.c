@@ -292,8 +292,45 @@ static void test_topk_ties(void)
     }
 }
 
+/* all-zero rows (every scale 0) and queries near the bottom of the subnormal
+ * range: found by the loader fuzzer (the quantisation step underflowed to 0) */
+static void test_tiny(void)
+{
+    const uint32_t n = 50, d = 8;
+    memcom_table_data t;
+    memset(&t, 0, sizeof t);
+    t.desc.kind = MEMCOM_KIND_MEMCOM;
+    t.desc.n = n;
+    t.desc.m = 5;
+    t.desc.d = d;
+    t.desc.row_dtype = MEMCOM_DTYPE_I8;
+    t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
+    t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+    float rows[5 * 8] = {0}, w[50], bias[50];
+    for (uint32_t i = 0; i < n; i++) {
+        w[i] = (float)i / 7.0f;
+        bias[i] = (float)(i % 9) * 0.25f;
+    }
+    t.rows_a = rows;
+    t.scalars = w;
+    for (int zero = 1; zero >= 0; zero--) {
+        if (!zero) rows[3] = 1e-30f; /* one tiny row: its scale * sv underflows */
+        void *bytes = NULL;
+        memcom_model *mm = build(t, bias, MEMCOM_DTYPE_F32, &bytes);
+        const float tiny[] = {0x1p-149f, 3 * 0x1p-149f, 0x1p-140f, 1e-40f, 1e-30f, 1.0f};
+        for (size_t q = 0; q < sizeof tiny / sizeof tiny[0] && mm; q++) {
+            float v[8];
+            for (uint32_t j = 0; j < d; j++) v[j] = j % 3 == 2 ? 0.0f : (j & 1) ? -tiny[q] : tiny[q];
+            check_topk(mm, n, d, v, 10, NULL, 0, 1, "tiny");
+        }
+        memcom_close(mm);
+        memcom_free(bytes);
+    }
+}
+
 void test_prerank(void)
 {
+    test_tiny();
     test_bound();
     test_topk_random(MEMCOM_DTYPE_I8);
     test_topk_random(MEMCOM_DTYPE_F32);
