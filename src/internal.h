@@ -109,7 +109,7 @@ typedef struct mcc_prerank {
     double rmax;              /* max |stored element - scale * q| (0 for int8 tables) */
     double exact_scale;       /* largest factor on the exact path's sums (row scale, or 1) */
     double amax, wmax, bmax;  /* max_r scale_r*sum|q_r|, max|w_i| (1 without), max|b_i| */
-    double smin;              /* smallest nonzero row scale of q8 (inf: none) */
+    double smin, smax;        /* smallest nonzero and largest row scale of q8 (smin inf: none) */
     int16_t *vq;              /* the quantised query (d) */
     float sv;                 /* v ~ sv * vq */
     double delta;             /* per query */

@@ -147,6 +147,7 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     }
     p->amax = amax;
     p->smin = smin;
+    p->smax = smax;
     if (p->exact_scale < 0.0) p->exact_scale = smax;
     p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
     p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
@@ -166,9 +167,12 @@ int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
     if (!(vmax > 0.0) || !(vmax < 1e30)) return 0; /* all zero (nothing to gain) or huge */
     float sv = (float)(vmax / 32767.0);
     /* sv and scale_r * sv must be normal floats (relative rounding; and a
-     * query so small that sv underflows to 0 cannot be quantised at all) */
+     * query so small that sv underflows to 0 cannot be quantised at all),
+     * and (scale_r * sv) * sum must stay finite (an overflow times a zero
+     * sum would be NaN: found by the loader fuzzer) */
     if (!(sv >= 0x1p-126f)) return 0;
     if (!((double)sv * p->smin >= 0x1p-125) && p->smin < INFINITY) return 0;
+    if (!((double)sv * p->smax < 0x1p96)) return 0;
     double ev = 0.0;
     for (size_t j = 0; j < d; j++) {
         double x = nearbyint((double)v[j] / (double)sv);

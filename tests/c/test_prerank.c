@@ -120,6 +120,14 @@ static void test_bound_dtype(uint32_t dtype)
             }
             bound_check(&c, v, &worst);
         }
+        /* zero rows with huge scales and a huge query: scale * sv overflows
+         * while every sum is 0 (inf * 0: found by the loader fuzzer) */
+        if (dtype == MEMCOM_DTYPE_I8) {
+            memset(c.q, 0, (size_t)m * d);
+            for (uint32_t rr = 0; rr < m; rr++) c.scale[rr] = 1e30f;
+            for (uint32_t j = 0; j < d; j++) v[j] = j & 1 ? -2e15f : 1e15f;
+            bound_check(&c, v, &worst);
+        }
         /* subnormal and zero queries */
         for (uint32_t j = 0; j < d; j++) v[j] = j % 3 ? 1e-40f : -3e-39f;
         bound_check(&c, v, &worst);
