@@ -404,6 +404,11 @@ static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
     return MEMCOM_OK;
 }
 
+/* A cosine lies in [-1, 1]; float rounding can push it just beyond (and
+ * further for qr tables whose factors are subnormal: found by the loader
+ * fuzzer, two identical embeddings at 1.0018).  NaN stays NaN. */
+static inline float mcc_clamp_cos(float c) { return c > 1.0f ? 1.0f : c < -1.0f ? -1.0f : c; }
+
 /* One pass over the catalogue into the heap h.  With pre the scores are the
  * approximate ones and every item that may still reach the top k is also kept
  * as a candidate; returns -1 when there are too many of those, else 0. */
@@ -439,8 +444,9 @@ static MCC_NOINLINE int mcc_scan_all(memcom_model *m, mcc_scorer *s, mcc_topk *h
         for (size_t q = 0; q < count; q++) {
             uint32_t j = full ? m->hits[q] : (uint32_t)q;
             if (mcc_bit(bm, i0 + j)) continue;
-            mcc_topk_offer(h, i0 + j, m->out_buf[j]);
-            if (pre && !mcc_prerank_add(pre, i0 + j, m->out_buf[j], floor)) return -1;
+            float sc = cosine ? mcc_clamp_cos(m->out_buf[j]) : m->out_buf[j];
+            mcc_topk_offer(h, i0 + j, sc);
+            if (pre && !mcc_prerank_add(pre, i0 + j, sc, floor)) return -1;
         }
     }
     return 0;
@@ -489,7 +495,7 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
             if (mcc_bit(bm, i)) continue; /* excluded or already seen */
             mcc_set(bm, i);
             float sc = mcc_scorer_one(&s, i);
-            if (cosine) sc = sc * m->inv_norm[i];
+            if (cosine) sc = mcc_clamp_cos(sc * m->inv_norm[i]);
             else if (use_bias) sc = sc + mcc_bias_one(m, i);
             mcc_topk_offer(&h, i, sc);
         }
