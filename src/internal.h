@@ -80,10 +80,7 @@ typedef struct mcc_scorer {
     const uint32_t *hash_b;   /* hash buckets materialised (n) or NULL */
     float *tt_buf, *w_buf;    /* MC_BLOCK floats each */
     float *tmp;               /* d floats */
-    const int16_t *vq;        /* set: scored approximately on q8 (prerank.c), else exactly */
-    float sv;                 /* with vq: v ~ sv * vq */
-    const int8_t *q8;         /* with vq: the int8 rows and their scales */
-    const float *q8_scale;
+    const struct mcc_prerank *pre; /* set: scored approximately on pre->q8 (prerank.c), else exactly */
 } mcc_scorer;
 
 /* full-scan preparation (hash/memcom: computes tvals) */
@@ -107,7 +104,6 @@ typedef struct mcc_prerank {
     int8_t *own_q8;           /* f32/f16 rows: an int8 copy (rows x d) and its scales */
     float *own_scale;
     double rmax;              /* max |stored element - scale * q| (0 for int8 tables) */
-    double exact_scale;       /* largest factor on the exact path's sums (row scale, or 1) */
     double amax, wmax, bmax;  /* max_r scale_r*sum|q_r|, max|w_i| (1 without), max|b_i| */
     double smin, smax;        /* smallest nonzero and largest row scale of q8 (smin inf: none) */
     int16_t *vq;              /* the quantised query (d) */

@@ -350,10 +350,7 @@ static void mcc_scorer_init(memcom_model *m, mcc_scorer *s, const float *vec)
     s->tt_buf = m->tt_buf;
     s->w_buf = m->w_buf;
     s->tmp = m->tmp;
-    s->vq = NULL;
-    s->sv = 0.0f;
-    s->q8 = NULL;
-    s->q8_scale = NULL;
+    s->pre = NULL;
 }
 
 /* f32 view of the output bias for items [i0, i0+len), or NULL */
@@ -510,10 +507,7 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
             pre = &m->pre;
         if (pre) {
             pre->n_ranked++;
-            s.vq = pre->vq;
-            s.q8 = pre->q8;
-            s.q8_scale = pre->q8_scale;
-            s.sv = pre->sv;
+            s.pre = pre;
             if (mcc_scan_all(m, &s, &h, use_bias, 0, pre) == 0) {
                 float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
                 mcc_prerank_keep(pre, floor);
@@ -526,7 +520,7 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
             } else {
                 pre->n_fallback++;
                 pre = NULL; /* too many candidates near the threshold: rank exactly */
-                s.vq = NULL;
+                s.pre = NULL;
                 mcc_topk_init(&h, out_index, out_score, k);
             }
         }

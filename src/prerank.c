@@ -102,7 +102,6 @@ static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
     p->rmax = rmax * (1.0 + 1e-9);
     p->q8 = p->own_q8;
     p->q8_scale = p->own_scale;
-    p->exact_scale = 1.0; /* the exact path multiplies by no scale */
     return MEMCOM_OK;
 }
 
@@ -122,7 +121,6 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
         p->q8 = (const int8_t *)t->a;
         p->q8_scale = t->a_scale;
         p->rmax = 0.0;
-        p->exact_scale = -1.0; /* set below: the exact path multiplies by the row scales */
     } else {
         int rc = mcc_build_index(p, t);
         if (rc) {
@@ -148,7 +146,6 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     p->amax = amax;
     p->smin = smin;
     p->smax = smax;
-    if (p->exact_scale < 0.0) p->exact_scale = smax;
     p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
     p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
     p->state = 1;
@@ -192,7 +189,8 @@ int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
     /* subnormal products and sums (a small v component) round with an absolute
      * error of at most 2^-150 each: at most d + 12 of them in T, scaled by
      * scale_r and w_i, and a few more in w * T + b */
-    double tiny = (p->wmax * (p->exact_scale * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
+    double exact_scale = p->own_q8 ? 1.0 : p->smax; /* the exact path multiplies its sums by the row scale, or by 1 */
+    double tiny = (p->wmax * (exact_scale * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
     p->delta = (p->wmax * emax + 4.0 * MCC_U * p->wmax * tmax + 2.0 * MCC_U * b) * 1.01 + tiny;
     p->n_cand = 0;
     return 1;

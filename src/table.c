@@ -87,7 +87,7 @@ void mcc_scorer_prepare(mcc_scorer *s)
 {
     const mcc_table *t = s->t;
     if (t->desc.kind == MEMCOM_KIND_HASH || t->desc.kind == MEMCOM_KIND_MEMCOM) {
-        if (s->vq) mk_rows_dot_i8_q16(s->q8, s->q8_scale, t->desc.m, t->desc.d, s->vq, s->sv, s->tvals);
+        if (s->pre) mk_rows_dot_i8_q16(s->pre->q8, s->pre->q8_scale, t->desc.m, t->desc.d, s->pre->vq, s->pre->sv, s->tvals);
         else mcc_rows_dot(t, 0, 0, t->desc.m, s->v, s->tvals);
     }
     s->cur_q = UINT32_MAX;
@@ -108,9 +108,9 @@ void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w,
     *w = NULL;
     switch (t->desc.kind) {
     case MEMCOM_KIND_FULL:
-        if (s->vq)
-            mk_rows_dot_i8_q16(s->q8 + (size_t)i0 * t->desc.d, s->q8_scale + i0, len, t->desc.d, s->vq, s->sv,
-                               s->tt_buf);
+        if (s->pre)
+            mk_rows_dot_i8_q16(s->pre->q8 + (size_t)i0 * t->desc.d, s->pre->q8_scale + i0, len, t->desc.d, s->pre->vq,
+                               s->pre->sv, s->tt_buf);
         else
             mcc_rows_dot(t, 0, i0, len, s->v, s->tt_buf);
         *tt = s->tt_buf;
