@@ -36,9 +36,10 @@ const mcc_prerank *mcc_model_prerank(const memcom_model *m) { return &m->pre; }
 int memcom_set_int8_index(memcom_model *model, int enable)
 {
     if (!model) return MEMCOM_E_ARG;
-    if (!enable == model->pre.no_index) return MEMCOM_OK;
+    int no_index = enable ? 0 : 1;
+    if (no_index == model->pre.no_index) return MEMCOM_OK;
     mcc_prerank_free(&model->pre); /* examined again on the next top-k */
-    model->pre.no_index = !enable;
+    model->pre.no_index = no_index;
     return MEMCOM_OK;
 }
 

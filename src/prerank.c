@@ -61,7 +61,7 @@ static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
     const memcom_table_desc *td = &t->desc;
     size_t d = td->d, rows = t->rows_a;
     float *tmp = (float *)memcom_malloc(sizeof(float) * d);
-    p->own_q8 = (int8_t *)memcom_malloc(rows * d ? rows * d : 1);
+    p->own_q8 = (int8_t *)memcom_malloc(rows * d > 0 ? rows * d : 1);
     p->own_scale = (float *)memcom_malloc(sizeof(float) * (rows ? rows : 1));
     if (!tmp || !p->own_q8 || !p->own_scale) {
         memcom_free(tmp);
