@@ -246,6 +246,21 @@ static void test_topk_random(uint32_t row_dtype)
     }
 }
 
+/* an int8 memcom table (mod buckets, f32 scalars); rows and scalars are set by the caller */
+static memcom_table_data memcom_i8_table(uint32_t n, uint32_t m, uint32_t d)
+{
+    memcom_table_data t;
+    memset(&t, 0, sizeof t);
+    t.desc.kind = MEMCOM_KIND_MEMCOM;
+    t.desc.n = n;
+    t.desc.m = m;
+    t.desc.d = d;
+    t.desc.row_dtype = MEMCOM_DTYPE_I8;
+    t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
+    t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+    return t;
+}
+
 /* every item in one shared row: scores differ only through w (and the bias),
  * so they can be as close as one ulp, or equal */
 static void test_topk_ties(void)
@@ -255,15 +270,7 @@ static void test_topk_ties(void)
     for (int ni = 0; ni < 3; ni++) {
         for (int style = 0; style < 4; style++) {
             uint32_t n = ns[ni], d = 16;
-            memcom_table_data t;
-            memset(&t, 0, sizeof t);
-            t.desc.kind = MEMCOM_KIND_MEMCOM;
-            t.desc.n = n;
-            t.desc.m = 1;
-            t.desc.d = d;
-            t.desc.row_dtype = MEMCOM_DTYPE_I8;
-            t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
-            t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+            memcom_table_data t = memcom_i8_table(n, 1, d);
             float rows[16], *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
             for (uint32_t j = 0; j < d; j++) rows[j] = (float)t_uniform(&r);
             for (uint32_t i = 0; i < n; i++) {
@@ -305,15 +312,7 @@ static void test_topk_ties(void)
 static void test_tiny(void)
 {
     const uint32_t n = 50, d = 8;
-    memcom_table_data t;
-    memset(&t, 0, sizeof t);
-    t.desc.kind = MEMCOM_KIND_MEMCOM;
-    t.desc.n = n;
-    t.desc.m = 5;
-    t.desc.d = d;
-    t.desc.row_dtype = MEMCOM_DTYPE_I8;
-    t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
-    t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+    memcom_table_data t = memcom_i8_table(n, 5, d);
     float rows[5 * 8] = {0}, w[50], bias[50];
     for (uint32_t i = 0; i < n; i++) {
         w[i] = (float)i / 7.0f;
