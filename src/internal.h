@@ -13,6 +13,7 @@
 #define MC_MAX_DIM 4096u
 #define MC_BLOCK 1024u     /* items scored per block in a scan */
 #define MC_PRERANK_MAX_K 4096u /* larger k: int8 rows ranked in one exact pass */
+#define MC_BOUNDS_MAX_SHARE 32u /* rank by bucket when at most n / this many items are left to score */
 
 /* section types (FORMAT.md) */
 enum {
@@ -129,6 +130,31 @@ size_t mcc_prerank_keep(mcc_prerank *p, float floor);
 void mcc_prerank_free(mcc_prerank *p);
 /* model.c: the model's pre-ranking state (for tests) */
 const mcc_prerank *mcc_model_prerank(const memcom_model *m);
+
+/* bounds.c: per-bucket score bounds for hash/memcom output tables, so top-k
+ * skips the buckets none of whose items can reach it */
+typedef struct mcc_bounds {
+    int state;                /* 0 not examined, 1 usable, -1 not for this table */
+    int off;                  /* memcom_set_bucket_bounds(model, 0) */
+    float *wmax, *wmin;       /* per bucket over its items' w (memcom), m each */
+    float *bmax;              /* per bucket max output bias (NULL without bias) */
+    uint32_t *start, *items;  /* buckets other than i mod m: bucket r holds items[start[r] .. start[r+1]) */
+    double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
+    float *ub;                /* m: this query's bounds */
+    uint32_t *seed_idx;       /* the buckets scored first */
+    float *seed_score;
+    size_t seed_cap;
+    uint64_t n_ranked, n_linear, n_scored; /* queries ranked by bucket; of those, scanned item by item; items scored */
+} mcc_bounds;
+/* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
+int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                    uint32_t n);
+/* 1 when this query's bounds are exact (no overflow); tmax = max |T_r| */
+int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias);
+int mcc_bounds_reserve_seeds(mcc_bounds *g, size_t s);
+void mcc_bounds_free(mcc_bounds *g);
+/* model.c: the model's bounds state (for tests) */
+const mcc_bounds *mcc_model_bounds(const memcom_model *m);
 
 /* topk.c: bounded min-heap in caller-provided arrays */
 typedef struct mcc_topk {

@@ -27,11 +27,24 @@ struct memcom_model {
     uint32_t *hash_b;         /* output buckets for BUCKET_HASH (n) */
     float *inv_norm;          /* 1/|E_out[i]| (n) */
     mcc_prerank pre;          /* int8 output rows: integer pre-ranking */
+    mcc_bounds bounds;        /* hash/memcom output tables: per-bucket score bounds */
 };
 
 const char *memcom_kernel_name(void) { return mk_name(); }
 
 const mcc_prerank *mcc_model_prerank(const memcom_model *m) { return &m->pre; }
+
+const mcc_bounds *mcc_model_bounds(const memcom_model *m) { return &m->bounds; }
+
+int memcom_set_bucket_bounds(memcom_model *model, int enable)
+{
+    if (!model) return MEMCOM_E_ARG;
+    int off = enable ? 0 : 1;
+    if (off == model->bounds.off) return MEMCOM_OK;
+    mcc_bounds_free(&model->bounds); /* examined again on the next top-k */
+    model->bounds.off = off;
+    return MEMCOM_OK;
+}
 
 int memcom_set_int8_index(memcom_model *model, int enable)
 {
@@ -65,6 +78,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->hash_b);
     memcom_free(m->inv_norm);
     mcc_prerank_free(&m->pre);
+    mcc_bounds_free(&m->bounds);
     free(m);
 }
 
@@ -407,9 +421,10 @@ static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
  * fuzzer, two identical embeddings at 1.0018).  NaN stays NaN. */
 static inline float mcc_clamp_cos(float c) { return c > 1.0f ? 1.0f : c < -1.0f ? -1.0f : c; }
 
-/* One pass over the catalogue into the heap h.  With pre the scores are the
- * approximate ones and every item that may still reach the top k is also kept
- * as a candidate; returns -1 when there are too many of those, else 0. */
+/* One pass over the catalogue into the heap h (s prepared).  With pre the
+ * scores are the approximate ones and every item that may still reach the top
+ * k is also kept as a candidate; returns -1 when there are too many of those,
+ * else 0. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MCC_NOINLINE __attribute__((noinline)) /* called twice: keep one copy of the scan */
 #else
@@ -419,7 +434,6 @@ static MCC_NOINLINE int mcc_scan_all(memcom_model *m, mcc_scorer *s, mcc_topk *h
 {
     const uint32_t *bm = m->bitmap;
     uint32_t n = m->v.n;
-    mcc_scorer_prepare(s);
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w, *tt;
@@ -448,6 +462,129 @@ static MCC_NOINLINE int mcc_scan_all(memcom_model *m, mcc_scorer *s, mcc_topk *h
         }
     }
     return 0;
+}
+
+/* Bucket bounds (bounds.c): a bucket whose bound is below this cannot hold an
+ * item scoring >= the heap's threshold (with pre: >= the candidate floor). */
+static float mcc_bucket_floor(const mcc_topk *h, const mcc_prerank *pre)
+{
+    if (!mcc_topk_full(h)) return -INFINITY;
+    float th = mcc_topk_threshold(h);
+    return pre ? mcc_prerank_floor(pre, th) : th;
+}
+
+/* score the items of bucket r (bucket value tr) into h; -1: too many candidates */
+static MCC_NOINLINE int mcc_score_bucket(memcom_model *m, mcc_bounds *g, mcc_topk *h, uint32_t r, float tr, int use_bias,
+                            mcc_prerank *pre)
+{
+    const mcc_table *t = &m->v.output;
+    uint32_t n = m->v.n, nb = t->desc.m;
+    const uint32_t *bm = m->bitmap;
+    float floor = pre && mcc_topk_full(h) ? mcc_prerank_floor(pre, mcc_topk_threshold(h)) : -INFINITY;
+    const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
+    size_t cnt = list ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+    const void *w = t->desc.kind == MEMCOM_KIND_MEMCOM ? t->w : NULL;
+    int w16 = t->desc.scalar_dtype == MEMCOM_DTYPE_F16;
+    int bias = use_bias && m->v.bias;
+    for (size_t c = 0; c < cnt; c++) {
+        uint32_t i = list ? list[c] : r + (uint32_t)c * nb;
+        if (mcc_bit(bm, i)) continue;
+        /* the same two roundings as mk_scan: fl(fl(w * t) + b) */
+        float sc = tr;
+        if (w) sc = (w16 ? mcc_f16_to_f32(((const uint16_t *)w)[i]) : ((const float *)w)[i]) * tr;
+        if (bias) sc = sc + mcc_bias_one(m, i);
+        mcc_topk_offer(h, i, sc);
+        if (pre && sc >= floor) {
+            /* the floor rises as the bucket fills the heap: keep it current
+             * (a big bucket would otherwise add all its items) */
+            if (mcc_topk_full(h)) floor = mcc_prerank_floor(pre, mcc_topk_threshold(h));
+            if (sc >= floor && !mcc_prerank_add(pre, i, sc, floor)) return -1;
+        }
+    }
+    g->n_scored += cnt;
+    return 0;
+}
+
+/* Top-k by bucket (s prepared): the buckets with the highest bounds first,
+ * which sets the threshold, then every other bucket whose bound reaches it.
+ * Returns 1 when ranked, 0 when the bounds would prune too little (h and pre
+ * hold partial results: the caller starts over), -1 when pre has too many
+ * candidates. */
+static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bounds *g, mcc_topk *h, int use_bias,
+                                         mcc_prerank *pre)
+{
+    uint32_t nb = m->v.output.desc.m, n = m->v.n;
+    const float *tv = s->tvals;
+    float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
+    if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
+    /* seeds: enough of the best-bounded buckets to fill the heap about twice */
+    size_t per = ((size_t)n + nb - 1) / nb;
+    size_t ns = (2 * h->k + per - 1) / per + 2;
+    if (ns > nb) ns = nb;
+    if (mcc_bounds_reserve_seeds(g, ns)) return 0;
+    g->n_ranked++;
+    mcc_topk hs;
+    mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
+    for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
+        uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
+        int full = mcc_topk_full(&hs);
+        size_t cnt = full ? mk_scan(NULL, g->ub + r0, NULL, len, mcc_topk_threshold(&hs), m->out_buf, m->hits) : len;
+        for (size_t q = 0; q < cnt; q++) {
+            uint32_t r = r0 + (full ? m->hits[q] : (uint32_t)q);
+            mcc_topk_offer(&hs, r, g->ub[r]);
+        }
+    }
+    for (size_t q = 0; q < hs.n; q++) {
+        uint32_t r = g->seed_idx[q];
+        if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
+        g->ub[r] = -INFINITY; /* scored */
+    }
+    /* how many items the buckets still to score hold */
+    float f = mcc_bucket_floor(h, pre);
+    uint64_t left = 0;
+    if (f > -INFINITY) {
+        float thr = nextafterf(f, -INFINITY);
+        for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
+            uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
+            size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, m->out_buf, m->hits);
+            if (!g->start) left += (uint64_t)nh * per;
+            else
+                for (size_t q = 0; q < nh; q++) left += g->start[r0 + m->hits[q] + 1] - g->start[r0 + m->hits[q]];
+        }
+    } else {
+        left = n; /* the heap is not full (exclusions): no threshold yet */
+    }
+    if (left > n / MC_BOUNDS_MAX_SHARE) {
+        g->n_linear++;
+        return 0;
+    }
+    for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
+        uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
+        f = mcc_bucket_floor(h, pre);
+        size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, f > -INFINITY ? nextafterf(f, -INFINITY) : -INFINITY,
+                            m->out_buf, m->hits);
+        for (size_t q = 0; q < nh; q++) {
+            uint32_t r = r0 + m->hits[q];
+            if (g->ub[r] < f) continue; /* the threshold rose since */
+            if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
+            f = mcc_bucket_floor(h, pre);
+        }
+    }
+    return 1;
+}
+
+/* One full ranking pass: by bucket where the bounds pay, else item by item. */
+static MCC_NOINLINE int mcc_rank_all(memcom_model *m, mcc_scorer *s, mcc_topk *h, int use_bias, int cosine, mcc_prerank *pre,
+                        mcc_bounds *g)
+{
+    mcc_scorer_prepare(s);
+    if (g && !cosine) {
+        int rc = mcc_scan_buckets(m, s, g, h, use_bias, pre);
+        if (rc) return rc > 0 ? 0 : -1;
+        mcc_topk_init(h, h->idx, h->score, h->k); /* start over */
+        if (pre) pre->n_cand = 0;
+    }
+    return mcc_scan_all(m, s, h, use_bias, cosine, pre);
 }
 
 /* the shared top-k driver; extra: one more excluded item (UINT32_MAX: none) */
@@ -502,6 +639,10 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
         /* pre-rank on int8 rows (the table's own, or its int8 copy) with
          * integers, then score the candidates exactly (prerank.c); an
          * accelerator only: without memory for it, rank in one exact pass */
+        mcc_bounds *g = NULL;
+        if (!cosine && mcc_bounds_init(&m->bounds, &v->output, m->hash_b, v->bias, v->bias_dtype, n) == MEMCOM_OK &&
+            m->bounds.state == 1)
+            g = &m->bounds;
         mcc_prerank *pre = NULL;
         if (!cosine && k <= MC_PRERANK_MAX_K && mcc_prerank_init(&m->pre, &v->output, v->bias, v->bias_dtype, n) == MEMCOM_OK &&
             m->pre.state == 1 && mcc_prerank_reserve(&m->pre, k) == MEMCOM_OK && mcc_prerank_query(&m->pre, vec, dim, use_bias))
@@ -509,7 +650,7 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
         if (pre) {
             pre->n_ranked++;
             s.pre = pre;
-            if (mcc_scan_all(m, &s, &h, use_bias, 0, pre) == 0) {
+            if (mcc_rank_all(m, &s, &h, use_bias, 0, pre, g) == 0) {
                 float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
                 mcc_prerank_keep(pre, floor);
                 mcc_topk_init(&h, out_index, out_score, k);
@@ -525,7 +666,7 @@ static int mcc_topk_run(memcom_model *m, const float *vec, size_t dim, const mem
                 mcc_topk_init(&h, out_index, out_score, k);
             }
         }
-        if (!pre) mcc_scan_all(m, &s, &h, use_bias, cosine, NULL);
+        if (!pre) mcc_rank_all(m, &s, &h, use_bias, cosine, NULL, g);
     }
     mcc_clear_list(bm, o->exclude, o->n_exclude);
     if (extra != UINT32_MAX) bm[extra >> 5] = 0;

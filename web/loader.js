@@ -515,7 +515,7 @@ async function readPathModule(path, what) {
 // from the same module.
 // ---------------------------------------------------------------------------
 const REQUIRED_EXPORTS = [
-  'memory', 'mc_malloc', 'mc_free', 'mc_open', 'mc_close', 'mc_set_int8_index', 'mc_info', 'mc_metadata', 'mc_find_id',
+  'memory', 'mc_malloc', 'mc_free', 'mc_open', 'mc_close', 'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_info', 'mc_metadata', 'mc_find_id',
   'mc_get_id', 'mc_lookup', 'mc_user_vector', 'mc_score_vector', 'mc_topk', 'mc_recommend',
   'mc_similar', 'mc_error_name', 'mc_error_message', 'mc_kernel_name', 'mc_version',
 ];

@@ -137,6 +137,10 @@ export async function openSource(source, options, where) {
   if (typeof int8Index !== 'boolean') {
     throw new MemcomError('invalid_argument', `${where}: options.int8Index must be true or false, got ${describe(options.int8Index)}`);
   }
+  const bucketBounds = options.bucketBounds ?? true;
+  if (typeof bucketBounds !== 'boolean') {
+    throw new MemcomError('invalid_argument', `${where}: options.bucketBounds must be true or false, got ${describe(options.bucketBounds)}`);
+  }
   const runtime = await getRuntime(options);
   const memLimit = memoryLimit(runtime);
   const limit = Math.min(maxBytes, memLimit);
@@ -164,6 +168,7 @@ export async function openSource(source, options, where) {
   }
   try {
     if (!int8Index) runtime.check(runtime.exports.mc_set_int8_index(handle, 0), 'mc_set_int8_index');
+    if (!bucketBounds) runtime.check(runtime.exports.mc_set_bucket_bounds(handle, 0), 'mc_set_bucket_bounds');
     const info = readInfo(runtime, handle, ptr, size);
     return { runtime, handle, info };
   } catch (e) {

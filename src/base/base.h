@@ -6,6 +6,7 @@
 #ifndef MEMCOM_BASE_H
 #define MEMCOM_BASE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,6 +54,15 @@ static inline int mcc_is_finite_f16(uint16_t h) { return (h & 0x7c00u) != 0x7c00
 
 /* ---- UTF-8: 1 if valid (no overlongs, no surrogates, <= U+10FFFF) ---- */
 int mcc_utf8_valid(const uint8_t *s, size_t len);
+
+/* ---- formatting (fmt.c): snprintf for %s %c %d %i %u %x %X with the 0 and
+ * - flags, a width and l/ll/z; no floats.  Returns the untruncated length. ---- */
+size_t mcc_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+size_t mcc_format(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* ---- detail strings: formats into detail (if any) and returns code ---- */
 int mcc_fail(int code, char *detail, size_t cap, const char *fmt, ...)

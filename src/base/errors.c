@@ -2,7 +2,6 @@
 #include "base.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 
 typedef struct { const char *name; const char *message; } mcc_error_text;
 
@@ -72,7 +71,7 @@ int mcc_fail(int code, char *detail, size_t cap, const char *fmt, ...)
     if (detail && cap > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(detail, cap, fmt, ap);
+        mcc_vformat(detail, cap, fmt, ap);
         va_end(ap);
     }
     return code;

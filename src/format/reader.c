@@ -5,7 +5,6 @@
  * size arithmetic is done in 64 bits on values already range-checked, so no
  * input can overflow, read out of bounds, or loop for long.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../internal.h"
@@ -56,18 +55,18 @@ static int mcc_is_layer_sec(uint32_t t) { return t == MC_SEC_LAYER_WEIGHT || t =
 static const char *mcc_sec_label(const mcc_entry *e, char *buf, size_t cap)
 {
     if (mcc_is_table_sec(e->type))
-        snprintf(buf, cap, "%s[%s]", mcc_section_name(e->type), e->index ? "output" : "input");
+        mcc_format(buf, cap, "%s[%s]", mcc_section_name(e->type), e->index ? "output" : "input");
     else if (mcc_is_layer_sec(e->type))
-        snprintf(buf, cap, "%s[%u]", mcc_section_name(e->type), (unsigned)e->index);
+        mcc_format(buf, cap, "%s[%u]", mcc_section_name(e->type), (unsigned)e->index);
     else
-        snprintf(buf, cap, "%s", mcc_section_name(e->type));
+        mcc_format(buf, cap, "%s", mcc_section_name(e->type));
     return buf;
 }
 
 #define MC_SEC_FAIL(r, code, e, ...)                                                           \
     do {                                                                                       \
         char lab_[40], msg_[160];                                                              \
-        snprintf(msg_, sizeof msg_, __VA_ARGS__);                                              \
+        mcc_format(msg_, sizeof msg_, __VA_ARGS__);                                              \
         return mcc_fail(code, (r)->detail, (r)->cap, "section %s: %s",                          \
                        mcc_sec_label((e), lab_, sizeof lab_), msg_);                            \
     } while (0)

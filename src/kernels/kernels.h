@@ -56,6 +56,14 @@ void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out);
 void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out);
 
 /*
+ * Bucket bounds (src/bounds.c).  For j < n:
+ *   out[j] = (wmax ? max(wmax[j] * tt[j], wmin[j] * tt[j]) : tt[j]) + (bmax ? bmax[j] : 0)
+ * with max(p, q) = p > q ? p : q, and returns max_j |tt[j]| (not finite when
+ * some tt[j] is not).  wmin is used only with wmax.
+ */
+float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, const float *bmax, size_t n, float *out);
+
+/*
  * The fused scan.  For j < n: out[j] = (w ? w[j] : 1) * tt[j] + (bias ? bias[j] : 0)
  * (w == NULL: out[j] = tt[j] + bias[j], no multiply).  out may alias tt.
  * Writes to hits[] (ascending) every j with out[j] > thr (never NaN) and

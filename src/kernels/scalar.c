@@ -135,6 +135,22 @@ void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
 
 /* scores first (four branch-free loops the compiler can vectorise), then the
  * threshold test 16 at a time; only blocks with a hit are walked one by one */
+float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, const float *bmax, size_t n, float *out)
+{
+    float mx = 0.0f;
+    for (size_t j = 0; j < n; j++) {
+        float t = tt[j], a = t < 0.0f ? -t : t;
+        mx = a > mx || a != a ? a : mx; /* a NaN stays */
+        float u = t;
+        if (wmax) {
+            float p = wmax[j] * t, q = wmin[j] * t;
+            u = p > q ? p : q;
+        }
+        out[j] = bmax ? u + bmax[j] : u;
+    }
+    return mx;
+}
+
 size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
                float *out, uint32_t *hits)
 {

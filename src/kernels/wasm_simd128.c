@@ -324,3 +324,33 @@ size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, flo
     }
     return nh;
 }
+
+float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, const float *bmax, size_t n, float *out)
+{
+    v128_t vmx = wasm_f32x4_splat(0.0f);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v128_t t = wasm_v128_load(tt + j);
+        vmx = wasm_f32x4_max(vmx, wasm_f32x4_abs(t)); /* NaN-propagating */
+        v128_t u = t;
+        if (wmax) /* pmax(q, p) = q < p ? p : q, i.e. p > q ? p : q */
+            u = wasm_f32x4_pmax(wasm_f32x4_mul(wasm_v128_load(wmin + j), t), wasm_f32x4_mul(wasm_v128_load(wmax + j), t));
+        if (bmax) u = wasm_f32x4_add(u, wasm_v128_load(bmax + j));
+        wasm_v128_store(out + j, u);
+    }
+    float l[4];
+    wasm_v128_store(l, vmx);
+    float mx = 0.0f;
+    for (int q = 0; q < 4; q++) mx = l[q] > mx || l[q] != l[q] ? l[q] : mx;
+    for (; j < n; j++) {
+        float t = tt[j], a = t < 0.0f ? -t : t;
+        mx = a > mx || a != a ? a : mx;
+        float u = t;
+        if (wmax) {
+            float p = wmax[j] * t, q = wmin[j] * t;
+            u = p > q ? p : q;
+        }
+        out[j] = bmax ? u + bmax[j] : u;
+    }
+    return mx;
+}

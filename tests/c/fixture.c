@@ -92,6 +92,22 @@ void f_table_free(f_table *t)
     memset(t, 0, sizeof *t);
 }
 
+memcom_model *f_open_output(const memcom_table_data *out, const float *bias, uint32_t bias_dtype, void **bytes)
+{
+    memcom_model_data md;
+    memset(&md, 0, sizeof md);
+    md.output = *out;
+    md.output_bias = bias;
+    md.bias_dtype = bias_dtype;
+    size_t size = 0;
+    char detail[256];
+    memcom_model *m = NULL;
+    int rc = memcom_write_memory(&md, bytes, &size, detail, sizeof detail);
+    if (!rc) rc = memcom_open(&m, *bytes, size, 0, 0, detail, sizeof detail);
+    CHECK_MSG(rc == MEMCOM_OK, "%s", detail);
+    return m;
+}
+
 int f_model_build(f_model *fm)
 {
     fm->data.input = fm->in.data;

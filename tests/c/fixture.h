@@ -28,6 +28,10 @@ void f_table_make(f_table *t, memcom_table_desc desc, uint64_t seed);
 void f_table_free(f_table *t);
 uint32_t f_ref_bucket(const memcom_table_desc *d, const uint32_t *explicit_b, uint32_t i);
 
+/* a table file (output table + bias) written to memory and opened (NULL on
+ * failure, counted as a failed check); free *bytes after closing */
+memcom_model *f_open_output(const memcom_table_data *out, const float *bias, uint32_t bias_dtype, void **bytes);
+
 /* serialise + open; returns the code */
 int f_model_build(f_model *fm);
 void f_model_free(f_model *fm);

@@ -53,6 +53,20 @@ int main(void)
             eat(o, n * 4);
             eat(hits, nh * 4);
         }
+    /* bucket bounds: w, tt and bias as wmax, tt and bmax; wmin = w / 3 - 1 */
+    static float wmin[300];
+    for (int variant = 0; variant < 4; variant++)
+        for (size_t n = 0; n < 300; n += 11) {
+            for (size_t i = 0; i < n; i++) {
+                w[i] = (float)(int)(rnd() % 2001 - 1000) / 99.0f;
+                wmin[i] = w[i] / 3.0f - 1.0f;
+                tt[i] = (float)(int)(rnd() % 2001 - 1000) / 77.0f * (i % 5 == 0 ? 1e-38f : 1.0f);
+                bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
+            }
+            float mx = mk_bucket_bounds(tt, variant & 1 ? w : NULL, wmin, variant & 2 ? bias : NULL, n, o);
+            eat(o, n * 4);
+            eat(&mx, 4);
+        }
     printf("%016llx\n", (unsigned long long)hash);
     return 0;
 }

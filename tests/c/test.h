@@ -55,6 +55,7 @@ void test_kernels(void);
 void test_tables(void);
 void test_model(void);
 void test_prerank(void);
+void test_bounds(void);
 void test_format(void);
 void test_write(void);
 

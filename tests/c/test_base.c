@@ -1,4 +1,4 @@
-/* test_base.c - CRC32, f16, UTF-8, hash, aligned allocation, error texts. */
+/* test_base.c - CRC32, f16, UTF-8, hash, aligned allocation, error texts, the detail formatter. */
 #include "test.h"
 #include "../../src/base/base.h"
 
@@ -29,8 +29,37 @@ static uint32_t ref_bucket(uint32_t i, uint64_t seed, uint32_t m)
     return (uint32_t)(z % m);
 }
 
+/* mcc_format against libc's snprintf (the reference) at every buffer size */
+#define FMT_SAME(...)                                                                          \
+    do {                                                                                       \
+        char want_[200], got_[200];                                                            \
+        int wn_ = snprintf(want_, sizeof want_, __VA_ARGS__);                                  \
+        for (size_t cap_ = 0; cap_ <= (size_t)wn_ + 2; cap_++) {                               \
+            memset(got_, 'Z', sizeof got_);                                                    \
+            size_t gn_ = mcc_format(got_, cap_, __VA_ARGS__);                                  \
+            int ok_ = gn_ == (size_t)wn_ && got_[cap_] == 'Z';                                 \
+            if (cap_) ok_ = ok_ && strlen(got_) == (cap_ - 1 < gn_ ? cap_ - 1 : gn_) &&         \
+                            memcmp(got_, want_, strlen(got_)) == 0;                            \
+            else ok_ = ok_ && got_[0] == 'Z';                                                  \
+            CHECK_MSG(ok_, "format %s cap %zu: got \"%s\" want \"%s\"", #__VA_ARGS__, cap_, got_, want_); \
+        }                                                                                      \
+    } while (0)
+
+static void test_format_fn(void)
+{
+    FMT_SAME("plain text");
+    FMT_SAME("%s=%u, %d%%", "n", 4294967295u, -2147483647 - 1);
+    FMT_SAME("[%5s|%-5s|%3s]", "ab", "cd", "long");
+    FMT_SAME("%08x %x %X %08X", 0xbeefu, 0u, 0xABCDEFu, 0x12u);
+    FMT_SAME("%llu %lld %lu %zu", 18446744073709551615ull, -9223372036854775807ll - 1, 123456789ul, (size_t)42);
+    FMT_SAME("%5d|%-5d|%05d|%05d|%c", 42, -7, -42, 42, 'q');
+    FMT_SAME("%s", "");
+    FMT_SAME("%u%u%u", 0u, 10u, 100u);
+}
+
 void test_base(void)
 {
+    test_format_fn();
     CHECK(mcc_crc32("123456789", 9) == 0xCBF43926u);
     CHECK(mcc_crc32("", 0) == 0);
     t_rng r = {1};

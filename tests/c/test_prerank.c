@@ -169,22 +169,6 @@ static void check_topk(memcom_model *m, uint32_t n, uint32_t d, const float *v, 
     free(scores); free(ri); free(gi); free(rs); free(gs);
 }
 
-static memcom_model *build(memcom_table_data out, const float *bias, uint32_t bias_dtype, void **bytes)
-{
-    memcom_model_data md;
-    memset(&md, 0, sizeof md);
-    md.output = out;
-    md.output_bias = bias;
-    md.bias_dtype = bias_dtype;
-    size_t size = 0;
-    char detail[256];
-    memcom_model *m = NULL;
-    int rc = memcom_write_memory(&md, bytes, &size, detail, sizeof detail);
-    if (!rc) rc = memcom_open(&m, *bytes, size, 0, 0, detail, sizeof detail);
-    CHECK_MSG(rc == MEMCOM_OK, "%s", detail);
-    return m;
-}
-
 static void test_topk_random(uint32_t row_dtype)
 {
     t_rng r = {7 + row_dtype};
@@ -213,7 +197,7 @@ static void test_topk_random(uint32_t row_dtype)
             t.scalars = kinds[ki] == MEMCOM_KIND_MEMCOM ? w : NULL;
             void *bytes = NULL;
             uint32_t bias_dtype = variant % 3 == 0 ? 0 : variant % 3 == 1 ? MEMCOM_DTYPE_F32 : MEMCOM_DTYPE_F16;
-            memcom_model *mm = build(t, bias_dtype ? bias : NULL, bias_dtype, &bytes);
+            memcom_model *mm = f_open_output(&t, bias_dtype ? bias : NULL, bias_dtype, &bytes);
             float *v = malloc(sizeof(float) * d);
             uint32_t excl[20];
             for (int q = 0; q < 8 && mm; q++) {
@@ -286,7 +270,7 @@ static void test_topk_ties(void)
             t.rows_a = rows;
             t.scalars = w;
             void *bytes = NULL;
-            memcom_model *mm = build(t, bias, MEMCOM_DTYPE_F32, &bytes);
+            memcom_model *mm = f_open_output(&t, bias, MEMCOM_DTYPE_F32, &bytes);
             float v[16];
             uint32_t excl[3] = {0, 5, n - 1};
             for (int q = 0; q < 3 && mm; q++) {
@@ -323,7 +307,7 @@ static void test_tiny(void)
     for (int zero = 1; zero >= 0; zero--) {
         if (!zero) rows[3] = 1e-30f; /* one tiny row: its scale * sv underflows */
         void *bytes = NULL;
-        memcom_model *mm = build(t, bias, MEMCOM_DTYPE_F32, &bytes);
+        memcom_model *mm = f_open_output(&t, bias, MEMCOM_DTYPE_F32, &bytes);
         const float tiny[] = {0x1p-149f, 3 * 0x1p-149f, 0x1p-140f, 1e-40f, 1e-30f, 1.0f};
         for (size_t q = 0; q < sizeof tiny / sizeof tiny[0] && mm; q++) {
             float v[8];

@@ -310,3 +310,28 @@ export async function assertRejects(promise, code, messageRe) {
   if (messageRe) assert.match(err.message, messageRe);
   return err;
 }
+
+const f32bits = (x) => new Uint32Array(new Float32Array([x]).buffer)[0];
+
+/** Two topK answers are identical: indices, and scores bit for bit. */
+export function assertSameRanking(a, b, where) {
+  assert.equal(a.length, b.length, `${where}: length`);
+  for (let p = 0; p < a.length; p++) {
+    assert.equal(a[p].index, b[p].index, `${where} position ${p}`);
+    assert.equal(f32bits(a[p].score), f32bits(b[p].score), `${where} position ${p}: score`);
+  }
+}
+
+/**
+ * When the float64 reference separates its k-th item from the next by more
+ * than rounding can explain, the answer must hold exactly its top k (as a
+ * set). Returns 1 when it checked, 0 when the reference was too close to call.
+ */
+export function assertReferenceTopK(ref, u, k, exclude, got, where) {
+  const { scores, magnitude } = R.scores(ref, u);
+  const want = R.topK(scores, k + 1, { exclude });
+  const tol = 1e-5 * Math.max(...want.map((w) => magnitude[w.index]));
+  if (!(want.length > k && want[k - 1].score - want[k].score > 4 * tol)) return 0;
+  assert.deepEqual(new Set(got.map((x) => x.index)), new Set(want.slice(0, k).map((w) => w.index)), where);
+  return 1;
+}
