@@ -94,7 +94,7 @@ export async function browserBenchmark({ configs, budgetMs, log }) {
       const manifest = graphsFor(cfg, data);
       log(`  n = ${c.n}, d = ${c.d}`);
       const rows = await page.evaluate((arg) => window.runBench(arg), { ...cfg, manifest, budgetMs });
-      for (const r of rows) log(`  ${r.engine.padEnd(34)} ${r.median !== undefined ? r.median.toFixed(3).padStart(9) + ' ms' : r.status + ': ' + r.why}`);
+      for (const r of rows) log(`  ${r.engine.padEnd(40)} ${r.median !== undefined ? r.median.toFixed(3).padStart(9) + ' ms' : r.status + ': ' + r.why}`);
       groups.push({ n: c.n, d: c.d, rows });
       for (const key of [...data.keys()]) data.delete(key);
     }

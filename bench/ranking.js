@@ -32,7 +32,7 @@ export async function rankingBenchmark({ n, d, budgetMs, native, log }) {
   const rows = [];
   const add = (r) => {
     rows.push(r);
-    log(`  ${r.engine.padEnd(34)} ${r.median !== undefined ? r.median.toFixed(3).padStart(9) + ' ms' : r.status + ': ' + r.why}`);
+    log(`  ${r.engine.padEnd(40)} ${r.median !== undefined ? r.median.toFixed(3).padStart(9) + ' ms' : r.status + ': ' + r.why}`);
   };
 
   await measureMemcom(setup, { k: K, budgetMs }, add);

@@ -16,7 +16,7 @@ function whyShort(num, den, rows) {
   }
   const f32 = rows.find((r) => r.group === 'memcom' && r.table === 'f32' && r.simd && r.n === num.n && r.d === num.d && r.median !== undefined);
   if (num.table === 'i8' && f32 && f32.median <= num.median) {
-    return `int8 rows are not faster than f32 rows here (${num.median.toFixed(3)} vs ${f32.median.toFixed(3)} ms): both are pre-ranked with the same integer kernel (f32 through its int8 copy), and the pass over the n per-item scalars and biases dominates`;
+    return `int8 rows are not faster than f32 rows here (${num.median.toFixed(3)} vs ${f32.median.toFixed(3)} ms): both are pre-ranked with the same integer kernel (f32 through its int8 copy), so both spend their time on the same passes over the m shared rows and their per-bucket bounds`;
   }
   return `${num.engine} ran at ${mItems(num)}, ${den.engine} at ${mItems(den)}`;
 }

@@ -125,6 +125,20 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     return MEMCOM_OK;
 }
 
+int mcc_bounds_try(mcc_bounds *g)
+{
+    if (g->misses < MC_BOUNDS_MISSES) return 1;
+    if (++g->skipped < MC_BOUNDS_RETRY) return 0;
+    g->skipped = 0;
+    return 1;
+}
+
+void mcc_bounds_outcome(mcc_bounds *g, int pruned)
+{
+    if (pruned) g->misses = 0;
+    else if (g->misses < MC_BOUNDS_MISSES) g->misses++;
+}
+
 int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias)
 {
     if (!(tmax < INFINITY)) return 0; /* an infinite or NaN bucket value */

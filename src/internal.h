@@ -14,6 +14,8 @@
 #define MC_BLOCK 1024u     /* items scored per block in a scan */
 #define MC_PRERANK_MAX_K 4096u /* larger k: int8 rows ranked in one exact pass */
 #define MC_BOUNDS_MAX_SHARE 32u /* rank by bucket when at most n / this many items are left to score */
+#define MC_BOUNDS_MISSES 4u     /* after this many rankings in a row the bounds could not prune, */
+#define MC_BOUNDS_RETRY 16u     /* try them again only every this many rankings */
 
 /* section types (FORMAT.md) */
 enum {
@@ -144,11 +146,18 @@ typedef struct mcc_bounds {
     uint32_t *seed_idx;       /* the buckets scored first */
     float *seed_score;
     size_t seed_cap;
+    uint32_t misses;          /* rankings in a row where the bounds pruned too little */
+    uint32_t skipped;         /* rankings since then that did not try them */
     uint64_t n_ranked, n_linear, n_scored; /* queries ranked by bucket; of those, scanned item by item; items scored */
 } mcc_bounds;
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                     uint32_t n);
+/* 1 when this ranking should try the bounds: after MC_BOUNDS_MISSES rankings
+ * in a row where they pruned too little, only every MC_BOUNDS_RETRY-th does */
+int mcc_bounds_try(mcc_bounds *g);
+/* record whether a ranking that tried them could use them */
+void mcc_bounds_outcome(mcc_bounds *g, int pruned);
 /* 1 when this query's bounds are exact (no overflow); tmax = max |T_r| */
 int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias);
 int mcc_bounds_reserve_seeds(mcc_bounds *g, size_t s);

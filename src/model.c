@@ -517,27 +517,37 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
     const float *tv = s->tvals;
     float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
-    /* seeds: enough of the best-bounded buckets to fill the heap about twice */
+    /* seeds: the best-bounded buckets, until they held about 2k items (bucket
+     * sizes vary: popular items may own a bucket each); each round picks 4x
+     * as many buckets as the last among those not yet scored */
     size_t per = ((size_t)n + nb - 1) / nb;
-    size_t ns = (2 * h->k + per - 1) / per + 2;
-    if (ns > nb) ns = nb;
-    if (mcc_bounds_reserve_seeds(g, ns)) return 0;
+    size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
     g->n_ranked++;
-    mcc_topk hs;
-    mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
-    for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
-        uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
-        int full = mcc_topk_full(&hs);
-        size_t cnt = full ? mk_scan(NULL, g->ub + r0, NULL, len, mcc_topk_threshold(&hs), m->out_buf, m->hits) : len;
-        for (size_t q = 0; q < cnt; q++) {
-            uint32_t r = r0 + (full ? m->hits[q] : (uint32_t)q);
-            mcc_topk_offer(&hs, r, g->ub[r]);
+    while (seeded < 2 * h->k && picked < nb) {
+        if (ns > nb - picked) ns = nb - picked;
+        if (mcc_bounds_reserve_seeds(g, ns)) return 0;
+        mcc_topk hs;
+        mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
+        for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
+            uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
+            int full = mcc_topk_full(&hs);
+            /* before hs is full, -inf (scored) buckets are skipped by hand;
+             * after, the threshold excludes them */
+            size_t cnt = full ? mk_scan(NULL, g->ub + r0, NULL, len, mcc_topk_threshold(&hs), m->out_buf, m->hits) : len;
+            for (size_t q = 0; q < cnt; q++) {
+                uint32_t r = r0 + (full ? m->hits[q] : (uint32_t)q);
+                if (g->ub[r] > -INFINITY) mcc_topk_offer(&hs, r, g->ub[r]);
+            }
         }
-    }
-    for (size_t q = 0; q < hs.n; q++) {
-        uint32_t r = g->seed_idx[q];
-        if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
-        g->ub[r] = -INFINITY; /* scored */
+        for (size_t q = 0; q < hs.n; q++) {
+            uint32_t r = g->seed_idx[q];
+            if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
+            g->ub[r] = -INFINITY; /* scored */
+            seeded += g->start ? g->start[r + 1] - g->start[r] : (r < n ? (size_t)(n - 1 - r) / nb + 1 : 0);
+        }
+        if (hs.n == 0) break; /* cannot happen: an unscored bucket has a finite bound */
+        picked += hs.n;
+        ns *= 4;
     }
     /* how many items the buckets still to score hold */
     float f = mcc_bucket_floor(h, pre);
@@ -578,8 +588,9 @@ static MCC_NOINLINE int mcc_rank_all(memcom_model *m, mcc_scorer *s, mcc_topk *h
                         mcc_bounds *g)
 {
     mcc_scorer_prepare(s);
-    if (g && !cosine) {
+    if (g && !cosine && mcc_bounds_try(g)) {
         int rc = mcc_scan_buckets(m, s, g, h, use_bias, pre);
+        mcc_bounds_outcome(g, rc != 0);
         if (rc) return rc > 0 ? 0 : -1;
         mcc_topk_init(h, h->idx, h->score, h->k); /* start over */
         if (pre) pre->n_cand = 0;

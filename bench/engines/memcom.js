@@ -20,7 +20,8 @@ export function memcomFiles(wl, E) {
 }
 
 /** The int8 copy an f32/f16 output table is pre-ranked on (web/index.d.ts, int8Index): its bytes. */
-function indexNote({ output, simd }, int8Index) {
+function indexNote({ output, simd }, int8Index, bucketBounds) {
+  if (!bucketBounds) return '; bucketBounds: false (every item scored)' + indexNote({ output, simd }, int8Index, true);
   if (!simd) return '; one exact pass (the build without SIMD does not pre-rank)';
   if (output.dtype === 'i8') return '; pre-ranked on its own int8 rows';
   if (!int8Index) return '; int8Index: false (one exact pass)';
@@ -28,15 +29,22 @@ function indexNote({ output, simd }, int8Index) {
   return `; + int8 copy of the rows ${((rows * (output.d + 4)) / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** The per-bucket bounds of a hash/memcom output table (web/index.d.ts, bucketBounds): their bytes. */
+function boundsNote({ output }, bucketBounds) {
+  if (!bucketBounds || output.kind === 'full' || output.n < 2 * output.m) return '';
+  const bytes = output.m * (output.kind === 'memcom' ? 12 : 4) + 4 * output.m + (output.bucket === 'mod' ? 0 : 4 * (output.n + output.m + 1));
+  return `; + bucket bounds ${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 /** @returns {Promise<{query(u: Float32Array): number[], dispose(): void, info: object}>} */
-export async function memcomEngine(bytes, { simd, k, history, int8Index = true }) {
-  const table = await loadTable(bytes, { simd, int8Index });
+export async function memcomEngine(bytes, { simd, k, history, int8Index = true, bucketBounds = true }) {
+  const table = await loadTable(bytes, { simd, int8Index, bucketBounds });
   if (table.info.simd !== simd) throw new Error(`asked for simd=${simd}, got kernel ${table.info.kernel}`);
   const opts = { k, exclude: history };
   const { info } = table;
   return {
     info,
-    note: `${info.kernel}, ${(info.fileBytes / 2 ** 20).toFixed(1)} MiB file, compression ${info.compressionRatio.toFixed(1)}x` + indexNote(info, int8Index),
+    note: `${info.kernel}, ${(info.fileBytes / 2 ** 20).toFixed(1)} MiB file, compression ${info.compressionRatio.toFixed(1)}x` + indexNote(info, int8Index, bucketBounds) + boundsNote(info, bucketBounds),
     query(u) {
       const res = table.topK(u, opts);
       const out = new Array(res.length);

@@ -117,7 +117,10 @@ export function renderReport(res) {
       'An engine is timed only after it answered right.',
     '- Timing: warm-up (at least 3 queries and a quarter of the budget), then queries until the budget is spent (at least 7); the median is reported, with p10 – p90 and the sample count. ' +
       'The targets at n = 1M are judged on alternated pairs (see above), where both sides are timed again in the same rounds.',
-    '- memcom rows call the public API (`loadTable(bytes)` then `table.topK(u, { k: 10, exclude: history })`), result objects included.',
+    '- memcom rows call the public API (`loadTable(bytes)` then `table.topK(u, { k: 10, exclude: history })`), result objects included. ' +
+      'Two exact accelerators are on by default: integer pre-ranking on int8 rows (f32 tables through an int8 copy) and, for 16x tables, per-bucket score bounds that skip the buckets none of whose items can reach the top 10. ' +
+      'The rows marked `int8Index off` and `bucketBounds off` turn one off; all give the same answers. ' +
+      'How much the bounds skip depends on the model: on this workload (w in [0.5, 1.5], bias in ±0.1) few buckets are scored; a model whose buckets mix items of very different w and bias gains less (docs/BENCHMARKS.md notes; README).',
     '- Peers: onnxruntime-web (`ort.env.wasm.numThreads = 1`, SIMD build; weights as ONNX external data) and tfjs-backend-wasm (`setThreadsCount(1)`). ' +
       'TopK has no exclusion set, so peers return 10 + |history| items and the history is dropped in JS. Each peer is tried in several equivalent graph forms and the fastest correct one is reported (see notes).',
     '- Native C: bench/native/bench.c linked with build/libmemcom.a (the library\'s own optimisation flags), same file, vector and history.',

@@ -36,6 +36,10 @@ export async function measureMemcom(setup, { k, budgetMs }, add) {
       add(await measure({ ...base, engine: `memcom ${label} ${simd ? 'SIMD' : 'no-SIMD'}`, group: 'memcom', table: key, simd, fileBytes: bytes.length },
         () => memcomEngine(bytes, { simd, k, history }), ref, u, budgetMs));
     }
+    if (key !== 'full') { // the same without the bucket bounds: every item scored
+      add(await measure({ ...base, engine: `memcom ${label} SIMD, bucketBounds off`, group: 'memcom-exact', table: key, simd: true, fileBytes: bytes.length },
+        () => memcomEngine(bytes, { simd: true, k, history, bucketBounds: false }), ref, u, budgetMs));
+    }
     if (key !== 'i8') { // the same without the int8 copy: one exact pass over the stored rows
       add(await measure({ ...base, engine: `memcom ${label} SIMD, int8Index off`, group: 'memcom-exact', table: key, simd: true, fileBytes: bytes.length },
         () => memcomEngine(bytes, { simd: true, k, history, int8Index: false }), ref, u, budgetMs));

@@ -241,6 +241,37 @@ static void test_pruning(void)
     memcom_close(mm);
     memcom_free(bytes);
 
+    /* popular items own a bucket each and score highest (as the trainer's
+     * default variant lays them out): the best-bounded buckets hold one item
+     * each, so the seeds must keep going until they have about 2k items */
+    {
+        const uint32_t own = 200, shared = 100, ne = 20000;
+        uint32_t *bk = malloc(sizeof(uint32_t) * ne);
+        float *rw = malloc(sizeof(float) * (own + shared) * d);
+        for (uint32_t j = 0; j < (own + shared) * d; j++) rw[j] = (float)t_uniform(&r);
+        for (uint32_t i = 0; i < ne; i++) {
+            bk[i] = i < own ? i : own + i % shared;
+            w[i] = i < own ? 3.0f + (float)t_uniform(&r) : 0.5f + (float)t_uniform(&r) * 0.25f;
+            bias[i] = i < own ? 1.0f : (float)t_uniform(&r) * 0.1f;
+        }
+        memcom_table_data t;
+        fill_table(&t, MEMCOM_KIND_MEMCOM, ne, own + shared, d, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_EXPLICIT);
+        t.rows_a = rw;
+        t.scalars = w;
+        t.buckets = bk;
+        memset(&g_seen, 0, sizeof g_seen);
+        mm = f_open_output(&t, bias, MEMCOM_DTYPE_F32, &bytes);
+        for (int q = 0; q < 5 && mm; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            check_topk(mm, mm, ne, d, v, 10, NULL, 0, 1, "own buckets");
+        }
+        CHECK(g_seen.ranked == 10 && g_seen.linear == 0);
+        CHECK_MSG(g_seen.scored < (uint64_t)10 * 600, "scored %llu items in 10 rankings", (unsigned long long)g_seen.scored);
+        memcom_close(mm);
+        memcom_free(bytes);
+        free(bk); free(rw);
+    }
+
     /* loose bounds: in every bucket one item has a large w but a bias that
      * sinks it, so every bound is far above the real scores: every item is
      * scanned, and the answers stay exact */
@@ -256,6 +287,27 @@ static void test_pruning(void)
         check_topk(mm, mm, n, d, v, 10, NULL, 0, 1, "loose");
     }
     CHECK(g_seen.ranked > 0 && g_seen.linear == g_seen.ranked);
+    /* rankings in a row that cannot prune stop trying after MC_BOUNDS_MISSES,
+     * then retry every MC_BOUNDS_RETRY-th: 4 + 36 / 16 = 6 tries in 40 */
+    {
+        uint32_t top[10], want[10];
+        float ts[10], ws[10];
+        size_t got = 0, wn = 0;
+        memcom_topk_opts o = {10, NULL, 0, NULL, 0, 1, 0};
+        CHECK_CODE(memcom_set_int8_index(mm, 0), MEMCOM_OK); /* one scan per ranking */
+        CHECK_CODE(memcom_set_bucket_bounds(mm, 0), MEMCOM_OK);
+        CHECK_CODE(memcom_topk_vector(mm, v, d, &o, want, ws, &wn), MEMCOM_OK);
+        CHECK_CODE(memcom_set_bucket_bounds(mm, 1), MEMCOM_OK);
+        int same = 1;
+        for (int q = 0; q < 40; q++) {
+            CHECK_CODE(memcom_topk_vector(mm, v, d, &o, top, ts, &got), MEMCOM_OK);
+            same = same && got == wn && memcmp(top, want, sizeof(uint32_t) * wn) == 0 && memcmp(ts, ws, sizeof(float) * wn) == 0;
+        }
+        CHECK(same);
+        const mcc_bounds *g = mcc_model_bounds(mm);
+        CHECK_MSG(g->n_ranked == 6 && g->n_linear == 6, "tried %llu, linear %llu", (unsigned long long)g->n_ranked,
+                  (unsigned long long)g->n_linear);
+    }
     memcom_close(mm);
     memcom_free(bytes);
 
@@ -316,8 +368,25 @@ static void test_by_hand(void)
     memcom_free(bytes);
 }
 
+/* the retry rule by itself */
+static void test_retry(void)
+{
+    mcc_bounds g;
+    memset(&g, 0, sizeof g);
+    int tries = 0;
+    for (int q = 0; q < 100; q++) {
+        int t = mcc_bounds_try(&g);
+        tries += t;
+        if (t) mcc_bounds_outcome(&g, q >= 60); /* misses until ranking 60, then prunes */
+    }
+    /* 4 misses, then every 16th: rankings 0-3, 19, 35, 51, 67 (prunes: misses reset), 68 .. 99 */
+    CHECK_MSG(tries == 4 + 4 + 32, "tries %d", tries);
+    CHECK(g.misses == 0);
+}
+
 void test_bounds(void)
 {
+    test_retry();
     test_bound();
     test_topk_grid();
     test_pruning();
