@@ -65,11 +65,11 @@ build_native() {
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
 }
 
-WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_close","_mc_set_int8_index","_mc_set_bucket_bounds","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
+WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_open_ex","_mc_crc_new","_mc_crc_update","_mc_crc_free","_mc_close","_mc_set_int8_index","_mc_set_bucket_bounds","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
 
 build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2
-    local srcs=(src/base/*.c src/format/reader.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/abi.c "$kern")
+    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/abi.c "$kern")
     NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" \
         --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB \
         -sEXPORTED_FUNCTIONS="$WASM_EXPORTS" -o "$out" "${srcs[@]}"

@@ -66,8 +66,14 @@ typedef struct mcc_view {
 
 /* reader.c: validate everything, then fill the views.  data must be 4-byte
  * aligned (64 recommended). */
-int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, mcc_view *out,
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
             char *detail, size_t cap);
+
+/* crc_blocks.c: CRC32 of data[off, off + size), from the blocks' CRCs where
+ * they cover it (blocks may be NULL) */
+#define MC_CRC_BLOCK 65536u
+size_t mcc_crc_blocks_size(const memcom_crc_blocks *blocks); /* the file size it was made for */
+uint32_t mcc_crc_range(const memcom_crc_blocks *blocks, const uint8_t *data, uint64_t off, uint64_t size);
 
 /* table.c */
 uint64_t mcc_table_rows_a(const memcom_table_desc *d);

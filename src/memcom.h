@@ -202,6 +202,22 @@ int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flag
                 uint64_t max_bytes, char *detail, size_t detail_cap);
 int memcom_open_file(memcom_model **out, const char *path, uint64_t max_bytes,
                      char *detail, size_t detail_cap);
+
+/* Checksumming a file while it arrives, so that opening it does not read it
+ * all again after its last byte (streamed loading).  Create with the file's
+ * size; each time more of the file is in its buffer, call update with the
+ * buffer's start and how many bytes are there so far (never decreasing; the
+ * bytes already there must not change).  The CRC32s of the complete 64 KiB
+ * blocks are taken as they arrive, and memcom_open_ex derives every
+ * section's CRC from them exactly (CRC32 composes); it checksums any blocks
+ * still missing itself.  blocks may be NULL (= memcom_open).  The caller
+ * frees blocks after opening. */
+typedef struct memcom_crc_blocks memcom_crc_blocks;
+int memcom_crc_blocks_new(memcom_crc_blocks **out, size_t file_size);
+void memcom_crc_blocks_update(memcom_crc_blocks *blocks, const void *data, size_t have);
+void memcom_crc_blocks_free(memcom_crc_blocks *blocks);
+int memcom_open_ex(memcom_model **out, const void *data, size_t size, unsigned flags, uint64_t max_bytes,
+                   memcom_crc_blocks *blocks, char *detail, size_t detail_cap);
 void memcom_close(memcom_model *model);
 
 void *memcom_malloc(size_t size);  /* 64-byte aligned; for MEMCOM_OPEN_OWN  */

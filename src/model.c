@@ -118,11 +118,22 @@ static int mcc_alloc_scratch(memcom_model *m)
 int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags, uint64_t max_bytes,
                 char *detail, size_t detail_cap)
 {
+    return memcom_open_ex(out, data, size, flags, max_bytes, NULL, detail, detail_cap);
+}
+
+int memcom_open_ex(memcom_model **out, const void *data, size_t size, unsigned flags, uint64_t max_bytes,
+                   memcom_crc_blocks *blocks, char *detail, size_t detail_cap)
+{
     uint8_t *own = (flags & MEMCOM_OPEN_OWN) ? (uint8_t *)(uintptr_t)data : NULL;
     if (detail && detail_cap) detail[0] = 0;
     if (!out || !data || (flags & ~(MEMCOM_OPEN_COPY | MEMCOM_OPEN_OWN))) {
         memcom_free(own);
         return mcc_fail(MEMCOM_E_ARG, detail, detail_cap, "open: NULL argument or unknown flags");
+    }
+    if (blocks && mcc_crc_blocks_size(blocks) != size) {
+        memcom_free(own);
+        return mcc_fail(MEMCOM_E_ARG, detail, detail_cap, "open: the block checksums are of a %llu-byte file, not of these %llu bytes",
+                        (unsigned long long)mcc_crc_blocks_size(blocks), (unsigned long long)size);
     }
     *out = NULL;
     const uint8_t *bytes = (const uint8_t *)data;
@@ -143,7 +154,9 @@ int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flag
         return mcc_fail(MEMCOM_E_NOMEM, detail, detail_cap, "open: out of memory");
     }
     m->owned = own;
-    int rc = mcc_read(bytes, size, max_bytes, &m->v, detail, detail_cap);
+    if (blocks && bytes != (const uint8_t *)data) blocks = NULL; /* copied: those blocks are of the other buffer */
+    if (blocks) memcom_crc_blocks_update(blocks, bytes, size); /* any blocks not yet taken */
+    int rc = mcc_read(bytes, size, max_bytes, blocks, &m->v, detail, detail_cap);
     if (!rc && (rc = mcc_alloc_scratch(m)) != 0) mcc_fail(rc, detail, detail_cap, "open: cannot allocate scratch buffers");
     if (rc) {
         mcc_model_free(m);

@@ -79,8 +79,11 @@ const READ_CHUNK = 8 << 20; // bytes per file read in Node
  * file's size is known (after every limit check), so the bytes are copied
  * once, chunk by chunk, and never gathered in JavaScript.  Views of memory
  * are re-taken for every write: another load may grow (and so detach) the
- * memory meanwhile.  `free()` gives the block back; after a successful read
- * the caller passes { ptr, size } on to mc_open, which takes ownership.
+ * memory meanwhile.  The CRC32s of its 64 KiB blocks are taken as they fill
+ * (mc_crc_update), so that opening the file does not read it all again after
+ * its last byte.  `free()` gives the block back; after a successful read the
+ * caller passes { ptr, size, crc } on to mc_open_ex, which takes ownership of
+ * ptr, and then frees crc (mc_crc_free).
  */
 class FileBlock {
   constructor(runtime, size, where) {
@@ -98,6 +101,8 @@ class FileBlock {
     this.size = size;
     /** bytes written so far */
     this.at = 0;
+    /** block checksums (0 without memory for them: the file is checksummed when opened) */
+    this.crc = runtime.exports.mc_crc_new(size) >>> 0;
   }
 
   /** A view of the next `n` bytes to fill (valid until memory grows). */
@@ -108,12 +113,20 @@ class FileBlock {
   /** Append `chunk` (the caller checked that it fits). */
   write(chunk) {
     this.runtime.u8.set(chunk, this.ptr + this.at);
-    this.at += chunk.length;
+    this.advance(chunk.length);
+  }
+
+  /** `n` more bytes are in place (written through next() or write()). */
+  advance(n) {
+    this.at += n;
+    if (this.crc) this.runtime.exports.mc_crc_update(this.crc, this.ptr, this.at);
   }
 
   free() {
     if (this.ptr) this.runtime.free(this.ptr);
+    if (this.crc) this.runtime.exports.mc_crc_free(this.crc);
     this.ptr = 0;
+    this.crc = 0;
   }
 }
 
@@ -243,7 +256,7 @@ async function readFileNode(pathOrUrl, limit, what, limitReason, sink) {
       if (bytesRead === 0) {
         throw new MemcomError('io', `cannot read ${what}: the file ended after ${block.at} of the ${block.size} bytes it had when opened`);
       }
-      block.at += bytesRead;
+      block.advance(bytesRead);
     }
     return block;
   } catch (e) {
@@ -332,8 +345,9 @@ async function readSource(source, limit, limitReason, sink) {
 }
 
 /**
- * Read `source` into a new block of the runtime's wasm memory: { ptr, size },
- * ptr from mc_malloc, for mc_open (which takes ownership).  Limits are checked
+ * Read `source` into a new block of the runtime's wasm memory: { ptr, size,
+ * crc }, ptr from mc_malloc and crc from mc_crc_new (or 0), for mc_open_ex
+ * (which takes ownership of ptr; the caller frees crc).  Limits are checked
  * before allocating; sizes known up front are streamed in (no copy of the
  * whole file in JavaScript), the rest (typed arrays, ArrayBuffers, bodies of
  * unknown or encoded length) is copied in once.  `where` prefixes allocation
@@ -342,10 +356,10 @@ async function readSource(source, limit, limitReason, sink) {
 export async function readSourceInto(runtime, source, limit, limitReason, where) {
   const sink = (size) => new FileBlock(runtime, size, where);
   const got = await readSource(source, limit, limitReason, sink);
-  if (got instanceof FileBlock) return { ptr: got.ptr, size: got.size };
+  if (got instanceof FileBlock) return { ptr: got.ptr, size: got.size, crc: got.crc };
   const block = sink(got.length); // another load may have grown memory while we read
   block.write(got);
-  return { ptr: block.ptr, size: block.size };
+  return { ptr: block.ptr, size: block.size, crc: block.crc };
 }
 
 // ---------------------------------------------------------------------------
@@ -515,7 +529,7 @@ async function readPathModule(path, what) {
 // from the same module.
 // ---------------------------------------------------------------------------
 const REQUIRED_EXPORTS = [
-  'memory', 'mc_malloc', 'mc_free', 'mc_open', 'mc_close', 'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_info', 'mc_metadata', 'mc_find_id',
+  'memory', 'mc_malloc', 'mc_free', 'mc_open', 'mc_open_ex', 'mc_crc_new', 'mc_crc_update', 'mc_crc_free', 'mc_close', 'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_info', 'mc_metadata', 'mc_find_id',
   'mc_get_id', 'mc_lookup', 'mc_user_vector', 'mc_score_vector', 'mc_topk', 'mc_recommend',
   'mc_similar', 'mc_error_name', 'mc_error_message', 'mc_kernel_name', 'mc_version',
 ];

@@ -145,8 +145,8 @@ export async function openSource(source, options, where) {
   const memLimit = memoryLimit(runtime);
   const limit = Math.min(maxBytes, memLimit);
   const reason = maxBytes <= memLimit ? 'options.maxBytes' : 'what WebAssembly memory can still hold (its maximum minus the memory in use)';
-  // Allocated after every limit check; mc_open takes ownership of ptr.
-  const { ptr, size } = await readSourceInto(runtime, source, limit, reason, where);
+  // Allocated after every limit check; mc_open_ex takes ownership of ptr, we free crc.
+  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where);
   let scratch = 0;
   let handle = 0;
   try {
@@ -156,8 +156,9 @@ export async function openSource(source, options, where) {
       throw new MemcomError('nomem', `${where}: out of WebAssembly memory`);
     }
     runtime.u8.fill(0, scratch, scratch + 4 + DETAIL_CAP);
-    // mc_open takes ownership of ptr, whether it succeeds or not
-    const code = runtime.exports.mc_open(ptr, size, scratch, scratch + 4, DETAIL_CAP);
+    // mc_open_ex takes ownership of ptr, whether it succeeds or not; the
+    // section CRCs come from the block checksums taken while the file arrived
+    const code = runtime.exports.mc_open_ex(ptr, size, crc, scratch, scratch + 4, DETAIL_CAP);
     if (code !== 0) {
       const detail = runtime.cstring(scratch + 4);
       throw runtime.error(code, '', detail);
@@ -165,6 +166,7 @@ export async function openSource(source, options, where) {
     handle = runtime.u32[scratch >>> 2];
   } finally {
     if (scratch) runtime.free(scratch);
+    if (crc) runtime.exports.mc_crc_free(crc);
   }
   try {
     if (!int8Index) runtime.check(runtime.exports.mc_set_int8_index(handle, 0), 'mc_set_int8_index');

@@ -37,6 +37,7 @@ typedef struct mcc_entry {
 } mcc_entry;
 
 typedef struct mcc_rd {
+    const memcom_crc_blocks *blocks; /* CRCs of the file's 64 KiB blocks, or NULL */
     const uint8_t *p;
     uint64_t size;
     uint32_t n, n_layers, bias_dtype, count;
@@ -365,11 +366,7 @@ static int mcc_check_required(mcc_rd *r)
 
 static int mcc_check_crc(mcc_rd *r, const mcc_entry *e)
 {
-    uint32_t c = 0;
-    for (uint64_t at = 0; at < e->size; at += MC_CHUNK) {
-        uint64_t len = e->size - at < MC_CHUNK ? e->size - at : MC_CHUNK;
-        c = mcc_crc32_update(c, r->p + e->off + at, (size_t)len);
-    }
+    uint32_t c = mcc_crc_range(r->blocks, r->p, e->off, e->size);
     if (c != e->crc)
         MC_SEC_FAIL(r, MEMCOM_E_SECTION_CRC, e, "CRC32 mismatch (stored 0x%08x, computed 0x%08x)", (unsigned)e->crc, (unsigned)c);
     return MEMCOM_OK;
@@ -702,13 +699,15 @@ static uint64_t mcc_size_of(const mcc_rd *r, uint32_t type, uint32_t index)
     return e ? e->size : 0;
 }
 
-int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, mcc_view *v, char *detail, size_t cap)
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *v,
+             char *detail, size_t cap)
 {
     if (detail && cap) detail[0] = 0;
     memset(v, 0, sizeof *v);
     mcc_rd *r = (mcc_rd *)calloc(1, sizeof *r);
     if (!r) return mcc_fail(MEMCOM_E_NOMEM, detail, cap, "out of memory");
     r->p = data;
+    r->blocks = blocks;
     r->detail = detail;
     r->cap = cap;
     memset(r->at, 0xff, sizeof r->at);

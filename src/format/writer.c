@@ -375,7 +375,7 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
 
     /* the reader is the judge: never emit a file it would refuse */
     mcc_view v;
-    if ((rc = mcc_read(w->buf, (size_t)end, 0, &v, w->detail, w->cap))) return rc;
+    if ((rc = mcc_read(w->buf, (size_t)end, 0, NULL, &v, w->detail, w->cap))) return rc;
     *out = w->buf;
     *out_size = (size_t)end;
     w->buf = NULL;

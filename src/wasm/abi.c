@@ -16,6 +16,23 @@ int mc_open(void *ptr, size_t size, memcom_model **out_handle, char *detail, siz
     return memcom_open(out_handle, ptr, size, MEMCOM_OPEN_OWN, 0, detail, detail_cap);
 }
 
+/* streamed loading: block checksums taken as the file arrives (0: out of memory) */
+memcom_crc_blocks *mc_crc_new(size_t size)
+{
+    memcom_crc_blocks *b = NULL;
+    return memcom_crc_blocks_new(&b, size) == MEMCOM_OK ? b : NULL;
+}
+
+void mc_crc_update(memcom_crc_blocks *b, const void *ptr, size_t have) { memcom_crc_blocks_update(b, ptr, have); }
+
+void mc_crc_free(memcom_crc_blocks *b) { memcom_crc_blocks_free(b); }
+
+int mc_open_ex(void *ptr, size_t size, memcom_crc_blocks *blocks, memcom_model **out_handle, char *detail,
+               size_t detail_cap)
+{
+    return memcom_open_ex(out_handle, ptr, size, MEMCOM_OPEN_OWN, 0, blocks, detail, detail_cap);
+}
+
 void mc_close(memcom_model *h) { memcom_close(h); }
 
 int mc_set_int8_index(memcom_model *h, int enable) { return memcom_set_int8_index(h, enable); }

@@ -2,6 +2,7 @@
  * specific code (and a detail), and no input crashes it. */
 #include "fixture.h"
 #include "../../src/base/base.h"
+#include "../../src/internal.h"
 
 enum { S_ROWS_A = 1, S_ROWS_B, S_SCALES_A, S_SCALES_B, S_SCALARS, S_BUCKETS, S_LAYERS, S_LW, S_LB, S_BIAS, S_IDOFF,
        S_IDBYTES, S_IDSORT, S_META };
@@ -384,10 +385,83 @@ static void test_fuzz(void)
     fprintf(stderr, "  fuzz: %d iterations, %d still valid\n", iters, opened);
 }
 
+/* block checksums (crc_blocks.c): the CRC of any range derived from them
+ * equals a direct CRC32 of it; opening with them accepts what a plain open
+ * accepts and refuses a corrupt byte inside a block */
+static void test_crc_blocks(void)
+{
+    t_rng r = {99};
+    const size_t sizes[] = {0, 1, 65535, 65536, 65537, 3 * 65536 + 17, 9 * 65536};
+    uint8_t *buf = malloc(9 * 65536 + 64);
+    for (size_t i = 0; i < 9 * 65536 + 64; i++) buf[i] = (uint8_t)t_next(&r);
+    int same = 1;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t size = sizes[si];
+        memcom_crc_blocks *b = NULL;
+        CHECK_CODE(memcom_crc_blocks_new(&b, size), MEMCOM_OK);
+        /* arrives in random pieces */
+        for (size_t have = 0; have < size;) {
+            have += 1 + t_below(&r, 100000);
+            memcom_crc_blocks_update(b, buf, have > size ? size : have);
+        }
+        memcom_crc_blocks_update(b, buf, size);
+        for (int t = 0; t < 300 && size; t++) {
+            uint64_t off = t_below(&r, (uint32_t)size), len = t_below(&r, (uint32_t)(size - off + 1));
+            if (t < 4) off = (uint64_t)t * 65536 % size, len = size - off; /* block-aligned starts, to the end */
+            same = same && mcc_crc_range(b, buf, off, len) == mcc_crc32(buf + off, (size_t)len);
+        }
+        same = same && mcc_crc_range(b, buf, 0, size) == mcc_crc32(buf, size);
+        memcom_crc_blocks_free(b);
+    }
+    CHECK(same);
+    free(buf);
+
+    /* a real file of several blocks: a full table of 6000 x 16 f32 rows */
+    const uint32_t n = 6000, d = 16;
+    float *rows = malloc(sizeof(float) * n * d);
+    for (uint32_t i = 0; i < n * d; i++) rows[i] = (float)t_uniform(&r);
+    memcom_table_data t;
+    memset(&t, 0, sizeof t);
+    t.desc.kind = MEMCOM_KIND_FULL;
+    t.desc.n = t.desc.m = n;
+    t.desc.d = d;
+    t.desc.row_dtype = MEMCOM_DTYPE_F32;
+    t.rows_a = rows;
+    memcom_model_data md;
+    memset(&md, 0, sizeof md);
+    md.output = t;
+    void *copy_v = NULL;
+    size_t size = 0;
+    char detail[256];
+    CHECK_CODE(memcom_write_memory(&md, &copy_v, &size, detail, sizeof detail), MEMCOM_OK);
+    free(rows);
+    if (!copy_v) return;
+    uint8_t *copy = copy_v;
+    memcom_model *m = NULL;
+    memcom_crc_blocks *b = NULL;
+    CHECK_CODE(memcom_crc_blocks_new(&b, size), MEMCOM_OK);
+    memcom_crc_blocks_update(b, copy, size / 2); /* open_ex takes the rest */
+    CHECK_CODE(memcom_open_ex(&m, copy, size, 0, 0, b, detail, sizeof detail), MEMCOM_OK);
+    memcom_close(m);
+    memcom_crc_blocks_free(b);
+    CHECK_CODE(memcom_crc_blocks_new(&b, size + 1), MEMCOM_OK);
+    CHECK_CODE(memcom_open_ex(&m, copy, size, 0, 0, b, detail, sizeof detail), MEMCOM_E_ARG);
+    CHECK(strstr(detail, "block checksums") != NULL);
+    memcom_crc_blocks_free(b);
+    CHECK(size > 5 * 65536);
+    copy[2 * 65536 + 100] ^= 0x40; /* inside a whole block of the rows */
+    CHECK_CODE(memcom_crc_blocks_new(&b, size), MEMCOM_OK);
+    memcom_crc_blocks_update(b, copy, size);
+    CHECK_CODE(memcom_open_ex(&m, copy, size, 0, 0, b, detail, sizeof detail), MEMCOM_E_SECTION_CRC);
+    memcom_crc_blocks_free(b);
+    memcom_free(copy);
+}
+
 void test_format(void)
 {
     make_base();
     if (!base.m) return;
+    test_crc_blocks();
     test_container();
     test_entries();
     test_contents();

@@ -393,8 +393,14 @@ static int open_mode(const uint8_t *data, size_t size, unsigned mode, uint64_t m
         if (size) memcpy(buf, data, size);
         if (mode == MEMCOM_OPEN_OWN) {
             /* ownership passes to the model whether or not the open succeeds
-             * (src/wasm/ABI.md: mc_open); LeakSanitizer checks it */
-            rc = memcom_open(out, buf, size, MEMCOM_OPEN_OWN, max_bytes, detail, sizeof detail);
+             * (src/wasm/ABI.md: mc_open_ex); LeakSanitizer checks it.  As
+             * the JS loader does, with block checksums taken while the bytes
+             * "arrive" (in two pieces here) */
+            memcom_crc_blocks *blocks = NULL;
+            FZ_CHECK(memcom_crc_blocks_new(&blocks, size) == MEMCOM_OK, "crc blocks: out of memory");
+            memcom_crc_blocks_update(blocks, buf, size / 3);
+            rc = memcom_open_ex(out, buf, size, MEMCOM_OPEN_OWN, max_bytes, blocks, detail, sizeof detail);
+            memcom_crc_blocks_free(blocks);
         } else {
             rc = memcom_open(out, buf, size, 0, max_bytes, detail, sizeof detail);
             if (rc != MEMCOM_OK) memcom_free(buf);

@@ -266,6 +266,12 @@ test('failures while streaming are MemcomErrors and leave no wasm allocation beh
       bad[len - 5] ^= 0x10;
       return chunkedResponse(bad, o);
     }, {}, 'section_crc', null],
+    // inside whole 64 KiB blocks of the output rows, checksummed as they arrived
+    ['a corrupt byte inside a block checksummed while streaming', (o) => {
+      const bad = MODEL.slice();
+      bad[(len >> 1) + 3] ^= 0x01;
+      return chunkedResponse(bad, o);
+    }, {}, 'section_crc', /ROWS_A\[output\]: CRC32 mismatch/],
   ];
   for (const b of BUILDS) {
     const { options, rt } = await freshRuntime(b.name === 'simd');
