@@ -154,7 +154,8 @@ typedef struct mcc_bounds {
     size_t seed_cap;
     uint32_t misses;          /* rankings in a row where the bounds pruned too little */
     uint32_t skipped;         /* rankings since then that did not try them */
-    uint64_t n_ranked, n_linear, n_scored; /* queries ranked by bucket; of those, scanned item by item; items scored */
+    uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
+                                             * items scored in the others (those that finished by bucket) */
 } mcc_bounds;
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,

@@ -535,6 +535,7 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
      * as many buckets as the last among those not yet scored */
     size_t per = ((size_t)n + nb - 1) / nb;
     size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
+    uint64_t scored0 = g->n_scored;
     g->n_ranked++;
     while (seeded < 2 * h->k && picked < nb) {
         if (ns > nb - picked) ns = nb - picked;
@@ -579,6 +580,7 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
     }
     if (left > n / MC_BOUNDS_MAX_SHARE) {
         g->n_linear++;
+        g->n_scored = scored0; /* counted for rankings that finish by bucket */
         return 0;
     }
     for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
