@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash build.sh native > /dev/null
 mkdir -p build/bench
-cc -O2 -std=c11 -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -o build/bench/bounds_stats 2> /dev/null ||
-    cc -O2 -std=c11 -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -lopenblas -lpthread -o build/bench/bounds_stats
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -o build/bench/bounds_stats 2> /dev/null ||
+    cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -lopenblas -lpthread -o build/bench/bounds_stats
 node --input-type=module -e '
 import { writeFileSync } from "node:fs";
 import { makeWorkload } from "./bench/lib/workload.js";
@@ -17,9 +17,14 @@ import { buildModel } from "./web/index.js";
 for (const d of [32, 64, 128]) {
   const { n, m, U, w, bias } = makeWorkload({ n: 1_000_000, d });
   writeFileSync(`build/bench/workload-1m-d${d}.memcom`, buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: w }, outputBias: bias }));
+  if (d === 64) { // the worst case: a decoy in every bucket (large w, a bias that sinks it), so no ranking can skip
+    const wd = Float32Array.from(w), bd = Float32Array.from(bias);
+    for (let i = 3 * m; i < 4 * m; i++) { wd[i] = 50; bd[i] = -1e4; }
+    writeFileSync("build/bench/workload-1m-d64-decoys.memcom", buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: wd }, outputBias: bd }));
+  }
 }'
-echo "| model | items | buckets | rankings that skipped buckets | items scored in those (mean) | share of the catalogue |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| model | items | buckets | rankings that skipped buckets | items scored in those (mean) | share of the catalogue | ms / ranking | ms, bucketBounds off |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 trained=()
 for ds in ml1m lastfm sports; do
     for kind in memcom-4 memcom-16 memcom-40 memcom-16-i8 memcom-plain-16 hash-16; do
@@ -27,6 +32,7 @@ for ds in ml1m lastfm sports; do
     done
 done
 for f in demo/models/memcom-4x.memcom demo/models/memcom-16x.memcom "${trained[@]}" \
-    build/bench/workload-1m-d32.memcom build/bench/workload-1m-d64.memcom build/bench/workload-1m-d128.memcom; do
+    build/bench/workload-1m-d32.memcom build/bench/workload-1m-d64.memcom build/bench/workload-1m-d128.memcom \
+    build/bench/workload-1m-d64-decoys.memcom; do
     build/bench/bounds_stats "$f" 200
 done

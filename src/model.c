@@ -530,15 +530,21 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
     const float *tv = s->tvals;
     float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
-    /* seeds: the best-bounded buckets, until they held about 2k items (bucket
-     * sizes vary: popular items may own a bucket each); each round picks 4x
-     * as many buckets as the last among those not yet scored */
-    size_t per = ((size_t)n + nb - 1) / nb;
+    /* Rounds: score the best-bounded buckets not yet scored (the first round
+     * enough to hold about 2k items, each next round 4x as many buckets:
+     * bucket sizes vary, popular items may own a bucket each), which raises
+     * the threshold; then count the items of the buckets whose bound still
+     * reaches it.  Few enough: score those in one pass over the bounds.
+     * Otherwise another round, unless the last one did not halve that count
+     * or the rounds themselves have scored more than the budget: then the
+     * bounds prune too little for this query, which scans every item. */
+    size_t per = ((size_t)n + nb - 1) / nb, budget = n / MC_BOUNDS_MAX_SHARE;
     size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
-    uint64_t scored0 = g->n_scored;
+    uint64_t scored0 = g->n_scored, prev_left = 0;
     g->n_ranked++;
-    while (seeded < 2 * h->k && picked < nb) {
+    for (;;) {
         if (ns > nb - picked) ns = nb - picked;
+        if (ns == 0) return 1; /* every bucket scored */
         if (mcc_bounds_reserve_seeds(g, ns)) return 0;
         mcc_topk hs;
         mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
@@ -553,39 +559,45 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
                 if (g->ub[r] > -INFINITY) mcc_topk_offer(&hs, r, g->ub[r]);
             }
         }
+        if (hs.n == 0) return 1; /* cannot happen: an unscored bucket has a finite bound */
         for (size_t q = 0; q < hs.n; q++) {
             uint32_t r = g->seed_idx[q];
             if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
             g->ub[r] = -INFINITY; /* scored */
             seeded += g->start ? g->start[r + 1] - g->start[r] : (r < n ? (size_t)(n - 1 - r) / nb + 1 : 0);
         }
-        if (hs.n == 0) break; /* cannot happen: an unscored bucket has a finite bound */
         picked += hs.n;
         ns *= 4;
-    }
-    /* how many items the buckets still to score hold */
-    float f = mcc_bucket_floor(h, pre);
-    uint64_t left = 0;
-    if (f > -INFINITY) {
-        float thr = nextafterf(f, -INFINITY);
-        for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
-            uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
-            size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, m->out_buf, m->hits);
-            if (!g->start) left += (uint64_t)nh * per;
-            else
-                for (size_t q = 0; q < nh; q++) left += g->start[r0 + m->hits[q] + 1] - g->start[r0 + m->hits[q]];
+        if (ns > budget / per + 1) ns = budget / per + 1; /* a round scores at most about the budget */
+        if (seeded < 2 * h->k && picked < nb) continue;
+        /* how many items the buckets still to score hold */
+        float f = mcc_bucket_floor(h, pre);
+        uint64_t left = 0;
+        if (f > -INFINITY) {
+            float thr = nextafterf(f, -INFINITY);
+            for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
+                uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
+                size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, m->out_buf, m->hits);
+                if (!g->start) left += (uint64_t)nh * per;
+                else
+                    for (size_t q = 0; q < nh; q++) left += g->start[r0 + m->hits[q] + 1] - g->start[r0 + m->hits[q]];
+            }
+        } else {
+            left = n; /* the heap is not full (exclusions): no threshold yet */
         }
-    } else {
-        left = n; /* the heap is not full (exclusions): no threshold yet */
-    }
-    if (left > n / MC_BOUNDS_MAX_SHARE) {
-        g->n_linear++;
-        g->n_scored = scored0; /* counted for rankings that finish by bucket */
-        return 0;
+        if (left <= budget) break;
+        /* a round that did not halve what is left will not get there (the
+         * threshold is already about final: the bounds are loose), or spent */
+        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) {
+            g->n_linear++;
+            g->n_scored = scored0; /* counted for rankings that finish by bucket */
+            return 0;
+        }
+        prev_left = left;
     }
     for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
         uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
-        f = mcc_bucket_floor(h, pre);
+        float f = mcc_bucket_floor(h, pre);
         size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, f > -INFINITY ? nextafterf(f, -INFINITY) : -INFINITY,
                             m->out_buf, m->hits);
         for (size_t q = 0; q < nh; q++) {

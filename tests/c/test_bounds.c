@@ -272,6 +272,28 @@ static void test_pruning(void)
         free(bk); free(rw);
     }
 
+    /* the paper's layout: items by popularity, bucket i mod m, so every bucket
+     * holds one item of each popularity tier and its bound carries the bias
+     * of its most popular item: the first round's threshold is weak, later
+     * rounds (the best-bounded buckets next) raise it until few are left */
+    {
+        memset(&g_seen, 0, sizeof g_seen);
+        for (uint32_t i = 0; i < n; i++) {
+            w[i] = 0.5f + (float)t_uniform(&r) * 0.25f;
+            bias[i] = 3.0f * powf(0.8f, (float)(i / m)) + (float)t_uniform(&r) * 0.1f;
+        }
+        mm = memcom_mod(n, m, d, rows, w, bias, &bytes);
+        for (int q = 0; q < 5 && mm; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            check_topk(mm, mm, n, d, v, 10, NULL, 0, 1, "popularity tiers");
+        }
+        CHECK_MSG(g_seen.ranked == 10 && g_seen.linear == 0, "ranked %llu, linear %llu", (unsigned long long)g_seen.ranked,
+                  (unsigned long long)g_seen.linear);
+        CHECK_MSG(g_seen.scored < (uint64_t)10 * n / 32, "scored %llu items in 10 rankings", (unsigned long long)g_seen.scored);
+        memcom_close(mm);
+        memcom_free(bytes);
+    }
+
     /* loose bounds: in every bucket one item has a large w but a bias that
      * sinks it, so every bound is far above the real scores: every item is
      * scanned, and the answers stay exact */
