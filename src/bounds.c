@@ -16,10 +16,13 @@
  * (floor = theta~ - 2 delta, with the bounds taken on the approximate T~ the
  * items are pre-ranked with) stay exact.
  *
- * Top-k (model.c): the buckets with the highest bounds are scored first to set
- * the threshold, then one pass over the bounds finds the few buckets left.
- * When too many remain (weak bounds: the bound of a bucket is loose when its
- * items' w and b differ widely) the caller scans every item as before.
+ * Top-k (model.c): the buckets with the highest bounds are scored first, in
+ * rounds, until the threshold they set leaves few buckets whose bound reaches
+ * it; one pass over the bounds then scores those.  When rounds stop paying
+ * (the bound of a bucket is loose when its items' w and b differ widely, as
+ * in a bucket mixing popular and rare items) the caller scans every item as
+ * before, and after a few such rankings in a row tries the bounds only now
+ * and then (mcc_bounds_try).
  */
 #include <math.h>
 

@@ -541,11 +541,12 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
     size_t per = ((size_t)n + nb - 1) / nb, budget = n / MC_BOUNDS_MAX_SHARE;
     size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
     uint64_t scored0 = g->n_scored, prev_left = 0;
+    int done = 0;
     g->n_ranked++;
     for (;;) {
         if (ns > nb - picked) ns = nb - picked;
         if (ns == 0) return 1; /* every bucket scored */
-        if (mcc_bounds_reserve_seeds(g, ns)) return 0;
+        if (mcc_bounds_reserve_seeds(g, ns)) break; /* no memory for this round: scan every item */
         mcc_topk hs;
         mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
         for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
@@ -585,15 +586,19 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
         } else {
             left = n; /* the heap is not full (exclusions): no threshold yet */
         }
-        if (left <= budget) break;
+        if (left <= budget) {
+            done = 1;
+            break;
+        }
         /* a round that did not halve what is left will not get there (the
          * threshold is already about final: the bounds are loose), or spent */
-        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) {
-            g->n_linear++;
-            g->n_scored = scored0; /* counted for rankings that finish by bucket */
-            return 0;
-        }
+        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) break;
         prev_left = left;
+    }
+    if (!done) {
+        g->n_linear++;
+        g->n_scored = scored0; /* counted for rankings that finish by bucket */
+        return 0;
     }
     for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
         uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
