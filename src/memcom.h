@@ -310,13 +310,13 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
 int memcom_set_int8_index(memcom_model *model, int enable);
 
 /* Ranking hash and memcom tables (n >= 2 m): per-bucket bounds on the scores
- * (max and min per-item scalar and max bias over the items of each bucket, 12
- * bytes per bucket, plus 4 bytes per item and per bucket for buckets other
- * than i mod m; built on the first whole-catalogue top-k) let top-k score only
- * the buckets that can still reach it, with the same proven rounding margins
- * as pre-ranking: results are identical either way.  When the bounds prune
- * too little for a query it scans every item as without them.  On by
- * default; enable = 0 frees them. */
+ * (the max and min per-item scalar and the max bias over each bucket's items,
+ * and this query's bound: 16 bytes per bucket, plus 4 bytes per item and per
+ * bucket for buckets other than i mod m; built on the first whole-catalogue
+ * top-k) let top-k score only the buckets that can still reach it.  The
+ * bounds hold exactly (rounding to nearest is monotone), so results are
+ * identical either way.  When the bounds prune too little for a query it
+ * scans every item as without them.  On by default; enable = 0 frees them. */
 int memcom_set_bucket_bounds(memcom_model *model, int enable);
 
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */

@@ -38,12 +38,13 @@ export interface LoadOptions {
   int8Index?: boolean;
   /**
    * hash and memcom output tables with at least two items per bucket: keep
-   * per-bucket bounds on the scores (12 bytes per bucket, plus 4 bytes per item
+   * per-bucket bounds on the scores (16 bytes per bucket, plus 4 bytes per item
    * and per bucket unless buckets are `i mod m`; built on the first
    * whole-catalogue ranking) so that ranking scores only the buckets whose
-   * bound can still reach the top k, with proven rounding margins. Rankings are
-   * identical either way; when the bounds prune too little for a query every
-   * item is scored. `false` saves that memory. Default `true`.
+   * bound can still reach the top k (the bounds hold exactly: rounding is
+   * monotone). Rankings are identical either way; when the bounds prune too
+   * little for a query every item is scored. `false` saves that memory.
+   * Default `true`.
    */
   bucketBounds?: boolean;
 }
