@@ -57,11 +57,11 @@ static int mcc_bounds_lists(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     g->items = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1));
     if (!g->start || !g->items) return MEMCOM_E_NOMEM;
     memset(g->start, 0, sizeof(uint32_t) * ((size_t)m + 1));
-    for (uint32_t i = 0; i < n; i++) g->start[(hash_b ? hash_b[i] : mcc_table_bucket(t, i)) + 1]++;
+    for (uint32_t i = 0; i < n; i++) g->start[mcc_bucket_of(t, hash_b, i) + 1]++;
     for (uint32_t r = 0; r < m; r++) g->start[r + 1] += g->start[r];
     /* fill with start[r] as the cursor of bucket r, then shift back */
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+        uint32_t r = mcc_bucket_of(t, hash_b, i);
         g->items[g->start[r]++] = i;
     }
     for (uint32_t r = m; r > 0; r--) g->start[r] = g->start[r - 1];
@@ -103,7 +103,7 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     }
     double wabs = has_w ? 0.0 : 1.0, babs = 0.0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = td->bucket_mode == MEMCOM_BUCKET_MOD ? i % m : hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+        uint32_t r = mcc_bucket_of(t, hash_b, i);
         if (has_w) {
             float w = mcc_value(t->w, td->scalar_dtype, i);
             if (w > g->wmax[r]) g->wmax[r] = w;
@@ -147,22 +147,4 @@ int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias)
     if (!(tmax < INFINITY)) return 0; /* an infinite or NaN bucket value */
     double b = use_bias ? g->babs : 0.0;
     return g->wabs * (double)tmax + b < 1e37; /* else scores or bounds could overflow */
-}
-
-int mcc_bounds_reserve_seeds(mcc_bounds *g, size_t s)
-{
-    if (g->seed_cap >= s) return MEMCOM_OK;
-    uint32_t *idx = (uint32_t *)memcom_malloc(sizeof(uint32_t) * s);
-    float *sc = (float *)memcom_malloc(sizeof(float) * s);
-    if (!idx || !sc) {
-        memcom_free(idx);
-        memcom_free(sc);
-        return MEMCOM_E_NOMEM;
-    }
-    memcom_free(g->seed_idx);
-    memcom_free(g->seed_score);
-    g->seed_idx = idx;
-    g->seed_score = sc;
-    g->seed_cap = s;
-    return MEMCOM_OK;
 }

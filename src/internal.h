@@ -78,6 +78,11 @@ uint32_t mcc_crc_range(const memcom_crc_blocks *blocks, const uint8_t *data, uin
 /* table.c */
 uint64_t mcc_table_rows_a(const memcom_table_desc *d);
 uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i);
+/* the bucket of item i, from the materialised hash buckets when there are some */
+static inline uint32_t mcc_bucket_of(const mcc_table *t, const uint32_t *hash_b, uint32_t i)
+{
+    return hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+}
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
 
 typedef struct mcc_scorer {
@@ -157,6 +162,11 @@ typedef struct mcc_bounds {
     uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
                                              * items scored in the others (those that finished by bucket) */
 } mcc_bounds;
+/* how many items bucket r holds (n items in nb buckets) */
+static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n, uint32_t nb)
+{
+    return g->start ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+}
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                     uint32_t n);
@@ -167,7 +177,6 @@ int mcc_bounds_try(mcc_bounds *g);
 void mcc_bounds_outcome(mcc_bounds *g, int pruned);
 /* 1 when this query's bounds are exact (no overflow); tmax = max |T_r| */
 int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias);
-int mcc_bounds_reserve_seeds(mcc_bounds *g, size_t s);
 void mcc_bounds_free(mcc_bounds *g);
 /* model.c: the model's bounds state (for tests) */
 const mcc_bounds *mcc_model_bounds(const memcom_model *m);
@@ -182,6 +191,9 @@ void mcc_topk_init(mcc_topk *h, uint32_t *idx, float *score, size_t k);
 void mcc_topk_offer(mcc_topk *h, uint32_t i, float s);
 static inline int mcc_topk_full(const mcc_topk *h) { return h->n == h->k; }
 static inline float mcc_topk_threshold(const mcc_topk *h) { return h->score[0]; } /* when full */
+/* grow a pair of index / score arrays (memcom_malloc'd, *cap entries) to at
+ * least want entries; the contents are not kept */
+int mcc_pairs_reserve(uint32_t **idx, float **score, size_t *cap, size_t want);
 /* sorts in place: descending score, ties by ascending index; returns n */
 size_t mcc_topk_finish(mcc_topk *h);
 

@@ -493,9 +493,9 @@ static MCC_NOINLINE int mcc_score_bucket(memcom_model *m, mcc_bounds *g, mcc_top
     const mcc_table *t = &m->v.output;
     uint32_t n = m->v.n, nb = t->desc.m;
     const uint32_t *bm = m->bitmap;
-    float floor = pre && mcc_topk_full(h) ? mcc_prerank_floor(pre, mcc_topk_threshold(h)) : -INFINITY;
+    float floor = pre ? mcc_bucket_floor(h, pre) : -INFINITY;
     const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
-    size_t cnt = list ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+    size_t cnt = mcc_bounds_size(g, r, n, nb);
     const void *w = t->desc.kind == MEMCOM_KIND_MEMCOM ? t->w : NULL;
     int w16 = t->desc.scalar_dtype == MEMCOM_DTYPE_F16;
     int bias = use_bias && m->v.bias;
@@ -510,7 +510,7 @@ static MCC_NOINLINE int mcc_score_bucket(memcom_model *m, mcc_bounds *g, mcc_top
         if (pre && sc >= floor) {
             /* the floor rises as the bucket fills the heap: keep it current
              * (a big bucket would otherwise add all its items) */
-            if (mcc_topk_full(h)) floor = mcc_prerank_floor(pre, mcc_topk_threshold(h));
+            floor = mcc_bucket_floor(h, pre);
             if (sc >= floor && !mcc_prerank_add(pre, i, sc, floor)) return -1;
         }
     }
@@ -546,7 +546,8 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
     for (;;) {
         if (ns > nb - picked) ns = nb - picked;
         if (ns == 0) return 1; /* every bucket scored */
-        if (mcc_bounds_reserve_seeds(g, ns)) break; /* no memory for this round: scan every item */
+        if (mcc_pairs_reserve(&g->seed_idx, &g->seed_score, &g->seed_cap, ns))
+            break; /* no memory for this round: scan every item */
         mcc_topk hs;
         mcc_topk_init(&hs, g->seed_idx, g->seed_score, ns);
         for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
@@ -565,7 +566,7 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
             uint32_t r = g->seed_idx[q];
             if (mcc_score_bucket(m, g, h, r, tv[r], use_bias, pre)) return -1;
             g->ub[r] = -INFINITY; /* scored */
-            seeded += g->start ? g->start[r + 1] - g->start[r] : (r < n ? (size_t)(n - 1 - r) / nb + 1 : 0);
+            seeded += mcc_bounds_size(g, r, n, nb);
         }
         picked += hs.n;
         ns *= 4;
@@ -579,9 +580,9 @@ static MCC_NOINLINE int mcc_scan_buckets(memcom_model *m, mcc_scorer *s, mcc_bou
             for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
                 uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
                 size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, m->out_buf, m->hits);
-                if (!g->start) left += (uint64_t)nh * per;
+                if (!g->start) left += (uint64_t)nh * per; /* i mod m: per bounds every bucket's size */
                 else
-                    for (size_t q = 0; q < nh; q++) left += g->start[r0 + m->hits[q] + 1] - g->start[r0 + m->hits[q]];
+                    for (size_t q = 0; q < nh; q++) left += mcc_bounds_size(g, r0 + m->hits[q], n, nb);
             }
         } else {
             left = n; /* the heap is not full (exclusions): no threshold yet */

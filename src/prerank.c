@@ -207,21 +207,7 @@ float mcc_prerank_floor(const mcc_prerank *p, float theta)
 
 int mcc_prerank_reserve(mcc_prerank *p, size_t k)
 {
-    size_t cap = 2u * MC_BLOCK + 8u * k;
-    if (p->cand_cap >= cap) return MEMCOM_OK;
-    uint32_t *idx = (uint32_t *)memcom_malloc(sizeof(uint32_t) * cap);
-    float *sc = (float *)memcom_malloc(sizeof(float) * cap);
-    if (!idx || !sc) {
-        memcom_free(idx);
-        memcom_free(sc);
-        return MEMCOM_E_NOMEM;
-    }
-    memcom_free(p->cand_idx);
-    memcom_free(p->cand_score);
-    p->cand_idx = idx;
-    p->cand_score = sc;
-    p->cand_cap = cap;
-    return MEMCOM_OK;
+    return mcc_pairs_reserve(&p->cand_idx, &p->cand_score, &p->cand_cap, 2u * MC_BLOCK + 8u * k);
 }
 
 size_t mcc_prerank_keep(mcc_prerank *p, float floor)

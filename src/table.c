@@ -210,7 +210,7 @@ void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv,
             rowbuf[j] = mcc_norm(tmp, d);
         }
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t b = hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+            uint32_t b = mcc_bucket_of(t, hash_b, i);
             float norm = rowbuf[b];
             if (t->desc.kind == MEMCOM_KIND_MEMCOM) norm *= fabsf(mcc_scalar(t, i));
             inv[i] = mcc_inv(norm);

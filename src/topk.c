@@ -60,6 +60,24 @@ void mcc_topk_offer(mcc_topk *h, uint32_t i, float s)
     mcc_sift_down(h, 0, h->n);
 }
 
+int mcc_pairs_reserve(uint32_t **idx, float **score, size_t *cap, size_t want)
+{
+    if (*cap >= want) return MEMCOM_OK;
+    uint32_t *i = (uint32_t *)memcom_malloc(sizeof(uint32_t) * want);
+    float *s = (float *)memcom_malloc(sizeof(float) * want);
+    if (!i || !s) {
+        memcom_free(i);
+        memcom_free(s);
+        return MEMCOM_E_NOMEM;
+    }
+    memcom_free(*idx);
+    memcom_free(*score);
+    *idx = i;
+    *score = s;
+    *cap = want;
+    return MEMCOM_OK;
+}
+
 size_t mcc_topk_finish(mcc_topk *h)
 {
     for (size_t end = h->n; end > 1; end--) {

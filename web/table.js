@@ -48,6 +48,15 @@ function checkOptions(options, where) {
   return options;
 }
 
+/** options[name] as a boolean (dflt when absent). */
+function booleanOption(options, name, dflt, where) {
+  const v = options[name] ?? dflt;
+  if (typeof v !== 'boolean') {
+    throw new MemcomError('invalid_argument', `${where}: options.${name} must be true or false, got ${describe(options[name])}`);
+  }
+  return v;
+}
+
 /** A list argument: an array, a typed array or any iterable (not a lone string). */
 function toList(v, what) {
   if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) return v;
@@ -133,14 +142,8 @@ export async function openSource(source, options, where) {
       throw new MemcomError('invalid_argument', `${where}: options.maxBytes must be a non-negative integer, got ${describe(options.maxBytes)}`);
     }
   }
-  const int8Index = options.int8Index ?? true;
-  if (typeof int8Index !== 'boolean') {
-    throw new MemcomError('invalid_argument', `${where}: options.int8Index must be true or false, got ${describe(options.int8Index)}`);
-  }
-  const bucketBounds = options.bucketBounds ?? true;
-  if (typeof bucketBounds !== 'boolean') {
-    throw new MemcomError('invalid_argument', `${where}: options.bucketBounds must be true or false, got ${describe(options.bucketBounds)}`);
-  }
+  const int8Index = booleanOption(options, 'int8Index', true, where);
+  const bucketBounds = booleanOption(options, 'bucketBounds', true, where);
   const runtime = await getRuntime(options);
   const memLimit = memoryLimit(runtime);
   const limit = Math.min(maxBytes, memLimit);

@@ -67,7 +67,7 @@ static const char *mcc_sec_label(const mcc_entry *e, char *buf, size_t cap)
 #define MC_SEC_FAIL(r, code, e, ...)                                                           \
     do {                                                                                       \
         char lab_[40], msg_[160];                                                              \
-        mcc_format(msg_, sizeof msg_, __VA_ARGS__);                                              \
+        mcc_format(msg_, sizeof msg_, __VA_ARGS__);                                            \
         return mcc_fail(code, (r)->detail, (r)->cap, "section %s: %s",                          \
                        mcc_sec_label((e), lab_, sizeof lab_), msg_);                            \
     } while (0)

@@ -134,15 +134,9 @@ static void fill_table(memcom_table_data *t, uint32_t kind, uint32_t n, uint32_t
                        uint32_t scalar_dtype, uint32_t bucket_mode)
 {
     memset(t, 0, sizeof *t);
-    t->desc.kind = kind;
-    t->desc.n = n;
-    t->desc.m = m;
-    t->desc.d = d;
-    t->desc.row_dtype = row_dtype;
-    t->desc.scalar_dtype = kind == MEMCOM_KIND_MEMCOM ? scalar_dtype : 0;
-    t->desc.bucket_mode = bucket_mode;
-    t->desc.bucket_dtype = bucket_mode == MEMCOM_BUCKET_EXPLICIT ? MEMCOM_DTYPE_U32 : 0;
-    t->desc.hash_seed = bucket_mode == MEMCOM_BUCKET_HASH ? 0x9e3779b97f4a7c15ull : 0;
+    t->desc = f_desc(kind, n, m, d, row_dtype, kind == MEMCOM_KIND_MEMCOM ? scalar_dtype : 0, bucket_mode,
+                     bucket_mode == MEMCOM_BUCKET_EXPLICIT ? MEMCOM_DTYPE_U32 : 0,
+                     bucket_mode == MEMCOM_BUCKET_HASH ? 0x9e3779b97f4a7c15ull : 0);
 }
 
 static void test_topk_grid(void)

@@ -235,13 +235,7 @@ static memcom_table_data memcom_i8_table(uint32_t n, uint32_t m, uint32_t d)
 {
     memcom_table_data t;
     memset(&t, 0, sizeof t);
-    t.desc.kind = MEMCOM_KIND_MEMCOM;
-    t.desc.n = n;
-    t.desc.m = m;
-    t.desc.d = d;
-    t.desc.row_dtype = MEMCOM_DTYPE_I8;
-    t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
-    t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+    t.desc = f_desc(MEMCOM_KIND_MEMCOM, n, m, d, MEMCOM_DTYPE_I8, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_MOD, 0, 0);
     return t;
 }
 
