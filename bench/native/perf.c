@@ -1,13 +1,24 @@
-/* perf.c - quick native timings: writes a large model, then measures open
- * (validation included) and the top-10 scan.  Not part of the test run.
- *   perf OUT.memcom [n] [d] [ratio] [row dtype 1|2|3] [ids 0|1] */
+/*
+ * bench/native/perf.c - quick native timings of the calls `npm run bench`
+ * does not time natively: writing a large memcom/memcom model, opening it
+ * (read + validate, and validate alone from memory), scoring every item,
+ * top-10, recommend and similar items.  Not part of the test run or of
+ * docs/BENCHMARKS.md; a tool for looking at one change.
+ *
+ *   bash build.sh native
+ *   cc -O2 -std=c11 -Isrc bench/native/perf.c build/libmemcom.a -lm -o build/perf
+ *   build/perf OUT.memcom [n] [d] [ratio] [row dtype 1|2|3] [ids 0|1]
+ *
+ * The top-10 is checked against the top 10 of memcom_score_vector's scores
+ * (a plain scan with no pre-ranking or bucket bounds) before it is timed.
+ */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "../../src/memcom.h"
+#include "memcom.h"
 
 static double now(void)
 {
@@ -25,11 +36,21 @@ static float frand(void)
 
 int main(int argc, char **argv)
 {
-    const char *path = argc > 1 ? argv[1] : "/tmp/perf.memcom";
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s OUT.memcom [n] [d] [ratio] [row dtype 1|2|3] [ids 0|1]\n", argv[0]);
+        return 2;
+    }
+    const char *path = argv[1];
     uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 1000000, d = argc > 3 ? (uint32_t)atoi(argv[3]) : 64;
     uint32_t ratio = argc > 4 ? (uint32_t)atoi(argv[4]) : 16, row = argc > 5 ? (uint32_t)atoi(argv[5]) : 1;
     int with_ids = argc > 6 ? atoi(argv[6]) : 1;
+    if (n < 1 || d < 1 || d > 4096 || ratio < 1 || ratio >= d || row < 1 || row > 3) {
+        fprintf(stderr, "need n >= 1, 1 <= d <= 4096, 1 <= ratio < d, row dtype 1 (f32), 2 (f16) or 3 (i8)\n");
+        return 2;
+    }
+    /* memcom at ratio R: m d + n scalars = n d / R (docs/METHOD.md) */
     uint32_t m = (uint32_t)((double)n * ((double)d / ratio - 1) / d);
+    if (m < 1) m = 1;
     printf("n=%u d=%u ratio=%u m=%u row_dtype=%u\n", n, d, ratio, m, row);
     float *U = malloc(sizeof(float) * m * d), *U2 = malloc(sizeof(float) * m * d), *w = malloc(sizeof(float) * n),
           *w2 = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n), *W = malloc(sizeof(float) * d * d);
@@ -83,19 +104,43 @@ int main(int argc, char **argv)
     double best = 1e9;
     for (int it = 0; it < 5; it++) {
         t0 = now();
-        memcom_open(&model, buf, info.file_bytes, 0, 0, detail, sizeof detail);
+        rc = memcom_open(&model, buf, info.file_bytes, 0, 0, detail, sizeof detail);
         double t = now() - t0;
+        if (rc) { printf("open: %s %s\n", memcom_error_name(rc), detail); return 1; }
         if (t < best) best = t;
         memcom_close(model);
     }
     printf("open from memory (validate): %.1f ms (%.2f GB/s)\n", best * 1e3, info.file_bytes / best / 1e9);
-    memcom_open(&model, buf, info.file_bytes, 0, 0, detail, sizeof detail);
+    rc = memcom_open(&model, buf, info.file_bytes, 0, 0, detail, sizeof detail);
+    if (rc) { printf("open: %s %s\n", memcom_error_name(rc), detail); return 1; }
 
     float *v = malloc(sizeof(float) * d), *scores = malloc(sizeof(float) * n);
     uint32_t idx[10];
     float sc[10];
     size_t got;
     memcom_topk_opts o = {10, NULL, 0, NULL, 0, 1, 0};
+    /* answer check: top-10 of the plain scan (score all, bias included) */
+    for (uint32_t j = 0; j < d; j++) v[j] = frand();
+    rc = memcom_score_vector(model, v, d, scores);
+    if (!rc) rc = memcom_topk_vector(model, v, d, &o, idx, sc, &got);
+    if (rc) { printf("score/top-k: %s\n", memcom_error_name(rc)); return 1; }
+    {
+        uint32_t ref[10];
+        size_t nref = n < 10 ? n : 10;
+        for (size_t q = 0; q < nref; q++) { /* selection: descending score, ties lower index */
+            uint32_t bi = UINT32_MAX;
+            for (uint32_t i = 0; i < n; i++) {
+                int taken = 0;
+                for (size_t p = 0; p < q; p++) taken |= ref[p] == i;
+                if (!taken && (bi == UINT32_MAX || scores[i] > scores[bi])) bi = i;
+            }
+            ref[q] = bi;
+        }
+        int ok = got == nref;
+        for (size_t q = 0; ok && q < nref; q++) ok = idx[q] == ref[q] && sc[q] == scores[ref[q]];
+        printf("top-10 check against the plain scan: %s\n", ok ? "ok" : "MISMATCH");
+        if (!ok) return 1;
+    }
     int reps = 30;
     best = 1e9;
     for (int it = 0; it < reps; it++) {
