@@ -1,11 +1,11 @@
-// Helpers shared by the demo's model scripts (Node only): read MovieLens CSVs,
-// turn "Matrix, The (1999)" into { title: 'The Matrix', year: 1999 }, and read
-// the item ids stored in a .memcom file (docs/FORMAT.md) without the wasm core.
+// MovieLens for the demo's model scripts (Node only): read movies.csv and turn
+// "Matrix, The (1999)" into { title: 'The Matrix', year: 1999 }. (A model's item
+// ids and metadata are read through the package: model.ids(), model.info.metadata.)
 
 import fs from 'node:fs';
 
 // Split one CSV line (RFC 4180 quoting; MovieLens quotes titles that contain commas).
-export function splitCsvLine(line) {
+function splitCsvLine(line) {
   const out = [];
   let cur = '';
   let quoted = false;
@@ -23,7 +23,7 @@ export function splitCsvLine(line) {
   return out;
 }
 
-export function readCsv(path) {
+function readCsv(path) {
   const text = fs.readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const header = splitCsvLine(lines[0]);
@@ -62,50 +62,4 @@ export function readMovies(path) {
     map.set(id, { id, ...t, genres: genres ? genres.split('|').filter((g) => g !== '(no genres listed)') : [] });
   }
   return map;
-}
-
-// The item ids of a .memcom file, read straight from its sections (docs/FORMAT.md:
-// header 256 bytes, directory of 32-byte entries at directory_offset).
-export function readModelIds(bytes) {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = [0x89, 0x4d, 0x45, 0x4d, 0x43, 0x4f, 0x4d, 0x0a];
-  magic.forEach((b, i) => { if (bytes[i] !== b) throw new Error('not a .memcom file (bad magic)'); });
-  const n = dv.getUint32(24, true);
-  const count = dv.getUint32(32, true);
-  const dirOff = Number(dv.getBigUint64(40, true));
-  let offSec = null;
-  let byteSec = null;
-  for (let e = 0; e < count; e++) {
-    const p = dirOff + e * 32;
-    const type = dv.getUint32(p, true);
-    const off = Number(dv.getBigUint64(p + 8, true));
-    const size = Number(dv.getBigUint64(p + 16, true));
-    if (type === 11) offSec = { off, size };
-    if (type === 12) byteSec = { off, size };
-  }
-  if (!offSec || !byteSec) throw new Error('the model stores no item ids');
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  const ids = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = dv.getUint32(offSec.off + i * 4, true);
-    const b = dv.getUint32(offSec.off + (i + 1) * 4, true);
-    ids[i] = dec.decode(bytes.subarray(byteSec.off + a, byteSec.off + b));
-  }
-  return ids;
-}
-
-// The metadata JSON of a .memcom file (section type 14), or null.
-export function readModelMetadata(bytes) {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = dv.getUint32(32, true);
-  const dirOff = Number(dv.getBigUint64(40, true));
-  for (let e = 0; e < count; e++) {
-    const p = dirOff + e * 32;
-    if (dv.getUint32(p, true) === 14) {
-      const off = Number(dv.getBigUint64(p + 8, true));
-      const size = Number(dv.getBigUint64(p + 16, true));
-      return JSON.parse(new TextDecoder().decode(bytes.subarray(off, off + size)));
-    }
-  }
-  return null;
 }

@@ -6,11 +6,14 @@
 //   npm run demo -- --port 0          # any free port (the URL is printed)
 //   npm run demo -- --host 0.0.0.0    # listen beyond loopback (only if you mean it)
 //
-// It serves the repository root, so the page at /demo/ reaches the package at
-// /web/ and the WebAssembly modules at /dist/. Only GET and HEAD; no directory
-// listings; dot-files (.git, .ci) and node_modules are never served; a request
-// that resolves outside the root is refused. Every response carries a strict
-// Content-Security-Policy that the page is written to satisfy.
+// It serves what the demo page loads from the repository (DEMO_PATHS: the page
+// and its models in demo/, the package in web/, the WebAssembly modules in
+// dist/) and nothing else: not the sources, build/ or logs. Only GET and HEAD;
+// no directory listings; dot-files (.git, .ci) and node_modules are never
+// served; a path that climbs (..) or hides a separator in an escape (%2f, %5c)
+// is refused; redirects name a path on this server, never another host. Every
+// response carries a strict Content-Security-Policy that the page is written to
+// satisfy.
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -18,9 +21,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const ROOT = path.resolve(HERE, '..');
+const ROOT = path.resolve(HERE, '..');
 
-export const MIME = {
+const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -39,7 +42,7 @@ export const MIME = {
   '.csv': 'text/plain; charset=utf-8',
 };
 
-export const CSP = [
+const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
@@ -53,21 +56,60 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+// What the demo page loads, relative to the repository root: a directory and
+// everything under it ("demo/"), or one directory's files of one type ("dist/*.wasm").
+export const DEMO_PATHS = Object.freeze(['demo/', 'web/', 'dist/*.wasm']);
+
 const BLOCKED_SEGMENTS = new Set(['node_modules']);
 
-// Map a request path to a file under root, or null when it must not be served.
-export function resolveRequestPath(root, rawPath) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return null; // malformed percent-encoding
+// The path of a request target ("/a/b%20c/?q") as decoded segments, empty and
+// "." segments dropped: ['a', 'b c']; null when it must be refused (not a path,
+// bad escapes, "..", dot-files, node_modules, a "/", "\" or NUL in a segment).
+function pathSegments(rawPath) {
+  if (typeof rawPath !== 'string' || !rawPath.startsWith('/')) return null;
+  const out = [];
+  for (const raw of rawPath.split('/')) {
+    let s;
+    try {
+      s = decodeURIComponent(raw);
+    } catch {
+      return null; // malformed percent-encoding
+    }
+    if (s === '' || s === '.') continue;
+    if (s === '..' || s.startsWith('.') || BLOCKED_SEGMENTS.has(s) || /[/\\\0]/.test(s)) return null;
+    out.push(s);
   }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments = decoded.split('/').filter((s) => s !== '');
-  for (const s of segments) {
-    if (s === '..' || s.startsWith('.') || BLOCKED_SEGMENTS.has(s)) return null;
-  }
+  return out;
+}
+
+// Whether the file or directory at rel ("a/b", "" for the root) may be served.
+function isAllowed(rel, allow) {
+  if (!allow) return true;
+  return allow.some((entry) => {
+    const star = entry.indexOf('/*');
+    if (star >= 0) {
+      const dir = entry.slice(0, star + 1);
+      const ext = entry.slice(star + 2);
+      const name = rel.startsWith(dir) ? rel.slice(dir.length) : null;
+      return name !== null && name.length > ext.length && !name.includes('/') && name.endsWith(ext);
+    }
+    if (entry.endsWith('/')) return rel === entry.slice(0, -1) || rel.startsWith(entry);
+    return rel === entry;
+  });
+}
+
+// The canonical path of segments: "/" + each segment percent-encoded. It always
+// starts with exactly one "/" followed by a segment (or is "/"), so that as a
+// Location it names a path on this server, never a host ("//host").
+function canonicalPath(segments) {
+  return '/' + segments.map(encodeURIComponent).join('/');
+}
+
+// Map a request path to a file under root, or null when it must not be served
+// (allow: the paths that may be, as DEMO_PATHS; null for everything under root).
+export function resolveRequestPath(root, rawPath, allow = null) {
+  const segments = pathSegments(rawPath);
+  if (!segments || !isAllowed(segments.join('/'), allow)) return null;
   const full = path.resolve(root, ...segments);
   const rel = path.relative(root, full);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
@@ -84,7 +126,7 @@ function send(res, status, body, headers = {}) {
   res.end(res.req.method === 'HEAD' ? undefined : buf);
 }
 
-export function createHandler({ root = ROOT, log = null } = {}) {
+function createHandler({ root, allow, log }) {
   const realRoot = fs.realpathSync(root);
   return function handler(req, res) {
     const started = Date.now();
@@ -102,25 +144,29 @@ export function createHandler({ root = ROOT, log = null } = {}) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
     }
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return send(res, 400, 'Bad Request\n');
-    }
-    if (url.pathname === '/' || url.pathname === '/demo') {
-      res.writeHead(302, { Location: '/demo/' + url.search, 'Content-Length': 0 });
-      return res.end();
-    }
-    let file = resolveRequestPath(realRoot, url.pathname);
-    if (!file) return send(res, 403, 'Forbidden\n');
+    // The request target as sent (origin-form "/path?query"); not parsed as a
+    // URL, which would resolve "/.//x" to "//x" and read "\" as "/".
+    const target = String(req.url);
+    const q = target.indexOf('?');
+    const rawPath = q >= 0 ? target.slice(0, q) : target;
+    const search = q >= 0 ? target.slice(q) : '';
+    if (!rawPath.startsWith('/')) return send(res, 400, 'Bad Request\n');
+    const segments = pathSegments(rawPath);
+    if (!segments) return send(res, 403, 'Forbidden\n');
+    const canonical = canonicalPath(segments);
+    const redirect = (status, where) => {
+      res.writeHead(status, { Location: where + search, 'Content-Length': 0 });
+      res.end();
+    };
+    if (segments.length === 0 || (canonical === '/demo' && !rawPath.endsWith('/'))) return redirect(302, '/demo/');
+    const notFound = () => send(res, 404, `Not Found: ${canonical}\n`);
+    if (!isAllowed(segments.join('/'), allow)) return notFound();
+    let file = path.resolve(realRoot, ...segments);
 
     fs.stat(file, (err, st) => {
       if (!err && st.isDirectory()) {
-        if (!url.pathname.endsWith('/')) {
-          res.writeHead(301, { Location: url.pathname + '/' + url.search, 'Content-Length': 0 });
-          return res.end();
-        }
+        // A directory: at its canonical path with a trailing slash, its index.html.
+        if (rawPath !== canonical + '/') return redirect(301, canonical + '/');
         file = path.join(file, 'index.html');
         return fs.stat(file, (err2, st2) => serveFile(err2, st2));
       }
@@ -128,12 +174,13 @@ export function createHandler({ root = ROOT, log = null } = {}) {
     });
 
     function serveFile(err, st) {
-      if (err || !st.isFile()) return send(res, 404, `Not Found: ${url.pathname}\n`);
-      // Refuse symlinks that lead outside the root.
+      if (err || !st.isFile()) return notFound();
+      // What the path leads to (through any symlink) must be under the root and allowed.
       fs.realpath(file, (err3, real) => {
-        if (err3) return send(res, 404, `Not Found: ${url.pathname}\n`);
+        if (err3) return notFound();
         const rel = path.relative(realRoot, real);
         if (rel.startsWith('..') || path.isAbsolute(rel)) return send(res, 403, 'Forbidden\n');
+        if (!isAllowed(rel.split(path.sep).join('/'), allow)) return notFound();
         const type = MIME[path.extname(real).toLowerCase()] || 'application/octet-stream';
         const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
         const headers = {
@@ -156,10 +203,12 @@ export function createHandler({ root = ROOT, log = null } = {}) {
   };
 }
 
-// Start a server; resolves to { server, port, url, close() }.
-export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT, log = null } = {}) {
+// Start a server; resolves to { server, port, url, close() }. By default it
+// serves the demo from the repository (DEMO_PATHS); given another root, all
+// of that root (allow: null), unless allow says otherwise.
+export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT, allow = root === ROOT ? DEMO_PATHS : null, log = null } = {}) {
   return new Promise((resolve, reject) => {
-    const server = http.createServer(createHandler({ root, log }));
+    const server = http.createServer(createHandler({ root, allow, log }));
     server.keepAliveTimeout = 2000;
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -212,7 +261,7 @@ async function main() {
   }
   if (opts.help) {
     console.log('usage: node demo/serve.js [--port N] [--host ADDR] [--quiet]\n' +
-      '  serves the repository root; open the printed URL (the demo is at /demo/).\n' +
+      '  serves the demo (demo/, web/, dist/*.wasm); open the printed URL (the demo is at /demo/).\n' +
       '  --port N   port to listen on (default 8080, env PORT; 0 = any free port)\n' +
       '  --host A   address to bind (default 127.0.0.1, env HOST)\n' +
       '  --quiet    do not log requests');

@@ -27,8 +27,9 @@ function gaussianFill(arr, rand, scale) {
   }
 }
 
-// m rows so that the two item tables are `ratio` times smaller than n x d f32 (MEMCOM.md section 1).
-export function rowsForRatio(n, d, ratio) {
+// m rows so that each item table is `ratio` times smaller than n x d f32: a
+// memcom table stores m x d rows and n scalars, so n*d / (m*d + n) = ratio.
+function rowsForRatio(n, d, ratio) {
   return Math.max(1, Math.floor((n * (d / ratio - 1)) / d));
 }
 
@@ -59,7 +60,7 @@ async function run({ n, d, ratio, history, k, simd }) {
     cached = null;
     postMessage({ type: 'progress', text: `Building a ${n.toLocaleString('en-US')}-item model in the worker…` });
     const t0 = performance.now();
-    const bytes = buildModel(makeSpec(n, d, ratio));
+    const bytes = await buildModel(makeSpec(n, d, ratio));
     const t1 = performance.now();
     postMessage({ type: 'progress', text: 'Loading it into WebAssembly…' });
     const model = await loadModel(bytes, { simd });

@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../web/index.js';
-import { cleanTitle, readModelIds } from '../../demo/movielens.js';
+import { cleanTitle } from '../../demo/movielens.js';
+import { corruptExample } from '../../demo/write-manifest.js';
+import { parseModel } from '../node/reference.js';
 import { parseQualityMd, parseSize } from '../../demo/quality-json.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,7 +28,11 @@ test('the committed models load, share one catalogue, and match movies.json', as
     const model = await loadModel(bytes);
     try {
       assert.equal(model.info.n, movies.length, `${spec.file}: one title per item`);
-      assert.deepEqual(readModelIds(bytes), movies.map((m) => m[0]), `${spec.file}: movies.json is in model order`);
+      const order = movies.map((m) => m[0]);
+      assert.deepEqual(model.ids(), order, `${spec.file}: movies.json is in model order`);
+      // (and so says the tests' own plain-JS reading of the file, independent of the package)
+      assert.deepEqual(parseModel(bytes).ids, order, `${spec.file}: the reference parser reads the same ids`);
+      assert.deepEqual(JSON.parse(parseModel(bytes, { ids: false }).metadata), model.info.metadata, `${spec.file}: metadata`);
       assert.match(String(model.info.metadata.dataset), /ml-latest-small/);
       assert.ok(Number.isFinite(model.info.metadata.metrics?.test?.['ndcg@20']), 'test metrics in the metadata');
       ratios.push(model.info.compressionRatio);
@@ -49,6 +55,21 @@ test('the committed models load, share one catalogue, and match movies.json', as
 test('corrupt.memcom is rejected with section_crc', async () => {
   await assert.rejects(loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, 'corrupt.memcom')))),
     (e) => e.code === 'section_crc');
+  // write-manifest.js makes it so: one byte of the rows flipped (the only difference from a valid file).
+  const bad = await corruptExample();
+  await assert.rejects(loadModel(bad), (e) => e.code === 'section_crc');
+  const rows = new Uint8Array(new Float32Array(12).fill(0.5).buffer);
+  const at = bad.findIndex((_, i) => rows.every((b, j) => j === 1 ? (b ^ 0x5a) === bad[i + j] : b === bad[i + j]));
+  assert.ok(at > 0, 'the rows with their second byte flipped are in the file');
+  const fixed = bad.slice();
+  fixed[at + 1] ^= 0x5a;
+  const ok = await loadModel(fixed);
+  try {
+    assert.deepEqual(ok.ids(), ['a', 'b', 'c']);
+    assert.deepEqual(Array.from(ok.lookup(2)), [0.5, 0.5, 0.5, 0.5]);
+  } finally {
+    ok.dispose();
+  }
 });
 
 test('titles: trailing articles move to the front, the year is split off', () => {
