@@ -107,16 +107,16 @@ int cli_dtype(cli_ctx *c, const char *name, const char *s, int allow_i8, int *ou
     return 0;
 }
 
-void cli_print_metrics(FILE *f, const char *label, const mc_metrics *m)
+void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m)
 {
     fprintf(f, "%-6s users %6u  Recall@10 %.4f  Recall@20 %.4f  Recall@40 %.4f  NDCG@10 %.4f  NDCG@20 %.4f  NDCG@40 %.4f\n",
             label, m->users, m->recall[0], m->recall[1], m->recall[2], m->ndcg[0], m->ndcg[1], m->ndcg[2]);
 }
 
-void cli_json_metrics(mc_buf *b, const mc_metrics *m)
+void cli_json_metrics(mt_buf *b, const mt_metrics *m)
 {
-    mc_buf_printf(b, "{\"users\":%u", m->users);
-    for (int k = 0; k < MC_N_KS; k++) mc_buf_printf(b, ",\"recall@%u\":%.6f", mc_eval_ks[k], m->recall[k]);
-    for (int k = 0; k < MC_N_KS; k++) mc_buf_printf(b, ",\"ndcg@%u\":%.6f", mc_eval_ks[k], m->ndcg[k]);
-    mc_buf_printf(b, "}");
+    mt_buf_printf(b, "{\"users\":%u", m->users);
+    for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"recall@%u\":%.6f", mt_eval_ks[k], m->recall[k]);
+    for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"ndcg@%u\":%.6f", mt_eval_ks[k], m->ndcg[k]);
+    mt_buf_printf(b, "}");
 }

@@ -4,10 +4,10 @@
 
 #include "../train/train.h"
 
-int cmd_train(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_recommend(int argc, char **argv);
+int cli_cmd_train(int argc, char **argv);
+int cli_cmd_eval(int argc, char **argv);
+int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_recommend(int argc, char **argv);
 
 /* Option parsing: argv[*i] is the current argument.  cli_opt returns 1 and
  * sets *val (and advances *i) if argv[*i] is `name` (also --name=value). */
@@ -34,7 +34,7 @@ int cli_unknown(cli_ctx *c);          /* error for argv[c->i] */
 
 /* Data set options shared by train and eval. */
 typedef struct cli_data {
-    mc_data_opts o;
+    mt_data_opts o;
     const char *dir;
     char paths[3][4096];
     int given;
@@ -46,7 +46,7 @@ int cli_data_finish(cli_ctx *c, cli_data *d);   /* validates; 0 ok */
 extern const char cli_data_help[];
 
 /* Print metrics as a table and as JSON. */
-void cli_print_metrics(FILE *f, const char *label, const mc_metrics *m);
-void cli_json_metrics(mc_buf *b, const mc_metrics *m);
+void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m);
+void cli_json_metrics(mt_buf *b, const mt_metrics *m);
 
 #endif

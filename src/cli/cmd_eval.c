@@ -19,7 +19,7 @@ static const char eval_help[] =
     "  --threads T           threads [2]\n"
     "  --json                print one JSON object instead of a table\n";
 
-int cmd_eval(int argc, char **argv)
+int cli_cmd_eval(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -68,17 +68,17 @@ int cmd_eval(int argc, char **argv)
         for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
         return 1;
     }
-    mc_dataset ds;
-    mc_err err;
-    if (mc_dataset_load(&ds, &data.o, &err)) {
+    mt_dataset ds;
+    mt_err err;
+    if (mt_dataset_load(&ds, &data.o, &err)) {
         fprintf(stderr, "memcom eval: %s\n", err.msg);
         for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
         return 1;
     }
     int rc = 0;
-    mc_metrics m[2];
+    mt_metrics m[2];
     int which[2] = {strcmp(split, "test") != 0, strcmp(split, "valid") != 0};
-    const mc_csr *truth[2] = {&ds.valid, &ds.test};
+    const mt_csr *truth[2] = {&ds.valid, &ds.test};
     const char *label[2] = {"valid", "test"};
     uint32_t unknown = 0;
     for (int s = 0; s < 2 && !rc; s++) {
@@ -88,7 +88,7 @@ int cmd_eval(int argc, char **argv)
             rc = 1;
             break;
         }
-        if (mc_evaluate_file(h, (int)threads, &ds, truth[s], &m[s], &unknown, &err)) {
+        if (mt_evaluate_file(h, (int)threads, &ds, truth[s], &m[s], &unknown, &err)) {
             fprintf(stderr, "memcom eval: %s\n", err.msg);
             rc = 1;
         }
@@ -97,20 +97,20 @@ int cmd_eval(int argc, char **argv)
         uint64_t tb = info.input_bytes + info.output_bytes;
         double ratio = tb ? (double)info.full_f32_bytes / (double)tb : 0;
         if (json) {
-            mc_buf b = {0};
-            mc_buf_printf(&b, "{\"model\":");
-            mc_buf_json_string(&b, model_path);
-            mc_buf_printf(&b, ",\"dataset\":");
-            mc_buf_json_string(&b, ds.name);
+            mt_buf b = {0};
+            mt_buf_printf(&b, "{\"model\":");
+            mt_buf_json_string(&b, model_path);
+            mt_buf_printf(&b, ",\"dataset\":");
+            mt_buf_json_string(&b, ds.name);
             for (int s = 0; s < 2; s++)
                 if (which[s]) {
-                    mc_buf_printf(&b, ",\"%s\":", label[s]);
+                    mt_buf_printf(&b, ",\"%s\":", label[s]);
                     cli_json_metrics(&b, &m[s]);
                 }
-            mc_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
+            mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
                           (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio, unknown);
             fwrite(b.p, 1, b.len, stdout);
-            mc_buf_free(&b);
+            mt_buf_free(&b);
         } else {
             printf("model %s: %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n", model_path,
                    (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio);
@@ -119,7 +119,7 @@ int cmd_eval(int argc, char **argv)
                 if (which[s]) cli_print_metrics(stdout, label[s], &m[s]);
         }
     }
-    mc_dataset_free(&ds);
+    mt_dataset_free(&ds);
     for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
     return rc;
 }

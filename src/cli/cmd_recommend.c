@@ -16,7 +16,7 @@ static const char recommend_help[] =
     "  --include-history     do not exclude the history items\n"
     "  --json                print JSON\n";
 
-int cmd_recommend(int argc, char **argv)
+int cli_cmd_recommend(int argc, char **argv)
 {
     cli_ctx c = {"recommend", argc, argv, 0, 0};
     const char *path = NULL;
@@ -105,13 +105,13 @@ int cmd_recommend(int argc, char **argv)
                 id = num;
             }
             if (json) {
-                mc_buf b = {0};
-                char *tmp = mc_xstrdup(id, len);
-                mc_buf_json_string(&b, tmp);
+                mt_buf b = {0};
+                char *tmp = mt_xstrdup(id, len);
+                mt_buf_json_string(&b, tmp);
                 printf("%s{\"rank\":%zu,\"index\":%u,\"id\":%.*s,\"score\":%.6g}", r ? "," : "", r + 1, top[r],
                        (int)b.len, b.p, score[r]);
                 free(tmp);
-                mc_buf_free(&b);
+                mt_buf_free(&b);
             } else {
                 printf("%3zu  %-20.*s  %.4f\n", r + 1, (int)len, id, score[r]);
             }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/cli/run.sh - tests of the trainer and the `memcom` command.
-#   1. builds and runs tests/c/train_test.c (gradient checks, metrics, data
+#   1. builds and runs tests/train/train_test.c (gradient checks, metrics, data
 #      readers, generated-data training against popularity);
 #   2. drives build/memcom on small generated files: --help everywhere, option
 #      and data errors with file:line, train/eval/inspect/recommend round trip,
@@ -20,7 +20,7 @@ trap 'rm -rf "$T"' EXIT
 
 # ---- 1. C unit tests of the trainer ----
 LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
-if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/c/train_test.c src/train/*.c \
+if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/train/train_test.c src/train/*.c \
     build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
     out=$("$T/train_test")
     rc=$?
@@ -32,7 +32,7 @@ if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" te
     FAIL=$((FAIL + ${f:-0}))
     [ "$rc" = 0 ] || [ "${f:-0}" != 0 ] || bad "train_test exited with $rc"
 else
-    bad "tests/c/train_test.c does not compile"
+    bad "tests/train/train_test.c does not compile"
 fi
 
 if [ ! -x "$BIN" ]; then
