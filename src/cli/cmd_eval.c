@@ -64,16 +64,17 @@ int cli_cmd_eval(int argc, char **argv)
     memcom_info info;
     memcom_get_info(h[0], &info);
     if (!info.has_ids) {
-        fprintf(stderr, "memcom eval: %s: the model stores no item ids, so data items cannot be matched\n", model_path);
+        fputs("memcom eval: ", stderr);
+        cli_print_text(stderr, model_path, strlen(model_path), 0);
+        fputs(": the model stores no item ids, so data items cannot be matched\n", stderr);
         for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
         return 1;
     }
     mt_dataset ds;
     mt_err err;
     if (mt_dataset_load(&ds, &data.o, &err)) {
-        fprintf(stderr, "memcom eval: %s\n", err.msg);
         for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
-        return 1;
+        return cli_fail("eval", &err);
     }
     int rc = 0;
     mt_metrics m[2];
@@ -89,8 +90,7 @@ int cli_cmd_eval(int argc, char **argv)
             break;
         }
         if (mt_evaluate_file(h, (int)threads, &ds, truth[s], &m[s], &unknown, &err)) {
-            fprintf(stderr, "memcom eval: %s\n", err.msg);
-            rc = 1;
+            rc = cli_fail("eval", &err);
         }
     }
     if (!rc) {
@@ -105,16 +105,20 @@ int cli_cmd_eval(int argc, char **argv)
             for (int s = 0; s < 2; s++)
                 if (which[s]) {
                     mt_buf_printf(&b, ",\"%s\":", label[s]);
-                    cli_json_metrics(&b, &m[s]);
+                    mt_buf_json_metrics(&b, &m[s]);
                 }
             mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
                           (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio, unknown);
             fwrite(b.p, 1, b.len, stdout);
             mt_buf_free(&b);
         } else {
-            printf("model %s: %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n", model_path,
+            fputs("model ", stdout);
+            cli_print_text(stdout, model_path, strlen(model_path), 0);
+            printf(": %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n",
                    (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio);
-            printf("data  %s: %u users, %u items (%u not in the model)\n", ds.name, ds.n_users, ds.n_items, unknown);
+            fputs("data  ", stdout);
+            cli_print_text(stdout, ds.name, strlen(ds.name), 0);
+            printf(": %u users, %u items (%u not in the model)\n", ds.n_users, ds.n_items, unknown);
             for (int s = 0; s < 2; s++)
                 if (which[s]) cli_print_metrics(stdout, label[s], &m[s]);
         }

@@ -94,8 +94,10 @@ int cli_cmd_inspect(int argc, char **argv)
         memcom_close(m);
         return 0;
     }
-    printf("file    %s: %llu bytes, format %u.%u, valid\n", path, (unsigned long long)info.file_bytes,
-           info.format_major, info.format_minor);
+    fputs("file    ", stdout);
+    cli_print_text(stdout, path, strlen(path), 0);
+    printf(": %llu bytes, format %u.%u, valid\n", (unsigned long long)info.file_bytes, info.format_major,
+           info.format_minor);
     printf("items   %u%s, layers %u, user vector dim %u, output bias %s\n", info.n_items,
            info.has_ids ? " (with id strings)" : "", info.n_layers, info.user_dim, cli_dtype_name(info.bias_dtype));
     print_table("input", &info.input, info.input_bytes);
@@ -125,7 +127,11 @@ int cli_cmd_inspect(int argc, char **argv)
         free(dir);
     }
     if (f) fclose(f);
-    if (mlen) printf("metadata %.*s\n", (int)mlen, meta);
+    if (mlen) {   /* JSON from the file: its strings may hold bidi controls */
+        fputs("metadata ", stdout);
+        cli_print_text(stdout, meta, mlen, 0);
+        putchar('\n');
+    }
     memcom_close(m);
     return 0;
 }

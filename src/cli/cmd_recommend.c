@@ -67,13 +67,19 @@ int cli_cmd_recommend(int argc, char **argv)
     float *score = calloc(k, sizeof *score);
     size_t nh = 0;
     if (n_ids && !info.has_ids) {
-        fprintf(stderr, "memcom recommend: %s stores no item ids\n", path);
+        fputs("memcom recommend: ", stderr);
+        cli_print_text(stderr, path, strlen(path), 0);
+        fputs(" stores no item ids\n", stderr);
         rc = 1;
     }
     for (size_t i = 0; i < n_ids && !rc; i++) {
         uint32_t idx;
         if (memcom_find_id(m, ids[i], strlen(ids[i]), &idx) != MEMCOM_OK) {
-            fprintf(stderr, "memcom recommend: unknown item id '%s' (not in %s)\n", ids[i], path);
+            fputs("memcom recommend: unknown item id '", stderr);
+            cli_print_text(stderr, ids[i], strlen(ids[i]), CLI_TEXT_BACKSLASH);
+            fputs("' (not in ", stderr);
+            cli_print_text(stderr, path, strlen(path), 0);
+            fputs(")\n", stderr);
             rc = 1;
             break;
         }
@@ -113,7 +119,10 @@ int cli_cmd_recommend(int argc, char **argv)
                 free(tmp);
                 mt_buf_free(&b);
             } else {
-                printf("%3zu  %-20.*s  %.4f\n", r + 1, (int)len, id, score[r]);
+                /* ids come from the model file: escaped, never raw to the terminal */
+                printf("%3zu  ", r + 1);
+                for (size_t w = cli_print_text(stdout, id, len, CLI_TEXT_BACKSLASH); w < 20; w++) putchar(' ');
+                printf("  %.4f\n", score[r]);
             }
         }
         if (json) printf("]\n");

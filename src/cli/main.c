@@ -31,6 +31,8 @@ int main(int argc, char **argv)
         printf("memcom %s (kernels: %s)\n", memcom_version_string(), memcom_kernel_name());
         return 0;
     }
-    fprintf(stderr, "memcom: unknown command '%s'\n%s", cmd, usage);
+    fputs("memcom: unknown command '", stderr);
+    cli_print_text(stderr, cmd, strlen(cmd), CLI_TEXT_BACKSLASH);
+    fprintf(stderr, "'\n%s", usage);
     return 2;
 }

@@ -209,11 +209,11 @@ int mt_dataset_load(mt_dataset *ds, const mt_data_opts *o, mt_err *err)
         if (!rc) mt_split_per_user(&p, (uint32_t)users.count, o->valid_frac, o->test_frac, o->seed);
         derive_name(ds->name, sizeof ds->name, o->path, 0);
     } else {
-        rc = mt_fail(err, "unknown input format");
+        rc = mt_fail(err, MT_E_DATA, "unknown input format");
     }
     if (!rc && items.count == 0) {
         const char *f = o->format == MT_FMT_SPLIT ? o->train_path : o->path;
-        rc = mt_fail(err, "%s: no items found", f);
+        rc = mt_fail(err, MT_E_DATA, "%s: no items found", f);
     }
     if (!rc) {
         if (o->name) snprintf(ds->name, sizeof ds->name, "%s", o->name);

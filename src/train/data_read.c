@@ -81,7 +81,7 @@ int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strm
                        mt_pairs *out, mt_err *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return mt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return mt_fail(err, MT_E_DATA, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     long len;
@@ -90,7 +90,7 @@ int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strm
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
         if (has_nul(line, len)) {
-            rc = mt_fail(err, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
         }
         char *p = line;
@@ -103,7 +103,7 @@ int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strm
             while (*p && *p != ' ' && *p != '\t') p++;
             size_t tl = (size_t)(p - tok);
             if (!valid_id(tok, tl)) {
-                rc = mt_fail(err, "%s:%lu: %s id \"%.*s\" is not valid UTF-8 text", path,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: %s id \"%.*s\" is not valid UTF-8 text", path,
                              lineno, first ? "user" : "item", (int)(tl > 40 ? 40 : tl), tok);
                 goto done;
             }
@@ -117,7 +117,7 @@ int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strm
             while (*p == ' ' || *p == '\t') p++;
         }
     }
-    if (!rc && ferror(f)) rc = mt_fail(err, "%s: read error", path);
+    if (!rc && ferror(f)) rc = mt_fail(err, MT_E_DATA, "%s: read error", path);
 done:
     free(line);
     fclose(f);
@@ -171,7 +171,7 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
 {
     const char *path = o->path;
     FILE *f = fopen(path, "rb");
-    if (!f) return mt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return mt_fail(err, MT_E_DATA, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     long len;
@@ -181,7 +181,7 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
         if (has_nul(line, len)) {
-            rc = mt_fail(err, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
         }
         if (!delim) delim = strchr(line, '\t') ? '\t' : (strchr(line, ',') ? ',' : (strchr(line, ';') ? ';' : ','));
@@ -190,14 +190,14 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
         char *fields[8];
         size_t lens[8];
         int nf = 0, r = csv_fields(line, delim, fields, lens, 8, &nf);
-        if (r == -1) { rc = mt_fail(err, "%s:%lu: unterminated or misplaced quote", path, lineno); break; }
+        if (r == -1) { rc = mt_fail(err, MT_E_DATA, "%s:%lu: unterminated or misplaced quote", path, lineno); break; }
         if (r == -2 || nf > 4) {
-            rc = mt_fail(err, "%s:%lu: too many fields (expected user%citem[%crating[%ctimestamp]])",
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: too many fields (expected user%citem[%crating[%ctimestamp]])",
                          path, lineno, delim, delim, delim);
             break;
         }
         if (nf < 2) {
-            rc = mt_fail(err, "%s:%lu: expected at least 2 fields separated by '%s', found %d%s",
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: expected at least 2 fields separated by '%s', found %d%s",
                          path, lineno, delim == '\t' ? "\\t" : (char[]){delim, 0}, nf,
                          lineno == 1 && !o->header ? " (a header line? use --header)" : "");
             break;
@@ -205,20 +205,20 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
         for (int k = 0; k < nf; k++) trim(&fields[k], &lens[k]);
         for (int k = 0; k < 2; k++) {
             if (!valid_id(fields[k], lens[k])) {
-                rc = mt_fail(err, "%s:%lu: %s id is empty or not valid UTF-8 text", path, lineno,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: %s id is empty or not valid UTF-8 text", path, lineno,
                              k == 0 ? "user" : "item");
                 goto done;
             }
         }
         if (o->has_threshold) {
             if (nf < 3) {
-                rc = mt_fail(err, "%s:%lu: --min-rating given but the line has no rating field", path,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: --min-rating given but the line has no rating field", path,
                              lineno);
                 break;
             }
             char tmp[64];
             if (lens[2] == 0 || lens[2] >= sizeof tmp) {
-                rc = mt_fail(err, "%s:%lu: rating \"%.*s\" is not a number", path, lineno,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%.*s\" is not a number", path, lineno,
                              (int)(lens[2] > 40 ? 40 : lens[2]), fields[2]);
                 break;
             }
@@ -228,7 +228,7 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
             errno = 0;
             double v = strtod(tmp, &end);
             if (*end || errno || v != v) {
-                rc = mt_fail(err, "%s:%lu: rating \"%s\" is not a number%s", path, lineno, tmp,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%s\" is not a number%s", path, lineno, tmp,
                              lineno == 1 && !o->header ? " (a header line? use --header)" : "");
                 break;
             }
@@ -239,8 +239,8 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
         mt_pairs_push(out, u, it, 0);
         kept++;
     }
-    if (!rc && ferror(f)) rc = mt_fail(err, "%s: read error", path);
-    if (!rc && kept == 0) rc = mt_fail(err, "%s: no interactions%s", path, o->has_threshold ? " at or above the rating threshold" : "");
+    if (!rc && ferror(f)) rc = mt_fail(err, MT_E_DATA, "%s: read error", path);
+    if (!rc && kept == 0) rc = mt_fail(err, MT_E_DATA, "%s: no interactions%s", path, o->has_threshold ? " at or above the rating threshold" : "");
 done:
     free(line);
     fclose(f);

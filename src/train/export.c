@@ -1,5 +1,6 @@
-/* export.c - the trained model as a memcom_model_data for memcom_write_file
- * (which quantises f32 to the requested storage type and writes atomically). */
+/* export.c - the trained model as a memcom_model_data for memcom_write_memory
+ * (which quantises f32 to the requested storage type); written atomically
+ * by outfile.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +32,8 @@ static void table_data(const mt_model *mdl, const mt_table *t, int row_dtype, me
     }
 }
 
-int mt_export_model(const mt_model *mdl, const mt_dataset *ds, const char *path, const mt_export_opts *eo,
-                    mt_err *err)
+int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_opts *eo, void **out,
+                    size_t *size, mt_err *err)
 {
     int row_dtype = eo && eo->row_dtype ? eo->row_dtype : MEMCOM_DTYPE_F32;
     memcom_model_data md;
@@ -58,9 +59,22 @@ int mt_export_model(const mt_model *mdl, const mt_dataset *ds, const char *path,
     md.ids = (const char *const *)ds->item_ids;
     md.metadata_json = eo ? eo->metadata_json : NULL;
     char detail[512] = "";
-    int rc = memcom_write_file(&md, path, detail, sizeof detail);
+    *out = NULL;
+    *size = 0;
+    int rc = memcom_write_memory(&md, out, size, detail, sizeof detail);
     if (rc != MEMCOM_OK)
-        return mt_fail(err, "%s: cannot write model: %s%s%s", path, memcom_error_message(rc), detail[0] ? ": " : "",
-                       detail);
+        return mt_fail(err, MT_E_WRITE, "cannot serialise the model: %s%s%s", memcom_error_message(rc),
+                       detail[0] ? ": " : "", detail);
     return 0;
+}
+
+int mt_export_model(const mt_model *mdl, const mt_dataset *ds, const char *path, const mt_export_opts *eo,
+                    mt_err *err)
+{
+    void *buf;
+    size_t size;
+    if (mt_export_bytes(mdl, ds, eo, &buf, &size, err)) return -1;
+    int rc = mt_write_atomic(path, buf, size, err);
+    memcom_free(buf);
+    return rc;
 }

@@ -134,7 +134,7 @@ int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds
     }
     free(map);
     for (int t = 0; t < n_threads; t++) {
-        if (jobs[t].rc) return mt_fail(err, "ranking failed: %s", memcom_error_message(jobs[t].rc));
+        if (jobs[t].rc) return mt_fail(err, MT_E_EVAL, "ranking failed: %s", memcom_error_message(jobs[t].rc));
         mt_metrics_add(out, &jobs[t].sum);
     }
     mt_metrics_average(out);

@@ -57,13 +57,13 @@ int mt_load_warm(const char *path, const mt_dataset *ds, const mt_model_opts *sh
     char detail[512] = "";
     int rc = memcom_open_file(&m, path, 0, detail, sizeof detail);
     if (rc != MEMCOM_OK)
-        return mt_fail(err, "--init-from %s: %s%s%s", path, memcom_error_message(rc), detail[0] ? ": " : "", detail);
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: %s%s%s", path, memcom_error_message(rc), detail[0] ? ": " : "", detail);
     memcom_info info;
     memcom_get_info(m, &info);
     uint32_t d = shape->d;
     if (info.input.kind == MEMCOM_KIND_NONE || info.output.d != d || info.input.d != d || !info.has_ids) {
         memcom_close(m);
-        return mt_fail(err, "--init-from %s: needs a model with input and output tables of dimension %u and item ids",
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: needs a model with input and output tables of dimension %u and item ids",
                        path, d);
     }
     mt_model_opts wo = *shape;
@@ -114,7 +114,7 @@ int mt_load_warm(const char *path, const mt_dataset *ds, const mt_model_opts *sh
     memcom_close(m);
     if (matched == 0) {
         mt_model_free(warm);
-        return mt_fail(err, "--init-from %s: no item id of the data set is in that model", path);
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: no item id of the data set is in that model", path);
     }
     return 0;
 }

@@ -76,9 +76,9 @@ int mt_model_init(mt_model *mdl, uint32_t n, const mt_model_opts *o, const uint3
                   const uint32_t *out_buckets, uint64_t seed, mt_err *err)
 {
     memset(mdl, 0, sizeof *mdl);
-    if (o->d < 1 || o->d > 4096) return mt_fail(err, "--dim %u out of range (1..4096)", o->d);
+    if (o->d < 1 || o->d > 4096) return mt_fail(err, MT_E_OPTION, "--dim %u out of range (1..4096)", o->d);
     if (o->n_dense > MT_MAX_LAYERS - 1)
-        return mt_fail(err, "--layers %u: at most %d dense layers", o->n_dense, MT_MAX_LAYERS - 1);
+        return mt_fail(err, MT_E_OPTION, "--layers %u: at most %d dense layers", o->n_dense, MT_MAX_LAYERS - 1);
     mdl->n = n;
     mdl->d = o->d;
     mdl->n_dense = o->n_dense;

@@ -12,7 +12,7 @@
  *   u8 has_out, [n x u32]; u32 n_params, per parameter u64 len and
  *   len f32 each of value, Adam m1, Adam m2, best-epoch value;
  *   u32 CRC32 of all bytes before it.
- * Written like the model files: "<path>.tmp-<pid>", fflush, fsync, rename. */
+ * Written like the model files, atomically (outfile.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -96,9 +96,9 @@ int mt_state_check_options(const mt_fit_state *s, const char *now, const char *p
             const char *q = find_line(s->options, p, nl, &ol);
             if (!q || ol != l || memcmp(q, p, l) != 0) {
                 if (nl == 4 && strncmp(p, "data", 4) == 0)
-                    return mt_fail(err, "%s: the training data differs from the interrupted run's (was: %.*s; now: %.*s)",
+                    return mt_fail(err, MT_E_STATE, "%s: the training data differs from the interrupted run's (was: %.*s; now: %.*s)",
                                    path, q ? (int)(ol > 5 ? ol - 5 : 0) : 1, q ? q + 5 : "?", (int)(l - 5), p + 5);
-                return mt_fail(err, "%s: option %.*s differs from the interrupted run's: it was '%.*s', now '%.*s' "
+                return mt_fail(err, MT_E_STATE, "%s: option %.*s differs from the interrupted run's: it was '%.*s', now '%.*s' "
                                     "(every option but --epochs must be the same to resume)",
                                path, (int)nl, p, q ? (int)(ol - nl - 1) : 1, q ? q + nl + 1 : "?",
                                (int)(l - nl - 1), eq + 1);
@@ -112,16 +112,15 @@ int mt_state_check_options(const mt_fit_state *s, const char *now, const char *p
 /* ---- writing ---- */
 
 typedef struct wctx {
-    FILE *f;
+    mt_outfile o;
     uint32_t crc;
-    int ok;
 } wctx;
 
 static void put(wctx *w, const void *p, size_t n)
 {
-    if (!w->ok || n == 0) return;
+    if (n == 0) return;
     w->crc = mcc_crc32_update(w->crc, p, n);
-    if (fwrite(p, 1, n, w->f) != n) w->ok = 0;
+    mt_outfile_write(&w->o, p, n);
 }
 static void put32(wctx *w, uint32_t v) { put(w, &v, 4); }
 static void put64(wctx *w, uint64_t v) { put(w, &v, 8); }
@@ -129,15 +128,9 @@ static void putf64(wctx *w, double v) { put(w, &v, 8); }
 
 int mt_state_write(const char *path, const mt_fit_state *s, mt_err *err)
 {
-    size_t pl = strlen(path);
-    char *tmp = mt_xmalloc(pl + 32);
-    snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
-    wctx w = {fopen(tmp, "wb"), 0, 1};
-    if (!w.f) {
-        int e = errno;
-        free(tmp);
-        return mt_fail(err, "cannot write %s: %s", path, strerror(e));
-    }
+    wctx w;
+    w.crc = 0;
+    if (mt_outfile_open(&w.o, path, err)) return -1;
     put(&w, STATE_MAGIC, 8);
     put32(&w, STATE_VERSION);
     put32(&w, STATE_ORDER);
@@ -172,26 +165,8 @@ int mt_state_write(const char *path, const mt_fit_state *s, mt_err *err)
         put(&w, s->best[k], s->len[k] * sizeof(float));
     }
     uint32_t crc = w.crc;
-    if (w.ok && fwrite(&crc, 1, 4, w.f) != 4) w.ok = 0;
-    int e = 0;
-    if (w.ok && fflush(w.f) != 0) w.ok = 0;
-    if (w.ok && fsync(fileno(w.f)) != 0) w.ok = 0;
-    if (!w.ok) e = errno;
-    if (fclose(w.f) != 0 && w.ok) {
-        w.ok = 0;
-        e = errno;
-    }
-    if (w.ok && rename(tmp, path) != 0) {
-        w.ok = 0;
-        e = errno;
-    }
-    if (!w.ok) {
-        remove(tmp);
-        free(tmp);
-        return mt_fail(err, "cannot write %s: %s", path, strerror(e ? e : EIO));
-    }
-    free(tmp);
-    return 0;
+    mt_outfile_write(&w.o, &crc, 4);
+    return mt_outfile_commit(&w.o, err);
 }
 
 /* ---- reading ---- */
@@ -245,7 +220,7 @@ int mt_state_read(const char *path, mt_fit_state *s, mt_err *err)
 {
     memset(s, 0, sizeof *s);
     FILE *f = fopen(path, "rb");
-    if (!f) return mt_fail(err, "cannot open the training state %s: %s (it is written next to --checkpoint F as F.state)",
+    if (!f) return mt_fail(err, MT_E_STATE, "cannot open the training state %s: %s (it is written next to --checkpoint F as F.state)",
                            path, strerror(errno));
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
@@ -262,11 +237,11 @@ int mt_state_read(const char *path, mt_fit_state *s, mt_err *err)
     fclose(f);
     if (rerr) {
         free(buf);
-        return mt_fail(err, "cannot read the training state %s", path);
+        return mt_fail(err, MT_E_STATE, "cannot read the training state %s", path);
     }
     if (len < 20 || memcmp(buf, STATE_MAGIC, 8) != 0) {
         free(buf);
-        return mt_fail(err, "%s is not a memcom training state file", path);
+        return mt_fail(err, MT_E_STATE, "%s is not a memcom training state file", path);
     }
     uint32_t ver, order, crc;
     memcpy(&ver, buf + 8, 4);
@@ -274,16 +249,16 @@ int mt_state_read(const char *path, mt_fit_state *s, mt_err *err)
     memcpy(&crc, buf + len - 4, 4);
     if (order != STATE_ORDER) {
         free(buf);
-        return mt_fail(err, "%s: training state written on a machine of the other byte order", path);
+        return mt_fail(err, MT_E_STATE, "%s: training state written on a machine of the other byte order", path);
     }
     if (ver != STATE_VERSION) {
         free(buf);
-        return mt_fail(err, "%s: training state version %u is not supported (this build reads version %u)", path, ver,
+        return mt_fail(err, MT_E_STATE, "%s: training state version %u is not supported (this build reads version %u)", path, ver,
                        STATE_VERSION);
     }
     if (mcc_crc32(buf, len - 4) != crc) {
         free(buf);
-        return mt_fail(err, "%s: training state is corrupt (CRC32 mismatch)", path);
+        return mt_fail(err, MT_E_STATE, "%s: training state is corrupt (CRC32 mismatch)", path);
     }
     rctx r = {buf + 16, len - 20};
     int bad = 0;
@@ -333,31 +308,31 @@ int mt_state_read(const char *path, mt_fit_state *s, mt_err *err)
 trunc:
     free(buf);
     mt_state_free(s);
-    return mt_fail(err, "%s: training state is truncated", path);
+    return mt_fail(err, MT_E_STATE, "%s: training state is truncated", path);
 corrupt:
     free(buf);
     mt_state_free(s);
-    return mt_fail(err, "%s: training state is corrupt (bad field)", path);
+    return mt_fail(err, MT_E_STATE, "%s: training state is corrupt (bad field)", path);
 }
 
 /* Sizes of a loaded state against the model built for the resumed run. */
 int mt_state_check_model(const mt_fit_state *s, const mt_model *mdl, const char *path, mt_err *err)
 {
     if (s->n_items != mdl->n || s->n_params != mdl->n_params)
-        return mt_fail(err, "%s: training state does not fit the model (%u items, %d parameter blocks; model has %u, %d)",
+        return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (%u items, %d parameter blocks; model has %u, %d)",
                        path, s->n_items, s->n_params, mdl->n, mdl->n_params);
     for (int k = 0; k < s->n_params; k++)
         if (s->len[k] != mdl->params[k].len)
-            return mt_fail(err, "%s: training state does not fit the model (parameter %s has %zu values, state %zu)",
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (parameter %s has %zu values, state %zu)",
                            path, mdl->params[k].name, mdl->params[k].len, s->len[k]);
     const mt_table *tabs[2] = {&mdl->in, &mdl->out};
     const uint32_t *sb[2] = {s->in_bucket, s->out_bucket};
     for (int r = 0; r < 2; r++) {
         if ((tabs[r]->bucket != NULL) != (sb[r] != NULL))
-            return mt_fail(err, "%s: training state does not fit the model (bucket table)", path);
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (bucket table)", path);
         if (sb[r])
             for (uint32_t i = 0; i < s->n_items; i++)
-                if (sb[r][i] >= tabs[r]->rows_a) return mt_fail(err, "%s: training state has a bad bucket", path);
+                if (sb[r][i] >= tabs[r]->rows_a) return mt_fail(err, MT_E_STATE, "%s: training state has a bad bucket", path);
     }
     return 0;
 }

@@ -83,7 +83,7 @@ int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int sca
         return 0;
     }
     if (m < 1 || m > n)
-        return mt_fail(err, "--rows %u is out of range for %s with %u items (1..%u)", m,
+        return mt_fail(err, MT_E_OPTION, "--rows %u is out of range for %s with %u items (1..%u)", m,
                        mt_tkind_name(kind), n, n);
     out->m = m;
     return 0;
@@ -99,7 +99,7 @@ int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int 
         return 0;
     }
     if (!(ratio >= 1.0))
-        return mt_fail(err, "--ratio %g must be >= 1", ratio);
+        return mt_fail(err, MT_E_OPTION, "--ratio %g must be >= 1", ratio);
     double budget = (double)n * d * 4.0 / ratio;
     uint32_t best = 0;
     if (kind == MT_T_QR) {
@@ -130,7 +130,7 @@ int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int 
         const char *why = mt_tkind_is_memcom(kind)
                               ? " (memcom stores a scalar per item, so the ratio must stay below about d / (1 + scalar bytes / 4))"
                               : (kind == MT_T_QR ? " (qr needs at least 2*sqrt(n) rows)" : "");
-        return mt_fail(err, "--ratio %g is too high for %s with n = %u, d = %u%s", ratio,
+        return mt_fail(err, MT_E_OPTION, "--ratio %g is too high for %s with n = %u, d = %u%s", ratio,
                        mt_tkind_name(kind), n, d, why);
     }
     out->m = best;

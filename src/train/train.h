@@ -8,7 +8,9 @@
  * LightGCN++ protocol and exports a .memcom file through memcom_write_file.
  *
  * Conventions: functions that can fail return 0 on success and -1 on error,
- * with a message in an mt_err (naming file and line where there is one).
+ * with a code (mt_errc) and a message in an mt_err (naming file and line
+ * where there is one).  The library prints nothing but the per-epoch progress
+ * lines (mt_train_opts.log); src/cli parses arguments and prints.
  */
 #ifndef MEMCOM_TRAIN_H
 #define MEMCOM_TRAIN_H
@@ -22,15 +24,30 @@
 /* ------------------------------------------------------------------ */
 /* Errors and small utilities (util.c)                                  */
 /* ------------------------------------------------------------------ */
+/* What went wrong, for callers that act on it (the message says it to a person). */
+typedef enum mt_errc {
+    MT_OK = 0,
+    MT_E_OPTION,      /* an option value or combination the trainer cannot use      */
+    MT_E_DATA,        /* a data file cannot be read or is malformed; no usable data   */
+    MT_E_NO_VALID,    /* the data leaves no validation interactions (see mt_run)      */
+    MT_E_INIT_FROM,   /* the --init-from model cannot be used                         */
+    MT_E_STATE,       /* the training state to resume from is missing, corrupt or foreign */
+    MT_E_DIVERGED,    /* the loss or a parameter became non-finite                     */
+    MT_E_EVAL,        /* evaluating the written model failed                           */
+    MT_E_OUTPUT,      /* an output path is refused before training (see mt_check_outputs) */
+    MT_E_WRITE        /* writing an output failed                                      */
+} mt_errc;
+
 typedef struct mt_err {
+    int code;          /* mt_errc */
     char msg[1024];
 } mt_err;
 
-int mt_fail(mt_err *err, const char *fmt, ...)
+int mt_fail(mt_err *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-    ;                                  /* sets the message, returns -1 */
+    ;                                  /* sets code and message, returns -1 */
 
 double mt_now(void);                   /* monotonic seconds            */
 void *mt_xcalloc(size_t n, size_t size); /* aborts with a message on OOM */
@@ -316,8 +333,9 @@ typedef struct mt_train_opts {
     uint64_t seed;
     int threads;
     int quiet;
-    /* called after every epoch that improves validation NDCG@20 */
-    int (*on_improve)(const mt_model *mdl, uint32_t epoch, const mt_metrics *valid, void *ctx);
+    /* called after every epoch that improves validation NDCG@20; a non-zero
+     * return (with err set) ends training with that error */
+    int (*on_improve)(const mt_model *mdl, uint32_t epoch, const mt_metrics *valid, void *ctx, mt_err *err);
     void *ctx;
     FILE *log;               /* progress lines (NULL: stderr)                */
     const char *state_out;   /* write the training state here after every epoch */
@@ -370,6 +388,40 @@ typedef struct mt_export_opts {
 int mt_export_model(const mt_model *mdl, const mt_dataset *ds, const char *path,
                     const mt_export_opts *eo, mt_err *err);
 
+/* Serialise the model to a memcom_malloc'd buffer (free with memcom_free). */
+int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_opts *eo, void **out,
+                    size_t *size, mt_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Writing outputs (outfile.c)                                          */
+/* ------------------------------------------------------------------ */
+/* An output being written atomically: "<path>.tmp-<pid>", then fflush,
+ * fsync, rename over path, fsync of the directory. */
+typedef struct mt_outfile {
+    FILE *f;
+    const char *path;
+    char *tmp;
+    int ok, err_no;
+} mt_outfile;
+int mt_outfile_open(mt_outfile *o, const char *path, mt_err *err);
+void mt_outfile_write(mt_outfile *o, const void *p, size_t n);   /* errors are kept for commit */
+int mt_outfile_commit(mt_outfile *o, mt_err *err);                /* renames, or removes the temp file */
+int mt_write_atomic(const char *path, const void *data, size_t size, mt_err *err);
+
+/* A path the run reads or writes, named for messages ("-o", "the data file").
+ * allow_out: 1 + the index of the output this path may be (an input updated
+ * in place, or two outputs meant to be the same file); 0 none. */
+typedef struct mt_path {
+    const char *path;
+    const char *what;
+    int allow_out;
+} mt_path;
+/* Before training: refuses (MT_E_OUTPUT) an output that exists and is not a
+ * regular file (device, FIFO, directory, ...), one that is an input (same
+ * st_dev and st_ino) or another output, and one whose directory does not
+ * take a temp file.  NULL paths are skipped. */
+int mt_check_outputs(const mt_path *outs, int n_outs, const mt_path *ins, int n_ins, mt_err *err);
+
 /* Warm start (init_from.c): a full/full model shaped like `shape` whose
  * tables, biases and dense layers come from the model file at path. */
 int mt_load_warm(const char *path, const mt_dataset *ds, const mt_model_opts *shape, mt_model *warm,
@@ -394,5 +446,44 @@ void mt_buf_free(mt_buf *b);
  * same file (one per thread). */
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
                      mt_metrics *out, uint32_t *unknown_items, mt_err *err);
+
+/* ------------------------------------------------------------------ */
+/* A whole run, as `memcom train` does it (run.c)                       */
+/* ------------------------------------------------------------------ */
+typedef struct mt_run_opts {
+    mt_data_opts data;        /* where the data came from (metadata, input paths) */
+    mt_train_opts train;      /* on_improve, ctx, state_out and resume are set by mt_run */
+    const char *out;          /* the model file                                   */
+    int dtype;                /* its table storage: MEMCOM_DTYPE_F32, F16 or I8    */
+    const char *checkpoint;   /* f32 model after every improving epoch, and
+                                 CHECKPOINT.state after every epoch (NULL: none)   */
+    const char *resume;       /* continue from RESUME.state; checkpoint defaults to it */
+    const char *json;         /* the summary to this file; "-": only in result.summary */
+} mt_run_opts;
+
+typedef struct mt_run_result {
+    mt_train_result train;    /* f32 metrics of the trained model                */
+    mt_metrics file_test;     /* test metrics of the stored tables (dtype != f32) */
+    int have_file_test;
+    int no_valid;             /* trained without validation data (--patience 0)   */
+    uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
+    char *summary;            /* the JSON summary, one line                       */
+} mt_run_result;
+
+void mt_run_opts_default(mt_run_opts *ro);
+/* Every output can be written and replaces nothing it must not (mt_check_outputs
+ * over -o, the checkpoint, its state and the --json file against the data
+ * files, the --init-from model and the state resumed from).  Before loading. */
+int mt_run_check(const mt_run_opts *ro, mt_err *err);
+/* 0: the data has validation interactions; 1: it has none and --patience 0
+ * asks for all epochs (the last is kept); -1 (MT_E_NO_VALID): it has none, with
+ * what to do in the message. */
+int mt_run_check_data(const mt_run_opts *ro, const mt_dataset *ds, mt_err *err);
+/* Checks (as above), trains, evaluates the model as stored (in memory), writes
+ * ro->out once (atomically) and then the --json summary.  Free with
+ * mt_run_result_free (also after a failure). */
+int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *res, mt_err *err);
+void mt_run_result_free(mt_run_result *res);
+void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m);
 
 #endif

@@ -117,7 +117,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
     if (nu == 0) {
         free(users);
         for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
-        return mt_fail(err, "no user has training interactions");
+        return mt_fail(err, MT_E_DATA, "no user has training interactions");
     }
     mt_rng rng;
     mt_rng_seed(&rng, o->seed ^ 0xE90C);
@@ -134,7 +134,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             free(best);
             free(users);
             for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
-            return mt_fail(err, "%s: training state does not fit this run (%u users, %d threads; run has %u, %d)",
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit this run (%u users, %d threads; run has %u, %d)",
                            o->resume, resume->nu, resume->n_works, nu, nt);
         }
         for (uint32_t i = 0; i < nu; i++) users[i] = resume->users[i] < ds->n_users ? resume->users[i] : 0;
@@ -193,7 +193,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             free(users);
             for (int k = 0; k < mdl->n_params; k++) free(best[k]);
             free(best);
-            return mt_fail(err, "training diverged at epoch %u (loss or parameters not finite); lower --lr", epoch);
+            return mt_fail(err, MT_E_DIVERGED, "training diverged at epoch %u (loss or parameters not finite); lower --lr", epoch);
         }
         mt_metrics vm = {0};
         double ndcg20;
@@ -201,7 +201,9 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             mt_evaluate(mdl, ds, &ds->valid, nt, &vm);
             ndcg20 = vm.ndcg[1];
         } else {
-            ndcg20 = -loss;   /* no validation data: the loss decides */
+            /* no validation data (only with --patience 0, see mt_run): every
+             * epoch is taken, so the model after the last one is kept */
+            ndcg20 = (double)epoch;
         }
         int improved = ndcg20 > best_ndcg;
         if (improved) {
@@ -223,9 +225,8 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
                     e2);
             fflush(lf);
         }
-        int stop = 0;
-        if (improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx) != 0) stop = 1;
-        if (allow_callback && o->state_out) {
+        int failed = improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx, err) != 0;
+        if (!failed && allow_callback && o->state_out) {
             mt_fit_state st;
             memset(&st, 0, sizeof st);
             st.options = (char *)options;
@@ -236,12 +237,14 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             st.best_metric = best_ndcg;
             st.train_time = train_time;
             state_view(&st, mdl, best, works, nt, &rng, &adam, users, nu);
-            mt_err serr;
-            if (mt_state_write(o->state_out, &st, &serr)) fprintf(stderr, "memcom train: checkpoint state: %s\n", serr.msg);
+            failed = mt_state_write(o->state_out, &st, err) != 0;
         }
-        if (stop) {
-            epoch++;
-            break;
+        if (failed) {
+            for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
+            free(users);
+            for (int k = 0; k < mdl->n_params; k++) free(best[k]);
+            free(best);
+            return -1;
         }
         if (patience && since >= patience) {
             epoch++;

@@ -8,9 +8,10 @@
 
 #include "train.h"
 
-int mt_fail(mt_err *err, const char *fmt, ...)
+int mt_fail(mt_err *err, int code, const char *fmt, ...)
 {
     if (err) {
+        err->code = code;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
