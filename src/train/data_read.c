@@ -77,6 +77,15 @@ static int valid_id(const char *s, size_t len)
 
 static int has_nul(const char *line, long len) { return (long)strlen(line) != len; }
 
+/* A UTF-8 byte order mark at the start of a file is not part of the first id. */
+static void strip_bom(char *line, long *len, unsigned long lineno)
+{
+    if (lineno == 1 && *len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(line, line + 3, (size_t)*len - 2);   /* with the NUL */
+        *len -= 3;
+    }
+}
+
 int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strmap *items,
                        mt_pairs *out, mt_err *err)
 {
@@ -89,6 +98,7 @@ int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strm
     int rc = 0;
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
+        strip_bom(line, &len, lineno);
         if (has_nul(line, len)) {
             rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
@@ -180,6 +190,7 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
     char delim = o->delimiter;
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
+        strip_bom(line, &len, lineno);
         if (has_nul(line, len)) {
             rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;

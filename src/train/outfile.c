@@ -152,7 +152,7 @@ int mt_check_outputs(const mt_path *outs, int n_outs, const mt_path *ins, int n_
             struct stat ps;
             int same = strcmp(p->path, o->path) == 0 || (exists && stat(p->path, &ps) == 0 && same_file(&st, &ps));
             if (same)
-                return mt_fail(err, MT_E_OUTPUT, "%s %s is also the %s: give them different paths", o->what, o->path,
+                return mt_fail(err, MT_E_OUTPUT, "%s %s is also %s: give them different paths", o->what, o->path,
                                p->what);
         }
         /* the directory exists and takes a temp file as the writer will create it */
