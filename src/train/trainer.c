@@ -237,7 +237,12 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             st.best_metric = best_ndcg;
             st.train_time = train_time;
             state_view(&st, mdl, best, works, nt, &rng, &adam, users, nu);
-            failed = mt_state_write(o->state_out, &st, err) != 0;
+            if (mt_state_write(o->state_out, &st, err)) {
+                char msg[sizeof err->msg];
+                memcpy(msg, err->msg, sizeof msg);
+                mt_fail(err, MT_E_WRITE, "checkpoint state after epoch %u: %s", epoch, msg);
+                failed = 1;
+            }
         }
         if (failed) {
             for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);

@@ -10,7 +10,7 @@
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.."
-BIN=build/memcom
+BIN=${BIN:-build/memcom}   # BIN=build/asan/memcom after SANITIZE=1 ./build.sh native
 PASS=0
 FAIL=0
 ok() { PASS=$((PASS + 1)); }
@@ -295,6 +295,31 @@ refused "--checkpoint in a missing directory" "cannot be written" $BIN train $TR
 refused "-o in a missing directory" "cannot be written" $BIN train $TR -o "$T/nodir/o.memcom"
 [ ! -e "$T/o.memcom" ] && ok || bad "a refused run wrote its model"
 ls "$T"/o.memcom.tmp-* "$T"/data*.tmp-* "$T"/split/*.tmp-* > /dev/null 2>&1 && bad "temp files left behind" || ok
+# an output that stops being writable during training: non-zero exit
+wait_epoch() { # log: waits until the run has finished an epoch
+    for _ in $(seq 100); do grep -q "epoch" "$1" 2> /dev/null && return 0; sleep 0.1; done
+    return 1
+}
+mkdir -p "$T/gone"
+$BIN train --data "$T/split" --dim 32 --epochs 400 --patience 0 --batch 50 -o "$T/o.memcom" \
+    --checkpoint "$T/gone/ck.memcom" > /dev/null 2> "$T/gone.log" &
+pid=$!
+wait_epoch "$T/gone.log"
+rm -rf "$T/gone"
+wait $pid
+rc=$?
+[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "checkpoint" "$T/gone.log" && ok ||
+    bad "checkpoint that cannot be written mid-run: exit $rc: $(tail -1 "$T/gone.log")"
+mkdir -p "$T/gone"
+$BIN train --data "$T/split" --dim 32 --epochs 30 --patience 0 --batch 50 -o "$T/o.memcom" \
+    --json "$T/gone/s.json" > /dev/null 2> "$T/gone.log" &
+pid=$!
+wait_epoch "$T/gone.log"
+rm -rf "$T/gone"
+wait $pid
+rc=$?
+[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "the --json summary was not" "$T/gone.log" && ok ||
+    bad "--json that cannot be written after training: exit $rc: $(tail -1 "$T/gone.log")"
 # --json - writes to stdout; a full stdout is an error
 if $BIN train $TR --quiet -o "$T/o.memcom" --json - > "$T/stdout.json" && grep -q '"file_bytes"' "$T/stdout.json"; then
     ok
