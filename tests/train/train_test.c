@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../src/train/train.h"
@@ -427,6 +428,81 @@ static void test_kmeans(void)
     free(c);
 }
 
+/* ---------------------------------------------------------------- */
+/* runs: error codes, outputs, validation data, byte order mark        */
+/* ---------------------------------------------------------------- */
+static void test_run_checks(void)
+{
+    mt_dataset ds;
+    mt_err err;
+    /* a BOM is not part of the first (user) id: one user, not two */
+    int rc = load_csv("\xEF\xBB\xBFu1,a\nu1,b\nu2,a\n", 0, -1e10, &ds, &err);
+    CHECK(rc == 0, "bom load: %s", rc ? err.msg : "");
+    if (rc == 0) {
+        CHECK(ds.n_users == 2, "BOM stripped: %u users, expected 2", ds.n_users);
+        mt_dataset_free(&ds);
+    }
+    /* data errors carry their code */
+    rc = load_csv("1,2\n3\n", 0, -1e10, &ds, &err);
+    CHECK(rc != 0 && err.code == MT_E_DATA, "data error code %d", err.code);
+
+    /* every user has one item: no validation data, refused unless --patience 0 */
+    mt_run_opts ro;
+    mt_run_opts_default(&ro);
+    ro.data.format = MT_FMT_CSV;
+    ro.data.path = write_tmp("single.csv", "u1,a\nu2,b\nu3,a\nu4,c\n");
+    rc = mt_dataset_load(&ds, &ro.data, &err);
+    CHECK(rc == 0 && ds.valid.nnz == 0, "single-item users load");
+    if (rc == 0) {
+        rc = mt_run_check_data(&ro, &ds, &err);
+        CHECK(rc < 0 && err.code == MT_E_NO_VALID && strstr(err.msg, "--patience 0"), "no validation: %d %s", rc,
+              err.msg);
+        ro.train.patience = 0;
+        CHECK(mt_run_check_data(&ro, &ds, &err) == 1, "no validation with --patience 0 is the explicit fallback");
+        /* and then trains all epochs, keeping the last */
+        mt_model mdl;
+        mt_train_result res;
+        ro.train.epochs = 3;
+        ro.train.d = 4;
+        ro.train.quiet = 1;
+        rc = mt_train(&mdl, &ds, &ro.train, &res, &err);
+        CHECK(rc == 0 && res.best_epoch == 3 && res.epochs_run == 3, "no validation: best epoch %u of %u (rc %d)",
+              res.best_epoch, res.epochs_run, rc);
+        if (rc == 0) mt_model_free(&mdl);
+        mt_dataset_free(&ds);
+    }
+
+    /* outputs: not regular files, inputs, missing directories are refused */
+    char data[600], dir[600], missing[600], out[600];
+    snprintf(data, sizeof data, "%s", write_tmp("in.csv", "1,2\n"));
+    snprintf(dir, sizeof dir, "%s/adir", tmpdir);
+    snprintf(missing, sizeof missing, "%s/nodir/x.memcom", tmpdir);
+    snprintf(out, sizeof out, "%s/new.memcom", tmpdir);
+    mkdir(dir, 0777);
+    mt_path ins[1] = {{data, "data file", 0}};
+    mt_path o1[1] = {{dir, "-o", 0}};
+    CHECK(mt_check_outputs(o1, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "a directory"),
+          "directory output: %s", err.msg);
+    mt_path o2[1] = {{data, "-o", 0}};
+    CHECK(mt_check_outputs(o2, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "is the data file"),
+          "output is input: %s", err.msg);
+    mt_path o3[1] = {{missing, "-o", 0}};
+    CHECK(mt_check_outputs(o3, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "cannot be written"),
+          "missing directory: %s", err.msg);
+    mt_path o4[2] = {{out, "-o", 0}, {out, "--checkpoint", 1}};
+    CHECK(mt_check_outputs(o4, 2, ins, 1, &err) == 0, "a new file, and -o F --checkpoint F: %s", err.msg);
+    mt_path o5[2] = {{out, "-o", 0}, {out, "--json", 0}};
+    CHECK(mt_check_outputs(o5, 2, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT, "two outputs one path");
+    mt_path o6[1] = {{data, "the state", 0}};
+    mt_path ins6[1] = {{data, "state resumed from", 1}};
+    CHECK(mt_check_outputs(o6, 1, ins6, 1, &err) == 0, "an input updated in place when allowed: %s", err.msg);
+    struct stat st;
+    CHECK(stat(out, &st) != 0, "the check leaves no file behind");
+    /* the atomic writer */
+    CHECK(mt_write_atomic(out, "abc", 3, &err) == 0 && stat(out, &st) == 0 && st.st_size == 3, "write_atomic");
+    CHECK(mt_write_atomic(missing, "abc", 3, &err) < 0 && err.code == MT_E_WRITE, "write_atomic failure code");
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);
@@ -444,6 +520,7 @@ int main(void)
     test_data();
     test_kmeans();
     test_training();
+    test_run_checks();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     printf("%d passed, %d failed\n", passed, failed);
