@@ -93,6 +93,8 @@ typedef struct {
 
 static __attribute__((unused)) void ref_scan(ref_set *r, const uint8_t *p, size_t n, int is_train) {
     size_t i = 0;
+    /* a UTF-8 byte order mark at the start of a file is not part of an id */
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) i = 3;
     while (i < n) {
         size_t e = i;
         while (e < n && p[e] != '\n') e++;
