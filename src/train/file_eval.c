@@ -140,3 +140,51 @@ int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds
     mt_metrics_average(out);
     return 0;
 }
+
+static int open_model(const char *path, memcom_model **out, mt_err *err)
+{
+    char detail[512] = "";
+    int rc = memcom_open_file(out, path, 0, detail, sizeof detail);
+    if (rc == MEMCOM_OK) return 0;
+    *out = NULL;
+    return mt_fail(err, MT_E_MODEL, "%s: %s (%s)%s%s", path, memcom_error_message(rc), memcom_error_name(rc),
+                   detail[0] ? ": " : "", detail);
+}
+
+int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
+{
+    memset(r, 0, sizeof *r);
+    int threads = eo->threads < 1 ? 1 : (eo->threads > 16 ? 16 : eo->threads);
+    memcom_model *h[16] = {NULL};
+    int rc = 0;
+    for (int t = 0; t < threads && !rc; t++) rc = open_model(eo->model_path, &h[t], err);
+    if (!rc) {
+        memcom_get_info(h[0], &r->info);
+        if (!r->info.has_ids)
+            rc = mt_fail(err, MT_E_MODEL, "%s: the model stores no item ids, so data items cannot be matched",
+                         eo->model_path);
+    }
+    mt_dataset ds;
+    int have_ds = 0;
+    if (!rc) {
+        rc = mt_dataset_load(&ds, &eo->data, err);
+        have_ds = rc == 0;
+    }
+    if (have_ds) {
+        snprintf(r->dataset, sizeof r->dataset, "%s", ds.name);
+        r->n_users = ds.n_users;
+        r->n_items = ds.n_items;
+    }
+    const mt_csr *truth[2] = {have_ds ? &ds.valid : NULL, have_ds ? &ds.test : NULL};
+    static const char *const label[2] = {"valid", "test"};
+    for (int s = 0; s < 2 && !rc; s++) {
+        if (!eo->on[s]) continue;
+        if (truth[s]->nnz == 0)
+            rc = mt_fail(err, MT_E_DATA, "the data has no %s interactions", label[s]);
+        else
+            rc = mt_evaluate_file(h, threads, &ds, truth[s], &r->m[s], &r->unknown_items, err);
+    }
+    if (have_ds) mt_dataset_free(&ds);
+    for (int t = 0; t < threads; t++) memcom_close(h[t]);
+    return rc;
+}

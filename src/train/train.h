@@ -31,6 +31,7 @@ typedef enum mt_errc {
     MT_E_DATA,        /* a data file cannot be read or is malformed; no usable data   */
     MT_E_NO_VALID,    /* the data leaves no validation interactions (see mt_run)      */
     MT_E_INIT_FROM,   /* the --init-from model cannot be used                         */
+    MT_E_MODEL,       /* a model file to evaluate does not open or cannot be matched   */
     MT_E_STATE,       /* the training state to resume from is missing, corrupt or foreign */
     MT_E_DIVERGED,    /* the loss or a parameter became non-finite                     */
     MT_E_EVAL,        /* evaluating the written model failed                           */
@@ -446,6 +447,23 @@ void mt_buf_free(mt_buf *b);
  * same file (one per thread). */
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
                      mt_metrics *out, uint32_t *unknown_items, mt_err *err);
+
+/* `memcom eval`: open the model file (one handle per thread), load the data,
+ * evaluate on the chosen splits (file_eval.c). */
+typedef struct mt_eval_opts {
+    const char *model_path;
+    mt_data_opts data;
+    int threads;
+    int on[2];                /* evaluate on valid, on test */
+} mt_eval_opts;
+typedef struct mt_eval_result {
+    memcom_info info;         /* of the model file                          */
+    char dataset[256];        /* data set name, users and items             */
+    uint32_t n_users, n_items;
+    uint32_t unknown_items;   /* data set items the model does not know     */
+    mt_metrics m[2];          /* valid, test (where asked for)              */
+} mt_eval_result;
+int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err);
 
 /* ------------------------------------------------------------------ */
 /* A whole run, as `memcom train` does it (run.c)                       */
