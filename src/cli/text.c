@@ -14,10 +14,21 @@ static size_t utf8_seq(const unsigned char *s, size_t len, unsigned *cp)
         *cp = c;
         return 1;
     }
-    if ((c & 0xE0) == 0xC0) n = 2, min = 0x80, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0) n = 3, min = 0x800, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0) n = 4, min = 0x10000, c &= 0x07;
-    else return 0;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        min = 0x80;
+        c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        min = 0x800;
+        c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        min = 0x10000;
+        c &= 0x07;
+    } else {
+        return 0;
+    }
     if (n > len) return 0;
     for (size_t k = 1; k < n; k++) {
         if ((s[k] & 0xC0) != 0x80) return 0;

@@ -83,11 +83,19 @@ static void sync_dir(const char *path)
 int mt_outfile_commit(mt_outfile *o, mt_err *err)
 {
     int e = o->err_no;
-    if (o->ok && fflush(o->f) != 0) o->ok = 0, e = errno;
-    if (o->ok && fsync(fileno(o->f)) != 0) o->ok = 0, e = errno;
-    if (fclose(o->f) != 0 && o->ok) o->ok = 0, e = errno;
+    if (o->ok && (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0)) {
+        o->ok = 0;
+        e = errno;
+    }
+    if (fclose(o->f) != 0 && o->ok) {
+        o->ok = 0;
+        e = errno;
+    }
     o->f = NULL;
-    if (o->ok && rename(o->tmp, o->path) != 0) o->ok = 0, e = errno;
+    if (o->ok && rename(o->tmp, o->path) != 0) {
+        o->ok = 0;
+        e = errno;
+    }
     int rc = 0;
     if (!o->ok) {
         unlink(o->tmp);
