@@ -10,10 +10,12 @@
 int cli_error(const cli_ctx *c, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "memcom %s: ", c->cmd);
+    char msg[2048];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "memcom %s: ", c->cmd);
+    cli_print_text(stderr, msg, strlen(msg), 0);   /* quotes arguments */
     fprintf(stderr, "\n(see 'memcom %s --help')\n", c->cmd);
     return 2;
 }
@@ -107,16 +109,8 @@ int cli_dtype(cli_ctx *c, const char *name, const char *s, int allow_i8, int *ou
     return 0;
 }
 
-void cli_print_metrics(FILE *f, const char *label, const mc_metrics *m)
+void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m)
 {
     fprintf(f, "%-6s users %6u  Recall@10 %.4f  Recall@20 %.4f  Recall@40 %.4f  NDCG@10 %.4f  NDCG@20 %.4f  NDCG@40 %.4f\n",
             label, m->users, m->recall[0], m->recall[1], m->recall[2], m->ndcg[0], m->ndcg[1], m->ndcg[2]);
-}
-
-void cli_json_metrics(mc_buf *b, const mc_metrics *m)
-{
-    mc_buf_printf(b, "{\"users\":%u", m->users);
-    for (int k = 0; k < MC_N_KS; k++) mc_buf_printf(b, ",\"recall@%u\":%.6f", mc_eval_ks[k], m->recall[k]);
-    for (int k = 0; k < MC_N_KS; k++) mc_buf_printf(b, ",\"ndcg@%u\":%.6f", mc_eval_ks[k], m->ndcg[k]);
-    mc_buf_printf(b, "}");
 }

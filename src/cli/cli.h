@@ -4,10 +4,10 @@
 
 #include "../train/train.h"
 
-int cmd_train(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_recommend(int argc, char **argv);
+int cli_cmd_train(int argc, char **argv);
+int cli_cmd_eval(int argc, char **argv);
+int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_recommend(int argc, char **argv);
 
 /* Option parsing: argv[*i] is the current argument.  cli_opt returns 1 and
  * sets *val (and advances *i) if argv[*i] is `name` (also --name=value). */
@@ -34,7 +34,7 @@ int cli_unknown(cli_ctx *c);          /* error for argv[c->i] */
 
 /* Data set options shared by train and eval. */
 typedef struct cli_data {
-    mc_data_opts o;
+    mt_data_opts o;
     const char *dir;
     char paths[3][4096];
     int given;
@@ -45,8 +45,17 @@ int cli_data_opt(cli_ctx *c, cli_data *d);
 int cli_data_finish(cli_ctx *c, cli_data *d);   /* validates; 0 ok */
 extern const char cli_data_help[];
 
-/* Print metrics as a table and as JSON. */
-void cli_print_metrics(FILE *f, const char *label, const mc_metrics *m);
-void cli_json_metrics(mc_buf *b, const mc_metrics *m);
+/* Print metrics as a table (JSON: mt_buf_json_metrics). */
+void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m);
+
+/* Human output of text from files (ids, names, messages; text.c): writes s
+ * with control characters (C0, DEL, C1), bidi controls (U+061C, U+200E/F,
+ * U+202A-202E, U+2066-2069) and invalid UTF-8 escaped as \xNN and \uNNNN,
+ * so that nothing read from a file reaches the terminal as a control; with
+ * CLI_TEXT_BACKSLASH also \ as \\ (unambiguous: ids).  Returns the bytes written. */
+#define CLI_TEXT_BACKSLASH 1
+size_t cli_print_text(FILE *f, const char *s, size_t len, int flags);
+/* Prints "memcom CMD: " and the error's message (escaped); returns 1. */
+int cli_fail(const char *cmd, const mt_err *err);
 
 #endif

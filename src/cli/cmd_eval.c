@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "model_io.h"
 
 static const char eval_help[] =
     "usage: memcom eval MODEL.memcom DATA [options]\n"
@@ -19,7 +18,7 @@ static const char eval_help[] =
     "  --threads T           threads [2]\n"
     "  --json                print one JSON object instead of a table\n";
 
-int cmd_eval(int argc, char **argv)
+int cli_cmd_eval(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -55,71 +54,39 @@ int cmd_eval(int argc, char **argv)
     if (c.failed) return 2;
     if (!model_path) return cli_error(&c, "no model file given");
     if (cli_data_finish(&c, &data)) return 2;
-    memcom_model *h[16] = {NULL};
-    for (uint32_t t = 0; t < threads; t++)
-        if (cli_open_model("eval", model_path, &h[t])) {
-            for (uint32_t q = 0; q < t; q++) memcom_close(h[q]);
-            return 1;
-        }
-    memcom_info info;
-    memcom_get_info(h[0], &info);
-    if (!info.has_ids) {
-        fprintf(stderr, "memcom eval: %s: the model stores no item ids, so data items cannot be matched\n", model_path);
-        for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
-        return 1;
+    mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0}};
+    mt_eval_result r;
+    mt_err err;
+    if (mt_eval_run(&eo, &r, &err)) return cli_fail("eval", &err);
+    static const char *const label[2] = {"valid", "test"};
+    const memcom_info *info = &r.info;
+    uint64_t tb = info->input_bytes + info->output_bytes;
+    double ratio = tb ? (double)info->full_f32_bytes / (double)tb : 0;
+    if (json) {
+        mt_buf b = {0};
+        mt_buf_printf(&b, "{\"model\":");
+        mt_buf_json_string(&b, model_path);
+        mt_buf_printf(&b, ",\"dataset\":");
+        mt_buf_json_string(&b, r.dataset);
+        for (int s = 0; s < 2; s++)
+            if (eo.on[s]) {
+                mt_buf_printf(&b, ",\"%s\":", label[s]);
+                mt_buf_json_metrics(&b, &r.m[s]);
+            }
+        mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
+                      (unsigned long long)info->file_bytes, (unsigned long long)tb, ratio, r.unknown_items);
+        fwrite(b.p, 1, b.len, stdout);
+        mt_buf_free(&b);
+    } else {
+        fputs("model ", stdout);
+        cli_print_text(stdout, model_path, strlen(model_path), 0);
+        printf(": %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n",
+               (unsigned long long)info->file_bytes, (unsigned long long)tb, ratio);
+        fputs("data  ", stdout);
+        cli_print_text(stdout, r.dataset, strlen(r.dataset), 0);
+        printf(": %u users, %u items (%u not in the model)\n", r.n_users, r.n_items, r.unknown_items);
+        for (int s = 0; s < 2; s++)
+            if (eo.on[s]) cli_print_metrics(stdout, label[s], &r.m[s]);
     }
-    mc_dataset ds;
-    mc_err err;
-    if (mc_dataset_load(&ds, &data.o, &err)) {
-        fprintf(stderr, "memcom eval: %s\n", err.msg);
-        for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
-        return 1;
-    }
-    int rc = 0;
-    mc_metrics m[2];
-    int which[2] = {strcmp(split, "test") != 0, strcmp(split, "valid") != 0};
-    const mc_csr *truth[2] = {&ds.valid, &ds.test};
-    const char *label[2] = {"valid", "test"};
-    uint32_t unknown = 0;
-    for (int s = 0; s < 2 && !rc; s++) {
-        if (!which[s]) continue;
-        if (truth[s]->nnz == 0) {
-            fprintf(stderr, "memcom eval: the data has no %s interactions\n", label[s]);
-            rc = 1;
-            break;
-        }
-        if (mc_evaluate_file(h, (int)threads, &ds, truth[s], &m[s], &unknown, &err)) {
-            fprintf(stderr, "memcom eval: %s\n", err.msg);
-            rc = 1;
-        }
-    }
-    if (!rc) {
-        uint64_t tb = info.input_bytes + info.output_bytes;
-        double ratio = tb ? (double)info.full_f32_bytes / (double)tb : 0;
-        if (json) {
-            mc_buf b = {0};
-            mc_buf_printf(&b, "{\"model\":");
-            mc_buf_json_string(&b, model_path);
-            mc_buf_printf(&b, ",\"dataset\":");
-            mc_buf_json_string(&b, ds.name);
-            for (int s = 0; s < 2; s++)
-                if (which[s]) {
-                    mc_buf_printf(&b, ",\"%s\":", label[s]);
-                    cli_json_metrics(&b, &m[s]);
-                }
-            mc_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
-                          (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio, unknown);
-            fwrite(b.p, 1, b.len, stdout);
-            mc_buf_free(&b);
-        } else {
-            printf("model %s: %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n", model_path,
-                   (unsigned long long)info.file_bytes, (unsigned long long)tb, ratio);
-            printf("data  %s: %u users, %u items (%u not in the model)\n", ds.name, ds.n_users, ds.n_items, unknown);
-            for (int s = 0; s < 2; s++)
-                if (which[s]) cli_print_metrics(stdout, label[s], &m[s]);
-        }
-    }
-    mc_dataset_free(&ds);
-    for (uint32_t t = 0; t < threads; t++) memcom_close(h[t]);
-    return rc;
+    return 0;
 }

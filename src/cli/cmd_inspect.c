@@ -38,7 +38,7 @@ static void print_table(const char *role, const memcom_table_desc *t, uint64_t b
     printf("  %llu bytes (%.2fx smaller than f32 full)\n", (unsigned long long)bytes, bytes ? full / (double)bytes : 0);
 }
 
-int cmd_inspect(int argc, char **argv)
+int cli_cmd_inspect(int argc, char **argv)
 {
     cli_ctx c = {"inspect", argc, argv, 0, 0};
     const char *path = NULL;
@@ -65,10 +65,10 @@ int cmd_inspect(int argc, char **argv)
     uint64_t tb = info.input_bytes + info.output_bytes;
     double ratio = tb ? (double)info.full_f32_bytes / (double)tb : 0;
     if (json) {
-        mc_buf b = {0};
-        mc_buf_printf(&b, "{\"file\":");
-        mc_buf_json_string(&b, path);
-        mc_buf_printf(&b,
+        mt_buf b = {0};
+        mt_buf_printf(&b, "{\"file\":");
+        mt_buf_json_string(&b, path);
+        mt_buf_printf(&b,
                       ",\"format\":\"%u.%u\",\"items\":%u,\"layers\":%u,\"has_ids\":%s,\"file_bytes\":%llu,"
                       "\"input_bytes\":%llu,\"output_bytes\":%llu,\"bias_bytes\":%llu,\"layer_bytes\":%llu,"
                       "\"id_bytes\":%llu,\"metadata_bytes\":%llu,\"full_f32_bytes\":%llu,\"compression\":%.4f",
@@ -80,22 +80,24 @@ int cmd_inspect(int argc, char **argv)
         const memcom_table_desc *ts[2] = {&info.input, &info.output};
         const char *roles[2] = {"input", "output"};
         for (int r = 0; r < 2; r++)
-            mc_buf_printf(&b, ",\"%s\":{\"kind\":\"%s\",\"n\":%u,\"m\":%u,\"d\":%u,\"row_dtype\":\"%s\",\"scalar_dtype\":\"%s\",\"bucket_mode\":\"%s\"}",
+            mt_buf_printf(&b, ",\"%s\":{\"kind\":\"%s\",\"n\":%u,\"m\":%u,\"d\":%u,\"row_dtype\":\"%s\",\"scalar_dtype\":\"%s\",\"bucket_mode\":\"%s\"}",
                           roles[r], cli_kind_name(ts[r]->kind), ts[r]->n, ts[r]->m, ts[r]->d,
                           cli_dtype_name(ts[r]->row_dtype), cli_dtype_name(ts[r]->scalar_dtype),
                           cli_bucket_name(ts[r]->bucket_mode));
         if (mlen) {
-            mc_buf_printf(&b, ",\"metadata\":");
-            mc_buf_printf(&b, "%.*s", (int)mlen, meta);
+            mt_buf_printf(&b, ",\"metadata\":");
+            mt_buf_printf(&b, "%.*s", (int)mlen, meta);
         }
-        mc_buf_printf(&b, "}\n");
+        mt_buf_printf(&b, "}\n");
         fwrite(b.p, 1, b.len, stdout);
-        mc_buf_free(&b);
+        mt_buf_free(&b);
         memcom_close(m);
         return 0;
     }
-    printf("file    %s: %llu bytes, format %u.%u, valid\n", path, (unsigned long long)info.file_bytes,
-           info.format_major, info.format_minor);
+    fputs("file    ", stdout);
+    cli_print_text(stdout, path, strlen(path), 0);
+    printf(": %llu bytes, format %u.%u, valid\n", (unsigned long long)info.file_bytes, info.format_major,
+           info.format_minor);
     printf("items   %u%s, layers %u, user vector dim %u, output bias %s\n", info.n_items,
            info.has_ids ? " (with id strings)" : "", info.n_layers, info.user_dim, cli_dtype_name(info.bias_dtype));
     print_table("input", &info.input, info.input_bytes);
@@ -125,7 +127,11 @@ int cmd_inspect(int argc, char **argv)
         free(dir);
     }
     if (f) fclose(f);
-    if (mlen) printf("metadata %.*s\n", (int)mlen, meta);
+    if (mlen) {   /* JSON from the file: its strings may hold bidi controls */
+        fputs("metadata ", stdout);
+        cli_print_text(stdout, meta, mlen, 0);
+        putchar('\n');
+    }
     memcom_close(m);
     return 0;
 }

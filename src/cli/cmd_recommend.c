@@ -16,7 +16,7 @@ static const char recommend_help[] =
     "  --include-history     do not exclude the history items\n"
     "  --json                print JSON\n";
 
-int cmd_recommend(int argc, char **argv)
+int cli_cmd_recommend(int argc, char **argv)
 {
     cli_ctx c = {"recommend", argc, argv, 0, 0};
     const char *path = NULL;
@@ -67,13 +67,19 @@ int cmd_recommend(int argc, char **argv)
     float *score = calloc(k, sizeof *score);
     size_t nh = 0;
     if (n_ids && !info.has_ids) {
-        fprintf(stderr, "memcom recommend: %s stores no item ids\n", path);
+        fputs("memcom recommend: ", stderr);
+        cli_print_text(stderr, path, strlen(path), 0);
+        fputs(" stores no item ids\n", stderr);
         rc = 1;
     }
     for (size_t i = 0; i < n_ids && !rc; i++) {
         uint32_t idx;
         if (memcom_find_id(m, ids[i], strlen(ids[i]), &idx) != MEMCOM_OK) {
-            fprintf(stderr, "memcom recommend: unknown item id '%s' (not in %s)\n", ids[i], path);
+            fputs("memcom recommend: unknown item id '", stderr);
+            cli_print_text(stderr, ids[i], strlen(ids[i]), CLI_TEXT_BACKSLASH);
+            fputs("' (not in ", stderr);
+            cli_print_text(stderr, path, strlen(path), 0);
+            fputs(")\n", stderr);
             rc = 1;
             break;
         }
@@ -105,15 +111,18 @@ int cmd_recommend(int argc, char **argv)
                 id = num;
             }
             if (json) {
-                mc_buf b = {0};
-                char *tmp = mc_xstrdup(id, len);
-                mc_buf_json_string(&b, tmp);
+                mt_buf b = {0};
+                char *tmp = mt_xstrdup(id, len);
+                mt_buf_json_string(&b, tmp);
                 printf("%s{\"rank\":%zu,\"index\":%u,\"id\":%.*s,\"score\":%.6g}", r ? "," : "", r + 1, top[r],
                        (int)b.len, b.p, score[r]);
                 free(tmp);
-                mc_buf_free(&b);
+                mt_buf_free(&b);
             } else {
-                printf("%3zu  %-20.*s  %.4f\n", r + 1, (int)len, id, score[r]);
+                /* ids come from the model file: escaped, never raw to the terminal */
+                printf("%3zu  ", r + 1);
+                for (size_t w = cli_print_text(stdout, id, len, CLI_TEXT_BACKSLASH); w < 20; w++) putchar(' ');
+                printf("  %.4f\n", score[r]);
             }
         }
         if (json) printf("]\n");

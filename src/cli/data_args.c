@@ -21,7 +21,7 @@ const char cli_data_help[] =
 void cli_data_init(cli_data *d)
 {
     memset(d, 0, sizeof *d);
-    mc_data_opts_default(&d->o);
+    mt_data_opts_default(&d->o);
 }
 
 /* the one data source of a command: refuses a second one */
@@ -49,7 +49,7 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
 {
     const char *v;
     if (cli_opt(c, "--data", &v)) {
-        if (!v || claim_source(c, d, MC_FMT_SPLIT) < 0) return -1;
+        if (!v || claim_source(c, d, MT_FMT_SPLIT) < 0) return -1;
         snprintf(d->paths[0], sizeof d->paths[0], "%s/train.txt", v);
         snprintf(d->paths[1], sizeof d->paths[1], "%s/valid.txt", v);
         snprintf(d->paths[2], sizeof d->paths[2], "%s/test.txt", v);
@@ -59,15 +59,15 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
         return 1;
     }
     if (cli_opt(c, "--train", &v)) {
-        if (!v || claim_source(c, d, MC_FMT_SPLIT) < 0) return -1;
+        if (!v || claim_source(c, d, MT_FMT_SPLIT) < 0) return -1;
         d->o.train_path = v;
         return 1;
     }
     if (cli_opt(c, "--valid", &v)) return v ? (d->o.valid_path = v, 1) : -1;
     if (cli_opt(c, "--test", &v)) return v ? (d->o.test_path = v, 1) : -1;
-    if (cli_opt(c, "--csv", &v)) return set_single(c, d, MC_FMT_CSV, v, 0);
-    if (cli_opt(c, "--tsv", &v)) return set_single(c, d, MC_FMT_CSV, v, '\t');
-    if (cli_opt(c, "--seq", &v)) return set_single(c, d, MC_FMT_SEQ, v, 0);
+    if (cli_opt(c, "--csv", &v)) return set_single(c, d, MT_FMT_CSV, v, 0);
+    if (cli_opt(c, "--tsv", &v)) return set_single(c, d, MT_FMT_CSV, v, '\t');
+    if (cli_opt(c, "--seq", &v)) return set_single(c, d, MT_FMT_SEQ, v, 0);
     if (cli_flag(c, "--header")) {
         d->o.header = 1;
         return 1;
@@ -113,7 +113,7 @@ int cli_data_finish(cli_ctx *c, cli_data *d)
         c->failed = 1;
         return cli_error(c, "no data given: use --data DIR, --train F, --csv F, --tsv F or --seq F");
     }
-    if (d->o.format != MC_FMT_CSV && (d->o.header || d->o.has_threshold)) {
+    if (d->o.format != MT_FMT_CSV && (d->o.header || d->o.has_threshold)) {
         c->failed = 1;
         return cli_error(c, "--header and --min-rating apply to --csv/--tsv only");
     }

@@ -23,14 +23,16 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "train") == 0) return cmd_train(argc - 1, argv + 1);
-    if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
-    if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
-    if (strcmp(cmd, "recommend") == 0) return cmd_recommend(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0) return cli_cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0) return cli_cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0) return cli_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "recommend") == 0) return cli_cmd_recommend(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("memcom %s (kernels: %s)\n", memcom_version_string(), memcom_kernel_name());
         return 0;
     }
-    fprintf(stderr, "memcom: unknown command '%s'\n%s", cmd, usage);
+    fputs("memcom: unknown command '", stderr);
+    cli_print_text(stderr, cmd, strlen(cmd), CLI_TEXT_BACKSLASH);
+    fprintf(stderr, "'\n%s", usage);
     return 2;
 }

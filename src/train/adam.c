@@ -4,14 +4,14 @@
 
 #include "train.h"
 
-void mc_adam_update(const mc_adam *a, mc_model *mdl, mc_work *works, int n_works, int part, int n_parts)
+void mt_adam_update(const mt_adam *a, mt_model *mdl, mt_work *works, int n_works, int part, int n_parts)
 {
     float b1 = a->beta1, b2 = a->beta2;
     double c1 = 1.0 - pow(b1, (double)a->step), c2 = 1.0 - pow(b2, (double)a->step);
     float lr_t = (float)(a->lr * sqrt(c2) / c1);
     float eps = a->eps * (float)sqrt(c2);
     for (int k = 0; k < mdl->n_params; k++) {
-        mc_param *p = &mdl->params[k];
+        mt_param *p = &mdl->params[k];
         size_t lo = p->len * (size_t)part / (size_t)n_parts, hi = p->len * (size_t)(part + 1) / (size_t)n_parts;
         float rate = p->decay_rate > 0 ? p->decay_rate : a->weight_decay;
         float decay = p->decay ? 1.0f - a->lr * rate : 1.0f;

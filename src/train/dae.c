@@ -37,14 +37,14 @@ static inline float exp_nonpos(float x)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define MC_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#define MT_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
-#define MC_HOT
+#define MT_HOT
 #endif
 
 /* s_i = w_i t[b_i] + bias_i (w NULL: hash).  mod_m != 0: b_i = i mod m, so
  * the gather becomes contiguous runs of m. */
-MC_HOT static void out_gather(float *s, const float *wv, const float *tu, const uint32_t *bk, const float *bias,
+MT_HOT static void out_gather(float *s, const float *wv, const float *tu, const uint32_t *bk, const float *bias,
                               uint32_t n, uint32_t mod_m)
 {
     if (mod_m) {
@@ -68,7 +68,7 @@ MC_HOT static void out_gather(float *s, const float *wv, const float *tu, const 
 }
 
 /* dt[b_i] += g_i w_i;  gw_i += g_i t[b_i] */
-MC_HOT static void out_scatter(float *dt, float *gw, const float *g, const float *wv, const float *tu,
+MT_HOT static void out_scatter(float *dt, float *gw, const float *g, const float *wv, const float *tu,
                                const uint32_t *bk, uint32_t n, uint32_t mod_m)
 {
     if (mod_m) {
@@ -98,36 +98,35 @@ MC_HOT static void out_scatter(float *dt, float *gw, const float *g, const float
     }
 }
 
-MC_HOT static void add_rows(float *dst, const float *src, uint32_t n)
+MT_HOT static void add_rows(float *dst, const float *src, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) dst[i] += src[i];
 }
 
-void mc_work_init(mc_work *w, const mc_model *mdl, uint32_t cap_b, uint64_t seed)
+void mt_work_init(mt_work *w, const mt_model *mdl, uint32_t cap_b, uint64_t seed)
 {
     memset(w, 0, sizeof *w);
     uint32_t d = mdl->d, n = mdl->n;
-    w->cap_b = cap_b;
     for (int k = 0; k < mdl->n_params; k++)
-        w->grad[k] = mc_xcalloc(mdl->params[k].len, sizeof(float));
-    w->x = mc_xcalloc((size_t)cap_b * d, sizeof(float));
-    for (uint32_t k = 0; k <= mdl->n_dense; k++) w->act[k] = mc_xcalloc((size_t)cap_b * d, sizeof(float));
-    w->dh = mc_xcalloc((size_t)cap_b * d, sizeof(float));
-    w->dx = mc_xcalloc((size_t)cap_b * d, sizeof(float));
-    w->S = mc_xcalloc((size_t)cap_b * n, sizeof(float));
-    if (mdl->out.kind != MC_T_FULL && mdl->out.kind != MC_T_QR) {
-        w->T = mc_xcalloc((size_t)cap_b * mdl->out.m, sizeof(float));
-        w->dT = mc_xcalloc((size_t)cap_b * mdl->out.m, sizeof(float));
+        w->grad[k] = mt_xcalloc(mdl->params[k].len, sizeof(float));
+    w->x = mt_xcalloc((size_t)cap_b * d, sizeof(float));
+    for (uint32_t k = 0; k <= mdl->n_dense; k++) w->act[k] = mt_xcalloc((size_t)cap_b * d, sizeof(float));
+    w->dh = mt_xcalloc((size_t)cap_b * d, sizeof(float));
+    w->dx = mt_xcalloc((size_t)cap_b * d, sizeof(float));
+    w->S = mt_xcalloc((size_t)cap_b * n, sizeof(float));
+    if (mdl->out.kind != MT_T_FULL && mdl->out.kind != MT_T_QR) {
+        w->T = mt_xcalloc((size_t)cap_b * mdl->out.m, sizeof(float));
+        w->dT = mt_xcalloc((size_t)cap_b * mdl->out.m, sizeof(float));
     }
-    if (mdl->out.kind == MC_T_QR) {
-        w->E = mc_xcalloc((size_t)n * d, sizeof(float));
-        w->dE = mc_xcalloc((size_t)n * d, sizeof(float));
+    if (mdl->out.kind == MT_T_QR) {
+        w->E = mt_xcalloc((size_t)n * d, sizeof(float));
+        w->dE = mt_xcalloc((size_t)n * d, sizeof(float));
     }
-    w->in_scale = mc_xcalloc(cap_b, sizeof(float));
-    mc_rng_seed(&w->rng, seed);
+    w->in_scale = mt_xcalloc(cap_b, sizeof(float));
+    mt_rng_seed(&w->rng, seed);
 }
 
-void mc_work_free(mc_work *w, const mc_model *mdl)
+void mt_work_free(mt_work *w, const mt_model *mdl)
 {
     for (int k = 0; k < mdl->n_params; k++) free(w->grad[k]);
     free(w->x);
@@ -144,7 +143,7 @@ void mc_work_free(mc_work *w, const mc_model *mdl)
     memset(w, 0, sizeof *w);
 }
 
-void mc_work_zero_grad(mc_work *w, const mc_model *mdl)
+void mt_work_zero_grad(mt_work *w, const mt_model *mdl)
 {
     for (int k = 0; k < mdl->n_params; k++)
         memset(w->grad[k], 0, mdl->params[k].len * sizeof(float));
@@ -152,23 +151,23 @@ void mc_work_zero_grad(mc_work *w, const mc_model *mdl)
 }
 
 /* x_u += coef * E_in[i] */
-static void add_in_row(const mc_model *mdl, uint32_t i, float coef, float *x)
+static void add_in_row(const mt_model *mdl, uint32_t i, float coef, float *x)
 {
-    const mc_table *t = &mdl->in;
+    const mt_table *t = &mdl->in;
     uint32_t d = t->d;
     const float *A = mdl->params[t->pidx_a].v;
     switch (t->kind) {
-    case MC_T_FULL: {
+    case MT_T_FULL: {
         const float *a = A + (size_t)i * d;
         for (uint32_t k = 0; k < d; k++) x[k] += coef * a[k];
         break;
     }
-    case MC_T_HASH: {
+    case MT_T_HASH: {
         const float *a = A + (size_t)t->bucket[i] * d;
         for (uint32_t k = 0; k < d; k++) x[k] += coef * a[k];
         break;
     }
-    case MC_T_QR: {
+    case MT_T_QR: {
         const float *q = A + (size_t)(i / t->m) * d;
         const float *r = mdl->params[t->pidx_b].v + (size_t)(i % t->m) * d;
         for (uint32_t k = 0; k < d; k++) x[k] += coef * q[k] * r[k];
@@ -183,24 +182,24 @@ static void add_in_row(const mc_model *mdl, uint32_t i, float coef, float *x)
 }
 
 /* gradient of the input table for item i given g = coef * dx */
-static void back_in_row(const mc_model *mdl, mc_work *w, uint32_t i, float coef, const float *dx)
+static void back_in_row(const mt_model *mdl, mt_work *w, uint32_t i, float coef, const float *dx)
 {
-    const mc_table *t = &mdl->in;
+    const mt_table *t = &mdl->in;
     uint32_t d = t->d;
     const float *A = mdl->params[t->pidx_a].v;
     float *gA = w->grad[t->pidx_a];
     switch (t->kind) {
-    case MC_T_FULL: {
+    case MT_T_FULL: {
         float *g = gA + (size_t)i * d;
         for (uint32_t k = 0; k < d; k++) g[k] += coef * dx[k];
         break;
     }
-    case MC_T_HASH: {
+    case MT_T_HASH: {
         float *g = gA + (size_t)t->bucket[i] * d;
         for (uint32_t k = 0; k < d; k++) g[k] += coef * dx[k];
         break;
     }
-    case MC_T_QR: {
+    case MT_T_QR: {
         size_t qi = (size_t)(i / t->m) * d, ri = (size_t)(i % t->m) * d;
         const float *q = A + qi, *r = mdl->params[t->pidx_b].v + ri;
         float *gq = gA + qi, *gr = w->grad[t->pidx_b] + ri;
@@ -224,14 +223,14 @@ static void back_in_row(const mc_model *mdl, mc_work *w, uint32_t i, float coef,
     }
 }
 
-static void materialise_qr(const mc_model *mdl, const mc_table *t, float *E)
+static void materialise_qr(const mt_model *mdl, const mt_table *t, float *E)
 {
-    for (uint32_t i = 0; i < t->n; i++) mc_table_row(mdl, t, i, E + (size_t)i * t->d);
+    for (uint32_t i = 0; i < t->n; i++) mt_table_row(mdl, t, i, E + (size_t)i * t->d);
 }
 
 /* Input aggregation, dense layers and output logits (without bias for the
  * factorised kinds' T; S includes the bias). */
-void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const uint32_t *users,
+void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const uint32_t *users,
                     uint32_t b, float dropout, int train)
 {
     uint32_t d = mdl->d, n = mdl->n;
@@ -240,7 +239,7 @@ void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const u
     for (uint32_t u = 0; u < b; u++) total += (size_t)(hist->off[users[u] + 1] - hist->off[users[u]]);
     if (train && dropout > 0 && total > w->keep_cap) {
         w->keep_cap = total * 2;
-        w->keep = mc_xrealloc(w->keep, w->keep_cap);
+        w->keep = mt_xrealloc(w->keep, w->keep_cap);
     }
     size_t pos = 0;
     w->keep_active = train && dropout > 0;
@@ -253,7 +252,7 @@ void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const u
         w->in_scale[u] = c;
         for (uint64_t k = s; k < e; k++) {
             if (train && dropout > 0) {
-                uint8_t keep = mc_rng_uniform(&w->rng) >= dropout;
+                uint8_t keep = mt_rng_uniform(&w->rng) >= dropout;
                 w->keep[pos++] = keep;
                 if (!keep) continue;
             }
@@ -276,12 +275,12 @@ void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const u
     }
     const float *H = w->act[mdl->n_dense];
     /* output */
-    const mc_table *t = &mdl->out;
+    const mt_table *t = &mdl->out;
     const float *bias = mdl->params[mdl->pidx_bias].v;
     const float *A = mdl->params[t->pidx_a].v;
-    if (t->kind == MC_T_FULL || t->kind == MC_T_QR) {
+    if (t->kind == MT_T_FULL || t->kind == MT_T_QR) {
         const float *E = A;
-        if (t->kind == MC_T_QR) {
+        if (t->kind == MT_T_QR) {
             materialise_qr(mdl, t, w->E);
             E = w->E;
         }
@@ -297,18 +296,18 @@ void mc_dae_forward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const u
         for (uint32_t u = 0; u < b; u++) {
             const float *tu = w->T + (size_t)u * m;
             float *s = w->S + (size_t)u * n;
-            out_gather(s, wv, tu, bk, bias, n, mc_tkind_explicit(t->kind) ? 0 : m);
+            out_gather(s, wv, tu, bk, bias, n, mt_tkind_explicit(t->kind) ? 0 : m);
         }
     }
 }
 
-void mc_dae_scores(const mc_model *mdl, mc_work *w, const mc_csr *hist, const uint32_t *users, uint32_t b)
+void mt_dae_scores(const mt_model *mdl, mt_work *w, const mt_csr *hist, const uint32_t *users, uint32_t b)
 {
-    mc_dae_forward(mdl, w, hist, users, b, 0.0f, 0);
+    mt_dae_forward(mdl, w, hist, users, b, 0.0f, 0);
 }
 
 /* softmax cross-entropy against the multi-hot history; S becomes G. */
-MC_HOT static double softmax_grad(float *s, uint32_t n, const uint32_t *tgt, uint64_t nt, float scale)
+MT_HOT static double softmax_grad(float *s, uint32_t n, const uint32_t *tgt, uint64_t nt, float scale)
 {
     /* 16 independent lanes so that max and sum vectorise without fast-math */
     enum { L = 16 };
@@ -343,11 +342,11 @@ MC_HOT static double softmax_grad(float *s, uint32_t n, const uint32_t *tgt, uin
     return loss;
 }
 
-void mc_dae_backward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const uint32_t *users,
+void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const uint32_t *users,
                      uint32_t b, float grad_scale)
 {
     uint32_t d = mdl->d, n = mdl->n;
-    const mc_table *t = &mdl->out;
+    const mt_table *t = &mdl->out;
     /* G in S */
     for (uint32_t u = 0; u < b; u++) {
         uint64_t s = hist->off[users[u]], e = hist->off[users[u] + 1];
@@ -359,12 +358,12 @@ void mc_dae_backward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const 
     const float *H = w->act[mdl->n_dense];
     const float *A = mdl->params[t->pidx_a].v;
     float *gA = w->grad[t->pidx_a];
-    if (t->kind == MC_T_FULL) {
+    if (t->kind == MT_T_FULL) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)d, (int)b, 1.0f, w->S, (int)n, H,
                     (int)d, 1.0f, gA, (int)d);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)d, (int)n, 1.0f, w->S, (int)n, A,
                     (int)d, 0.0f, w->dh, (int)d);
-    } else if (t->kind == MC_T_QR) {
+    } else if (t->kind == MT_T_QR) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)d, (int)b, 1.0f, w->S, (int)n, H,
                     (int)d, 0.0f, w->dE, (int)d);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)d, (int)n, 1.0f, w->S, (int)n,
@@ -388,7 +387,7 @@ void mc_dae_backward(const mc_model *mdl, mc_work *w, const mc_csr *hist, const 
         for (uint32_t u = 0; u < b; u++) {
             const float *g = w->S + (size_t)u * n, *tu = w->T + (size_t)u * m;
             float *dt = w->dT + (size_t)u * m;
-            out_scatter(dt, gw, g, wv, tu, bk, n, mc_tkind_explicit(t->kind) ? 0 : m);
+            out_scatter(dt, gw, g, wv, tu, bk, n, mt_tkind_explicit(t->kind) ? 0 : m);
         }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)d, (int)b, 1.0f, w->dT, (int)m, H,
                     (int)d, 1.0f, gA, (int)d);

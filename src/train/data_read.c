@@ -7,32 +7,32 @@
 
 #include "train.h"
 
-long mc_getline(FILE *f, char **buf, size_t *cap)
+long mt_getline(FILE *f, char **buf, size_t *cap)
 {
     size_t len = 0;
     int c;
     while ((c = getc_unlocked(f)) != EOF) {
         if (len + 2 > *cap) {
             *cap = *cap ? *cap * 2 : 256;
-            *buf = mc_xrealloc(*buf, *cap);
+            *buf = mt_xrealloc(*buf, *cap);
         }
         if (c == '\n') break;
         (*buf)[len++] = (char)c;
     }
     if (c == EOF && len == 0) return -1;
-    if (!*buf) *buf = mc_xcalloc(1, 1);
+    if (!*buf) *buf = mt_xcalloc(1, 1);
     if (len && (*buf)[len - 1] == '\r') len--;
     (*buf)[len] = 0;
     return (long)len;
 }
 
-void mc_pairs_push(mc_pairs *p, uint32_t user, uint32_t item, uint8_t part)
+void mt_pairs_push(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part)
 {
     if (p->count == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 4096;
-        p->user = mc_xrealloc(p->user, p->cap * sizeof *p->user);
-        p->item = mc_xrealloc(p->item, p->cap * sizeof *p->item);
-        p->part = mc_xrealloc(p->part, p->cap * sizeof *p->part);
+        p->user = mt_xrealloc(p->user, p->cap * sizeof *p->user);
+        p->item = mt_xrealloc(p->item, p->cap * sizeof *p->item);
+        p->part = mt_xrealloc(p->part, p->cap * sizeof *p->part);
     }
     p->user[p->count] = user;
     p->item[p->count] = item;
@@ -40,7 +40,7 @@ void mc_pairs_push(mc_pairs *p, uint32_t user, uint32_t item, uint8_t part)
     p->count++;
 }
 
-void mc_pairs_free(mc_pairs *p)
+void mt_pairs_free(mt_pairs *p)
 {
     free(p->user);
     free(p->item);
@@ -77,20 +77,30 @@ static int valid_id(const char *s, size_t len)
 
 static int has_nul(const char *line, long len) { return (long)strlen(line) != len; }
 
-int mc_read_split_file(const char *path, uint8_t part, mc_strmap *users, mc_strmap *items,
-                       mc_pairs *out, mc_err *err)
+/* A UTF-8 byte order mark at the start of a file is not part of the first id. */
+static void strip_bom(char *line, long *len, unsigned long lineno)
+{
+    if (lineno == 1 && *len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(line, line + 3, (size_t)*len - 2);   /* with the NUL */
+        *len -= 3;
+    }
+}
+
+int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users, mt_strmap *items,
+                       mt_pairs *out, mt_err *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return mc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return mt_fail(err, MT_E_DATA, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     long len;
     unsigned long lineno = 0;
     int rc = 0;
-    while ((len = mc_getline(f, &line, &cap)) >= 0) {
+    while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
+        strip_bom(line, &len, lineno);
         if (has_nul(line, len)) {
-            rc = mc_fail(err, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
         }
         char *p = line;
@@ -103,21 +113,21 @@ int mc_read_split_file(const char *path, uint8_t part, mc_strmap *users, mc_strm
             while (*p && *p != ' ' && *p != '\t') p++;
             size_t tl = (size_t)(p - tok);
             if (!valid_id(tok, tl)) {
-                rc = mc_fail(err, "%s:%lu: %s id \"%.*s\" is not valid UTF-8 text", path,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: %s id \"%.*s\" is not valid UTF-8 text", path,
                              lineno, first ? "user" : "item", (int)(tl > 40 ? 40 : tl), tok);
                 goto done;
             }
             if (first) {
-                user = mc_strmap_intern(users, tok, tl, NULL);
+                user = mt_strmap_intern(users, tok, tl, NULL);
                 first = 0;
             } else {
-                uint32_t it = mc_strmap_intern(items, tok, tl, NULL);
-                mc_pairs_push(out, user, it, part);
+                uint32_t it = mt_strmap_intern(items, tok, tl, NULL);
+                mt_pairs_push(out, user, it, part);
             }
             while (*p == ' ' || *p == '\t') p++;
         }
     }
-    if (!rc && ferror(f)) rc = mc_fail(err, "%s: read error", path);
+    if (!rc && ferror(f)) rc = mt_fail(err, MT_E_DATA, "%s: read error", path);
 done:
     free(line);
     fclose(f);
@@ -166,22 +176,23 @@ static void trim(char **s, size_t *len)
     while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
 }
 
-int mc_read_csv_file(const mc_data_opts *o, mc_strmap *users, mc_strmap *items, mc_pairs *out,
-                     mc_err *err)
+int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, mt_pairs *out,
+                     mt_err *err)
 {
     const char *path = o->path;
     FILE *f = fopen(path, "rb");
-    if (!f) return mc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return mt_fail(err, MT_E_DATA, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     long len;
     unsigned long lineno = 0, kept = 0;
     int rc = 0;
     char delim = o->delimiter;
-    while ((len = mc_getline(f, &line, &cap)) >= 0) {
+    while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
+        strip_bom(line, &len, lineno);
         if (has_nul(line, len)) {
-            rc = mc_fail(err, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
         }
         if (!delim) delim = strchr(line, '\t') ? '\t' : (strchr(line, ',') ? ',' : (strchr(line, ';') ? ';' : ','));
@@ -190,14 +201,14 @@ int mc_read_csv_file(const mc_data_opts *o, mc_strmap *users, mc_strmap *items, 
         char *fields[8];
         size_t lens[8];
         int nf = 0, r = csv_fields(line, delim, fields, lens, 8, &nf);
-        if (r == -1) { rc = mc_fail(err, "%s:%lu: unterminated or misplaced quote", path, lineno); break; }
+        if (r == -1) { rc = mt_fail(err, MT_E_DATA, "%s:%lu: unterminated or misplaced quote", path, lineno); break; }
         if (r == -2 || nf > 4) {
-            rc = mc_fail(err, "%s:%lu: too many fields (expected user%citem[%crating[%ctimestamp]])",
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: too many fields (expected user%citem[%crating[%ctimestamp]])",
                          path, lineno, delim, delim, delim);
             break;
         }
         if (nf < 2) {
-            rc = mc_fail(err, "%s:%lu: expected at least 2 fields separated by '%s', found %d%s",
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: expected at least 2 fields separated by '%s', found %d%s",
                          path, lineno, delim == '\t' ? "\\t" : (char[]){delim, 0}, nf,
                          lineno == 1 && !o->header ? " (a header line? use --header)" : "");
             break;
@@ -205,20 +216,20 @@ int mc_read_csv_file(const mc_data_opts *o, mc_strmap *users, mc_strmap *items, 
         for (int k = 0; k < nf; k++) trim(&fields[k], &lens[k]);
         for (int k = 0; k < 2; k++) {
             if (!valid_id(fields[k], lens[k])) {
-                rc = mc_fail(err, "%s:%lu: %s id is empty or not valid UTF-8 text", path, lineno,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: %s id is empty or not valid UTF-8 text", path, lineno,
                              k == 0 ? "user" : "item");
                 goto done;
             }
         }
         if (o->has_threshold) {
             if (nf < 3) {
-                rc = mc_fail(err, "%s:%lu: --min-rating given but the line has no rating field", path,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: --min-rating given but the line has no rating field", path,
                              lineno);
                 break;
             }
             char tmp[64];
             if (lens[2] == 0 || lens[2] >= sizeof tmp) {
-                rc = mc_fail(err, "%s:%lu: rating \"%.*s\" is not a number", path, lineno,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%.*s\" is not a number", path, lineno,
                              (int)(lens[2] > 40 ? 40 : lens[2]), fields[2]);
                 break;
             }
@@ -228,19 +239,19 @@ int mc_read_csv_file(const mc_data_opts *o, mc_strmap *users, mc_strmap *items, 
             errno = 0;
             double v = strtod(tmp, &end);
             if (*end || errno || v != v) {
-                rc = mc_fail(err, "%s:%lu: rating \"%s\" is not a number%s", path, lineno, tmp,
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%s\" is not a number%s", path, lineno, tmp,
                              lineno == 1 && !o->header ? " (a header line? use --header)" : "");
                 break;
             }
             if (v < o->threshold) continue;
         }
-        uint32_t u = mc_strmap_intern(users, fields[0], lens[0], NULL);
-        uint32_t it = mc_strmap_intern(items, fields[1], lens[1], NULL);
-        mc_pairs_push(out, u, it, 0);
+        uint32_t u = mt_strmap_intern(users, fields[0], lens[0], NULL);
+        uint32_t it = mt_strmap_intern(items, fields[1], lens[1], NULL);
+        mt_pairs_push(out, u, it, 0);
         kept++;
     }
-    if (!rc && ferror(f)) rc = mc_fail(err, "%s: read error", path);
-    if (!rc && kept == 0) rc = mc_fail(err, "%s: no interactions%s", path, o->has_threshold ? " at or above the rating threshold" : "");
+    if (!rc && ferror(f)) rc = mt_fail(err, MT_E_DATA, "%s: read error", path);
+    if (!rc && kept == 0) rc = mt_fail(err, MT_E_DATA, "%s: no interactions%s", path, o->has_threshold ? " at or above the rating threshold" : "");
 done:
     free(line);
     fclose(f);

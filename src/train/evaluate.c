@@ -16,61 +16,61 @@ static int u32_cmp(const void *a, const void *b)
 }
 
 typedef struct eval_job {
-    const mc_model *mdl;
-    const mc_dataset *ds;
-    const mc_csr *truth;
+    const mt_model *mdl;
+    const mt_dataset *ds;
+    const mt_csr *truth;
     const uint32_t *users;
     uint32_t n_users;
     int part, n_parts;
-    mc_metrics sum;
+    mt_metrics sum;
 } eval_job;
 
 static void *eval_thread(void *arg)
 {
     eval_job *j = arg;
-    const mc_model *mdl = j->mdl;
-    mc_work w;
-    mc_work_init(&w, mdl, EVAL_CHUNK, 7);
+    const mt_model *mdl = j->mdl;
+    mt_work w;
+    mt_work_init(&w, mdl, EVAL_CHUNK, 7);
     uint32_t top[64];
-    uint32_t kmax = mc_eval_ks[MC_N_KS - 1];
+    uint32_t kmax = mt_eval_ks[MT_N_KS - 1];
     memset(&j->sum, 0, sizeof j->sum);
     uint32_t n_chunks = (j->n_users + EVAL_CHUNK - 1) / EVAL_CHUNK;
     for (uint32_t c = (uint32_t)j->part; c < n_chunks; c += (uint32_t)j->n_parts) {
         const uint32_t *us = j->users + (size_t)c * EVAL_CHUNK;
         uint32_t b = j->n_users - c * EVAL_CHUNK;
         if (b > EVAL_CHUNK) b = EVAL_CHUNK;
-        mc_dae_scores(mdl, &w, &j->ds->train, us, b);
+        mt_dae_scores(mdl, &w, &j->ds->train, us, b);
         for (uint32_t u = 0; u < b; u++) {
             uint32_t user = us[u];
-            const mc_csr *tr = &j->ds->train;
+            const mt_csr *tr = &j->ds->train;
             uint32_t nt = (uint32_t)(tr->off[user + 1] - tr->off[user]);
             /* mask the training items (S is scratch), rank, then drop any
              * masked item that filled a slot of a tiny catalogue */
             float *row = w.S + (size_t)u * mdl->n;
             const uint32_t *ex = tr->idx + tr->off[user];
             for (uint32_t q = 0; q < nt; q++) row[ex[q]] = -INFINITY;
-            uint32_t got = mc_topk_scores(row, mdl->n, NULL, 0, kmax, top);
+            uint32_t got = mt_topk_scores(row, mdl->n, NULL, 0, kmax, top);
             while (got > 0 && row[top[got - 1]] == -INFINITY && bsearch(&top[got - 1], ex, nt, sizeof *ex, u32_cmp))
                 got--;
             const uint32_t *truth = j->truth->idx + j->truth->off[user];
             uint32_t ntr = (uint32_t)(j->truth->off[user + 1] - j->truth->off[user]);
-            for (int k = 0; k < MC_N_KS; k++) {
+            for (int k = 0; k < MT_N_KS; k++) {
                 double r, g;
-                mc_user_metrics(top, got, truth, ntr, mc_eval_ks[k], &r, &g);
+                mt_user_metrics(top, got, truth, ntr, mt_eval_ks[k], &r, &g);
                 j->sum.recall[k] += r;
                 j->sum.ndcg[k] += g;
             }
             j->sum.users++;
         }
     }
-    mc_work_free(&w, mdl);
+    mt_work_free(&w, mdl);
     return NULL;
 }
 
-int mc_evaluate(const mc_model *mdl, const mc_dataset *ds, const mc_csr *truth, int n_threads, mc_metrics *out)
+int mt_evaluate(const mt_model *mdl, const mt_dataset *ds, const mt_csr *truth, int n_threads, mt_metrics *out)
 {
     memset(out, 0, sizeof *out);
-    uint32_t *users = mc_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
+    uint32_t *users = mt_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
     uint32_t nu = 0;
     for (uint32_t u = 0; u < ds->n_users && u < truth->n_rows; u++)
         if (truth->off[u + 1] > truth->off[u]) users[nu++] = u;
@@ -87,8 +87,8 @@ int mc_evaluate(const mc_model *mdl, const mc_dataset *ds, const mc_csr *truth, 
     }
     eval_thread(&jobs[0]);
     for (int t = 1; t < n_threads; t++) pthread_join(th[t], NULL);
-    for (int t = 0; t < n_threads; t++) mc_metrics_add(out, &jobs[t].sum);
-    mc_metrics_average(out);
+    for (int t = 0; t < n_threads; t++) mt_metrics_add(out, &jobs[t].sum);
+    mt_metrics_average(out);
     free(users);
     return 0;
 }

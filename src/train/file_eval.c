@@ -8,11 +8,11 @@
 
 typedef struct fe_job {
     memcom_model *model;
-    const mc_dataset *ds;
-    const mc_csr *truth;
+    const mt_dataset *ds;
+    const mt_csr *truth;
     const uint32_t *map;      /* data set item -> model index or UINT32_MAX */
     int part, n_parts;
-    mc_metrics sum;
+    mt_metrics sum;
     int rc;
 } fe_job;
 
@@ -25,12 +25,12 @@ static int u32_cmp(const void *a, const void *b)
 static void *fe_thread(void *arg)
 {
     fe_job *j = arg;
-    const mc_dataset *ds = j->ds;
-    uint32_t kmax = mc_eval_ks[MC_N_KS - 1];
+    const mt_dataset *ds = j->ds;
+    uint32_t kmax = mt_eval_ks[MT_N_KS - 1];
     uint32_t top[64];
     float sc[64];
     size_t cap = 1024;
-    uint32_t *hist = mc_xmalloc(cap * sizeof *hist), *truth = mc_xmalloc(cap * sizeof *truth);
+    uint32_t *hist = mt_xmalloc(cap * sizeof *hist), *truth = mt_xmalloc(cap * sizeof *truth);
     memset(&j->sum, 0, sizeof j->sum);
     for (uint32_t u = (uint32_t)j->part; u < ds->n_users; u += (uint32_t)j->n_parts) {
         uint64_t ts = j->truth->off[u], te = j->truth->off[u + 1];
@@ -39,8 +39,8 @@ static void *fe_thread(void *arg)
         size_t need = (size_t)((he - hs) > (te - ts) ? (he - hs) : (te - ts));
         if (need > cap) {
             cap = need * 2;
-            hist = mc_xrealloc(hist, cap * sizeof *hist);
-            truth = mc_xrealloc(truth, cap * sizeof *truth);
+            hist = mt_xrealloc(hist, cap * sizeof *hist);
+            truth = mt_xrealloc(truth, cap * sizeof *truth);
         }
         size_t nh = 0, nt = 0;
         for (uint64_t k = hs; k < he; k++)
@@ -66,17 +66,17 @@ static void *fe_thread(void *arg)
             j->rc = rc;
             break;
         }
-        for (int k = 0; k < MC_N_KS; k++) {
+        for (int k = 0; k < MT_N_KS; k++) {
             double r, g;
             /* unknown held-out items are misses: compute over the known ones
              * with the full count as denominator */
-            mc_user_metrics(top, (uint32_t)got, truth, (uint32_t)nt, mc_eval_ks[k], &r, &g);
+            mt_user_metrics(top, (uint32_t)got, truth, (uint32_t)nt, mt_eval_ks[k], &r, &g);
             if (missing) {
                 double full = (double)(nt + missing);
                 r = r * (double)nt / full;
                 /* IDCG uses min(K, all held-out items) */
                 double id_known = 0, id_all = 0;
-                for (uint32_t q = 0; q < mc_eval_ks[k]; q++) {
+                for (uint32_t q = 0; q < mt_eval_ks[k]; q++) {
                     double v = 1.0 / __builtin_log2((double)q + 2.0);
                     if (q < nt) id_known += v;
                     if (q < nt + missing) id_all += v;
@@ -93,11 +93,11 @@ static void *fe_thread(void *arg)
     return NULL;
 }
 
-int mc_evaluate_file(memcom_model **handles, int n_threads, const mc_dataset *ds, const mc_csr *truth,
-                     mc_metrics *out, uint32_t *unknown_items, mc_err *err)
+int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
+                     mt_metrics *out, uint32_t *unknown_items, mt_err *err)
 {
     memset(out, 0, sizeof *out);
-    uint32_t *map = mc_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
+    uint32_t *map = mt_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
     uint32_t unknown = 0;
     for (uint32_t i = 0; i < ds->n_items; i++) {
         uint32_t idx;
@@ -134,9 +134,57 @@ int mc_evaluate_file(memcom_model **handles, int n_threads, const mc_dataset *ds
     }
     free(map);
     for (int t = 0; t < n_threads; t++) {
-        if (jobs[t].rc) return mc_fail(err, "ranking failed: %s", memcom_error_message(jobs[t].rc));
-        mc_metrics_add(out, &jobs[t].sum);
+        if (jobs[t].rc) return mt_fail(err, MT_E_EVAL, "ranking failed: %s", memcom_error_message(jobs[t].rc));
+        mt_metrics_add(out, &jobs[t].sum);
     }
-    mc_metrics_average(out);
+    mt_metrics_average(out);
     return 0;
+}
+
+static int open_model(const char *path, memcom_model **out, mt_err *err)
+{
+    char detail[512] = "";
+    int rc = memcom_open_file(out, path, 0, detail, sizeof detail);
+    if (rc == MEMCOM_OK) return 0;
+    *out = NULL;
+    return mt_fail(err, MT_E_MODEL, "%s: %s (%s)%s%s", path, memcom_error_message(rc), memcom_error_name(rc),
+                   detail[0] ? ": " : "", detail);
+}
+
+int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
+{
+    memset(r, 0, sizeof *r);
+    int threads = eo->threads < 1 ? 1 : (eo->threads > 16 ? 16 : eo->threads);
+    memcom_model *h[16] = {NULL};
+    int rc = 0;
+    for (int t = 0; t < threads && !rc; t++) rc = open_model(eo->model_path, &h[t], err);
+    if (!rc) {
+        memcom_get_info(h[0], &r->info);
+        if (!r->info.has_ids)
+            rc = mt_fail(err, MT_E_MODEL, "%s: the model stores no item ids, so data items cannot be matched",
+                         eo->model_path);
+    }
+    mt_dataset ds;
+    int have_ds = 0;
+    if (!rc) {
+        rc = mt_dataset_load(&ds, &eo->data, err);
+        have_ds = rc == 0;
+    }
+    if (have_ds) {
+        snprintf(r->dataset, sizeof r->dataset, "%s", ds.name);
+        r->n_users = ds.n_users;
+        r->n_items = ds.n_items;
+    }
+    const mt_csr *truth[2] = {have_ds ? &ds.valid : NULL, have_ds ? &ds.test : NULL};
+    static const char *const label[2] = {"valid", "test"};
+    for (int s = 0; s < 2 && !rc; s++) {
+        if (!eo->on[s]) continue;
+        if (truth[s]->nnz == 0)
+            rc = mt_fail(err, MT_E_DATA, "the data has no %s interactions", label[s]);
+        else
+            rc = mt_evaluate_file(h, threads, &ds, truth[s], &r->m[s], &r->unknown_items, err);
+    }
+    if (have_ds) mt_dataset_free(&ds);
+    for (int t = 0; t < threads; t++) memcom_close(h[t]);
+    return rc;
 }

@@ -51,25 +51,25 @@ static int copy_section(const unsigned char *buf, size_t size, uint32_t type, ui
     return 0;
 }
 
-int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *shape, mc_model *warm, mc_err *err)
+int mt_load_warm(const char *path, const mt_dataset *ds, const mt_model_opts *shape, mt_model *warm, mt_err *err)
 {
     memcom_model *m = NULL;
     char detail[512] = "";
     int rc = memcom_open_file(&m, path, 0, detail, sizeof detail);
     if (rc != MEMCOM_OK)
-        return mc_fail(err, "--init-from %s: %s%s%s", path, memcom_error_message(rc), detail[0] ? ": " : "", detail);
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: %s%s%s", path, memcom_error_message(rc), detail[0] ? ": " : "", detail);
     memcom_info info;
     memcom_get_info(m, &info);
     uint32_t d = shape->d;
     if (info.input.kind == MEMCOM_KIND_NONE || info.output.d != d || info.input.d != d || !info.has_ids) {
         memcom_close(m);
-        return mc_fail(err, "--init-from %s: needs a model with input and output tables of dimension %u and item ids",
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: needs a model with input and output tables of dimension %u and item ids",
                        path, d);
     }
-    mc_model_opts wo = *shape;
-    wo.in_kind = wo.out_kind = MC_T_FULL;
+    mt_model_opts wo = *shape;
+    wo.in_kind = wo.out_kind = MT_T_FULL;
     wo.in_size.m = wo.out_size.m = ds->n_items;
-    if (mc_model_init(warm, ds->n_items, &wo, NULL, NULL, 1, err)) {
+    if (mt_model_init(warm, ds->n_items, &wo, NULL, NULL, 1, err)) {
         memcom_close(m);
         return -1;
     }
@@ -82,7 +82,7 @@ int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *sh
     unsigned char *buf = NULL;
     size_t size = (size_t)info.file_bytes;
     if (f) {
-        buf = mc_xmalloc(size);
+        buf = mt_xmalloc(size);
         if (fread(buf, 1, size, f) != size) {
             free(buf);
             buf = NULL;
@@ -90,7 +90,7 @@ int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *sh
         fclose(f);
     }
     if (buf) {
-        obias = mc_xmalloc((size_t)info.n_items * sizeof *obias);
+        obias = mt_xmalloc((size_t)info.n_items * sizeof *obias);
         if (!copy_section(buf, size, 10, 0, obias, info.n_items)) memset(obias, 0, (size_t)info.n_items * sizeof *obias);
         if (info.n_layers == 1 + shape->n_dense) {
             copy_section(buf, size, 9, 0, warm->params[warm->pidx_b0].v, d);
@@ -113,8 +113,8 @@ int mc_load_warm(const char *path, const mc_dataset *ds, const mc_model_opts *sh
     free(buf);
     memcom_close(m);
     if (matched == 0) {
-        mc_model_free(warm);
-        return mc_fail(err, "--init-from %s: no item id of the data set is in that model", path);
+        mt_model_free(warm);
+        return mt_fail(err, MT_E_INIT_FROM, "--init-from %s: no item id of the data set is in that model", path);
     }
     return 0;
 }

@@ -19,7 +19,7 @@ static void normalise(float *v, uint32_t d)
     for (uint32_t k = 0; k < d; k++) v[k] *= inv;
 }
 
-void mc_kmeans_buckets(const float *vecs, uint32_t n, uint32_t d, uint32_t m, uint32_t pop, int iters,
+void mt_kmeans_buckets(const float *vecs, uint32_t n, uint32_t d, uint32_t m, uint32_t pop, int iters,
                        int n_threads, uint64_t seed, uint32_t *bucket, float *centroids, float *w)
 {
     (void)n_threads;
@@ -36,19 +36,19 @@ void mc_kmeans_buckets(const float *vecs, uint32_t n, uint32_t d, uint32_t m, ui
     const float *V = vecs + (size_t)pop * d;
     float *C = centroids + (size_t)pop * d;
     uint32_t *B = bucket + pop;
-    float *Vn = mc_xmalloc((size_t)nr * d * sizeof(float));
+    float *Vn = mt_xmalloc((size_t)nr * d * sizeof(float));
     memcpy(Vn, V, (size_t)nr * d * sizeof(float));
     for (uint32_t i = 0; i < nr; i++) normalise(Vn + (size_t)i * d, d);
     /* initial centroids: the most popular remaining items, then a seeded
      * sample if more rows than items are needed (cannot happen: m <= n) */
-    mc_rng rng;
-    mc_rng_seed(&rng, seed);
+    mt_rng rng;
+    mt_rng_seed(&rng, seed);
     for (uint32_t j = 0; j < mr; j++) memcpy(C + (size_t)j * d, Vn + (size_t)(j % nr) * d, d * sizeof(float));
-    float *sim = mc_xmalloc((size_t)KM_BLOCK * mr * sizeof(float));
-    float *best = mc_xmalloc((size_t)nr * sizeof(float));
-    int8_t *sign = mc_xmalloc(nr);
-    double *acc = mc_xmalloc((size_t)mr * d * sizeof(double));
-    uint32_t *cnt = mc_xmalloc((size_t)mr * sizeof(uint32_t));
+    float *sim = mt_xmalloc((size_t)KM_BLOCK * mr * sizeof(float));
+    float *best = mt_xmalloc((size_t)nr * sizeof(float));
+    int8_t *sign = mt_xmalloc(nr);
+    double *acc = mt_xmalloc((size_t)mr * d * sizeof(double));
+    uint32_t *cnt = mt_xmalloc((size_t)mr * sizeof(uint32_t));
     for (int it = 0; it <= iters; it++) {
         for (uint32_t s = 0; s < nr; s += KM_BLOCK) {
             uint32_t bs = nr - s < KM_BLOCK ? nr - s : KM_BLOCK;
@@ -80,7 +80,7 @@ void mc_kmeans_buckets(const float *vecs, uint32_t n, uint32_t d, uint32_t m, ui
             float *c = C + (size_t)j * d;
             if (cnt[j] == 0) {
                 /* re-seed an empty cluster with the worst-fitting item */
-                uint32_t worst = mc_rng_below(&rng, nr);
+                uint32_t worst = mt_rng_below(&rng, nr);
                 for (uint32_t i = 0; i < nr; i++)
                     if (best[i] < best[worst]) worst = i;
                 best[worst] = 2.0f;

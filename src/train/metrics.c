@@ -5,7 +5,7 @@
 
 #include "train.h"
 
-const uint32_t mc_eval_ks[MC_N_KS] = {10, 20, 40};
+const uint32_t mt_eval_ks[MT_N_KS] = {10, 20, 40};
 
 static int contains(const uint32_t *sorted, uint32_t n, uint32_t x)
 {
@@ -20,7 +20,7 @@ static int contains(const uint32_t *sorted, uint32_t n, uint32_t x)
     return lo < n && sorted[lo] == x;
 }
 
-void mc_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth, uint32_t n_truth,
+void mt_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth, uint32_t n_truth,
                      uint32_t k, double *recall, double *ndcg)
 {
     *recall = *ndcg = 0;
@@ -65,7 +65,7 @@ static uint32_t topk_range(const float *scores, uint32_t lo, uint32_t hi, const 
     return cnt;
 }
 
-uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
+uint32_t mt_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, uint32_t n_excl, uint32_t k,
                         uint32_t *out)
 {
     if (k == 0) return 0;
@@ -86,19 +86,19 @@ uint32_t mc_topk_scores(const float *scores, uint32_t n, const uint32_t *excl, u
     return topk_range(scores, i, n, excl, n_excl, &e, k, best_s, out, cnt, &kth);
 }
 
-void mc_metrics_add(mc_metrics *out, const mc_metrics *part)
+void mt_metrics_add(mt_metrics *out, const mt_metrics *part)
 {
-    for (int k = 0; k < MC_N_KS; k++) {
+    for (int k = 0; k < MT_N_KS; k++) {
         out->recall[k] += part->recall[k];
         out->ndcg[k] += part->ndcg[k];
     }
     out->users += part->users;
 }
 
-void mc_metrics_average(mc_metrics *out)
+void mt_metrics_average(mt_metrics *out)
 {
     if (!out->users) return;
-    for (int k = 0; k < MC_N_KS; k++) {
+    for (int k = 0; k < MT_N_KS; k++) {
         out->recall[k] /= out->users;
         out->ndcg[k] /= out->users;
     }

@@ -7,27 +7,27 @@
 
 #include "train.h"
 
-static int add_param(mc_model *mdl, const char *name, size_t len, int decay)
+static int add_param(mt_model *mdl, const char *name, size_t len, int decay)
 {
     int k = mdl->n_params++;
-    mc_param *p = &mdl->params[k];
+    mt_param *p = &mdl->params[k];
     p->name = name;
     p->len = len;
     p->decay = decay;
-    p->v = mc_xcalloc(len, sizeof *p->v);
-    p->m1 = mc_xcalloc(len, sizeof *p->m1);
-    p->m2 = mc_xcalloc(len, sizeof *p->m2);
+    p->v = mt_xcalloc(len, sizeof *p->v);
+    p->m1 = mt_xcalloc(len, sizeof *p->m1);
+    p->m2 = mt_xcalloc(len, sizeof *p->m2);
     return k;
 }
 
-static void fill_normal(float *v, size_t len, float mean, float std, mc_rng *r)
+static void fill_normal(float *v, size_t len, float mean, float std, mt_rng *r)
 {
-    for (size_t i = 0; i < len; i++) v[i] = mean + std * mc_rng_normal(r);
+    for (size_t i = 0; i < len; i++) v[i] = mean + std * mt_rng_normal(r);
 }
 
-static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_t d,
-                       const mc_tsize *s, const uint32_t *buckets, float std,
-                       float scalar_decay, mc_rng *rng)
+static void init_table(mt_model *mdl, mt_table *t, int kind, uint32_t n, uint32_t d,
+                       const mt_tsize *s, const uint32_t *buckets, float std,
+                       float scalar_decay, mt_rng *rng)
 {
     memset(t, 0, sizeof *t);
     t->kind = kind;
@@ -38,15 +38,15 @@ static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_
     t->scalar_dtype = s->scalar_dtype;
     t->pidx_a = t->pidx_b = t->pidx_w = -1;
     switch (kind) {
-    case MC_T_FULL:
+    case MT_T_FULL:
         t->m = n;
         t->rows_a = n;
         break;
-    case MC_T_QR: t->rows_a = (n + s->m - 1) / s->m; break;
+    case MT_T_QR: t->rows_a = (n + s->m - 1) / s->m; break;
     default: t->rows_a = s->m; break;
     }
     t->pidx_a = add_param(mdl, "rows_a", (size_t)t->rows_a * d, 1);
-    if (kind == MC_T_QR) {
+    if (kind == MT_T_QR) {
         /* E = Q[i/m] * R[i%m]: Q near 1 so that E starts like a hash table. */
         fill_normal(mdl->params[t->pidx_a].v, (size_t)t->rows_a * d, 1.0f, 0.1f, rng);
         t->pidx_b = add_param(mdl, "rows_b", (size_t)t->m * d, 1);
@@ -54,14 +54,14 @@ static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_
     } else {
         fill_normal(mdl->params[t->pidx_a].v, (size_t)t->rows_a * d, 0.0f, std, rng);
     }
-    if (kind != MC_T_FULL && kind != MC_T_QR) {
-        t->bucket = mc_xmalloc((size_t)n * sizeof *t->bucket);
+    if (kind != MT_T_FULL && kind != MT_T_QR) {
+        t->bucket = mt_xmalloc((size_t)n * sizeof *t->bucket);
         if (buckets)
             memcpy(t->bucket, buckets, (size_t)n * sizeof *t->bucket);
         else
-            mc_buckets_default(kind, n, t->m, t->pop, t->bucket);
+            mt_buckets_default(kind, n, t->m, t->pop, t->bucket);
     }
-    if (mc_tkind_is_memcom(kind)) {
+    if (mt_tkind_is_memcom(kind)) {
         /* per-item scalars: optionally decayed towards 1 (the shared row
          * itself), so that rarely seen items do not drift under Adam's
          * normalised steps (--scalar-decay) */
@@ -72,18 +72,18 @@ static void init_table(mc_model *mdl, mc_table *t, int kind, uint32_t n, uint32_
     }
 }
 
-int mc_model_init(mc_model *mdl, uint32_t n, const mc_model_opts *o, const uint32_t *in_buckets,
-                  const uint32_t *out_buckets, uint64_t seed, mc_err *err)
+int mt_model_init(mt_model *mdl, uint32_t n, const mt_model_opts *o, const uint32_t *in_buckets,
+                  const uint32_t *out_buckets, uint64_t seed, mt_err *err)
 {
     memset(mdl, 0, sizeof *mdl);
-    if (o->d < 1 || o->d > 4096) return mc_fail(err, "--dim %u out of range (1..4096)", o->d);
-    if (o->n_dense > MC_MAX_LAYERS - 1)
-        return mc_fail(err, "--layers %u: at most %d dense layers", o->n_dense, MC_MAX_LAYERS - 1);
+    if (o->d < 1 || o->d > 4096) return mt_fail(err, MT_E_OPTION, "--dim %u out of range (1..4096)", o->d);
+    if (o->n_dense > MT_MAX_LAYERS - 1)
+        return mt_fail(err, MT_E_OPTION, "--layers %u: at most %d dense layers", o->n_dense, MT_MAX_LAYERS - 1);
     mdl->n = n;
     mdl->d = o->d;
     mdl->n_dense = o->n_dense;
-    mc_rng rng;
-    mc_rng_seed(&rng, seed);
+    mt_rng rng;
+    mt_rng_seed(&rng, seed);
     uint32_t d = o->d;
     float std = o->init_std > 0 ? o->init_std : (float)sqrt(2.0 / ((double)n + d));
     init_table(mdl, &mdl->in, o->in_kind, n, d, &o->in_size, in_buckets, std, o->scalar_decay, &rng);
@@ -99,7 +99,7 @@ int mc_model_init(mc_model *mdl, uint32_t n, const mc_model_opts *o, const uint3
     return 0;
 }
 
-void mc_model_free(mc_model *mdl)
+void mt_model_free(mt_model *mdl)
 {
     for (int k = 0; k < mdl->n_params; k++) {
         free(mdl->params[k].v);
@@ -109,17 +109,4 @@ void mc_model_free(mc_model *mdl)
     free(mdl->in.bucket);
     free(mdl->out.bucket);
     memset(mdl, 0, sizeof *mdl);
-}
-
-size_t mc_model_param_count(const mc_model *mdl)
-{
-    size_t s = 0;
-    for (int k = 0; k < mdl->n_params; k++) s += mdl->params[k].len;
-    return s;
-}
-
-void mc_model_copy_values(mc_model *dst, const mc_model *src)
-{
-    for (int k = 0; k < src->n_params; k++)
-        memcpy(dst->params[k].v, src->params[k].v, src->params[k].len * sizeof(float));
 }

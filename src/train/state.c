@@ -12,7 +12,7 @@
  *   u8 has_out, [n x u32]; u32 n_params, per parameter u64 len and
  *   len f32 each of value, Adam m1, Adam m2, best-epoch value;
  *   u32 CRC32 of all bytes before it.
- * Written like the model files: "<path>.tmp-<pid>", fflush, fsync, rename. */
+ * Written like the model files, atomically (outfile.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t csr_hash(uint64_t h, const mc_csr *c)
+static uint64_t csr_hash(uint64_t h, const mt_csr *c)
 {
     h = fnv(h, &c->n_rows, sizeof c->n_rows);
     h = fnv(h, &c->nnz, sizeof c->nnz);
@@ -44,20 +44,20 @@ static uint64_t csr_hash(uint64_t h, const mc_csr *c)
     return h;
 }
 
-char *mc_state_options(const mc_train_opts *o, const mc_dataset *ds)
+char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
 {
-    mc_buf b = {0};
+    mt_buf b = {0};
     int in_kind = o->in_kind < 0 ? o->out_kind : o->in_kind;
-    mc_buf_printf(&b, "--in-kind=%s\n--out-kind=%s\n", mc_tkind_name(in_kind), mc_tkind_name(o->out_kind));
-    mc_buf_printf(&b, "--ratio=%.17g\n--in-ratio=%.17g\n--rows=%u\n--in-rows=%u\n--pop-frac=%.17g\n", o->ratio,
+    mt_buf_printf(&b, "--in-kind=%s\n--out-kind=%s\n", mt_tkind_name(in_kind), mt_tkind_name(o->out_kind));
+    mt_buf_printf(&b, "--ratio=%.17g\n--in-ratio=%.17g\n--rows=%u\n--in-rows=%u\n--pop-frac=%.17g\n", o->ratio,
                   o->in_ratio, o->rows, o->in_rows, o->pop_frac);
-    mc_buf_printf(&b, "--scalar-dtype=%d\n--scalar-decay=%.9g\n--dim=%u\n--layers=%u\n", o->scalar_dtype,
+    mt_buf_printf(&b, "--scalar-dtype=%d\n--scalar-decay=%.9g\n--dim=%u\n--layers=%u\n", o->scalar_dtype,
                   (double)o->scalar_decay, o->d, o->n_dense);
-    mc_buf_printf(&b, "--batch=%u\n--patience=%u\n--warmup-epochs=%u\n--tune-lr=%.9g\n--lr=%.9g\n", o->batch,
+    mt_buf_printf(&b, "--batch=%u\n--patience=%u\n--warmup-epochs=%u\n--tune-lr=%.9g\n--lr=%.9g\n", o->batch,
                   o->patience, o->warmup_epochs, (double)o->tune_lr, (double)o->lr);
-    mc_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,
+    mt_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,
                   (double)o->weight_decay, (unsigned long long)o->seed, o->threads);
-    mc_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
+    mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
     uint64_t h = 0xCBF29CE484222325ull;
     h = fnv(h, &ds->n_users, sizeof ds->n_users);
     h = fnv(h, &ds->n_items, sizeof ds->n_items);
@@ -66,7 +66,7 @@ char *mc_state_options(const mc_train_opts *o, const mc_dataset *ds)
     h = csr_hash(h, &ds->train);
     h = csr_hash(h, &ds->valid);
     h = csr_hash(h, &ds->test);
-    mc_buf_printf(&b, "data=%u users, %u items, hash %016llx\n", ds->n_users, ds->n_items, (unsigned long long)h);
+    mt_buf_printf(&b, "data=%u users, %u items, hash %016llx\n", ds->n_users, ds->n_items, (unsigned long long)h);
     return b.p;
 }
 
@@ -85,7 +85,7 @@ static const char *find_line(const char *text, const char *name, size_t name_len
     return NULL;
 }
 
-int mc_state_check_options(const mc_fit_state *s, const char *now, const char *path, mc_err *err)
+int mt_state_check_options(const mt_fit_state *s, const char *now, const char *path, mt_err *err)
 {
     for (const char *p = now; *p;) {
         const char *e = strchr(p, '\n');
@@ -96,9 +96,9 @@ int mc_state_check_options(const mc_fit_state *s, const char *now, const char *p
             const char *q = find_line(s->options, p, nl, &ol);
             if (!q || ol != l || memcmp(q, p, l) != 0) {
                 if (nl == 4 && strncmp(p, "data", 4) == 0)
-                    return mc_fail(err, "%s: the training data differs from the interrupted run's (was: %.*s; now: %.*s)",
+                    return mt_fail(err, MT_E_STATE, "%s: the training data differs from the interrupted run's (was: %.*s; now: %.*s)",
                                    path, q ? (int)(ol > 5 ? ol - 5 : 0) : 1, q ? q + 5 : "?", (int)(l - 5), p + 5);
-                return mc_fail(err, "%s: option %.*s differs from the interrupted run's: it was '%.*s', now '%.*s' "
+                return mt_fail(err, MT_E_STATE, "%s: option %.*s differs from the interrupted run's: it was '%.*s', now '%.*s' "
                                     "(every option but --epochs must be the same to resume)",
                                path, (int)nl, p, q ? (int)(ol - nl - 1) : 1, q ? q + nl + 1 : "?",
                                (int)(l - nl - 1), eq + 1);
@@ -112,32 +112,25 @@ int mc_state_check_options(const mc_fit_state *s, const char *now, const char *p
 /* ---- writing ---- */
 
 typedef struct wctx {
-    FILE *f;
+    mt_outfile o;
     uint32_t crc;
-    int ok;
 } wctx;
 
 static void put(wctx *w, const void *p, size_t n)
 {
-    if (!w->ok || n == 0) return;
+    if (n == 0) return;
     w->crc = mcc_crc32_update(w->crc, p, n);
-    if (fwrite(p, 1, n, w->f) != n) w->ok = 0;
+    mt_outfile_write(&w->o, p, n);
 }
 static void put32(wctx *w, uint32_t v) { put(w, &v, 4); }
 static void put64(wctx *w, uint64_t v) { put(w, &v, 8); }
 static void putf64(wctx *w, double v) { put(w, &v, 8); }
 
-int mc_state_write(const char *path, const mc_fit_state *s, mc_err *err)
+int mt_state_write(const char *path, const mt_fit_state *s, mt_err *err)
 {
-    size_t pl = strlen(path);
-    char *tmp = mc_xmalloc(pl + 32);
-    snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
-    wctx w = {fopen(tmp, "wb"), 0, 1};
-    if (!w.f) {
-        int e = errno;
-        free(tmp);
-        return mc_fail(err, "cannot write %s: %s", path, strerror(e));
-    }
+    wctx w;
+    w.crc = 0;
+    if (mt_outfile_open(&w.o, path, err)) return -1;
     put(&w, STATE_MAGIC, 8);
     put32(&w, STATE_VERSION);
     put32(&w, STATE_ORDER);
@@ -172,26 +165,8 @@ int mc_state_write(const char *path, const mc_fit_state *s, mc_err *err)
         put(&w, s->best[k], s->len[k] * sizeof(float));
     }
     uint32_t crc = w.crc;
-    if (w.ok && fwrite(&crc, 1, 4, w.f) != 4) w.ok = 0;
-    int e = 0;
-    if (w.ok && fflush(w.f) != 0) w.ok = 0;
-    if (w.ok && fsync(fileno(w.f)) != 0) w.ok = 0;
-    if (!w.ok) e = errno;
-    if (fclose(w.f) != 0 && w.ok) {
-        w.ok = 0;
-        e = errno;
-    }
-    if (w.ok && rename(tmp, path) != 0) {
-        w.ok = 0;
-        e = errno;
-    }
-    if (!w.ok) {
-        remove(tmp);
-        free(tmp);
-        return mc_fail(err, "cannot write %s: %s", path, strerror(e ? e : EIO));
-    }
-    free(tmp);
-    return 0;
+    mt_outfile_write(&w.o, &crc, 4);
+    return mt_outfile_commit(&w.o, err);
 }
 
 /* ---- reading ---- */
@@ -219,20 +194,20 @@ static void *get_array(rctx *r, uint64_t count, size_t sz, int *bad)
         return NULL;
     }
     size_t n = (size_t)count * sz;
-    void *p = mc_xmalloc(n ? n : 1);
+    void *p = mt_xmalloc(n ? n : 1);
     memcpy(p, r->p, n);
     r->p += n;
     r->left -= n;
     return p;
 }
 
-void mc_state_free(mc_fit_state *s)
+void mt_state_free(mt_fit_state *s)
 {
     free(s->options);
     free(s->users);
     free(s->in_bucket);
     free(s->out_bucket);
-    for (int k = 0; k < MC_MAX_PARAMS; k++) {
+    for (int k = 0; k < MT_MAX_PARAMS; k++) {
         free(s->v[k]);
         free(s->m1[k]);
         free(s->m2[k]);
@@ -241,18 +216,18 @@ void mc_state_free(mc_fit_state *s)
     memset(s, 0, sizeof *s);
 }
 
-int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
+int mt_state_read(const char *path, mt_fit_state *s, mt_err *err)
 {
     memset(s, 0, sizeof *s);
     FILE *f = fopen(path, "rb");
-    if (!f) return mc_fail(err, "cannot open the training state %s: %s (it is written next to --checkpoint F as F.state)",
+    if (!f) return mt_fail(err, MT_E_STATE, "cannot open the training state %s: %s (it is written next to --checkpoint F as F.state)",
                            path, strerror(errno));
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
         if (len == cap) {
             cap = cap ? cap * 2 : 1 << 16;
-            buf = mc_xrealloc(buf, cap);
+            buf = mt_xrealloc(buf, cap);
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
@@ -262,11 +237,11 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
     fclose(f);
     if (rerr) {
         free(buf);
-        return mc_fail(err, "cannot read the training state %s", path);
+        return mt_fail(err, MT_E_STATE, "cannot read the training state %s", path);
     }
     if (len < 20 || memcmp(buf, STATE_MAGIC, 8) != 0) {
         free(buf);
-        return mc_fail(err, "%s is not a memcom training state file", path);
+        return mt_fail(err, MT_E_STATE, "%s is not a memcom training state file", path);
     }
     uint32_t ver, order, crc;
     memcpy(&ver, buf + 8, 4);
@@ -274,16 +249,16 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
     memcpy(&crc, buf + len - 4, 4);
     if (order != STATE_ORDER) {
         free(buf);
-        return mc_fail(err, "%s: training state written on a machine of the other byte order", path);
+        return mt_fail(err, MT_E_STATE, "%s: training state written on a machine of the other byte order", path);
     }
     if (ver != STATE_VERSION) {
         free(buf);
-        return mc_fail(err, "%s: training state version %u is not supported (this build reads version %u)", path, ver,
+        return mt_fail(err, MT_E_STATE, "%s: training state version %u is not supported (this build reads version %u)", path, ver,
                        STATE_VERSION);
     }
     if (mcc_crc32(buf, len - 4) != crc) {
         free(buf);
-        return mc_fail(err, "%s: training state is corrupt (CRC32 mismatch)", path);
+        return mt_fail(err, MT_E_STATE, "%s: training state is corrupt (CRC32 mismatch)", path);
     }
     rctx r = {buf + 16, len - 20};
     int bad = 0;
@@ -291,7 +266,7 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
     uint8_t has = 0;
     if (get32(&r, &ol)) goto trunc;
     if (ol > r.left) goto trunc;
-    s->options = mc_xmalloc((size_t)ol + 1);
+    s->options = mt_xmalloc((size_t)ol + 1);
     if (get(&r, s->options, ol)) goto trunc;
     s->options[ol] = 0;
     for (uint32_t i = 0; i < ol; i++)
@@ -300,7 +275,7 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
         get(&r, &s->best_metric, 8) || get(&r, &s->train_time, 8) || get(&r, &s->adam_step, 8) ||
         get(&r, s->rng.s, sizeof s->rng.s) || get32(&r, &nw))
         goto trunc;
-    if (nw < 1 || nw > MC_STATE_MAX_WORKS) goto corrupt;
+    if (nw < 1 || nw > MT_STATE_MAX_WORKS) goto corrupt;
     s->n_works = (int)nw;
     for (uint32_t t = 0; t < nw; t++)
         if (get(&r, s->work_rng[t].s, sizeof s->work_rng[t].s)) goto trunc;
@@ -313,7 +288,7 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
     if (has > 1) goto corrupt;
     if (has && !(s->out_bucket = get_array(&r, s->n_items, 4, &bad))) goto trunc;
     if (get32(&r, &np)) goto trunc;
-    if (np > MC_MAX_PARAMS) goto corrupt;
+    if (np > MT_MAX_PARAMS) goto corrupt;
     s->n_params = (int)np;
     for (uint32_t k = 0; k < np; k++) {
         uint64_t l;
@@ -332,32 +307,32 @@ int mc_state_read(const char *path, mc_fit_state *s, mc_err *err)
     return 0;
 trunc:
     free(buf);
-    mc_state_free(s);
-    return mc_fail(err, "%s: training state is truncated", path);
+    mt_state_free(s);
+    return mt_fail(err, MT_E_STATE, "%s: training state is truncated", path);
 corrupt:
     free(buf);
-    mc_state_free(s);
-    return mc_fail(err, "%s: training state is corrupt (bad field)", path);
+    mt_state_free(s);
+    return mt_fail(err, MT_E_STATE, "%s: training state is corrupt (bad field)", path);
 }
 
 /* Sizes of a loaded state against the model built for the resumed run. */
-int mc_state_check_model(const mc_fit_state *s, const mc_model *mdl, const char *path, mc_err *err)
+int mt_state_check_model(const mt_fit_state *s, const mt_model *mdl, const char *path, mt_err *err)
 {
     if (s->n_items != mdl->n || s->n_params != mdl->n_params)
-        return mc_fail(err, "%s: training state does not fit the model (%u items, %d parameter blocks; model has %u, %d)",
+        return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (%u items, %d parameter blocks; model has %u, %d)",
                        path, s->n_items, s->n_params, mdl->n, mdl->n_params);
     for (int k = 0; k < s->n_params; k++)
         if (s->len[k] != mdl->params[k].len)
-            return mc_fail(err, "%s: training state does not fit the model (parameter %s has %zu values, state %zu)",
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (parameter %s has %zu values, state %zu)",
                            path, mdl->params[k].name, mdl->params[k].len, s->len[k]);
-    const mc_table *tabs[2] = {&mdl->in, &mdl->out};
+    const mt_table *tabs[2] = {&mdl->in, &mdl->out};
     const uint32_t *sb[2] = {s->in_bucket, s->out_bucket};
     for (int r = 0; r < 2; r++) {
         if ((tabs[r]->bucket != NULL) != (sb[r] != NULL))
-            return mc_fail(err, "%s: training state does not fit the model (bucket table)", path);
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit the model (bucket table)", path);
         if (sb[r])
             for (uint32_t i = 0; i < s->n_items; i++)
-                if (sb[r][i] >= tabs[r]->rows_a) return mc_fail(err, "%s: training state has a bad bucket", path);
+                if (sb[r][i] >= tabs[r]->rows_a) return mt_fail(err, MT_E_STATE, "%s: training state has a bad bucket", path);
     }
     return 0;
 }

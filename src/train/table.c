@@ -5,22 +5,22 @@
 
 #include "train.h"
 
-static const char *const kind_names[MC_T_COUNT] = {
+static const char *const kind_names[MT_T_COUNT] = {
     "full", "hash", "qr", "memcom-plain", "memcom-pop", "memcom-learned", "memcom-learned-pop",
 };
 
-const char *mc_tkind_name(int kind)
+const char *mt_tkind_name(int kind)
 {
-    return kind >= 0 && kind < MC_T_COUNT ? kind_names[kind] : "?";
+    return kind >= 0 && kind < MT_T_COUNT ? kind_names[kind] : "?";
 }
 
-int mc_tkind_parse(const char *s, int *kind)
+int mt_tkind_parse(const char *s, int *kind)
 {
     if (strcmp(s, "memcom") == 0) {
-        *kind = MC_T_MEMCOM_DEFAULT;
+        *kind = MT_T_MEMCOM_DEFAULT;
         return 0;
     }
-    for (int k = 0; k < MC_T_COUNT; k++)
+    for (int k = 0; k < MT_T_COUNT; k++)
         if (strcmp(s, kind_names[k]) == 0) {
             *kind = k;
             return 0;
@@ -28,19 +28,19 @@ int mc_tkind_parse(const char *s, int *kind)
     return -1;
 }
 
-int mc_tkind_core(int kind)
+int mt_tkind_core(int kind)
 {
     switch (kind) {
-    case MC_T_FULL: return MEMCOM_KIND_FULL;
-    case MC_T_HASH: return MEMCOM_KIND_HASH;
-    case MC_T_QR: return MEMCOM_KIND_QR;
+    case MT_T_FULL: return MEMCOM_KIND_FULL;
+    case MT_T_HASH: return MEMCOM_KIND_HASH;
+    case MT_T_QR: return MEMCOM_KIND_QR;
     default: return MEMCOM_KIND_MEMCOM;
     }
 }
 
-int mc_tkind_is_memcom(int kind) { return kind >= MC_T_MEMCOM && kind < MC_T_COUNT; }
-int mc_tkind_explicit(int kind) { return kind >= MC_T_MEMCOM_POP && kind < MC_T_COUNT; }
-int mc_tkind_learned(int kind) { return kind == MC_T_MEMCOM_LEARNED || kind == MC_T_MEMCOM_LEARNED_POP; }
+int mt_tkind_is_memcom(int kind) { return kind >= MT_T_MEMCOM && kind < MT_T_COUNT; }
+int mt_tkind_explicit(int kind) { return kind >= MT_T_MEMCOM_POP && kind < MT_T_COUNT; }
+int mt_tkind_learned(int kind) { return kind == MT_T_MEMCOM_LEARNED || kind == MT_T_MEMCOM_LEARNED_POP; }
 
 static uint64_t dtype_row_bytes(int row_dtype, uint32_t d)
 {
@@ -51,16 +51,16 @@ static uint64_t dtype_row_bytes(int row_dtype, uint32_t d)
     }
 }
 
-uint64_t mc_table_bytes(int kind, uint32_t n, uint32_t d, const mc_tsize *s, int row_dtype)
+uint64_t mt_table_bytes(int kind, uint32_t n, uint32_t d, const mt_tsize *s, int row_dtype)
 {
     uint64_t rb = dtype_row_bytes(row_dtype, d);
     switch (kind) {
-    case MC_T_FULL: return rb * n;
-    case MC_T_HASH: return rb * s->m;
-    case MC_T_QR: return rb * ((n + s->m - 1) / s->m + s->m);
+    case MT_T_FULL: return rb * n;
+    case MT_T_HASH: return rb * s->m;
+    case MT_T_QR: return rb * ((n + s->m - 1) / s->m + s->m);
     default: {
         uint64_t b = rb * s->m + (uint64_t)n * (s->scalar_dtype == MEMCOM_DTYPE_F16 ? 2 : 4);
-        if (mc_tkind_explicit(kind)) b += (uint64_t)n * (s->m <= 65536 ? 2 : 4);
+        if (mt_tkind_explicit(kind)) b += (uint64_t)n * (s->m <= 65536 ? 2 : 4);
         return b;
     }
     }
@@ -69,55 +69,55 @@ uint64_t mc_table_bytes(int kind, uint32_t n, uint32_t d, const mc_tsize *s, int
 static int default_scalar(int kind, int scalar_dtype)
 {
     if (scalar_dtype) return scalar_dtype;
-    return mc_tkind_explicit(kind) ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
+    return mt_tkind_explicit(kind) ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
 }
 
-int mc_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int scalar_dtype,
-                           mc_tsize *out, mc_err *err)
+int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int scalar_dtype,
+                           mt_tsize *out, mt_err *err)
 {
     (void)d;
     memset(out, 0, sizeof *out);
-    out->scalar_dtype = mc_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
-    if (kind == MC_T_FULL) {
+    out->scalar_dtype = mt_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
+    if (kind == MT_T_FULL) {
         out->m = n;
         return 0;
     }
     if (m < 1 || m > n)
-        return mc_fail(err, "--rows %u is out of range for %s with %u items (1..%u)", m,
-                       mc_tkind_name(kind), n, n);
+        return mt_fail(err, MT_E_OPTION, "--rows %u is out of range for %s with %u items (1..%u)", m,
+                       mt_tkind_name(kind), n, n);
     out->m = m;
     return 0;
 }
 
-int mc_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int scalar_dtype,
-                            mc_tsize *out, mc_err *err)
+int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int scalar_dtype,
+                            mt_tsize *out, mt_err *err)
 {
     memset(out, 0, sizeof *out);
-    out->scalar_dtype = mc_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
-    if (kind == MC_T_FULL) {
+    out->scalar_dtype = mt_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
+    if (kind == MT_T_FULL) {
         out->m = n;
         return 0;
     }
     if (!(ratio >= 1.0))
-        return mc_fail(err, "--ratio %g must be >= 1", ratio);
+        return mt_fail(err, MT_E_OPTION, "--ratio %g must be >= 1", ratio);
     double budget = (double)n * d * 4.0 / ratio;
     uint32_t best = 0;
-    if (kind == MC_T_QR) {
+    if (kind == MT_T_QR) {
         for (uint32_t m = 1; m <= n; m++) {
-            mc_tsize s = {m, 0, 0};
-            if ((double)mc_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) best = m;
+            mt_tsize s = {m, 0, 0};
+            if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) best = m;
         }
     } else {
         /* bytes grow with m: binary search for the largest m within budget */
         uint32_t lo = 1, hi = n;
-        mc_tsize s = *out;
+        mt_tsize s = *out;
         s.m = 1;
-        if ((double)mc_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
+        if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
             best = 1;
             while (lo < hi) {
                 uint32_t mid = lo + (hi - lo + 1) / 2;
                 s.m = mid;
-                if ((double)mc_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
+                if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
                     lo = mid;
                 } else {
                     hi = mid - 1;
@@ -127,19 +127,19 @@ int mc_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int 
         }
     }
     if (best == 0) {
-        const char *why = mc_tkind_is_memcom(kind)
+        const char *why = mt_tkind_is_memcom(kind)
                               ? " (memcom stores a scalar per item, so the ratio must stay below about d / (1 + scalar bytes / 4))"
-                              : (kind == MC_T_QR ? " (qr needs at least 2*sqrt(n) rows)" : "");
-        return mc_fail(err, "--ratio %g is too high for %s with n = %u, d = %u%s", ratio,
-                       mc_tkind_name(kind), n, d, why);
+                              : (kind == MT_T_QR ? " (qr needs at least 2*sqrt(n) rows)" : "");
+        return mt_fail(err, MT_E_OPTION, "--ratio %g is too high for %s with n = %u, d = %u%s", ratio,
+                       mt_tkind_name(kind), n, d, why);
     }
     out->m = best;
     return 0;
 }
 
-void mc_buckets_default(int kind, uint32_t n, uint32_t m, uint32_t pop, uint32_t *bucket)
+void mt_buckets_default(int kind, uint32_t n, uint32_t m, uint32_t pop, uint32_t *bucket)
 {
-    if (kind == MC_T_MEMCOM_POP || kind == MC_T_MEMCOM_LEARNED_POP) {
+    if (kind == MT_T_MEMCOM_POP || kind == MT_T_MEMCOM_LEARNED_POP) {
         if (pop >= m) pop = m - 1;
         for (uint32_t i = 0; i < n; i++)
             bucket[i] = i < pop ? i : pop + (i - pop) % (m - pop);
@@ -148,14 +148,14 @@ void mc_buckets_default(int kind, uint32_t n, uint32_t m, uint32_t pop, uint32_t
     }
 }
 
-void mc_table_row(const mc_model *mdl, const mc_table *t, uint32_t i, float *out)
+void mt_table_row(const mt_model *mdl, const mt_table *t, uint32_t i, float *out)
 {
     uint32_t d = t->d;
     const float *A = mdl->params[t->pidx_a].v;
     switch (t->kind) {
-    case MC_T_FULL: memcpy(out, A + (size_t)i * d, d * sizeof *out); break;
-    case MC_T_HASH: memcpy(out, A + (size_t)t->bucket[i] * d, d * sizeof *out); break;
-    case MC_T_QR: {
+    case MT_T_FULL: memcpy(out, A + (size_t)i * d, d * sizeof *out); break;
+    case MT_T_HASH: memcpy(out, A + (size_t)t->bucket[i] * d, d * sizeof *out); break;
+    case MT_T_QR: {
         const float *q = A + (size_t)(i / t->m) * d, *r = mdl->params[t->pidx_b].v + (size_t)(i % t->m) * d;
         for (uint32_t k = 0; k < d; k++) out[k] = q[k] * r[k];
         break;

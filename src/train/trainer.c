@@ -11,11 +11,11 @@
 
 #define MAX_THREADS 16
 
-void mc_train_opts_default(mc_train_opts *o)
+void mt_train_opts_default(mt_train_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->in_kind = -1;
-    o->out_kind = MC_T_FULL;
+    o->out_kind = MT_T_FULL;
     o->pop_frac = 0.5;
     o->d = 64;
     o->n_dense = 0;
@@ -31,15 +31,15 @@ void mc_train_opts_default(mc_train_opts *o)
 }
 
 typedef struct shard_job {
-    mc_model *mdl;
-    mc_work *work;
-    const mc_csr *hist;
+    mt_model *mdl;
+    mt_work *work;
+    const mt_csr *hist;
     const uint32_t *users;
     uint32_t b;
     float dropout, scale;
     /* adam phase */
-    mc_adam *adam;
-    mc_work *works;
+    mt_adam *adam;
+    mt_work *works;
     int n_works, part;
     int phase;
 } shard_job;
@@ -48,13 +48,13 @@ static void *shard_thread(void *arg)
 {
     shard_job *j = arg;
     if (j->phase == 0) {
-        mc_work_zero_grad(j->work, j->mdl);
+        mt_work_zero_grad(j->work, j->mdl);
         if (j->b) {
-            mc_dae_forward(j->mdl, j->work, j->hist, j->users, j->b, j->dropout, 1);
-            mc_dae_backward(j->mdl, j->work, j->hist, j->users, j->b, j->scale);
+            mt_dae_forward(j->mdl, j->work, j->hist, j->users, j->b, j->dropout, 1);
+            mt_dae_backward(j->mdl, j->work, j->hist, j->users, j->b, j->scale);
         }
     } else {
-        mc_adam_update(j->adam, j->mdl, j->works, j->n_works, j->part, j->n_works);
+        mt_adam_update(j->adam, j->mdl, j->works, j->n_works, j->part, j->n_works);
     }
     return NULL;
 }
@@ -73,11 +73,11 @@ static void run_parallel(shard_job *jobs, int n)
     }
 }
 
-static FILE *logf_of(const mc_train_opts *o) { return o->log ? o->log : stderr; }
+static FILE *logf_of(const mt_train_opts *o) { return o->log ? o->log : stderr; }
 
-/* Fill st with pointers into the live run (for mc_state_write). */
-static void state_view(mc_fit_state *st, const mc_model *mdl, float **best, const mc_work *works, int nt,
-                       const mc_rng *rng, const mc_adam *adam, uint32_t *users, uint32_t nu)
+/* Fill st with pointers into the live run (for mt_state_write). */
+static void state_view(mt_fit_state *st, const mt_model *mdl, float **best, const mt_work *works, int nt,
+                       const mt_rng *rng, const mt_adam *adam, uint32_t *users, uint32_t nu)
 {
     st->n_works = nt;
     for (int t = 0; t < nt; t++) st->work_rng[t] = works[t].rng;
@@ -101,30 +101,30 @@ static void state_view(mc_fit_state *st, const mc_model *mdl, float **best, cons
 /* Train mdl for up to max_epochs; early stopping if patience > 0.  The main
  * run (allow_callback) writes its state to o->state_out after every epoch and
  * continues from `resume` when given. */
-static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint32_t max_epochs,
-               uint32_t patience, const char *label, int allow_callback, const mc_fit_state *resume,
-               const char *options, int tuned, mc_train_result *res, mc_err *err)
+static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint32_t max_epochs,
+               uint32_t patience, const char *label, int allow_callback, const mt_fit_state *resume,
+               const char *options, int tuned, mt_train_result *res, mt_err *err)
 {
     int nt = o->threads < 1 ? 1 : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
     uint32_t batch = o->batch ? o->batch : 500;
     uint32_t shard_cap = (batch + (uint32_t)nt - 1) / (uint32_t)nt;
-    mc_work works[MAX_THREADS];
-    for (int t = 0; t < nt; t++) mc_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
-    uint32_t *users = mc_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
+    mt_work works[MAX_THREADS];
+    for (int t = 0; t < nt; t++) mt_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
+    uint32_t *users = mt_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
     uint32_t nu = 0;
     for (uint32_t u = 0; u < ds->n_users; u++)
         if (ds->train.off[u + 1] > ds->train.off[u]) users[nu++] = u;
     if (nu == 0) {
         free(users);
-        for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
-        return mc_fail(err, "no user has training interactions");
+        for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
+        return mt_fail(err, MT_E_DATA, "no user has training interactions");
     }
-    mc_rng rng;
-    mc_rng_seed(&rng, o->seed ^ 0xE90C);
-    mc_adam adam = {o->lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, 0};
-    float **best = mc_xcalloc((size_t)mdl->n_params, sizeof *best);
-    for (int k = 0; k < mdl->n_params; k++) best[k] = mc_xmalloc(mdl->params[k].len * sizeof(float));
-    double best_ndcg = -1, t0 = mc_now(), train_time = 0;
+    mt_rng rng;
+    mt_rng_seed(&rng, o->seed ^ 0xE90C);
+    mt_adam adam = {o->lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, 0};
+    float **best = mt_xcalloc((size_t)mdl->n_params, sizeof *best);
+    for (int k = 0; k < mdl->n_params; k++) best[k] = mt_xmalloc(mdl->params[k].len * sizeof(float));
+    double best_ndcg = -1, t0 = mt_now(), train_time = 0;
     uint32_t best_epoch = 0, since = 0, epoch, first = 1;
     int have_valid = ds->valid.nnz > 0, stopped = 0;
     FILE *lf = logf_of(o);
@@ -133,8 +133,8 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
             for (int k = 0; k < mdl->n_params; k++) free(best[k]);
             free(best);
             free(users);
-            for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
-            return mc_fail(err, "%s: training state does not fit this run (%u users, %d threads; run has %u, %d)",
+            for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
+            return mt_fail(err, MT_E_STATE, "%s: training state does not fit this run (%u users, %d threads; run has %u, %d)",
                            o->resume, resume->nu, resume->n_works, nu, nt);
         }
         for (uint32_t i = 0; i < nu; i++) users[i] = resume->users[i] < ds->n_users ? resume->users[i] : 0;
@@ -158,8 +158,8 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
             fprintf(lf, "%s resumed after epoch %u (best epoch %u)\n", label, resume->epoch, best_epoch);
     }
     for (epoch = first; !stopped && epoch <= max_epochs; epoch++) {
-        double te = mc_now();
-        mc_shuffle_u32(&rng, users, nu);
+        double te = mt_now();
+        mt_shuffle_u32(&rng, users, nu);
         double loss = 0;
         for (uint32_t s = 0; s < nu; s += batch) {
             uint32_t b = nu - s < batch ? nu - s : batch;
@@ -179,7 +179,7 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
             run_parallel(jobs, nt);
         }
         loss /= nu;
-        double tr = mc_now() - te;
+        double tr = mt_now() - te;
         train_time += tr;
         int finite = isfinite(loss);
         for (int k = 0; finite && k < mdl->n_params; k++)
@@ -189,19 +189,21 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
                     break;
                 }
         if (!finite) {
-            for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+            for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
             free(users);
             for (int k = 0; k < mdl->n_params; k++) free(best[k]);
             free(best);
-            return mc_fail(err, "training diverged at epoch %u (loss or parameters not finite); lower --lr", epoch);
+            return mt_fail(err, MT_E_DIVERGED, "training diverged at epoch %u (loss or parameters not finite); lower --lr", epoch);
         }
-        mc_metrics vm = {0};
+        mt_metrics vm = {0};
         double ndcg20;
         if (have_valid) {
-            mc_evaluate(mdl, ds, &ds->valid, nt, &vm);
+            mt_evaluate(mdl, ds, &ds->valid, nt, &vm);
             ndcg20 = vm.ndcg[1];
         } else {
-            ndcg20 = -loss;   /* no validation data: the loss decides */
+            /* no validation data (only with --patience 0, see mt_run): every
+             * epoch is taken, so the model after the last one is kept */
+            ndcg20 = (double)epoch;
         }
         int improved = ndcg20 > best_ndcg;
         if (improved) {
@@ -213,20 +215,19 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
         } else {
             since++;
         }
-        double el = mc_now() - t0, per_epoch = el / (epoch - first + 1);
+        double el = mt_now() - t0, per_epoch = el / (epoch - first + 1);
         char e1[32], e2[32];
-        mc_format_duration(el, e1, sizeof e1);
-        mc_format_duration(per_epoch * (max_epochs - epoch), e2, sizeof e2);
+        mt_format_duration(el, e1, sizeof e1);
+        mt_format_duration(per_epoch * (max_epochs - epoch), e2, sizeof e2);
         if (!o->quiet) {
             fprintf(lf, "%s epoch %3u/%u  loss %.4f  valid NDCG@20 %.4f%s  epoch %.2fs  elapsed %s  left <= %s\n",
                     label, epoch, max_epochs, loss, have_valid ? ndcg20 : 0.0, improved ? " *" : "  ", tr, e1,
                     e2);
             fflush(lf);
         }
-        int stop = 0;
-        if (improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx) != 0) stop = 1;
-        if (allow_callback && o->state_out) {
-            mc_fit_state st;
+        int failed = improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx, err) != 0;
+        if (!failed && allow_callback && o->state_out) {
+            mt_fit_state st;
             memset(&st, 0, sizeof st);
             st.options = (char *)options;
             st.epoch = epoch;
@@ -236,12 +237,19 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
             st.best_metric = best_ndcg;
             st.train_time = train_time;
             state_view(&st, mdl, best, works, nt, &rng, &adam, users, nu);
-            mc_err serr;
-            if (mc_state_write(o->state_out, &st, &serr)) fprintf(stderr, "memcom train: checkpoint state: %s\n", serr.msg);
+            if (mt_state_write(o->state_out, &st, err)) {
+                char msg[sizeof err->msg];
+                memcpy(msg, err->msg, sizeof msg);
+                mt_fail(err, MT_E_WRITE, "checkpoint state after epoch %u: %s", epoch, msg);
+                failed = 1;
+            }
         }
-        if (stop) {
-            epoch++;
-            break;
+        if (failed) {
+            for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
+            free(users);
+            for (int k = 0; k < mdl->n_params; k++) free(best[k]);
+            free(best);
+            return -1;
         }
         if (patience && since >= patience) {
             epoch++;
@@ -255,17 +263,17 @@ static int fit(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, uint
     for (int k = 0; k < mdl->n_params; k++) free(best[k]);
     free(best);
     free(users);
-    for (int t = 0; t < nt; t++) mc_work_free(&works[t], mdl);
+    for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
     return 0;
 }
 
 static int size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac,
-                      int scalar_dtype, mc_tsize *s, mc_err *err)
+                      int scalar_dtype, mt_tsize *s, mt_err *err)
 {
-    int rc = rows ? mc_table_size_for_rows(kind, n, d, rows, scalar_dtype, s, err)
-                  : mc_table_size_for_ratio(kind, n, d, ratio > 0 ? ratio : 1.0, scalar_dtype, s, err);
+    int rc = rows ? mt_table_size_for_rows(kind, n, d, rows, scalar_dtype, s, err)
+                  : mt_table_size_for_ratio(kind, n, d, ratio > 0 ? ratio : 1.0, scalar_dtype, s, err);
     if (rc) return rc;
-    if (kind == MC_T_MEMCOM_POP || kind == MC_T_MEMCOM_LEARNED_POP) {
+    if (kind == MT_T_MEMCOM_POP || kind == MT_T_MEMCOM_LEARNED_POP) {
         double p = pop_frac * s->m;
         s->pop = (uint32_t)(p + 0.5);
         if (s->pop >= s->m) s->pop = s->m - 1;
@@ -274,20 +282,20 @@ static int size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t r
 }
 
 /* Initialise a learned table from warm-up item vectors. */
-static void init_learned(mc_model *mdl, mc_table *t, const float *vecs, const mc_train_opts *o)
+static void init_learned(mt_model *mdl, mt_table *t, const float *vecs, const mt_train_opts *o)
 {
     uint32_t n = t->n, d = t->d;
     float *C = mdl->params[t->pidx_a].v, *w = mdl->params[t->pidx_w].v;
-    mc_kmeans_buckets(vecs, n, d, t->m, t->kind == MC_T_MEMCOM_LEARNED_POP ? t->pop : 0, 15, o->threads,
+    mt_kmeans_buckets(vecs, n, d, t->m, t->kind == MT_T_MEMCOM_LEARNED_POP ? t->pop : 0, 15, o->threads,
                       o->seed, t->bucket, C, w);
 }
 
-int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_train_result *res, mc_err *err)
+int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_train_result *res, mt_err *err)
 {
     memset(res, 0, sizeof *res);
     uint32_t n = ds->n_items, d = o->d;
     int out_kind = o->out_kind, in_kind = o->in_kind < 0 ? o->out_kind : o->in_kind;
-    mc_model_opts mo;
+    mt_model_opts mo;
     memset(&mo, 0, sizeof mo);
     mo.in_kind = in_kind;
     mo.out_kind = out_kind;
@@ -298,59 +306,59 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
     uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
     if (size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;
     if (size_table(in_kind, n, d, in_ratio, in_rows, o->pop_frac, o->scalar_dtype, &mo.in_size, err)) return -1;
-    double t0 = mc_now();
-    int learned = mc_tkind_learned(in_kind) || mc_tkind_learned(out_kind);
-    mc_model warm;
+    double t0 = mt_now();
+    int learned = mt_tkind_learned(in_kind) || mt_tkind_learned(out_kind);
+    mt_model warm;
     int have_warm = 0;
     memset(&warm, 0, sizeof warm);
     char *options = NULL;
-    mc_fit_state rs;
+    mt_fit_state rs;
     memset(&rs, 0, sizeof rs);
-    if (o->state_out || o->resume) options = mc_state_options(o, ds);
+    if (o->state_out || o->resume) options = mt_state_options(o, ds);
     if (o->resume) {
-        if (mc_state_read(o->resume, &rs, err) || mc_state_check_options(&rs, options, o->resume, err)) {
-            mc_state_free(&rs);
+        if (mt_state_read(o->resume, &rs, err) || mt_state_check_options(&rs, options, o->resume, err)) {
+            mt_state_free(&rs);
             free(options);
             return -1;
         }
         /* the warm-up or warm start is in the state: its buckets and tuned lr */
     } else if (o->init_from) {
-        if (mc_load_warm(o->init_from, ds, &mo, &warm, err)) {
+        if (mt_load_warm(o->init_from, ds, &mo, &warm, err)) {
             free(options);
             return -1;
         }
         have_warm = 1;
     } else if (learned && o->warmup_epochs > 0) {
-        mc_model_opts wo = mo;
-        wo.in_kind = wo.out_kind = MC_T_FULL;
+        mt_model_opts wo = mo;
+        wo.in_kind = wo.out_kind = MT_T_FULL;
         wo.in_size.m = wo.out_size.m = n;
-        if (mc_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) {
+        if (mt_model_init(&warm, n, &wo, NULL, NULL, o->seed, err)) {
             free(options);
             return -1;
         }
-        mc_train_result wr;
+        mt_train_result wr;
         memset(&wr, 0, sizeof wr);
         /* a full-size run, early-stopped like the real one (best epoch kept) */
         if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, NULL, NULL, 0, &wr, err)) {
-            mc_model_free(&warm);
+            mt_model_free(&warm);
             free(options);
             return -1;
         }
         have_warm = 1;
     }
-    if (mc_model_init(mdl, n, &mo, rs.loaded ? rs.in_bucket : NULL, rs.loaded ? rs.out_bucket : NULL, o->seed + 1,
+    if (mt_model_init(mdl, n, &mo, rs.loaded ? rs.in_bucket : NULL, rs.loaded ? rs.out_bucket : NULL, o->seed + 1,
                       err)) {
-        if (have_warm) mc_model_free(&warm);
-        mc_state_free(&rs);
+        if (have_warm) mt_model_free(&warm);
+        mt_state_free(&rs);
         free(options);
         return -1;
     }
     int tuned = have_warm;
     if (rs.loaded) {
         tuned = rs.tuned != 0;
-        if (mc_state_check_model(&rs, mdl, o->resume, err)) {
-            mc_model_free(mdl);
-            mc_state_free(&rs);
+        if (mt_state_check_model(&rs, mdl, o->resume, err)) {
+            mt_model_free(mdl);
+            mt_state_free(&rs);
             free(options);
             return -1;
         }
@@ -358,7 +366,7 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
     if (have_warm) {
         /* dense layers and biases start from the warm-up model */
         for (int k = 0; k < mdl->n_params; k++) {
-            mc_param *p = &mdl->params[k];
+            mt_param *p = &mdl->params[k];
             int is_table = k == mdl->in.pidx_a || k == mdl->in.pidx_b || k == mdl->in.pidx_w ||
                            k == mdl->out.pidx_a || k == mdl->out.pidx_b || k == mdl->out.pidx_w;
             if (is_table) continue;
@@ -370,41 +378,41 @@ int mc_train(mc_model *mdl, const mc_dataset *ds, const mc_train_opts *o, mc_tra
                 }
         }
         /* tables: learned kinds from k-means; full kinds copy */
-        mc_table *tabs[2] = {&mdl->in, &mdl->out};
-        const mc_table *wt[2] = {&warm.in, &warm.out};
+        mt_table *tabs[2] = {&mdl->in, &mdl->out};
+        const mt_table *wt[2] = {&warm.in, &warm.out};
         for (int r = 0; r < 2; r++) {
             const float *vecs = warm.params[wt[r]->pidx_a].v;
-            if (mc_tkind_learned(tabs[r]->kind))
+            if (mt_tkind_learned(tabs[r]->kind))
                 init_learned(mdl, tabs[r], vecs, o);
-            else if (tabs[r]->kind == MC_T_FULL)
+            else if (tabs[r]->kind == MT_T_FULL)
                 memcpy(mdl->params[tabs[r]->pidx_a].v, vecs, (size_t)n * d * sizeof(float));
         }
-        mc_model_free(&warm);
-        res->warmup_seconds = mc_now() - t0;
-    } else if (learned) {
-        /* no warm-up: k-means of the random initial rows is meaningless; fall
-         * back to the default (pop + mod) assignment already in place */
+        mt_model_free(&warm);
+        res->warmup_seconds = mt_now() - t0;
     }
-    mc_train_opts fo = *o;
+    /* a learned kind without a warm-up (--warmup-epochs 0) keeps the default
+     * (pop + mod) bucket assignment that mt_model_init put in place: k-means
+     * of random initial rows would mean nothing */
+    mt_train_opts fo = *o;
     if (tuned) fo.lr = o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr;
     int frc = fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, rs.loaded ? &rs : NULL, options, tuned, res, err);
-    mc_state_free(&rs);
+    mt_state_free(&rs);
     free(options);
     if (frc) {
-        mc_model_free(mdl);
+        mt_model_free(mdl);
         return -1;
     }
     /* per-item scalars stored as f16: round now, so that the metrics below
      * are those of the model as it will be written */
-    const mc_table *tabs[2] = {&mdl->in, &mdl->out};
+    const mt_table *tabs[2] = {&mdl->in, &mdl->out};
     for (int r = 0; r < 2; r++)
         if (tabs[r]->pidx_w >= 0 && tabs[r]->scalar_dtype == MEMCOM_DTYPE_F16) {
             float *w = mdl->params[tabs[r]->pidx_w].v;
-            for (uint32_t i = 0; i < tabs[r]->n; i++) w[i] = mc_round_f16(w[i]);
+            for (uint32_t i = 0; i < tabs[r]->n; i++) w[i] = mt_round_f16(w[i]);
         }
-    if (ds->valid.nnz) mc_evaluate(mdl, ds, &ds->valid, o->threads, &res->valid);
-    if (ds->test.nnz) mc_evaluate(mdl, ds, &ds->test, o->threads, &res->test);
-    res->seconds = mc_now() - t0;
+    if (ds->valid.nnz) mt_evaluate(mdl, ds, &ds->valid, o->threads, &res->valid);
+    if (ds->test.nnz) mt_evaluate(mdl, ds, &ds->test, o->threads, &res->test);
+    res->seconds = mt_now() - t0;
     res->mopts = mo;
     return 0;
 }

@@ -8,9 +8,10 @@
 
 #include "train.h"
 
-int mc_fail(mc_err *err, const char *fmt, ...)
+int mt_fail(mt_err *err, int code, const char *fmt, ...)
 {
     if (err) {
+        err->code = code;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -19,7 +20,7 @@ int mc_fail(mc_err *err, const char *fmt, ...)
     return -1;
 }
 
-double mc_now(void)
+double mt_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -32,36 +33,36 @@ static void oom(size_t size)
     exit(70);
 }
 
-void *mc_xmalloc(size_t size)
+void *mt_xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);
     if (!p) oom(size);
     return p;
 }
 
-void *mc_xcalloc(size_t n, size_t size)
+void *mt_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) oom(n * size);
     return p;
 }
 
-void *mc_xrealloc(void *p, size_t size)
+void *mt_xrealloc(void *p, size_t size)
 {
     void *q = realloc(p, size ? size : 1);
     if (!q) oom(size);
     return q;
 }
 
-char *mc_xstrdup(const char *s, size_t len)
+char *mt_xstrdup(const char *s, size_t len)
 {
-    char *p = mc_xmalloc(len + 1);
+    char *p = mt_xmalloc(len + 1);
     memcpy(p, s, len);
     p[len] = 0;
     return p;
 }
 
-void mc_format_duration(double s, char *out, size_t cap)
+void mt_format_duration(double s, char *out, size_t cap)
 {
     if (s < 0) s = 0;
     if (s < 60)
@@ -81,7 +82,7 @@ static uint64_t splitmix(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void mc_rng_seed(mc_rng *r, uint64_t seed)
+void mt_rng_seed(mt_rng *r, uint64_t seed)
 {
     uint64_t x = seed;
     for (int i = 0; i < 4; i++) r->s[i] = splitmix(&x);
@@ -89,7 +90,7 @@ void mc_rng_seed(mc_rng *r, uint64_t seed)
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t mc_rng_next(mc_rng *r)
+uint64_t mt_rng_next(mt_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -103,24 +104,24 @@ uint64_t mc_rng_next(mc_rng *r)
     return result;
 }
 
-double mc_rng_uniform(mc_rng *r) { return (double)(mc_rng_next(r) >> 11) * 0x1.0p-53; }
+double mt_rng_uniform(mt_rng *r) { return (double)(mt_rng_next(r) >> 11) * 0x1.0p-53; }
 
-float mc_rng_normal(mc_rng *r)
+float mt_rng_normal(mt_rng *r)
 {
-    double u1 = mc_rng_uniform(r), u2 = mc_rng_uniform(r);
+    double u1 = mt_rng_uniform(r), u2 = mt_rng_uniform(r);
     if (u1 < 1e-300) u1 = 1e-300;
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-uint32_t mc_rng_below(mc_rng *r, uint32_t n)
+uint32_t mt_rng_below(mt_rng *r, uint32_t n)
 {
-    return (uint32_t)(((mc_rng_next(r) >> 32) * (uint64_t)n) >> 32);
+    return (uint32_t)(((mt_rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
-void mc_shuffle_u32(mc_rng *r, uint32_t *a, size_t n)
+void mt_shuffle_u32(mt_rng *r, uint32_t *a, size_t n)
 {
     for (size_t i = n; i > 1; i--) {
-        size_t j = mc_rng_below(r, (uint32_t)i);
+        size_t j = mt_rng_below(r, (uint32_t)i);
         uint32_t t = a[i - 1];
         a[i - 1] = a[j];
         a[j] = t;
@@ -135,9 +136,9 @@ static uint64_t fnv(const char *s, size_t len)
     return h;
 }
 
-void mc_strmap_init(mc_strmap *m) { memset(m, 0, sizeof *m); }
+void mt_strmap_init(mt_strmap *m) { memset(m, 0, sizeof *m); }
 
-void mc_strmap_free(mc_strmap *m)
+void mt_strmap_free(mt_strmap *m)
 {
     for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
     free(m->keys);
@@ -145,7 +146,7 @@ void mc_strmap_free(mc_strmap *m)
     memset(m, 0, sizeof *m);
 }
 
-static size_t probe(const mc_strmap *m, const char *key, size_t len)
+static size_t probe(const mt_strmap *m, const char *key, size_t len)
 {
     size_t mask = m->cap - 1, i = (size_t)fnv(key, len) & mask;
     while (m->keys[i] && !(strlen(m->keys[i]) == len && memcmp(m->keys[i], key, len) == 0))
@@ -153,14 +154,14 @@ static size_t probe(const mc_strmap *m, const char *key, size_t len)
     return i;
 }
 
-static void grow(mc_strmap *m)
+static void grow(mt_strmap *m)
 {
     size_t old_cap = m->cap;
     char **old_keys = m->keys;
     uint32_t *old_vals = m->vals;
     m->cap = old_cap ? old_cap * 2 : 1024;
-    m->keys = mc_xcalloc(m->cap, sizeof *m->keys);
-    m->vals = mc_xcalloc(m->cap, sizeof *m->vals);
+    m->keys = mt_xcalloc(m->cap, sizeof *m->keys);
+    m->vals = mt_xcalloc(m->cap, sizeof *m->vals);
     for (size_t i = 0; i < old_cap; i++) {
         if (!old_keys[i]) continue;
         size_t j = probe(m, old_keys[i], strlen(old_keys[i]));
@@ -171,7 +172,7 @@ static void grow(mc_strmap *m)
     free(old_vals);
 }
 
-uint32_t mc_strmap_intern(mc_strmap *m, const char *key, size_t len, int *is_new)
+uint32_t mt_strmap_intern(mt_strmap *m, const char *key, size_t len, int *is_new)
 {
     if ((m->count + 1) * 2 > m->cap) grow(m);
     size_t i = probe(m, key, len);
@@ -179,23 +180,14 @@ uint32_t mc_strmap_intern(mc_strmap *m, const char *key, size_t len, int *is_new
         if (is_new) *is_new = 0;
         return m->vals[i];
     }
-    m->keys[i] = mc_xstrdup(key, len);
+    m->keys[i] = mt_xstrdup(key, len);
     m->vals[i] = (uint32_t)m->count++;
     if (is_new) *is_new = 1;
     return m->vals[i];
 }
 
-int mc_strmap_get(const mc_strmap *m, const char *key, size_t len, uint32_t *val)
-{
-    if (!m->cap) return 0;
-    size_t i = probe(m, key, len);
-    if (!m->keys[i]) return 0;
-    *val = m->vals[i];
-    return 1;
-}
-
 /* ---- growing text buffer with JSON string escaping ---- */
-void mc_buf_printf(mc_buf *b, const char *fmt, ...)
+void mt_buf_printf(mt_buf *b, const char *fmt, ...)
 {
     va_list ap;
     for (;;) {
@@ -209,26 +201,26 @@ void mc_buf_printf(mc_buf *b, const char *fmt, ...)
             return;
         }
         b->cap = (b->cap + (size_t)k + 1) * 2;
-        b->p = mc_xrealloc(b->p, b->cap);
+        b->p = mt_xrealloc(b->p, b->cap);
     }
 }
 
-void mc_buf_json_string(mc_buf *b, const char *s)
+void mt_buf_json_string(mt_buf *b, const char *s)
 {
-    mc_buf_printf(b, "\"");
+    mt_buf_printf(b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            mc_buf_printf(b, "\\%c", c);
+            mt_buf_printf(b, "\\%c", c);
         else if (c < 0x20)
-            mc_buf_printf(b, "\\u%04x", c);
+            mt_buf_printf(b, "\\u%04x", c);
         else
-            mc_buf_printf(b, "%c", c);
+            mt_buf_printf(b, "%c", c);
     }
-    mc_buf_printf(b, "\"");
+    mt_buf_printf(b, "\"");
 }
 
-void mc_buf_free(mc_buf *b)
+void mt_buf_free(mt_buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof *b);
@@ -236,7 +228,7 @@ void mc_buf_free(mc_buf *b)
 
 /* Round to the nearest IEEE binary16 value (ties to even), as the writer
  * stores it; saturates to the largest finite half. */
-float mc_round_f16(float x)
+float mt_round_f16(float x)
 {
     if (!(x == x)) return x;
     float a = fabsf(x);

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # tests/cli/run.sh - tests of the trainer and the `memcom` command.
-#   1. builds and runs tests/c/train_test.c (gradient checks, metrics, data
+#   1. builds and runs tests/train/train_test.c (gradient checks, metrics, data
 #      readers, generated-data training against popularity);
 #   2. drives build/memcom on small generated files: --help everywhere, option
 #      and data errors with file:line, train/eval/inspect/recommend round trip,
 #      int8 export, and kill -9 during training/writing never leaving a
-#      half-written model at the target path.
+#      half-written model at the target path; --resume;
+#   3. outputs that are devices, FIFOs, directories or inputs refused before
+#      training, unwritable outputs exit non-zero, data without validation
+#      interactions, a UTF-8 BOM, and ids with terminal controls from an
+#      untrusted model (tests/cli/ids_model.c) printed escaped.
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.."
-BIN=build/memcom
+BIN=${BIN:-build/memcom}   # BIN=build/asan/memcom after SANITIZE=1 ./build.sh native
 PASS=0
 FAIL=0
 ok() { PASS=$((PASS + 1)); }
@@ -20,7 +24,7 @@ trap 'rm -rf "$T"' EXIT
 
 # ---- 1. C unit tests of the trainer ----
 LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
-if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/c/train_test.c src/train/*.c \
+if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/train/train_test.c src/train/*.c \
     build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
     out=$("$T/train_test")
     rc=$?
@@ -32,7 +36,7 @@ if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" te
     FAIL=$((FAIL + ${f:-0}))
     [ "$rc" = 0 ] || [ "${f:-0}" != 0 ] || bad "train_test exited with $rc"
 else
-    bad "tests/c/train_test.c does not compile"
+    bad "tests/train/train_test.c does not compile"
 fi
 
 if [ ! -x "$BIN" ]; then
@@ -237,6 +241,151 @@ expect_fail "resume empty state" "not a memcom training state" $BIN train $R --k
 cp "$T/once.memcom" "$T/bad.memcom.state"
 expect_fail "resume foreign file" "not a memcom training state" $BIN train $R --kind full --epochs 16 \
     --resume "$T/bad.memcom" -o "$T/x.memcom"
+
+# ---- 5. outputs, validation data, BOM, untrusted ids ----
+# a destination that exists and is not a regular file, or is an input, is
+# refused before training (no epoch runs, nothing replaced)
+TR="--csv $T/ratings.csv --header --dim 8 --epochs 2 --batch 100"
+refused() { # description, expected substring, command...
+    local desc=$1 want=$2
+    shift 2
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] || [ $rc -ge 128 ]; then bad "$desc: exit $rc, expected a refusal"; return; fi
+    if ! grep -qF -- "$want" <<< "$out"; then bad "$desc: message lacks '$want': $out"; return; fi
+    if grep -q "epoch" <<< "$out"; then bad "$desc: refused only after training: $out"; return; fi
+    ok
+}
+# (copies of /dev/null and /dev/full made in $T, so that a build without the
+# check replaces those, never the system's devices; mknod needs root)
+for dev in null:3 full:7; do
+    d="$T/dev-${dev%%:*}"
+    if mknod -m 666 "$d" c 1 "${dev##*:}" 2> /dev/null; then
+        refused "-o $d" "not a regular file (a character device)" $BIN train $TR -o "$d"
+        [ -c "$d" ] && ok || bad "$d is no longer a device"
+        refused "--checkpoint $d" "not a regular file" $BIN train $TR -o "$T/o.memcom" --checkpoint "$d"
+        refused "--json $d" "not a regular file" $BIN train $TR -o "$T/o.memcom" --json "$d"
+    fi
+done
+mkfifo "$T/fifo"
+refused "-o FIFO" "not a regular file (a FIFO)" $BIN train $TR -o "$T/fifo"
+[ -p "$T/fifo" ] && ok || bad "the FIFO was replaced"
+mkdir -p "$T/outdir"
+refused "-o directory" "not a regular file (a directory)" $BIN train $TR -o "$T/outdir"
+mkdir -p "$T/ckdir.memcom.state"
+refused "state file a directory" "the training state" $BIN train $TR -o "$T/o.memcom" --checkpoint "$T/ckdir.memcom"
+cp "$T/ratings.csv" "$T/data.csv"
+refused "-o the data file" "is the data file" $BIN train --csv "$T/data.csv" --header --dim 8 --epochs 2 -o "$T/data.csv"
+ln -f "$T/data.csv" "$T/data-link.csv"
+refused "-o a hard link of the data file" "is the data file" $BIN train --csv "$T/data.csv" --header --dim 8 \
+    -o "$T/data-link.csv"
+ln -sf "$T/data.csv" "$T/data-sym.csv"
+refused "--json a symlink to the data file" "is the data file" $BIN train --csv "$T/data.csv" --header --dim 8 \
+    -o "$T/o.memcom" --json "$T/data-sym.csv"
+refused "--checkpoint the test file" "is the test data file" $BIN train --data "$T/split" --dim 8 -o "$T/o.memcom" \
+    --checkpoint "$T/split/test.txt"
+cmp -s "$T/ratings.csv" "$T/data.csv" && ok || bad "the data file was changed"
+cp "$T/full.memcom" "$T/warm.memcom"
+refused "-o the --init-from model" "is the --init-from model" $BIN train --data "$T/split" --kind memcom --ratio 4 \
+    --dim 16 --init-from "$T/warm.memcom" -o "$T/warm.memcom"
+cmp -s "$T/full.memcom" "$T/warm.memcom" && ok || bad "the --init-from model was changed"
+refused "--json the model" "is also the output model" $BIN train $TR -o "$T/o.memcom" --json "$T/o.memcom"
+# every output is checked writable before training; write failures exit non-zero
+rm -f "$T/o.memcom"
+refused "--json in a missing directory" "cannot be written" $BIN train $TR -o "$T/o.memcom" --json "$T/nodir/x.json"
+refused "--checkpoint in a missing directory" "cannot be written" $BIN train $TR -o "$T/o.memcom" \
+    --checkpoint "$T/nodir/ck.memcom"
+refused "-o in a missing directory" "cannot be written" $BIN train $TR -o "$T/nodir/o.memcom"
+[ ! -e "$T/o.memcom" ] && ok || bad "a refused run wrote its model"
+ls "$T"/o.memcom.tmp-* "$T"/data*.tmp-* "$T"/split/*.tmp-* > /dev/null 2>&1 && bad "temp files left behind" || ok
+# an output that stops being writable during training: non-zero exit
+wait_epoch() { # log: waits until the run has finished an epoch
+    for _ in $(seq 100); do grep -q "epoch" "$1" 2> /dev/null && return 0; sleep 0.1; done
+    return 1
+}
+mkdir -p "$T/gone"
+$BIN train --data "$T/split" --dim 32 --epochs 400 --patience 0 --batch 50 -o "$T/o.memcom" \
+    --checkpoint "$T/gone/ck.memcom" > /dev/null 2> "$T/gone.log" &
+pid=$!
+wait_epoch "$T/gone.log"
+rm -rf "$T/gone-moved"; mv "$T/gone" "$T/gone-moved"   # atomic, unlike rm -rf of a busy directory
+wait $pid
+rc=$?
+[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "checkpoint" "$T/gone.log" && ok ||
+    bad "checkpoint that cannot be written mid-run: exit $rc: $(tail -1 "$T/gone.log")"
+mkdir -p "$T/gone"
+$BIN train --data "$T/split" --dim 32 --epochs 150 --patience 0 --batch 50 -o "$T/o.memcom" \
+    --json "$T/gone/s.json" > /dev/null 2> "$T/gone2.log" &
+pid=$!
+wait_epoch "$T/gone2.log"
+rm -rf "$T/gone-moved"; mv "$T/gone" "$T/gone-moved"   # atomic, unlike rm -rf of a busy directory
+wait $pid
+rc=$?
+[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "the --json summary was not" "$T/gone2.log" && ok ||
+    bad "--json that cannot be written after training: exit $rc: $(tail -1 "$T/gone2.log")"
+# --json - writes to stdout; a full stdout is an error
+if $BIN train $TR --quiet -o "$T/o.memcom" --json - > "$T/stdout.json" && grep -q '"file_bytes"' "$T/stdout.json"; then
+    ok
+else
+    bad "--json -"
+fi
+if [ -c /dev/full ]; then
+    $BIN train $TR --quiet -o "$T/o.memcom" --json - > /dev/full 2> "$T/full.log" && bad "--json - > /dev/full: exit 0" ||
+        ok
+fi
+
+# data that leaves no validation interactions: refused with what to do, or
+# explicitly all epochs with --patience 0
+awk 'BEGIN { for (u = 1; u <= 50; u++) printf "u%d,m%d\n", u, u % 7 }' > "$T/single.csv"
+expect_fail "one item per user" "no validation interactions" $BIN train --csv "$T/single.csv" --dim 8 --epochs 2 \
+    -o "$T/single.memcom"
+[ ! -e "$T/single.memcom" ] && ok || bad "one item per user: a model was written"
+expect_fail "split file without --valid" "--valid F" $BIN train --train "$T/split/train.txt" --dim 8 --epochs 2 \
+    -o "$T/single.memcom"
+if $BIN train --csv "$T/single.csv" --dim 8 --epochs 3 --patience 0 -o "$T/single.memcom" 2> "$T/single.log" &&
+    grep -q "no validation interactions" "$T/single.log" && grep -q "best epoch 3 of 3" "$T/single.log"; then
+    ok
+else
+    bad "--patience 0 without validation data: $(cat "$T/single.log")"
+fi
+# a UTF-8 byte order mark is not part of the first id
+{ printf '\357\273\277'; sed 1d "$T/ratings.csv"; } > "$T/bom.csv"
+if $BIN train --csv "$T/bom.csv" --dim 8 --epochs 1 -o "$T/bom.memcom" 2> "$T/bom.log" &&
+    grep -q ": 600 users" "$T/bom.log"; then
+    ok
+else
+    bad "BOM: $(head -1 "$T/bom.log")"
+fi
+
+# ids and metadata of an untrusted model reach the terminal escaped
+if cc -std=c11 -O1 -Wall -Wextra -o "$T/ids_model" tests/cli/ids_model.c build/libmemcom.a -lm &&
+    "$T/ids_model" "$T/ids.memcom"; then
+    raw_controls() { # exit 0 if stdin holds a C0 (but newline), DEL, C1 or bidi control
+        LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c'
+    }
+    $BIN recommend "$T/ids.memcom" -k 8 > "$T/ids.txt" 2>&1
+    if raw_controls < "$T/ids.txt"; then
+        bad "recommend prints raw controls from model ids"
+    elif grep -qF '\x1b[2J' "$T/ids.txt" && grep -qF '\u202efdp.exe' "$T/ids.txt" && grep -qF 'plain-é' "$T/ids.txt" &&
+        [ "$(wc -l < "$T/ids.txt")" = 8 ]; then
+        ok
+    else
+        bad "recommend: escaped ids missing: $(cat "$T/ids.txt")"
+    fi
+    $BIN inspect "$T/ids.memcom" > "$T/ids-inspect.txt" 2>&1
+    raw_controls < "$T/ids-inspect.txt" && bad "inspect prints raw controls from the metadata" || ok
+    $BIN recommend "$T/ids.memcom" "$(printf 'x\033[2J')" > "$T/ids-err.txt" 2>&1
+    raw_controls < "$T/ids-err.txt" && bad "recommend echoes raw controls of an unknown id" || ok
+    # --json keeps the ids exact (JSON escapes)
+    command -v node > /dev/null || echo "  (node not found: recommend --json ids not checked)"
+    ! command -v node > /dev/null || $BIN recommend "$T/ids.memcom" -k 8 --json > "$T/ids.json" &&
+        node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+            if (r[0].id !== "\x1b[2J\x1b]0;owned\x07" || r[4].id !== "\u202efdp.exe") process.exit(1)' "$T/ids.json" &&
+        ok || bad "recommend --json ids"
+else
+    bad "tests/cli/ids_model.c does not build or run"
+fi
 
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

@@ -93,6 +93,8 @@ typedef struct {
 
 static __attribute__((unused)) void ref_scan(ref_set *r, const uint8_t *p, size_t n, int is_train) {
     size_t i = 0;
+    /* a UTF-8 byte order mark at the start of a file is not part of an id */
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) i = 3;
     while (i < n) {
         size_t e = i;
         while (e < n && p[e] != '\n') e++;
@@ -122,7 +124,7 @@ static __attribute__((unused)) void ref_scan(ref_set *r, const uint8_t *p, size_
     }
 }
 
-static void check_csr(const char *name, const mc_csr *c, uint32_t n_rows, uint32_t n_items) {
+static void check_csr(const char *name, const mt_csr *c, uint32_t n_rows, uint32_t n_items) {
     FZ_CHECK(c->n_rows == n_rows, "%s: n_rows %u != n_users %u", name, c->n_rows, n_rows);
     FZ_CHECK(c->off != NULL && c->off[0] == 0, "%s: off[0] != 0", name);
     FZ_CHECK(c->off[n_rows] == c->nnz, "%s: off[n] %llu != nnz %llu", name,
@@ -137,7 +139,7 @@ static void check_csr(const char *name, const mc_csr *c, uint32_t n_rows, uint32
     }
 }
 
-static int row_has(const mc_csr *c, uint32_t u, uint32_t item) {
+static int row_has(const mt_csr *c, uint32_t u, uint32_t item) {
     for (uint64_t k = c->off[u]; k < c->off[u + 1]; k++)
         if (c->idx[k] == item) return 1;
     return 0;
@@ -147,7 +149,7 @@ static int strcmp_q(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void check_dataset(const mc_dataset *ds) {
+static void check_dataset(const mt_dataset *ds) {
     const uint32_t n = ds->n_items;
     FZ_CHECK(n >= 1, "loaded a data set without items");
     check_csr("train", &ds->train, ds->n_users, n);
@@ -224,8 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *body = data + 1;
     size_t blen = size - 1;
 
-    mc_data_opts o;
-    mc_data_opts_default(&o);
+    mt_data_opts o;
+    mt_data_opts_default(&o);
     o.name = "fuzz";
     int nfiles = 1;
     const uint8_t *part[3] = {body, NULL, NULL};
@@ -233,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)nfiles; (void)part; (void)plen;
 
 #if FUZZ_FORMAT == 0
-    o.format = MC_FMT_SPLIT;
+    o.format = MT_FMT_SPLIT;
     nfiles = 1 + sel % 3;
     /* cut at form feeds */
     {
@@ -257,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.valid_path = nfiles > 1 ? g_path[1] : NULL;
     o.test_path = nfiles > 2 ? g_path[2] : NULL;
 #elif FUZZ_FORMAT == 1
-    o.format = MC_FMT_CSV;
+    o.format = MT_FMT_CSV;
     static const char delims[8] = {0, ',', '\t', ';', 0, ',', '\t', '|'};
     o.delimiter = delims[(sel & 3) | ((sel >> 5) & 4)];
     o.header = (sel >> 2) & 1;
@@ -267,7 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     write_file(g_path[0], body, blen);
     o.path = g_path[0];
 #else
-    o.format = MC_FMT_SEQ;
+    o.format = MT_FMT_SEQ;
     static const double fr[4] = {0.0, 0.1, 0.5, 1.0};
     o.valid_frac = fr[sel & 3];
     o.test_frac = fr[(sel >> 2) & 3];
@@ -276,11 +278,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.path = g_path[0];
 #endif
 
-    mc_dataset ds;
-    mc_err err;
+    mt_dataset ds;
+    mt_err err;
     memset(&err, 'Z', sizeof err);
-    int rc = mc_dataset_load(&ds, &o, &err);
-    FZ_CHECK(rc == 0 || rc == -1, "mc_dataset_load returned %d", rc);
+    int rc = mt_dataset_load(&ds, &o, &err);
+    FZ_CHECK(rc == 0 || rc == -1, "mt_dataset_load returned %d", rc);
     if (rc != 0) {
         FZ_CHECK(memchr(err.msg, 0, sizeof err.msg) != NULL, "error message not NUL-terminated");
         FZ_CHECK(err.msg[0] != 0, "error without a message");
@@ -322,6 +324,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(r.pairs);
     }
 #endif
-    mc_dataset_free(&ds);
+    mt_dataset_free(&ds);
     return 0;
 }

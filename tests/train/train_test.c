@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../src/train/train.h"
@@ -29,19 +30,19 @@ static int passed, failed;
 /* ---------------------------------------------------------------- */
 /* gradient checks                                                    */
 /* ---------------------------------------------------------------- */
-static mc_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
+static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
 {
-    mc_csr c;
+    mt_csr c;
     c.n_rows = n_users;
     c.off = calloc(n_users + 1, sizeof *c.off);
     c.idx = calloc((size_t)n_users * n, sizeof *c.idx);
-    mc_rng r;
-    mc_rng_seed(&r, seed);
+    mt_rng r;
+    mt_rng_seed(&r, seed);
     uint64_t w = 0;
     for (uint32_t u = 0; u < n_users; u++) {
         c.off[u] = w;
         for (uint32_t i = 0; i < n; i++)
-            if (mc_rng_uniform(&r) < 0.3) c.idx[w++] = i;
+            if (mt_rng_uniform(&r) < 0.3) c.idx[w++] = i;
         if (w == c.off[u]) c.idx[w++] = u % n;
     }
     c.off[n_users] = w;
@@ -49,51 +50,51 @@ static mc_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
     return c;
 }
 
-static double loss_of(const mc_model *mdl, mc_work *w, const mc_csr *h, const uint32_t *users, uint32_t b)
+static double loss_of(const mt_model *mdl, mt_work *w, const mt_csr *h, const uint32_t *users, uint32_t b)
 {
-    mc_work_zero_grad(w, mdl);
-    mc_dae_forward(mdl, w, h, users, b, 0.0f, 1);
-    mc_dae_backward(mdl, w, h, users, b, 1.0f);
+    mt_work_zero_grad(w, mdl);
+    mt_dae_forward(mdl, w, h, users, b, 0.0f, 1);
+    mt_dae_backward(mdl, w, h, users, b, 1.0f);
     return w->loss;
 }
 
 static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
 {
     const uint32_t n = 13, d = 4, nu = 5;
-    mc_model_opts o;
+    mt_model_opts o;
     memset(&o, 0, sizeof o);
     o.in_kind = in_kind;
     o.out_kind = out_kind;
     o.d = d;
     o.n_dense = n_dense;
     o.init_std = 0.5f;
-    mc_err err;
-    int ok = mc_table_size_for_rows(in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
-             mc_table_size_for_rows(out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
+    mt_err err;
+    int ok = mt_table_size_for_rows(in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
+             mt_table_size_for_rows(out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
     o.in_size.pop = o.out_size.pop = 2;
     uint32_t eb_in[13], eb_out[13];
     for (uint32_t i = 0; i < n; i++) {
         eb_in[i] = (i * 7 + 3) % 5;
         eb_out[i] = (i * 5 + 1) % 4;
     }
-    mc_model mdl;
-    ok = ok && mc_model_init(&mdl, n, &o, mc_tkind_learned(in_kind) ? eb_in : NULL,
-                             mc_tkind_learned(out_kind) ? eb_out : NULL, 42, &err) == 0;
+    mt_model mdl;
+    ok = ok && mt_model_init(&mdl, n, &o, mt_tkind_learned(in_kind) ? eb_in : NULL,
+                             mt_tkind_learned(out_kind) ? eb_out : NULL, 42, &err) == 0;
     if (!ok) {
-        CHECK(0, "init %s/%s: %s", mc_tkind_name(in_kind), mc_tkind_name(out_kind), err.msg);
+        CHECK(0, "init %s/%s: %s", mt_tkind_name(in_kind), mt_tkind_name(out_kind), err.msg);
         return;
     }
     /* non-trivial values everywhere */
-    mc_rng r;
-    mc_rng_seed(&r, 9);
+    mt_rng r;
+    mt_rng_seed(&r, 9);
     for (int k = 0; k < mdl.n_params; k++)
-        for (size_t i = 0; i < mdl.params[k].len; i++) mdl.params[k].v[i] += 0.3f * mc_rng_normal(&r);
-    mc_csr h = tiny_hist(nu, n, 5);
+        for (size_t i = 0; i < mdl.params[k].len; i++) mdl.params[k].v[i] += 0.3f * mt_rng_normal(&r);
+    mt_csr h = tiny_hist(nu, n, 5);
     uint32_t users[5] = {0, 1, 2, 3, 4};
-    mc_work w;
-    mc_work_init(&w, &mdl, nu, 1);
+    mt_work w;
+    mt_work_init(&w, &mdl, nu, 1);
     loss_of(&mdl, &w, &h, users, nu);
-    float *grad[MC_MAX_PARAMS];
+    float *grad[MT_MAX_PARAMS];
     for (int k = 0; k < mdl.n_params; k++) {
         grad[k] = malloc(mdl.params[k].len * sizeof(float));
         memcpy(grad[k], w.grad[k], mdl.params[k].len * sizeof(float));
@@ -102,7 +103,7 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
     double worst = 0;
     const char *worst_name = "";
     for (int k = 0; k < mdl.n_params; k++) {
-        mc_param *p = &mdl.params[k];
+        mt_param *p = &mdl.params[k];
         for (size_t i = 0; i < p->len; i++) {
             float v0 = p->v[i];
             float eps = 1e-2f * (fabsf(v0) > 1 ? fabsf(v0) : 1);
@@ -120,12 +121,12 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
             if (err_rel > 2e-2) bad++;
         }
     }
-    CHECK(bad == 0, "gradient check in=%s out=%s layers=%u: %d mismatches (worst %.3g in %s)", mc_tkind_name(in_kind),
-          mc_tkind_name(out_kind), n_dense, bad, worst, worst_name);
+    CHECK(bad == 0, "gradient check in=%s out=%s layers=%u: %d mismatches (worst %.3g in %s)", mt_tkind_name(in_kind),
+          mt_tkind_name(out_kind), n_dense, bad, worst, worst_name);
     for (int k = 0; k < mdl.n_params; k++) free(grad[k]);
-    mc_work_free(&w, &mdl);
-    mc_model_free(&mdl);
-    mc_csr_free(&h);
+    mt_work_free(&w, &mdl);
+    mt_model_free(&mdl);
+    mt_csr_free(&h);
 }
 
 /* ---------------------------------------------------------------- */
@@ -136,31 +137,31 @@ static void test_metrics(void)
     double r, g;
     uint32_t ranked[4] = {3, 1, 4, 0};
     uint32_t truth[2] = {1, 5};
-    mc_user_metrics(ranked, 4, truth, 2, 2, &r, &g);
+    mt_user_metrics(ranked, 4, truth, 2, 2, &r, &g);
     /* hit at rank 2: DCG = 1/log2(3); IDCG = 1 + 1/log2(3) */
     double dcg = 1.0 / log2(3.0);
     CHECK(fabs(r - 0.5) < 1e-12, "recall@2 = %g, want 0.5", r);
     CHECK(fabs(g - dcg / (1 + dcg)) < 1e-12, "ndcg@2 = %g, want %g", g, dcg / (1 + dcg));
     /* K larger than the truth: IDCG over min(K, |truth|) */
     uint32_t truth1[1] = {4};
-    mc_user_metrics(ranked, 4, truth1, 1, 10, &r, &g);
+    mt_user_metrics(ranked, 4, truth1, 1, 10, &r, &g);
     CHECK(fabs(r - 1.0) < 1e-12 && fabs(g - 1.0 / log2(4.0)) < 1e-12, "ndcg@10 one hit at rank 3 = %g", g);
     uint32_t truth3[3] = {0, 3, 4};
-    mc_user_metrics(ranked, 4, truth3, 3, 1, &r, &g);
+    mt_user_metrics(ranked, 4, truth3, 3, 1, &r, &g);
     CHECK(fabs(r - 1.0 / 3) < 1e-12 && fabs(g - 1.0) < 1e-12, "k=1 perfect: recall %g ndcg %g", r, g);
     uint32_t truth_none[1] = {9};
-    mc_user_metrics(ranked, 4, truth_none, 1, 4, &r, &g);
+    mt_user_metrics(ranked, 4, truth_none, 1, 4, &r, &g);
     CHECK(r == 0 && g == 0, "no hits gives zeros");
     /* all truth hit in order -> 1 */
     uint32_t truth2[2] = {1, 3};
-    mc_user_metrics(ranked, 4, truth2, 2, 20, &r, &g);
+    mt_user_metrics(ranked, 4, truth2, 2, 20, &r, &g);
     CHECK(fabs(g - 1.0) < 1e-12 && fabs(r - 1.0) < 1e-12, "perfect ranking ndcg %g", g);
     /* top-k with exclusion and ties (lower index first) */
     float s[6] = {0.5f, 0.9f, 0.9f, 0.1f, 0.7f, NAN};
     uint32_t excl[1] = {1}, top[6];
-    uint32_t got = mc_topk_scores(s, 6, excl, 1, 3, top);
+    uint32_t got = mt_topk_scores(s, 6, excl, 1, 3, top);
     CHECK(got == 3 && top[0] == 2 && top[1] == 4 && top[2] == 0, "topk %u: %u %u %u", got, top[0], top[1], top[2]);
-    got = mc_topk_scores(s, 6, NULL, 0, 10, top);
+    got = mt_topk_scores(s, 6, NULL, 0, 10, top);
     CHECK(got == 6 && top[0] == 1 && top[1] == 2 && top[5] == 5, "topk all, NaN last");
 }
 
@@ -169,23 +170,23 @@ static void test_metrics(void)
 /* ---------------------------------------------------------------- */
 static void test_sizing(void)
 {
-    mc_tsize s;
-    mc_err err;
+    mt_tsize s;
+    mt_err err;
     uint32_t n = 10000, d = 64;
-    CHECK(mc_table_size_for_ratio(MC_T_MEMCOM, n, d, 16, 0, &s, &err) == 0 && s.m == n * (64 / 16 - 1) / 64,
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 16, 0, &s, &err) == 0 && s.m == n * (64 / 16 - 1) / 64,
           "memcom m at 16x = %u, want %u", s.m, n * 3 / 64);
-    CHECK(mc_table_size_for_ratio(MC_T_HASH, n, d, 16, 0, &s, &err) == 0 && s.m == n / 16, "hash m = %u", s.m);
-    CHECK(mc_table_size_for_ratio(MC_T_QR, n, d, 16, 0, &s, &err) == 0 &&
-              mc_table_bytes(MC_T_QR, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16,
+    CHECK(mt_table_size_for_ratio(MT_T_HASH, n, d, 16, 0, &s, &err) == 0 && s.m == n / 16, "hash m = %u", s.m);
+    CHECK(mt_table_size_for_ratio(MT_T_QR, n, d, 16, 0, &s, &err) == 0 &&
+              mt_table_bytes(MT_T_QR, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16,
           "qr within budget");
-    CHECK(mc_table_size_for_ratio(MC_T_MEMCOM_LEARNED, n, d, 16, 0, &s, &err) == 0 &&
-              mc_table_bytes(MC_T_MEMCOM_LEARNED, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16 &&
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED, n, d, 16, 0, &s, &err) == 0 &&
+              mt_table_bytes(MT_T_MEMCOM_LEARNED, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16 &&
               s.scalar_dtype == MEMCOM_DTYPE_F16,
           "learned within budget (buckets counted)");
-    CHECK(mc_table_size_for_ratio(MC_T_MEMCOM, n, d, 70, 0, &s, &err) != 0 && strstr(err.msg, "too high"),
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 70, 0, &s, &err) != 0 && strstr(err.msg, "too high"),
           "memcom at 70x with d=64 refused: %s", err.msg);
     uint32_t b[10];
-    mc_buckets_default(MC_T_MEMCOM_POP, 10, 4, 2, b);
+    mt_buckets_default(MT_T_MEMCOM_POP, 10, 4, 2, b);
     CHECK(b[0] == 0 && b[1] == 1 && b[2] == 2 && b[3] == 3 && b[4] == 2 && b[9] == 3, "pop buckets");
 }
 
@@ -206,24 +207,24 @@ static const char *write_tmp(const char *name, const char *text)
     return p;
 }
 
-static int load_csv(const char *text, int header, double thr, mc_dataset *ds, mc_err *err)
+static int load_csv(const char *text, int header, double thr, mt_dataset *ds, mt_err *err)
 {
-    mc_data_opts o;
-    mc_data_opts_default(&o);
-    o.format = MC_FMT_CSV;
+    mt_data_opts o;
+    mt_data_opts_default(&o);
+    o.format = MT_FMT_CSV;
     o.path = write_tmp("log.csv", text);
     o.header = header;
     if (thr > -1e9) {
         o.has_threshold = 1;
         o.threshold = thr;
     }
-    return mc_dataset_load(ds, &o, err);
+    return mt_dataset_load(ds, &o, err);
 }
 
 static void test_data(void)
 {
-    mc_dataset ds;
-    mc_err err;
+    mt_dataset ds;
+    mt_err err;
     /* popularity renumbering, ids kept, threshold, quoted fields */
     int rc = load_csv("userId,movieId,rating,timestamp\n1,10,5,1\n1,20,2,2\n2,20,4,3\n3,20,4.5,4\n2,\"3,0\",5,5\n", 1, 3.5,
                       &ds, &err);
@@ -236,7 +237,7 @@ static void test_data(void)
         int has_quoted = 0;
         for (uint32_t i = 0; i < ds.n_items; i++) has_quoted |= strcmp(ds.item_ids[i], "3,0") == 0;
         CHECK(has_quoted, "quoted id with comma kept");
-        mc_dataset_free(&ds);
+        mt_dataset_free(&ds);
     }
     /* errors name the file and line */
     rc = load_csv("u,i,r\n1,2,5\n1,2,abc\n", 1, 3, &ds, &err);
@@ -253,25 +254,25 @@ static void test_data(void)
     CHECK(rc != 0 && strstr(err.msg, "no interactions"), "empty: %s", err.msg);
     rc = load_csv("1,2,5\n", 0, 3, &ds, &err);
     CHECK(rc == 0, "no header fine");
-    if (rc == 0) mc_dataset_free(&ds);
+    if (rc == 0) mt_dataset_free(&ds);
     rc = load_csv("user,item,rating\n1,2,5\n", 0, 3, &ds, &err);
     CHECK(rc != 0 && strstr(err.msg, ":1:") && strstr(err.msg, "--header"), "header hint: %s", err.msg);
     /* split files: binary junk is refused with a line number */
-    mc_data_opts o;
-    mc_data_opts_default(&o);
-    o.format = MC_FMT_SPLIT;
+    mt_data_opts o;
+    mt_data_opts_default(&o);
+    o.format = MT_FMT_SPLIT;
     o.train_path = write_tmp("train.txt", "0 1 2 3\n1 2 3\n");
     o.valid_path = write_tmp("valid.txt", "0 4\n1 \xc3\x28\n");
     o.test_path = NULL;
-    rc = mc_dataset_load(&ds, &o, &err);
+    rc = mt_dataset_load(&ds, &o, &err);
     CHECK(rc != 0 && strstr(err.msg, "valid.txt:2:"), "split file bad utf-8: %s", err.msg);
     o.valid_path = write_tmp("valid.txt", "0 4\n1 1\n");
     o.test_path = "/nonexistent/test.txt";
-    rc = mc_dataset_load(&ds, &o, &err);
+    rc = mt_dataset_load(&ds, &o, &err);
     CHECK(rc != 0 && strstr(err.msg, "/nonexistent/test.txt") && strstr(err.msg, "cannot open"), "missing file: %s",
           err.msg);
     o.test_path = write_tmp("test.txt", "0 3\n");
-    rc = mc_dataset_load(&ds, &o, &err);
+    rc = mt_dataset_load(&ds, &o, &err);
     CHECK(rc == 0, "split load: %s", rc ? err.msg : "");
     if (rc == 0) {
         /* user 0's test item "3" is in its train list -> removed; "4" only in valid */
@@ -279,66 +280,66 @@ static void test_data(void)
               ds.n_items, (unsigned long long)ds.valid.nnz, (unsigned long long)ds.test.nnz);
         CHECK(strcmp(ds.item_ids[0], "2") == 0 && strcmp(ds.item_ids[3], "4") == 0, "popularity order %s..%s",
               ds.item_ids[0], ds.item_ids[3]);
-        mc_dataset_free(&ds);
+        mt_dataset_free(&ds);
     }
     /* seeded per-user split: deterministic, 70/10/20 */
-    mc_pairs p = {0};
-    for (uint32_t k = 0; k < 100; k++) mc_pairs_push(&p, 0, k, 0);
-    mc_split_per_user(&p, 1, 0.1, 0.2, 3);
+    mt_pairs p = {0};
+    for (uint32_t k = 0; k < 100; k++) mt_pairs_push(&p, 0, k, 0);
+    mt_split_per_user(&p, 1, 0.1, 0.2, 3);
     int cnt[3] = {0, 0, 0};
     for (size_t k = 0; k < p.count; k++) cnt[p.part[k]]++;
     CHECK(cnt[0] == 70 && cnt[1] == 10 && cnt[2] == 20, "split %d/%d/%d", cnt[0], cnt[1], cnt[2]);
     uint8_t first[100];
     memcpy(first, p.part, 100);
-    mc_split_per_user(&p, 1, 0.1, 0.2, 3);
+    mt_split_per_user(&p, 1, 0.1, 0.2, 3);
     CHECK(memcmp(first, p.part, 100) == 0, "split is deterministic for a seed");
-    mc_pairs_free(&p);
+    mt_pairs_free(&p);
 }
 
 /* ---------------------------------------------------------------- */
 /* training on generated data beats popularity                        */
 /* ---------------------------------------------------------------- */
-static void gen_dataset(mc_dataset *ds, uint32_t n_users, uint32_t n_items, uint64_t seed)
+static void gen_dataset(mt_dataset *ds, uint32_t n_users, uint32_t n_items, uint64_t seed)
 {
     /* users belong to one of 8 taste groups; each group likes a block of
      * items; item popularity is skewed within blocks */
-    mc_rng r;
-    mc_rng_seed(&r, seed);
-    mc_strmap users, items;
-    mc_strmap_init(&users);
-    mc_strmap_init(&items);
-    mc_pairs p = {0};
+    mt_rng r;
+    mt_rng_seed(&r, seed);
+    mt_strmap users, items;
+    mt_strmap_init(&users);
+    mt_strmap_init(&items);
+    mt_pairs p = {0};
     char buf[32];
     for (uint32_t i = 0; i < n_items; i++) {
         int len = snprintf(buf, sizeof buf, "item%u", i);
-        mc_strmap_intern(&items, buf, (size_t)len, NULL);
+        mt_strmap_intern(&items, buf, (size_t)len, NULL);
     }
     uint32_t groups = 8, block = n_items / groups;
     for (uint32_t u = 0; u < n_users; u++) {
         int len = snprintf(buf, sizeof buf, "u%u", u);
-        uint32_t uid = mc_strmap_intern(&users, buf, (size_t)len, NULL);
-        uint32_t g = mc_rng_below(&r, groups), cnt = 10 + mc_rng_below(&r, 20);
+        uint32_t uid = mt_strmap_intern(&users, buf, (size_t)len, NULL);
+        uint32_t g = mt_rng_below(&r, groups), cnt = 10 + mt_rng_below(&r, 20);
         for (uint32_t k = 0; k < cnt; k++) {
             uint32_t it;
-            if (mc_rng_uniform(&r) < 0.85) {
-                double x = mc_rng_uniform(&r);
+            if (mt_rng_uniform(&r) < 0.85) {
+                double x = mt_rng_uniform(&r);
                 it = g * block + (uint32_t)(x * x * block);
             } else {
-                it = mc_rng_below(&r, n_items);
+                it = mt_rng_below(&r, n_items);
             }
-            mc_pairs_push(&p, uid, it, 0);
+            mt_pairs_push(&p, uid, it, 0);
         }
     }
-    mc_split_per_user(&p, n_users, 0.1, 0.2, seed);
+    mt_split_per_user(&p, n_users, 0.1, 0.2, seed);
     memset(ds, 0, sizeof *ds);
     snprintf(ds->name, sizeof ds->name, "generated");
-    mc_dataset_build(ds, &p, &users, &items);
-    mc_pairs_free(&p);
-    mc_strmap_free(&users);
-    mc_strmap_free(&items);
+    mt_dataset_build(ds, &p, &users, &items);
+    mt_pairs_free(&p);
+    mt_strmap_free(&users);
+    mt_strmap_free(&items);
 }
 
-static double popularity_ndcg20(const mc_dataset *ds)
+static double popularity_ndcg20(const mt_dataset *ds)
 {
     /* items are numbered by popularity: rank 0, 1, 2, ... minus train items */
     double sum = 0;
@@ -348,10 +349,10 @@ static double popularity_ndcg20(const mc_dataset *ds)
     for (uint32_t u = 0; u < ds->n_users; u++) {
         uint64_t ts = ds->test.off[u], te = ds->test.off[u + 1];
         if (te == ts) continue;
-        uint32_t got = mc_topk_scores(score, ds->n_items, ds->train.idx + ds->train.off[u],
+        uint32_t got = mt_topk_scores(score, ds->n_items, ds->train.idx + ds->train.off[u],
                                       (uint32_t)(ds->train.off[u + 1] - ds->train.off[u]), 20, top);
         double r, g;
-        mc_user_metrics(top, got, ds->test.idx + ts, (uint32_t)(te - ts), 20, &r, &g);
+        mt_user_metrics(top, got, ds->test.idx + ts, (uint32_t)(te - ts), 20, &r, &g);
         sum += g;
         users++;
     }
@@ -361,13 +362,13 @@ static double popularity_ndcg20(const mc_dataset *ds)
 
 static void test_training(void)
 {
-    mc_dataset ds;
+    mt_dataset ds;
     gen_dataset(&ds, 1500, 400, 11);
     double pop = popularity_ndcg20(&ds);
-    int kinds[3] = {MC_T_FULL, MC_T_MEMCOM, MC_T_MEMCOM_LEARNED_POP};
+    int kinds[3] = {MT_T_FULL, MT_T_MEMCOM, MT_T_MEMCOM_LEARNED_POP};
     for (int k = 0; k < 3; k++) {
-        mc_train_opts o;
-        mc_train_opts_default(&o);
+        mt_train_opts o;
+        mt_train_opts_default(&o);
         o.d = 16;
         o.epochs = 40;
         o.patience = 8;
@@ -376,22 +377,22 @@ static void test_training(void)
         o.weight_decay = 0.1f;
         o.warmup_epochs = 5;
         o.out_kind = kinds[k];
-        o.ratio = kinds[k] == MC_T_FULL ? 0 : 4;
+        o.ratio = kinds[k] == MT_T_FULL ? 0 : 4;
         o.quiet = 1;
-        mc_model mdl;
-        mc_train_result res;
-        mc_err err;
-        int rc = mc_train(&mdl, &ds, &o, &res, &err);
-        CHECK(rc == 0, "train %s: %s", mc_tkind_name(kinds[k]), rc ? err.msg : "");
+        mt_model mdl;
+        mt_train_result res;
+        mt_err err;
+        int rc = mt_train(&mdl, &ds, &o, &res, &err);
+        CHECK(rc == 0, "train %s: %s", mt_tkind_name(kinds[k]), rc ? err.msg : "");
         if (rc) continue;
         CHECK(res.test.ndcg[1] > 1.5 * pop,
-              "%s: test NDCG@20 %.4f should clearly beat popularity %.4f", mc_tkind_name(kinds[k]), res.test.ndcg[1],
+              "%s: test NDCG@20 %.4f should clearly beat popularity %.4f", mt_tkind_name(kinds[k]), res.test.ndcg[1],
               pop);
-        printf("  generated data: %-20s NDCG@20 %.4f (popularity %.4f)\n", mc_tkind_name(kinds[k]), res.test.ndcg[1],
+        printf("  generated data: %-20s NDCG@20 %.4f (popularity %.4f)\n", mt_tkind_name(kinds[k]), res.test.ndcg[1],
                pop);
-        mc_model_free(&mdl);
+        mt_model_free(&mdl);
     }
-    mc_dataset_free(&ds);
+    mt_dataset_free(&ds);
 }
 
 /* k-means keeps popular items exact and approximates the others */
@@ -400,17 +401,17 @@ static void test_kmeans(void)
     const uint32_t n = 200, d = 8, m = 20, pop = 5;
     float *v = malloc(n * d * sizeof *v), *c = malloc(m * d * sizeof *c), w[200];
     uint32_t b[200];
-    mc_rng r;
-    mc_rng_seed(&r, 4);
+    mt_rng r;
+    mt_rng_seed(&r, 4);
     /* 15 true directions, arbitrary scales and signs */
     float dirs[15][8];
     for (int j = 0; j < 15; j++)
-        for (uint32_t k = 0; k < d; k++) dirs[j][k] = mc_rng_normal(&r);
+        for (uint32_t k = 0; k < d; k++) dirs[j][k] = mt_rng_normal(&r);
     for (uint32_t i = 0; i < n; i++) {
-        float s = (float)(mc_rng_uniform(&r) * 4 - 2);
-        for (uint32_t k = 0; k < d; k++) v[i * d + k] = s * dirs[i % 15][k] + 0.01f * mc_rng_normal(&r);
+        float s = (float)(mt_rng_uniform(&r) * 4 - 2);
+        for (uint32_t k = 0; k < d; k++) v[i * d + k] = s * dirs[i % 15][k] + 0.01f * mt_rng_normal(&r);
     }
-    mc_kmeans_buckets(v, n, d, m, pop, 20, 1, 1, b, c, w);
+    mt_kmeans_buckets(v, n, d, m, pop, 20, 1, 1, b, c, w);
     double err = 0, norm = 0;
     int range_ok = 1;
     for (uint32_t i = 0; i < n; i++) {
@@ -427,6 +428,81 @@ static void test_kmeans(void)
     free(c);
 }
 
+/* ---------------------------------------------------------------- */
+/* runs: error codes, outputs, validation data, byte order mark        */
+/* ---------------------------------------------------------------- */
+static void test_run_checks(void)
+{
+    mt_dataset ds;
+    mt_err err;
+    /* a BOM is not part of the first (user) id: one user, not two */
+    int rc = load_csv("\xEF\xBB\xBFu1,a\nu1,b\nu2,a\n", 0, -1e10, &ds, &err);
+    CHECK(rc == 0, "bom load: %s", rc ? err.msg : "");
+    if (rc == 0) {
+        CHECK(ds.n_users == 2, "BOM stripped: %u users, expected 2", ds.n_users);
+        mt_dataset_free(&ds);
+    }
+    /* data errors carry their code */
+    rc = load_csv("1,2\n3\n", 0, -1e10, &ds, &err);
+    CHECK(rc != 0 && err.code == MT_E_DATA, "data error code %d", err.code);
+
+    /* every user has one item: no validation data, refused unless --patience 0 */
+    mt_run_opts ro;
+    mt_run_opts_default(&ro);
+    ro.data.format = MT_FMT_CSV;
+    ro.data.path = write_tmp("single.csv", "u1,a\nu2,b\nu3,a\nu4,c\n");
+    rc = mt_dataset_load(&ds, &ro.data, &err);
+    CHECK(rc == 0 && ds.valid.nnz == 0, "single-item users load");
+    if (rc == 0) {
+        rc = mt_run_check_data(&ro, &ds, &err);
+        CHECK(rc < 0 && err.code == MT_E_NO_VALID && strstr(err.msg, "--patience 0"), "no validation: %d %s", rc,
+              err.msg);
+        ro.train.patience = 0;
+        CHECK(mt_run_check_data(&ro, &ds, &err) == 1, "no validation with --patience 0 is the explicit fallback");
+        /* and then trains all epochs, keeping the last */
+        mt_model mdl;
+        mt_train_result res;
+        ro.train.epochs = 3;
+        ro.train.d = 4;
+        ro.train.quiet = 1;
+        rc = mt_train(&mdl, &ds, &ro.train, &res, &err);
+        CHECK(rc == 0 && res.best_epoch == 3 && res.epochs_run == 3, "no validation: best epoch %u of %u (rc %d)",
+              res.best_epoch, res.epochs_run, rc);
+        if (rc == 0) mt_model_free(&mdl);
+        mt_dataset_free(&ds);
+    }
+
+    /* outputs: not regular files, inputs, missing directories are refused */
+    char data[600], dir[600], missing[600], out[600];
+    snprintf(data, sizeof data, "%s", write_tmp("in.csv", "1,2\n"));
+    snprintf(dir, sizeof dir, "%s/adir", tmpdir);
+    snprintf(missing, sizeof missing, "%s/nodir/x.memcom", tmpdir);
+    snprintf(out, sizeof out, "%s/new.memcom", tmpdir);
+    mkdir(dir, 0777);
+    mt_path ins[1] = {{data, "data file", 0}};
+    mt_path o1[1] = {{dir, "-o", 0}};
+    CHECK(mt_check_outputs(o1, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "a directory"),
+          "directory output: %s", err.msg);
+    mt_path o2[1] = {{data, "-o", 0}};
+    CHECK(mt_check_outputs(o2, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "is the data file"),
+          "output is input: %s", err.msg);
+    mt_path o3[1] = {{missing, "-o", 0}};
+    CHECK(mt_check_outputs(o3, 1, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT && strstr(err.msg, "cannot be written"),
+          "missing directory: %s", err.msg);
+    mt_path o4[2] = {{out, "-o", 0}, {out, "--checkpoint", 1}};
+    CHECK(mt_check_outputs(o4, 2, ins, 1, &err) == 0, "a new file, and -o F --checkpoint F: %s", err.msg);
+    mt_path o5[2] = {{out, "-o", 0}, {out, "--json", 0}};
+    CHECK(mt_check_outputs(o5, 2, ins, 1, &err) < 0 && err.code == MT_E_OUTPUT, "two outputs one path");
+    mt_path o6[1] = {{data, "the state", 0}};
+    mt_path ins6[1] = {{data, "state resumed from", 1}};
+    CHECK(mt_check_outputs(o6, 1, ins6, 1, &err) == 0, "an input updated in place when allowed: %s", err.msg);
+    struct stat st;
+    CHECK(stat(out, &st) != 0, "the check leaves no file behind");
+    /* the atomic writer */
+    CHECK(mt_write_atomic(out, "abc", 3, &err) == 0 && stat(out, &st) == 0 && st.st_size == 3, "write_atomic");
+    CHECK(mt_write_atomic(missing, "abc", 3, &err) < 0 && err.code == MT_E_WRITE, "write_atomic failure code");
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);
@@ -434,16 +510,17 @@ int main(void)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "mkdir -p %s", tmpdir);
     if (system(cmd) != 0) return 1;
-    int kinds[] = {MC_T_FULL, MC_T_HASH, MC_T_QR, MC_T_MEMCOM, MC_T_MEMCOM_POP, MC_T_MEMCOM_LEARNED,
-                   MC_T_MEMCOM_LEARNED_POP};
-    for (int a = 0; a < 7; a++) grad_check(kinds[a], MC_T_FULL, 1);
-    for (int a = 0; a < 7; a++) grad_check(MC_T_FULL, kinds[a], 0);
-    grad_check(MC_T_MEMCOM, MC_T_QR, 2);
+    int kinds[] = {MT_T_FULL, MT_T_HASH, MT_T_QR, MT_T_MEMCOM, MT_T_MEMCOM_POP, MT_T_MEMCOM_LEARNED,
+                   MT_T_MEMCOM_LEARNED_POP};
+    for (int a = 0; a < 7; a++) grad_check(kinds[a], MT_T_FULL, 1);
+    for (int a = 0; a < 7; a++) grad_check(MT_T_FULL, kinds[a], 0);
+    grad_check(MT_T_MEMCOM, MT_T_QR, 2);
     test_metrics();
     test_sizing();
     test_data();
     test_kmeans();
     test_training();
+    test_run_checks();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     printf("%d passed, %d failed\n", passed, failed);
