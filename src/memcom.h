@@ -175,7 +175,7 @@ typedef struct memcom_model_data {
     uint32_t bias_dtype;             /* F32 or F16 when output_bias != NULL   */
     const char *const *ids;          /* n NUL-terminated UTF-8 strings, or NULL */
     const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
-    const uint32_t *id_lengths;      /* n byte lengths of ids (which may then hold NUL bytes), or NULL: NUL-terminated */
+    const uint32_t *id_lengths;      /* n byte lengths of the ids (which may then hold NUL bytes; each still ends in a NUL), or NULL */
 } memcom_model_data;
 
 /* Serialise to a malloc'd buffer (free with memcom_free). */

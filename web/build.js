@@ -194,7 +194,8 @@ function hasLoneSurrogate(s) {
 
 const isWellFormed = (s) => (typeof s.isWellFormed === 'function' ? s.isWellFormed() : !hasLoneSurrogate(s));
 
-/** The ids as UTF-8: { bytes, offsets } (n + 1 offsets); sorting and duplicates are the writer's. */
+/** The ids as UTF-8, each followed by a NUL byte: { bytes, offsets } (n + 1
+ *  offsets; id i ends before offsets[i + 1] - 1).  Sorting and duplicates are the writer's. */
 function planIds(ids, n) {
   if (ids === undefined || ids === null) return null;
   if (!Array.isArray(ids)) throw bad('ids', `must be an array of n = ${n} strings, got ${describe(ids)}`);
@@ -209,11 +210,11 @@ function planIds(ids, n) {
     if (s.length === 0) throw bad(`ids[${i}]`, 'must not be empty');
     if (!isWellFormed(s)) throw bad(`ids[${i}]`, `${describe(s)} contains a lone UTF-16 surrogate (not encodable as UTF-8)`);
     parts[i] = enc.encode(s);
-    total += parts[i].length;
-    if (total > U32_MAX) throw new MemcomError('too_large', 'buildModel: ids: the ids take more than 4 GiB of UTF-8');
+    total += parts[i].length + 1;
+    if (total - n > U32_MAX || total >= 2 ** 32) throw new MemcomError('too_large', 'buildModel: ids: the ids take more than 4 GiB of UTF-8');
     offsets[i + 1] = total;
   }
-  const bytes = new Uint8Array(total);
+  const bytes = new Uint8Array(total); // zero: the NUL after each id
   for (let i = 0; i < n; i++) bytes.set(parts[i], offsets[i]);
   return { bytes, offsets };
 }

@@ -280,6 +280,14 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     if (md->metadata_json) mcc_w_add(w, MC_SEC_METADATA, 0, MEMCOM_DTYPE_NONE, w->meta_len);
 
+    /* in the order of docs/FORMAT.md's table: by type, then index */
+    for (uint32_t k = 1; k < w->count; k++)
+        for (uint32_t j = k; j > 0 && (w->sec[j - 1].type > w->sec[j].type ||
+                                       (w->sec[j - 1].type == w->sec[j].type && w->sec[j - 1].index > w->sec[j].index)); j--) {
+            mcc_wsec t = w->sec[j];
+            w->sec[j] = w->sec[j - 1];
+            w->sec[j - 1] = t;
+        }
     uint64_t pos = mcc_align_up64(MC_HEADER_SIZE + (uint64_t)w->count * MC_DIR_ENTRY), end = pos;
     for (uint32_t k = 0; k < w->count; k++) {
         w->sec[k].off = pos;
@@ -329,8 +337,8 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
         free(tmp);
         for (uint32_t k = 1; k < w->n; k++)
             if (mcc_w_idcmp(md, w->id_len, srt[k - 1], srt[k]) == 0)
-                return mcc_fail(MEMCOM_E_IDS_DUP, w->detail, w->cap, "ids: items %u and %u share the id \"%.*s\"",
-                               (unsigned)srt[k - 1], (unsigned)srt[k], (int)w->id_len[srt[k]], md->ids[srt[k]]);
+                return mcc_fail(MEMCOM_E_IDS_DUP, w->detail, w->cap, "ids: items %u and %u share the id \"%s\"", (unsigned)srt[k - 1],
+                               (unsigned)srt[k], md->ids[srt[k]]);
     }
     if (md->metadata_json) memcpy(mcc_w_ptr(w, MC_SEC_METADATA, 0), md->metadata_json, w->meta_len);
 

@@ -75,8 +75,8 @@ void mcw_bias(mcw_builder *b, const float *bias, uint32_t dtype)
     b->md.bias_dtype = dtype;
 }
 
-/* n ids (n = the output table's, set before), id i being bytes[offsets[i] ..
- * offsets[i + 1]) (they may hold NUL bytes) */
+/* n ids (n = the output table's, set before): id i is bytes[offsets[i] ..
+ * offsets[i + 1] - 1), followed by a NUL byte (ids may hold NUL bytes too) */
 int mcw_ids(mcw_builder *b, const char *bytes, const uint32_t *offsets)
 {
     if (!b) return MEMCOM_E_ARG;
@@ -90,7 +90,7 @@ int mcw_ids(mcw_builder *b, const char *bytes, const uint32_t *offsets)
     }
     for (uint32_t i = 0; i < n; i++) {
         ids[i] = bytes + offsets[i];
-        lens[i] = offsets[i + 1] - offsets[i];
+        lens[i] = offsets[i + 1] - offsets[i] - 1;
     }
     free((void *)b->ids);
     free(b->id_lengths);
