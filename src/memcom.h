@@ -197,7 +197,7 @@ typedef struct memcom_model memcom_model;
  * dtypes, buckets, finiteness, ids) and then create views into the bytes.
  * max_bytes: refuse files larger than this (0 = no limit beyond 4 GiB).
  * With MEMCOM_OPEN_OWN the buffer belongs to memcom whether the call succeeds
- * or fails (as mc_open in ABI.md).  A borrowed buffer that is not 64-byte
+ * or fails (as mc_open_ex in src/wasm/ABI.md).  A borrowed buffer that is not 64-byte
  * aligned is copied. */
 int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags,
                 uint64_t max_bytes, char *detail, size_t detail_cap);

@@ -27,7 +27,7 @@ for (let it = 0; it < 5; it++) {
   u8().set(bytes, p);
   const t1 = performance.now();
   const scratch = x.mc_malloc(1024);
-  const rc = x.mc_open(p, bytes.length, scratch, scratch + 8, 512);
+  const rc = x.mc_open_ex(p, bytes.length, 0, scratch, scratch + 8, 512);
   const t2 = performance.now();
   if (rc) throw new Error(`open: ${cstr(x.mc_error_name(rc))}: ${cstr(scratch + 8)}`);
   h = u32()[scratch >> 2];
