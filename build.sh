@@ -93,7 +93,7 @@ build_wasm_one() { # output kernels extra-flags...
 build_wasm_writer() {
     local out=dist/memcom-writer.wasm
     local srcs=(src/base/*.c src/format/writer.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/wasm/common.c src/wasm/writer.c)
-    NODE_PATH=/usr/share/nodejs emcc -std=c11 -Oz "${WARN[@]}" "${FLOAT[@]}" "${WASM_FLAGS[@]}" \
+    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "${WASM_FLAGS[@]}" \
         -sEXPORTED_FUNCTIONS="$(wasm_exports WRITER)" -o "$out" "${srcs[@]}"
     check_wasm_size "$out"
 }

@@ -200,23 +200,42 @@ function planIds(ids, n) {
   if (ids === undefined || ids === null) return null;
   if (!Array.isArray(ids)) throw bad('ids', `must be an array of n = ${n} strings, got ${describe(ids)}`);
   if (ids.length !== n) throw bad('ids', `must have n = ${n} strings, got ${ids.length}`);
-  const enc = new TextEncoder();
-  const parts = new Array(n);
-  const offsets = new Uint32Array(n + 1);
-  let total = 0;
   for (let i = 0; i < n; i++) {
     const s = ids[i];
     if (typeof s !== 'string') throw bad(`ids[${i}]`, `must be a string, got ${describe(s)}`);
     if (s.length === 0) throw bad(`ids[${i}]`, 'must not be empty');
-    if (!isWellFormed(s)) throw bad(`ids[${i}]`, `${describe(s)} contains a lone UTF-16 surrogate (not encodable as UTF-8)`);
-    parts[i] = enc.encode(s);
-    total += parts[i].length + 1;
-    if (total - n > U32_MAX || total >= 2 ** 32) throw new MemcomError('too_large', 'buildModel: ids: the ids take more than 4 GiB of UTF-8');
+  }
+  // One encoding of all the text at once (fast for a million ids): each id and a NUL.
+  const joined = `${ids.join('\0')}\0`;
+  if (!isWellFormed(joined)) {
+    for (let i = 0; i < n; i++) {
+      if (!isWellFormed(ids[i])) throw bad(`ids[${i}]`, `${describe(ids[i])} contains a lone UTF-16 surrogate (not encodable as UTF-8)`);
+    }
+  }
+  const bytes = new TextEncoder().encode(joined);
+  if (bytes.length - n > U32_MAX || bytes.length >= 2 ** 32) {
+    throw new MemcomError('too_large', 'buildModel: ids: the ids take more than 4 GiB of UTF-8');
+  }
+  const ascii = bytes.length === joined.length;
+  const offsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += (ascii ? ids[i].length : utf8Length(ids[i])) + 1;
     offsets[i + 1] = total;
   }
-  const bytes = new Uint8Array(total); // zero: the NUL after each id
-  for (let i = 0; i < n; i++) bytes.set(parts[i], offsets[i]);
   return { bytes, offsets };
+}
+
+/** UTF-8 length of a well-formed string. */
+function utf8Length(s) {
+  let len = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) len += 1;
+    else if (c < 0x800) len += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) { len += 4; i++; } else len += 3;
+  }
+  return len;
 }
 
 /** The metadata as NUL-terminated UTF-8 JSON text of an object. */
