@@ -1,7 +1,7 @@
 // memcom demo page. Plain ES module, no dependencies besides the memcom package
 // itself; written for a strict CSP (no eval, no inline scripts or styles).
 
-import { loadModel, buildModel, MemcomError } from '../web/index.js';
+import { loadModel, init, MemcomError } from '../web/index.js';
 
 const MODELS_DIR = new URL('./models/', import.meta.url);
 const params = new URLSearchParams(location.search);
@@ -731,11 +731,8 @@ async function main() {
   let engineMs = NaN;
   try {
     const t0 = performance.now();
-    const rows = new Float32Array([1]);
-    const probe = await loadModel(buildModel({ input: { kind: 'full', n: 1, d: 1, rows }, output: { kind: 'full', n: 1, d: 1, rows } }), { simd: SIMD_OPTION });
+    ({ kernel } = await init({ simd: SIMD_OPTION }));
     engineMs = performance.now() - t0;
-    kernel = probe.info.kernel;
-    probe.dispose();
   } catch (e) {
     $('engine').textContent = 'The WebAssembly engine could not start.';
     showError('The WebAssembly engine could not start', describeError(e));

@@ -59,7 +59,7 @@ async function run({ n, d, ratio, history, k, simd }) {
     cached = null;
     postMessage({ type: 'progress', text: `Building a ${n.toLocaleString('en-US')}-item model in the worker…` });
     const t0 = performance.now();
-    const bytes = buildModel(makeSpec(n, d, ratio));
+    const bytes = await buildModel(makeSpec(n, d, ratio));
     const t1 = performance.now();
     postMessage({ type: 'progress', text: 'Loading it into WebAssembly…' });
     const model = await loadModel(bytes, { simd });

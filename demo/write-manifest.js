@@ -90,7 +90,7 @@ writeAtomic(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) +
 writeAtomic(path.join(out, 'ml-latest-small-README.txt'), fs.readFileSync(path.join(data, 'README.txt')));
 
 // A tiny valid model with one payload byte flipped: the loader must refuse it (section_crc).
-const tiny = buildModel({
+const tiny = await buildModel({
   output: { kind: 'full', n: 3, d: 4, rows: new Float32Array(12).fill(0.5) },
   ids: ['a', 'b', 'c'],
   metadata: { note: 'deliberately corrupted copy for the demo error display (one byte flipped)' },
