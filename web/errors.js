@@ -73,6 +73,17 @@ export class MemcomError extends Error {
   }
 }
 
+/** A caller's value, briefly, for messages: "\"abc\"", "5", "an array of length 3", "a Float32Array". */
+export function describe(v) {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
 /** Throw a MemcomError with code 'invalid_argument'. */
 export function invalidArgument(message) {
   return new MemcomError('invalid_argument', message);

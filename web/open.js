@@ -3,21 +3,11 @@
 // accessors (mc_info, mc_layer, mc_metadata), decoded by the field layout the
 // module reports.  No byte of the file is parsed here.
 
-import { MemcomError } from './errors.js';
+import { MemcomError, describe } from './errors.js';
 import { getRuntime, NAMES, STRUCTS } from './runtime.js';
 import { readSourceInto } from './source.js';
 
 const DETAIL_CAP = 512;
-
-function describe(v) {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
 
 /** The options of loadModel / loadTable, each read once: { maxBytes, int8Index, bucketBounds, wasm, simd }. */
 function readOptions(options, where) {

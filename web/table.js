@@ -12,7 +12,7 @@
 // closing of the handle by a dispose() during the call to the call's end, so
 // the handle is never freed under a running call.
 
-import { MemcomError } from './errors.js';
+import { MemcomError, describe } from './errors.js';
 import { openSource } from './open.js';
 
 const utf8Enc = new TextEncoder();
@@ -23,16 +23,6 @@ const finalizer = typeof FinalizationRegistry === 'function'
     try { runtime.exports.mc_close(handle); } catch { /* nothing sensible to do */ }
   })
   : null;
-
-export function describe(v) {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
 
 /** The options object, or {} when absent. */
 export function checkOptions(options, where) {

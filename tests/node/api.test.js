@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { loadModel, loadTable, buildModel, MemcomError, hasSimd } from '../../web/index.js';
+import { loadModel, loadTable, buildModel, MemcomError, hasSimd, init } from '../../web/index.js';
 import * as R from './reference.js';
 import {
   rng, requireWasm, BUILDS, WASM_SIMD, WASM_SCALAR, assertCode, assertRejects, assertTopK, assertScoresClose,
@@ -52,6 +52,25 @@ test('hasSimd() is true on Node 20 and both builds load', async () => {
   assert.equal(c.info.simd, true);
   assert.equal(c.info.kernel, 'wasm_simd128');
   for (const m of [a, b, c]) m.dispose();
+});
+
+test('init(): compiles the module without a model; loads share it; bad options are MemcomErrors', async () => {
+  const simd = await init();
+  assert.deepEqual(Object.keys(simd).sort(), ['kernel', 'simd', 'version']);
+  assert.equal(simd.simd, true);
+  assert.equal(simd.kernel, 'wasm_simd128');
+  assert.match(simd.version, /^\d+\.\d+\.\d+$/);
+  const scalar = await init({ simd: false });
+  assert.equal(scalar.simd, false);
+  assert.equal(scalar.kernel, 'scalar');
+  assert.equal((await init({ wasm: WASM_SCALAR })).kernel, 'scalar', 'one module whatever simd says');
+  const m = await loadModel(await smallModel(), { simd: false });
+  assert.equal(m.info.kernel, 'scalar');
+  assert.equal(m.info.version, scalar.version);
+  m.dispose();
+  await assertRejects(init('fast'), 'invalid_argument');
+  await assertRejects(init({ simd: 'yes' }), 'invalid_argument');
+  await assertRejects(init({ wasm: new Uint8Array([0, 97, 115, 109]) }), 'wasm');
 });
 
 test('sources: Uint8Array (also a subarray), ArrayBuffer, Blob, Response, file path, file URL, URL string', async () => {

@@ -269,3 +269,13 @@ test('a u16 bucket array needs m <= 65536', async () => {
   await assertRejects(buildModel({ output: { kind: 'hash', n, m: 65537, d: 1, rows: new Float32Array(65537), bucket: new Uint16Array(n) } }),
     'invalid_argument', /Uint16Array.*m <= 65536/);
 });
+
+test('options.wasm gives the writer module; a module that is not the writer is refused', async () => {
+  const spec = { output: { kind: 'full', n: 2, d: 2, rows: new Float32Array([1, 2, 3, 4]) } };
+  const writer = new URL('../../dist/memcom-writer.wasm', import.meta.url);
+  const a = await buildModel(spec);
+  assert.deepEqual(await buildModel(spec, { wasm: writer }), a);
+  await assertRejects(buildModel(spec, { wasm: new URL('../../dist/memcom.wasm', import.meta.url) }), 'wasm', /does not export mcw_/);
+  await assertRejects(buildModel(spec, { wasm: 42 }), 'invalid_argument');
+  await assertRejects(buildModel(spec, 'x'), 'invalid_argument');
+});
