@@ -66,8 +66,11 @@ build_native() {
 }
 
 # The export lists have one owner, web/exports.js (the runtime checks modules against it).
-wasm_exports() { # RANKING | WRITER -> emcc's -sEXPORTED_FUNCTIONS list
-    node -e "import(require('url').pathToFileURL('web/exports.js')).then((m) => process.stdout.write(JSON.stringify(m.$1_EXPORTS.map((n) => '_' + n))))"
+wasm_exports() { # RANKING | WRITER -> emcc's -sEXPORTED_FUNCTIONS list (exits on failure)
+    local list
+    list=$(node -e "import(require('url').pathToFileURL('web/exports.js')).then((m) => process.stdout.write(JSON.stringify(m.$1_EXPORTS.map((n) => '_' + n))))") &&
+        [ "${list#\[\"_}" != "$list" ] || { echo "error: cannot read the $1 export list from web/exports.js" >&2; exit 1; }
+    echo "$list"
 }
 WASM_FLAGS=(--no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB)
 
@@ -84,8 +87,10 @@ check_wasm_size() { # file: at most 100 KB
 build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2
     local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/common.c src/wasm/abi.c "$kern")
+    local exports
+    exports=$(wasm_exports RANKING)
     NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" "${WASM_FLAGS[@]}" \
-        -sEXPORTED_FUNCTIONS="$(wasm_exports RANKING)" -o "$out" "${srcs[@]}"
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
     check_wasm_size "$out"
 }
 
@@ -93,8 +98,10 @@ build_wasm_one() { # output kernels extra-flags...
 build_wasm_writer() {
     local out=dist/memcom-writer.wasm
     local srcs=(src/base/*.c src/format/writer.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/wasm/common.c src/wasm/writer.c)
+    local exports
+    exports=$(wasm_exports WRITER)
     NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "${WASM_FLAGS[@]}" \
-        -sEXPORTED_FUNCTIONS="$(wasm_exports WRITER)" -o "$out" "${srcs[@]}"
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
     check_wasm_size "$out"
 }
 
