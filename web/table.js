@@ -31,9 +31,10 @@ export function checkOptions(options, where) {
   return options;
 }
 
-/** A list argument as an array read once: an array, a typed array or any iterable (not a lone string). */
+/** A list argument to read once: an array (copied, as its elements may be
+ *  getters), a typed array (no getters: read in place) or any iterable (not a lone string). */
 function toList(v, what) {
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.prototype.slice.call(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v;
   if (Array.isArray(v)) {
     const len = v.length;
     const out = new Array(len);
