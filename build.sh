@@ -2,7 +2,7 @@
 # build.sh - builds the memcom core.
 #   ./build.sh            everything (native, then wasm)
 #   ./build.sh native     build/libmemcom.a (+ build/memcom CLI if src/cli exists)
-#   ./build.sh wasm       dist/memcom-simd.wasm and dist/memcom.wasm (each <= 100 KB)
+#   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 100 KB)
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -65,21 +65,44 @@ build_native() {
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
 }
 
-WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_open_ex","_mc_crc_new","_mc_crc_update","_mc_crc_free","_mc_close","_mc_set_int8_index","_mc_set_bucket_bounds","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
+# The export lists have one owner, web/exports.js (the runtime checks modules against it).
+wasm_exports() { # RANKING | WRITER -> emcc's -sEXPORTED_FUNCTIONS list (exits on failure)
+    local list
+    list=$(node -e "import(require('url').pathToFileURL('web/exports.js')).then((m) => process.stdout.write(JSON.stringify(m.$1_EXPORTS.map((n) => '_' + n))))") &&
+        [ "${list#\[\"_}" != "$list" ] || { echo "error: cannot read the $1 export list from web/exports.js" >&2; exit 1; }
+    echo "$list"
+}
+WASM_FLAGS=(--no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB)
+
+check_wasm_size() { # file: at most 100 KB
+    local size
+    size=$(stat -c %s "$1")
+    if [ "$size" -gt 102400 ]; then
+        echo "error: $1 is $size bytes (limit 100 KB)" >&2
+        exit 1
+    fi
+    echo "built $1 ($size bytes)"
+}
 
 build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2
-    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/abi.c "$kern")
-    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" \
-        --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB \
-        -sEXPORTED_FUNCTIONS="$WASM_EXPORTS" -o "$out" "${srcs[@]}"
-    local size
-    size=$(stat -c %s "$out")
-    if [ "$size" -gt 102400 ]; then
-        echo "error: $out is $size bytes (limit 100 KB)" >&2
-        exit 1
-    fi
-    echo "built $out ($size bytes)"
+    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/common.c src/wasm/abi.c "$kern")
+    local exports
+    exports=$(wasm_exports RANKING)
+    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" "${WASM_FLAGS[@]}" \
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
+    check_wasm_size "$out"
+}
+
+# The writer module (buildModel only): the one writer of the format, src/format/writer.c.
+build_wasm_writer() {
+    local out=dist/memcom-writer.wasm
+    local srcs=(src/base/*.c src/format/writer.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/wasm/common.c src/wasm/writer.c)
+    local exports
+    exports=$(wasm_exports WRITER)
+    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "${WASM_FLAGS[@]}" \
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
+    check_wasm_size "$out"
 }
 
 build_wasm() {
@@ -89,6 +112,7 @@ build_wasm() {
     local simd=$!
     build_wasm_one dist/memcom.wasm src/kernels/scalar.c
     wait "$simd"
+    build_wasm_writer
 }
 
 case "${1:-all}" in

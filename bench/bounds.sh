@@ -16,11 +16,11 @@ import { makeWorkload } from "./bench/lib/workload.js";
 import { buildModel } from "./web/index.js";
 for (const d of [32, 64, 128]) {
   const { n, m, U, w, bias } = makeWorkload({ n: 1_000_000, d });
-  writeFileSync(`build/bench/workload-1m-d${d}.memcom`, buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: w }, outputBias: bias }));
+  writeFileSync(`build/bench/workload-1m-d${d}.memcom`, await buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: w }, outputBias: bias }));
   if (d === 64) { // the worst case: a decoy in every bucket (large w, a bias that sinks it), so no ranking can skip
     const wd = Float32Array.from(w), bd = Float32Array.from(bias);
     for (let i = 3 * m; i < 4 * m; i++) { wd[i] = 50; bd[i] = -1e4; }
-    writeFileSync("build/bench/workload-1m-d64-decoys.memcom", buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: wd }, outputBias: bd }));
+    writeFileSync("build/bench/workload-1m-d64-decoys.memcom", await buildModel({ output: { kind: "memcom", n, m, d, dtype: "i8", rows: U, scalars: wd }, outputBias: bd }));
   }
 }'
 echo "| model | items | buckets | rankings that skipped buckets | items scored in those (mean) | share of the catalogue | ms / ranking | ms, bucketBounds off |"

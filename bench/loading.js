@@ -118,7 +118,7 @@ const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 /** One model: cold and warm bytes->ready, memory, and recommend() end to end. */
 async function measureModel({ n, d, ratio, dtype, ids, simd, samples }) {
   const { spec, m } = modelSpec({ n, d, ratio, dtype, ids });
-  const bytes = buildModel(spec);
+  const bytes = await buildModel(spec);
   const wasmBytes = readFileSync(wasmPath(simd));
   const rssBefore = rssMiB();
 

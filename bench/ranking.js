@@ -27,7 +27,7 @@ const ORT_MEMCOM_FORMS = [
  */
 export async function rankingBenchmark({ n, d, budgetMs, native, log }) {
   const t0 = performance.now();
-  const setup = prepareRanking({ n, d, k: K });
+  const setup = await prepareRanking({ n, d, k: K });
   const { wl, ref, E, u, history, exclude, extra, base, tables } = setup;
   const rows = [];
   const add = (r) => {

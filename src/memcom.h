@@ -175,6 +175,7 @@ typedef struct memcom_model_data {
     uint32_t bias_dtype;             /* F32 or F16 when output_bias != NULL   */
     const char *const *ids;          /* n NUL-terminated UTF-8 strings, or NULL */
     const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
+    const uint32_t *id_lengths;      /* n byte lengths of the ids (which may then hold NUL bytes; each still ends in a NUL), or NULL */
 } memcom_model_data;
 
 /* Serialise to a malloc'd buffer (free with memcom_free). */
@@ -196,7 +197,7 @@ typedef struct memcom_model memcom_model;
  * dtypes, buckets, finiteness, ids) and then create views into the bytes.
  * max_bytes: refuse files larger than this (0 = no limit beyond 4 GiB).
  * With MEMCOM_OPEN_OWN the buffer belongs to memcom whether the call succeeds
- * or fails (as mc_open in ABI.md).  A borrowed buffer that is not 64-byte
+ * or fails (as mc_open_ex in src/wasm/ABI.md).  A borrowed buffer that is not 64-byte
  * aligned is copied. */
 int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags,
                 uint64_t max_bytes, char *detail, size_t detail_cap);
@@ -321,6 +322,37 @@ int memcom_set_bucket_bounds(memcom_model *model, int enable);
 
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
 const char *memcom_kernel_name(void);
+
+
+/* ------------------------------------------------------------------------ */
+/* Names, layer shapes and struct layouts, for bindings (JavaScript, Python) */
+/* ------------------------------------------------------------------------ */
+/* The one table of the names of the enums above (src/base/names.c). */
+typedef enum memcom_name_set {
+    MEMCOM_NAMES_KIND = 0,        /* memcom_kind: "none", "full", "hash", "qr", "memcom" */
+    MEMCOM_NAMES_DTYPE = 1,       /* memcom_dtype: "none", "f32", "f16", "i8", "u16", "u32" */
+    MEMCOM_NAMES_BUCKET_MODE = 2, /* memcom_bucket_mode: "none", "mod", "hash", "explicit" */
+    MEMCOM_NAMES_ACTIVATION = 3   /* memcom_activation: "none", "tanh", "relu" */
+} memcom_name_set;
+/* The name of `value` in `set`; NULL past the set's last value or for an unknown set. */
+const char *memcom_enum_name(int set, uint32_t value);
+
+/* The shape of dense layer `index` (< memcom_info.n_layers) of a model. */
+typedef struct memcom_layer_info {
+    uint32_t in_dim, out_dim;
+    uint32_t activation;      /* memcom_activation */
+    uint32_t has_weight;      /* 0: identity */
+    uint32_t has_bias;        /* 0: zeros */
+} memcom_layer_info;
+int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out);
+
+/* The field layout of the structs a binding decodes from memory, so that it
+ * names fields and never hard-codes offsets.  Field `i` of struct `which`: its
+ * name ("n_items", "input.kind", "file_bytes", ...), byte offset and size (4:
+ * uint32, 8: uint64).  MEMCOM_E_INDEX past the last field, MEMCOM_E_ARG for an
+ * unknown struct. */
+typedef enum memcom_struct_id { MEMCOM_STRUCT_INFO = 0, MEMCOM_STRUCT_LAYER_INFO = 1 } memcom_struct_id;
+int memcom_struct_field(int which, uint32_t i, const char **name, uint32_t *offset, uint32_t *size);
 
 #ifdef __cplusplus
 }

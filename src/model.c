@@ -742,3 +742,17 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
     mcc_table_lookup(&model->v.output, index, model->uvec, model->tmp);
     return mcc_topk_run(model, model->uvec, model->v.output.desc.d, opts, 0, 1, index, out_index, out_score, n_out);
 }
+
+/* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
+int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+{
+    if (!model || !out) return MEMCOM_E_ARG;
+    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
+    const mcc_layer *L = &model->v.layers[index];
+    out->in_dim = L->in;
+    out->out_dim = L->out;
+    out->activation = L->act;
+    out->has_weight = (L->flags & MC_LAYER_HAS_WEIGHT) != 0;
+    out->has_bias = (L->flags & MC_LAYER_HAS_BIAS) != 0;
+    return MEMCOM_OK;
+}

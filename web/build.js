@@ -1,90 +1,21 @@
-// build.js - a pure-JavaScript writer of .memcom files (docs/FORMAT.md) from
-// typed arrays, so that tests and other trainers (a PyTorch export, say) can
-// produce model files without the C trainer.  No WebAssembly is involved.
+// build.js - buildModel: a .memcom file from JavaScript arrays, written by the
+// C writer (src/format/writer.c, the one writer of the format) in its own
+// WebAssembly module, dist/memcom-writer.wasm, which only buildModel loads.
+//
+// This layer converts the caller's spec: it checks what only JavaScript can
+// (types, array lengths, finiteness element by element, names of kinds and
+// storage types, ids encodable as UTF-8, metadata as a JSON object) with
+// messages naming the field, copies the arrays into the writer's memory, calls
+// the writer and copies the file out.  Everything the writer checks itself
+// (sizes and their limits, allowed storage types, layer chaining, bucket
+// ranges, the f16 range, duplicate ids) comes back as its detail string.
 
 import { MemcomError } from './errors.js';
+import { getWriterRuntime, NAMES } from './runtime.js';
 
-const MAGIC = [0x89, 0x4d, 0x45, 0x4d, 0x43, 0x4f, 0x4d, 0x0a];
-const FORMAT_MAJOR = 1;
-const FORMAT_MINOR = 0;
-const HEADER_SIZE = 256;
-const DIR_ENTRY = 32;
-const ALIGN = 64;
-const MAX_D = 4096;
-const MAX_N = 0x7fffffff;
-const MAX_LAYERS = 16;
-const MAX_METADATA = 16 * 1024 * 1024;
-const FOUR_GIB = 2 ** 32;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const DETAIL_CAP = 512;
+const U32_MAX = 0xffffffff;
 
-const KIND = { none: 0, full: 1, hash: 2, qr: 3, memcom: 4 };
-const DTYPE = { u8: 0, f32: 1, f16: 2, i8: 3, u16: 4, u32: 5 };
-const BUCKET = { none: 0, mod: 1, hash: 2, explicit: 3 };
-const ACT = { none: 0, tanh: 1, relu: 2 };
-const SEC = {
-  ROWS_A: 1, ROWS_B: 2, SCALES_A: 3, SCALES_B: 4, ITEM_SCALARS: 5, BUCKETS: 6, LAYERS: 7,
-  LAYER_WEIGHT: 8, LAYER_BIAS: 9, OUTPUT_BIAS: 10, ID_OFFSETS: 11, ID_BYTES: 12, ID_SORTED: 13,
-  METADATA: 14,
-};
-
-// ---------------------------------------------------------------------------
-// CRC32 (ISO-HDLC, reflected 0xEDB88320), table-driven, 8 bits at a time.
-// ---------------------------------------------------------------------------
-let crcTable = null;
-function makeCrcTable() {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-}
-
-/** CRC32 of bytes (zlib polynomial); `crc32(utf8("123456789")) === 0xCBF43926`. */
-export function crc32(bytes, start = 0, end = bytes.length) {
-  if (crcTable === null) crcTable = makeCrcTable();
-  const t = crcTable;
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-// ---------------------------------------------------------------------------
-// f32 -> f16 (round to nearest, ties to even)
-// ---------------------------------------------------------------------------
-const cvtF32 = new Float32Array(1);
-const cvtU32 = new Uint32Array(cvtF32.buffer);
-
-/** The IEEE binary16 bits nearest to `value` (ties to even; overflow -> infinity). */
-export function f32ToF16Bits(value) {
-  cvtF32[0] = value;
-  const x = cvtU32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-  const e = exp - 112; // rebias 127 -> 15
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    let half = m >>> shift;
-    const rem = m & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && (half & 1) !== 0)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half++;
-  return sign | half;
-}
-
-// ---------------------------------------------------------------------------
-// Validation helpers
-// ---------------------------------------------------------------------------
 function bad(field, what) {
   return new MemcomError('invalid_argument', `buildModel: ${field}: ${what}`);
 }
@@ -93,10 +24,9 @@ function isInt(v) {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-function checkInt(field, v, lo, hi) {
-  if (!isInt(v) || v < lo || v > hi) {
-    throw bad(field, `must be an integer in ${lo}..${hi}, got ${describe(v)}`);
-  }
+/** A positive integer that fits the writer's uint32 fields (the writer checks the real limits). */
+function checkCount(field, v) {
+  if (!isInt(v) || v < 1 || v > U32_MAX) throw bad(field, `must be a positive integer, got ${describe(v)}`);
   return v;
 }
 
@@ -129,14 +59,15 @@ function checkFloats(field, v, len) {
   return v;
 }
 
-const DTYPE_SIZE = { f32: 4, f16: 2, i8: 1, u16: 2, u32: 4 };
-
-function checkDtype(field, v, allowed, dflt) {
-  if (v === undefined) return dflt;
-  if (!allowed.includes(v)) {
-    throw bad(field, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+/** The value of storage type `name` (the module's names), `dflt` when undefined. */
+function dtypeValue(rt, field, name, dflt) {
+  const v = name === undefined ? dflt : name;
+  const names = rt.enumNames(NAMES.dtype);
+  const value = typeof v === 'string' && v !== 'none' ? names.indexOf(v) : -1;
+  if (value < 0) {
+    throw bad(field, `must be one of ${names.filter((s) => s !== 'none').map((s) => `'${s}'`).join(', ')}, got ${describe(v)}`);
   }
-  return v;
+  return value;
 }
 
 function parseSeed(field, s) {
@@ -149,35 +80,32 @@ function parseSeed(field, s) {
   return b;
 }
 
-/** Normalise and validate one table spec; returns a plan used by the writer. */
-function planTable(spec, role, nItems) {
-  const f = role; // field prefix: 'input' or 'output'
+/** Convert one table spec; returns its plan: the writer's arguments and arrays. */
+function planTable(rt, spec, role, nItems) {
+  const f = role;
   if (spec === null || typeof spec !== 'object') throw bad(f, `must be an object, got ${describe(spec)}`);
+  const kinds = rt.enumNames(NAMES.kind);
   const kindName = spec.kind;
-  if (!Object.prototype.hasOwnProperty.call(KIND, kindName) || kindName === 'none') {
-    throw bad(`${f}.kind`, `must be 'full', 'hash', 'qr' or 'memcom', got ${describe(kindName)}`);
+  const kind = typeof kindName === 'string' && kindName !== 'none' ? kinds.indexOf(kindName) : -1;
+  if (kind < 0) {
+    throw bad(`${f}.kind`, `must be one of ${kinds.filter((s) => s !== 'none').map((s) => `'${s}'`).join(', ')}, got ${describe(kindName)}`);
   }
-  const n = checkInt(`${f}.n`, spec.n, 1, MAX_N);
+  const n = checkCount(`${f}.n`, spec.n);
   if (nItems !== undefined && n !== nItems) {
     throw bad(`${f}.n`, `must equal the other table's n (${nItems}), got ${n}`);
   }
-  const d = checkInt(`${f}.d`, spec.d, 1, MAX_D);
-  let m;
-  if (kindName === 'full') {
-    m = spec.m === undefined ? n : spec.m;
-    if (m !== n) throw bad(`${f}.m`, `a full table has m = n (${n}), got ${describe(spec.m)}`);
-  } else {
-    m = checkInt(`${f}.m`, spec.m, 1, n);
-  }
-  const dtype = checkDtype(`${f}.dtype`, spec.dtype, ['f32', 'f16', 'i8'], 'f32');
-  let scalarDtype = null;
+  const d = checkCount(`${f}.d`, spec.d);
+  const m = kindName === 'full' && spec.m === undefined ? n : checkCount(`${f}.m`, spec.m);
+  const dtype = dtypeValue(rt, `${f}.dtype`, spec.dtype, 'f32');
+  let scalarDtype = 0;
   if (kindName === 'memcom') {
-    scalarDtype = checkDtype(`${f}.scalarDtype`, spec.scalarDtype, ['f32', 'f16'], 'f32');
+    scalarDtype = dtypeValue(rt, `${f}.scalarDtype`, spec.scalarDtype, 'f32');
   } else if (spec.scalarDtype !== undefined) {
     throw bad(`${f}.scalarDtype`, `only a memcom table has per-item scalars (kind is '${kindName}')`);
   }
+  const modes = rt.enumNames(NAMES.bucketMode);
   let bucketMode = 'none';
-  let bucketDtype = null;
+  let bucketDtype = 'none';
   let buckets = null;
   let seed = 0n;
   if (kindName === 'hash' || kindName === 'memcom') {
@@ -191,9 +119,6 @@ function planTable(spec, role, nItems) {
         throw bad(`${f}.bucket`, `a Uint16Array of buckets needs m <= 65536 (m is ${m}); pass a Uint32Array`);
       }
       if (b.length !== n) throw bad(`${f}.bucket`, `must have n = ${n} bucket indices, got ${b.length}`);
-      for (let i = 0; i < n; i++) {
-        if (b[i] >= m) throw bad(`${f}.bucket`, `bucket of item ${i} is ${b[i]}, not below m = ${m}`);
-      }
       buckets = b;
     } else if (b !== null && typeof b === 'object' && !ArrayBuffer.isView(b) && 'hash' in b) {
       bucketMode = 'hash';
@@ -210,49 +135,39 @@ function planTable(spec, role, nItems) {
   else if (spec.rowsB !== undefined) throw bad(`${f}.rowsB`, `only a qr table has a remainder table (kind is '${kindName}')`);
   if (kindName === 'memcom') checkFloats(`${f}.scalars`, spec.scalars, n);
   else if (spec.scalars !== undefined) throw bad(`${f}.scalars`, `only a memcom table has per-item scalars (kind is '${kindName}')`);
-  if (dtype === 'f16') {
-    checkF16Range(`${f}.rows`, spec.rows);
-    if (kindName === 'qr') checkF16Range(`${f}.rowsB`, spec.rowsB);
-  }
-  if (scalarDtype === 'f16') checkF16Range(`${f}.scalars`, spec.scalars);
   return {
-    role: role === 'input' ? 0 : 1, kindName, kind: KIND[kindName], n, m, d, rowsA, dtype, scalarDtype,
-    bucketMode, bucketDtype, buckets, seed, rows: spec.rows, rowsB: spec.rowsB, scalars: spec.scalars,
+    role: role === 'input' ? 0 : 1, kind, n, m, d, dtype, scalarDtype,
+    bucketMode: modes.indexOf(bucketMode), bucketDtype: rt.enumNames(NAMES.dtype).indexOf(bucketDtype), buckets, seed,
+    rows: spec.rows, rowsB: kindName === 'qr' ? spec.rowsB : null, scalars: kindName === 'memcom' ? spec.scalars : null,
   };
 }
 
-function checkF16Range(field, arr) {
-  for (let i = 0; i < arr.length; i++) {
-    // values of magnitude >= 65520 round to infinity in binary16
-    if (Math.abs(arr[i]) >= 65520) throw bad(field, `element ${i} (${arr[i]}) is out of f16 range (|x| < 65520)`);
-  }
-}
-
-function planLayers(layers, inD, outD, hasInput) {
+function planLayers(rt, layers, inD, outD, hasInput) {
   if (layers === undefined) layers = [];
   if (!Array.isArray(layers)) throw bad('layers', `must be an array, got ${describe(layers)}`);
   if (layers.length > 0 && !hasInput) throw bad('layers', 'a model without an input table (a table file) has no layers');
-  if (layers.length > MAX_LAYERS) throw bad('layers', `at most ${MAX_LAYERS} layers, got ${layers.length}`);
+  const acts = rt.enumNames(NAMES.activation);
   const out = [];
   let prev = inD;
   layers.forEach((L, li) => {
     const f = `layers[${li}]`;
     if (L === null || typeof L !== 'object') throw bad(f, `must be an object, got ${describe(L)}`);
-    const inDim = checkInt(`${f}.inDim`, L.inDim, 1, MAX_D);
-    const outDim = checkInt(`${f}.outDim`, L.outDim, 1, MAX_D);
+    const inDim = checkCount(`${f}.inDim`, L.inDim);
+    const outDim = checkCount(`${f}.outDim`, L.outDim);
     if (inDim !== prev) {
       throw bad(`${f}.inDim`, li === 0
         ? `must equal the input table's d (${prev}), got ${inDim}`
         : `must equal layers[${li - 1}].outDim (${prev}), got ${inDim}`);
     }
-    const act = L.activation === undefined ? 'none' : L.activation;
-    if (!Object.prototype.hasOwnProperty.call(ACT, act)) {
-      throw bad(`${f}.activation`, `must be 'tanh', 'relu' or 'none', got ${describe(act)}`);
-    }
-    if (L.weight !== undefined && L.weight !== null) checkFloats(`${f}.weight`, L.weight, outDim * inDim);
+    const actName = L.activation === undefined ? 'none' : L.activation;
+    const act = typeof actName === 'string' ? acts.indexOf(actName) : -1;
+    if (act < 0) throw bad(`${f}.activation`, `must be one of ${acts.map((s) => `'${s}'`).join(', ')}, got ${describe(actName)}`);
+    const weight = L.weight ?? null;
+    const bias = L.bias ?? null;
+    if (weight !== null) checkFloats(`${f}.weight`, weight, outDim * inDim);
     else if (inDim !== outDim) throw bad(`${f}.weight`, `is required when inDim (${inDim}) != outDim (${outDim})`);
-    if (L.bias !== undefined && L.bias !== null) checkFloats(`${f}.bias`, L.bias, outDim);
-    out.push({ inDim, outDim, act: ACT[act], weight: L.weight ?? null, bias: L.bias ?? null });
+    if (bias !== null) checkFloats(`${f}.bias`, bias, outDim);
+    out.push({ inDim, outDim, act, weight, bias });
     prev = outDim;
   });
   if (hasInput && prev !== outD) {
@@ -277,23 +192,10 @@ function hasLoneSurrogate(s) {
   return false;
 }
 
-/** Compare two strings by their UTF-8 bytes (= by code points). */
-function compareUtf8Order(a, b) {
-  const len = Math.min(a.length, b.length);
-  for (let i = 0; i < len; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x !== y) {
-      // UTF-16 code units order surrogates (U+10000..) below U+E000..U+FFFF;
-      // code point order puts them above.  Shift to restore code point order.
-      if (x >= 0xd800) x = x < 0xe000 ? x + 0x2000 : x - 0x800;
-      if (y >= 0xd800) y = y < 0xe000 ? y + 0x2000 : y - 0x800;
-      return x - y;
-    }
-  }
-  return a.length - b.length;
-}
+const isWellFormed = (s) => (typeof s.isWellFormed === 'function' ? s.isWellFormed() : !hasLoneSurrogate(s));
 
+/** The ids as UTF-8, each followed by a NUL byte: { bytes, offsets } (n + 1
+ *  offsets; id i ends before offsets[i + 1] - 1).  Sorting and duplicates are the writer's. */
 function planIds(ids, n) {
   if (ids === undefined || ids === null) return null;
   if (!Array.isArray(ids)) throw bad('ids', `must be an array of n = ${n} strings, got ${describe(ids)}`);
@@ -303,51 +205,25 @@ function planIds(ids, n) {
     if (typeof s !== 'string') throw bad(`ids[${i}]`, `must be a string, got ${describe(s)}`);
     if (s.length === 0) throw bad(`ids[${i}]`, 'must not be empty');
   }
-  // One pass over all the text at once (fast for a million ids).
-  const joined = ids.join('');
-  let wellFormed = typeof joined.isWellFormed === 'function' ? joined.isWellFormed() : !hasLoneSurrogate(joined);
-  if (wellFormed) {
-    // joining may pair a lone high surrogate ending one id with a low one starting the next
-    for (let i = 0; i < n && wellFormed; i++) {
-      const s = ids[i];
-      const first = s.charCodeAt(0);
-      const last = s.charCodeAt(s.length - 1);
-      if ((first >= 0xdc00 && first <= 0xdfff) || (last >= 0xd800 && last <= 0xdbff)) wellFormed = false;
-    }
-  }
-  if (!wellFormed) {
+  // One encoding of all the text at once (fast for a million ids): each id and a NUL.
+  const joined = `${ids.join('\0')}\0`;
+  if (!isWellFormed(joined)) {
     for (let i = 0; i < n; i++) {
-      if (hasLoneSurrogate(ids[i])) throw bad(`ids[${i}]`, `${describe(ids[i])} contains a lone UTF-16 surrogate (not encodable as UTF-8)`);
-    }
-  }
-  // Sorted index by UTF-8 bytes = by code points.  Without characters at or
-  // above U+D800, UTF-16 order (the engine's native string order) is the same.
-  const order = new Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  if (/[\uD800-\uFFFF]/.test(joined)) {
-    order.sort((a, b) => compareUtf8Order(ids[a], ids[b]) || a - b);
-  } else {
-    order.sort((a, b) => {
-      const x = ids[a];
-      const y = ids[b];
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
-  }
-  for (let k = 1; k < n; k++) {
-    if (ids[order[k]] === ids[order[k - 1]]) {
-      throw bad('ids', `items ${Math.min(order[k], order[k - 1])} and ${Math.max(order[k], order[k - 1])} share the id ${describe(ids[order[k]])}`);
+      if (!isWellFormed(ids[i])) throw bad(`ids[${i}]`, `${describe(ids[i])} contains a lone UTF-16 surrogate (not encodable as UTF-8)`);
     }
   }
   const bytes = new TextEncoder().encode(joined);
-  if (bytes.length > 0xffffffff) throw bad('ids', 'the ids take more than 4 GiB of UTF-8');
-  const offsets = new Uint32Array(n + 1);
+  if (bytes.length - n > U32_MAX || bytes.length >= 2 ** 32) {
+    throw new MemcomError('too_large', 'buildModel: ids: the ids take more than 4 GiB of UTF-8');
+  }
   const ascii = bytes.length === joined.length;
+  const offsets = new Uint32Array(n + 1);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    total += ascii ? ids[i].length : utf8Length(ids[i]);
+    total += (ascii ? ids[i].length : utf8Length(ids[i])) + 1;
     offsets[i + 1] = total;
   }
-  return { offsets, bytes, sorted: Uint32Array.from(order) };
+  return { bytes, offsets };
 }
 
 /** UTF-8 length of a well-formed string. */
@@ -362,6 +238,7 @@ function utf8Length(s) {
   return len;
 }
 
+/** The metadata as NUL-terminated UTF-8 JSON text of an object. */
 function planMetadata(meta) {
   if (meta === undefined || meta === null) return null;
   let text;
@@ -372,246 +249,131 @@ function planMetadata(meta) {
   } else {
     throw bad('metadata', `must be a plain object or a JSON object string, got ${describe(meta)}`);
   }
-  // One check for both branches: what is stored must parse as a JSON object
-  // (an object's toJSON may return anything, or undefined).
+  // What is stored must parse as a JSON object (an object's toJSON may return anything, or undefined).
   let parsed;
   try { parsed = JSON.parse(text); } catch (e) { throw bad('metadata', `is not valid JSON (${e.message})`); }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad('metadata', 'must be a JSON object');
-  if (hasLoneSurrogate(text)) throw bad('metadata', 'contains a lone UTF-16 surrogate');
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.length > MAX_METADATA) throw bad('metadata', `is ${bytes.length} bytes of JSON, more than 16 MiB`);
+  if (!isWellFormed(text)) throw bad('metadata', 'contains a lone UTF-16 surrogate');
+  const body = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(body.length + 1);
+  bytes.set(body);
   return bytes;
 }
 
-// ---------------------------------------------------------------------------
-// Encoders: each returns a function (dst: Uint8Array at the section start) => void
-// ---------------------------------------------------------------------------
-function rowsEncoder(values, rows, d, dtype) {
-  return (buf, off) => {
-    const dv = new DataView(buf.buffer, buf.byteOffset + off);
-    const count = rows * d;
-    if (dtype === 'f32') {
-      if (LITTLE_ENDIAN) new Float32Array(buf.buffer, buf.byteOffset + off, count).set(values);
-      else for (let i = 0; i < count; i++) dv.setFloat32(i * 4, values[i], true);
-    } else if (dtype === 'f16') {
-      for (let i = 0; i < count; i++) dv.setUint16(i * 2, f32ToF16Bits(values[i]), true);
-    } else {
-      const out = new Int8Array(buf.buffer, buf.byteOffset + off, count);
-      quantiseI8(values, rows, d, out, null);
-    }
-  };
-}
+/** Blocks of the writer's memory for one call, freed together. */
+class Blocks {
+  constructor(rt) {
+    this.rt = rt;
+    this.ptrs = [];
+  }
 
-/** Symmetric int8 quantisation per row: scale = max|x| / 127, q = round(x / scale). */
-function quantiseI8(values, rows, d, qOut, scaleOut) {
-  for (let r = 0; r < rows; r++) {
-    const base = r * d;
-    let mx = 0;
-    for (let j = 0; j < d; j++) {
-      const a = Math.abs(Math.fround(values[base + j]));
-      if (a > mx) mx = a;
-    }
-    const scale = Math.fround(mx / 127);
-    if (scaleOut) scaleOut[r] = scale;
-    if (qOut) {
-      for (let j = 0; j < d; j++) {
-        let q = 0;
-        if (scale > 0) {
-          const t = Math.fround(values[base + j]) / scale;
-          q = t < 0 ? -Math.round(-t) : Math.round(t); // half away from zero
-          if (q > 127) q = 127; else if (q < -127) q = -127;
-        }
-        qOut[base + j] = q;
-      }
-    }
+  alloc(bytes) {
+    const p = this.rt.alloc(bytes, 'buildModel');
+    this.ptrs.push(p);
+    return p;
+  }
+
+  floats(values) {
+    if (values === null) return 0;
+    const p = this.alloc(values.length * 4);
+    this.rt.f32.set(values, p >>> 2);
+    return p;
+  }
+
+  u32(values) {
+    if (values === null) return 0;
+    const p = this.alloc(values.length * 4);
+    this.rt.u32.set(values, p >>> 2);
+    return p;
+  }
+
+  bytes(values) {
+    const p = this.alloc(values.length);
+    this.rt.u8.set(values, p);
+    return p;
+  }
+
+  free() {
+    for (const p of this.ptrs) this.rt.free(p);
+    this.ptrs = [];
   }
 }
 
-function scalesEncoder(values, rows, d) {
-  return (buf, off) => {
-    const scales = new Float32Array(rows);
-    quantiseI8(values, rows, d, null, scales);
-    const dv = new DataView(buf.buffer, buf.byteOffset + off);
-    for (let r = 0; r < rows; r++) dv.setFloat32(r * 4, scales[r], true);
-  };
-}
-
-function floatsEncoder(values, dtype) {
-  return (buf, off) => {
-    const dv = new DataView(buf.buffer, buf.byteOffset + off);
-    if (dtype === 'f32' && LITTLE_ENDIAN) new Float32Array(buf.buffer, buf.byteOffset + off, values.length).set(values);
-    else if (dtype === 'f32') for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
-    else for (let i = 0; i < values.length; i++) dv.setUint16(i * 2, f32ToF16Bits(values[i]), true);
-  };
-}
-
-function uintEncoder(values, bytesPer) {
-  return (buf, off) => {
-    const dv = new DataView(buf.buffer, buf.byteOffset + off);
-    if (bytesPer === 2) for (let i = 0; i < values.length; i++) dv.setUint16(i * 2, values[i], true);
-    else for (let i = 0; i < values.length; i++) dv.setUint32(i * 4, values[i], true);
-  };
-}
-
-function bytesEncoder(bytes) {
-  return (buf, off) => { buf.set(bytes, off); };
-}
-
-function tableSections(t, sections) {
-  const rowSize = DTYPE_SIZE[t.dtype];
-  sections.push({ type: SEC.ROWS_A, index: t.role, dtype: DTYPE[t.dtype], size: t.rowsA * t.d * rowSize,
-    write: rowsEncoder(t.rows, t.rowsA, t.d, t.dtype) });
-  if (t.kindName === 'qr') {
-    sections.push({ type: SEC.ROWS_B, index: t.role, dtype: DTYPE[t.dtype], size: t.m * t.d * rowSize,
-      write: rowsEncoder(t.rowsB, t.m, t.d, t.dtype) });
+/** The writer's error as a MemcomError: a problem of the spec is 'invalid_argument' (with the C code and detail). */
+function writerError(rt, code, detail) {
+  const cName = rt.errorName(code);
+  const text = detail || rt.errorMessage(code);
+  if (cName === 'nomem' || cName === 'too_large') {
+    return new MemcomError(cName, `buildModel: ${text}`, { cCode: code, detail: detail || undefined });
   }
-  if (t.dtype === 'i8') {
-    sections.push({ type: SEC.SCALES_A, index: t.role, dtype: DTYPE.f32, size: t.rowsA * 4,
-      write: scalesEncoder(t.rows, t.rowsA, t.d) });
-    if (t.kindName === 'qr') {
-      sections.push({ type: SEC.SCALES_B, index: t.role, dtype: DTYPE.f32, size: t.m * 4,
-        write: scalesEncoder(t.rowsB, t.m, t.d) });
-    }
-  }
-  if (t.kindName === 'memcom') {
-    sections.push({ type: SEC.ITEM_SCALARS, index: t.role, dtype: DTYPE[t.scalarDtype],
-      size: t.n * DTYPE_SIZE[t.scalarDtype], write: floatsEncoder(t.scalars, t.scalarDtype) });
-  }
-  if (t.bucketMode === 'explicit') {
-    const per = DTYPE_SIZE[t.bucketDtype];
-    sections.push({ type: SEC.BUCKETS, index: t.role, dtype: DTYPE[t.bucketDtype], size: t.n * per,
-      write: uintEncoder(t.buckets, per) });
-  }
+  const e = new MemcomError('invalid_argument', `buildModel: ${text}`, { cCode: code, detail: detail || undefined });
+  e.category = 'usage';
+  return e;
 }
-
-function writeTableDesc(dv, at, t) {
-  if (!t) return; // all zero: kind none
-  dv.setUint32(at + 0, t.kind, true);
-  dv.setUint32(at + 4, t.n, true);
-  dv.setUint32(at + 8, t.m, true);
-  dv.setUint32(at + 12, t.d, true);
-  dv.setUint32(at + 16, DTYPE[t.dtype], true);
-  dv.setUint32(at + 20, t.scalarDtype ? DTYPE[t.scalarDtype] : 0, true);
-  dv.setUint32(at + 24, BUCKET[t.bucketMode], true);
-  dv.setUint32(at + 28, t.bucketDtype ? DTYPE[t.bucketDtype] : 0, true);
-  dv.setBigUint64(at + 32, t.seed, true);
-}
-
-const align = (x) => Math.ceil(x / ALIGN) * ALIGN;
 
 /**
  * Build a .memcom file from JavaScript arrays.  See index.d.ts (ModelSpec)
- * for the shape of `spec`.  Returns the file's bytes.
+ * for the shape of `spec`; options.wasm may give the writer module.  Resolves
+ * to the file's bytes.
  */
-export function buildModel(spec) {
+export async function buildModel(spec, options) {
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new MemcomError('invalid_argument', `buildModel: options must be an object, got ${describe(options)}`);
+  }
+  const rt = await getWriterRuntime(options ?? {});
   if (spec === null || typeof spec !== 'object') throw bad('spec', `must be an object, got ${describe(spec)}`);
   const known = new Set(['input', 'output', 'layers', 'outputBias', 'biasDtype', 'ids', 'metadata']);
   for (const key of Object.keys(spec)) {
     if (!known.has(key)) throw bad(key, `unknown field (known: ${[...known].join(', ')})`);
   }
   if (spec.output === undefined || spec.output === null) throw bad('output', 'the output table is required');
-  const output = planTable(spec.output, 'output', undefined);
+  const output = planTable(rt, spec.output, 'output', undefined);
   const n = output.n;
-  const input = spec.input === undefined || spec.input === null ? null : planTable(spec.input, 'input', n);
-  const layers = planLayers(spec.layers, input ? input.d : 0, output.d, input !== null);
-  let biasDtype = null;
+  const input = spec.input === undefined || spec.input === null ? null : planTable(rt, spec.input, 'input', n);
+  const layers = planLayers(rt, spec.layers, input ? input.d : 0, output.d, input !== null);
+  let bias = null;
+  let biasDtype = 0;
   if (spec.outputBias !== undefined && spec.outputBias !== null) {
-    checkFloats('outputBias', spec.outputBias, n);
-    biasDtype = checkDtype('biasDtype', spec.biasDtype, ['f32', 'f16'], 'f32');
-    if (biasDtype === 'f16') checkF16Range('outputBias', spec.outputBias);
+    bias = checkFloats('outputBias', spec.outputBias, n);
+    biasDtype = dtypeValue(rt, 'biasDtype', spec.biasDtype, 'f32');
   } else if (spec.biasDtype !== undefined) {
     throw bad('biasDtype', 'given without outputBias');
   }
   const ids = planIds(spec.ids, n);
   const metadata = planMetadata(spec.metadata);
 
-  // Sections in the order of FORMAT.md's table (by type, then index).
-  const sections = [];
-  if (input) tableSections(input, sections);
-  tableSections(output, sections);
-  if (layers.length > 0) {
-    const rec = new Uint32Array(layers.length * 4);
+  // Everything converted: copy it into the writer's memory and write.
+  const x = rt.exports;
+  const mem = new Blocks(rt);
+  const builder = x.mcw_new(layers.length) >>> 0;
+  if (builder === 0) throw new MemcomError('nomem', 'buildModel: out of WebAssembly memory');
+  try {
+    for (const t of [input, output]) {
+      if (t === null) continue;
+      const seedLo = Number(t.seed & 0xffffffffn);
+      const seedHi = Number(t.seed >> 32n);
+      rt.check(x.mcw_table(builder, t.role, t.kind, t.n, t.m, t.d, t.dtype, t.scalarDtype, t.bucketMode, t.bucketDtype,
+        seedLo, seedHi, mem.floats(t.rows), mem.floats(t.rowsB), mem.floats(t.scalars), mem.u32(t.buckets)), 'buildModel');
+    }
     layers.forEach((L, i) => {
-      rec[i * 4] = L.inDim;
-      rec[i * 4 + 1] = L.outDim;
-      rec[i * 4 + 2] = (L.weight ? 1 : 0) | (L.bias ? 2 : 0);
-      rec[i * 4 + 3] = L.act;
+      rt.check(x.mcw_layer(builder, i, L.inDim, L.outDim, L.act, mem.floats(L.weight), mem.floats(L.bias)), 'buildModel');
     });
-    sections.push({ type: SEC.LAYERS, index: 0, dtype: DTYPE.u32, size: rec.length * 4, write: uintEncoder(rec, 4) });
-    layers.forEach((L, i) => {
-      if (L.weight) {
-        sections.push({ type: SEC.LAYER_WEIGHT, index: i, dtype: DTYPE.f32, size: L.outDim * L.inDim * 4,
-          write: floatsEncoder(L.weight, 'f32') });
-      }
-    });
-    layers.forEach((L, i) => {
-      if (L.bias) {
-        sections.push({ type: SEC.LAYER_BIAS, index: i, dtype: DTYPE.f32, size: L.outDim * 4,
-          write: floatsEncoder(L.bias, 'f32') });
-      }
-    });
+    if (bias !== null) x.mcw_bias(builder, mem.floats(bias), biasDtype);
+    if (ids !== null) rt.check(x.mcw_ids(builder, mem.bytes(ids.bytes), mem.u32(ids.offsets)), 'buildModel');
+    if (metadata !== null) x.mcw_metadata(builder, mem.bytes(metadata));
+    const outPtr = mem.alloc(4);
+    const sizePtr = mem.alloc(4);
+    const detail = mem.alloc(DETAIL_CAP);
+    rt.u8[detail] = 0;
+    const code = x.mcw_write(builder, outPtr, sizePtr, detail, DETAIL_CAP);
+    if (code !== 0) throw writerError(rt, code, rt.cstring(detail));
+    const file = rt.u32[outPtr >>> 2];
+    const size = rt.u32[sizePtr >>> 2];
+    const bytes = rt.u8.slice(file, file + size);
+    rt.free(file);
+    return bytes;
+  } finally {
+    x.mcw_free(builder);
+    mem.free();
   }
-  if (biasDtype) {
-    sections.push({ type: SEC.OUTPUT_BIAS, index: 0, dtype: DTYPE[biasDtype], size: n * DTYPE_SIZE[biasDtype],
-      write: floatsEncoder(spec.outputBias, biasDtype) });
-  }
-  if (ids) {
-    sections.push({ type: SEC.ID_OFFSETS, index: 0, dtype: DTYPE.u32, size: (n + 1) * 4, write: uintEncoder(ids.offsets, 4) });
-    sections.push({ type: SEC.ID_BYTES, index: 0, dtype: DTYPE.u8, size: ids.bytes.length, write: bytesEncoder(ids.bytes) });
-    sections.push({ type: SEC.ID_SORTED, index: 0, dtype: DTYPE.u32, size: n * 4, write: uintEncoder(ids.sorted, 4) });
-  }
-  if (metadata) {
-    sections.push({ type: SEC.METADATA, index: 0, dtype: DTYPE.u8, size: metadata.length, write: bytesEncoder(metadata) });
-  }
-  sections.sort((a, b) => a.type - b.type || a.index - b.index);
-
-  // Stored table bytes must stay below 4 GiB; so must the whole file here
-  // (a wasm32 reader cannot hold more).
-  let tableBytes = 0;
-  for (const s of sections) if (s.type <= SEC.BUCKETS) tableBytes += s.size;
-  if (tableBytes >= FOUR_GIB) {
-    throw new MemcomError('too_large', `buildModel: the item tables take ${tableBytes} bytes, not below 4 GiB`);
-  }
-  let pos = align(HEADER_SIZE + sections.length * DIR_ENTRY);
-  for (const s of sections) {
-    s.offset = pos;
-    pos = align(pos + s.size);
-  }
-  const last = sections[sections.length - 1];
-  const fileSize = last.offset + last.size;
-  if (fileSize >= FOUR_GIB) throw new MemcomError('too_large', `buildModel: the file would take ${fileSize} bytes, not below 4 GiB`);
-
-  const buf = new Uint8Array(fileSize);
-  const dv = new DataView(buf.buffer);
-  for (const s of sections) {
-    s.write(buf, s.offset);
-    s.crc = crc32(buf, s.offset, s.offset + s.size);
-  }
-  // directory
-  sections.forEach((s, i) => {
-    const at = HEADER_SIZE + i * DIR_ENTRY;
-    dv.setUint32(at, s.type, true);
-    dv.setUint32(at + 4, s.index, true);
-    dv.setBigUint64(at + 8, BigInt(s.offset), true);
-    dv.setBigUint64(at + 16, BigInt(s.size), true);
-    dv.setUint32(at + 24, s.dtype, true);
-    dv.setUint32(at + 28, s.crc, true);
-  });
-  // header
-  buf.set(MAGIC, 0);
-  dv.setUint16(8, FORMAT_MAJOR, true);
-  dv.setUint16(10, FORMAT_MINOR, true);
-  dv.setUint32(12, HEADER_SIZE, true);
-  dv.setBigUint64(16, BigInt(fileSize), true);
-  dv.setUint32(24, n, true);
-  dv.setUint32(28, layers.length, true);
-  dv.setUint32(32, sections.length, true);
-  dv.setUint32(36, 0, true);
-  dv.setBigUint64(40, BigInt(HEADER_SIZE), true);
-  dv.setUint32(48, crc32(buf, HEADER_SIZE, HEADER_SIZE + sections.length * DIR_ENTRY), true);
-  writeTableDesc(dv, 56, input);
-  writeTableDesc(dv, 120, output);
-  dv.setUint32(184, biasDtype ? DTYPE[biasDtype] : 0, true);
-  dv.setUint32(252, crc32(buf, 0, 252), true);
-  return buf;
 }

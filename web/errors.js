@@ -3,9 +3,11 @@
 // (for people).
 //
 // Codes reported by the C core are its memcom_error_name() strings ("truncated",
-// "section_crc", "unknown_id", ...), except two spelt out in full: the core's
-// "arg" is 'invalid_argument' and its "dim" is 'dimension'.  The JavaScript layer adds its own codes
-// for problems it catches before calling the core:
+// "section_crc", "unknown_id", ...; the module is asked, no table is kept
+// here), except two spelt out in full: the core's "arg" is 'invalid_argument'
+// and its "dim" is 'dimension'.  The JavaScript layer raises some of the same
+// codes for problems it catches before calling the core, and two of its own
+// ('disposed', 'wasm'):
 //   invalid_argument  a bad option or argument (names the field)
 //   index             an item index out of range
 //   unknown_id        an item id string not stored in the model
@@ -18,19 +20,10 @@
 //   wasm              the WebAssembly module could not be loaded or is not memcom's
 //   metadata          the metadata section is not a JSON object
 
-/** Codes of the C core (memcom.h) by number; the runtime names from mc_error_name
- *  take precedence, this table is only used where no runtime is at hand. */
-export const C_ERROR_NAMES = Object.freeze({
-  1: 'nomem', 2: 'invalid_argument', 3: 'io', 4: 'index', 5: 'unknown_id', 6: 'dimension',
-  7: 'k', 8: 'no_table', 9: 'no_ids', 10: 'too_large', 11: 'nonfinite_input',
-  20: 'truncated', 21: 'magic', 22: 'version', 23: 'header_size', 24: 'header_crc',
-  25: 'file_size', 26: 'flags', 27: 'directory', 28: 'directory_crc', 29: 'section_type',
-  30: 'section_dup', 31: 'section_missing', 32: 'section_unexpected', 33: 'section_bounds',
-  34: 'section_align', 35: 'section_overlap', 36: 'section_size', 37: 'section_crc',
-  38: 'section_dtype', 40: 'table_kind', 41: 'table_dtype', 42: 'bucket_mode', 43: 'sizes',
-  44: 'bucket_range', 45: 'layers', 46: 'nonfinite', 47: 'ids', 48: 'ids_utf8', 49: 'ids_dup',
-  50: 'ids_order', 51: 'metadata', 52: 'row_scale',
-});
+/** Codes only the JavaScript layer raises; every other code is a C error name
+ *  of the module (mc_error_name, owned by src/base/errors.c), renamed by
+ *  JS_ALIASES.  tests/node/errors.test.js checks both against the module. */
+export const JS_ONLY_CODES = Object.freeze(['disposed', 'wasm']);
 
 /** C names that the JavaScript API spells out in full (the only renames). */
 export const JS_ALIASES = Object.freeze({ arg: 'invalid_argument', dim: 'dimension' });
@@ -78,6 +71,17 @@ export class MemcomError extends Error {
     this.cCode = extra.cCode;
     if (extra.detail !== undefined) this.detail = extra.detail;
   }
+}
+
+/** A caller's value, briefly, for messages: "\"abc\"", "5", "an array of length 3", "a Float32Array". */
+export function describe(v) {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === 'object' ? 'an object' : typeof v;
 }
 
 /** Throw a MemcomError with code 'invalid_argument'. */

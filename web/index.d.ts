@@ -225,7 +225,13 @@ export class MemcomTable {
   /** All id strings in item order, or null when the file stores no ids. */
   ids(): string[] | null;
 
-  /** Free the WebAssembly memory; later use throws MemcomError 'disposed'. Idempotent. */
+  /**
+   * Free the WebAssembly memory; later use throws MemcomError 'disposed'.
+   * Idempotent. Safe from the caller's own code that a method runs while it
+   * converts its arguments (option getters, iterators, Proxies, getters on
+   * vector elements): that method ends in a MemcomError 'disposed' or a
+   * correct result, and the memory is freed when it returns.
+   */
   dispose(): void;
 }
 
@@ -309,16 +315,47 @@ export interface ModelSpec {
   metadata?: Record<string, unknown> | string | null;
 }
 
-/**
- * Write a .memcom file (docs/FORMAT.md) from JavaScript arrays, in pure
- * JavaScript: quantises to f16 / int8 as asked, computes the CRC32s, the
- * sorted id index and the 64-byte alignment.
- * @throws MemcomError 'invalid_argument' naming the field, 'too_large'
- */
-export function buildModel(spec: ModelSpec): Uint8Array;
+export interface BuildOptions {
+  /**
+   * The writer module to use instead of the packaged one (default:
+   * `new URL('../dist/memcom-writer.wasm', import.meta.url)`). Only
+   * buildModel loads it; loading models never does.
+   */
+  wasm?: WasmSource;
+}
 
-/** CRC32 (ISO-HDLC / zlib) of bytes[start, end). */
-export function crc32(bytes: Uint8Array, start?: number, end?: number): number;
+/**
+ * Write a .memcom file (docs/FORMAT.md) from JavaScript arrays. The file is
+ * written by the C writer (the one writer of the format) running in its own
+ * WebAssembly module, `memcom-writer.wasm`, compiled on the first call (hence
+ * the promise): it quantises to f16 / int8 as asked, sorts the id index,
+ * aligns the sections, computes the CRC32s and validates the result with the
+ * reader before returning it.
+ * @throws MemcomError 'invalid_argument' naming the field, or carrying the
+ *   writer's detail (`cCode`, `detail`) for what the writer refuses (sizes and
+ *   their limits, storage types, layer chaining, bucket ranges, the f16 range,
+ *   duplicate ids); 'too_large', 'nomem', 'wasm'
+ */
+export function buildModel(spec: ModelSpec, options?: BuildOptions): Promise<Uint8Array>;
+
+/** What init() loaded. */
+export interface InitResult {
+  /** Whether the SIMD build was chosen. */
+  simd: boolean;
+  /** The kernels of the module: 'wasm_simd128' or 'scalar'. */
+  kernel: string;
+  /** memcom's version. */
+  version: string;
+}
+
+/**
+ * Compile and instantiate the WebAssembly module for these options (`wasm`
+ * and `simd`, as loadModel takes them) ahead of the first load, so that a
+ * caller can warm up (or learn which build it gets) without loading a model.
+ * Models loaded later with the same options share this instance. Optional:
+ * loadModel and loadTable do the same on their first call.
+ */
+export function init(options?: Pick<LoadOptions, 'wasm' | 'simd'>): Promise<InitResult>;
 
 /** Whether this engine validates WebAssembly SIMD. */
 export function hasSimd(): boolean;

@@ -9,5 +9,6 @@
 export { MemcomError } from './errors.js';
 export { loadModel, MemcomModel } from './model.js';
 export { loadTable, MemcomTable } from './table.js';
-export { buildModel, crc32 } from './build.js';
-export { hasSimd } from './loader.js';
+export { buildModel } from './build.js';
+export { hasSimd } from './compile.js';
+export { init } from './runtime.js';

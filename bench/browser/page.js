@@ -18,7 +18,7 @@ async function ortGraph(entry) {
 }
 
 async function runBench({ n, d, k, manifest, budgetMs }) {
-  const setup = prepareRanking({ n, d, k });
+  const setup = await prepareRanking({ n, d, k });
   const { wl, ref, E, u, exclude, extra, base } = setup;
   const rows = [];
   await measureMemcom(setup, { k, budgetMs }, (r) => rows.push(r));

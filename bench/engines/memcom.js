@@ -5,17 +5,17 @@
 
 import { buildModel, loadTable } from '../../web/index.js';
 
-/** The three table files of the benchmark for one workload. */
-export function memcomFiles(wl, E) {
+/** The three table files of the benchmark for one workload (buildModel is async). */
+export async function memcomFiles(wl, E) {
   const { n, d, m, U, w, bias } = wl;
   const memcom = (dtype) => buildModel({
     output: { kind: 'memcom', n, m, d, dtype, rows: U, scalars: w },
     outputBias: bias,
   });
   return {
-    full: E ? buildModel({ output: { kind: 'full', n, d, dtype: 'f32', rows: E }, outputBias: bias }) : null,
-    f32: memcom('f32'),
-    i8: memcom('i8'),
+    full: E ? await buildModel({ output: { kind: 'full', n, d, dtype: 'f32', rows: E }, outputBias: bias }) : null,
+    f32: await memcom('f32'),
+    i8: await memcom('i8'),
   };
 }
 

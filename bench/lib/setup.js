@@ -8,11 +8,11 @@ import { reference } from './check.js';
 import { measure } from './measure.js';
 import { memcomFiles, memcomEngine } from '../engines/memcom.js';
 
-export function prepareRanking({ n, d, k }) {
+export async function prepareRanking({ n, d, k }) {
   const wl = makeWorkload({ n, d });
   const ref = reference(wl, k);
   const E = fullTable(wl);
-  const files = memcomFiles(wl, E);
+  const files = await memcomFiles(wl, E);
   return {
     wl, ref, E, files,
     u: wl.u,

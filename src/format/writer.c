@@ -241,7 +241,7 @@ static int mcc_w_check(mcc_wr *w)
         if (!w->id_len) return mcc_fail(MEMCOM_E_NOMEM, w->detail, w->cap, "out of memory");
         for (uint32_t i = 0; i < w->n; i++) {
             if (!md->ids[i]) return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "id of item %u is NULL", (unsigned)i);
-            size_t len = strlen(md->ids[i]);
+            size_t len = md->id_lengths ? md->id_lengths[i] : strlen(md->ids[i]);
             if (len == 0 || !mcc_utf8_valid((const uint8_t *)md->ids[i], len))
                 return mcc_fail(MEMCOM_E_IDS_UTF8, w->detail, w->cap, "id of item %u is empty or not valid UTF-8", (unsigned)i);
             w->id_total += len;
@@ -280,6 +280,14 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     if (md->metadata_json) mcc_w_add(w, MC_SEC_METADATA, 0, MEMCOM_DTYPE_NONE, w->meta_len);
 
+    /* in the order of docs/FORMAT.md's table: by type, then index */
+    for (uint32_t k = 1; k < w->count; k++)
+        for (uint32_t j = k; j > 0 && (w->sec[j - 1].type > w->sec[j].type ||
+                                       (w->sec[j - 1].type == w->sec[j].type && w->sec[j - 1].index > w->sec[j].index)); j--) {
+            mcc_wsec t = w->sec[j];
+            w->sec[j] = w->sec[j - 1];
+            w->sec[j - 1] = t;
+        }
     uint64_t pos = mcc_align_up64(MC_HEADER_SIZE + (uint64_t)w->count * MC_DIR_ENTRY), end = pos;
     for (uint32_t k = 0; k < w->count; k++) {
         w->sec[k].off = pos;
@@ -329,7 +337,7 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
         free(tmp);
         for (uint32_t k = 1; k < w->n; k++)
             if (mcc_w_idcmp(md, w->id_len, srt[k - 1], srt[k]) == 0)
-                return mcc_fail(MEMCOM_E_IDS_DUP, w->detail, w->cap, "items %u and %u share the id \"%s\"", (unsigned)srt[k - 1],
+                return mcc_fail(MEMCOM_E_IDS_DUP, w->detail, w->cap, "ids: items %u and %u share the id \"%s\"", (unsigned)srt[k - 1],
                                (unsigned)srt[k], md->ids[srt[k]]);
     }
     if (md->metadata_json) memcpy(mcc_w_ptr(w, MC_SEC_METADATA, 0), md->metadata_json, w->meta_len);

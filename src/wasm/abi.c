@@ -1,20 +1,14 @@
 /*
- * abi.c - the thin WebAssembly exports of src/wasm/ABI.md.  No logic of its
- * own: every function forwards to the public C API.  Pointers and sizes are
- * 32-bit in wasm32, so size_t* and uint32_t* views agree with the JS side.
+ * abi.c - the thin WebAssembly exports of the ranking module (src/wasm/ABI.md;
+ * the shared ones are in common.c).  No logic of its own: every function
+ * forwards to the public C API.  Pointers and sizes are 32-bit in wasm32, so
+ * size_t* and uint32_t* views agree with the JS side.
  */
 #include "../memcom.h"
 
 _Static_assert(sizeof(memcom_info) == 176, "memcom_info layout is part of the ABI");
 _Static_assert(sizeof(memcom_table_desc) == 40, "table_desc layout is part of the ABI");
 
-void *mc_malloc(size_t size) { return memcom_malloc(size); }
-void mc_free(void *p) { memcom_free(p); }
-
-int mc_open(void *ptr, size_t size, memcom_model **out_handle, char *detail, size_t detail_cap)
-{
-    return memcom_open(out_handle, ptr, size, MEMCOM_OPEN_OWN, 0, detail, detail_cap);
-}
 
 /* streamed loading: block checksums taken as the file arrives (0: out of memory) */
 memcom_crc_blocks *mc_crc_new(size_t size)
@@ -43,14 +37,42 @@ int mc_info(const memcom_model *h, memcom_info *out) { return memcom_get_info(h,
 
 const char *mc_metadata(const memcom_model *h, size_t *len_out) { return memcom_metadata(h, len_out); }
 
-int mc_find_id(const memcom_model *h, const char *str, size_t len, uint32_t *idx_out)
+/* count ids, id i being bytes[offsets[i] .. offsets[i + 1]): their indices
+ * into idx_out, in one call; on failure *failed_out is the id that failed. */
+int mc_find_ids(const memcom_model *h, const char *bytes, const uint32_t *offsets, size_t count, uint32_t *idx_out,
+                uint32_t *failed_out)
 {
-    return memcom_find_id(h, str, len, idx_out);
+    for (size_t i = 0; i < count; i++) {
+        int rc = memcom_find_id(h, bytes + offsets[i], offsets[i + 1] - offsets[i], &idx_out[i]);
+        if (rc) {
+            *failed_out = (uint32_t)i;
+            return rc;
+        }
+    }
+    return MEMCOM_OK;
 }
 
-int mc_get_id(const memcom_model *h, uint32_t idx, const char **ptr_out, size_t *len_out)
+/* The ids of count items (idx NULL: items 0 .. count-1), in one call: out
+ * gets (pointer, length) pairs into the model's bytes. */
+int mc_get_ids(const memcom_model *h, const uint32_t *idx, size_t count, uint32_t *out)
 {
-    return memcom_get_id(h, idx, ptr_out, len_out);
+    for (size_t i = 0; i < count; i++) {
+        const char *p = NULL;
+        size_t len = 0;
+        int rc = memcom_get_id(h, idx ? idx[i] : (uint32_t)i, &p, &len);
+        if (rc) return rc;
+        out[2 * i] = (uint32_t)(uintptr_t)p;
+        out[2 * i + 1] = (uint32_t)len;
+    }
+    return MEMCOM_OK;
+}
+
+int mc_layer(const memcom_model *h, uint32_t index, memcom_layer_info *out) { return memcom_get_layer(h, index, out); }
+
+/* field i of struct `which` (memcom_struct_id): name, offset and size */
+int mc_struct_field(int which, uint32_t i, const char **name_out, uint32_t *offset_out, uint32_t *size_out)
+{
+    return memcom_struct_field(which, i, name_out, offset_out, size_out);
 }
 
 int mc_lookup(const memcom_model *h, uint32_t which, uint32_t idx, float *out)
@@ -89,7 +111,4 @@ int mc_similar(memcom_model *h, uint32_t idx, size_t k, const uint32_t *excl, si
     return memcom_similar(h, idx, &o, out_idx, out_score, n_out);
 }
 
-const char *mc_error_name(int code) { return memcom_error_name(code); }
-const char *mc_error_message(int code) { return memcom_error_message(code); }
 const char *mc_kernel_name(void) { return memcom_kernel_name(); }
-const char *mc_version(void) { return memcom_version_string(); }

@@ -58,5 +58,6 @@ void test_prerank(void);
 void test_bounds(void);
 void test_format(void);
 void test_write(void);
+void test_names(void);
 
 #endif

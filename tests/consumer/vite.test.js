@@ -77,7 +77,8 @@ test('npm pack -> fresh Vite 7 app -> vite build -> Chromium loads a model and r
   const packOut = JSON.parse(run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT));
   const tarball = packOut[0].filename.replace(/^@.*\//, '');
   const files = packOut[0].files.map((f) => f.path);
-  assert.ok(files.includes('dist/memcom-simd.wasm') && files.includes('dist/memcom.wasm'), 'both .wasm files ship');
+  assert.ok(files.includes('dist/memcom-simd.wasm') && files.includes('dist/memcom.wasm'), 'both ranking .wasm files ship');
+  assert.ok(files.includes('dist/memcom-writer.wasm'), 'the writer .wasm (buildModel) ships');
   assert.ok(files.includes('web/index.js') && files.includes('web/index.d.ts'), 'the module and its types ship');
   assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('tests/') || f.startsWith('src/')), `only what ships: ${files.join(', ')}`);
 
@@ -94,7 +95,7 @@ test('npm pack -> fresh Vite 7 app -> vite build -> Chromium loads a model and r
     devDependencies: { vite: viteRange },
   }, null, 2));
   const spec = smallModelSpec();
-  fs.writeFileSync(path.join(app, 'src', 'shop.memcom'), buildModel(spec));
+  fs.writeFileSync(path.join(app, 'src', 'shop.memcom'), await buildModel(spec));
   fs.copyFileSync(path.join(ROOT, 'demo/models/memcom-16x.memcom'), path.join(app, 'src', 'movies.memcom'));
   fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>memcom consumer</title><link rel="icon" href="data:,">
@@ -112,9 +113,9 @@ async function main() {
   const shopRecs = shop.recommend(['sku-1', 'sku-7', 'sku-42'], { k: 10 });
   const movies = await loadModel(moviesUrl, { simd });
   const movieRecs = movies.recommend(['1', '2571', '6377'], { k: 10 });
-  // buildModel works in the browser too.
+  // buildModel works in the browser too (it fetches the writer module then).
   const rows = new Float32Array([1, 0, 0, 1, 1, 1]);
-  const tiny = await loadModel(buildModel({ input: { kind: 'full', n: 3, d: 2, rows }, output: { kind: 'full', n: 3, d: 2, rows }, ids: ['a', 'b', 'c'] }), { simd });
+  const tiny = await loadModel(await buildModel({ input: { kind: 'full', n: 3, d: 2, rows }, output: { kind: 'full', n: 3, d: 2, rows }, ids: ['a', 'b', 'c'] }), { simd });
   const tinyTop = tiny.recommend(['a'], { k: 2 }).map((r) => r.id);
   let corrupt = null;
   try { await loadModel(new Uint8Array([1, 2, 3, 4]), { simd }); } catch (e) { corrupt = { isMemcomError: e instanceof MemcomError, code: e.code }; }
@@ -145,13 +146,14 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
   run(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], app);
   const assets = fs.readdirSync(path.join(app, 'dist', 'assets'));
   assert.ok(assets.some((f) => /^memcom-simd-.*\.wasm$/.test(f)), `the SIMD .wasm was emitted: ${assets.join(', ')}`);
-  assert.ok(assets.some((f) => /^memcom-.*\.wasm$/.test(f) && !/^memcom-simd-/.test(f)), `the fallback .wasm was emitted: ${assets.join(', ')}`);
+  assert.ok(assets.some((f) => /^memcom-.*\.wasm$/.test(f) && !/^memcom-(simd|writer)-/.test(f)), `the fallback .wasm was emitted: ${assets.join(', ')}`);
+  assert.ok(assets.some((f) => /^memcom-writer-.*\.wasm$/.test(f)), `the writer .wasm was emitted: ${assets.join(', ')}`);
 
   // 4. Serve the build and open it in Chromium.
   server = await startServer({ port: 0, root: path.join(app, 'dist') });
   const base = `http://127.0.0.1:${server.port}/index.html`;
   const expected = {
-    shop: await nodeRecommend(buildModel(spec), ['sku-1', 'sku-7', 'sku-42']),
+    shop: await nodeRecommend(await buildModel(spec), ['sku-1', 'sku-7', 'sku-42']),
     movies: await nodeRecommend(new Uint8Array(fs.readFileSync(path.join(ROOT, 'demo/models/memcom-16x.memcom'))), ['1', '2571', '6377']),
   };
   for (const q of ['', '?simd=0']) {
@@ -170,9 +172,12 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
     assert.deepEqual(result.tiny, ['c', 'b'], 'a model built in the browser ranks correctly');
     assert.deepEqual(result.corrupt, { isMemcomError: true, code: result.corrupt?.code }, 'a bad file throws MemcomError');
     assert.ok(result.corrupt.code, 'with a code');
-    assert.equal(wasm.length, 1, `one .wasm fetched: ${JSON.stringify(wasm)}`);
-    assert.match(wasm[0][0], q ? /^\/assets\/memcom-(?!simd).*\.wasm$/ : /^\/assets\/memcom-simd-.*\.wasm$/);
-    assert.equal(wasm[0][1], 'application/wasm');
+    const ranking = wasm.filter(([p]) => !/^\/assets\/memcom-writer-/.test(p));
+    const writer = wasm.filter(([p]) => /^\/assets\/memcom-writer-/.test(p));
+    assert.equal(ranking.length, 1, `one ranking .wasm fetched: ${JSON.stringify(wasm)}`);
+    assert.match(ranking[0][0], q ? /^\/assets\/memcom-(?!simd|writer).*\.wasm$/ : /^\/assets\/memcom-simd-.*\.wasm$/);
+    assert.equal(writer.length, 1, `the writer .wasm fetched once, for buildModel: ${JSON.stringify(wasm)}`);
+    for (const [, type] of wasm) assert.equal(type, 'application/wasm');
     assert.deepEqual(page.problems, [], 'no console errors (the build runs under a strict CSP)');
     await page.close();
   }

@@ -574,7 +574,7 @@ test('random API calls: MemcomError with a stable code for every bad call, brute
   const r = prng(SEED);
   const specs = makeSpecs(r);
   for (const { name, spec } of specs) {
-    const bytes = buildModel(spec);
+    const bytes = await buildModel(spec);
     for (const b of BUILDS) {
       await t.test(`${name} [${b.name}]`, async () => {
         const isModel = !!spec.input;
@@ -610,8 +610,8 @@ test('a disposed model or table refuses every call with "disposed" (and dispose 
   const r = prng(SEED + 1);
   const [{ spec }, , { spec: tspec }] = makeSpecs(r);
   for (const b of BUILDS) {
-    const model = await loadModel(buildModel(spec), b.options);
-    const table = await loadTable(buildModel(tspec), b.options);
+    const model = await loadModel(await buildModel(spec), b.options);
+    const table = await loadTable(await buildModel(tspec), b.options);
     model.dispose();
     model.dispose();
     table.dispose();
@@ -635,7 +635,7 @@ test('a disposed model or table refuses every call with "disposed" (and dispose 
 test('bad sources and options for loadModel/loadTable are MemcomErrors', async () => {
   const r = prng(SEED + 2);
   const [{ spec }] = makeSpecs(r);
-  const good = buildModel(spec);
+  const good = await buildModel(spec);
   const cases = [
     [null, {}, ['invalid_argument']], [undefined, {}, ['invalid_argument']], [42, {}, ['invalid_argument']],
     [{}, {}, ['invalid_argument']], ['', {}, ['invalid_argument', 'io']],
@@ -705,10 +705,10 @@ function bigSpec(n, d) {
 
 test('limits: a model larger than maxBytes (or than wasm memory) is refused before allocation', async () => {
   for (const b of BUILDS) {
-    const small = await loadModel(buildModel(makeSpecs(prng(SEED + 4))[0].spec), b.options); // the runtime exists
+    const small = await loadModel(await buildModel(makeSpecs(prng(SEED + 4))[0].spec), b.options); // the runtime exists
     const mem = runtimeMemory(small);
     const before = mem.buffer.byteLength;
-    const big = buildModel(bigSpec(16384, 64)); // 4 MiB of rows
+    const big = await buildModel(bigSpec(16384, 64)); // 4 MiB of rows
     const tries = [
       ['bytes', () => loadTable(big, { ...b.options, maxBytes: 1 << 20 })],
       ['ArrayBuffer', () => loadTable(big.buffer.slice(0), { ...b.options, maxBytes: 1 << 20 })],
@@ -750,7 +750,7 @@ test('limits: a model larger than maxBytes (or than wasm memory) is refused befo
 
 test('limits: loading and disposing the same model many times returns memory to a stable size', async () => {
   const spec = makeSpecs(prng(SEED + 5))[0].spec;
-  const bytes = buildModel(spec);
+  const bytes = await buildModel(spec);
   const corrupt = bytes.slice();
   corrupt[bytes.length - 3] ^= 0x40; // a section CRC mismatch
   for (const b of BUILDS) {
@@ -775,7 +775,7 @@ test('limits: loading and disposing the same model many times returns memory to 
     const after220 = mem.buffer.byteLength;
     assert.equal(after220, after20, `[${b.name}] wasm memory kept growing: ${after20} bytes after 20 loads, ${after220} after 220`);
     // a big model too: memory reused, not grown per load
-    const big = buildModel(bigSpec(8192, 64));
+    const big = await buildModel(bigSpec(8192, 64));
     for (let q = 0; q < 3; q++) (await loadTable(big, b.options)).dispose();
     const afterBig = mem.buffer.byteLength;
     for (let q = 0; q < 12; q++) (await loadTable(big, b.options)).dispose();
@@ -787,7 +787,7 @@ test('limits: loading and disposing the same model many times returns memory to 
 test('limits: a tiny file that declares 2^31-1 items fails with MemcomErrors, never a trap', async () => {
   // hash table with m = 1: the file is a few hundred bytes, but per-item work and memory are O(n)
   const n = 2 ** 31 - 1;
-  const bytes = buildModel({ output: { kind: 'hash', n, m: 1, d: 2, rows: new Float32Array([0.5, -0.25]) } });
+  const bytes = await buildModel({ output: { kind: 'hash', n, m: 1, d: 2, rows: new Float32Array([0.5, -0.25]) } });
   assert.ok(bytes.length < 1024);
   let table;
   try {
@@ -887,7 +887,7 @@ test('buildModel on random (mostly invalid) specs: a MemcomError, or a file that
     const ctx = `[seed ${SEED}, buildModel call ${c}]`;
     let bytes;
     try {
-      bytes = buildModel(spec);
+      bytes = await buildModel(spec);
     } catch (e) {
       assert.ok(e instanceof MemcomError, `${ctx}: buildModel threw ${e && e.constructor.name}: ${e && e.message}\n  at ${e && e.stack && e.stack.split('\n')[1]}\n  spec: ${describeValue(spec)}`);
       assert.ok(KNOWN_CODES.has(e.code), `${ctx}: unknown code ${e.code}`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { loadModel, loadTable, buildModel, MemcomError, hasSimd } from '../../web/index.js';
+import { loadModel, loadTable, buildModel, MemcomError, hasSimd, init } from '../../web/index.js';
 import * as R from './reference.js';
 import {
   rng, requireWasm, BUILDS, WASM_SIMD, WASM_SCALAR, assertCode, assertRejects, assertTopK, assertScoresClose,
@@ -21,9 +21,9 @@ requireWasm();
 const N = 50;
 const D = 8;
 
-function smallModel({ ids = true, seed = 5, n = N } = {}) {
+async function smallModel({ ids = true, seed = 5, n = N } = {}) {
   const r = rng(seed);
-  return buildModel({
+  return await buildModel({
     input: { kind: 'memcom', n, m: 7, d: D, dtype: 'f16', rows: Float32Array.from({ length: 7 * D }, () => r.normal()),
       scalars: Float32Array.from({ length: n }, () => 1 + r.next()) },
     output: { kind: 'full', n, d: D, rows: Float32Array.from({ length: n * D }, () => r.normal()) },
@@ -34,9 +34,9 @@ function smallModel({ ids = true, seed = 5, n = N } = {}) {
   });
 }
 
-function tableOnly() {
+async function tableOnly() {
   const r = rng(8);
-  return buildModel({
+  return await buildModel({
     output: { kind: 'memcom', n: 40, m: 10, d: 4, dtype: 'i8', rows: Float32Array.from({ length: 40 }, () => r.normal()),
       scalars: Float32Array.from({ length: 40 }, () => r.normal()), bucket: { hash: 3 } },
   });
@@ -44,9 +44,9 @@ function tableOnly() {
 
 test('hasSimd() is true on Node 20 and both builds load', async () => {
   assert.equal(hasSimd(), true);
-  const a = await loadModel(smallModel(), { simd: true });
-  const b = await loadModel(smallModel(), { simd: false });
-  const c = await loadModel(smallModel()); // 'auto'
+  const a = await loadModel(await smallModel(), { simd: true });
+  const b = await loadModel(await smallModel(), { simd: false });
+  const c = await loadModel(await smallModel()); // 'auto'
   assert.equal(a.info.simd, true);
   assert.equal(b.info.simd, false);
   assert.equal(c.info.simd, true);
@@ -54,8 +54,27 @@ test('hasSimd() is true on Node 20 and both builds load', async () => {
   for (const m of [a, b, c]) m.dispose();
 });
 
+test('init(): compiles the module without a model; loads share it; bad options are MemcomErrors', async () => {
+  const simd = await init();
+  assert.deepEqual(Object.keys(simd).sort(), ['kernel', 'simd', 'version']);
+  assert.equal(simd.simd, true);
+  assert.equal(simd.kernel, 'wasm_simd128');
+  assert.match(simd.version, /^\d+\.\d+\.\d+$/);
+  const scalar = await init({ simd: false });
+  assert.equal(scalar.simd, false);
+  assert.equal(scalar.kernel, 'scalar');
+  assert.equal((await init({ wasm: WASM_SCALAR })).kernel, 'scalar', 'one module whatever simd says');
+  const m = await loadModel(await smallModel(), { simd: false });
+  assert.equal(m.info.kernel, 'scalar');
+  assert.equal(m.info.version, scalar.version);
+  m.dispose();
+  await assertRejects(init('fast'), 'invalid_argument');
+  await assertRejects(init({ simd: 'yes' }), 'invalid_argument');
+  await assertRejects(init({ wasm: new Uint8Array([0, 97, 115, 109]) }), 'wasm');
+});
+
 test('sources: Uint8Array (also a subarray), ArrayBuffer, Blob, Response, file path, file URL, URL string', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const ref = R.parseModel(bytes);
   const expected = R.recommend(ref, [1, 2, 3], { k: 5 }).map((r) => r.index);
   const dir = await mkdtemp(join(tmpdir(), 'memcom-'));
@@ -120,7 +139,7 @@ async function withServer(routes, fn) {
 }
 
 test('over HTTP: model URL, streaming wasm compile, Content-Length checked before reading', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const wasm = await readFile(WASM_SIMD);
   const wasmScalar = await readFile(WASM_SCALAR);
   await withServer({
@@ -149,7 +168,7 @@ test('over HTTP: model URL, streaming wasm compile, Content-Length checked befor
 });
 
 test('maxBytes: refused before allocation for bytes, files, Blobs and Responses; exact size allowed', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const dir = await mkdtemp(join(tmpdir(), 'memcom-'));
   try {
     const path = join(dir, 'model.memcom');
@@ -179,7 +198,7 @@ test('maxBytes: refused before allocation for bytes, files, Blobs and Responses;
 });
 
 test('wasm option: Module, bytes, path, URL, { simd, scalar }; bad modules are refused', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const simdBytes = await readFile(WASM_SIMD);
   const scalarBytes = await readFile(WASM_SCALAR);
   const module = await WebAssembly.compile(scalarBytes);
@@ -220,7 +239,7 @@ test('wasm option: Module, bytes, path, URL, { simd, scalar }; bad modules are r
 });
 
 test('info: sizes, kinds, layers, bytes per group, compression ratio (MEMCOM.md), metadata', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const ref = R.parseModel(bytes);
   const m = await loadModel(bytes);
   const info = m.info;
@@ -257,7 +276,7 @@ test('info: sizes, kinds, layers, bytes per group, compression ratio (MEMCOM.md)
   const n = 4096;
   const d = 64;
   const mm = (n * (d / 16 - 1)) / d;
-  const t = await loadTable(buildModel({ output: { kind: 'memcom', n, m: mm, d, rows: new Float32Array(mm * d), scalars: new Float32Array(n),
+  const t = await loadTable(await buildModel({ output: { kind: 'memcom', n, m: mm, d, rows: new Float32Array(mm * d), scalars: new Float32Array(n),
     bucket: { hash: '18446744073709551615' } } }));
   assert.equal(t.info.compressionRatio, 16);
   assert.equal(t.info.input, null);
@@ -267,7 +286,7 @@ test('info: sizes, kinds, layers, bytes per group, compression ratio (MEMCOM.md)
   assert.equal(t.info.hasIds, false);
   t.dispose();
   // int8 with explicit u16 buckets: scales and bucket indices count as stored table bytes
-  const q = await loadTable(buildModel({ output: { kind: 'hash', n: 100, m: 10, d: 16, dtype: 'i8', rows: new Float32Array(160),
+  const q = await loadTable(await buildModel({ output: { kind: 'hash', n: 100, m: 10, d: 16, dtype: 'i8', rows: new Float32Array(160),
     bucket: new Uint16Array(100) } }));
   assert.equal(q.info.output.bucketDtype, 'u16');
   assert.equal(q.info.output.bytes, 10 * 16 + 10 * 4 + 100 * 2);
@@ -279,7 +298,7 @@ test('ids: idOf, indexOf, ids(), Unicode ids, and models without ids', async () 
   const ids = ['b', 'a', '\u{1F600}', '\uFFFD', 'ab', 'é', 'Ä', 'a\u0000b', 'x'.repeat(300)];
   const n = ids.length;
   const r = rng(3);
-  const bytes = buildModel({ output: { kind: 'full', n, d: 3, rows: Float32Array.from({ length: n * 3 }, () => r.normal()) }, ids });
+  const bytes = await buildModel({ output: { kind: 'full', n, d: 3, rows: Float32Array.from({ length: n * 3 }, () => r.normal()) }, ids });
   for (const build of BUILDS) {
     const t = await loadTable(bytes, build.options);
     assert.deepEqual(t.ids(), ids);
@@ -299,7 +318,7 @@ test('ids: idOf, indexOf, ids(), Unicode ids, and models without ids', async () 
     for (const x of res) assert.equal(x.id, ids[x.index]);
     t.dispose();
   }
-  const noIds = await loadModel(smallModel({ ids: false }));
+  const noIds = await loadModel(await smallModel({ ids: false }));
   assertCode(() => noIds.lookup([1], { table: 'middle' }), 'invalid_argument');
   assertVectorClose(noIds.lookup([1, 2], { table: 'input' }).subarray(8), noIds.itemEmbedding(2, { table: 'input' }), { exact: true });
   assert.equal(noIds.hasIds, false);
@@ -313,7 +332,7 @@ test('ids: idOf, indexOf, ids(), Unicode ids, and models without ids', async () 
 });
 
 test('argument errors: unknown ids, bad indices, wrong dimension, NaN, bad k, bad options', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const m = await loadModel(bytes);
   assertCode(() => m.recommend(['movie/1', 'nope']), 'unknown_id', /"nope"/);
   assertCode(() => m.scores(['movie/999']), 'unknown_id', /movie\/999/);
@@ -355,7 +374,7 @@ test('argument errors: unknown ids, bad indices, wrong dimension, NaN, bad k, ba
   assertCode(() => m.recommend([1], 'k'), 'invalid_argument');
   m.dispose();
 
-  const t = await loadModel(tableOnly());
+  const t = await loadModel(await tableOnly());
   assertCode(() => t.recommend([1]), 'no_table');
   assertCode(() => t.scores([1]), 'no_table');
   assertCode(() => t.userVector([]), 'no_table');
@@ -364,7 +383,7 @@ test('argument errors: unknown ids, bad indices, wrong dimension, NaN, bad k, ba
 });
 
 test('k: huge k is clipped to the eligible items; candidates and exclusions combine', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const ref = R.parseModel(bytes);
   const m = await loadModel(bytes);
   const s = R.scores(ref, R.userVector(ref, [4]));
@@ -387,7 +406,7 @@ test('k: huge k is clipped to the eligible items; candidates and exclusions comb
 });
 
 test('scores() and userVector() return copies, not views of wasm memory', async () => {
-  const m = await loadModel(smallModel());
+  const m = await loadModel(await smallModel());
   const s = m.scores([1, 2]);
   const u = m.userVector([1, 2]);
   const e = m.itemEmbedding(3);
@@ -401,7 +420,7 @@ test('scores() and userVector() return copies, not views of wasm memory', async 
 });
 
 test('dispose: later use throws disposed, a second dispose is harmless, other models keep working', async () => {
-  const bytes = smallModel();
+  const bytes = await smallModel();
   const a = await loadModel(bytes);
   const b = await loadModel(bytes);
   const before = b.recommend([1, 2]);
@@ -418,14 +437,14 @@ test('dispose: later use throws disposed, a second dispose is harmless, other mo
   for (const use of uses) assertCode(use, 'disposed', /disposed/);
   assert.deepEqual(b.recommend([1, 2]), before);
   b.dispose();
-  const t = await loadTable(tableOnly());
+  const t = await loadTable(await tableOnly());
   t.dispose();
   assertCode(() => t.topK(new Float32Array(4)), 'disposed', /table was disposed/);
   t.dispose();
 });
 
 test('load/dispose cycles reuse wasm memory (no leak)', async () => {
-  const bytes = smallModel({ n: 20000 });
+  const bytes = await smallModel({ n: 20000 });
   const first = await loadModel(bytes);
   const rt = first._rt;
   first.recommend([1]);
@@ -442,7 +461,7 @@ test('load/dispose cycles reuse wasm memory (no leak)', async () => {
 
 test('memory growth: loading more models grows memory; earlier models and results stay right', async () => {
   for (const build of BUILDS) {
-    const bytes = smallModel();
+    const bytes = await smallModel();
     const ref = R.parseModel(bytes);
     const first = await loadModel(bytes, build.options);
     const rt = first._rt;
@@ -455,7 +474,7 @@ test('memory growth: loading more models grows memory; earlier models and result
     for (let i = 0; i < 4; i++) {
       const n = 100000;
       const spec = { output: tableSpec(r, { kind: 'full', dtype: 'f32' }, { n, d: 30, m: n, dyadic: false }) };
-      others.push(await loadTable(buildModel(spec), build.options));
+      others.push(await loadTable(await buildModel(spec), build.options));
       // use the first model between loads
       assertScoresClose(first.scores([1, 2]), R.scores(ref, R.userVector(ref, [1, 2])), { rel: 1e-5 });
     }
@@ -482,11 +501,11 @@ test('errors are MemcomError instances with stable codes and categories', async 
   assert.equal(err.category, 'bad_file');
   assert.equal(err.cCode, 21);
   assert.match(err.message, /^memcom: header: bad magic/);
-  const crc = buildModel({ output: { kind: 'full', n: 2, d: 2, rows: new Float32Array(4) } });
+  const crc = await buildModel({ output: { kind: 'full', n: 2, d: 2, rows: new Float32Array(4) } });
   crc[crc.length - 1] ^= 1;
   const e2 = await assertRejects(loadModel(crc), 'section_crc', /^memcom: section ROWS_A\[output\]: CRC32 mismatch/);
   assert.equal(e2.detail, e2.message.slice('memcom: '.length));
-  const m = await loadModel(smallModel());
+  const m = await loadModel(await smallModel());
   try {
     m.recommend(['nope']);
   } catch (e) {
@@ -497,10 +516,10 @@ test('errors are MemcomError instances with stable codes and categories', async 
 
 test('concurrent loads into one runtime (memory grows between reads and copies) all work', async () => {
   const r = rng(12);
-  const files = Array.from({ length: 6 }, (_, i) => buildModel({
+  const files = await Promise.all(Array.from({ length: 6 }, (_, i) => buildModel({
     output: tableSpec(r, { kind: 'memcom', dtype: 'f16', scalarDtype: 'f16', bucket: 'mod' }, { n: 30000 + i, d: 24, m: 1000, dyadic: false }),
     ids: Array.from({ length: 30000 + i }, (_, j) => `f${i}-${j}`),
-  }));
+  })));
   for (const build of BUILDS) {
     const tables = await Promise.all(files.map((b) => loadTable(b, build.options)));
     const vec = Float32Array.from({ length: 24 }, (_, j) => Math.sin(j));

@@ -23,9 +23,9 @@ const CONFIGS = [
 ];
 const N = 6000, D = 24, M = 300;
 
-function tableFile(cfg, seed) {
+async function tableFile(cfg, seed) {
   const r = rng(seed);
-  return buildModel({
+  return await buildModel({
     output: tableSpec(r, cfg, { n: N, d: D, m: M, dyadic: false }),
     outputBias: Float32Array.from({ length: N }, () => r.normal() * 0.2),
   });
@@ -34,7 +34,7 @@ function tableFile(cfg, seed) {
 for (const build of BUILDS) {
   for (const [c, cfg] of CONFIGS.entries()) {
     test(`${build.name}: ${cfg.kind} ${cfg.dtype} ${cfg.bucket}: bucket bounds on and off rank alike`, async () => {
-      const bytes = tableFile(cfg, 300 + c);
+      const bytes = await tableFile(cfg, 300 + c);
       const ref = parseModel(bytes);
       const variants = [
         await loadTable(bytes, build.options),
@@ -62,7 +62,7 @@ for (const build of BUILDS) {
 }
 
 test('bucketBounds must be a boolean', async () => {
-  const bytes = tableFile(CONFIGS[0], 1);
+  const bytes = await tableFile(CONFIGS[0], 1);
   for (const bad of ['no', 0, []]) {
     await assertRejects(loadTable(bytes, { bucketBounds: bad }), 'invalid_argument', /bucketBounds/);
     await assertRejects(loadModel(bytes, { bucketBounds: bad }), 'invalid_argument', /bucketBounds/);

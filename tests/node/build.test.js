@@ -1,47 +1,62 @@
-// build.test.js - the pure-JS writer (web/build.js) against the format
-// specification, read back by the independent reference parser.  Needs no wasm.
+// build.test.js - buildModel (web/build.js, which runs the C writer in
+// dist/memcom-writer.wasm) against the format specification, read back by the
+// independent reference parser (tests/node/reference.js).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, crc32, MemcomError } from '../../web/index.js';
-import { f32ToF16Bits } from '../../web/build.js';
+import { buildModel, MemcomError } from '../../web/index.js';
 import * as R from './reference.js';
-import { rng, assertCode, tableSpec, allConfigs, configName } from './helpers.js';
+import { rng, tableSpec, allConfigs, configName } from './helpers.js';
 
 const enc = new TextEncoder();
 
-test('crc32 of "123456789" is 0xCBF43926 (writer and reference)', () => {
-  assert.equal(crc32(enc.encode('123456789')), 0xcbf43926);
+test('crc32 of "123456789" is 0xCBF43926 (both reference implementations)', () => {
   assert.equal(R.crc32(enc.encode('123456789')), 0xcbf43926);
   assert.equal(R.crc32Fast(enc.encode('123456789')), 0xcbf43926);
   const r = rng(1);
   const b = new Uint8Array(1000).map(() => r.int(0, 255));
-  assert.equal(crc32(b), R.crc32(b));
-  assert.equal(crc32(b, 10, 500), R.crc32(b, 10, 500));
+  assert.equal(R.crc32Fast(b), R.crc32(b));
+  assert.equal(R.crc32Fast(b, 10, 500), R.crc32(b, 10, 500));
 });
 
-test('f16 encoding: every finite half round-trips; ties go to even; overflow to infinity', () => {
-  for (let h = 0; h < 0x10000; h++) {
-    const v = R.f16ToNumber(h);
-    if (Number.isNaN(v)) continue;
-    assert.equal(f32ToF16Bits(v), h, `half 0x${h.toString(16)}`);
-  }
+/** The f16 bits the writer stores for each of `values` (an f16 output bias). */
+async function storedHalves(values) {
+  const n = values.length;
+  const bytes = await buildModel({ output: { kind: 'full', n, d: 1, rows: new Float32Array(n) }, outputBias: values, biasDtype: 'f16' });
+  const s = R.findSection(bytes, 'OUTPUT_BIAS');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset);
+  return Array.from({ length: n }, (_, i) => dv.getUint16(s.offset + 2 * i, true));
+}
+
+test('f16 encoding by the writer: every finite half round-trips; ties go to even; the f16 range is refused beyond', async () => {
+  const halves = [];
+  for (let h = 0; h < 0x10000; h++) if (Number.isFinite(R.f16ToNumber(h))) halves.push(h);
+  assert.deepEqual(await storedHalves(Float32Array.from(halves, (h) => R.f16ToNumber(h))),
+    halves.map((h) => (h === 0x8000 ? 0x8000 : h)));
+  const ties = [];
+  const want = [];
   for (let h = 0; h < 0x7bff; h++) {
     const a = R.f16ToNumber(h);
     const b = R.f16ToNumber(h + 1);
     const mid = (a + b) / 2;
     if (Math.fround(mid) !== mid) continue;
-    assert.equal(f32ToF16Bits(mid), h & 1 ? h + 1 : h, `tie between 0x${h.toString(16)} and next`);
-    assert.equal(f32ToF16Bits(Math.fround(mid + (b - a) / 8)), h + 1);
+    ties.push(mid, Math.fround(mid + (b - a) / 8));
+    want.push(h & 1 ? h + 1 : h, h + 1);
   }
-  assert.equal(f32ToF16Bits(65504), 0x7bff);
-  assert.equal(f32ToF16Bits(65519), 0x7bff);
-  assert.equal(f32ToF16Bits(65520), 0x7c00);
-  assert.equal(f32ToF16Bits(-Infinity), 0xfc00);
-  assert.equal(f32ToF16Bits(2 ** -26), 0); // below half the smallest subnormal
-  assert.equal(f32ToF16Bits(2 ** -24), 1);
-  assert.ok((f32ToF16Bits(NaN) & 0x7c00) === 0x7c00 && (f32ToF16Bits(NaN) & 0x3ff) !== 0);
+  assert.deepEqual(await storedHalves(Float32Array.from(ties)), want);
+  assert.deepEqual(await storedHalves(new Float32Array([65504, 65519, 2 ** -26, 2 ** -24, -(2 ** -24)])), [0x7bff, 0x7bff, 0, 1, 0x8001]);
+  await assertRejects(storedHalves(new Float32Array([1, 65520])), 'invalid_argument', /output bias: value 1 .*exceeds the f16 range/);
 });
+
+/** The promise rejects with a MemcomError of this code whose message matches re. */
+async function assertRejects(promise, code, re) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof MemcomError, `a MemcomError, got ${e && e.constructor.name}: ${e && e.message}`);
+    assert.equal(e.code, code, e.message);
+    if (re) assert.match(e.message, re);
+    return true;
+  });
+}
 
 test('reference hash: splitmix64 finaliser of (i + seed) mod 2^64, mod m', () => {
   // The first output of the splitmix64 generator seeded with 0 is the finaliser of
@@ -85,11 +100,11 @@ function checkLayout(bytes) {
   return sections;
 }
 
-test('layout: header, directory, aligned sections in table order, CRCs (every configuration)', () => {
+test('layout: header, directory, aligned sections in table order, CRCs (every configuration)', async () => {
   const r = rng(7);
   for (const cfg of allConfigs()) {
     const n = 23;
-    const bytes = buildModel({
+    const bytes = await buildModel({
       input: tableSpec(r, cfg, { n, d: 5, m: 4, dyadic: false }),
       output: tableSpec(r, cfg, { n, d: 3, m: 7, dyadic: false }),
       layers: [{ inDim: 5, outDim: 3, activation: 'tanh', weight: new Float32Array(15).fill(0.5), bias: new Float32Array(3) }],
@@ -114,7 +129,7 @@ test('layout: header, directory, aligned sections in table order, CRCs (every co
   }
 });
 
-test('round trip through the reference parser: stored values decode to the quantised input', () => {
+test('round trip through the reference parser: stored values decode to the quantised input', async () => {
   const r = rng(11);
   for (const cfg of allConfigs()) {
     const n = 29;
@@ -122,7 +137,7 @@ test('round trip through the reference parser: stored values decode to the quant
       output: tableSpec(r, cfg, { n, d: 6, m: 5, dyadic: false }),
       outputBias: Float32Array.from({ length: n }, () => r.normal()),
     };
-    const ref = R.parseModel(buildModel(spec));
+    const ref = R.parseModel(await buildModel(spec));
     const t = ref.output;
     assert.equal(t.kind, cfg.kind);
     assert.equal(t.rowDtype, cfg.dtype);
@@ -152,9 +167,9 @@ test('round trip through the reference parser: stored values decode to the quant
   }
 });
 
-test('int8: scale = max|x| / 127 per row, q symmetric in -127..127, zero rows have scale 0', () => {
+test('int8: scale = max|x| / 127 per row, q symmetric in -127..127, zero rows have scale 0', async () => {
   const rows = new Float32Array([1, -2, 0.5, 0, 0, 0, 127, -127, 63.5, 3, 3, -3.0000002]);
-  const bytes = buildModel({ output: { kind: 'full', n: 4, d: 3, dtype: 'i8', rows } });
+  const bytes = await buildModel({ output: { kind: 'full', n: 4, d: 3, dtype: 'i8', rows } });
   const s = R.findSection(bytes, 'SCALES_A', 1);
   const q = R.findSection(bytes, 'ROWS_A', 1);
   const dv = new DataView(bytes.buffer);
@@ -166,9 +181,9 @@ test('int8: scale = max|x| / 127 per row, q symmetric in -127..127, zero rows ha
   assert.deepEqual(qs.slice(9), [127, 127, -127]);
 });
 
-test('ids: UTF-8, offsets, and the index sorted by bytes (astral characters after U+FFFF)', () => {
+test('ids: UTF-8, offsets, and the index sorted by bytes (astral characters after U+FFFF)', async () => {
   const ids = ['b', 'a', '\u{1F600}', '\uFFFD', 'ab', 'é', 'A', 'a\u0000b'];
-  const bytes = buildModel({ output: { kind: 'full', n: ids.length, d: 1, rows: new Float32Array(ids.length) }, ids });
+  const bytes = await buildModel({ output: { kind: 'full', n: ids.length, d: 1, rows: new Float32Array(ids.length) }, ids });
   const ref = R.parseModel(bytes);
   assert.deepEqual(ref.ids, ids);
   const s = R.findSection(bytes, 'ID_SORTED');
@@ -179,20 +194,20 @@ test('ids: UTF-8, offsets, and the index sorted by bytes (astral characters afte
   assert.deepEqual(perm.map((i) => ids[i]), ['A', 'a', 'a\u0000b', 'ab', 'b', 'é', '\uFFFD', '\u{1F600}']);
 });
 
-test('metadata: objects and JSON text; hash seeds as number, bigint or string', () => {
+test('metadata: objects and JSON text; hash seeds as number, bigint or string', async () => {
   const rows = new Float32Array(6);
-  let ref = R.parseModel(buildModel({ output: { kind: 'full', n: 3, d: 2, rows }, metadata: { a: [1, 2], b: 'é' } }));
+  let ref = R.parseModel(await buildModel({ output: { kind: 'full', n: 3, d: 2, rows }, metadata: { a: [1, 2], b: 'é' } }));
   assert.deepEqual(JSON.parse(ref.metadata), { a: [1, 2], b: 'é' });
-  ref = R.parseModel(buildModel({ output: { kind: 'full', n: 3, d: 2, rows }, metadata: '{"x": 1}' }));
+  ref = R.parseModel(await buildModel({ output: { kind: 'full', n: 3, d: 2, rows }, metadata: '{"x": 1}' }));
   assert.equal(ref.metadata, '{"x": 1}');
   for (const [seed, want] of [[5, 5n], [5n, 5n], ['18446744073709551615', 2n ** 64n - 1n], ['0x10', 16n]]) {
-    ref = R.parseModel(buildModel({ output: { kind: 'hash', n: 3, m: 2, d: 1, rows: new Float32Array(2), bucket: { hash: seed } } }));
+    ref = R.parseModel(await buildModel({ output: { kind: 'hash', n: 3, m: 2, d: 1, rows: new Float32Array(2), bucket: { hash: seed } } }));
     assert.equal(ref.output.seed, want);
     assert.equal(ref.output.bucketMode, 'hash');
   }
 });
 
-test('spec validation: each mistake is an invalid_argument naming the field', () => {
+test('spec validation: each mistake is an invalid_argument naming the field (or the writer\'s detail)', async () => {
   const f = (n = 4, d = 2) => ({ kind: 'full', n, d, rows: new Float32Array(n * d) });
   const cases = [
     [null, /spec/],
@@ -201,21 +216,21 @@ test('spec validation: each mistake is an invalid_argument naming the field', ()
     [{ output: { ...f(), kind: 'dense' } }, /output\.kind/],
     [{ output: { ...f(), n: 0 } }, /output\.n/],
     [{ output: { ...f(), n: 2.5 } }, /output\.n/],
-    [{ output: { ...f(), d: 5000, rows: new Float32Array(4 * 5000) } }, /output\.d/],
-    [{ output: { ...f(), m: 3 } }, /output\.m/],
-    [{ output: { kind: 'hash', n: 4, m: 5, d: 2, rows: new Float32Array(10) } }, /output\.m/],
+    [{ output: { ...f(), d: 5000, rows: new Float32Array(4 * 5000) } }, /output table: d = 5000 not in 1\.\.4096/],
+    [{ output: { ...f(), m: 3 } }, /output table: m = 3 invalid for n = 4/],
+    [{ output: { kind: 'hash', n: 4, m: 5, d: 2, rows: new Float32Array(10) } }, /output table: m = 5 invalid for n = 4/],
     [{ output: { kind: 'hash', n: 4, m: 0, d: 2, rows: new Float32Array(0) } }, /output\.m/],
     [{ output: { ...f(), dtype: 'f64' } }, /output\.dtype/],
     [{ output: { ...f(), rows: new Float32Array(7) } }, /output\.rows: must have 8 elements/],
     [{ output: { ...f(), rows: new Int32Array(8) } }, /output\.rows/],
     [{ output: { ...f(), rows: new Float32Array([0, 0, NaN, 0, 0, 0, 0, 0]) } }, /output\.rows: element 2/],
     [{ output: { ...f(), rows: new Float32Array([0, 0, 0, Infinity, 0, 0, 0, 0]) } }, /output\.rows: element 3/],
-    [{ output: { ...f(), dtype: 'f16', rows: new Float32Array([0, 0, 0, 70000, 0, 0, 0, 0]) } }, /f16 range/],
+    [{ output: { ...f(), dtype: 'f16', rows: new Float32Array([0, 0, 0, 70000, 0, 0, 0, 0]) } }, /output table rows: value 3 .*exceeds the f16 range/],
     [{ output: { ...f(), scalars: new Float32Array(4) } }, /output\.scalars/],
     [{ output: { ...f(), bucket: 'mod' } }, /output\.bucket/],
     [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4) } }, /output\.scalars/],
-    [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4), scalars: new Float32Array(4), scalarDtype: 'i8' } }, /output\.scalarDtype/],
-    [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4), scalars: new Float32Array(4), bucket: new Uint32Array([0, 1, 2, 0]) } }, /output\.bucket: bucket of item 2/],
+    [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4), scalars: new Float32Array(4), scalarDtype: 'i8' } }, /output table: scalar dtype 3/],
+    [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4), scalars: new Float32Array(4), bucket: new Uint32Array([0, 1, 2, 0]) } }, /output table: item 2 has bucket 2 >= m = 2/],
     [{ output: { kind: 'memcom', n: 4, m: 2, d: 2, rows: new Float32Array(4), scalars: new Float32Array(4), bucket: new Uint32Array(3) } }, /output\.bucket/],
     [{ output: { kind: 'hash', n: 4, m: 2, d: 2, rows: new Float32Array(4), bucket: 'div' } }, /output\.bucket/],
     [{ output: { kind: 'hash', n: 4, m: 2, d: 2, rows: new Float32Array(4), bucket: { hash: -1 } } }, /output\.bucket\.hash/],
@@ -230,10 +245,10 @@ test('spec validation: each mistake is an invalid_argument naming the field', ()
     [{ input: f(4, 3), output: f(), layers: [{ inDim: 3, outDim: 2, weight: new Float32Array(5) }] }, /layers\[0\]\.weight/],
     [{ input: f(4, 2), output: f(), layers: [{ inDim: 2, outDim: 2, bias: [1, NaN] }] }, /layers\[0\]\.bias: element 1/],
     [{ output: f(), layers: [{ inDim: 2, outDim: 2 }] }, /layers: a model without an input table/],
-    [{ input: f(), output: f(), layers: new Array(17).fill({ inDim: 2, outDim: 2 }) }, /layers: at most 16/],
+    [{ input: f(), output: f(), layers: new Array(17).fill({ inDim: 2, outDim: 2 }) }, /17 layers \(at most 16\)/],
     [{ output: f(), outputBias: new Float32Array(3) }, /outputBias/],
     [{ output: f(), biasDtype: 'f16' }, /biasDtype/],
-    [{ output: f(), outputBias: new Float32Array(4), biasDtype: 'i8' }, /biasDtype/],
+    [{ output: f(), outputBias: new Float32Array(4), biasDtype: 'i8' }, /output bias: dtype 3 \(f32 or f16\)/],
     [{ output: f(), ids: ['a', 'b', 'c'] }, /ids: must have n = 4/],
     [{ output: f(), ids: ['a', 'b', 'c', 'a'] }, /ids: items 0 and 3 share the id "a"/],
     [{ output: f(), ids: ['a', 'b', '', 'd'] }, /ids\[2\]: must not be empty/],
@@ -244,13 +259,23 @@ test('spec validation: each mistake is an invalid_argument naming the field', ()
     [{ output: f(), metadata: '{bad' }, /metadata: is not valid JSON/],
   ];
   for (const [spec, re] of cases) {
-    assertCode(() => buildModel(spec), 'invalid_argument', re);
+    await assertRejects(buildModel(spec), 'invalid_argument', re);
   }
   assert.ok(new MemcomError('x', 'y') instanceof Error);
 });
 
-test('a u16 bucket array needs m <= 65536', () => {
+test('a u16 bucket array needs m <= 65536', async () => {
   const n = 70000;
-  assertCode(() => buildModel({ output: { kind: 'hash', n, m: 65537, d: 1, rows: new Float32Array(65537), bucket: new Uint16Array(n) } }),
+  await assertRejects(buildModel({ output: { kind: 'hash', n, m: 65537, d: 1, rows: new Float32Array(65537), bucket: new Uint16Array(n) } }),
     'invalid_argument', /Uint16Array.*m <= 65536/);
+});
+
+test('options.wasm gives the writer module; a module that is not the writer is refused', async () => {
+  const spec = { output: { kind: 'full', n: 2, d: 2, rows: new Float32Array([1, 2, 3, 4]) } };
+  const writer = new URL('../../dist/memcom-writer.wasm', import.meta.url);
+  const a = await buildModel(spec);
+  assert.deepEqual(await buildModel(spec, { wasm: writer }), a);
+  await assertRejects(buildModel(spec, { wasm: new URL('../../dist/memcom.wasm', import.meta.url) }), 'wasm', /does not export mcw_/);
+  await assertRejects(buildModel(spec, { wasm: 42 }), 'invalid_argument');
+  await assertRejects(buildModel(spec, 'x'), 'invalid_argument');
 });

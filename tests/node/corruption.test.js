@@ -16,7 +16,7 @@ const N = 12;
 /** A model with every section type: qr i8 input (A, B, both scales), memcom
  *  f16 output with f32 scalars and explicit u32 buckets, two layers, f32
  *  output bias, ids and metadata. */
-function fullModel({ ids = Array.from({ length: N }, (_, i) => `id-${String.fromCharCode(97 + i)}`), metadata = { dataset: 'x' } } = {}) {
+function buildFull({ ids = Array.from({ length: N }, (_, i) => `id-${String.fromCharCode(97 + i)}`), metadata = { dataset: 'x' } } = {}) {
   const r = rng(99);
   const f = (k) => Float32Array.from({ length: k }, () => r.normal());
   return buildModel({
@@ -33,9 +33,20 @@ function fullModel({ ids = Array.from({ length: N }, (_, i) => `id-${String.from
   });
 }
 
+// buildModel is async: the files the cases damage are built once, here, and copied.
+const FULL = new Map();
+for (const meta of [undefined, { k: [1, 2, 3] }, { abc: 1 }]) {
+  FULL.set(JSON.stringify(meta), await buildFull(meta === undefined ? {} : { metadata: meta }));
+}
+/** A fresh copy of the full model (metadata: one of those built above). */
+function fullModel({ metadata } = {}) {
+  return FULL.get(JSON.stringify(metadata)).slice();
+}
+
 /** A table file: output only, f32 full, no ids. */
+const TABLE = await buildModel({ output: { kind: 'full', n: 5, d: 3, rows: new Float32Array(15).fill(0.5) }, metadata: { a: 1 } });
 function tableFile() {
-  return buildModel({ output: { kind: 'full', n: 5, d: 3, rows: new Float32Array(15).fill(0.5) }, metadata: { a: 1 } });
+  return TABLE.slice();
 }
 
 const dvOf = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -20,10 +20,10 @@ const CONFIGS = [
   { kind: 'hash', dtype: 'f32', bucket: 'u32' },
 ];
 
-function tableFile(cfg, seed) {
+async function tableFile(cfg, seed) {
   const r = rng(seed);
   const n = 6000, d = 24;
-  return buildModel({
+  return await buildModel({
     output: tableSpec(r, cfg, { n, d, m: 300, dyadic: false }),
     outputBias: Float32Array.from({ length: n }, () => r.normal() * 0.2),
   });
@@ -32,7 +32,7 @@ function tableFile(cfg, seed) {
 for (const build of BUILDS) {
   for (const [c, cfg] of CONFIGS.entries()) {
     test(`${build.name}: ${cfg.kind} ${cfg.dtype}${cfg.bucket ? ' ' + cfg.bucket : ''}: int8 copy on and off rank alike`, async () => {
-      const bytes = tableFile(cfg, 100 + c);
+      const bytes = await tableFile(cfg, 100 + c);
       const ref = parseModel(bytes);
       const withIndex = await loadTable(bytes, build.options);
       const without = await loadTable(bytes, { ...build.options, int8Index: false });
@@ -59,7 +59,7 @@ for (const build of BUILDS) {
 }
 
 test('int8Index must be a boolean', async () => {
-  const bytes = tableFile(CONFIGS[0], 1);
+  const bytes = await tableFile(CONFIGS[0], 1);
   for (const bad of ['yes', 1, {}]) {
     await assertRejects(loadTable(bytes, { int8Index: bad }), 'invalid_argument', /int8Index/);
     await assertRejects(loadModel(bytes, { int8Index: bad }), 'invalid_argument', /int8Index/);

@@ -24,7 +24,7 @@ requireWasm();
 
 const CONFIGS = allConfigs();
 
-function dyadicModel(cfg, seed) {
+async function dyadicModel(cfg, seed) {
   const r = rng(seed);
   const n = 37;
   const d = 8;
@@ -38,10 +38,10 @@ function dyadicModel(cfg, seed) {
     biasDtype: seed % 2 ? 'f16' : 'f32',
     ids,
   };
-  return { spec, bytes: buildModel(spec), ids };
+  return { spec, bytes: await buildModel(spec), ids };
 }
 
-function randomModel(cfg, seed) {
+async function randomModel(cfg, seed) {
   const r = rng(seed);
   const n = 301;
   const dIn = 19;
@@ -60,14 +60,14 @@ function randomModel(cfg, seed) {
     outputBias: Float32Array.from({ length: n }, () => r.normal() * 0.2),
     biasDtype: 'f16',
   };
-  return { spec, bytes: buildModel(spec) };
+  return { spec, bytes: await buildModel(spec) };
 }
 
 const HISTORIES = [[], [3], [0, 5, 9, 36], [36, 1, 2, 20], [7, 7, 7, 7]];
 
 for (const [ci, cfg] of CONFIGS.entries()) {
   test(`dyadic ${configName(cfg)}: exact lookups, scores and top-k (SIMD and scalar)`, async () => {
-    const { bytes, ids } = dyadicModel(cfg, 1000 + ci);
+    const { bytes, ids } = await dyadicModel(cfg, 1000 + ci);
     const ref = R.parseModel(bytes);
     for (const build of BUILDS) {
       const model = await loadModel(bytes, build.options);
@@ -127,7 +127,7 @@ for (const [ci, cfg] of CONFIGS.entries()) {
   });
 
   test(`random ${configName(cfg)}: input and output tables, layers (SIMD and scalar)`, async () => {
-    const { bytes } = randomModel(cfg, 2000 + ci);
+    const { bytes } = await randomModel(cfg, 2000 + ci);
     const ref = R.parseModel(bytes);
     const r = rng(ci);
     const tieKey = tieKeys(ref);

@@ -20,7 +20,7 @@ test('1,000,000 items, d = 64, memcom output table at 16x: same top-10 as a brut
   const t0 = Date.now();
   const r = rng(2026);
   const randn = (len, s) => { const a = new Float32Array(len); for (let i = 0; i < len; i++) a[i] = r.normal() * s; return a; };
-  const bytes = buildModel({
+  const bytes = await buildModel({
     input: { kind: 'memcom', n, m, d, rows: randn(m * d, 0.3), scalars: randn(n, 1) },
     output: { kind: 'memcom', n, m, d, rows: randn(m * d, 0.3), scalars: randn(n, 1) },
     layers: [{ inDim: d, outDim: d, activation: 'tanh', weight: randn(d * d, 0.3), bias: randn(d, 0.1) }],

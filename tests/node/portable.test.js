@@ -27,6 +27,14 @@ test('web/*.js: ES modules without Node built-ins, require, eval or new Function
   }
 });
 
+test('web/*.js parses no .memcom bytes: the C reader and writer own the format (no DataView, no byte-offset reads)', async () => {
+  for (const [name, text] of await sources()) {
+    const code = text.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+    assert.doesNotMatch(code, /new\s+DataView\b|\.get(Big)?(Ui|I)nt(8|16|32|64)\(|\.getFloat(32|64)\(/, `${name}: reads bytes at offsets`);
+    assert.doesNotMatch(code, /\.set(Big)?(Ui|I)nt(16|32|64)\(|\.setFloat(32|64)\(/, `${name}: writes bytes at offsets`);
+  }
+});
+
 test('index.d.ts declares every export of index.js', async () => {
   const dts = await readFile(new URL('index.d.ts', WEB), 'utf8');
   for (const name of Object.keys(api)) {

@@ -22,9 +22,9 @@ requireWasm();
 
 // ------------------------------------------------------------------ files
 /** A recommender (memcom input, full output, a layer, bias, ids): about 1.3 MB. */
-function modelBytes(seed = 3, n = 20000, d = 16) {
+async function modelBytes(seed = 3, n = 20000, d = 16) {
   const r = rng(seed);
-  return buildModel({
+  return await buildModel({
     input: tableSpec(r, { kind: 'memcom', dtype: 'f16', scalarDtype: 'f32', bucket: 'hash' }, { n, d, m: 500, dyadic: false }),
     output: tableSpec(r, { kind: 'full', dtype: 'f32' }, { n, d, dyadic: false }),
     layers: [{ inDim: d, outDim: d, activation: 'tanh', weight: Float32Array.from({ length: d * d }, () => r.normal() * 0.3) }],
@@ -35,13 +35,13 @@ function modelBytes(seed = 3, n = 20000, d = 16) {
 }
 
 /** A table file (int8 memcom output, u16 buckets): a few hundred KB. */
-function tableBytes(seed = 4) {
-  return buildModel({ output: tableSpec(rng(seed), { kind: 'memcom', dtype: 'i8', scalarDtype: 'f16', bucket: 'u16' }, { n: 30000, d: 24, m: 700, dyadic: false }) });
+async function tableBytes(seed = 4) {
+  return await buildModel({ output: tableSpec(rng(seed), { kind: 'memcom', dtype: 'i8', scalarDtype: 'f16', bucket: 'u16' }, { n: 30000, d: 24, m: 700, dyadic: false }) });
 }
 
-const MODEL = modelBytes();
-const TABLE = tableBytes();
-const TINY = buildModel({ output: { kind: 'full', n: 3, d: 2, rows: new Float32Array([1, 0, 0, 1, 0.5, 0.5]) } });
+const MODEL = await modelBytes();
+const TABLE = await tableBytes();
+const TINY = await buildModel({ output: { kind: 'full', n: 3, d: 2, rows: new Float32Array([1, 0, 0, 1, 0.5, 0.5]) } });
 
 // ---------------------------------------------------------------- sources
 /**
@@ -315,7 +315,7 @@ test('concurrent streamed loads into one runtime (memory grows mid-stream) all l
   for (const b of BUILDS) {
     const { options, rt } = await freshRuntime(b.name === 'simd');
     const start = rt.memoryBytes;
-    const files = [MODEL, TABLE, modelBytes(9, 40000, 12), tableBytes(10), modelBytes(11, 5000, 8)];
+    const files = [MODEL, TABLE, await modelBytes(9, 40000, 12), await tableBytes(10), await modelBytes(11, 5000, 8)];
     const wants = [];
     for (const f of files) wants.push(await observeLoad(loadTable, f, b.options));
     const dir = await mkdtemp(join(tmpdir(), 'memcom-stream-'));

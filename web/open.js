@@ -1,0 +1,176 @@
+// open.js - opening a model: read the source into wasm memory, let the C
+// reader validate it (mc_open_ex), and describe it from the module's own
+// accessors (mc_info, mc_layer, mc_metadata), decoded by the field layout the
+// module reports.  No byte of the file is parsed here.
+
+import { MemcomError, describe } from './errors.js';
+import { getRuntime, NAMES, STRUCTS } from './runtime.js';
+import { readSourceInto } from './source.js';
+
+const DETAIL_CAP = 512;
+
+/** The options of loadModel / loadTable, each read once: { maxBytes, int8Index, bucketBounds, wasm, simd }. */
+function readOptions(options, where) {
+  if (options === undefined || options === null) options = {};
+  else if (typeof options !== 'object') throw new MemcomError('invalid_argument', `${where}: options must be an object, got ${describe(options)}`);
+  const out = { wasm: options.wasm, simd: options.simd };
+  const mb = options.maxBytes;
+  out.maxBytes = Infinity;
+  if (mb !== undefined && mb !== null) {
+    if (typeof mb !== 'number' || Number.isNaN(mb) || mb < 0 || (Number.isFinite(mb) && !Number.isInteger(mb))) {
+      throw new MemcomError('invalid_argument', `${where}: options.maxBytes must be a non-negative integer, got ${describe(mb)}`);
+    }
+    out.maxBytes = mb;
+  }
+  for (const name of ['int8Index', 'bucketBounds']) {
+    const given = options[name];
+    const v = given ?? true;
+    if (typeof v !== 'boolean') {
+      throw new MemcomError('invalid_argument', `${where}: options.${name} must be true or false, got ${describe(given)}`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+function deepFreeze(o) {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/**
+ * Load the bytes of `source` into the runtime and open them; returns
+ * { runtime, handle, info }.  Shared by loadModel and loadTable.
+ */
+export async function openSource(source, options, where) {
+  const opts = readOptions(options, where);
+  const runtime = await getRuntime(opts);
+  const memLimit = runtime.memoryLimit();
+  const limit = Math.min(opts.maxBytes, memLimit);
+  const reason = opts.maxBytes <= memLimit ? 'options.maxBytes' : 'what WebAssembly memory can still hold (its maximum minus the memory in use)';
+  // Allocated after every limit check; mc_open_ex takes ownership of ptr, we free crc.
+  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where);
+  let handle = 0;
+  try {
+    let hp;
+    let dp;
+    try {
+      [hp, dp] = runtime.scratch([4, DETAIL_CAP], where);
+    } catch (e) {
+      runtime.free(ptr);
+      throw e;
+    }
+    runtime.u8.fill(0, hp, hp + 4);
+    runtime.u8[dp] = 0;
+    // mc_open_ex takes ownership of ptr, whether it succeeds or not; the
+    // section CRCs come from the block checksums taken while the file arrived
+    const code = runtime.exports.mc_open_ex(ptr, size, crc, hp, dp, DETAIL_CAP);
+    if (code !== 0) throw runtime.error(code, '', runtime.cstring(dp));
+    handle = runtime.u32[hp >>> 2];
+  } finally {
+    if (crc) runtime.exports.mc_crc_free(crc);
+  }
+  try {
+    if (!opts.int8Index) runtime.check(runtime.exports.mc_set_int8_index(handle, 0), 'mc_set_int8_index');
+    if (!opts.bucketBounds) runtime.check(runtime.exports.mc_set_bucket_bounds(handle, 0), 'mc_set_bucket_bounds');
+    return { runtime, handle, info: readInfo(runtime, handle) };
+  } catch (e) {
+    runtime.exports.mc_close(handle);
+    throw e;
+  }
+}
+
+/** A name from enum `set`, null for its value 0 ("none"). */
+function nameOrNull(runtime, set, value) {
+  const names = runtime.enumNames(set);
+  return value === 0 ? null : names[value] ?? null;
+}
+
+function tableInfo(runtime, raw, role, bytes) {
+  const f = (name) => raw[`${role}.${name}`];
+  const kindNames = runtime.enumNames(NAMES.kind);
+  if (f('kind') === 0) return null;
+  const bucket = nameOrNull(runtime, NAMES.bucketMode, f('bucket_mode'));
+  return {
+    kind: kindNames[f('kind')] ?? `kind_${f('kind')}`,
+    n: f('n'),
+    m: f('m'),
+    d: f('d'),
+    dtype: nameOrNull(runtime, NAMES.dtype, f('row_dtype')),
+    scalarDtype: nameOrNull(runtime, NAMES.dtype, f('scalar_dtype')),
+    bucket,
+    bucketDtype: nameOrNull(runtime, NAMES.dtype, f('bucket_dtype')),
+    hashSeed: bucket === 'hash' ? f('hash_seed').toString() : null,
+    bytes,
+  };
+}
+
+function readLayers(runtime, handle, count) {
+  const layers = [];
+  const size = runtime.structSize(STRUCTS.layerInfo);
+  const acts = runtime.enumNames(NAMES.activation);
+  for (let i = 0; i < count; i++) {
+    const [p] = runtime.scratch([size], 'the layer shapes');
+    runtime.check(runtime.exports.mc_layer(handle, i, p), `layer ${i}`);
+    const L = runtime.readStruct(STRUCTS.layerInfo, p);
+    layers.push({
+      inDim: L.in_dim,
+      outDim: L.out_dim,
+      activation: acts[L.activation] ?? 'none',
+      weight: L.has_weight !== 0,
+      bias: L.has_bias !== 0,
+    });
+  }
+  return layers;
+}
+
+function readMetadata(runtime, handle) {
+  const [lp] = runtime.scratch([4], 'the metadata length');
+  const mp = runtime.exports.mc_metadata(handle, lp) >>> 0;
+  const len = runtime.u32[lp >>> 2];
+  if (mp === 0 || len === 0) return {};
+  let metadata;
+  try {
+    metadata = JSON.parse(runtime.decodeUtf8(mp, len));
+  } catch (e) {
+    throw new MemcomError('metadata', `section METADATA: not valid JSON (${e.message})`, { cause: e });
+  }
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new MemcomError('metadata', 'section METADATA: the JSON is not an object');
+  }
+  return metadata;
+}
+
+function readInfo(runtime, handle) {
+  const [p] = runtime.scratch([runtime.structSize(STRUCTS.info)], 'the model info');
+  runtime.check(runtime.exports.mc_info(handle, p), 'mc_info');
+  const raw = runtime.readStruct(STRUCTS.info, p);
+  const num = (name) => Number(raw[name]);
+  const bytes = {
+    file: num('file_bytes'), input: num('input_bytes'), output: num('output_bytes'), bias: num('bias_bytes'),
+    layers: num('layer_bytes'), ids: num('id_bytes'), metadata: num('metadata_bytes'),
+  };
+  const fullF32 = num('full_f32_bytes');
+  const stored = bytes.input + bytes.output;
+  return deepFreeze({
+    n: raw.n_items,
+    d: raw.user_dim,
+    formatVersion: `${raw.format_major}.${raw.format_minor}`,
+    input: tableInfo(runtime, raw, 'input', bytes.input),
+    output: tableInfo(runtime, raw, 'output', bytes.output),
+    layers: readLayers(runtime, handle, raw.n_layers),
+    biasDtype: nameOrNull(runtime, NAMES.dtype, raw.bias_dtype),
+    hasIds: raw.has_ids !== 0,
+    bytes,
+    fileBytes: bytes.file,
+    fullF32Bytes: fullF32,
+    compressionRatio: stored > 0 ? fullF32 / stored : 0,
+    metadata: readMetadata(runtime, handle),
+    simd: runtime.simd,
+    kernel: runtime.kernel,
+    version: runtime.version,
+  });
+}
