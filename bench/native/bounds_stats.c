@@ -13,13 +13,13 @@
  * by popularity); a table file through memcom_topk_vector with vectors whose
  * components are sums of three uniforms (the benchmark's).  Both with the
  * int8 copy off, so every ranking is one pass.  Internal counters: links
- * src/internal.h (bench/bounds.sh builds it).
+ * src/model.h (bench/bounds.sh builds it).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "model.h"
 
 static double now_ms(void)
 {

@@ -9,7 +9,7 @@
  * 3. The bounds prune where they should, and give way to a scan of every item
  *    where they cannot (loose bounds, overflow); a hand-computed case. */
 #include "fixture.h"
-#include "../../src/internal.h"
+#include "../../src/model.h"
 #include "../../src/kernels/kernels.h"
 
 /* ---- 1. the bound ---- */

@@ -6,7 +6,7 @@
  *    near-tied and tied scores, exclusions, every k) equals the brute-force
  *    top-k of the exact scores from memcom_score_vector, bit for bit. */
 #include "fixture.h"
-#include "../../src/internal.h"
+#include "../../src/model.h"
 #include "../../src/kernels/kernels.h"
 
 /* ---- 1. the bound ---- */

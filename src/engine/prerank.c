@@ -28,8 +28,9 @@
  */
 #include <math.h>
 
-#include "internal.h"
-#include "kernels/kernels.h"
+#include "../kernels/kernels.h"
+#include "prerank.h"
+#include "topk.h"
 
 #define MCC_U 0x1p-24
 
@@ -47,8 +48,7 @@ static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
 {
     double mx = 0.0;
     for (uint32_t i = 0; i < n; i++) {
-        float f = dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
-        double a = fabs((double)f);
+        double a = fabs((double)mcc_f32_or_f16_at(x, dtype, i));
         if (a > mx) mx = a;
     }
     return mx;
