@@ -1,5 +1,5 @@
 /*
- * bounds_stats.c - how much the per-bucket score bounds (src/bounds.c) skip
+ * bounds_stats.c - how much the per-bucket score bounds (src/engine/bounds.c) skip
  * on a model: top-10 for seeded queries, then the library's own counters:
  * how many rankings finished by bucket (the others scanned every item: the
  * bounds pruned too little, and after 4 such rankings in a row only every

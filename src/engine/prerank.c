@@ -109,7 +109,7 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
 {
     if (p->state) return MEMCOM_OK;
     const memcom_table_desc *td = &t->desc;
-    int kind_ok = td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_HASH || td->kind == MEMCOM_KIND_MEMCOM;
+    int kind_ok = td->kind == MEMCOM_KIND_FULL || mcc_kind_has_buckets(td->kind);
     int own = td->row_dtype == MEMCOM_DTYPE_I8;
     if (!kind_ok || td->d == 0 || td->d > MK_Q16_MAX_D || (!own && p->no_index) || !mk_fast_int_dot()) {
         p->state = -1;

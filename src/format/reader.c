@@ -304,7 +304,7 @@ static int mcc_check_directory(mcc_rd *r)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_DUP, e, "appears twice in the directory (entries %d and %u)", r->at[e->type][e->index], (unsigned)k);
         r->at[e->type][e->index] = (int16_t)k;
         if (!mcc_expected(r, e->type, e->index)) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not used by this model");
-        if (e->off % MC_ALIGN) MC_SEC_FAIL(r, MEMCOM_E_SECTION_ALIGN, e, "offset %llu is not a multiple of 64", (unsigned long long)e->off);
+        if (e->off % MC_ALIGN) MC_SEC_FAIL(r, MEMCOM_E_SECTION_ALIGN, e, "offset %llu is not a multiple of %u", (unsigned long long)e->off, MC_ALIGN);
         if (e->off > r->size || e->size > r->size - e->off)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_BOUNDS, e, "bytes %llu..%llu extend past the end of the file (%llu)",
                         (unsigned long long)e->off, (unsigned long long)e->off + (e->size > r->size ? r->size : e->size),
@@ -315,7 +315,7 @@ static int mcc_check_directory(mcc_rd *r)
         if (want != UINT64_MAX && e->size != want)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu, expected %llu", (unsigned long long)e->size, (unsigned long long)want);
         if (e->type == MC_SEC_METADATA && e->size > MC_MAX_METADATA)
-            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu exceeds 16 MiB", (unsigned long long)e->size);
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu exceeds %u MiB", (unsigned long long)e->size, MC_MAX_METADATA >> 20);
         if (e->dtype != dtype)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_DTYPE, e, "dtype %u, expected %u", (unsigned)e->dtype, (unsigned)dtype);
     }
@@ -403,7 +403,8 @@ static int mcc_check_layers(mcc_rd *r, mcc_view *v)
         if (L->flags & ~(MC_LAYER_HAS_WEIGHT | MC_LAYER_HAS_BIAS)) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown flags 0x%x", (unsigned)l, (unsigned)L->flags);
         if (L->act > MEMCOM_ACT_RELU) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown activation %u", (unsigned)l, (unsigned)L->act);
         if (L->in < 1 || L->in > MC_MAX_DIM || L->out < 1 || L->out > MC_MAX_DIM)
-            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..4096", (unsigned)l, (unsigned)L->out, (unsigned)L->in);
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..%u", (unsigned)l, (unsigned)L->out, (unsigned)L->in,
+                        MC_MAX_DIM);
         if (L->in != prev)
             MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: in_dim %u, expected %u", (unsigned)l, (unsigned)L->in, (unsigned)prev);
         if (!(L->flags & MC_LAYER_HAS_WEIGHT) && L->in != L->out)

@@ -47,7 +47,7 @@ static int mcc_w_desc(mcc_wr *w, int role, const memcom_table_data *t)
     if (d->n != w->n)
         return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: n = %u differs from the output table's %u", rn, (unsigned)d->n, (unsigned)w->n);
     if (d->d < 1 || d->d > MC_MAX_DIM)
-        return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: d = %u not in 1..4096", rn, (unsigned)d->d);
+        return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: d = %u not in 1..%u", rn, (unsigned)d->d, MC_MAX_DIM);
     if (d->kind == MEMCOM_KIND_FULL ? d->m != d->n : (d->m < 1 || d->m > d->n))
         return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: m = %u invalid for n = %u", rn, (unsigned)d->m, (unsigned)d->n);
     if (d->row_dtype < MEMCOM_DTYPE_F32 || d->row_dtype > MEMCOM_DTYPE_I8)
@@ -218,7 +218,8 @@ static int mcc_w_check(mcc_wr *w)
     w->n = md->output.desc.n;
     if (w->n < 1 || w->n > 0x7fffffffu) return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "n = %u not in 1..2^31-1", (unsigned)w->n);
     if ((rc = mcc_w_desc(w, 0, &md->input)) || (rc = mcc_w_desc(w, 1, &md->output))) return rc;
-    if (md->n_layers > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u layers (at most 16)", (unsigned)md->n_layers);
+    if (md->n_layers > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u layers (at most %u)", (unsigned)md->n_layers,
+                                                    MC_MAX_LAYERS);
     if (md->n_layers && !md->layers) return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "layers: NULL array");
     if (md->input.desc.kind == MEMCOM_KIND_NONE && md->n_layers)
         return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "a table file (no input table) cannot have layers");
@@ -252,7 +253,7 @@ static int mcc_w_check(mcc_wr *w)
     }
     if (md->metadata_json) {
         w->meta_len = strlen(md->metadata_json);
-        if (w->meta_len > MC_MAX_METADATA) return mcc_fail(MEMCOM_E_TOO_LARGE, w->detail, w->cap, "metadata exceeds 16 MiB");
+        if (w->meta_len > MC_MAX_METADATA) return mcc_fail(MEMCOM_E_TOO_LARGE, w->detail, w->cap, "metadata exceeds %u MiB", MC_MAX_METADATA >> 20);
     }
     return MEMCOM_OK;
 }

@@ -1,4 +1,4 @@
-/* test_bounds.c - per-bucket score bounds (src/bounds.c).
+/* test_bounds.c - per-bucket score bounds (src/engine/bounds.c).
  * 1. The bound: for every item, its score as the scan computes it is at most
  *    its bucket's bound, exactly (adversarial magnitudes, signs, subnormals,
  *    ties, empty buckets).
