@@ -31,7 +31,9 @@ typedef struct mcc_engine {
     mcc_bounds bounds;        /* hash/memcom tables: per-bucket score bounds */
 } mcc_engine;
 
-/* e zeroed or freed; t (n items) and bias stay valid while e is used */
+/* e all zero (as calloc or mcc_engine_free leave it); t (n items) and bias
+ * stay valid while e is used.  On failure e holds what it could allocate:
+ * mcc_engine_free releases it */
 int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype);
 void mcc_engine_free(mcc_engine *e);
 /* memcom_set_int8_index / memcom_set_bucket_bounds: the state is examined

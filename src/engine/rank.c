@@ -11,7 +11,6 @@
 
 int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype)
 {
-    memset(e, 0, sizeof *e);
     e->t = t;
     e->n = t->desc.n;
     e->bias = bias;

@@ -20,7 +20,7 @@ static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
 
 static const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
 
-uint64_t mcc_table_rows_a(const memcom_table_desc *d)
+MC_NOINLINE uint64_t mcc_table_rows_a(const memcom_table_desc *d)
 {
     switch (d->kind) {
     case MEMCOM_KIND_FULL: return d->n;
