@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-CORE_SRC=(src/base/*.c src/format/*.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c)
+CORE_SRC=(src/base/*.c src/format/*.c src/table.c src/engine/*.c src/model.c)
 WARN=(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter)
 # -ffp-contract=off: no fused multiply-add, so every kernel rounds alike
 FLOAT=(-ffp-contract=off -fno-math-errno)
@@ -86,7 +86,7 @@ check_wasm_size() { # file: at most 100 KB
 
 build_wasm_one() { # output kernels extra-flags...
     local out=$1 kern=$2; shift 2
-    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/common.c src/wasm/abi.c "$kern")
+    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/engine/*.c src/model.c src/wasm/common.c src/wasm/abi.c "$kern")
     local exports
     exports=$(wasm_exports RANKING)
     NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" "${WASM_FLAGS[@]}" \

@@ -6,19 +6,8 @@
  */
 #include <math.h>
 
-#include "internal.h"
+#include "table.h"
 #include "kernels/kernels.h"
-
-uint64_t mcc_table_rows_a(const memcom_table_desc *d)
-{
-    switch (d->kind) {
-    case MEMCOM_KIND_FULL: return d->n;
-    case MEMCOM_KIND_HASH:
-    case MEMCOM_KIND_MEMCOM: return d->m;
-    case MEMCOM_KIND_QR: return d->m ? ((uint64_t)d->n + d->m - 1u) / d->m : 0;
-    default: return 0;
-    }
-}
 
 uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i)
 {
@@ -32,11 +21,7 @@ uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i)
     }
 }
 
-static float mcc_scalar(const mcc_table *t, uint32_t i)
-{
-    return t->desc.scalar_dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)t->w)[i])
-                                                    : ((const float *)t->w)[i];
-}
+static inline float mcc_scalar(const mcc_table *t, uint32_t i) { return mcc_f32_or_f16_at(t->w, t->desc.scalar_dtype, i); }
 
 /* decode row r of A (b == 0) or B (b == 1) into out */
 static void mcc_row(const mcc_table *t, int b, uint32_t r, float *out)
@@ -86,8 +71,8 @@ void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp)
 void mcc_scorer_prepare(mcc_scorer *s)
 {
     const mcc_table *t = s->t;
-    if (t->desc.kind == MEMCOM_KIND_HASH || t->desc.kind == MEMCOM_KIND_MEMCOM) {
-        if (s->pre) mk_rows_dot_i8_q16(s->pre->q8, s->pre->q8_scale, t->desc.m, t->desc.d, s->pre->vq, s->pre->sv, s->tvals);
+    if (mcc_kind_has_buckets(t->desc.kind)) {
+        if (s->q) mk_rows_dot_i8_q16(s->q->q8, s->q->q8_scale, t->desc.m, t->desc.d, s->q->vq, s->q->sv, s->tvals);
         else mcc_rows_dot(t, 0, 0, t->desc.m, s->v, s->tvals);
     }
     s->cur_q = UINT32_MAX;
@@ -108,9 +93,9 @@ void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w,
     *w = NULL;
     switch (t->desc.kind) {
     case MEMCOM_KIND_FULL:
-        if (s->pre)
-            mk_rows_dot_i8_q16(s->pre->q8 + (size_t)i0 * t->desc.d, s->pre->q8_scale + i0, len, t->desc.d, s->pre->vq,
-                               s->pre->sv, s->tt_buf);
+        if (s->q)
+            mk_rows_dot_i8_q16(s->q->q8 + (size_t)i0 * t->desc.d, s->q->q8_scale + i0, len, t->desc.d, s->q->vq, s->q->sv,
+                               s->tt_buf);
         else
             mcc_rows_dot(t, 0, i0, len, s->v, s->tt_buf);
         *tt = s->tt_buf;
@@ -204,7 +189,7 @@ static float mcc_inv(float norm) { return norm > 0.0f && norm < INFINITY ? 1.0f 
 void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv, float *tmp, float *rowbuf)
 {
     uint32_t n = t->desc.n, d = t->desc.d;
-    if (t->desc.kind == MEMCOM_KIND_HASH || t->desc.kind == MEMCOM_KIND_MEMCOM) {
+    if (mcc_kind_has_buckets(t->desc.kind)) {
         for (uint32_t j = 0; j < t->desc.m; j++) {
             mcc_row(t, 0, j, tmp);
             rowbuf[j] = mcc_norm(tmp, d);

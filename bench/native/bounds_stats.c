@@ -1,5 +1,5 @@
 /*
- * bounds_stats.c - how much the per-bucket score bounds (src/bounds.c) skip
+ * bounds_stats.c - how much the per-bucket score bounds (src/engine/bounds.c) skip
  * on a model: top-10 for seeded queries, then the library's own counters:
  * how many rankings finished by bucket (the others scanned every item: the
  * bounds pruned too little, and after 4 such rankings in a row only every
@@ -13,13 +13,13 @@
  * by popularity); a table file through memcom_topk_vector with vectors whose
  * components are sums of three uniforms (the benchmark's).  Both with the
  * int8 copy off, so every ranking is one pass.  Internal counters: links
- * src/internal.h (bench/bounds.sh builds it).
+ * src/model.h (bench/bounds.sh builds it).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "model.h"
 
 static double now_ms(void)
 {

@@ -51,6 +51,12 @@ static inline float mcc_f16_to_f32(uint16_t h)
 }
 uint16_t mcc_f32_to_f16(float f);   /* round to nearest even; overflow gives inf */
 static inline int mcc_is_finite_f16(uint16_t h) { return (h & 0x7c00u) != 0x7c00u; }
+/* element i of an array of f32 or f16 values (dtype MEMCOM_DTYPE_F32 or
+ * MEMCOM_DTYPE_F16): per-item scalars, output biases */
+static inline float mcc_f32_or_f16_at(const void *x, uint32_t dtype, size_t i)
+{
+    return dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
+}
 
 /* ---- UTF-8: 1 if valid (no overlongs, no surrogates, <= U+10FFFF) ---- */
 int mcc_utf8_valid(const uint8_t *s, size_t len);
@@ -70,6 +76,16 @@ int mcc_fail(int code, char *detail, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+
+/* ---- bit sets of n bits in uint32_t words ---- */
+static inline int mcc_bit(const uint32_t *bm, uint32_t i) { return (bm[i >> 5] >> (i & 31)) & 1u; }
+static inline void mcc_set(uint32_t *bm, uint32_t i) { bm[i >> 5] |= 1u << (i & 31); }
+/* clears the words holding the bits of list[0..n): all zero again when only
+ * those bits were set */
+static inline void mcc_clear_list(uint32_t *bm, const uint32_t *list, size_t n)
+{
+    for (size_t k = 0; k < n; k++) bm[list[k] >> 5] = 0;
+}
 
 /* ---- splitmix64 finaliser ---- */
 static inline uint64_t mcc_splitmix64(uint64_t z)

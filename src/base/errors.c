@@ -64,7 +64,12 @@ const char *memcom_error_message(int code)
     return mcc_errors[code].message;
 }
 
-const char *memcom_version_string(void) { return "0.1.0"; }
+#define MCC_STR_(x) #x
+#define MCC_STR(x) MCC_STR_(x)
+const char *memcom_version_string(void)
+{
+    return MCC_STR(MEMCOM_VERSION_MAJOR) "." MCC_STR(MEMCOM_VERSION_MINOR) "." MCC_STR(MEMCOM_VERSION_PATCH);
+}
 
 int mcc_fail(int code, char *detail, size_t cap, const char *fmt, ...)
 {

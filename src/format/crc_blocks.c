@@ -15,7 +15,7 @@
  */
 #include <stdlib.h>
 
-#include "../internal.h"
+#include "view.h"
 
 struct memcom_crc_blocks {
     size_t size;       /* the file's size */

@@ -7,18 +7,29 @@
  */
 #include <stdlib.h>
 
-#include "../internal.h"
 #include "json.h"
+#include "view.h"
 
 #define MC_LIMIT_4G 0xFFFFFFFFull
 
-const uint8_t mcc_magic[8] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\n'};
+const uint8_t mcc_magic[MC_MAGIC_SIZE] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\n'};
 
 static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
     "?", "ROWS_A", "ROWS_B", "SCALES_A", "SCALES_B", "ITEM_SCALARS", "BUCKETS", "LAYERS",
     "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA"};
 
-const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
+static const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
+
+MC_NOINLINE uint64_t mcc_table_rows_a(const memcom_table_desc *d)
+{
+    switch (d->kind) {
+    case MEMCOM_KIND_FULL: return d->n;
+    case MEMCOM_KIND_HASH:
+    case MEMCOM_KIND_MEMCOM: return d->m;
+    case MEMCOM_KIND_QR: return d->m ? ((uint64_t)d->n + d->m - 1u) / d->m : 0;
+    default: return 0;
+    }
+}
 
 size_t mcc_dtype_size(uint32_t dtype)
 {
@@ -78,17 +89,17 @@ static const char *mcc_role(int role) { return role ? "output" : "input"; }
 static int mcc_check_desc(mcc_rd *r, int role, const uint8_t *p)
 {
     memcom_table_desc *d = &r->desc[role];
-    d->kind = mcc_rd32(p);
-    d->n = mcc_rd32(p + 4);
-    d->m = mcc_rd32(p + 8);
-    d->d = mcc_rd32(p + 12);
-    d->row_dtype = mcc_rd32(p + 16);
-    d->scalar_dtype = mcc_rd32(p + 20);
-    d->bucket_mode = mcc_rd32(p + 24);
-    d->bucket_dtype = mcc_rd32(p + 28);
-    d->hash_seed = mcc_rd64(p + 32);
+    d->kind = mcc_rd32(p + MC_D_KIND);
+    d->n = mcc_rd32(p + MC_D_N);
+    d->m = mcc_rd32(p + MC_D_M);
+    d->d = mcc_rd32(p + MC_D_D);
+    d->row_dtype = mcc_rd32(p + MC_D_ROW_DTYPE);
+    d->scalar_dtype = mcc_rd32(p + MC_D_SCALAR_DTYPE);
+    d->bucket_mode = mcc_rd32(p + MC_D_BUCKET_MODE);
+    d->bucket_dtype = mcc_rd32(p + MC_D_BUCKET_DTYPE);
+    d->hash_seed = mcc_rd64(p + MC_D_HASH_SEED);
     const char *rn = mcc_role(role);
-    for (int k = 40; k < 64; k++)
+    for (int k = MC_D_RESERVED; k < MC_DESC_SIZE; k++)
         if (p[k]) return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "%s table: reserved byte %d is not zero", rn, k);
     if (d->kind == MEMCOM_KIND_NONE) {
         if (role == 1) return mcc_fail(MEMCOM_E_TABLE_KIND, r->detail, r->cap, "output table: kind none (an output table is required)");
@@ -109,7 +120,7 @@ static int mcc_check_desc(mcc_rd *r, int role, const uint8_t *p)
     if (d->kind == MEMCOM_KIND_MEMCOM ? (d->scalar_dtype != MEMCOM_DTYPE_F32 && d->scalar_dtype != MEMCOM_DTYPE_F16)
                                       : d->scalar_dtype != MEMCOM_DTYPE_NONE)
         return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "%s table: scalar dtype %u", rn, (unsigned)d->scalar_dtype);
-    int bucketed = d->kind == MEMCOM_KIND_HASH || d->kind == MEMCOM_KIND_MEMCOM;
+    int bucketed = mcc_kind_has_buckets(d->kind);
     if (bucketed ? (d->bucket_mode < MEMCOM_BUCKET_MOD || d->bucket_mode > MEMCOM_BUCKET_EXPLICIT)
                  : d->bucket_mode != MEMCOM_BUCKET_NONE)
         return mcc_fail(MEMCOM_E_BUCKET_MODE, r->detail, r->cap, "%s table: bucket mode %u", rn, (unsigned)d->bucket_mode);
@@ -168,7 +179,7 @@ static void mcc_expect(const mcc_rd *r, uint32_t type, uint32_t index, uint32_t 
         return;
     }
     switch (type) {
-    case MC_SEC_LAYERS: *dtype = MEMCOM_DTYPE_U32; *size = (uint64_t)r->n_layers * 16; break;
+    case MC_SEC_LAYERS: *dtype = MEMCOM_DTYPE_U32; *size = (uint64_t)r->n_layers * MC_LAYER_RECORD; break;
     case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: *dtype = MEMCOM_DTYPE_F32; break;
     case MC_SEC_OUTPUT_BIAS: *dtype = r->bias_dtype; *size = n * mcc_dtype_size(r->bias_dtype); break;
     case MC_SEC_ID_OFFSETS: *dtype = MEMCOM_DTYPE_U32; *size = (n + 1) * 4; break;
@@ -204,42 +215,44 @@ static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
     if ((uint64_t)size > limit)
         return mcc_fail(MEMCOM_E_TOO_LARGE, r->detail, r->cap, "file: %llu bytes exceed the limit of %llu",
                        (unsigned long long)size, (unsigned long long)limit);
-    if (size && memcmp(p, mcc_magic, size < 8 ? size : 8) != 0)
+    if (size && memcmp(p + MC_H_MAGIC, mcc_magic, size < MC_MAGIC_SIZE ? size : MC_MAGIC_SIZE) != 0)
         return mcc_fail(MEMCOM_E_MAGIC, r->detail, r->cap, "header: bad magic bytes (not a .memcom file)");
     if (size < MC_HEADER_SIZE)
-        return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "header: file is %llu bytes, shorter than the 256-byte header",
-                       (unsigned long long)size);
-    uint32_t major = mcc_rd16(p + 8), minor = mcc_rd16(p + 10);
+        return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "header: file is %llu bytes, shorter than the %u-byte header",
+                       (unsigned long long)size, (unsigned)MC_HEADER_SIZE);
+    uint32_t major = mcc_rd16(p + MC_H_FORMAT_MAJOR), minor = mcc_rd16(p + MC_H_FORMAT_MINOR);
     if (major != MEMCOM_FORMAT_MAJOR || minor > MEMCOM_FORMAT_MINOR)
         return mcc_fail(MEMCOM_E_VERSION, r->detail, r->cap, "header: format version %u.%u, this reader supports %u.0..%u.%u",
                        (unsigned)major, (unsigned)minor, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MINOR);
-    uint32_t stored = mcc_rd32(p + 252), computed = mcc_crc32(p, 252);
+    uint32_t stored = mcc_rd32(p + MC_H_HEADER_CRC), computed = mcc_crc32(p, MC_H_HEADER_CRC);
     if (stored != computed)
         return mcc_fail(MEMCOM_E_HEADER_CRC, r->detail, r->cap, "header: CRC32 mismatch (stored 0x%08x, computed 0x%08x)",
                        (unsigned)stored, (unsigned)computed);
-    if (mcc_rd32(p + 12) != MC_HEADER_SIZE)
-        return mcc_fail(MEMCOM_E_HEADER_SIZE, r->detail, r->cap, "header: header_size %u, expected 256", (unsigned)mcc_rd32(p + 12));
-    if (mcc_rd32(p + 36))
-        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: unknown flags 0x%08x", (unsigned)mcc_rd32(p + 36));
-    if (mcc_rd32(p + 52))
-        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved field at offset 52 is not zero");
-    for (int k = 188; k < 252; k++)
+    if (mcc_rd32(p + MC_H_HEADER_SIZE) != MC_HEADER_SIZE)
+        return mcc_fail(MEMCOM_E_HEADER_SIZE, r->detail, r->cap, "header: header_size %u, expected %u",
+                        (unsigned)mcc_rd32(p + MC_H_HEADER_SIZE), (unsigned)MC_HEADER_SIZE);
+    if (mcc_rd32(p + MC_H_FLAGS))
+        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: unknown flags 0x%08x", (unsigned)mcc_rd32(p + MC_H_FLAGS));
+    if (mcc_rd32(p + MC_H_RESERVED0))
+        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved field at offset %d is not zero", (int)MC_H_RESERVED0);
+    for (int k = MC_H_RESERVED1; k < MC_H_HEADER_CRC; k++)
         if (p[k]) return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved byte %d is not zero", k);
-    r->n = mcc_rd32(p + 24);
+    r->n = mcc_rd32(p + MC_H_N_ITEMS);
     if (r->n < 1 || r->n > 0x7fffffffu)
         return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "header: n_items = %u not in 1..2^31-1", (unsigned)r->n);
-    r->n_layers = mcc_rd32(p + 28);
+    r->n_layers = mcc_rd32(p + MC_H_N_LAYERS);
     if (r->n_layers > MC_MAX_LAYERS)
-        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: n_layers = %u exceeds 16", (unsigned)r->n_layers);
-    r->count = mcc_rd32(p + 32);
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: n_layers = %u exceeds %u", (unsigned)r->n_layers, MC_MAX_LAYERS);
+    r->count = mcc_rd32(p + MC_H_SECTION_COUNT);
     if (r->count < 1 || r->count > MC_MAX_SECTIONS)
-        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: section_count = %u not in 1..1024", (unsigned)r->count);
-    if (mcc_rd64(p + 40) != MC_HEADER_SIZE)
-        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: directory_offset = %llu, expected 256",
-                       (unsigned long long)mcc_rd64(p + 40));
+        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: section_count = %u not in 1..%u", (unsigned)r->count,
+                        MC_MAX_SECTIONS);
+    if (mcc_rd64(p + MC_H_DIRECTORY_OFFSET) != MC_HEADER_SIZE)
+        return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "header: directory_offset = %llu, expected %u",
+                       (unsigned long long)mcc_rd64(p + MC_H_DIRECTORY_OFFSET), (unsigned)MC_HEADER_SIZE);
     int rc;
-    if ((rc = mcc_check_desc(r, 0, p + 56)) || (rc = mcc_check_desc(r, 1, p + 120))) return rc;
-    r->bias_dtype = mcc_rd32(p + 184);
+    if ((rc = mcc_check_desc(r, 0, p + MC_H_INPUT_DESC)) || (rc = mcc_check_desc(r, 1, p + MC_H_OUTPUT_DESC))) return rc;
+    r->bias_dtype = mcc_rd32(p + MC_H_BIAS_DTYPE);
     if (r->bias_dtype > MEMCOM_DTYPE_F16)
         return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "header: bias dtype %u", (unsigned)r->bias_dtype);
     if (r->desc[0].kind == MEMCOM_KIND_NONE && r->n_layers)
@@ -251,7 +264,7 @@ static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
                      (uint64_t)r->n * mcc_dtype_size(r->bias_dtype);
     if (total > MC_LIMIT_4G)
         return mcc_fail(MEMCOM_E_TOO_LARGE, r->detail, r->cap, "header: tables need %llu bytes (limit 4 GiB)", (unsigned long long)total);
-    r->size = mcc_rd64(p + 16);
+    r->size = mcc_rd64(p + MC_H_FILE_SIZE);
     if (r->size > (uint64_t)size)
         return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "file: %llu bytes, header says %llu",
                        (unsigned long long)size, (unsigned long long)r->size);
@@ -268,19 +281,19 @@ static int mcc_check_directory(mcc_rd *r)
     if (r->dir_end > r->size)
         return mcc_fail(MEMCOM_E_DIRECTORY, r->detail, r->cap, "directory: %u entries end at %llu, past the end of the file (%llu)",
                        (unsigned)r->count, (unsigned long long)r->dir_end, (unsigned long long)r->size);
-    uint32_t stored = mcc_rd32(r->p + 48), computed = mcc_crc32(r->p + MC_HEADER_SIZE, (size_t)r->count * MC_DIR_ENTRY);
+    uint32_t stored = mcc_rd32(r->p + MC_H_DIRECTORY_CRC), computed = mcc_crc32(r->p + MC_HEADER_SIZE, (size_t)r->count * MC_DIR_ENTRY);
     if (stored != computed)
         return mcc_fail(MEMCOM_E_DIRECTORY_CRC, r->detail, r->cap, "directory: CRC32 mismatch (stored 0x%08x, computed 0x%08x)",
                        (unsigned)stored, (unsigned)computed);
     for (uint32_t k = 0; k < r->count; k++) {
         const uint8_t *q = r->p + MC_HEADER_SIZE + (size_t)k * MC_DIR_ENTRY;
         mcc_entry *e = &r->e[k];
-        e->type = mcc_rd32(q);
-        e->index = mcc_rd32(q + 4);
-        e->off = mcc_rd64(q + 8);
-        e->size = mcc_rd64(q + 16);
-        e->dtype = mcc_rd32(q + 24);
-        e->crc = mcc_rd32(q + 28);
+        e->type = mcc_rd32(q + MC_E_TYPE);
+        e->index = mcc_rd32(q + MC_E_INDEX);
+        e->off = mcc_rd64(q + MC_E_OFFSET);
+        e->size = mcc_rd64(q + MC_E_SIZE);
+        e->dtype = mcc_rd32(q + MC_E_DTYPE);
+        e->crc = mcc_rd32(q + MC_E_CRC);
         if (e->type < 1 || e->type > MC_SEC_MAX)
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: unknown section type %u", (unsigned)k, (unsigned)e->type);
         uint32_t max_index = mcc_is_table_sec(e->type) ? 2 : mcc_is_layer_sec(e->type) ? r->n_layers : 1;
@@ -291,7 +304,7 @@ static int mcc_check_directory(mcc_rd *r)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_DUP, e, "appears twice in the directory (entries %d and %u)", r->at[e->type][e->index], (unsigned)k);
         r->at[e->type][e->index] = (int16_t)k;
         if (!mcc_expected(r, e->type, e->index)) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not used by this model");
-        if (e->off % MC_ALIGN) MC_SEC_FAIL(r, MEMCOM_E_SECTION_ALIGN, e, "offset %llu is not a multiple of 64", (unsigned long long)e->off);
+        if (e->off % MC_ALIGN) MC_SEC_FAIL(r, MEMCOM_E_SECTION_ALIGN, e, "offset %llu is not a multiple of %u", (unsigned long long)e->off, MC_ALIGN);
         if (e->off > r->size || e->size > r->size - e->off)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_BOUNDS, e, "bytes %llu..%llu extend past the end of the file (%llu)",
                         (unsigned long long)e->off, (unsigned long long)e->off + (e->size > r->size ? r->size : e->size),
@@ -302,7 +315,7 @@ static int mcc_check_directory(mcc_rd *r)
         if (want != UINT64_MAX && e->size != want)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu, expected %llu", (unsigned long long)e->size, (unsigned long long)want);
         if (e->type == MC_SEC_METADATA && e->size > MC_MAX_METADATA)
-            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu exceeds 16 MiB", (unsigned long long)e->size);
+            MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu exceeds %u MiB", (unsigned long long)e->size, MC_MAX_METADATA >> 20);
         if (e->dtype != dtype)
             MC_SEC_FAIL(r, MEMCOM_E_SECTION_DTYPE, e, "dtype %u, expected %u", (unsigned)e->dtype, (unsigned)dtype);
     }
@@ -381,16 +394,17 @@ static int mcc_check_layers(mcc_rd *r, mcc_view *v)
     if (rc) return rc;
     const uint8_t *q = mcc_data(r, le);
     uint32_t prev = r->desc[0].d;
-    for (uint32_t l = 0; l < r->n_layers; l++, q += 16) {
+    for (uint32_t l = 0; l < r->n_layers; l++, q += MC_LAYER_RECORD) {
         mcc_layer *L = &v->layers[l];
-        L->in = mcc_rd32(q);
-        L->out = mcc_rd32(q + 4);
-        L->flags = mcc_rd32(q + 8);
-        L->act = mcc_rd32(q + 12);
-        if (L->flags & ~3u) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown flags 0x%x", (unsigned)l, (unsigned)L->flags);
+        L->in = mcc_rd32(q + MC_L_IN);
+        L->out = mcc_rd32(q + MC_L_OUT);
+        L->flags = mcc_rd32(q + MC_L_FLAGS);
+        L->act = mcc_rd32(q + MC_L_ACTIVATION);
+        if (L->flags & ~(MC_LAYER_HAS_WEIGHT | MC_LAYER_HAS_BIAS)) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown flags 0x%x", (unsigned)l, (unsigned)L->flags);
         if (L->act > MEMCOM_ACT_RELU) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown activation %u", (unsigned)l, (unsigned)L->act);
         if (L->in < 1 || L->in > MC_MAX_DIM || L->out < 1 || L->out > MC_MAX_DIM)
-            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..4096", (unsigned)l, (unsigned)L->out, (unsigned)L->in);
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..%u", (unsigned)l, (unsigned)L->out, (unsigned)L->in,
+                        MC_MAX_DIM);
         if (L->in != prev)
             MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: in_dim %u, expected %u", (unsigned)l, (unsigned)L->in, (unsigned)prev);
         if (!(L->flags & MC_LAYER_HAS_WEIGHT) && L->in != L->out)
@@ -723,8 +737,8 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
     for (uint32_t k = 0; !rc && k < r->count; k++) rc = mcc_check_crc(r, &r->e[k]);
     if (!rc) rc = mcc_check_contents(r);
     if (!rc) {
-        v->format_major = mcc_rd16(data + 8);
-        v->format_minor = mcc_rd16(data + 10);
+        v->format_major = mcc_rd16(data + MC_H_FORMAT_MAJOR);
+        v->format_minor = mcc_rd16(data + MC_H_FORMAT_MINOR);
         v->n = r->n;
         v->file_bytes = r->size;
         mcc_fill_table(r, 0, &v->input);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../internal.h"
+#include "view.h"
 
 #define MC_MAX_SEC_LIST 64
 
@@ -47,7 +47,7 @@ static int mcc_w_desc(mcc_wr *w, int role, const memcom_table_data *t)
     if (d->n != w->n)
         return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: n = %u differs from the output table's %u", rn, (unsigned)d->n, (unsigned)w->n);
     if (d->d < 1 || d->d > MC_MAX_DIM)
-        return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: d = %u not in 1..4096", rn, (unsigned)d->d);
+        return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: d = %u not in 1..%u", rn, (unsigned)d->d, MC_MAX_DIM);
     if (d->kind == MEMCOM_KIND_FULL ? d->m != d->n : (d->m < 1 || d->m > d->n))
         return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "%s table: m = %u invalid for n = %u", rn, (unsigned)d->m, (unsigned)d->n);
     if (d->row_dtype < MEMCOM_DTYPE_F32 || d->row_dtype > MEMCOM_DTYPE_I8)
@@ -55,7 +55,7 @@ static int mcc_w_desc(mcc_wr *w, int role, const memcom_table_data *t)
     if (d->kind == MEMCOM_KIND_MEMCOM ? (d->scalar_dtype != MEMCOM_DTYPE_F32 && d->scalar_dtype != MEMCOM_DTYPE_F16)
                                       : d->scalar_dtype != MEMCOM_DTYPE_NONE)
         return mcc_fail(MEMCOM_E_TABLE_DTYPE, w->detail, w->cap, "%s table: scalar dtype %u", rn, (unsigned)d->scalar_dtype);
-    int bucketed = d->kind == MEMCOM_KIND_HASH || d->kind == MEMCOM_KIND_MEMCOM;
+    int bucketed = mcc_kind_has_buckets(d->kind);
     if (bucketed ? (d->bucket_mode < MEMCOM_BUCKET_MOD || d->bucket_mode > MEMCOM_BUCKET_EXPLICIT)
                  : d->bucket_mode != MEMCOM_BUCKET_NONE)
         return mcc_fail(MEMCOM_E_BUCKET_MODE, w->detail, w->cap, "%s table: bucket mode %u", rn, (unsigned)d->bucket_mode);
@@ -218,7 +218,8 @@ static int mcc_w_check(mcc_wr *w)
     w->n = md->output.desc.n;
     if (w->n < 1 || w->n > 0x7fffffffu) return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "n = %u not in 1..2^31-1", (unsigned)w->n);
     if ((rc = mcc_w_desc(w, 0, &md->input)) || (rc = mcc_w_desc(w, 1, &md->output))) return rc;
-    if (md->n_layers > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u layers (at most 16)", (unsigned)md->n_layers);
+    if (md->n_layers > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u layers (at most %u)", (unsigned)md->n_layers,
+                                                    MC_MAX_LAYERS);
     if (md->n_layers && !md->layers) return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "layers: NULL array");
     if (md->input.desc.kind == MEMCOM_KIND_NONE && md->n_layers)
         return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "a table file (no input table) cannot have layers");
@@ -252,7 +253,7 @@ static int mcc_w_check(mcc_wr *w)
     }
     if (md->metadata_json) {
         w->meta_len = strlen(md->metadata_json);
-        if (w->meta_len > MC_MAX_METADATA) return mcc_fail(MEMCOM_E_TOO_LARGE, w->detail, w->cap, "metadata exceeds 16 MiB");
+        if (w->meta_len > MC_MAX_METADATA) return mcc_fail(MEMCOM_E_TOO_LARGE, w->detail, w->cap, "metadata exceeds %u MiB", MC_MAX_METADATA >> 20);
     }
     return MEMCOM_OK;
 }
@@ -264,7 +265,7 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     mcc_w_plan_table(w, 0, &md->input.desc);
     mcc_w_plan_table(w, 1, &md->output.desc);
     if (md->n_layers) {
-        mcc_w_add(w, MC_SEC_LAYERS, 0, MEMCOM_DTYPE_U32, (uint64_t)md->n_layers * 16);
+        mcc_w_add(w, MC_SEC_LAYERS, 0, MEMCOM_DTYPE_U32, (uint64_t)md->n_layers * MC_LAYER_RECORD);
         for (uint32_t l = 0; l < md->n_layers; l++) {
             const memcom_layer_data *L = &md->layers[l];
             if (L->weight) mcc_w_add(w, MC_SEC_LAYER_WEIGHT, l, MEMCOM_DTYPE_F32, (uint64_t)L->out_dim * L->in_dim * 4);
@@ -303,12 +304,12 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     if ((rc = mcc_w_fill_table(w, 0, &md->input)) || (rc = mcc_w_fill_table(w, 1, &md->output))) return rc;
     if (md->n_layers) {
         uint8_t *rec = mcc_w_ptr(w, MC_SEC_LAYERS, 0);
-        for (uint32_t l = 0; l < md->n_layers; l++, rec += 16) {
+        for (uint32_t l = 0; l < md->n_layers; l++, rec += MC_LAYER_RECORD) {
             const memcom_layer_data *L = &md->layers[l];
-            mcc_wr32(rec, L->in_dim);
-            mcc_wr32(rec + 4, L->out_dim);
-            mcc_wr32(rec + 8, (L->weight ? MC_LAYER_HAS_WEIGHT : 0u) | (L->bias ? MC_LAYER_HAS_BIAS : 0u));
-            mcc_wr32(rec + 12, L->activation);
+            mcc_wr32(rec + MC_L_IN, L->in_dim);
+            mcc_wr32(rec + MC_L_OUT, L->out_dim);
+            mcc_wr32(rec + MC_L_FLAGS, (L->weight ? MC_LAYER_HAS_WEIGHT : 0u) | (L->bias ? MC_LAYER_HAS_BIAS : 0u));
+            mcc_wr32(rec + MC_L_ACTIVATION, L->activation);
             char what[32];
             snprintf(what, sizeof what, "layer %u", (unsigned)l);
             if (L->weight && (rc = mcc_w_values(w, what, L->weight, (uint64_t)L->out_dim * L->in_dim, MEMCOM_DTYPE_F32,
@@ -347,39 +348,39 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     for (uint32_t k = 0; k < w->count; k++) {
         const mcc_wsec *s = &w->sec[k];
         uint8_t *e = h + MC_HEADER_SIZE + (size_t)k * MC_DIR_ENTRY;
-        mcc_wr32(e, s->type);
-        mcc_wr32(e + 4, s->index);
-        mcc_wr64(e + 8, s->off);
-        mcc_wr64(e + 16, s->size);
-        mcc_wr32(e + 24, s->dtype);
-        mcc_wr32(e + 28, mcc_crc32(h + s->off, (size_t)s->size));
+        mcc_wr32(e + MC_E_TYPE, s->type);
+        mcc_wr32(e + MC_E_INDEX, s->index);
+        mcc_wr64(e + MC_E_OFFSET, s->off);
+        mcc_wr64(e + MC_E_SIZE, s->size);
+        mcc_wr32(e + MC_E_DTYPE, s->dtype);
+        mcc_wr32(e + MC_E_CRC, mcc_crc32(h + s->off, (size_t)s->size));
     }
-    memcpy(h, mcc_magic, 8);
-    mcc_wr16(h + 8, MEMCOM_FORMAT_MAJOR);
-    mcc_wr16(h + 10, MEMCOM_FORMAT_MINOR);
-    mcc_wr32(h + 12, MC_HEADER_SIZE);
-    mcc_wr64(h + 16, end);
-    mcc_wr32(h + 24, w->n);
-    mcc_wr32(h + 28, md->n_layers);
-    mcc_wr32(h + 32, w->count);
-    mcc_wr64(h + 40, MC_HEADER_SIZE);
-    mcc_wr32(h + 48, mcc_crc32(h + MC_HEADER_SIZE, (size_t)w->count * MC_DIR_ENTRY));
+    memcpy(h + MC_H_MAGIC, mcc_magic, MC_MAGIC_SIZE);
+    mcc_wr16(h + MC_H_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR);
+    mcc_wr16(h + MC_H_FORMAT_MINOR, MEMCOM_FORMAT_MINOR);
+    mcc_wr32(h + MC_H_HEADER_SIZE, MC_HEADER_SIZE);
+    mcc_wr64(h + MC_H_FILE_SIZE, end);
+    mcc_wr32(h + MC_H_N_ITEMS, w->n);
+    mcc_wr32(h + MC_H_N_LAYERS, md->n_layers);
+    mcc_wr32(h + MC_H_SECTION_COUNT, w->count);
+    mcc_wr64(h + MC_H_DIRECTORY_OFFSET, MC_HEADER_SIZE);
+    mcc_wr32(h + MC_H_DIRECTORY_CRC, mcc_crc32(h + MC_HEADER_SIZE, (size_t)w->count * MC_DIR_ENTRY));
     for (int role = 0; role < 2; role++) {
         const memcom_table_desc *d = role ? &md->output.desc : &md->input.desc;
-        uint8_t *p = h + (role ? 120 : 56);
+        uint8_t *p = h + (role ? MC_H_OUTPUT_DESC : MC_H_INPUT_DESC);
         if (d->kind == MEMCOM_KIND_NONE) continue;
-        mcc_wr32(p, d->kind);
-        mcc_wr32(p + 4, d->n);
-        mcc_wr32(p + 8, d->m);
-        mcc_wr32(p + 12, d->d);
-        mcc_wr32(p + 16, d->row_dtype);
-        mcc_wr32(p + 20, d->scalar_dtype);
-        mcc_wr32(p + 24, d->bucket_mode);
-        mcc_wr32(p + 28, d->bucket_dtype);
-        mcc_wr64(p + 32, d->hash_seed);
+        mcc_wr32(p + MC_D_KIND, d->kind);
+        mcc_wr32(p + MC_D_N, d->n);
+        mcc_wr32(p + MC_D_M, d->m);
+        mcc_wr32(p + MC_D_D, d->d);
+        mcc_wr32(p + MC_D_ROW_DTYPE, d->row_dtype);
+        mcc_wr32(p + MC_D_SCALAR_DTYPE, d->scalar_dtype);
+        mcc_wr32(p + MC_D_BUCKET_MODE, d->bucket_mode);
+        mcc_wr32(p + MC_D_BUCKET_DTYPE, d->bucket_dtype);
+        mcc_wr64(p + MC_D_HASH_SEED, d->hash_seed);
     }
-    mcc_wr32(h + 184, bias_dtype);
-    mcc_wr32(h + 252, mcc_crc32(h, 252));
+    mcc_wr32(h + MC_H_BIAS_DTYPE, bias_dtype);
+    mcc_wr32(h + MC_H_HEADER_CRC, mcc_crc32(h, MC_H_HEADER_CRC));
 
     /* the reader is the judge: never emit a file it would refuse */
     mcc_view v;

@@ -26,7 +26,7 @@ void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float 
 void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                     const float *v, float *out);
 
-/* Integer pre-ranking of i8 rows (src/prerank.c): out[r] = (scales[r] * sv) *
+/* Integer pre-ranking of i8 rows (src/engine/prerank.c): out[r] = (scales[r] * sv) *
  * (float)(q[r] . vq), the dot product taken exactly in int32 (callers keep
  * d <= MK_Q16_MAX_D so that it cannot overflow: d * 127 * 32767 < 2^31).
  * Exact integers, then the same two float roundings, so every implementation
@@ -56,7 +56,7 @@ void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out);
 void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out);
 
 /*
- * Bucket bounds (src/bounds.c).  For j < n:
+ * Bucket bounds (src/engine/bounds.c).  For j < n:
  *   out[j] = (wmax ? max(wmax[j] * tt[j], wmin[j] * tt[j]) : tt[j]) + (bmax ? bmax[j] : 0)
  * with max(p, q) = p > q ? p : q, and returns max_j |tt[j]| (not finite when
  * some tt[j] is not).  wmin is used only with wmax.

@@ -6,9 +6,6 @@
  */
 #include "../memcom.h"
 
-_Static_assert(sizeof(memcom_info) == 176, "memcom_info layout is part of the ABI");
-_Static_assert(sizeof(memcom_table_desc) == 40, "table_desc layout is part of the ABI");
-
 
 /* streamed loading: block checksums taken as the file arrives (0: out of memory) */
 memcom_crc_blocks *mc_crc_new(size_t size)

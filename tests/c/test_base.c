@@ -145,4 +145,13 @@ void test_base(void)
     CHECK(!strcmp(memcom_error_name(-1), "unknown"));
     CHECK(!strcmp(memcom_error_name(MEMCOM_E_MAX_CODE), "unknown"));
     CHECK(!strcmp(memcom_version_string(), "0.1.0"));
+    char ver[48];
+    snprintf(ver, sizeof ver, "%d.%d.%d", MEMCOM_VERSION_MAJOR, MEMCOM_VERSION_MINOR, MEMCOM_VERSION_PATCH);
+    CHECK(!strcmp(memcom_version_string(), ver)); /* built from the macros */
+
+    /* per-item values: f32 as stored, f16 decoded */
+    const float fv[2] = {1.5f, -2.25f};
+    const uint16_t hv[2] = {0x3E00u, 0xC080u}; /* 1.5, -2.25 */
+    CHECK(mcc_f32_or_f16_at(fv, MEMCOM_DTYPE_F32, 0) == 1.5f && mcc_f32_or_f16_at(fv, MEMCOM_DTYPE_F32, 1) == -2.25f);
+    CHECK(mcc_f32_or_f16_at(hv, MEMCOM_DTYPE_F16, 0) == 1.5f && mcc_f32_or_f16_at(hv, MEMCOM_DTYPE_F16, 1) == -2.25f);
 }

@@ -1,4 +1,4 @@
-/* test_bounds.c - per-bucket score bounds (src/bounds.c).
+/* test_bounds.c - per-bucket score bounds (src/engine/bounds.c).
  * 1. The bound: for every item, its score as the scan computes it is at most
  *    its bucket's bound, exactly (adversarial magnitudes, signs, subnormals,
  *    ties, empty buckets).
@@ -9,7 +9,7 @@
  * 3. The bounds prune where they should, and give way to a scan of every item
  *    where they cannot (loose bounds, overflow); a hand-computed case. */
 #include "fixture.h"
-#include "../../src/internal.h"
+#include "../../src/model.h"
 #include "../../src/kernels/kernels.h"
 
 /* ---- 1. the bound ---- */

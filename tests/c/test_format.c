@@ -2,7 +2,7 @@
  * specific code (and a detail), and no input crashes it. */
 #include "fixture.h"
 #include "../../src/base/base.h"
-#include "../../src/internal.h"
+#include "../../src/format/view.h"
 
 enum { S_ROWS_A = 1, S_ROWS_B, S_SCALES_A, S_SCALES_B, S_SCALARS, S_BUCKETS, S_LAYERS, S_LW, S_LB, S_BIAS, S_IDOFF,
        S_IDBYTES, S_IDSORT, S_META };

@@ -1,4 +1,4 @@
-/* test_prerank.c - the integer pre-ranking of int8 tables (src/prerank.c).
+/* test_prerank.c - the integer pre-ranking of int8 tables (src/engine/prerank.c).
  * 1. The error bound: for adversarial tables and queries, every item's
  *    approximate score is within delta of its exact score (the scores are
  *    computed by the kernels themselves, as the scan computes them).
@@ -6,7 +6,7 @@
  *    near-tied and tied scores, exclusions, every k) equals the brute-force
  *    top-k of the exact scores from memcom_score_vector, bit for bit. */
 #include "fixture.h"
-#include "../../src/internal.h"
+#include "../../src/model.h"
 #include "../../src/kernels/kernels.h"
 
 /* ---- 1. the bound ---- */

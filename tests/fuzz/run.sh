@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh --long [--runs N]      # the documented long loader run
 #
 # Targets (tests/fuzz/*.c, built straight from the sources with clang; the
-# core is src/*.c src/base src/kernels src/format with the scalar kernels):
+# core is src/*.c src/base src/format src/engine src/kernels with the scalar kernels):
 #   loader      memcom_open on arbitrary bytes, then every model operation
 #   writer      memcom_write_memory on fuzzed model descriptions: output must load
 #   data_split  the trainer's `user item item ...` split-file reader
@@ -84,7 +84,7 @@ fi
 # ---- sources -------------------------------------------------------------
 shopt -s nullglob
 CORE_SRCS=()
-for f in src/*.c src/base/*.c src/format/*.c src/kernels/*.c; do
+for f in src/*.c src/base/*.c src/format/*.c src/engine/*.c src/kernels/*.c; do
   case "$f" in
     src/kernels/*) case "$(basename "$f")" in scalar*.c) ;; *) continue ;; esac ;;
   esac

@@ -28,8 +28,9 @@
  */
 #include <math.h>
 
-#include "internal.h"
-#include "kernels/kernels.h"
+#include "../kernels/kernels.h"
+#include "prerank.h"
+#include "topk.h"
 
 #define MCC_U 0x1p-24
 
@@ -47,8 +48,7 @@ static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
 {
     double mx = 0.0;
     for (uint32_t i = 0; i < n; i++) {
-        float f = dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
-        double a = fabs((double)f);
+        double a = fabs((double)mcc_f32_or_f16_at(x, dtype, i));
         if (a > mx) mx = a;
     }
     return mx;
@@ -109,7 +109,7 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
 {
     if (p->state) return MEMCOM_OK;
     const memcom_table_desc *td = &t->desc;
-    int kind_ok = td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_HASH || td->kind == MEMCOM_KIND_MEMCOM;
+    int kind_ok = td->kind == MEMCOM_KIND_FULL || mcc_kind_has_buckets(td->kind);
     int own = td->row_dtype == MEMCOM_DTYPE_I8;
     if (!kind_ok || td->d == 0 || td->d > MK_Q16_MAX_D || (!own && p->no_index) || !mk_fast_int_dot()) {
         p->state = -1;

@@ -16,7 +16,7 @@
  * (floor = theta~ - 2 delta, with the bounds taken on the approximate T~ the
  * items are pre-ranked with) stay exact.
  *
- * Top-k (model.c): the buckets with the highest bounds are scored first, in
+ * Top-k (scan.c): the buckets with the highest bounds are scored first, in
  * rounds, until the threshold they set leaves few buckets whose bound reaches
  * it; one pass over the bounds then scores those.  When rounds stop paying
  * (the bound of a bucket is loose when its items' w and b differ widely, as
@@ -26,8 +26,7 @@
  */
 #include <math.h>
 
-#include "internal.h"
-#include "kernels/kernels.h"
+#include "bounds.h"
 
 void mcc_bounds_free(mcc_bounds *g)
 {
@@ -42,11 +41,6 @@ void mcc_bounds_free(mcc_bounds *g)
     memcom_free(g->seed_score);
     memset(g, 0, sizeof *g);
     g->off = off;
-}
-
-static float mcc_value(const void *x, uint32_t dtype, uint32_t i)
-{
-    return dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
 }
 
 /* items of each bucket, ascending, for buckets other than i mod m (counting sort) */
@@ -76,7 +70,7 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     const memcom_table_desc *td = &t->desc;
     uint32_t m = td->m;
     /* worth it only when buckets hold several items on average */
-    if (g->off || (td->kind != MEMCOM_KIND_HASH && td->kind != MEMCOM_KIND_MEMCOM) || m == 0 || (uint64_t)m * 2 > n) {
+    if (g->off || !mcc_kind_has_buckets(td->kind) || m == 0 || (uint64_t)m * 2 > n) {
         g->state = -1;
         return MEMCOM_OK;
     }
@@ -105,13 +99,13 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = mcc_bucket_of(t, hash_b, i);
         if (has_w) {
-            float w = mcc_value(t->w, td->scalar_dtype, i);
+            float w = mcc_f32_or_f16_at(t->w, td->scalar_dtype, i);
             if (w > g->wmax[r]) g->wmax[r] = w;
             if (w < g->wmin[r]) g->wmin[r] = w;
             if (fabs((double)w) > wabs) wabs = fabs((double)w);
         }
         if (bias) {
-            float b = mcc_value(bias, bias_dtype, i);
+            float b = mcc_f32_or_f16_at(bias, bias_dtype, i);
             if (b > g->bmax[r]) g->bmax[r] = b;
             if (fabs((double)b) > babs) babs = fabs((double)b);
         }

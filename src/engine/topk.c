@@ -5,7 +5,7 @@
  */
 #include <math.h>
 
-#include "internal.h"
+#include "topk.h"
 
 /* 1 if (sa, ia) ranks after (sb, ib) */
 static inline int mcc_worse(float sa, uint32_t ia, float sb, uint32_t ib)

@@ -1,0 +1,48 @@
+/*
+ * bounds.h - per-bucket score bounds for hash/memcom output tables, so that
+ * top-k skips the buckets none of whose items can reach it (bounds.c proves
+ * them exact; scan.c ranks by bucket with them).
+ */
+#ifndef MEMCOM_ENGINE_BOUNDS_H
+#define MEMCOM_ENGINE_BOUNDS_H
+
+#include "../table.h"
+
+#define MC_BOUNDS_MAX_SHARE 32u /* rank by bucket when at most n / this many items are left to score */
+#define MC_BOUNDS_MISSES 4u     /* after this many rankings in a row the bounds could not prune, */
+#define MC_BOUNDS_RETRY 16u     /* try them again only every this many rankings */
+
+typedef struct mcc_bounds {
+    int state;                /* 0 not examined, 1 usable, -1 not for this table */
+    int off;                  /* memcom_set_bucket_bounds(model, 0) */
+    float *wmax, *wmin;       /* per bucket over its items' w (memcom), m each */
+    float *bmax;              /* per bucket max output bias (NULL without bias) */
+    uint32_t *start, *items;  /* buckets other than i mod m: bucket r holds items[start[r] .. start[r+1]) */
+    double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
+    float *ub;                /* m: this query's bounds */
+    uint32_t *seed_idx;       /* the buckets scored first */
+    float *seed_score;
+    size_t seed_cap;
+    uint32_t misses;          /* rankings in a row where the bounds pruned too little */
+    uint32_t skipped;         /* rankings since then that did not try them */
+    uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
+                                             * items scored in the others (those that finished by bucket) */
+} mcc_bounds;
+/* how many items bucket r holds (n items in nb buckets) */
+static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n, uint32_t nb)
+{
+    return g->start ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+}
+/* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
+int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                    uint32_t n);
+/* 1 when this ranking should try the bounds: after MC_BOUNDS_MISSES rankings
+ * in a row where they pruned too little, only every MC_BOUNDS_RETRY-th does */
+int mcc_bounds_try(mcc_bounds *g);
+/* record whether a ranking that tried them could use them */
+void mcc_bounds_outcome(mcc_bounds *g, int pruned);
+/* 1 when this query's bounds are exact (no overflow); tmax = max |T_r| */
+int mcc_bounds_usable(const mcc_bounds *g, float tmax, int use_bias);
+void mcc_bounds_free(mcc_bounds *g);
+
+#endif

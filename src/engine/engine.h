@@ -1,0 +1,50 @@
+/*
+ * engine.h - the ranking engine: scores the items of one table against a
+ * query vector (table.h) and keeps the exact top k, with integer pre-ranking
+ * (prerank.h) and per-bucket score bounds (bounds.h) as accelerators that
+ * never change an answer.  rank.c is the driver, scan.c the passes over the
+ * catalogue.  The model handle (model.c) owns one engine for its output table.
+ */
+#ifndef MEMCOM_ENGINE_H
+#define MEMCOM_ENGINE_H
+
+#include "bounds.h"
+#include "prerank.h"
+#include "topk.h"
+
+typedef struct mcc_engine {
+    /* what is ranked: the items of t, with an optional per-item bias */
+    const mcc_table *t;
+    uint32_t n;               /* items: t->desc.n */
+    const void *bias;         /* NULL or n values of bias_dtype (f32 / f16) */
+    uint32_t bias_dtype;
+    /* scratch, allocated by mcc_engine_init */
+    float *tvals;             /* m (hash/memcom) */
+    float *p, *tmp, *qvec;    /* d, 2 d, d */
+    float *tt_buf, *w_buf, *bias_buf, *out_buf; /* MC_BLOCK each */
+    uint32_t *hits;           /* MC_BLOCK */
+    uint32_t *bitmap;         /* n bits: exclusion / seen marks, all zero between calls */
+    /* computed on first use */
+    uint32_t *hash_b;         /* buckets for BUCKET_HASH (n) */
+    float *inv_norm;          /* 1/|E[i]| (n) */
+    mcc_prerank pre;          /* int8 (or int8-indexed) rows: integer pre-ranking */
+    mcc_bounds bounds;        /* hash/memcom tables: per-bucket score bounds */
+} mcc_engine;
+
+/* e all zero (as calloc or mcc_engine_free leave it); t (n items) and bias
+ * stay valid while e is used.  On failure e holds what it could allocate:
+ * mcc_engine_free releases it */
+int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype);
+void mcc_engine_free(mcc_engine *e);
+/* memcom_set_int8_index / memcom_set_bucket_bounds: the state is examined
+ * again on the next top-k */
+void mcc_engine_set_int8_index(mcc_engine *e, int enable);
+void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable);
+/* scores[i] = E[i] . vec (+ bias[i]) for every item (memcom_score_vector) */
+int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores);
+/* exact top-k of E . vec (+ bias when use_bias), or of the cosine; extra:
+ * one more excluded item (UINT32_MAX: none).  As memcom_topk_vector. */
+int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,
+                    uint32_t extra, uint32_t *out_index, float *out_score, size_t *n_out);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * rank.c - the driver of the ranking engine: checks a query, prepares what the
+ * table needs (hash buckets, norms for cosine), and ranks: given candidates
+ * one by one; otherwise pre-ranked on int8 rows with integers and the
+ * candidates scored exactly (prerank.c), or exactly in one pass; each pass by
+ * bucket where the bounds pay (bounds.c), else item by item (scan.c).
+ */
+#include <math.h>
+
+#include "scan.h"
+
+int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype)
+{
+    e->t = t;
+    e->n = t->desc.n;
+    e->bias = bias;
+    e->bias_dtype = bias ? bias_dtype : MEMCOM_DTYPE_NONE;
+    size_t fd = sizeof(float) * t->desc.d;
+    uint32_t tm = mcc_kind_has_buckets(t->desc.kind) ? t->desc.m : 1;
+    e->tvals = (float *)memcom_malloc(sizeof(float) * tm);
+    e->p = (float *)memcom_malloc(fd);
+    e->tmp = (float *)memcom_malloc(2 * fd);
+    e->qvec = (float *)memcom_malloc(fd);
+    e->tt_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
+    e->w_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
+    e->bias_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
+    e->out_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
+    e->hits = (uint32_t *)memcom_malloc(sizeof(uint32_t) * MC_BLOCK);
+    size_t words = ((size_t)e->n + 31) / 32;
+    e->bitmap = (uint32_t *)memcom_malloc(sizeof(uint32_t) * words);
+    if (!e->tvals || !e->p || !e->tmp || !e->qvec || !e->tt_buf || !e->w_buf || !e->bias_buf || !e->out_buf || !e->hits ||
+        !e->bitmap)
+        return MEMCOM_E_NOMEM;
+    memset(e->bitmap, 0, sizeof(uint32_t) * words);
+    return MEMCOM_OK;
+}
+
+void mcc_engine_free(mcc_engine *e)
+{
+    memcom_free(e->tvals);
+    memcom_free(e->p);
+    memcom_free(e->tmp);
+    memcom_free(e->qvec);
+    memcom_free(e->tt_buf);
+    memcom_free(e->w_buf);
+    memcom_free(e->bias_buf);
+    memcom_free(e->out_buf);
+    memcom_free(e->hits);
+    memcom_free(e->bitmap);
+    memcom_free(e->hash_b);
+    memcom_free(e->inv_norm);
+    mcc_prerank_free(&e->pre);
+    mcc_bounds_free(&e->bounds);
+    memset(e, 0, sizeof *e);
+}
+
+void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable)
+{
+    int off = enable ? 0 : 1;
+    if (off == e->bounds.off) return;
+    mcc_bounds_free(&e->bounds); /* examined again on the next top-k */
+    e->bounds.off = off;
+}
+
+void mcc_engine_set_int8_index(mcc_engine *e, int enable)
+{
+    int no_index = enable ? 0 : 1;
+    if (no_index == e->pre.no_index) return;
+    mcc_prerank_free(&e->pre); /* examined again on the next top-k */
+    e->pre.no_index = no_index;
+}
+
+static int mcc_all_finite(const float *x, size_t n)
+{
+    uint32_t acc = 0;
+    for (size_t i = 0; i < n; i++) acc |= (mcc_f32_bits(x[i]) & 0x7f800000u) == 0x7f800000u;
+    return !acc;
+}
+
+/* materialise the hash buckets on first use */
+static int mcc_prepare_hash(mcc_engine *e)
+{
+    const mcc_table *t = e->t;
+    if (t->desc.bucket_mode != MEMCOM_BUCKET_HASH || e->hash_b) return MEMCOM_OK;
+    uint32_t *b = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (size_t)e->n);
+    if (!b) return MEMCOM_E_NOMEM;
+    for (uint32_t i = 0; i < e->n; i++) b[i] = memcom_hash_bucket(i, t->desc.hash_seed, t->desc.m);
+    e->hash_b = b;
+    return MEMCOM_OK;
+}
+
+static int mcc_prepare_norms(mcc_engine *e)
+{
+    if (e->inv_norm) return MEMCOM_OK;
+    const mcc_table *t = e->t;
+    int bucketed = mcc_kind_has_buckets(t->desc.kind);
+    float *inv = (float *)memcom_malloc(sizeof(float) * (size_t)e->n);
+    float *rowbuf = NULL;
+    if (inv && bucketed) rowbuf = (float *)memcom_malloc(sizeof(float) * t->desc.m);
+    if (!inv || (bucketed && !rowbuf)) {
+        memcom_free(inv);
+        return MEMCOM_E_NOMEM;
+    }
+    mcc_table_inv_norms(t, e->hash_b, inv, e->tmp, rowbuf);
+    memcom_free(rowbuf);
+    e->inv_norm = inv;
+    return MEMCOM_OK;
+}
+
+static void mcc_scorer_init(mcc_engine *e, mcc_scorer *s, const float *vec)
+{
+    s->t = e->t;
+    s->v = vec;
+    s->tvals = e->tvals;
+    s->p = e->p;
+    s->cur_q = UINT32_MAX;
+    s->hash_b = e->hash_b;
+    s->tt_buf = e->tt_buf;
+    s->w_buf = e->w_buf;
+    s->tmp = e->tmp;
+    s->q = NULL;
+}
+
+int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores)
+{
+    if (!vec || !scores) return MEMCOM_E_ARG;
+    if (dim != e->t->desc.d) return MEMCOM_E_DIM;
+    if (!mcc_all_finite(vec, dim)) return MEMCOM_E_NONFINITE_INPUT;
+    int rc = mcc_prepare_hash(e);
+    if (rc) return rc;
+    mcc_scorer s;
+    mcc_scorer_init(e, &s, vec);
+    mcc_scorer_prepare(&s);
+    uint32_t n = e->n;
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w, *tt;
+        mcc_scorer_block(&s, i0, len, &w, &tt);
+        mk_scan(w, tt, mcc_bias_block(e, i0, len), len, INFINITY, scores + i0, e->hits);
+    }
+    return MEMCOM_OK;
+}
+
+static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
+{
+    if (n && !list) return MEMCOM_E_ARG;
+    for (size_t k = 0; k < n; k++)
+        if (list[k] >= limit) return MEMCOM_E_INDEX;
+    return MEMCOM_OK;
+}
+
+/* One full ranking pass: by bucket where the bounds pay, else item by item. */
+static MC_NOINLINE int mcc_rank_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, int use_bias, int cosine, mcc_prerank *pre,
+                                    mcc_bounds *g)
+{
+    mcc_scorer_prepare(s);
+    if (g && !cosine && mcc_bounds_try(g)) {
+        int rc = mcc_scan_buckets(e, s, g, h, use_bias, pre);
+        mcc_bounds_outcome(g, rc != 0);
+        if (rc) return rc > 0 ? 0 : -1;
+        mcc_topk_init(h, h->idx, h->score, h->k); /* start over */
+        if (pre) pre->n_cand = 0;
+    }
+    return mcc_scan_all(e, s, h, use_bias, cosine, pre);
+}
+
+int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,
+                    uint32_t extra, uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (!vec || !o || !out_index || !out_score || !n_out) return MEMCOM_E_ARG;
+    *n_out = 0;
+    const mcc_table *t = e->t;
+    uint32_t n = e->n;
+    if (dim != t->desc.d) return MEMCOM_E_DIM;
+    if (o->k == 0) return MEMCOM_E_K;
+    if (!mcc_all_finite(vec, dim)) return MEMCOM_E_NONFINITE_INPUT;
+    int rc;
+    if ((rc = mcc_check_list(o->exclude, o->n_exclude, n)) || (rc = mcc_check_list(o->candidates, o->n_candidates, n)))
+        return rc;
+    if ((rc = mcc_prepare_hash(e))) return rc;
+    if (cosine && (rc = mcc_prepare_norms(e))) return rc;
+    if (!e->bias) use_bias = 0;
+    if (cosine) {
+        /* rank by (E_i . v/|v|) / |E_i| */
+        double sq = 0.0; /* in double: |v|^2 may overflow float for a finite v */
+        for (size_t j = 0; j < dim; j++) sq += (double)vec[j] * (double)vec[j];
+        double inv = sq > 0.0 ? 1.0 / sqrt(sq) : 0.0;
+        for (size_t j = 0; j < dim; j++) e->qvec[j] = (float)(vec[j] * inv);
+        vec = e->qvec;
+        use_bias = 0;
+    }
+
+    uint32_t *bm = e->bitmap;
+    for (size_t k = 0; k < o->n_exclude; k++) mcc_set(bm, o->exclude[k]);
+    if (extra != UINT32_MAX) mcc_set(bm, extra);
+
+    size_t k = o->k < n ? o->k : n;
+    mcc_topk h;
+    mcc_topk_init(&h, out_index, out_score, k);
+    mcc_scorer s;
+    mcc_scorer_init(e, &s, vec);
+
+    if (o->candidates) {
+        for (size_t c = 0; c < o->n_candidates; c++) {
+            uint32_t i = o->candidates[c];
+            if (mcc_bit(bm, i)) continue; /* excluded or already seen */
+            mcc_set(bm, i);
+            float sc = mcc_scorer_one(&s, i);
+            if (cosine) sc = mcc_clamp_cos(sc * e->inv_norm[i]);
+            else if (use_bias) sc = sc + mcc_bias_one(e, i);
+            mcc_topk_offer(&h, i, sc);
+        }
+        mcc_clear_list(bm, o->candidates, o->n_candidates);
+    } else {
+        /* pre-rank on int8 rows (the table's own, or its int8 copy) with
+         * integers, then score the candidates exactly (prerank.c); an
+         * accelerator only: without memory for it, rank in one exact pass */
+        mcc_bounds *g = NULL;
+        if (!cosine && mcc_bounds_init(&e->bounds, t, e->hash_b, e->bias, e->bias_dtype, n) == MEMCOM_OK &&
+            e->bounds.state == 1)
+            g = &e->bounds;
+        mcc_prerank *pre = NULL;
+        if (!cosine && k <= MC_PRERANK_MAX_K && mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, n) == MEMCOM_OK &&
+            e->pre.state == 1 && mcc_prerank_reserve(&e->pre, k) == MEMCOM_OK && mcc_prerank_query(&e->pre, vec, dim, use_bias))
+            pre = &e->pre;
+        if (pre) {
+            mcc_qquery q = mcc_prerank_qquery(pre);
+            pre->n_ranked++;
+            s.q = &q;
+            if (mcc_rank_all(e, &s, &h, use_bias, 0, pre, g) == 0) {
+                float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
+                mcc_prerank_keep(pre, floor);
+                mcc_topk_init(&h, out_index, out_score, k);
+                s.q = NULL;
+                for (size_t c = 0; c < pre->n_cand; c++) {
+                    uint32_t i = pre->cand_idx[c];
+                    float sc = mcc_scorer_one(&s, i);
+                    mcc_topk_offer(&h, i, use_bias ? sc + mcc_bias_one(e, i) : sc);
+                }
+            } else {
+                pre->n_fallback++;
+                pre = NULL; /* too many candidates near the threshold: rank exactly */
+                s.q = NULL;
+                mcc_topk_init(&h, out_index, out_score, k);
+            }
+        }
+        if (!pre) mcc_rank_all(e, &s, &h, use_bias, cosine, NULL, g);
+    }
+    mcc_clear_list(bm, o->exclude, o->n_exclude);
+    if (extra != UINT32_MAX) bm[extra >> 5] = 0;
+    *n_out = mcc_topk_finish(&h);
+    return MEMCOM_OK;
+}

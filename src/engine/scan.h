@@ -1,0 +1,42 @@
+/*
+ * scan.h - the passes of the ranking engine over the catalogue (scan.c), for
+ * its driver (rank.c): item by item in blocks, or bucket by bucket with the
+ * bucket bounds.  Not used outside engine/.
+ */
+#ifndef MEMCOM_ENGINE_SCAN_H
+#define MEMCOM_ENGINE_SCAN_H
+
+#include "../kernels/kernels.h"
+#include "engine.h"
+
+/* f32 view of the bias for items [i0, i0+len), or NULL */
+static inline const float *mcc_bias_block(mcc_engine *e, uint32_t i0, uint32_t len)
+{
+    if (e->bias_dtype == MEMCOM_DTYPE_F32) return (const float *)e->bias + i0;
+    if (e->bias_dtype == MEMCOM_DTYPE_F16) {
+        mk_f16_finite_to_f32((const uint16_t *)e->bias + i0, len, e->bias_buf);
+        return e->bias_buf;
+    }
+    return NULL;
+}
+
+/* the bias of item i (there is a bias) */
+static inline float mcc_bias_one(const mcc_engine *e, uint32_t i) { return mcc_f32_or_f16_at(e->bias, e->bias_dtype, i); }
+
+/* A cosine lies in [-1, 1]; float rounding can push it just beyond (and
+ * further for qr tables whose factors are subnormal: found by the loader
+ * fuzzer, two identical embeddings at 1.0018).  NaN stays NaN. */
+static inline float mcc_clamp_cos(float c) { return c > 1.0f ? 1.0f : c < -1.0f ? -1.0f : c; }
+
+/* One pass over the catalogue into the heap h (s prepared).  With pre the
+ * scores are the approximate ones and every item that may still reach the top
+ * k is also kept as a candidate; returns -1 when there are too many of those,
+ * else 0. */
+int mcc_scan_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, int use_bias, int cosine, mcc_prerank *pre);
+
+/* Top-k by bucket (s prepared).  Returns 1 when ranked, 0 when the bounds
+ * would prune too little (h and pre hold partial results: the caller starts
+ * over), -1 when pre has too many candidates. */
+int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mcc_topk *h, int use_bias, mcc_prerank *pre);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * view.h - validated views of a .memcom file (not part of the public API):
+ * what the reader hands to the layers above it.  All pointers point into the
+ * validated file bytes.  Also the facts about table kinds and dtypes that the
+ * reader, the writer and the table code share.
+ */
+#ifndef MEMCOM_FORMAT_VIEW_H
+#define MEMCOM_FORMAT_VIEW_H
+
+#include "../base/base.h"
+#include "layout.h"
+
+typedef struct mcc_table {
+    memcom_table_desc desc;   /* kind NONE when absent */
+    uint32_t rows_a;          /* rows of A: n, m or ceil(n/m) */
+    const void *a, *b;        /* row tables (dtype desc.row_dtype) */
+    const float *a_scale, *b_scale;
+    const void *w;            /* per-item scalars (scalar_dtype) */
+    const void *buckets;      /* explicit bucket indices (bucket_dtype) */
+    uint64_t bytes;           /* stored bytes of every section of the table */
+} mcc_table;
+
+typedef struct mcc_layer {
+    uint32_t in, out, flags, act;
+    const float *w, *b;       /* NULL when absent */
+} mcc_layer;
+
+typedef struct mcc_view {
+    uint32_t format_major, format_minor, n;
+    mcc_table input, output;
+    uint32_t n_layers;
+    mcc_layer layers[MC_MAX_LAYERS];
+    uint32_t bias_dtype;
+    const void *bias;
+    const uint32_t *id_off, *id_sorted;
+    const uint8_t *id_bytes;
+    const uint8_t *meta;
+    size_t meta_len;
+    uint64_t file_bytes, bias_bytes, layer_bytes, id_bytes_total, meta_bytes;
+} mcc_view;
+
+/* 1 for the kinds that map items to the m shared rows through buckets (hash,
+ * memcom); they have a bucket mode, and score in O(m d + n) */
+static inline int mcc_kind_has_buckets(uint32_t kind)
+{
+    return kind == MEMCOM_KIND_HASH || kind == MEMCOM_KIND_MEMCOM;
+}
+
+/* reader.c: rows of the A table: n (full), m (hash, memcom), ceil(n/m) (qr) */
+uint64_t mcc_table_rows_a(const memcom_table_desc *d);
+/* reader.c: bytes per element (0 for NONE) */
+size_t mcc_dtype_size(uint32_t dtype);
+
+/* reader.c: validate everything, then fill the views.  data must be 4-byte
+ * aligned (64 recommended). */
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
+             char *detail, size_t cap);
+
+/* crc_blocks.c: CRC32 of data[off, off + size), from the blocks' CRCs where
+ * they cover it (blocks may be NULL) */
+#define MC_CRC_BLOCK 65536u
+size_t mcc_crc_blocks_size(const memcom_crc_blocks *blocks); /* the file size it was made for */
+uint32_t mcc_crc_range(const memcom_crc_blocks *blocks, const uint8_t *data, uint64_t off, uint64_t size);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * table.h - the item table kinds (full, hash, qr, memcom) over validated views
+ * (format/view.h): bucket mapping, lookup, norms and scoring.  Scores come out
+ * in blocks for the ranking engine (engine/) above.
+ */
+#ifndef MEMCOM_TABLE_H
+#define MEMCOM_TABLE_H
+
+#include "format/view.h"
+
+#define MC_BLOCK 1024u     /* items scored per block in a scan */
+
+uint32_t mcc_table_bucket(const mcc_table *t, uint32_t i);
+/* the bucket of item i, from the materialised hash buckets when there are some */
+static inline uint32_t mcc_bucket_of(const mcc_table *t, const uint32_t *hash_b, uint32_t i)
+{
+    return hash_b ? hash_b[i] : mcc_table_bucket(t, i);
+}
+/* the embedding of item i into out (d floats); tmp has d floats */
+void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
+
+/* A query quantised for approximate scoring on int8 rows (the pre-ranking of
+ * engine/prerank.h fills it): row r . v ~ q8_scale[r] * sv * (q8 row r . vq) */
+typedef struct mcc_qquery {
+    const int8_t *q8;         /* int8 rows (rows of A x d) */
+    const float *q8_scale;
+    const int16_t *vq;        /* the quantised query (d) */
+    float sv;                 /* v ~ sv * vq */
+} mcc_qquery;
+
+typedef struct mcc_scorer {
+    const mcc_table *t;
+    const float *v;           /* the query vector (d floats) */
+    float *tvals;             /* hash/memcom: U[j] . v for j < m */
+    float *p;                 /* qr: Q[cur_q] (.) v, d floats */
+    uint32_t cur_q;           /* qr: quotient held in p, UINT32_MAX none */
+    const uint32_t *hash_b;   /* hash buckets materialised (n) or NULL */
+    float *tt_buf, *w_buf;    /* MC_BLOCK floats each */
+    float *tmp;               /* d floats */
+    const mcc_qquery *q;      /* set: blocks scored approximately on q (full, hash, memcom), else exactly */
+} mcc_scorer;
+
+/* full-scan preparation (hash/memcom: computes tvals) */
+void mcc_scorer_prepare(mcc_scorer *s);
+/* items [i0, i0+len), len <= MC_BLOCK: *w (may be NULL) and *tt such that the
+ * raw score of item i0+j is (w ? w[j] : 1) * tt[j]. */
+void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w, const float **tt);
+/* raw score of one item without preparation (same value as the block path) */
+float mcc_scorer_one(mcc_scorer *s, uint32_t i);
+/* 1 / |E_i| (0 for a zero embedding) for every item; tmp has 2*d floats,
+ * rowbuf m floats (hash/memcom) */
+void mcc_table_inv_norms(const mcc_table *t, const uint32_t *hash_b, float *inv, float *tmp, float *rowbuf);
+
+#endif
