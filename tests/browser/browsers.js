@@ -71,6 +71,10 @@ const FIREFOX_PREFS = {
   'extensions.getAddons.cache.enabled': false,
   'browser.safebrowsing.provider.mozilla.updateURL': '',
   'services.settings.poll_interval': 86400 * 365,
+  // Remote Settings (experiments, blocklists, ...): Firefox's own value for
+  // automation, which no request reaches; release builds honour it only with
+  // MOZ_DISABLE_NONLOCAL_CONNECTIONS=1 in the environment (set below).
+  'services.settings.server': 'data:,#remote-settings-dummy/v1',
 };
 
 export function requireFirefox() {
@@ -205,7 +209,7 @@ async function launchFirefox() {
     userDataDir: profile,
     extraPrefsFirefox: FIREFOX_PREFS,
     defaultViewport: { width: 1280, height: 900 },
-    env: { ...process.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+    env: { ...process.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1', MOZ_DISABLE_NONLOCAL_CONNECTIONS: '1' },
     timeout: 60_000,
     protocolTimeout: 180_000,
   });
