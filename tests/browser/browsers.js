@@ -44,14 +44,15 @@ for (const e of ENGINES) {
 // (updates, telemetry, safe browsing, blocklist and add-on services pointed at
 // an unresolvable host): the services it leaves on that still try to reach
 // Mozilla at start-up (experiments, region lookup, captive portal and
-// connectivity checks, DNS over HTTPS, prefetching).
+// connectivity checks, DNS over HTTPS, prefetching, push, accounts).  With
+// these, a run of the browser tests makes no DNS lookup and no connection
+// beyond loopback (checked with strace -f -e connect,sendto,sendmmsg).
 const FIREFOX_PREFS = {
   'app.normandy.enabled': false,
   'messaging-system.rsexperimentloader.enabled': false,
   'browser.region.network.url': '',
   'browser.region.update.enabled': false,
   'browser.topsites.contile.enabled': false,
-  'browser.newtabpage.activity-stream.feeds.system.topstories': false,
   'browser.newtabpage.activity-stream.feeds.section.topstories': false,
   'browser.newtabpage.activity-stream.feeds.topsites': false,
   'browser.ping-centre.telemetry': false,
@@ -61,14 +62,10 @@ const FIREFOX_PREFS = {
   'network.dns.disablePrefetch': true,
   'network.prefetch-next': false,
   'network.predictor.enabled': false,
-  'network.http.speculative-parallel-limit': 0,
   'toolkit.telemetry.enabled': false,
   'toolkit.telemetry.server': '',
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'media.gmp-manager.updateEnabled': false,
   'identity.fxaccounts.enabled': false,
   'dom.push.enabled': false,
-  'extensions.getAddons.cache.enabled': false,
   'browser.safebrowsing.provider.mozilla.updateURL': '',
   'services.settings.poll_interval': 86400 * 365,
   // Remote Settings (experiments, blocklists, ...): Firefox's own value for
@@ -209,6 +206,9 @@ async function launchFirefox() {
     userDataDir: profile,
     extraPrefsFirefox: FIREFOX_PREFS,
     defaultViewport: { width: 1280, height: 900 },
+    // MOZ_DISABLE_NONLOCAL_CONNECTIONS: Firefox refuses at once any connection
+    // to a non-loopback address (a page's fetch fails with a NetworkError and
+    // is reported in page.problems) instead of waiting on a closed network.
     env: { ...process.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1', MOZ_DISABLE_NONLOCAL_CONNECTIONS: '1' },
     timeout: 60_000,
     protocolTimeout: 180_000,
