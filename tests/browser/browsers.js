@@ -212,6 +212,9 @@ async function launchFirefox() {
     env: { ...process.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1', MOZ_DISABLE_NONLOCAL_CONNECTIONS: '1' },
     timeout: 60_000,
     protocolTimeout: 180_000,
+  }).catch((e) => {
+    fs.rmSync(profile, { recursive: true, force: true });
+    throw new Error(`${FIREFOX} did not start under puppeteer-core (WebDriver BiDi): ${e.message}`);
   });
   return {
     async newPage() {

@@ -93,6 +93,9 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       assert.equal(await page.isVisible('#go'), true);
       assert.equal(await page.isHidden('#gone'), true);
       assert.equal(await page.isHidden('#not-there'), true);
+      const png = Buffer.from(await page.screenshot());
+      assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'screenshot() gives a PNG');
+      assert.ok(png.length > 1000, `a PNG of the page (${png.length} bytes)`);
       await page.fill('#box', '');
       assert.equal(await page.inputValue('#box'), '');
       assert.equal(await page.isEnabled('#go'), false);
