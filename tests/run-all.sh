@@ -2,7 +2,8 @@
 # The whole test suite (`npm test`): builds everything from source, then runs
 # the C tests (plain and under ASan+UBSan), the Node tests (every table kind x
 # storage type x SIMD/non-SIMD against a plain-JS reference, format corruption,
-# API errors), the real-browser tests (Chromium via playwright-core) and the
+# API errors), the real-browser tests (Chromium via playwright-core, Firefox
+# via puppeteer-core over WebDriver BiDi) and the
 # packaging test (npm pack -> Vite app -> Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine with Node 20:
-# Debian's emscripten (the wasm builds), chromium (browser tests), clang and its
+# Debian's emscripten (the wasm builds), chromium and firefox-esr (browser
+# tests), clang and its
 # sanitizer runtime (sanitizer builds, fuzzers), OpenBLAS (the native trainer),
 # and the npm dev dependencies. Does nothing that is already there.
 set -euo pipefail
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v emcc >/dev/null 2>&1 || need_apt+=(emscripten)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 [ -e /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ] || [ -e /usr/include/cblas.h ] || \
   dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
@@ -27,7 +29,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

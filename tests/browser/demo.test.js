@@ -1,15 +1,17 @@
-// The demo page in real Chromium (playwright-core + Debian's /usr/bin/chromium),
-// served by demo/serve.js on a free port with its strict CSP.
+// The demo page in real browsers, each test in Chromium (playwright-core +
+// Debian's /usr/bin/chromium) and in Firefox (puppeteer-core over WebDriver
+// BiDi + Debian's /usr/bin/firefox-esr), served by demo/serve.js on a free
+// port with its strict CSP.
 //   node --test tests/browser/
 
-import { test, before, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../demo/serve.js';
 import { loadModel } from '../../web/index.js';
-import { launch } from './chromium.js';
+import { ENGINES, LABEL, launch } from './browsers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODELS = path.join(ROOT, 'demo/models');
@@ -17,30 +19,27 @@ const manifest = JSON.parse(fs.readFileSync(path.join(MODELS, 'manifest.json'), 
 const PICKS = ['2571', '1', '6377']; // The Matrix, Toy Story, Finding Nemo
 
 let server;
-let browser;
 
 before(async () => {
   for (const f of ['dist/memcom-simd.wasm', 'dist/memcom.wasm']) {
     assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run bash build.sh wasm`);
   }
   server = await startServer({ port: 0 });
-  browser = await launch();
 });
 
 after(async () => {
-  await browser?.close();
   await server?.close();
 });
 
-async function openDemo(query = '', { expectReady = true } = {}) {
+async function openDemo(browser, query = '', { expectReady = true } = {}) {
   const page = await browser.newPage();
-  const wasm = [];
-  page.on('response', (res) => {
-    if (res.url().endsWith('.wasm')) wasm.push({ url: new URL(res.url()).pathname, type: res.headers()['content-type'] });
+  // The .wasm responses the page has received so far.
+  Object.defineProperty(page, 'wasm', {
+    get: () => page.responses.filter((r) => r.url.endsWith('.wasm'))
+      .map((r) => ({ url: new URL(r.url).pathname, type: r.headers['content-type'] })),
   });
   const response = await page.goto(`${server.url}${query}`);
   assert.equal(response.status(), 200);
-  page.wasm = wasm;
   page.csp = response.headers()['content-security-policy'];
   if (expectReady) await page.waitForFunction(() => window.memcomDemo && window.memcomDemo.ready === true, null, { timeout: 30_000 });
   return page;
@@ -66,174 +65,181 @@ async function nodeRecommend(file, history, k = 10) {
   }
 }
 
-test('the page loads under a strict CSP with no console errors', async () => {
-  const page = await openDemo();
-  try {
-    assert.match(page.csp, /script-src 'self' 'wasm-unsafe-eval'/, 'serve.js sends the strict CSP');
-    const cols = await page.$$eval('#columns .column', (c) => c.map((x) => x.dataset.key));
-    assert.deepEqual(cols, manifest.models.map((m) => m.key), 'one column per model of the manifest');
-    assert.equal(await page.isHidden('#error'), true, 'no error box');
-    // Sizes and load times are shown for every model.
-    const stats = await page.$$eval('#columns .column', (c) => c.map((x) => [x.querySelector('.size').textContent, x.querySelector('.load').textContent]));
-    for (const [size, load] of stats) {
-      assert.match(size, /\d.*(B|KB|MB)$/);
-      assert.match(load, /^[\d.]+ (ms|µs)$/);
+for (const engine of ENGINES) describe(LABEL[engine], () => {
+  const name = LABEL[engine];
+  let browser;
+  before(async () => { browser = await launch(engine); });
+  after(async () => { await browser?.close(); });
+
+  test(`${name}: the page loads under a strict CSP with no console errors`, async () => {
+    const page = await openDemo(browser);
+    try {
+      assert.match(page.csp, /script-src 'self' 'wasm-unsafe-eval'/, 'serve.js sends the strict CSP');
+      const cols = await page.$$eval('#columns .column', (c) => c.map((x) => x.dataset.key));
+      assert.deepEqual(cols, manifest.models.map((m) => m.key), 'one column per model of the manifest');
+      assert.equal(await page.isHidden('#error'), true, 'no error box');
+      // Sizes and load times are shown for every model.
+      const stats = await page.$$eval('#columns .column', (c) => c.map((x) => [x.querySelector('.size').textContent, x.querySelector('.load').textContent]));
+      for (const [size, load] of stats) {
+        assert.match(size, /\d.*(B|KB|MB)$/);
+        assert.match(load, /^[\d.]+ (ms|µs)$/);
+      }
+      // The SIMD module was used and served as application/wasm.
+      assert.ok(page.wasm.some((w) => w.url.endsWith('/dist/memcom-simd.wasm') && w.type === 'application/wasm'),
+        `the SIMD module was fetched as application/wasm: ${JSON.stringify(page.wasm)}`);
+      assert.ok(!page.wasm.some((w) => w.url.endsWith('/dist/memcom.wasm')), 'the fallback module was not needed');
+      // The chart was drawn as inline SVG with at least one point per model.
+      const points = await page.$$eval('#chart svg .pt', (p) => p.length);
+      assert.ok(points >= 2, `chart has points (${points})`);
+      assert.ok((await page.textContent('#quality-command')).trim().length > 0, 'the chart names its command');
+      // The search box is ready and nothing is recommended yet.
+      assert.equal(await page.isEnabled('#search'), true);
+      assert.equal(await page.$$eval('.reclist li.rec', (l) => l.length), 0);
+      assert.deepEqual(page.problems, [], 'no console errors, exceptions or failed requests');
+    } finally {
+      await page.close();
     }
-    // The SIMD module was used and served as application/wasm.
-    assert.ok(page.wasm.some((w) => w.url.endsWith('/dist/memcom-simd.wasm') && w.type === 'application/wasm'),
-      `the SIMD module was fetched as application/wasm: ${JSON.stringify(page.wasm)}`);
-    assert.ok(!page.wasm.some((w) => w.url.endsWith('/dist/memcom.wasm')), 'the fallback module was not needed');
-    // The chart was drawn as inline SVG with at least one point per model.
-    const points = await page.$$eval('#chart svg .pt', (p) => p.length);
-    assert.ok(points >= 2, `chart has points (${points})`);
-    assert.ok((await page.textContent('#quality-command')).trim().length > 0, 'the chart names its command');
-    // The search box is ready and nothing is recommended yet.
-    assert.equal(await page.isEnabled('#search'), true);
-    assert.equal(await page.$$eval('.reclist li.rec', (l) => l.length), 0);
-    assert.deepEqual(page.problems, [], 'no console errors, exceptions or failed requests');
-  } finally {
-    await page.close();
-  }
-});
+  });
 
-test('adding three movies by search gives 10 recommendations per model that exclude them', async () => {
-  const page = await openDemo();
-  try {
-    // Keyboard: the most popular "toy story" is Toy Story (1995); Enter adds it.
-    await page.fill('#search', 'toy story');
-    await page.waitForSelector('#search-results li.hit');
-    assert.equal(await page.getAttribute('#search-results li.hit.active', 'data-id'), '1');
-    assert.equal(await page.getAttribute('#search', 'aria-expanded'), 'true');
-    // Arrow keys move the active option (announced through aria-activedescendant).
-    await page.press('#search', 'ArrowDown');
-    assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-1');
-    await page.press('#search', 'ArrowUp');
-    assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-0');
-    await page.press('#search', 'Enter');
-    assert.equal(await page.inputValue('#search'), '', 'the box clears after adding');
-    // Mouse: pick by title from the list (accents and case do not matter to the search).
-    await page.fill('#search', 'MATRIX');
-    await page.click('#search-results li.hit[data-id="2571"]');
-    await page.fill('#search', 'finding nemo');
-    await page.click('#search-results li.hit[data-id="6377"]');
+  test(`${name}: adding three movies by search gives 10 recommendations per model that exclude them`, async () => {
+    const page = await openDemo(browser);
+    try {
+      // Keyboard: the most popular "toy story" is Toy Story (1995); Enter adds it.
+      await page.fill('#search', 'toy story');
+      await page.waitForSelector('#search-results li.hit');
+      assert.equal(await page.getAttribute('#search-results li.hit.active', 'data-id'), '1');
+      assert.equal(await page.getAttribute('#search', 'aria-expanded'), 'true');
+      // Arrow keys move the active option (announced through aria-activedescendant).
+      await page.press('#search', 'ArrowDown');
+      assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-1');
+      await page.press('#search', 'ArrowUp');
+      assert.equal(await page.getAttribute('#search', 'aria-activedescendant'), 'hit-0');
+      await page.press('#search', 'Enter');
+      assert.equal(await page.inputValue('#search'), '', 'the box clears after adding');
+      // Mouse: pick by title from the list (accents and case do not matter to the search).
+      await page.fill('#search', 'MATRIX');
+      await page.click('#search-results li.hit[data-id="2571"]');
+      await page.fill('#search', 'finding nemo');
+      await page.click('#search-results li.hit[data-id="6377"]');
 
-    const chips = await page.$$eval('#chosen li.chip', (l) => l.map((x) => x.dataset.id));
-    assert.deepEqual(chips, ['1', '2571', '6377']);
-    assert.equal(await page.textContent('#chosen-count'), '3');
+      const chips = await page.$$eval('#chosen li.chip', (l) => l.map((x) => x.dataset.id));
+      assert.deepEqual(chips, ['1', '2571', '6377']);
+      assert.equal(await page.textContent('#chosen-count'), '3');
 
-    const lists = await columnLists(page);
-    assert.equal(lists.length, manifest.models.length);
-    for (const col of lists) {
-      assert.equal(col.ids.length, 10, `${col.key}: 10 recommendations`);
-      for (const id of ['1', '2571', '6377']) assert.ok(!col.ids.includes(id), `${col.key} never recommends a chosen movie`);
-      assert.equal(new Set(col.ids).size, 10, `${col.key}: no duplicates`);
-      for (const t of col.titles) assert.ok(t.length > 0 && !/^Item /.test(t), `${col.key}: has a title (${t})`);
-      assert.ok(col.years.filter((y) => /^\d{4}$/.test(y ?? '')).length >= 9, `${col.key}: titles come with years`);
-      assert.match(col.latency, /^[\d.]+ (ms|µs)$/, `${col.key}: per-query latency shown`);
-      // The page shows exactly what the package computes for this model in Node.
-      const spec = manifest.models.find((m) => m.key === col.key);
-      assert.deepEqual(col.ids, await nodeRecommend(spec.file, ['1', '2571', '6377']), `${col.key}: same as loadModel().recommend() in Node`);
+      const lists = await columnLists(page);
+      assert.equal(lists.length, manifest.models.length);
+      for (const col of lists) {
+        assert.equal(col.ids.length, 10, `${col.key}: 10 recommendations`);
+        for (const id of ['1', '2571', '6377']) assert.ok(!col.ids.includes(id), `${col.key} never recommends a chosen movie`);
+        assert.equal(new Set(col.ids).size, 10, `${col.key}: no duplicates`);
+        for (const t of col.titles) assert.ok(t.length > 0 && !/^Item /.test(t), `${col.key}: has a title (${t})`);
+        assert.ok(col.years.filter((y) => /^\d{4}$/.test(y ?? '')).length >= 9, `${col.key}: titles come with years`);
+        assert.match(col.latency, /^[\d.]+ (ms|µs)$/, `${col.key}: per-query latency shown`);
+        // The page shows exactly what the package computes for this model in Node.
+        const spec = manifest.models.find((m) => m.key === col.key);
+        assert.deepEqual(col.ids, await nodeRecommend(spec.file, ['1', '2571', '6377']), `${col.key}: same as loadModel().recommend() in Node`);
+      }
+      // Removing a pick updates the lists at once.
+      await page.click('#chosen li.chip[data-id="2571"] button.remove');
+      const after1 = await columnLists(page);
+      assert.deepEqual(after1[0].ids, await nodeRecommend(manifest.models[0].file, ['1', '6377']));
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
     }
-    // Removing a pick updates the lists at once.
-    await page.click('#chosen li.chip[data-id="2571"] button.remove');
-    const after1 = await columnLists(page);
-    assert.deepEqual(after1[0].ids, await nodeRecommend(manifest.models[0].file, ['1', '6377']));
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await page.close();
-  }
-});
+  });
 
-test('the non-SIMD fallback (?simd=0) gives the same lists as the SIMD build', async () => {
-  const q = `?picks=${PICKS.join(',')}`;
-  const simd = await openDemo(q);
-  const scalar = await openDemo(`${q}&simd=0`);
-  try {
-    const a = await columnLists(simd);
-    const b = await columnLists(scalar);
-    assert.equal(a.length, manifest.models.length);
-    for (let i = 0; i < a.length; i++) {
-      assert.equal(a[i].ids.length, 10);
-      assert.deepEqual(b[i].ids, a[i].ids, `${a[i].key}: identical top-10 with and without SIMD`);
-      for (const id of PICKS) assert.ok(!a[i].ids.includes(id));
+  test(`${name}: the non-SIMD fallback (?simd=0) gives the same lists as the SIMD build`, async () => {
+    const q = `?picks=${PICKS.join(',')}`;
+    const simd = await openDemo(browser, q);
+    const scalar = await openDemo(browser, `${q}&simd=0`);
+    try {
+      const a = await columnLists(simd);
+      const b = await columnLists(scalar);
+      assert.equal(a.length, manifest.models.length);
+      for (let i = 0; i < a.length; i++) {
+        assert.equal(a[i].ids.length, 10);
+        assert.deepEqual(b[i].ids, a[i].ids, `${a[i].key}: identical top-10 with and without SIMD`);
+        for (const id of PICKS) assert.ok(!a[i].ids.includes(id));
+      }
+      assert.ok(scalar.wasm.some((w) => w.url.endsWith('/dist/memcom.wasm')), 'the fallback module was loaded');
+      assert.ok(!scalar.wasm.some((w) => w.url.endsWith('/dist/memcom-simd.wasm')), 'the SIMD module was not loaded');
+      assert.match(await scalar.textContent('#engine'), /without SIMD/);
+      assert.deepEqual(simd.problems, []);
+      assert.deepEqual(scalar.problems, []);
+    } finally {
+      await simd.close();
+      await scalar.close();
     }
-    assert.ok(scalar.wasm.some((w) => w.url.endsWith('/dist/memcom.wasm')), 'the fallback module was loaded');
-    assert.ok(!scalar.wasm.some((w) => w.url.endsWith('/dist/memcom-simd.wasm')), 'the SIMD module was not loaded');
-    assert.match(await scalar.textContent('#engine'), /without SIMD/);
-    assert.deepEqual(simd.problems, []);
-    assert.deepEqual(scalar.problems, []);
-  } finally {
-    await simd.close();
-    await scalar.close();
-  }
-});
+  });
 
-test('a corrupt or missing model shows a readable error on the page', async () => {
-  // The committed corrupt example (one byte flipped: its section CRC fails).
-  const corrupt = await openDemo('?model=corrupt');
-  try {
-    assert.equal(await corrupt.isVisible('#error'), true);
-    const text = await corrupt.textContent('#error');
-    assert.match(text, /damaged/);
-    assert.match(text, /corrupt\.memcom/);
-    assert.match(text, /error code: section_crc/);
-    assert.deepEqual(corrupt.problems, [], 'a corrupt file is reported on the page, not as a console error');
-  } finally {
-    await corrupt.close();
-  }
-  // A missing file: the HTTP status is named.
-  const missing = await openDemo('?model=missing');
-  try {
-    const text = await missing.textContent('#error');
-    assert.match(text, /could not be downloaded/);
-    assert.match(text, /HTTP 404/);
-    assert.match(text, /missing\.memcom/);
-    // The only problems are the expected 404 itself.
-    assert.ok(missing.problems.length > 0 && missing.problems.every((p) => /missing\.memcom|Failed to load resource/.test(p)), missing.problems.join('\n'));
-  } finally {
-    await missing.close();
-  }
-  // A real model damaged in transit: truncated by the network. The other columns still work.
-  const page = await browser.newPage();
-  try {
-    const victim = manifest.models[manifest.models.length - 1];
-    const bytes = fs.readFileSync(path.join(MODELS, victim.file));
-    await page.route(`**/demo/models/${victim.file}`, (route) => route.fulfill({
-      status: 200, contentType: 'application/octet-stream', body: bytes.subarray(0, Math.floor(bytes.length / 2)),
-    }));
-    await page.goto(`${server.url}?picks=${PICKS.join(',')}`);
-    await page.waitForFunction(() => window.memcomDemo?.ready === true);
-    const text = await page.textContent('#error');
-    assert.match(text, new RegExp(`${victim.label} is damaged`));
-    assert.match(text, /error code: truncated/);
-    const lists = await columnLists(page);
-    assert.equal(lists.length, manifest.models.length - 1, 'the damaged model has no column');
-    for (const col of lists) assert.equal(col.ids.length, 10);
-  } finally {
-    await page.close();
-  }
-});
-
-test('large-catalogue mode ranks 1,000,000 items in a Web Worker', async () => {
-  const page = await openDemo(`?picks=${PICKS.join(',')}`);
-  try {
-    await page.click('#large-run');
-    await page.waitForFunction(() => window.memcomDemo.large || window.memcomDemo.errors.length, null, { timeout: 90_000 });
-    const large = await page.evaluate(() => window.memcomDemo.large);
-    const errors = await page.evaluate(() => window.memcomDemo.errors);
-    assert.deepEqual(errors, []);
-    assert.equal(large.n, 1_000_000);
-    assert.equal(large.top.length, 10);
-    for (let i = 1; i < large.top.length; i++) {
-      assert.ok(large.top[i - 1].score >= large.top[i].score, 'sorted by score');
+  test(`${name}: a corrupt or missing model shows a readable error on the page`, async () => {
+    // The committed corrupt example (one byte flipped: its section CRC fails).
+    const corrupt = await openDemo(browser, '?model=corrupt');
+    try {
+      assert.equal(await corrupt.isVisible('#error'), true);
+      const text = await corrupt.textContent('#error');
+      assert.match(text, /damaged/);
+      assert.match(text, /corrupt\.memcom/);
+      assert.match(text, /error code: section_crc/);
+      assert.deepEqual(corrupt.problems, [], 'a corrupt file is reported on the page, not as a console error');
+    } finally {
+      await corrupt.close();
     }
-    for (const h of large.history) assert.ok(!large.top.some((t) => t.index === h), 'history excluded');
-    assert.ok(large.queryMs > 0 && large.bytes > 10_000_000, `a real 1M-item model (${large.bytes} bytes)`);
-    assert.ok(large.frames > 0, 'the page kept drawing frames while the worker ran');
-    assert.equal(await page.$$eval('#large-results li', (l) => l.length), 10);
-    assert.match(await page.textContent('#large-status'), /ranked 1,000,000 items/);
-    assert.deepEqual(page.problems, []);
-  } finally {
-    await page.close();
-  }
+    // A missing file: the HTTP status is named.
+    const missing = await openDemo(browser, '?model=missing');
+    try {
+      const text = await missing.textContent('#error');
+      assert.match(text, /could not be downloaded/);
+      assert.match(text, /HTTP 404/);
+      assert.match(text, /missing\.memcom/);
+      // The only problems are the expected 404 itself.
+      assert.ok(missing.problems.length > 0 && missing.problems.every((p) => /missing\.memcom|Failed to load resource/.test(p)), missing.problems.join('\n'));
+    } finally {
+      await missing.close();
+    }
+    // A real model damaged in transit: truncated by the network. The other columns still work.
+    const page = await browser.newPage();
+    try {
+      const victim = manifest.models[manifest.models.length - 1];
+      const bytes = fs.readFileSync(path.join(MODELS, victim.file));
+      await page.fulfill(`/demo/models/${victim.file}`, {
+        status: 200, contentType: 'application/octet-stream', body: bytes.subarray(0, Math.floor(bytes.length / 2)),
+      });
+      await page.goto(`${server.url}?picks=${PICKS.join(',')}`);
+      await page.waitForFunction(() => window.memcomDemo?.ready === true);
+      const text = await page.textContent('#error');
+      assert.match(text, new RegExp(`${victim.label} is damaged`));
+      assert.match(text, /error code: truncated/);
+      const lists = await columnLists(page);
+      assert.equal(lists.length, manifest.models.length - 1, 'the damaged model has no column');
+      for (const col of lists) assert.equal(col.ids.length, 10);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`${name}: large-catalogue mode ranks 1,000,000 items in a Web Worker`, async () => {
+    const page = await openDemo(browser, `?picks=${PICKS.join(',')}`);
+    try {
+      await page.click('#large-run');
+      await page.waitForFunction(() => window.memcomDemo.large || window.memcomDemo.errors.length, null, { timeout: 90_000 });
+      const large = await page.evaluate(() => window.memcomDemo.large);
+      const errors = await page.evaluate(() => window.memcomDemo.errors);
+      assert.deepEqual(errors, []);
+      assert.equal(large.n, 1_000_000);
+      assert.equal(large.top.length, 10);
+      for (let i = 1; i < large.top.length; i++) {
+        assert.ok(large.top[i - 1].score >= large.top[i].score, 'sorted by score');
+      }
+      for (const h of large.history) assert.ok(!large.top.some((t) => t.index === h), 'history excluded');
+      assert.ok(large.queryMs > 0 && large.bytes > 10_000_000, `a real 1M-item model (${large.bytes} bytes)`);
+      assert.ok(large.frames > 0, 'the page kept drawing frames while the worker ran');
+      assert.equal(await page.$$eval('#large-results li', (l) => l.length), 10);
+      assert.match(await page.textContent('#large-status'), /ranked 1,000,000 items/);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  });
 });
