@@ -244,6 +244,10 @@ typedef struct memcom_info {
     uint64_t id_bytes;                /* offsets + strings + sorted index  */
     uint64_t metadata_bytes;
     uint64_t full_f32_bytes;          /* n*d*4 per present table           */
+    uint64_t working_bytes;           /* most memory ranking allocates besides the file (marks, hash
+                                         buckets, norms, int8 copy, bucket bounds, scratch; per the
+                                         current memcom_set_int8_index / _bucket_bounds); not the
+                                         caller's output buffers.  O(n + rows * d), not O(file) */
 } memcom_info;
 
 int memcom_get_info(const memcom_model *model, memcom_info *out);

@@ -188,6 +188,7 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->id_bytes = v->id_bytes_total;
     o->metadata_bytes = v->meta_bytes;
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
+    o->working_bytes = mcc_engine_working_bytes(&model->eng) + 20 * (uint64_t)model->max_dim + sizeof *model;
     return MEMCOM_OK;
 }
 
@@ -258,6 +259,7 @@ int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_hi
     if (v->input.desc.kind == MEMCOM_KIND_NONE) return MEMCOM_E_NO_TABLE;
     for (size_t k = 0; k < n_history; k++)
         if (history[k] >= v->n) return MEMCOM_E_INDEX;
+    if (n_history && !mcc_engine_bitmap(&model->eng)) return MEMCOM_E_NOMEM;
     uint32_t d = v->input.desc.d;
     float *x = model->x0, *y = model->x1, *row = model->tmp;
     memset(x, 0, sizeof(float) * d);

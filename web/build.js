@@ -12,6 +12,7 @@
 
 import { MemcomError } from './errors.js';
 import { getWriterRuntime, NAMES } from './runtime.js';
+import { checkSignal, raceAbort, throwIfAborted } from './source.js';
 
 const DETAIL_CAP = 512;
 const U32_MAX = 0xffffffff;
@@ -313,14 +314,17 @@ function writerError(rt, code, detail) {
 
 /**
  * Build a .memcom file from JavaScript arrays.  See index.d.ts (ModelSpec)
- * for the shape of `spec`; options.wasm may give the writer module.  Resolves
- * to the file's bytes.
+ * for the shape of `spec`; options.wasm may give the writer module,
+ * options.signal cancels the wait for it ('aborted').  Resolves to the file's
+ * bytes.
  */
 export async function buildModel(spec, options) {
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw new MemcomError('invalid_argument', `buildModel: options must be an object, got ${describe(options)}`);
   }
-  const rt = await getWriterRuntime(options ?? {});
+  const signal = checkSignal(options?.signal, 'buildModel');
+  const rt = await raceAbort(getWriterRuntime(options ?? {}), signal, 'buildModel');
+  throwIfAborted(signal, 'buildModel'); // what follows is synchronous: an abort from here on has no effect
   if (spec === null || typeof spec !== 'object') throw bad('spec', `must be an object, got ${describe(spec)}`);
   const known = new Set(['input', 'output', 'layers', 'outputBias', 'biasDtype', 'ids', 'metadata']);
   for (const key of Object.keys(spec)) {

@@ -6,8 +6,8 @@
 // "section_crc", "unknown_id", ...; the module is asked, no table is kept
 // here), except two spelt out in full: the core's "arg" is 'invalid_argument'
 // and its "dim" is 'dimension'.  The JavaScript layer raises some of the same
-// codes for problems it catches before calling the core, and two of its own
-// ('disposed', 'wasm'):
+// codes for problems it catches before calling the core, and three of its own
+// ('disposed', 'wasm', 'aborted'):
 //   invalid_argument  a bad option or argument (names the field)
 //   index             an item index out of range
 //   unknown_id        an item id string not stored in the model
@@ -17,13 +17,14 @@
 //   too_large         a file larger than maxBytes or than wasm memory can hold
 //   nomem             wasm memory could not be allocated
 //   io                the source could not be read or fetched
+//   aborted           options.signal aborted the load (its reason is the cause)
 //   wasm              the WebAssembly module could not be loaded or is not memcom's
 //   metadata          the metadata section is not a JSON object
 
 /** Codes only the JavaScript layer raises; every other code is a C error name
  *  of the module (mc_error_name, owned by src/base/errors.c), renamed by
  *  JS_ALIASES.  tests/node/errors.test.js checks both against the module. */
-export const JS_ONLY_CODES = Object.freeze(['disposed', 'wasm']);
+export const JS_ONLY_CODES = Object.freeze(['disposed', 'wasm', 'aborted']);
 
 /** C names that the JavaScript API spells out in full (the only renames). */
 export const JS_ALIASES = Object.freeze({ arg: 'invalid_argument', dim: 'dimension' });
@@ -34,15 +35,15 @@ export function jsCode(cName) {
 }
 
 /** The broad class of a code: 'bad_file' for every defect of a model file,
- *  'usage' for a caller's mistake, 'resource' for limits and I/O, 'state' for
- *  use after dispose, 'internal' otherwise. */
+ *  'usage' for a caller's mistake, 'resource' for limits, I/O and cancelled
+ *  loads, 'state' for use after dispose, 'internal' otherwise. */
 export function categoryOf(code, cCode) {
   if (typeof cCode === 'number' && cCode >= 20 && cCode < 60) return 'bad_file';
   switch (code) {
     case 'invalid_argument': case 'index': case 'unknown_id': case 'dimension': case 'k':
     case 'no_table': case 'no_ids': case 'nonfinite_input':
       return 'usage';
-    case 'too_large': case 'nomem': case 'io': case 'wasm':
+    case 'too_large': case 'nomem': case 'io': case 'wasm': case 'aborted':
       return 'resource';
     case 'disposed':
       return 'state';

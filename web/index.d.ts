@@ -1,7 +1,10 @@
 // Type declarations of the memcom package (web/index.js).
 
-/** Where a model (or table) file comes from. A string is a URL, or in Node a file path. */
-export type ModelSource = string | URL | Response | Blob | ArrayBuffer | ArrayBufferView;
+/**
+ * Where a model (or table) file comes from. A string is a URL, or in Node a
+ * file path. A ReadableStream delivers the file's bytes (Uint8Array chunks).
+ */
+export type ModelSource = string | URL | Response | ReadableStream<Uint8Array> | Blob | ArrayBuffer | ArrayBufferView;
 
 /** Where the WebAssembly module comes from. A string is a URL, or in Node a file path. */
 export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
@@ -26,6 +29,16 @@ export interface LoadOptions {
    * can still hold (4 GiB minus the memory in use).
    */
   maxBytes?: number;
+  /**
+   * Cancels the load, as fetch's `signal` does, whatever the source: the
+   * promise rejects with MemcomError 'aborted' (the signal's reason as its
+   * `cause`) as soon as the signal aborts, even while a download or stream
+   * stalls, and every byte of WebAssembly memory the load had allocated is
+   * freed. Already aborted: rejects at once, before anything is read. A Node
+   * file read stops after the current read (at most 8 MiB). Once the promise
+   * has resolved, an abort has no effect.
+   */
+  signal?: AbortSignal;
   /**
    * f32 and f16 output tables: keep an int8 copy of the output rows (n·d bytes
    * for a full table, m·d for hash/memcom, plus 4 bytes per row; built on the
@@ -322,6 +335,8 @@ export interface BuildOptions {
    * buildModel loads it; loading models never does.
    */
   wasm?: WasmSource;
+  /** Stops waiting for the writer module (MemcomError 'aborted'); writing itself is synchronous. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -355,7 +370,7 @@ export interface InitResult {
  * Models loaded later with the same options share this instance. Optional:
  * loadModel and loadTable do the same on their first call.
  */
-export function init(options?: Pick<LoadOptions, 'wasm' | 'simd'>): Promise<InitResult>;
+export function init(options?: Pick<LoadOptions, 'wasm' | 'simd' | 'signal'>): Promise<InitResult>;
 
 /** Whether this engine validates WebAssembly SIMD. */
 export function hasSimd(): boolean;
@@ -363,7 +378,7 @@ export function hasSimd(): boolean;
 /** Stable error codes. Those of file defects are the C core's names (docs/FORMAT.md). */
 export type MemcomErrorCode =
   | 'invalid_argument' | 'index' | 'unknown_id' | 'dimension' | 'k' | 'no_table' | 'no_ids'
-  | 'nonfinite_input' | 'disposed' | 'too_large' | 'nomem' | 'io' | 'wasm' | 'metadata'
+  | 'nonfinite_input' | 'disposed' | 'too_large' | 'nomem' | 'io' | 'wasm' | 'metadata' | 'aborted'
   | 'truncated' | 'magic' | 'version' | 'header_size' | 'header_crc' | 'file_size' | 'flags'
   | 'directory' | 'directory_crc' | 'section_type' | 'section_dup' | 'section_missing'
   | 'section_unexpected' | 'section_bounds' | 'section_align' | 'section_overlap' | 'section_size'

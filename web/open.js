@@ -5,23 +5,44 @@
 
 import { MemcomError, describe } from './errors.js';
 import { getRuntime, NAMES, STRUCTS } from './runtime.js';
-import { readSourceInto } from './source.js';
+import { readSourceInto, checkSignal, raceAbort, abortError, isRemoteSource } from './source.js';
 
 const DETAIL_CAP = 512;
 
-/** The options of loadModel / loadTable, each read once: { maxBytes, int8Index, bucketBounds, wasm, simd }. */
+/**
+ * options.maxItems when not given, for a model fetched from the network (a
+ * URL other than file:, a URL string in a browser, a Response): 2^24 items.
+ * Ranking a model costs O(n) time and O(n) working memory however small its
+ * file (a hash table stores nothing per item), so a page must not let a
+ * server it does not control choose n.  Other sources (bytes, Blobs, streams,
+ * Node files) default to no limit beyond the format's (2^31 - 1).
+ */
+export const DEFAULT_MAX_ITEMS_REMOTE = 2 ** 24;
+
+/** Scratch memory a call of this package may need beyond its arguments
+ *  (the runtime's shared scratch area): all n scores (scores, scoreVector:
+ *  4n) or n ranked items (a top-k of k = n: 8n). */
+function callScratchBytes(n) {
+  return 8 * n;
+}
+
+/** A limit option: a non-negative integer or Infinity; `dflt` when absent. */
+function readLimit(options, name, dflt, where) {
+  const v = options[name];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (Number.isFinite(v) && !Number.isInteger(v))) {
+    throw new MemcomError('invalid_argument', `${where}: options.${name} must be a non-negative integer, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** The options of loadModel / loadTable, each read once: { maxBytes, maxItems, int8Index, bucketBounds, signal, wasm, simd }. */
 function readOptions(options, where) {
   if (options === undefined || options === null) options = {};
   else if (typeof options !== 'object') throw new MemcomError('invalid_argument', `${where}: options must be an object, got ${describe(options)}`);
-  const out = { wasm: options.wasm, simd: options.simd };
-  const mb = options.maxBytes;
-  out.maxBytes = Infinity;
-  if (mb !== undefined && mb !== null) {
-    if (typeof mb !== 'number' || Number.isNaN(mb) || mb < 0 || (Number.isFinite(mb) && !Number.isInteger(mb))) {
-      throw new MemcomError('invalid_argument', `${where}: options.maxBytes must be a non-negative integer, got ${describe(mb)}`);
-    }
-    out.maxBytes = mb;
-  }
+  const out = { wasm: options.wasm, simd: options.simd, signal: checkSignal(options.signal, where) };
+  out.maxBytes = readLimit(options, 'maxBytes', Infinity, where);
+  out.maxItems = readLimit(options, 'maxItems', undefined, where); // undefined: the source's default
   for (const name of ['int8Index', 'bucketBounds']) {
     const given = options[name];
     const v = given ?? true;
@@ -43,21 +64,27 @@ function deepFreeze(o) {
 
 /**
  * Load the bytes of `source` into the runtime and open them; returns
- * { runtime, handle, info }.  Shared by loadModel and loadTable.
+ * { runtime, handle, info }.  Shared by loadModel and loadTable.  An abort of
+ * options.signal before the file is opened rejects with 'aborted' and frees
+ * what was allocated; after that (the open itself is synchronous) it has no
+ * effect.
  */
 export async function openSource(source, options, where) {
   const opts = readOptions(options, where);
-  const runtime = await getRuntime(opts);
+  const { signal } = opts;
+  // The runtime is shared (and cached): an abort stops waiting for it, not its compilation.
+  const runtime = await raceAbort(getRuntime(opts), signal, where);
   const memLimit = runtime.memoryLimit();
   const limit = Math.min(opts.maxBytes, memLimit);
   const reason = opts.maxBytes <= memLimit ? 'options.maxBytes' : 'what WebAssembly memory can still hold (its maximum minus the memory in use)';
   // Allocated after every limit check; mc_open_ex takes ownership of ptr, we free crc.
-  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where);
+  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where, signal);
   let handle = 0;
   try {
     let hp;
     let dp;
     try {
+      if (signal && signal.aborted) throw abortError(signal, where);
       [hp, dp] = runtime.scratch([4, DETAIL_CAP], where);
     } catch (e) {
       runtime.free(ptr);
@@ -76,10 +103,32 @@ export async function openSource(source, options, where) {
   try {
     if (!opts.int8Index) runtime.check(runtime.exports.mc_set_int8_index(handle, 0), 'mc_set_int8_index');
     if (!opts.bucketBounds) runtime.check(runtime.exports.mc_set_bucket_bounds(handle, 0), 'mc_set_bucket_bounds');
-    return { runtime, handle, info: readInfo(runtime, handle) };
+    const info = readInfo(runtime, handle);
+    checkCost(info, opts, isRemoteSource(source), where);
+    return { runtime, handle, info };
   } catch (e) {
     runtime.exports.mc_close(handle);
     throw e;
+  }
+}
+
+/**
+ * The cost limits, checked once the file is open (opening costs O(file): no
+ * memory per item is allocated before the first ranking): n against
+ * options.maxItems (ranking is O(n) per query), and the file plus the
+ * working memory it may need (info.workingBytes) against options.maxBytes.
+ */
+function checkCost(info, opts, remote, where) {
+  const maxItems = opts.maxItems ?? (remote ? DEFAULT_MAX_ITEMS_REMOTE : Infinity);
+  if (info.n > maxItems) {
+    const which = opts.maxItems === undefined ? `options.maxItems (${maxItems}, its default for a model fetched from a URL)` : `options.maxItems (${maxItems})`;
+    throw new MemcomError('too_large',
+      `${where}: the model has n = ${info.n} items, more than ${which}: every ranking costs time and working memory in proportion to n (${info.workingBytes} bytes of working memory here), whatever the file's size; pass a larger options.maxItems to load it`);
+  }
+  const total = info.fileBytes + info.workingBytes;
+  if (total > opts.maxBytes) {
+    throw new MemcomError('too_large',
+      `${where}: the model needs ${total} bytes of WebAssembly memory (its file ${info.fileBytes}, working memory ${info.workingBytes} for n = ${info.n} items), more than options.maxBytes (${opts.maxBytes}); pass a larger options.maxBytes, or int8Index: false / bucketBounds: false to need less`);
   }
 }
 
@@ -166,6 +215,7 @@ function readInfo(runtime, handle) {
     hasIds: raw.has_ids !== 0,
     bytes,
     fileBytes: bytes.file,
+    workingBytes: num('working_bytes') + callScratchBytes(raw.n_items),
     fullF32Bytes: fullF32,
     compressionRatio: stored > 0 ? fullF32 / stored : 0,
     metadata: readMetadata(runtime, handle),

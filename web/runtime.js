@@ -9,6 +9,7 @@
 import { MemcomError, jsCode } from './errors.js';
 import { RANKING_EXPORTS, WRITER_EXPORTS } from './exports.js';
 import { getModule, maxMemoryOf, wantSimd } from './compile.js';
+import { checkSignal, raceAbort } from './source.js';
 
 const FOUR_GIB = 2 ** 32;
 const WASM_PAGE = 65536;
@@ -314,12 +315,14 @@ export async function getWriterRuntime(options = {}) {
 /**
  * Compile and instantiate the ranking module for these options ({ wasm, simd },
  * as loadModel takes them) ahead of the first load; resolves to what was
- * loaded: { simd, kernel, version }.
+ * loaded: { simd, kernel, version }.  options.signal stops the waiting
+ * ('aborted'); the compilation, shared with later loads, goes on.
  */
 export async function init(options) {
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw new MemcomError('invalid_argument', `init: options must be an object, got ${typeof options}`);
   }
-  const rt = await getRuntime(options ?? {});
+  const signal = checkSignal(options?.signal, 'init');
+  const rt = await raceAbort(getRuntime(options ?? {}), signal, 'init');
   return { simd: rt.simd, kernel: rt.kernel, version: rt.version };
 }

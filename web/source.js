@@ -1,6 +1,7 @@
-// source.js - reading a model file from any source (URL, Response, Blob,
-// bytes, a Node file path) straight into a block of WebAssembly memory, with
-// size limits checked before reading.
+// source.js - reading a model file from any source (URL, Response,
+// ReadableStream, Blob, bytes, a Node file path) straight into a block of
+// WebAssembly memory, with size limits checked before reading, and
+// cancellation by an AbortSignal (options.signal).
 
 import { MemcomError } from './errors.js';
 import { IS_NODE, nodeFs, hasUrlScheme, describeSource } from './env.js';
@@ -71,28 +72,92 @@ class FileBlock {
   }
 }
 
-function cannotRead(what, e) {
+// ---------------------------------------------------------------------------
+// Cancellation
+// ---------------------------------------------------------------------------
+
+/** options.signal, checked: an AbortSignal (or anything with its `aborted`
+ *  and `addEventListener`), or null when absent. */
+export function checkSignal(signal, where) {
+  if (signal === undefined || signal === null) return null;
+  if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function') {
+    throw new MemcomError('invalid_argument', `${where}: options.signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+  }
+  return signal;
+}
+
+/** The MemcomError 'aborted' of `signal`, its reason as the cause. */
+export function abortError(signal, where) {
+  const r = signal.reason;
+  const why = r instanceof Error ? ` (${r.name}: ${r.message})` : r !== undefined ? ` (${String(r)})` : '';
+  return new MemcomError('aborted', `${where}: aborted by options.signal${why}`, { cause: r });
+}
+
+/** Throw 'aborted' when `signal` (may be null) has aborted. */
+export function throwIfAborted(signal, where) {
+  if (signal && signal.aborted) throw abortError(signal, where);
+}
+
+/**
+ * `promise`, or a rejection with 'aborted' as soon as `signal` aborts (at
+ * once when it already has).  The work behind `promise` is not stopped: only
+ * use this where that is safe (no write into wasm memory pending), and
+ * cancel what can be cancelled in the caller's catch.  The listener is
+ * removed either way, so a long-lived signal keeps no reference to the load.
+ */
+export function raceAbort(promise, signal, where) {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    Promise.resolve(promise).catch(() => {}); // settles unobserved
+    return Promise.reject(abortError(signal, where));
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, where));
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise).then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
+}
+
+/** A failure of a read as a MemcomError: 'aborted' once the signal has
+ *  aborted (fetch and streams report an abort as their own AbortError),
+ *  else 'io' unless it is a MemcomError already. */
+function cannotRead(ctx, what, e) {
+  if (ctx.signal && ctx.signal.aborted && !(e instanceof MemcomError && e.code !== 'io')) return abortError(ctx.signal, ctx.where);
   if (e instanceof MemcomError) return e;
   return new MemcomError('io', `cannot read ${what}: ${e && e.message ? e.message : String(e)}`, { cause: e });
 }
 
-/** Read a fetch Response body into a FileBlock from `sink` (size ->
- * FileBlock), refusing more than `limit` bytes.  With a trustworthy
- * Content-Length the body goes straight into the block; otherwise it is
- * gathered in JavaScript first.  Failures of the body itself (a download cut
- * short, a body already used) become MemcomError 'io'. */
-async function readResponse(res, limit, what, limitReason, sink) {
+/** The next chunk of `reader`, or 'aborted' as soon as the signal aborts
+ *  (safe: a chunk is copied by us, nothing writes into wasm memory meanwhile;
+ *  the caller cancels the reader). */
+function readChunk(reader, ctx) {
+  return raceAbort(reader.read(), ctx.signal, ctx.where);
+}
+
+// A read's context: { limit, limitReason, sink (size -> FileBlock), signal
+// (null or an AbortSignal), where (the caller, for messages) }.
+
+/** Read a fetch Response body into a FileBlock from ctx.sink, refusing more
+ * than ctx.limit bytes.  With a trustworthy Content-Length the body goes
+ * straight into the block; otherwise it is gathered in JavaScript first.
+ * Failures of the body itself (a download cut short, a body already used)
+ * become MemcomError 'io'; an abort, 'aborted'. */
+async function readResponse(res, what, ctx) {
   try {
-    return await readResponseBody(res, limit, what, limitReason, sink);
+    return await readResponseBody(res, what, ctx);
   } catch (e) {
-    throw cannotRead(what, e);
+    throw cannotRead(ctx, what, e);
   }
 }
 
-async function readResponseBody(res, limit, what, limitReason, sink) {
+async function readResponseBody(res, what, ctx) {
   if (!res.ok) {
     throw new MemcomError('io', `cannot fetch ${what}: HTTP ${res.status} ${res.statusText || ''}`.trim());
   }
+  const { limit, limitReason } = ctx;
   const lenHeader = res.headers && res.headers.get('content-length');
   const declared = lenHeader !== null && lenHeader !== undefined && /^\d+$/.test(lenHeader) ? Number(lenHeader) : -1;
   const encoded = res.headers && res.headers.get('content-encoding');
@@ -101,28 +166,35 @@ async function readResponseBody(res, limit, what, limitReason, sink) {
     throw tooLarge(what, declared, limit, limitReason);
   }
   if (!res.body || typeof res.body.getReader !== 'function') {
-    const ab = await res.arrayBuffer();
+    const ab = await raceAbort(res.arrayBuffer(), ctx.signal, ctx.where);
     if (ab.byteLength > limit) throw tooLarge(what, ab.byteLength, limit, limitReason);
     return new Uint8Array(ab);
   }
   const reader = res.body.getReader();
-  if (declared >= 0 && !encoded) return readStreamInto(reader, declared, 'its Content-Length declares', sink, limit, what, limitReason);
-  // Unknown (or encoded) length: gather the chunks, then copy them into a
-  // block once their total is known.
+  if (declared >= 0 && !encoded) return readStreamInto(reader, declared, 'its Content-Length declares', what, ctx);
+  return readStreamGathered(reader, what, ctx);
+}
+
+/** A stream of unknown (or encoded) length: gather the chunks, then copy them
+ *  into a block once their total is known.  On failure the stream is cancelled. */
+async function readStreamGathered(reader, what, ctx) {
   const chunks = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = chunkBytes(value, what);
-    total += chunk.length;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      throw tooLarge(what, `at least ${total}`, limit, limitReason);
+  try {
+    for (;;) {
+      const { done, value } = await readChunk(reader, ctx);
+      if (done) break;
+      const chunk = chunkBytes(value, what);
+      total += chunk.length;
+      if (total > ctx.limit) throw tooLarge(what, `at least ${total}`, ctx.limit, ctx.limitReason);
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (e) {
+    reader.cancel(ctx.signal && ctx.signal.aborted ? ctx.signal.reason : undefined).catch(() => {});
+    throw cannotRead(ctx, what, e);
   }
-  const block = sink(total);
+  throwIfAborted(ctx.signal, ctx.where);
+  const block = ctx.sink(total);
   for (const c of chunks) block.write(c);
   return block;
 }
@@ -136,20 +208,22 @@ function chunkBytes(value, what) {
 
 /**
  * Stream exactly `size` bytes from `reader` into a new FileBlock.  A body
- * shorter or longer than `size` is an 'io' error (longer than `limit`:
- * 'too_large'); on any failure the block is freed and the stream cancelled.
+ * shorter or longer than `size` is an 'io' error (longer than the limit:
+ * 'too_large'); an abort is 'aborted' at once, even while a read is pending;
+ * on any failure the block is freed and the stream cancelled.
  */
-async function readStreamInto(reader, size, sizeSource, sink, limit, what, limitReason) {
+async function readStreamInto(reader, size, sizeSource, what, ctx) {
   let block = null;
   try {
-    block = sink(size);
+    throwIfAborted(ctx.signal, ctx.where);
+    block = ctx.sink(size);
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readChunk(reader, ctx);
       if (done) break;
       const chunk = chunkBytes(value, what);
       const total = block.at + chunk.length;
       if (total > size) {
-        if (total > limit) throw tooLarge(what, `at least ${total}`, limit, limitReason);
+        if (total > ctx.limit) throw tooLarge(what, `at least ${total}`, ctx.limit, ctx.limitReason);
         throw new MemcomError('io', `cannot read ${what}: the body is longer than the ${size} bytes ${sizeSource}`);
       }
       block.write(chunk);
@@ -160,37 +234,49 @@ async function readStreamInto(reader, size, sizeSource, sink, limit, what, limit
     return block;
   } catch (e) {
     if (block) block.free();
-    reader.cancel().catch(() => {});
-    throw cannotRead(what, e);
+    reader.cancel(ctx.signal && ctx.signal.aborted ? ctx.signal.reason : undefined).catch(() => {});
+    throw cannotRead(ctx, what, e);
   }
 }
 
-async function readFileNode(pathOrUrl, limit, what, limitReason, sink) {
+/**
+ * A Node file, read straight into wasm memory.  The signal is checked
+ * between reads, never raced against one: a pending fs read writes into the
+ * block, which must not be freed (and reused) before it completes.  A read is
+ * at most READ_CHUNK bytes of a regular file, so an abort takes effect after
+ * at most one such read.
+ */
+async function readFileNode(pathOrUrl, what, ctx) {
+  const { limit, limitReason } = ctx;
   const fs = await nodeFs();
+  throwIfAborted(ctx.signal, ctx.where);
   let st;
   try {
     st = await fs.stat(pathOrUrl); // before opening: a FIFO would block open()
   } catch (e) {
-    throw cannotRead(what, e);
+    throw cannotRead(ctx, what, e);
   }
   if (!st.isFile()) throw new MemcomError('io', `cannot read ${what}: not a regular file`);
   if (st.size > limit) throw tooLarge(what, st.size, limit, limitReason);
+  throwIfAborted(ctx.signal, ctx.where);
   let fh;
   try {
     fh = await fs.open(pathOrUrl, 'r');
   } catch (e) {
-    throw cannotRead(what, e);
+    throw cannotRead(ctx, what, e);
   }
   let block = null;
   try {
     const fst = await fh.stat(); // the file as opened (it may have changed since stat)
     if (!fst.isFile()) throw new MemcomError('io', `cannot read ${what}: not a regular file`);
     if (fst.size > limit) throw tooLarge(what, fst.size, limit, limitReason);
-    block = sink(fst.size);
+    throwIfAborted(ctx.signal, ctx.where);
+    block = ctx.sink(fst.size);
     // Read straight into wasm memory.  If memory grew during a read (another
     // load), that chunk is read again into a fresh view: V8 grows wasm32
     // memory in place on 64-bit hosts, but the old view is detached either way.
     while (block.at < block.size) {
+      throwIfAborted(ctx.signal, ctx.where);
       const view = block.next(Math.min(block.size - block.at, READ_CHUNK));
       const { bytesRead } = await fh.read(view, 0, view.length, block.at);
       if (view.buffer !== block.runtime.memory.buffer) continue;
@@ -199,38 +285,50 @@ async function readFileNode(pathOrUrl, limit, what, limitReason, sink) {
       }
       block.advance(bytesRead);
     }
+    throwIfAborted(ctx.signal, ctx.where);
     return block;
   } catch (e) {
     if (block) block.free();
-    throw cannotRead(what, e);
+    throw cannotRead(ctx, what, e);
   } finally {
     await fh.close().catch(() => {});
   }
 }
 
-async function fetchUrl(url, limit, what, limitReason, sink) {
+/** fetch() with the signal: an abort stops the request and its body. */
+async function fetchUrl(url, what, ctx) {
   if (typeof fetch !== 'function') throw new MemcomError('io', `cannot fetch ${what}: no fetch() in this environment`);
   let res;
   try {
-    res = await fetch(url);
+    res = await raceAbort(fetch(url, ctx.signal ? { signal: ctx.signal } : undefined), ctx.signal, ctx.where);
   } catch (e) {
+    if (ctx.signal && ctx.signal.aborted) throw abortError(ctx.signal, ctx.where);
+    if (e instanceof MemcomError) throw e;
     throw new MemcomError('io', `cannot fetch ${what}: ${e.message}`, { cause: e });
   }
-  return readResponse(res, limit, what, limitReason, sink);
+  return readResponse(res, what, ctx);
+}
+
+/** A ReadableStream as a source (its length unknown): gathered, then copied in once. */
+function isReadableStream(v) {
+  return (typeof ReadableStream === 'function' && v instanceof ReadableStream) ||
+    (v !== null && typeof v === 'object' && typeof v.getReader === 'function' && typeof v.cancel === 'function' &&
+      typeof v.tee === 'function');
 }
 
 /**
  * A model file from any supported source: a URL (string or URL), a Response,
- * a Blob, an ArrayBuffer or typed array, or (in Node) a file path.  Refuses
- * more than `limit` bytes before reading them where the size is known.
- * Sources whose size is known before their bytes arrive (a Response or URL
- * with Content-Length and no Content-Encoding, a Blob, a Node file) are read
- * straight into a FileBlock from `sink` (size -> FileBlock), bodies of unknown
- * or encoded length are gathered and then copied into one; the block is
- * returned.  Bytes in memory already (typed arrays, ArrayBuffers) are returned
- * as a Uint8Array.
+ * a ReadableStream of bytes, a Blob, an ArrayBuffer or typed array, or (in
+ * Node) a file path.  Refuses more than ctx.limit bytes before reading them
+ * where the size is known.  Sources whose size is known before their bytes
+ * arrive (a Response or URL with Content-Length and no Content-Encoding, a
+ * Blob, a Node file) are read straight into a FileBlock from ctx.sink (size
+ * -> FileBlock), bodies and streams of unknown or encoded length are gathered
+ * and then copied into one; the block is returned.  Bytes in memory already
+ * (typed arrays, ArrayBuffers) are returned as a Uint8Array.
  */
-async function readSource(source, limit, limitReason, sink) {
+async function readSource(source, ctx) {
+  const { limit, limitReason } = ctx;
   if (source instanceof Uint8Array) {
     if (source.length > limit) throw tooLarge('the model', source.length, limit, limitReason);
     return source;
@@ -244,7 +342,16 @@ async function readSource(source, limit, limitReason, sink) {
     return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   }
   if (typeof Response === 'function' && source instanceof Response) {
-    return readResponse(source, limit, `the model at ${source.url || '(response)'}`, limitReason, sink);
+    return readResponse(source, `the model at ${source.url || '(response)'}`, ctx);
+  }
+  if (isReadableStream(source)) {
+    let reader;
+    try {
+      reader = source.getReader();
+    } catch (e) {
+      throw cannotRead(ctx, 'the model stream', e);
+    }
+    return readStreamGathered(reader, 'the model stream', ctx);
   }
   if (typeof Blob === 'function' && source instanceof Blob) {
     if (source.size > limit) throw tooLarge('the model blob', source.size, limit, limitReason);
@@ -253,11 +360,15 @@ async function readSource(source, limit, limitReason, sink) {
       try {
         reader = source.stream().getReader();
       } catch (e) {
-        throw cannotRead('the model blob', e);
+        throw cannotRead(ctx, 'the model blob', e);
       }
-      return readStreamInto(reader, source.size, 'its size declares', sink, limit, 'the model blob', limitReason);
+      return readStreamInto(reader, source.size, 'its size declares', 'the model blob', ctx);
     }
-    return new Uint8Array(await source.arrayBuffer());
+    try {
+      return new Uint8Array(await raceAbort(source.arrayBuffer(), ctx.signal, ctx.where));
+    } catch (e) {
+      throw cannotRead(ctx, 'the model blob', e);
+    }
   }
   if (source instanceof URL || typeof source === 'string') {
     if (typeof source === 'string' && source.length === 0) {
@@ -266,7 +377,7 @@ async function readSource(source, limit, limitReason, sink) {
     const what = `the model ${describeSource(source)}`;
     if (IS_NODE) {
       if (source instanceof URL) {
-        return source.protocol === 'file:' ? readFileNode(source, limit, what, limitReason, sink) : fetchUrl(source, limit, what, limitReason, sink);
+        return source.protocol === 'file:' ? readFileNode(source, what, ctx) : fetchUrl(source, what, ctx);
       }
       if (hasUrlScheme(source)) {
         let u;
@@ -275,14 +386,26 @@ async function readSource(source, limit, limitReason, sink) {
         } catch (e) {
           throw new MemcomError('invalid_argument', `${what} is not a valid URL (${e.message})`, { cause: e });
         }
-        return u.protocol === 'file:' ? readFileNode(u, limit, what, limitReason, sink) : fetchUrl(u, limit, what, limitReason, sink);
+        return u.protocol === 'file:' ? readFileNode(u, what, ctx) : fetchUrl(u, what, ctx);
       }
-      return readFileNode(source, limit, what, limitReason, sink);
+      return readFileNode(source, what, ctx);
     }
-    return fetchUrl(source, limit, what, limitReason, sink);
+    return fetchUrl(source, what, ctx);
   }
   throw new MemcomError('invalid_argument',
-    'the model source must be a URL, a URL string, a file path (Node), a Response, a Blob, an ArrayBuffer or a Uint8Array');
+    'the model source must be a URL, a URL string, a file path (Node), a Response, a ReadableStream, a Blob, an ArrayBuffer or a Uint8Array');
+}
+
+/** Whether `source` is fetched over the network (a URL, a URL string outside
+ *  Node file paths, or a Response): where options.maxItems has a default. */
+export function isRemoteSource(source) {
+  if (typeof Response === 'function' && source instanceof Response) return true;
+  if (source instanceof URL) return !(IS_NODE && source.protocol === 'file:');
+  if (typeof source === 'string' && source.length > 0) {
+    if (!IS_NODE) return true;
+    return hasUrlScheme(source) && !/^file:/i.test(source);
+  }
+  return false;
 }
 
 /**
@@ -291,15 +414,23 @@ async function readSource(source, limit, limitReason, sink) {
  * (which takes ownership of ptr; the caller frees crc).  Limits are checked
  * before allocating; sizes known up front are streamed in (no copy of the
  * whole file in JavaScript), the rest (typed arrays, ArrayBuffers, bodies of
- * unknown or encoded length) is copied in once.  `where` prefixes allocation
- * errors.
+ * unknown or encoded length) is copied in once.  `where` prefixes errors;
+ * `signal` (null or an AbortSignal) cancels the read: the promise rejects
+ * with 'aborted' and nothing stays allocated.
  */
-export async function readSourceInto(runtime, source, limit, limitReason, where) {
-  const sink = (size) => new FileBlock(runtime, size, where);
-  const got = await readSource(source, limit, limitReason, sink);
-  if (got instanceof FileBlock) return { ptr: got.ptr, size: got.size, crc: got.crc };
-  const block = sink(got.length); // another load may have grown memory while we read
+export async function readSourceInto(runtime, source, limit, limitReason, where, signal = null) {
+  const ctx = { limit, limitReason, where, signal, sink: (size) => new FileBlock(runtime, size, where) };
+  throwIfAborted(signal, where);
+  const got = await readSource(source, ctx);
+  if (got instanceof FileBlock) {
+    if (signal && signal.aborted) {
+      got.free();
+      throw abortError(signal, where);
+    }
+    return { ptr: got.ptr, size: got.size, crc: got.crc };
+  }
+  throwIfAborted(signal, where);
+  const block = ctx.sink(got.length); // another load may have grown memory while we read
   block.write(got);
   return { ptr: block.ptr, size: block.size, crc: block.crc };
 }
-

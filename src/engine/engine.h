@@ -23,8 +23,8 @@ typedef struct mcc_engine {
     float *p, *tmp, *qvec;    /* d, 2 d, d */
     float *tt_buf, *w_buf, *bias_buf, *out_buf; /* MC_BLOCK each */
     uint32_t *hits;           /* MC_BLOCK */
-    uint32_t *bitmap;         /* n bits: exclusion / seen marks, all zero between calls */
     /* computed on first use */
+    uint32_t *bitmap;         /* n bits: exclusion / seen marks, all zero between calls */
     uint32_t *hash_b;         /* buckets for BUCKET_HASH (n) */
     float *inv_norm;          /* 1/|E[i]| (n) */
     mcc_prerank pre;          /* int8 (or int8-indexed) rows: integer pre-ranking */
@@ -36,6 +36,14 @@ typedef struct mcc_engine {
  * mcc_engine_free releases it */
 int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype);
 void mcc_engine_free(mcc_engine *e);
+/* the n-bit marks (allocated zeroed on first use), NULL without memory */
+uint32_t *mcc_engine_bitmap(mcc_engine *e);
+/* The most memory e allocates (at init and on first use: marks, hash buckets,
+ * norms, pre-ranking and its int8 copy, bucket bounds) with the current
+ * int8-index and bucket-bound settings, besides the table; an upper bound
+ * following the allocations of rank.c, prerank.c, bounds.c and scan.c
+ * (tests/c/test_model.c checks it against what ranking really allocates). */
+uint64_t mcc_engine_working_bytes(const mcc_engine *e);
 /* memcom_set_int8_index / memcom_set_bucket_bounds: the state is examined
  * again on the next top-k */
 void mcc_engine_set_int8_index(mcc_engine *e, int enable);

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#include "../kernels/kernels.h"
 #include "scan.h"
 
 int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_t bias_dtype)
@@ -26,13 +27,39 @@ int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_
     e->bias_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
     e->out_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
     e->hits = (uint32_t *)memcom_malloc(sizeof(uint32_t) * MC_BLOCK);
-    size_t words = ((size_t)e->n + 31) / 32;
-    e->bitmap = (uint32_t *)memcom_malloc(sizeof(uint32_t) * words);
-    if (!e->tvals || !e->p || !e->tmp || !e->qvec || !e->tt_buf || !e->w_buf || !e->bias_buf || !e->out_buf || !e->hits ||
-        !e->bitmap)
+    if (!e->tvals || !e->p || !e->tmp || !e->qvec || !e->tt_buf || !e->w_buf || !e->bias_buf || !e->out_buf || !e->hits)
         return MEMCOM_E_NOMEM;
-    memset(e->bitmap, 0, sizeof(uint32_t) * words);
-    return MEMCOM_OK;
+    return MEMCOM_OK; /* nothing O(n) until it is used: opening costs O(file) */
+}
+
+uint32_t *mcc_engine_bitmap(mcc_engine *e)
+{
+    if (!e->bitmap) {
+        size_t bytes = sizeof(uint32_t) * (((size_t)e->n + 31) / 32);
+        if ((e->bitmap = (uint32_t *)memcom_malloc(bytes)) != NULL) memset(e->bitmap, 0, bytes);
+    }
+    return e->bitmap;
+}
+
+uint64_t mcc_engine_working_bytes(const mcc_engine *e)
+{
+    const memcom_table_desc *td = &e->t->desc;
+    uint64_t n = e->n, m = td->m, d = td->d, bm = mcc_kind_has_buckets(td->kind) ? m : 0;
+    /* scratch of init, bitmap, inverse norms (+ a row buffer), materialised hash buckets */
+    uint64_t w = 4 * bm + 4 + 16 * d + 20 * MC_BLOCK + (n + 31) / 32 * 4 + 4 * n + 4 * bm;
+    if (td->bucket_mode == MEMCOM_BUCKET_HASH) w += 4 * n;
+    int own = td->row_dtype == MEMCOM_DTYPE_I8;
+    if (d <= MK_Q16_MAX_D && (bm || td->kind == MEMCOM_KIND_FULL) && (own || !e->pre.no_index) && mk_fast_int_dot()) {
+        /* pre-ranking (as mcc_prerank_init): the query, the candidates, an int8 copy of f32/f16 rows */
+        w += 2 * d + 8 * (2 * MC_BLOCK + 8 * (n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K));
+        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 4 * d;
+    }
+    if (!e->bounds.off && bm && 2 * m <= n) {
+        /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
+        w += 12 * m + (td->kind == MEMCOM_KIND_MEMCOM ? 8 * m : 0) + (e->bias ? 4 * m : 0);
+        if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n;
+    }
+    return w + 32 * (MC_ALIGN + 16); /* each allocation's alignment and header */
 }
 
 void mcc_engine_free(mcc_engine *e)
@@ -190,7 +217,8 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
         use_bias = 0;
     }
 
-    uint32_t *bm = e->bitmap;
+    uint32_t *bm = mcc_engine_bitmap(e);
+    if (!bm) return MEMCOM_E_NOMEM;
     for (size_t k = 0; k < o->n_exclude; k++) mcc_set(bm, o->exclude[k]);
     if (extra != UINT32_MAX) mcc_set(bm, extra);
 

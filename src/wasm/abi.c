@@ -4,6 +4,8 @@
  * forwards to the public C API.  Pointers and sizes are 32-bit in wasm32, so
  * size_t* and uint32_t* views agree with the JS side.
  */
+#include <emscripten/emmalloc.h>
+
 #include "../memcom.h"
 
 
@@ -109,3 +111,7 @@ int mc_similar(memcom_model *h, uint32_t idx, size_t k, const uint32_t *excl, si
 }
 
 const char *mc_kernel_name(void) { return memcom_kernel_name(); }
+
+/* bytes of the heap in use (allocated blocks with their headers): for tests
+ * that check a failed or cancelled load frees everything it allocated */
+size_t mc_heap_used(void) { return emmalloc_dynamic_heap_size() - emmalloc_free_dynamic_memory(); }

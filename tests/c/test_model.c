@@ -3,6 +3,8 @@
  * model reconstructed as a full table (identical top-k). */
 #include "fixture.h"
 
+#include <malloc.h>
+
 static double ref_act(uint32_t a, double x) { return a == 1 ? tanh(x) : a == 2 ? (x > 0 ? x : 0) : x; }
 
 static void make_layers(f_model *fm, const uint32_t *dims, const uint32_t *acts, const int *has_w, uint32_t nl, t_rng *r)
@@ -234,9 +236,99 @@ static void test_memcom_vs_full(void)
     }
 }
 
+
+/* Bytes of the C heap in use (glibc's mallinfo2: small blocks and mmapped
+ * ones), or 0 where it does not count (sanitizers replace malloc). */
+static size_t heap_used(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* memcom_info.working_bytes bounds what opening and then every ranking
+ * function allocate (all lazy structures built: marks, hash buckets, norms,
+ * pre-ranking and its int8 copy, bucket bounds with item lists), for each
+ * table kind, row type, bucket mode, with and without bias, int8 index and
+ * bucket bounds; and opening allocates nothing per item (O(file)). */
+static void test_working_bytes(void)
+{
+    size_t p0 = heap_used();
+    char *volatile probe = malloc(1 << 20); /* volatile: the pair is not optimised away */
+    size_t p1 = heap_used();
+    free(probe);
+    if (p1 - p0 < (1 << 20)) return; /* this malloc is not counted (ASan): nothing to measure */
+    struct { uint32_t kind, n, m, d, row, scalar, bucket, bdtype; int bias; } C[] = {
+        {MEMCOM_KIND_FULL, 3000, 3000, 16, MEMCOM_DTYPE_F32, 0, 0, 0, 1},
+        {MEMCOM_KIND_FULL, 3000, 3000, 16, MEMCOM_DTYPE_F16, 0, 0, 0, 0},
+        {MEMCOM_KIND_FULL, 3000, 3000, 16, MEMCOM_DTYPE_I8, 0, 0, 0, 1},
+        {MEMCOM_KIND_HASH, 5000, 100, 16, MEMCOM_DTYPE_F32, 0, MEMCOM_BUCKET_MOD, 0, 0},
+        {MEMCOM_KIND_HASH, 5000, 100, 16, MEMCOM_DTYPE_F16, 0, MEMCOM_BUCKET_HASH, 0, 1},
+        {MEMCOM_KIND_MEMCOM, 5000, 100, 16, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_EXPLICIT, MEMCOM_DTYPE_U16, 1},
+        {MEMCOM_KIND_MEMCOM, 5000, 100, 16, MEMCOM_DTYPE_I8, MEMCOM_DTYPE_F16, MEMCOM_BUCKET_HASH, 0, 1},
+        {MEMCOM_KIND_MEMCOM, 5000, 100, 600, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_MOD, 0, 0},
+        {MEMCOM_KIND_QR, 5000, 80, 16, MEMCOM_DTYPE_F32, 0, 0, 0, 1},
+    };
+    for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+        for (int off = 0; off < 2; off++) {
+            f_model fm;
+            memset(&fm, 0, sizeof fm);
+            uint32_t n = C[c].n, d = C[c].d;
+            f_table_make(&fm.out, f_desc(C[c].kind, n, C[c].m, d, C[c].row, C[c].scalar, C[c].bucket, C[c].bdtype, C[c].bucket == MEMCOM_BUCKET_HASH ? 0x5eed : 0), 40 + c);
+            if (C[c].bias) {
+                fm.bias = malloc(sizeof(float) * n);
+                for (uint32_t i = 0; i < n; i++) fm.bias[i] = (float)(i % 9) / 16.0f;
+                fm.data.output_bias = fm.bias;
+                fm.data.bias_dtype = MEMCOM_DTYPE_F32;
+            }
+            size_t k_all = n, nex = 40;
+            uint32_t *oi = malloc(sizeof(uint32_t) * k_all), ex[40], cand[40];
+            float *os = malloc(sizeof(float) * k_all), *scores = malloc(sizeof(float) * n), *v = malloc(sizeof(float) * d);
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)((int)(j % 7) - 3) / 4.0f;
+            for (size_t q = 0; q < nex; q++) ex[q] = cand[q] = (uint32_t)(q * 37 % n);
+            size_t h0 = heap_used();
+            CHECK(f_model_build(&fm) == 0);
+            if (!fm.m) goto next;
+            size_t h_open = heap_used();
+            if (off) {
+                memcom_set_int8_index(fm.m, 0);
+                memcom_set_bucket_bounds(fm.m, 0);
+            }
+            memcom_info info;
+            CHECK(memcom_get_info(fm.m, &info) == 0);
+            /* opening allocates O(d + m) scratch besides the file (written
+             * into memory by f_model_build), nothing per item */
+            size_t file = (size_t)info.file_bytes;
+            CHECK_MSG(h_open - h0 - file < 64 * 1024 + 8 * ((size_t)C[c].m + d), "case %zu: open took %zu bytes", c, h_open - h0 - file);
+            size_t on = 0;
+            size_t ks[] = {10, 100, 5000, k_all};
+            for (size_t q = 0; q < 4; q++) {
+                memcom_topk_opts o = {ks[q], q == 1 ? ex : NULL, q == 1 ? nex : 0, NULL, 0, 1, 0};
+                CHECK(memcom_topk_vector(fm.m, v, d, &o, oi, os, &on) == 0);
+                o.cosine = q == 0;
+                CHECK(memcom_topk_vector(fm.m, v, d, &o, oi, os, &on) == 0);
+            }
+            memcom_topk_opts oc = {10, ex, 3, cand, nex, 1, 0};
+            CHECK(memcom_topk_vector(fm.m, v, d, &oc, oi, os, &on) == 0);
+            memcom_topk_opts os5 = {5, NULL, 0, NULL, 0, 0, 0};
+            CHECK(memcom_similar(fm.m, 7, &os5, oi, os, &on) == 0);
+            CHECK(memcom_score_vector(fm.m, v, d, scores) == 0);
+            size_t used = heap_used() - h0 - file;
+            CHECK_MSG(used <= info.working_bytes, "case %zu off %d: ranking allocated %zu bytes, working_bytes says %llu", c, off,
+                      used, (unsigned long long)info.working_bytes);
+            /* and it is an estimate, not a blanket: within 4x of what was used here */
+            CHECK_MSG(info.working_bytes <= 4 * used + 64 * 1024, "case %zu off %d: working_bytes %llu for %zu used", c, off,
+                      (unsigned long long)info.working_bytes, used);
+        next:
+            free(oi); free(os); free(scores); free(v);
+            f_model_free(&fm);
+        }
+    }
+}
+
 void test_model(void)
 {
     test_recommender();
+    test_working_bytes();
     test_memcom_vs_full();
     /* a table file has no input table */
     f_model fm;

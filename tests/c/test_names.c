@@ -47,7 +47,7 @@ static uint32_t t_field(int which, const char *name, uint32_t *size)
 static void t_struct_layouts(void)
 {
     struct { int which; size_t size; uint32_t count; } S[] = {
-        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 8},
+        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 9},
         {MEMCOM_STRUCT_LAYER_INFO, sizeof(memcom_layer_info), 5},
     };
     for (int s = 0; s < 2; s++) {
@@ -78,6 +78,7 @@ static void t_struct_layouts(void)
     CHECK(t_field(MEMCOM_STRUCT_INFO, "input.hash_seed", &size) ==
               offsetof(memcom_info, input) + offsetof(memcom_table_desc, hash_seed) && size == 8);
     CHECK(t_field(MEMCOM_STRUCT_INFO, "full_f32_bytes", &size) == offsetof(memcom_info, full_f32_bytes) && size == 8);
+    CHECK(t_field(MEMCOM_STRUCT_INFO, "working_bytes", &size) == offsetof(memcom_info, working_bytes) && size == 8);
     CHECK(t_field(MEMCOM_STRUCT_LAYER_INFO, "has_bias", &size) == offsetof(memcom_layer_info, has_bias));
 }
 

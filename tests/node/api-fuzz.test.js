@@ -740,10 +740,19 @@ test('limits: a model larger than maxBytes (or than wasm memory) is refused befo
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // exactly maxBytes is allowed
-    const ok = await loadTable(big, { ...b.options, maxBytes: big.length });
+    // maxBytes bounds the file plus its working memory: exactly that is
+    // allowed, one byte less is refused (after opening, which is O(file))
+    const probe = await loadTable(big, b.options);
+    const need = probe.info.fileBytes + probe.info.workingBytes;
+    probe.dispose();
+    assert.ok(need > big.length, 'the working memory is counted');
+    const ok = await loadTable(big, { ...b.options, maxBytes: need });
     assert.equal(ok.info.n, 16384);
     ok.dispose();
+    let refused = null;
+    try { (await loadTable(big, { ...b.options, maxBytes: need - 1 })).dispose(); } catch (e) { refused = e; }
+    assert.ok(refused instanceof MemcomError && refused.code === 'too_large', `maxBytes one below: ${refused}`);
+    assert.match(refused.message, /working memory .*options\.maxBytes/);
     small.dispose();
   }
 });

@@ -176,8 +176,16 @@ test('maxBytes: refused before allocation for bytes, files, Blobs and Responses;
     for (const src of [bytes, path, new Blob([bytes]), new Response(bytes), bytes.slice().buffer]) {
       await assertRejects(loadModel(src, { maxBytes: bytes.length - 1 }), 'too_large', new RegExp(`${bytes.length} bytes`));
     }
-    const m = await loadModel(path, { maxBytes: bytes.length });
-    m.dispose();
+    // maxBytes bounds the file plus its working memory (info.workingBytes):
+    // exactly that is allowed, one byte less refused once the file is open
+    const probeInfo = (await loadModel(bytes)).info;
+    const need = probeInfo.fileBytes + probeInfo.workingBytes;
+    for (const src of [bytes, path, new Blob([bytes]), new Response(bytes)]) {
+      const m = await loadModel(src, { maxBytes: need });
+      m.dispose();
+      await assertRejects(loadModel(src === bytes ? bytes : src instanceof Response ? new Response(bytes) : src, { maxBytes: need - 1 }),
+        'too_large', new RegExp(`needs ${need} bytes .*working memory ${probeInfo.workingBytes}.*options\\.maxBytes`));
+    }
     // more than WebAssembly memory can hold: refused before anything is copied
     // (wasm32 memory stops at 4 GiB; the zero-filled 4 GiB buffer is never touched)
     const huge = new Uint8Array(2 ** 32);

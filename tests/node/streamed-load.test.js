@@ -307,8 +307,12 @@ test('maxBytes below the declared length is refused before the body is read', as
   await assertRejects(loadModel(res, { maxBytes: MODEL.length - 1 }), 'too_large', /refused before reading it into memory/);
   assert.ok(stats.pulls <= 1, `${stats.pulls} pulls before refusing`);
   assert.equal(stats.cancelled, true, 'the body was cancelled');
-  // exactly maxBytes is allowed
-  (await loadModel(chunkedResponse(MODEL), { maxBytes: MODEL.length })).dispose();
+  // maxBytes bounds the file plus its working memory: exactly that is allowed
+  const probe = await loadModel(MODEL);
+  const need = probe.info.fileBytes + probe.info.workingBytes;
+  probe.dispose();
+  (await loadModel(chunkedResponse(MODEL), { maxBytes: need })).dispose();
+  await assertRejects(loadModel(chunkedResponse(MODEL), { maxBytes: need - 1 }), 'too_large', /working memory/);
 });
 
 test('concurrent streamed loads into one runtime (memory grows mid-stream) all load right', async () => {
