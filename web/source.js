@@ -295,18 +295,31 @@ async function readFileNode(pathOrUrl, what, ctx) {
   }
 }
 
-/** fetch() with the signal: an abort stops the request and its body. */
+/**
+ * fetch() under the signal: an abort stops the request and its body.  fetch
+ * gets a signal of its own, which the caller's aborts (through a listener
+ * removed when the load ends): fetch may keep its listener on the signal it
+ * is given, and a caller's long-lived signal must not keep finished loads.
+ */
 async function fetchUrl(url, what, ctx) {
   if (typeof fetch !== 'function') throw new MemcomError('io', `cannot fetch ${what}: no fetch() in this environment`);
-  let res;
+  const outer = ctx.signal;
+  const inner = outer && typeof AbortController === 'function' ? new AbortController() : null;
+  const forward = () => inner.abort(outer.reason);
+  if (inner) outer.addEventListener('abort', forward, { once: true });
   try {
-    res = await raceAbort(fetch(url, ctx.signal ? { signal: ctx.signal } : undefined), ctx.signal, ctx.where);
-  } catch (e) {
-    if (ctx.signal && ctx.signal.aborted) throw abortError(ctx.signal, ctx.where);
-    if (e instanceof MemcomError) throw e;
-    throw new MemcomError('io', `cannot fetch ${what}: ${e.message}`, { cause: e });
+    let res;
+    try {
+      res = await raceAbort(fetch(url, inner ? { signal: inner.signal } : undefined), outer, ctx.where);
+    } catch (e) {
+      if (outer && outer.aborted) throw abortError(outer, ctx.where);
+      if (e instanceof MemcomError) throw e;
+      throw new MemcomError('io', `cannot fetch ${what}: ${e.message}`, { cause: e });
+    }
+    return await readResponse(res, what, ctx);
+  } finally {
+    if (inner) outer.removeEventListener('abort', forward);
   }
-  return readResponse(res, what, ctx);
 }
 
 /** A ReadableStream as a source (its length unknown): gathered, then copied in once. */
