@@ -19,11 +19,13 @@ const DETAIL_CAP = 512;
  */
 export const DEFAULT_MAX_ITEMS_REMOTE = 2 ** 24;
 
-/** Scratch memory a call of this package may need beyond its arguments
- *  (the runtime's shared scratch area): all n scores (scores, scoreVector:
- *  4n) or n ranked items (a top-k of k = n: 8n). */
+/** Scratch memory the calls of this package may need beyond the caller's
+ *  own lists (the runtime's shared scratch area, runtime.scratch): at most
+ *  8n bytes for one call (n ranked items from a top-k of k = n, or the n id
+ *  pairs of ids(); all scores take 4n), which the area's doubling growth may
+ *  round up to 16n, plus 64 KiB for vectors and details. */
 function callScratchBytes(n) {
-  return 8 * n;
+  return 16 * n + 65536;
 }
 
 /** A limit option: a non-negative integer or Infinity; `dflt` when absent. */

@@ -99,9 +99,11 @@ export class Runtime {
     if (total > this._scratchCap) {
       if (total >= FOUR_GIB) throw new MemcomError('too_large', `${what}: needs ${total} bytes of scratch memory`);
       const cap = Math.min(Math.max(total, 2 * this._scratchCap, 4096), FOUR_GIB - 8);
-      const ptr = this.alloc(cap, what);
+      // the old area first (its contents are dead), so both never take memory at once
       this.free(this._scratchPtr);
-      this._scratchPtr = ptr;
+      this._scratchPtr = 0;
+      this._scratchCap = 0;
+      this._scratchPtr = this.alloc(cap, what);
       this._scratchCap = cap;
     }
     for (let i = 0; i < ptrs.length; i++) ptrs[i] += this._scratchPtr;
