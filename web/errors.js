@@ -14,7 +14,8 @@
 //   dimension         a vector of the wrong length
 //   k                 k is not a positive integer
 //   disposed          the model or table was disposed
-//   too_large         a file larger than maxBytes or than wasm memory can hold
+//   too_large         a file (or file plus working memory) larger than maxBytes or
+//                     than wasm memory can hold, or more items than maxItems
 //   nomem             wasm memory could not be allocated
 //   io                the source could not be read or fetched
 //   aborted           options.signal aborted the load (its reason is the cause)

@@ -23,12 +23,27 @@ export interface LoadOptions {
    */
   simd?: 'auto' | boolean;
   /**
-   * Refuse a file larger than this many bytes (MemcomError 'too_large'), checked
-   * before the file is read where its size is known (file stat, Content-Length,
-   * Blob size). Files are also refused when larger than what WebAssembly memory
-   * can still hold (4 GiB minus the memory in use).
+   * The most WebAssembly memory this model may take: its file plus the working
+   * memory its rankings may allocate (`info.workingBytes`). A file larger than
+   * this is refused before it is read where its size is known (file stat,
+   * Content-Length, Blob size); the file plus its working memory is checked
+   * once the file is open (opening allocates nothing per item), before any
+   * ranking. MemcomError 'too_large' either way. Files are also refused when
+   * larger than what WebAssembly memory can still hold (4 GiB minus the memory
+   * in use). Default: no limit of its own.
    */
   maxBytes?: number;
+  /**
+   * Refuse a model of more items than this (MemcomError 'too_large'), checked
+   * once the file is open, before any ranking. Every whole-catalogue ranking
+   * costs time and working memory in proportion to n, and a file of a few
+   * hundred bytes may declare n = 2^31 - 1 items (a hash table stores nothing
+   * per item). Default: 2^24 (16,777,216) for a model fetched from the network
+   * (a URL other than `file:`, a URL string in a browser, a Response); no
+   * limit (the format's 2^31 - 1) for bytes, Blobs, ReadableStreams and Node
+   * files. `Infinity` lifts it.
+   */
+  maxItems?: number;
   /**
    * Cancels the load, as fetch's `signal` does, whatever the source: the
    * promise rejects with MemcomError 'aborted' (the signal's reason as its
@@ -167,6 +182,15 @@ export interface ModelInfo {
   };
   /** Size of the file in bytes. */
   fileBytes: number;
+  /**
+   * The most WebAssembly memory the model's calls may allocate besides its
+   * file (an upper bound, with the int8Index and bucketBounds options as
+   * loaded): the n-bit exclusion marks, hash buckets (4n), inverse norms
+   * (4n), the int8 copy of the output rows, bucket bounds, the engine's
+   * scratch (the C core's `memcom_info.working_bytes`), and the call scratch
+   * (16n + 64 KiB). Not the caller's own lists. Counted against `maxBytes`.
+   */
+  workingBytes: number;
   /** n * d * 4 for each present item table. */
   fullF32Bytes: number;
   /**
