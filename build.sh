@@ -3,14 +3,12 @@
 #   ./build.sh            everything (native, then wasm)
 #   ./build.sh native     build/libmemcom.a (+ build/memcom CLI if src/cli exists)
 #   ./build.sh wasm       dist/memcom-simd.wasm and dist/memcom.wasm (each <= 100 KB)
+#   ./build.sh bench      native, then the native benchmark programs in build/bench/
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
+# The sources and flags are listed in src/sources.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
-
-CORE_SRC=(src/base/*.c src/format/*.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c)
-WARN=(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter)
-# -ffp-contract=off: no fused multiply-add, so every kernel rounds alike
-FLOAT=(-ffp-contract=off -fno-math-errno)
+. src/sources.sh
 JOBS=${JOBS:-2}
 
 compile_objects() { # outdir cc flags... -- sources...   (sets OBJS)
@@ -35,48 +33,53 @@ compile_objects() { # outdir cc flags... -- sources...   (sets OBJS)
 build_native() {
     local out=build cc=${CC:-cc} extra=()
     if [ "${SANITIZE:-0}" = 1 ]; then
-        out=build/asan cc=${CC:-clang}
-        extra=(-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+        out=build/asan cc=${CC:-$MC_SANITIZE_CC}
+        extra=("${MC_SANITIZE_OPT[@]}" "${MC_SANITIZE[@]}")
     else
-        extra=(-O3)
+        extra=("${MC_OPT[@]}")
     fi
-    local flags=(-std=c11 "${WARN[@]}" "${FLOAT[@]}" "${extra[@]}" ${CFLAGS:-})
+    local flags=("${MC_CFLAGS[@]}" "${extra[@]}" ${CFLAGS:-})
     mkdir -p "$out"
     # rebuild everything when the flags change
     if [ ! -f "$out/.flags" ] || [ "$(cat "$out/.flags")" != "$cc ${flags[*]}" ]; then
         echo "$cc ${flags[*]}" > "$out/.flags"
     fi
-    compile_objects "$out" "$cc" "${flags[@]}" -- "${CORE_SRC[@]}" src/kernels/scalar.c
+    compile_objects "$out" "$cc" "${flags[@]}" -- "${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}"
     rm -f "$out/libmemcom.a"
     ar rcs "$out/libmemcom.a" "${OBJS[@]}"
-    # the CLI, when its sources exist
-    shopt -s nullglob
-    local cli=(src/cli/*.c src/train/*.c)
-    shopt -u nullglob
-    # (only once one of them defines main: the CLI is written in parallel)
-    if [ ${#cli[@]} -gt 0 ] && grep -qE '^int main *\(' src/cli/*.c 2>/dev/null; then
+    # the CLI, once one of its files defines main (it is written in parallel)
+    if [ ${#MC_CLI_SRC[@]} -gt 0 ] && grep -qE '^int main *\(' src/cli/*.c 2>/dev/null; then
         mkdir -p "$out/cli"
         [ "$out/.flags" -nt "$out/cli/.flags" ] && cp "$out/.flags" "$out/cli/.flags"
-        compile_objects "$out/cli" "$cc" "${flags[@]}" -D_POSIX_C_SOURCE=200809L -- "${cli[@]}"
-        local ldflags=()
-        if [ -f src/cli/LDFLAGS ]; then read -r -a ldflags <<< "$(tr "\n" " " < src/cli/LDFLAGS)" || true; fi
-        "$cc" "${flags[@]}" -o "$out/memcom" "${OBJS[@]}" "$out/libmemcom.a" -lm -lpthread "${ldflags[@]}"
+        compile_objects "$out/cli" "$cc" "${flags[@]}" "${MC_POSIX[@]}" -- "${MC_CLI_SRC[@]}"
+        "$cc" "${flags[@]}" -o "$out/memcom" "${OBJS[@]}" "$out/libmemcom.a" "${MC_CLI_LIBS[@]}"
     fi
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
 }
 
+# the native benchmark programs (bench/native/*.c), linked to build/libmemcom.a
+build_bench() {
+    local cc=${CC:-cc} f
+    mkdir -p build/bench
+    for f in bench/native/*.c; do
+        f=${f##*/}
+        "$cc" "${MC_CFLAGS[@]}" "${MC_OPT[@]}" "${MC_POSIX[@]}" -Isrc -o "build/bench/${f%.c}" "bench/native/$f" \
+            build/libmemcom.a "${MC_LIBS[@]}"
+    done
+    echo "built build/bench/ ($(cd bench/native && echo *.c | sed 's/\.c//g'))"
+}
+
 WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_open_ex","_mc_crc_new","_mc_crc_update","_mc_crc_free","_mc_close","_mc_set_int8_index","_mc_set_bucket_bounds","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'
 
-build_wasm_one() { # output kernels extra-flags...
-    local out=$1 kern=$2; shift 2
-    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/topk.c src/prerank.c src/bounds.c src/model.c src/wasm/abi.c "$kern")
-    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" \
-        --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB \
-        -sEXPORTED_FUNCTIONS="$WASM_EXPORTS" -o "$out" "${srcs[@]}"
+build_wasm_one() { # output extra-flags...
+    local out=$1
+    shift
+    NODE_PATH=/usr/share/nodejs emcc "${MC_CFLAGS[@]}" "$@" "${MC_WASM_FLAGS[@]}" \
+        -sEXPORTED_FUNCTIONS="$WASM_EXPORTS" -o "$out" "${MC_WASM_SRC[@]}" "${MC_KERNEL_SRC[@]}"
     local size
     size=$(stat -c %s "$out")
-    if [ "$size" -gt 102400 ]; then
-        echo "error: $out is $size bytes (limit 100 KB)" >&2
+    if [ "$size" -gt "$MC_WASM_MAX_BYTES" ]; then
+        echo "error: $out is $size bytes (limit $MC_WASM_MAX_BYTES)" >&2
         exit 1
     fi
     echo "built $out ($size bytes)"
@@ -85,15 +88,16 @@ build_wasm_one() { # output kernels extra-flags...
 build_wasm() {
     command -v emcc > /dev/null || { echo "error: emcc not found (apt-get install emscripten)" >&2; exit 1; }
     mkdir -p dist build
-    build_wasm_one dist/memcom-simd.wasm src/kernels/wasm_simd128.c -msimd128 &
+    build_wasm_one dist/memcom-simd.wasm "${MC_WASM_SIMD[@]}" &
     local simd=$!
-    build_wasm_one dist/memcom.wasm src/kernels/scalar.c
+    build_wasm_one dist/memcom.wasm
     wait "$simd"
 }
 
 case "${1:-all}" in
 native) build_native ;;
 wasm) build_wasm ;;
+bench) build_native; build_bench ;;
 all) build_native; build_wasm ;;
-*) echo "usage: $0 [native|wasm|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [native|wasm|bench|all]" >&2; exit 2 ;;
 esac

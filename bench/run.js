@@ -61,7 +61,7 @@ async function main() {
   let native = null;
   if (!flag('--no-native') && nativeAvailable()) {
     try {
-      const { exe, compiler, flags } = compileNative(tmp);
+      const { exe, compiler, flags } = compileNative();
       native = { exe, dir: tmp };
       versions.native = `${compiler}; build/libmemcom.a built as \`${flags || 'unknown flags'}\``;
     } catch (e) {

@@ -1,16 +1,16 @@
 /*
- * wasm_simd128.c - WebAssembly SIMD kernels (built only with -msimd128).
- * Same reduction order as scalar.c (see kernels.h): two f32x4 accumulators
- * per row hold lanes 0-3 and 4-7 of the 8 partial sums.
+ * wasm_simd128.c - WebAssembly SIMD kernels (empty unless built with
+ * -msimd128): the kernels arch.h lists as MK_HAVE_* for wasm_simd128; the
+ * others (the gathers) are generic.c's.  Same reduction order as generic.c
+ * (see kernels.h): two f32x4 accumulators per row hold lanes 0-3 and 4-7 of
+ * the 8 partial sums.
  */
+#include "arch.h"
+#if MK_ISA_WASM_SIMD128
 #include <wasm_simd128.h>
 
 #include "kernels.h"
 #include "../base/base.h"
-
-const char *mk_name(void) { return "wasm_simd128"; }
-
-int mk_fast_int_dot(void) { return 1; }
 
 /* ---- element conversions ---- */
 static inline v128_t mk_half4(v128_t h) /* u32 lanes holding a binary16 each */
@@ -266,16 +266,6 @@ void mk_scale_f32(float a, float *x, size_t n)
     for (; i < n; i++) x[i] *= a;
 }
 
-void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out)
-{
-    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
-}
-
-void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
-{
-    for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
-}
-
 /* record lanes of mask m (4 lanes starting at j) into hits */
 #define MK_HITS(m, j)                                                                          \
     if (wasm_v128_any_true(m)) {                                                               \
@@ -354,3 +344,5 @@ float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, co
     }
     return mx;
 }
+
+#endif /* MK_ISA_WASM_SIMD128 */

@@ -1,6 +1,7 @@
-/* kernel_digest.c - prints a digest of kernel outputs over fixed inputs; the
- * scalar build and the wasm SIMD build must print the same digest (the
- * reduction order of kernels.h makes them bit-identical). */
+/* kernel_digest.c - prints a digest of kernel outputs over fixed inputs;
+ * every kernel set (generic, x86_64, wasm SIMD; see src/kernels/arch.h) must
+ * print the same digest (the reduction order of kernels.h makes them
+ * bit-identical).  With --name: prints the kernel set's name instead. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +17,12 @@ static void eat(const void *p, size_t n)
     for (size_t i = 0; i < n; i++) { hash ^= b[i]; hash *= 1099511628211ull; }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--name") == 0) {
+        printf("%s\n", mk_name());
+        return 0;
+    }
     enum { R = 9, D = 140 };
     static float rows[R * D], v[D], out[R], sc[R], w[300], tt[300], bias[300], o[300];
     static uint16_t h[R * D];

@@ -19,9 +19,9 @@ T=$(mktemp -d /tmp/memcom-cli-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 # ---- 1. C unit tests of the trainer ----
-LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
-if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/c/train_test.c src/train/*.c \
-    build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
+. src/sources.sh
+if ${CC:-cc} "${MC_CFLAGS[@]}" -O2 "${MC_POSIX[@]}" -o "$T/train_test" tests/c/train_test.c "${MC_TRAIN_SRC[@]}" \
+    build/libmemcom.a "${MC_CLI_LIBS[@]}"; then
     out=$("$T/train_test")
     rc=$?
     echo "$out" | grep -v '^[0-9]* passed' | sed 's/^/  /'
