@@ -16,9 +16,11 @@ shopt -s nullglob
 MC_CORE_SRC=(src/*.c src/base/*.c src/format/*.c)
 # the kernels: every build compiles all of them; the compiler's target picks
 # the set (src/kernels/arch.h): wasm_simd128.c with -msimd128, x86_64.c on
-# x86-64, generic.c for the rest (and alone with MC_KERNELS_GENERIC)
+# x86-64 (AVX2 or SSE2 at run time), generic.c for the rest.  The tests also
+# build the generic set alone and x86-64 without AVX2:
 MC_KERNEL_SRC=(src/kernels/*.c)
 MC_KERNELS_GENERIC=(-DMK_GENERIC_ONLY)
+MC_KERNELS_NO_AVX2=(-DMK_X86_NO_AVX2)
 # the ranking .wasm modules: the core without the writer, plus the wasm ABI
 MC_WASM_SRC=()
 for _mc_f in "${MC_CORE_SRC[@]}"; do

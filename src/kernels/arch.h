@@ -4,18 +4,21 @@
  * .c files of src/kernels, and an instruction-set file is empty off its
  * target):
  *
- *   set            when                                  kernels from
- *   wasm_simd128   emcc -msimd128 (__wasm_simd128__)     wasm_simd128.c, the rest generic.c
- *   x86_64_sse2    any x86-64 (SSE2 is part of it)       x86_64.c, the rest generic.c
- *   scalar         anything else, or -DMK_GENERIC_ONLY   generic.c
+ *   set            when                                    kernels from
+ *   wasm_simd128   emcc -msimd128 (__wasm_simd128__)       wasm_simd128.c + generic.c
+ *   x86_64_avx2    x86-64 with AVX2 (checked at run time)  x86_64.c + generic.c
+ *   x86_64_sse2    x86-64 without (SSE2 is part of it)     x86_64.c + generic.c
+ *   scalar         anything else, or -DMK_GENERIC_ONLY     generic.c
  *
  * generic.c implements every kernel of kernels.h, each under the name
  * mk_X_generic.  An instruction-set file defines mk_X only for the kernels it
  * speeds up, and says so here with MK_HAVE_X; for every other kernel this
  * header renames mk_X_generic to mk_X, so the generic code becomes the
- * kernel (the scheme of ggml's arch fallback).  A provided kernel keeps its
- * generic twin under mk_X_generic (for tails and tests).  A MK_HAVE_X without
- * an mk_X, or an mk_X without its MK_HAVE_X, fails to link.
+ * kernel (the scheme of ggml's arch fallback).  A provided kernel's generic
+ * twin is still compiled, unused, as mk_X_generic (wasm-ld drops it).  A
+ * MK_HAVE_X without its mk_X, or an mk_X without its MK_HAVE_X, fails to
+ * link.  mk_name comes from MK_ISA_NAME unless the file provides it
+ * (MK_HAVE_NAME: a set chosen at run time).
  */
 #ifndef MEMCOM_KERNELS_ARCH_H
 #define MEMCOM_KERNELS_ARCH_H
@@ -39,7 +42,7 @@
 #define MK_HAVE_SCAN 1
 #elif defined(__x86_64__) || defined(_M_X64)
 #define MK_ISA_X86_64 1
-#define MK_ISA_NAME "x86_64_sse2"
+#define MK_HAVE_NAME 1 /* x86_64_sse2 or x86_64_avx2, at run time */
 #define MK_HAVE_ROWS_DOT_F32 1
 #define MK_HAVE_ROWS_DOT_F16 1
 #define MK_HAVE_ROWS_DOT_I8 1

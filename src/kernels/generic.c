@@ -9,8 +9,10 @@
 #include "arch.h"
 #include "../base/base.h"
 
-/* "scalar" when every kernel is generic */
+/* the kernel set's name ("scalar" when every kernel is generic) */
+#ifndef MK_HAVE_NAME
 const char *mk_name(void) { return MK_ISA_NAME; }
+#endif
 
 /* (native compilers vectorise the integer dot product below: gcc -O2 and up
  * ranks a 1M x 64 full table 2x faster pre-ranked) */

@@ -24,17 +24,21 @@ failed=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
 if [ -z "$passed" ]; then passed=0 failed=$(( ${failed:-0} + 1 )); echo "c_tests crashed: $line" >&2; fi
 
 # every kernel set must agree bit for bit with the generic one: natively the
-# generic set alone and the set this machine gets (x86_64.c on x86-64), and
-# the two wasm builds (SIMD and the generic fallback)
+# generic set alone, the set this machine gets (x86_64.c on x86-64: AVX2 if
+# the processor has it) and the same without AVX2, and the two wasm builds
+# (SIMD and the generic fallback)
 digest_src=(tests/c/kernel_digest.c "${MC_KERNEL_SRC[@]}" src/base/f16.c)
 "$cc" "${MC_CFLAGS[@]}" "${flags[@]}" "${MC_KERNELS_GENERIC[@]}" -o "$out/tests/kernel_digest_generic" "${digest_src[@]}"
 "$cc" "${MC_CFLAGS[@]}" "${flags[@]}" -o "$out/tests/kernel_digest_native" "${digest_src[@]}"
+"$cc" "${MC_CFLAGS[@]}" "${flags[@]}" "${MC_KERNELS_NO_AVX2[@]}" -o "$out/tests/kernel_digest_no_avx2" "${digest_src[@]}"
 generic=$("$out/tests/kernel_digest_generic")
 digest_check() { # name digest
     if [ "$2" = "$generic" ]; then passed=$((passed + 1)); else
         failed=$((failed + 1)); echo "FAIL kernel digest $1: $2 != generic $generic" >&2; fi
 }
-digest_check "native $("$out/tests/kernel_digest_native" --name)" "$("$out/tests/kernel_digest_native")"
+for k in native no_avx2; do
+    digest_check "native $("$out/tests/kernel_digest_$k" --name)" "$("$out/tests/kernel_digest_$k")"
+done
 if command -v emcc > /dev/null && command -v node > /dev/null; then
     for k in simd scalar; do
         kflag=()
