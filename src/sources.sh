@@ -4,7 +4,7 @@
 # bench/bounds.sh; bench/native/native.js builds through `build.sh bench`.
 # Edit the lists here, nowhere else.  A folder's glob takes every .c file in
 # it: a new file in a listed folder needs no edit.
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2054
 
 # each glob expands to the files that exist, sorted (nothing if none)
 _mc_nullglob=$(shopt -p nullglob || true) # (status 1 when off)
