@@ -57,16 +57,24 @@ build_native() {
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
 }
 
-# the native benchmark programs (bench/native/*.c), linked to build/libmemcom.a
+# the native benchmark programs (bench/native/*.c), linked to build/libmemcom.a;
+# and bench-128: the timing program on the library built again with its
+# kernels kept to 128-bit SIMD (x86-64: SSE2, the width of wasm SIMD)
 build_bench() {
-    local cc=${CC:-cc} f
-    mkdir -p build/bench
+    local cc=${CC:-cc} out=build/bench f
+    local flags=("${MC_CFLAGS[@]}" "${MC_OPT[@]}" ${CFLAGS:-})
+    mkdir -p "$out/128"
     for f in bench/native/*.c; do
         f=${f##*/}
-        "$cc" "${MC_CFLAGS[@]}" "${MC_OPT[@]}" "${MC_POSIX[@]}" -Isrc -o "build/bench/${f%.c}" "bench/native/$f" \
-            build/libmemcom.a "${MC_LIBS[@]}"
+        "$cc" "${flags[@]}" "${MC_POSIX[@]}" -Isrc -o "$out/${f%.c}" "bench/native/$f" build/libmemcom.a "${MC_LIBS[@]}"
     done
-    echo "built build/bench/ ($(cd bench/native && echo *.c | sed 's/\.c//g'))"
+    flags+=("${MC_KERNELS_NO_AVX2[@]}")
+    if [ ! -f "$out/128/.flags" ] || [ "$(cat "$out/128/.flags")" != "$cc ${flags[*]}" ]; then
+        echo "$cc ${flags[*]}" > "$out/128/.flags"
+    fi
+    compile_objects "$out/128" "$cc" "${flags[@]}" -- "${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}"
+    "$cc" "${flags[@]}" "${MC_POSIX[@]}" -Isrc -o "$out/bench-128" bench/native/bench.c "${OBJS[@]}" "${MC_LIBS[@]}"
+    echo "built $out/ ($(cd bench/native && echo *.c | sed 's/\.c//g') bench-128)"
 }
 
 WASM_EXPORTS='["_mc_malloc","_mc_free","_mc_open","_mc_open_ex","_mc_crc_new","_mc_crc_update","_mc_crc_free","_mc_close","_mc_set_int8_index","_mc_set_bucket_bounds","_mc_info","_mc_metadata","_mc_find_id","_mc_get_id","_mc_lookup","_mc_user_vector","_mc_score_vector","_mc_topk","_mc_recommend","_mc_similar","_mc_error_name","_mc_error_message","_mc_kernel_name","_mc_version"]'

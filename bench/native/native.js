@@ -11,16 +11,21 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export const nativeAvailable = () => existsSync(join(root, 'src', 'sources.sh'));
 
-/** Build the timing program (build/bench/bench); returns { exe, compiler, flags }. */
+/**
+ * Build the timing programs; returns { exe, exe128, compiler, flags }: exe on
+ * the library as built (the widest SIMD this processor has), exe128 on the
+ * library with its kernels kept to 128-bit SIMD, the width of wasm SIMD.
+ */
 export function compileNative() {
   execFileSync('bash', [join(root, 'build.sh'), 'bench'], { stdio: 'pipe' });
   const exe = join(root, 'build', 'bench', 'bench');
+  const exe128 = join(root, 'build', 'bench', 'bench-128');
   const compiler = execFileSync(process.env.CC || 'cc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   let flags = '';
   try {
     flags = readFileSync(join(root, 'build', '.flags'), 'utf8').trim(); // written by build.sh
   } catch {}
-  return { exe, compiler, flags };
+  return { exe, exe128, compiler, flags };
 }
 
 /** Time one model file natively; returns { median, p10, p90, samples, top, kernel }. */
