@@ -2,6 +2,7 @@
  * every kernel set (generic, x86_64, wasm SIMD; see src/kernels/arch.h) must
  * print the same digest (the reduction order of kernels.h makes them
  * bit-identical).  With --name: prints the kernel set's name instead. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,27 @@ int main(int argc, char **argv)
                 bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
             }
             float mx = mk_bucket_bounds(tt, variant & 1 ? w : NULL, wmin, variant & 2 ? bias : NULL, n, o);
+            eat(o, n * 4);
+            eat(&mx, 4);
+        }
+    /* ... with NaNs in tt (any sign and payload) in the vector part and the
+     * tail: the maximum is the last NaN's bits (a copy, no arithmetic); the
+     * bounds computed from a NaN are hashed as one canonical NaN */
+    for (int variant = 0; variant < 4; variant++)
+        for (size_t n = 1; n < 300; n += 7) {
+            for (size_t i = 0; i < n; i++) {
+                w[i] = (float)(int)(rnd() % 2001 - 1000) / 99.0f;
+                wmin[i] = w[i] / 3.0f - 1.0f;
+                tt[i] = (float)(int)(rnd() % 2001 - 1000) / 77.0f;
+                bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
+            }
+            for (int k = (int)(rnd() % 3); k >= 0; k--) {
+                uint32_t bits = 0x7f800001u | (rnd() & 0x003fffffu) | (rnd() & 1u) << 22 | (rnd() & 1u) << 31;
+                memcpy(&tt[rnd() % n], &bits, 4);
+            }
+            float mx = mk_bucket_bounds(tt, variant & 1 ? w : NULL, wmin, variant & 2 ? bias : NULL, n, o);
+            for (size_t i = 0; i < n; i++)
+                if (o[i] != o[i]) o[i] = NAN;
             eat(o, n * 4);
             eat(&mx, 4);
         }
