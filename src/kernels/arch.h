@@ -8,6 +8,7 @@
  *   wasm_simd128   emcc -msimd128 (__wasm_simd128__)       wasm_simd128.c + generic.c
  *   x86_64_avx2    x86-64 with AVX2 (checked at run time)  x86_64.c + generic.c
  *   x86_64_sse2    x86-64 without (SSE2 is part of it)     x86_64.c + generic.c
+ *                  (x86-64 with gcc or clang)
  *   scalar         anything else, or -DMK_GENERIC_ONLY     generic.c
  *
  * generic.c implements every kernel of kernels.h, each under the name
@@ -40,7 +41,7 @@
 #define MK_HAVE_SCALE_F32 1
 #define MK_HAVE_BUCKET_BOUNDS 1
 #define MK_HAVE_SCAN 1
-#elif defined(__x86_64__) || defined(_M_X64)
+#elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) /* intrinsics, __builtin_ctz */
 #define MK_ISA_X86_64 1
 #define MK_HAVE_NAME 1 /* x86_64_sse2 or x86_64_avx2, at run time */
 #define MK_HAVE_ROWS_DOT_F32 1

@@ -2,8 +2,9 @@
  * x86_64.c - native x86-64 kernels (empty on other targets): the kernels
  * arch.h lists as MK_HAVE_* for x86_64; the others are generic.c's.
  *
- * Each comes in SSE2, which every x86-64 processor has, and in AVX2, chosen
- * at run time when the processor (and the OS) support it; built with gcc or
+ * In SSE2, which every x86-64 processor has; the row dot products, the
+ * integer pre-ranking, the scan and the bucket bounds also in AVX2, chosen at
+ * run time when the processor (and the OS) support it: built with gcc or
  * clang (target attributes, __builtin_cpu_supports), without any -m flag, so
  * one binary runs everywhere.  -DMK_X86_NO_AVX2 keeps to SSE2 (the tests
  * build both).  Both do the same operations in the same order as generic.c
@@ -19,7 +20,7 @@
 #include "kernels.h"
 #include "../base/base.h"
 
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(MK_X86_NO_AVX2)
+#if !defined(MK_X86_NO_AVX2)
 #define MK_X86_AVX2 1
 #include <immintrin.h>
 #define MK_AVX2 __attribute__((target("avx2")))
