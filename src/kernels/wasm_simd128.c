@@ -153,10 +153,7 @@ void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size
 }
 
 /* i32x4.dot_i16x8_s: 8 int8 (sign-extended to i16) times 8 int16 of vq,
- * pairwise summed into 4 int32 lanes; integer sums are exact in any order.
- * 16 int8 per load (extend_low / extend_high), then a last block of 8: one
- * pass over 62,500 rows of d = 64 took 0.37 ms instead of 0.49 with one
- * load8x8 per 8 (V8 11.3, Xeon, best of 200). */
+ * pairwise summed into 4 int32 lanes; integer sums are exact in any order. */
 static inline int32_t mk_hsum_i32(v128_t x)
 {
     v128_t y = wasm_i32x4_add(x, wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
@@ -166,27 +163,16 @@ static inline int32_t mk_hsum_i32(v128_t x)
 void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                         const int16_t *vq, float sv, float *out)
 {
-    size_t d8 = d & ~(size_t)7, d16 = d & ~(size_t)15, r = 0;
+    size_t d8 = d & ~(size_t)7, r = 0;
     for (; r + 4 <= n_rows; r += 4) {
         const int8_t *a0 = rows + r * d, *a1 = a0 + d, *a2 = a1 + d, *a3 = a2 + d;
         v128_t c0 = wasm_i32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
-        for (size_t i = 0; i < d16; i += 16) {
-            v128_t xl = wasm_v128_load(vq + i), xh = wasm_v128_load(vq + i + 8), b;
-            b = wasm_v128_load(a0 + i);
-            c0 = wasm_i32x4_add(c0, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(b), xl), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(b), xh)));
-            b = wasm_v128_load(a1 + i);
-            c1 = wasm_i32x4_add(c1, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(b), xl), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(b), xh)));
-            b = wasm_v128_load(a2 + i);
-            c2 = wasm_i32x4_add(c2, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(b), xl), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(b), xh)));
-            b = wasm_v128_load(a3 + i);
-            c3 = wasm_i32x4_add(c3, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(b), xl), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(b), xh)));
-        }
-        if (d8 > d16) {
-            v128_t x = wasm_v128_load(vq + d16);
-            c0 = wasm_i32x4_add(c0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a0 + d16), x));
-            c1 = wasm_i32x4_add(c1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a1 + d16), x));
-            c2 = wasm_i32x4_add(c2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a2 + d16), x));
-            c3 = wasm_i32x4_add(c3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a3 + d16), x));
+        for (size_t i = 0; i < d8; i += 8) {
+            v128_t x = wasm_v128_load(vq + i);
+            c0 = wasm_i32x4_add(c0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a0 + i), x));
+            c1 = wasm_i32x4_add(c1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a1 + i), x));
+            c2 = wasm_i32x4_add(c2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a2 + i), x));
+            c3 = wasm_i32x4_add(c3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(a3 + i), x));
         }
         /* the four sums at once: s = (sum c0, sum c1, sum c2, sum c3) */
         v128_t x01 = wasm_i32x4_add(wasm_i32x4_shuffle(c0, c1, 0, 1, 4, 5), wasm_i32x4_shuffle(c0, c1, 2, 3, 6, 7));
