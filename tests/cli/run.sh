@@ -23,9 +23,9 @@ T=$(mktemp -d /tmp/memcom-cli-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 # ---- 1. C unit tests of the trainer ----
-LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
-if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/train/train_test.c src/train/*.c \
-    build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
+. src/sources.sh
+if ${CC:-cc} "${MC_CFLAGS[@]}" -O2 "${MC_POSIX[@]}" -o "$T/train_test" tests/train/train_test.c "${MC_TRAIN_SRC[@]}" \
+    build/libmemcom.a "${MC_CLI_LIBS[@]}"; then
     out=$("$T/train_test")
     rc=$?
     echo "$out" | grep -v '^[0-9]* passed' | sed 's/^/  /'
@@ -359,7 +359,7 @@ else
 fi
 
 # ids and metadata of an untrusted model reach the terminal escaped
-if cc -std=c11 -O1 -Wall -Wextra -o "$T/ids_model" tests/cli/ids_model.c build/libmemcom.a -lm &&
+if ${CC:-cc} "${MC_CFLAGS[@]}" -O1 -o "$T/ids_model" tests/cli/ids_model.c build/libmemcom.a "${MC_LIBS[@]}" &&
     "$T/ids_model" "$T/ids.memcom"; then
     raw_controls() { # exit 0 if stdin holds a C0 (but newline), DEL, C1 or bidi control
         LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c'
