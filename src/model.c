@@ -1,8 +1,9 @@
 /*
  * model.c - the model handle: open (validate, then views + scratch), info,
  * ids and metadata, the section directory and stored values as f32, lookup
- * and the recommender forward pass (history -> user vector).  Ranking is the engine's (engine/engine.h): the handle owns one for
- * its output table and passes its calls on.
+ * and the recommender forward pass (history -> user vector).  Ranking is the
+ * engine's (engine/engine.h): the handle owns one for its output table and
+ * passes its calls on.
  */
 #include <math.h>
 #include <stdio.h>

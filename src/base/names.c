@@ -1,6 +1,6 @@
 /* names.c - the one table of enum names (kinds, storage types, bucket modes,
- * activations; by value and by name) and the field layouts of the structs bindings decode
- * (memcom_info, memcom_layer_info), for memcom.h's accessors. */
+ * activations; by value and by name) and the field layouts of the structs
+ * bindings decode (memcom_info, memcom_layer_info), for memcom.h's accessors. */
 #include <stddef.h>
 #include <string.h>
 
