@@ -113,9 +113,10 @@ void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m)
     mt_buf_printf(b, "}");
 }
 
-static const char *dtype_name(int t)
+static const char *dtype_name(int t) /* the table storage (0: not given, f32) */
 {
-    return t == MEMCOM_DTYPE_F16 ? "f16" : t == MEMCOM_DTYPE_I8 ? "i8" : "f32";
+    const char *s = memcom_enum_name(MEMCOM_NAMES_DTYPE, t ? (uint32_t)t : MEMCOM_DTYPE_F32);
+    return s ? s : "?";
 }
 
 static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result *res)

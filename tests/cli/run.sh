@@ -108,6 +108,20 @@ if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --rat
     grep -q "valid NDCG@20" "$T/train.log" && grep -q "left <=" "$T/train.log" && ok || bad "progress lines missing"
     $BIN inspect "$T/m.memcom" > "$T/inspect.txt" && grep -q "memcom" "$T/inspect.txt" && grep -q "buckets=explicit" \
         "$T/inspect.txt" && grep -q '"test"' "$T/inspect.txt" && ok || bad "inspect output"
+    # the section table: as many rows as it announces, each inside the file,
+    # and every section this model (memcom, explicit buckets, one layer) has
+    inspect_sections_ok() {
+        local n size s
+        n=$(sed -n 's/^sections (\([0-9]*\)):$/\1/p' "$1")
+        size=$(sed -n 's/^file .*: \([0-9]*\) bytes, format.*/\1/p' "$1")
+        [ -n "$n" ] && [ -n "$size" ] || return 1
+        awk -v n="$n" -v size="$size" '/^  [a-z_]+ +[0-9]+ +[0-9]+ +[0-9]+ +[a-z0-9]+ +[0-9a-f]+$/ {
+            rows++; if ($3 % 64 != 0 || $3 + $4 > size) bad = 1 } END { exit !(rows == n && !bad) }' "$1" || return 1
+        for s in rows_a item_scalars buckets layers layer_bias output_bias id_offsets id_bytes id_sorted metadata; do
+            grep -qE "^  $s +[01] " "$1" || return 1
+        done
+    }
+    inspect_sections_ok "$T/inspect.txt" && ok || bad "inspect: section table: $(grep -A20 '^sections' "$T/inspect.txt")"
     $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/eval.json" &&
         grep -q '"ndcg@20"' "$T/eval.json" && ok || bad "eval"
     # eval of the file equals the trainer's own test metrics (same split, f32)

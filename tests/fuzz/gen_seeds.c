@@ -142,9 +142,10 @@ static void emit(const char *name, const memcom_model_data *md) {
     memcom_free(buf);
 }
 
-static const char *kname[] = {"none", "full", "hash", "qr", "memcom"};
-static const char *dname[] = {"none", "f32", "f16", "i8", "u16", "u32"};
-static const char *bname[] = {"none", "mod", "hash", "explicit"};
+/* seed file names from the core's one name table */
+static const char *kname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_KIND, v); }
+static const char *dname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_DTYPE, v); }
+static const char *bname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_BUCKET_MODE, v); }
 
 static void table_files(void) {
     const uint32_t n = 13, d = 4;
@@ -176,8 +177,8 @@ static void table_files(void) {
                     }
                     if (variant % 4 == 1) md.metadata_json = "{\"dataset\":\"seed\",\"metrics\":{\"valid\":{},\"test\":{}}}";
                     char name[128];
-                    snprintf(name, sizeof name, "table-%s-%s-%s%s%s.memcom", kname[kind], dname[row],
-                             bname[bmode], bdt ? dname[bdt] : "", scalar ? (scalar == 1 ? "-wf32" : "-wf16") : "");
+                    snprintf(name, sizeof name, "table-%s-%s-%s%s%s.memcom", kname(kind), dname(row),
+                             bname(bmode), bdt ? dname(bdt) : "", scalar ? (scalar == 1 ? "-wf32" : "-wf16") : "");
                     emit(name, &md);
                     free_table(&tb);
                     free(bias);
@@ -248,8 +249,8 @@ static void recommender_models(void) {
         }
         md.metadata_json = c % 3 == 0 ? "{\"dataset\":\"ml-seed\",\"options\":{\"d\":4},\"metrics\":{\"valid\":{\"ndcg@20\":0.1}}}" : NULL;
         char name[128];
-        snprintf(name, sizeof name, "model-%zu-in-%s-%s-out-%s-%s-L%u.memcom", c, kname[cases[c].in_kind],
-                 dname[cases[c].in_row], kname[cases[c].out_kind], dname[cases[c].out_row], nl);
+        snprintf(name, sizeof name, "model-%zu-in-%s-%s-out-%s-%s-L%u.memcom", c, kname(cases[c].in_kind),
+                 dname(cases[c].in_row), kname(cases[c].out_kind), dname(cases[c].out_row), nl);
         emit(name, &md);
         free_table(&ti);
         free_table(&to);
