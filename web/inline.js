@@ -1,5 +1,5 @@
 // memcom/inline - the same API as 'memcom', with the WebAssembly builds
-// embedded (base64, web/wasm-inline.js) instead of fetched: for setups that
+// embedded (base64, web/embedded.js) instead of fetched: for setups that
 // cannot serve a .wasm file beside the JavaScript.  It costs the size of all
 // three builds in base64 (README.md, "One file, wasm included", gives it).
 //
@@ -12,7 +12,7 @@
 
 import * as memcom from './index.js';
 import { getModule, wantSimd } from './compile.js';
-import { SIMD, SCALAR, WRITER } from './wasm-inline.js';
+import { SIMD, SCALAR, WRITER } from './embedded.js';
 
 export { MemcomError, MemcomModel, MemcomTable, hasSimd, setWasmBase } from './index.js';
 

@@ -80,7 +80,7 @@ test('the tarball ships the .wasm files without the executable bit, and installs
     assert.equal(entry.mode & 0o111, 0, `dist/${f} is packed with mode ${entry.mode.toString(8)}, not executable`);
     assert.equal(fs.statSync(path.join(app, 'node_modules/memcom/dist', f)).mode & 0o111, 0, `dist/${f} is installed without x bits`);
   }
-  for (const f of ['web/index.js', 'web/index.d.ts', 'web/inline.js', 'web/wasm-inline.js', 'web/wasm-url.d.ts', 'README.md', 'LICENSE']) {
+  for (const f of ['web/index.js', 'web/index.d.ts', 'web/inline.js', 'web/embedded.js', 'web/wasm-url.d.ts', 'README.md', 'LICENSE']) {
     assert.ok(packed.files.some((x) => x.path === f), `${f} ships`);
   }
   // Every relative link of the README reaches a file the package ships.
