@@ -28,7 +28,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { buildModel } from '../../web/index.js';
 import { ENGINES, launch } from '../browser/browsers.js';
 import {
-  ROOT, BIN, run, requireBuilt, pack, makeApp, serve, csp, smallModelSpec, nodeRecommend, CHECK_JS,
+  ROOT, BIN, run, requireBuilt, pack, makeApp, serve, csp, smallModelSpec, nodeRecommend, CHECK_JS, HISTORY,
   runPage, assertResults,
 } from './helpers.js';
 
@@ -230,7 +230,7 @@ const here = typeof __dirname === 'string' ? __dirname : new URL('./', import.me
 // The recipe: the .wasm files are copied beside the bundle.
 if (process.env.MEMCOM_BARE !== '1') memcom.setWasmBase(here);
 memcom.loadModel(process.argv[2], { simd })
-  .then((m) => console.log(JSON.stringify({ simd: m.info.simd, shop: m.recommend(${JSON.stringify(['sku-1', 'sku-7', 'sku-42'])}, { k: 10 }).map((r) => r.id) })))
+  .then((m) => console.log(JSON.stringify({ simd: m.info.simd, shop: m.recommend(${JSON.stringify(HISTORY)}, { k: 10 }).map((r) => r.id) })))
   .catch((e) => console.log(JSON.stringify({ isMemcomError: e instanceof memcom.MemcomError, name: e.name, code: e.code, message: e.message })));
 `);
   const modelFile = path.join(app, 'shop.memcom');
@@ -265,7 +265,7 @@ const inline = require('memcom/inline');
   const out = {};
   for (const [name, api] of [['memcom', memcom], ['inline', inline]]) {
     const m = await api.loadModel(require('node:path').join(__dirname, '..', 'shop.memcom'));
-    out[name] = m.recommend(${JSON.stringify(['sku-1', 'sku-7', 'sku-42'])}, { k: 10 }).map((r) => r.id);
+    out[name] = m.recommend(${JSON.stringify(HISTORY)}, { k: 10 }).map((r) => r.id);
     out[name + 'Error'] = await api.loadModel(new Uint8Array(4)).catch((e) => e instanceof api.MemcomError);
   }
   console.log(JSON.stringify(out));

@@ -8,54 +8,20 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../../demo/serve.js';
-import { loadModel, buildModel } from '../../web/index.js';
+import { buildModel } from '../../web/index.js';
 import { launch } from '../browser/chromium.js';
+import { ROOT, NPM, run, smallModelSpec, nodeRecommend, HISTORY } from './helpers.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const KEEP = process.env.MEMCOM_KEEP_CONSUMER === '1';
 const viteRange = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.vite || '^7';
 
 let dir;
 let server;
 let browser;
-
-// A small deterministic model, made with the package's own buildModel: 500
-// items, memcom output table, full input table, one tanh layer, ids and bias.
-function smallModelSpec() {
-  let s = 12345;
-  const r = () => { s = (s * 1103515245 + 12345) >>> 0; return s / 4294967296 - 0.5; };
-  const n = 500, d = 16, m = 40;
-  const fill = (len) => Float32Array.from({ length: len }, r);
-  return {
-    input: { kind: 'full', n, d, rows: fill(n * d) },
-    layers: [{ inDim: d, outDim: d, activation: 'tanh', weight: fill(d * d), bias: fill(d) }],
-    output: { kind: 'memcom', n, m, d, rows: fill(m * d), scalars: fill(n), bucket: 'mod' },
-    outputBias: fill(n),
-    ids: Array.from({ length: n }, (_, i) => `sku-${i}`),
-    metadata: { dataset: 'consumer test' },
-  };
-}
-
-function run(cmd, args, cwd, extraEnv = {}) {
-  try {
-    return execFileSync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extraEnv },
-      timeout: 240_000,
-    });
-  } catch (e) {
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout || ''}\n${e.stderr || ''}`);
-  }
-}
 
 before(async () => {
   for (const f of ['web/index.js', 'dist/memcom-simd.wasm', 'dist/memcom.wasm']) {
@@ -110,7 +76,7 @@ const simd = new URLSearchParams(location.search).get('simd') === '0' ? false : 
 const out = document.getElementById('out');
 async function main() {
   const shop = await loadModel(shopUrl, { simd });
-  const shopRecs = shop.recommend(['sku-1', 'sku-7', 'sku-42'], { k: 10 });
+  const shopRecs = shop.recommend(${JSON.stringify(HISTORY)}, { k: 10 });
   const movies = await loadModel(moviesUrl, { simd });
   const movieRecs = movies.recommend(['1', '2571', '6377'], { k: 10 });
   // buildModel works in the browser too (it fetches the writer module then).
@@ -153,7 +119,7 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
   server = await startServer({ port: 0, root: path.join(app, 'dist') });
   const base = `http://127.0.0.1:${server.port}/index.html`;
   const expected = {
-    shop: await nodeRecommend(await buildModel(spec), ['sku-1', 'sku-7', 'sku-42']),
+    shop: await nodeRecommend(await buildModel(spec), HISTORY),
     movies: await nodeRecommend(new Uint8Array(fs.readFileSync(path.join(ROOT, 'demo/models/memcom-16x.memcom'))), ['1', '2571', '6377']),
   };
   for (const q of ['', '?simd=0']) {
@@ -166,7 +132,7 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
     assert.equal(error, undefined, `the app ran without error (${q || 'SIMD'})`);
     const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
     assert.equal(result.shop.length, 10);
-    assert.ok(!result.shop.some((id) => ['sku-1', 'sku-7', 'sku-42'].includes(id)), 'history excluded');
+    assert.ok(!result.shop.some((id) => HISTORY.includes(id)), 'history excluded');
     assert.deepEqual(result.shop, expected.shop, 'same top-10 as the package in Node');
     assert.deepEqual(result.movies, expected.movies, 'same movie top-10 as the package in Node');
     assert.deepEqual(result.tiny, ['c', 'b'], 'a model built in the browser ranks correctly');
@@ -182,12 +148,3 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
     await page.close();
   }
 });
-
-async function nodeRecommend(bytes, history) {
-  const model = await loadModel(bytes);
-  try {
-    return model.recommend(history, { k: 10 }).map((r) => r.id);
-  } finally {
-    model.dispose();
-  }
-}
