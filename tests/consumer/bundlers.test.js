@@ -159,6 +159,13 @@ test('esbuild: bundle page and worker (format esm), copy the .wasm beside them: 
   copyWasm(out);
   finishOut(out);
   const server = await checkInBrowsers(out, 'esbuild');
+  // Under a Content-Security-Policy without 'wasm-unsafe-eval' the error says what to add.
+  const strict = await serveHere(out, () => ({ 'content-security-policy': csp().replace(" 'wasm-unsafe-eval'", '') }));
+  for (const [engine, browser] of browsers) {
+    const got = await runPage(browser, `${strict.origin}/index.html`);
+    assert.match(got.error ?? '', /^wasm: memcom: cannot compile the WebAssembly module .*memcom-simd\.wasm: .*add 'wasm-unsafe-eval' to its script-src/,
+      `esbuild in ${engine}, CSP without 'wasm-unsafe-eval': the error names the fix`);
+  }
   fs.rmSync(path.join(out, 'memcom-simd.wasm'));
   await checkBare(out, server, 'esbuild');
 });
