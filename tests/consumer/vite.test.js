@@ -1,14 +1,17 @@
 // How `npm install memcom` users meet the package: `npm pack` it, install the
 // tarball into a fresh Vite 7 app in a temporary folder, `vite build` it, serve
 // the build (with the strict CSP of demo/serve.js) and check in Chromium that
-// it loads models and recommends, with and without SIMD.
+// it loads models and recommends, with and without SIMD; then the same app
+// under the Vite dev server, with the README's recipe and without it.
 //   node --test tests/consumer/
 // Needs: npm, Debian's chromium, and vite 7 in the npm cache (npm ci of this
 // repo puts it there) or a reachable npm registry.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../../demo/serve.js';
@@ -22,6 +25,8 @@ const viteRange = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'u
 let dir;
 let server;
 let browser;
+let app; // the Vite app, made by the first test
+let expected; // its answers in Node
 
 before(async () => {
   for (const f of ['web/index.js', 'dist/memcom-simd.wasm', 'dist/memcom.wasm']) {
@@ -49,7 +54,7 @@ test('npm pack -> fresh Vite 7 app -> vite build -> Chromium loads a model and r
   assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('tests/') || f.startsWith('src/')), `only what ships: ${files.join(', ')}`);
 
   // 2. A fresh Vite app that depends on the tarball.
-  const app = path.join(dir, 'app');
+  app = path.join(dir, 'app');
   fs.mkdirSync(path.join(app, 'src'), { recursive: true });
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
     name: 'memcom-consumer-app',
@@ -118,7 +123,7 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
   // 4. Serve the build and open it in Chromium.
   server = await startServer({ port: 0, root: path.join(app, 'dist') });
   const base = `http://127.0.0.1:${server.port}/index.html`;
-  const expected = {
+  expected = {
     shop: await nodeRecommend(await buildModel(spec), HISTORY),
     movies: await nodeRecommend(new Uint8Array(fs.readFileSync(path.join(ROOT, 'demo/models/memcom-16x.memcom'))), ['1', '2571', '6377']),
   };
@@ -146,5 +151,64 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
     for (const [, type] of wasm) assert.equal(type, 'application/wasm');
     assert.deepEqual(page.problems, [], 'no console errors (the build runs under a strict CSP)');
     await page.close();
+  }
+});
+
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** Start `vite` (the dev server) in the app; resolves to { url, stop() } once it is ready. */
+async function viteDev() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort', '--host', '127.0.0.1', '--force'],
+    { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite did not start:\n${out}`)), 30_000);
+    const seen = (b) => { out += b; if (/ready in/.test(out)) { clearTimeout(timer); resolve(); } };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`vite exited (${code}):\n${out}`)); });
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: async () => { child.kill(); await exited; } };
+}
+
+test('the Vite dev server: with the README\'s optimizeDeps.exclude the page loads and ranks, SIMD and fallback; without it, a MemcomError that says where to look', async () => {
+  assert.ok(app && expected, 'the vite build test made the app');
+  const config = path.join(app, 'vite.config.js');
+  for (const recipe of [false, true]) {
+    if (recipe) fs.writeFileSync(config, "export default { optimizeDeps: { exclude: ['memcom'] } };\n");
+    else fs.rmSync(config, { force: true });
+    const dev = await viteDev();
+    try {
+      for (const q of recipe ? ['', '?simd=0'] : ['']) {
+        const page = await browser.newPage();
+        const wasm = [];
+        page.on('response', (res) => { if (res.url().endsWith('.wasm')) wasm.push(new URL(res.url()).pathname); });
+        await page.goto(dev.url + q);
+        await page.waitForFunction(() => document.body.dataset.result || document.body.dataset.error, null, { timeout: 30_000 });
+        const error = await page.evaluate(() => document.body.dataset.error);
+        if (!recipe) {
+          // Pre-bundled into node_modules/.vite/deps/, the package looks for ../dist/ there and the server answers with the page.
+          assert.match(error ?? '', /the server sent an HTML page, not WebAssembly.*options\.wasmBase or with setWasmBase\(\)/, 'without the recipe: the helpful error');
+        } else {
+          assert.equal(error, undefined, `the app ran without error (${q || 'SIMD'})`);
+          const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+          assert.deepEqual(result.shop, expected.shop, 'same top-10 as the package in Node');
+          assert.deepEqual(result.movies, expected.movies, 'same movie top-10 as the package in Node');
+          assert.equal(result.kernel, q ? 'scalar' : 'wasm_simd128');
+          assert.ok(wasm.includes(q ? '/node_modules/memcom/dist/memcom.wasm' : '/node_modules/memcom/dist/memcom-simd.wasm'), `the .wasm came from the package: ${wasm.join(', ')}`);
+        }
+        await page.close();
+      }
+    } finally {
+      await dev.stop();
+    }
   }
 });
