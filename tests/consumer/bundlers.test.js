@@ -1,6 +1,7 @@
 // How `npm install memcom` users meet the package beyond Vite
 // (tests/consumer/vite.test.js): the package is packed as it would be
 // published, installed into a fresh app, then
+//   - bundled by webpack 5 with no configuration, page and worker;
 //   - bundled for the browser by esbuild and by Rollup with the README's
 //     recipes (copy node_modules/memcom/dist/*.wasm beside the bundle,
 //     setWasmBase), served under a strict CSP and run in a page and in a
@@ -25,6 +26,7 @@ import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
+import webpack from 'webpack';
 import { buildModel } from '../../web/index.js';
 import { ENGINES, launch } from '../browser/browsers.js';
 import {
@@ -185,6 +187,34 @@ test('Rollup (@rollup/plugin-node-resolve), copy the .wasm beside the output: lo
   const server = await checkInBrowsers(out, 'Rollup');
   fs.rmSync(path.join(out, 'memcom-simd.wasm'));
   await checkBare(out, server, 'Rollup');
+});
+
+test('webpack 5, no configuration: it emits the .wasm files and the worker; loads in a page and a worker, SIMD and fallback', async () => {
+  writeSources();
+  // No recipe: webpack follows memcom's new URL('../dist/...', import.meta.url) and new Worker(new URL(...)).
+  fs.writeFileSync(path.join(app, 'src/webpack-main.js'), `import * as memcom from 'memcom';
+import { pageAndWorker } from './check.js';
+pageAndWorker(memcom, () => new Worker(new URL('./webpack-worker.js', import.meta.url), { type: 'module' }), new URL('./shop.memcom', import.meta.url));
+`);
+  fs.writeFileSync(path.join(app, 'src/webpack-worker.js'), `import * as memcom from 'memcom';
+import { workerMain } from './check.js';
+workerMain(async () => memcom);
+`);
+  fs.writeFileSync(path.join(app, 'src/shop.memcom'), model);
+  const out = path.join(app, 'out-webpack');
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: 'production', context: app, entry: { main: './src/webpack-main.js' },
+    output: { path: out, filename: '[name].js', publicPath: 'auto', clean: true },
+    resolve: { modules: [path.join(app, 'node_modules')] },
+    resolveLoader: { modules: [path.join(ROOT, 'node_modules')] },
+    performance: { hints: false },
+  }, (err, st) => (err ? reject(err) : resolve(st))));
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  assert.ok(!stats.hasWarnings(), stats.toString('errors-warnings'));
+  const emitted = fs.readdirSync(out);
+  assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 3, `the three .wasm files emitted: ${emitted.join(', ')}`);
+  fs.writeFileSync(path.join(out, 'index.html'), HTML('main.js'));
+  await checkInBrowsers(out, 'webpack');
 });
 
 test('a CDN-style layout on another origin with CORS: page and worker import memcom from it; a .wasm origin without CORS gives the MemcomError that says so', async () => {

@@ -148,13 +148,16 @@ export const CHECK_JS = `export async function check(api, simd, modelUrl) {
   return { simd: shop.info.simd, kernel: shop.info.kernel, shop: recs, tiny: tiny.recommend(['a'], { k: 2 }).map((r) => r.id), corrupt };
 }
 
-/** Run check() in the page, then in a module worker started from workerUrl; the results go to document.body.dataset. */
+/**
+ * Run check() in the page, then in a module worker started from workerUrl (or
+ * made by it, when a function); the results go to document.body.dataset.
+ */
 export async function pageAndWorker(api, workerUrl, modelUrl) {
   const simd = new URLSearchParams(location.search).get('simd') === '0' ? false : 'auto';
   try {
     const page = await check(api, simd, modelUrl);
     const worker = await new Promise((resolve, reject) => {
-      const w = new Worker(workerUrl, { type: 'module' });
+      const w = typeof workerUrl === 'function' ? workerUrl() : new Worker(workerUrl, { type: 'module' });
       w.onmessage = (e) => { w.terminate(); e.data.error ? reject(new Error('worker: ' + e.data.error)) : resolve(e.data.result); };
       w.onerror = (e) => { w.terminate(); reject(new Error('worker: ' + (e.message || 'failed to start'))); };
       w.postMessage({ simd, modelUrl: String(modelUrl) });
