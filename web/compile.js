@@ -152,10 +152,18 @@ async function compileResponse(res, ctx) {
   // HTML page: that is read and reported as such.
   const type = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
   if (typeof WebAssembly.compileStreaming === 'function' && type === 'application/wasm') {
+    // A copy of the body, read only on failure, to tell what was sent instead (a ~100 KB module).
+    const copy = typeof res.clone === 'function' && !res.bodyUsed ? res.clone() : null;
     try {
       return await WebAssembly.compileStreaming(res);
     } catch (e) {
-      throw failure(ctx, 'compile', `${e.message}${compileHint(e)}`, e);
+      let bad = null;
+      try {
+        if (copy !== null) bad = notWasm(new Uint8Array(await copy.arrayBuffer()));
+      } catch {
+        // the copy could not be read either: report the engine's message
+      }
+      throw failure(ctx, 'compile', bad ?? `${e.message}${compileHint(e)}`, e);
     }
   }
   let ab;
