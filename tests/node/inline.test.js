@@ -59,3 +59,15 @@ test('memcom/inline, with no .wasm file anywhere near it, loads, ranks and build
   c.dispose();
   await assert.rejects(inline.loadModel(bytes, { simd: 'maybe' }), (e) => e.code === 'invalid_argument');
 });
+
+test('README states the size of memcom/inline as it is (raw, gzip and brotli, to the KB)', async () => {
+  const zlib = await import('node:zlib');
+  const text = fs.readFileSync(path.join(ROOT, 'web/embedded.js'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  const m = readme.match(/It costs (\d+) KB of JavaScript, (\d+) KB with gzip \((\d+) KB with brotli\)/);
+  assert.ok(m, 'README states the size of the inline entry');
+  const kb = (n) => Math.round(n / 1000);
+  assert.equal(Number(m[1]), kb(text.length), 'raw size of web/embedded.js');
+  assert.equal(Number(m[2]), kb(zlib.gzipSync(text, { level: 9 }).length), 'gzip -9');
+  assert.equal(Number(m[3]), kb(zlib.brotliCompressSync(text).length), 'brotli (default quality)');
+});
