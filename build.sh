@@ -121,6 +121,8 @@ build_wasm() {
     build_wasm_one dist/memcom.wasm
     wait "$simd"
     build_wasm_writer
+    chmod a-x dist/*.wasm # emcc marks its output executable: the package installs them as data files (0644)
+    node scripts/inline-wasm.js # web/embedded.js, the builds in base64 for 'memcom/inline'
 }
 
 case "${1:-all}" in

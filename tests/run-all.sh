@@ -4,7 +4,8 @@
 # storage type x SIMD/non-SIMD against a plain-JS reference, format corruption,
 # API errors), the real-browser tests (Chromium via playwright-core, Firefox
 # via puppeteer-core over WebDriver BiDi) and the
-# packaging test (npm pack -> Vite app -> Chromium).
+# packaging tests (npm pack -> Vite, esbuild and Rollup apps, a CDN layout on
+# another origin, Node bundles, require(), TypeScript without the DOM lib).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh

@@ -9,11 +9,11 @@ import { readSourceInto } from './source.js';
 
 const DETAIL_CAP = 512;
 
-/** The options of loadModel / loadTable, each read once: { maxBytes, int8Index, bucketBounds, wasm, simd }. */
+/** The options of loadModel / loadTable, each read once: { maxBytes, int8Index, bucketBounds, wasm, wasmBase, simd }. */
 function readOptions(options, where) {
   if (options === undefined || options === null) options = {};
   else if (typeof options !== 'object') throw new MemcomError('invalid_argument', `${where}: options must be an object, got ${describe(options)}`);
-  const out = { wasm: options.wasm, simd: options.simd };
+  const out = { wasm: options.wasm, wasmBase: options.wasmBase, simd: options.simd };
   const mb = options.maxBytes;
   out.maxBytes = Infinity;
   if (mb !== undefined && mb !== null) {
