@@ -17,12 +17,12 @@ bash build.sh
 
 # The committed .wasm files (what `npm run demo` and the npm package use) must
 # be exactly what the sources build (emscripten's output is deterministic).
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet HEAD -- dist/; then
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet HEAD -- dist/ web/embedded.js; then
   if [ "${CI:-}" = true ]; then
-    echo "error: dist/*.wasm differ from a build of the sources: rebuild and commit them" >&2
+    echo "error: dist/*.wasm or web/embedded.js differ from a build of the sources: rebuild and commit them" >&2
     exit 1
   fi
-  echo "note: dist/*.wasm changed by this build: commit them with the sources"
+  echo "note: dist/*.wasm or web/embedded.js changed by this build: commit them with the sources"
 fi
 
 step "C tests"
