@@ -198,12 +198,19 @@ int cli_cmd_train(int argc, char **argv)
     mt_dataset ds;
     double t0 = mt_now();
     if (mt_dataset_load(&ds, &ro->data, &err)) return cli_fail("train", &err);
+    if (ds.note[0]) {   /* also with --quiet: how the file was read */
+        fputs("memcom train: note: ", stderr);
+        cli_print_text(stderr, ds.note, strlen(ds.note), 0);
+        fputc('\n', stderr);
+    }
     if (!quiet) {
         fputs("data ", stderr);
         cli_print_text(stderr, ds.name, strlen(ds.name), 0);
-        fprintf(stderr, ": %u users, %u items, %llu train / %llu valid / %llu test interactions (%.1fs)\n",
-                ds.n_users, ds.n_items, (unsigned long long)ds.train.nnz, (unsigned long long)ds.valid.nnz,
-                (unsigned long long)ds.test.nnz, mt_now() - t0);
+        fprintf(stderr, ": %u users, %u items, %llu train / %llu valid / %llu test interactions", ds.n_users,
+                ds.n_items, (unsigned long long)ds.train.nnz, (unsigned long long)ds.valid.nnz,
+                (unsigned long long)ds.test.nnz);
+        if (ds.duplicates) fprintf(stderr, " (%llu repeated pairs counted once)", (unsigned long long)ds.duplicates);
+        fprintf(stderr, " (%.1fs)\n", mt_now() - t0);
     }
     int v = mt_run_check_data(ro, &ds, &err);
     if (v < 0) {

@@ -113,6 +113,18 @@ void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m)
     mt_buf_printf(b, "}");
 }
 
+static const char *const format_names[3] = {"split-files", "csv", "seq"};
+
+void mt_buf_json_provenance(mt_buf *b, const mt_dataset *ds)
+{
+    mt_buf_printf(b, "{\"format\":\"%s\",\"file\":", format_names[ds->format >= 0 && ds->format < 3 ? ds->format : 0]);
+    mt_buf_json_string(b, ds->file);
+    mt_buf_printf(b, ",\"file_bytes\":%llu,\"pairs\":%llu,\"duplicates\":%llu,\"hash\":\"%016llx\",\"split_hash\":\"%016llx\"}",
+                  (unsigned long long)ds->file_bytes, (unsigned long long)ds->pairs,
+                  (unsigned long long)ds->duplicates, (unsigned long long)ds->data_hash,
+                  (unsigned long long)ds->split_hash);
+}
+
 static const char *dtype_name(int t) /* the table storage (0: not given, f32) */
 {
     const char *s = memcom_enum_name(MEMCOM_NAMES_DTYPE, t ? (uint32_t)t : MEMCOM_DTYPE_F32);
@@ -156,6 +168,8 @@ static char *build_metadata(const mt_run_opts *ro, const mt_dataset *ds, const m
     mt_buf_json_string(&b, ds->name);
     mt_buf_printf(&b, ",\"users\":%u,\"items\":%u,\"options\":", ds->n_users, ds->n_items);
     json_options(&b, ro, res);
+    mt_buf_printf(&b, ",\"data\":");
+    mt_buf_json_provenance(&b, ds);
     mt_buf_printf(&b, ",\"metrics\":{\"valid\":");
     mt_buf_json_metrics(&b, &res->valid);
     mt_buf_printf(&b, ",\"test\":");
