@@ -15,6 +15,7 @@
 #ifndef MEMCOM_TRAIN_H
 #define MEMCOM_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -394,6 +395,13 @@ typedef struct mt_train_opts {
     FILE *log;               /* progress lines (NULL: stderr)                */
     const char *state_out;   /* write the training state here after every epoch */
     const char *resume;      /* continue from this training state (state.c)  */
+    /* non-NULL and set non-zero (e.g. by a signal handler): training ends
+     * after the current epoch of the main run, keeping its best epoch (res->
+     * interrupted); its state is then written to state_out (written after every
+     * epoch anyway) or, without one, to interrupt_state.  During a warm-up
+     * the run fails with MT_E_INTERRUPTED (nothing to keep yet). */
+    volatile sig_atomic_t *stop;
+    const char *interrupt_state;
 } mt_train_opts;
 
 void mt_train_opts_default(mt_train_opts *o);
@@ -404,6 +412,8 @@ typedef struct mt_train_result {
     double seconds, sec_per_epoch;   /* total (incl. warm-up), mean train-only epoch */
     double warmup_seconds;
     mt_model_opts mopts;             /* the model actually built                    */
+    int interrupted;                 /* o->stop ended the main run after epochs_run  */
+    const char *state_written;       /* the state file of the last epoch (NULL: none) */
 } mt_train_result;
 
 int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o,
@@ -540,6 +550,9 @@ typedef struct mt_run_opts {
                                  CHECKPOINT.state after every epoch (NULL: none)   */
     const char *resume;       /* continue from RESUME.state; checkpoint defaults to it */
     const char *json;         /* the summary to this file; "-": only in result.summary */
+    volatile sig_atomic_t *stop; /* see mt_train_opts.stop; the best model is then
+                                 written to out as at a normal end, and the state to
+                                 CHECKPOINT.state or (no checkpoint) OUT.state  */
 } mt_run_opts;
 
 typedef struct mt_run_result {
@@ -549,6 +562,9 @@ typedef struct mt_run_result {
     int no_valid;             /* trained without validation data (--patience 0)   */
     uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
     char *summary;            /* the JSON summary, one line                       */
+    int interrupted;          /* ro->stop ended training; the best model was written */
+    char state_path[4096];    /* the state written at the last epoch ("" none)    */
+    char resume_from[4096];   /* interrupted: give --resume this to continue      */
 } mt_run_result;
 
 void mt_run_opts_default(mt_run_opts *ro);
