@@ -51,7 +51,7 @@ static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char d
 {
     if (!path || claim_source(c, d, fmt) < 0) return -1;
     d->o.path = path;
-    if (delim) d->o.delimiter = delim;
+    if (delim && !d->delimiter_given) d->o.delimiter = delim;   /* --tsv: tab unless --delimiter says otherwise */
     return 1;
 }
 

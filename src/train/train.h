@@ -406,6 +406,15 @@ typedef struct mt_train_opts {
 
 void mt_train_opts_default(mt_train_opts *o);
 
+/* The epoch at which a run is expected to end (the time-left estimate of the
+ * progress lines), seen after `epoch` with best epoch b, the best epoch
+ * before it b_prev (0: none) and `since` epochs without improvement: the next
+ * improvement is expected g = b - b_prev epochs after b, then `patience`
+ * more: b + g + P while since < g, else b + P; at least epoch, at most cap;
+ * cap when patience is 0 (no early stopping). */
+uint32_t mt_expected_end(uint32_t epoch, uint32_t b, uint32_t b_prev, uint32_t since, uint32_t patience,
+                         uint32_t cap);
+
 typedef struct mt_train_result {
     mt_metrics valid, test;
     uint32_t best_epoch, epochs_run;

@@ -107,8 +107,8 @@ static void state_view(mt_fit_state *st, const mt_model *mdl, float **best, cons
  * after b as the last gap g = b - b_prev took, then patience P more epochs:
  * b + g + P while since < g, else b + P (no improvement came when expected);
  * at least `epoch`, at most `cap`. */
-static uint32_t expected_end(uint32_t epoch, uint32_t b, uint32_t b_prev, uint32_t since, uint32_t patience,
-                             uint32_t cap)
+uint32_t mt_expected_end(uint32_t epoch, uint32_t b, uint32_t b_prev, uint32_t since, uint32_t patience,
+                         uint32_t cap)
 {
     if (!patience) return cap;
     uint64_t g = b > b_prev ? b - b_prev : 1;
@@ -262,11 +262,11 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
          * a warm-up adds the main run: at most then_epochs, expected as many
          * epochs as the warm-up itself is expected to take without its cap */
         uint32_t pat = have_valid ? patience : 0;
-        double exp_left = expected_end(epoch, best_epoch, prev_best, since, pat, max_epochs) - epoch;
+        double exp_left = mt_expected_end(epoch, best_epoch, prev_best, since, pat, max_epochs) - epoch;
         double max_left = max_epochs - epoch;
         if (then_epochs) {
-            exp_left += expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX) < then_epochs
-                            ? expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX)
+            exp_left += mt_expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX) < then_epochs
+                            ? mt_expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX)
                             : then_epochs;
             max_left += then_epochs;
         }
