@@ -22,11 +22,12 @@ const char cli_data_help[] =
     "                        or by header name: user=0,item=1,grade=2,time=3 or user=userId,item=\n"
     "                        movieId,grade=rating [user,item,grade,time in this order]\n"
     "  --min-rating X        keep only interactions with grade >= X (implicit feedback)\n"
-    "  Repeated (user, item) lines count once (the first is kept; with --min-rating, when any of\n"
-    "  them passes); grades and times serve only --min-rating and header detection.\n"
     "  --split T/V/E         per-user split percentages for --csv/--tsv/--seq (default 70/10/20)\n"
     "  --split-seed N        seed of the per-user split (default 1)\n"
-    "  --name NAME           data set name recorded in the model metadata\n";
+    "  --name NAME           data set name recorded in the model metadata\n"
+    "Repeated (user, item) lines count once, before the split (the first is kept; with --min-rating,\n"
+    "when any of them passes); grades and times serve only --min-rating and header detection.\n"
+    "The model records its data and split; memcom eval refuses different ones.\n";
 
 void cli_data_init(cli_data *d)
 {

@@ -200,6 +200,8 @@ static char *build_summary(const mt_run_opts *ro, const mt_dataset *ds, const mt
     mt_buf_json_string(&b, ds->name);
     mt_buf_printf(&b, ",\"items\":%u,\"options\":", ds->n_items);
     json_options(&b, ro, res);
+    mt_buf_printf(&b, ",\"data\":");
+    mt_buf_json_provenance(&b, ds);
     mt_buf_printf(&b, ",\"valid\":");
     mt_buf_json_metrics(&b, &res->valid);
     mt_buf_printf(&b, ",\"test\":");
