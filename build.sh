@@ -3,14 +3,12 @@
 #   ./build.sh            everything (native, then wasm)
 #   ./build.sh native     build/libmemcom.a (+ build/memcom CLI if src/cli exists)
 #   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 100 KB)
+#   ./build.sh bench      native, then the native benchmark programs in build/bench/
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
+# The sources and flags are listed in src/sources.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
-
-CORE_SRC=(src/base/*.c src/format/*.c src/table.c src/engine/*.c src/model.c)
-WARN=(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter)
-# -ffp-contract=off: no fused multiply-add, so every kernel rounds alike
-FLOAT=(-ffp-contract=off -fno-math-errno)
+. src/sources.sh
 JOBS=${JOBS:-2}
 
 compile_objects() { # outdir cc flags... -- sources...   (sets OBJS)
@@ -35,34 +33,48 @@ compile_objects() { # outdir cc flags... -- sources...   (sets OBJS)
 build_native() {
     local out=build cc=${CC:-cc} extra=()
     if [ "${SANITIZE:-0}" = 1 ]; then
-        out=build/asan cc=${CC:-clang}
-        extra=(-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+        out=build/asan cc=${CC:-$MC_SANITIZE_CC}
+        extra=("${MC_SANITIZE_OPT[@]}" "${MC_SANITIZE[@]}")
     else
-        extra=(-O3)
+        extra=("${MC_OPT[@]}")
     fi
-    local flags=(-std=c11 "${WARN[@]}" "${FLOAT[@]}" "${extra[@]}" ${CFLAGS:-})
+    local flags=("${MC_CFLAGS[@]}" "${extra[@]}" ${CFLAGS:-})
     mkdir -p "$out"
     # rebuild everything when the flags change
     if [ ! -f "$out/.flags" ] || [ "$(cat "$out/.flags")" != "$cc ${flags[*]}" ]; then
         echo "$cc ${flags[*]}" > "$out/.flags"
     fi
-    compile_objects "$out" "$cc" "${flags[@]}" -- "${CORE_SRC[@]}" src/kernels/scalar.c
+    compile_objects "$out" "$cc" "${flags[@]}" -- "${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}"
     rm -f "$out/libmemcom.a"
     ar rcs "$out/libmemcom.a" "${OBJS[@]}"
-    # the CLI, when its sources exist
-    shopt -s nullglob
-    local cli=(src/cli/*.c src/train/*.c)
-    shopt -u nullglob
-    # (only once one of them defines main: the CLI is written in parallel)
-    if [ ${#cli[@]} -gt 0 ] && grep -qE '^int main *\(' src/cli/*.c 2>/dev/null; then
+    # the CLI, once one of its files defines main (it is written in parallel)
+    if [ ${#MC_CLI_SRC[@]} -gt 0 ] && grep -qE '^int main *\(' src/cli/*.c 2>/dev/null; then
         mkdir -p "$out/cli"
         [ "$out/.flags" -nt "$out/cli/.flags" ] && cp "$out/.flags" "$out/cli/.flags"
-        compile_objects "$out/cli" "$cc" "${flags[@]}" -D_POSIX_C_SOURCE=200809L -- "${cli[@]}"
-        local ldflags=()
-        if [ -f src/cli/LDFLAGS ]; then read -r -a ldflags <<< "$(tr "\n" " " < src/cli/LDFLAGS)" || true; fi
-        "$cc" "${flags[@]}" -o "$out/memcom" "${OBJS[@]}" "$out/libmemcom.a" -lm -lpthread "${ldflags[@]}"
+        compile_objects "$out/cli" "$cc" "${flags[@]}" "${MC_POSIX[@]}" -- "${MC_CLI_SRC[@]}"
+        "$cc" "${flags[@]}" -o "$out/memcom" "${OBJS[@]}" "$out/libmemcom.a" "${MC_CLI_LIBS[@]}"
     fi
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
+}
+
+# the native benchmark programs (bench/native/*.c), linked to build/libmemcom.a;
+# and bench-128: the timing program on the library built again with its
+# kernels kept to 128-bit SIMD (x86-64: SSE2, the width of wasm SIMD)
+build_bench() {
+    local cc=${CC:-cc} out=build/bench f
+    local flags=("${MC_CFLAGS[@]}" "${MC_OPT[@]}" ${CFLAGS:-})
+    mkdir -p "$out/128"
+    for f in bench/native/*.c; do
+        f=${f##*/}
+        "$cc" "${flags[@]}" "${MC_POSIX[@]}" -Isrc -o "$out/${f%.c}" "bench/native/$f" build/libmemcom.a "${MC_LIBS[@]}"
+    done
+    flags+=("${MC_KERNELS_NO_AVX2[@]}")
+    if [ ! -f "$out/128/.flags" ] || [ "$(cat "$out/128/.flags")" != "$cc ${flags[*]}" ]; then
+        echo "$cc ${flags[*]}" > "$out/128/.flags"
+    fi
+    compile_objects "$out/128" "$cc" "${flags[@]}" -- "${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}"
+    "$cc" "${flags[@]}" "${MC_POSIX[@]}" -Isrc -o "$out/bench-128" bench/native/bench.c "${OBJS[@]}" "${MC_LIBS[@]}"
+    echo "built $out/ ($(cd bench/native && echo *.c | sed 's/\.c//g') bench-128)"
 }
 
 # The export lists have one owner, web/exports.js (the runtime checks modules against it).
@@ -72,52 +84,51 @@ wasm_exports() { # RANKING | WRITER -> emcc's -sEXPORTED_FUNCTIONS list (exits o
         [ "${list#\[\"_}" != "$list" ] || { echo "error: cannot read the $1 export list from web/exports.js" >&2; exit 1; }
     echo "$list"
 }
-WASM_FLAGS=(--no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB)
 
-check_wasm_size() { # file: at most 100 KB
+check_wasm_size() { # file: at most MC_WASM_MAX_BYTES
     local size
     size=$(stat -c %s "$1")
-    if [ "$size" -gt 102400 ]; then
-        echo "error: $1 is $size bytes (limit 100 KB)" >&2
+    if [ "$size" -gt "$MC_WASM_MAX_BYTES" ]; then
+        echo "error: $1 is $size bytes (limit $MC_WASM_MAX_BYTES)" >&2
         exit 1
     fi
     echo "built $1 ($size bytes)"
 }
 
-build_wasm_one() { # output kernels extra-flags...
-    local out=$1 kern=$2; shift 2
-    local srcs=(src/base/*.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/engine/*.c src/model.c src/wasm/common.c src/wasm/abi.c "$kern")
-    local exports
+build_wasm_one() { # output extra-flags...
+    local out=$1 exports
+    shift
     exports=$(wasm_exports RANKING)
-    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "$@" "${WASM_FLAGS[@]}" \
-        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
+    NODE_PATH=/usr/share/nodejs emcc "${MC_CFLAGS[@]}" "$@" "${MC_WASM_FLAGS[@]}" \
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${MC_WASM_SRC[@]}" "${MC_KERNEL_SRC[@]}"
     check_wasm_size "$out"
 }
 
 # The writer module (buildModel only): the one writer of the format, src/format/writer.c.
 build_wasm_writer() {
-    local out=dist/memcom-writer.wasm
-    local srcs=(src/base/*.c src/format/writer.c src/format/reader.c src/format/crc_blocks.c src/format/json.c src/table.c src/wasm/common.c src/wasm/writer.c)
-    local exports
+    local out=dist/memcom-writer.wasm exports
     exports=$(wasm_exports WRITER)
-    NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 "${WARN[@]}" "${FLOAT[@]}" "${WASM_FLAGS[@]}" \
-        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${srcs[@]}"
+    NODE_PATH=/usr/share/nodejs emcc "${MC_CFLAGS[@]}" "${MC_WASM_FLAGS[@]}" \
+        -sEXPORTED_FUNCTIONS="$exports" -o "$out" "${MC_WRITER_WASM_SRC[@]}"
     check_wasm_size "$out"
 }
 
 build_wasm() {
     command -v emcc > /dev/null || { echo "error: emcc not found (apt-get install emscripten)" >&2; exit 1; }
     mkdir -p dist build
-    build_wasm_one dist/memcom-simd.wasm src/kernels/wasm_simd128.c -msimd128 &
+    build_wasm_one dist/memcom-simd.wasm "${MC_WASM_SIMD[@]}" &
     local simd=$!
-    build_wasm_one dist/memcom.wasm src/kernels/scalar.c
+    build_wasm_one dist/memcom.wasm
     wait "$simd"
     build_wasm_writer
+    chmod a-x dist/*.wasm # emcc marks its output executable: the package installs them as data files (0644)
+    node scripts/inline-wasm.js # web/embedded.js, the builds in base64 for 'memcom/inline'
 }
 
 case "${1:-all}" in
 native) build_native ;;
 wasm) build_wasm ;;
+bench) build_native; build_bench ;;
 all) build_native; build_wasm ;;
-*) echo "usage: $0 [native|wasm|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [native|wasm|bench|all]" >&2; exit 2 ;;
 esac

@@ -6,10 +6,7 @@
 # A few seconds; not part of `npm run bench` (it reads internal counters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash build.sh native > /dev/null
-mkdir -p build/bench
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -o build/bench/bounds_stats 2> /dev/null ||
-    cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc bench/native/bounds_stats.c build/libmemcom.a -lm -lopenblas -lpthread -o build/bench/bounds_stats
+bash build.sh bench > /dev/null # build/bench/bounds_stats
 node --input-type=module -e '
 import { writeFileSync } from "node:fs";
 import { makeWorkload } from "./bench/lib/workload.js";

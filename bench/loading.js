@@ -37,7 +37,7 @@ function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
   return { spec, m };
 }
 
-/** float64 reference of MEMCOM.md section 3 on a memcom/memcom f32 spec (mod buckets). */
+/** float64 reference of docs/METHOD.md section 3 on a memcom/memcom f32 spec (mod buckets). */
 function referenceRecommend(spec, history, k) {
   const { input, output, layers, outputBias } = spec;
   const d = output.d;

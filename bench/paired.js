@@ -1,8 +1,9 @@
 // The pairs the targets compare, timed in alternation (bench/lib/paired.js)
 // at n = 1M: memcom (full, 16x f32, 16x int8; wasm SIMD) against
 // onnxruntime-web on the full table and on the memcom graph, and against
-// native C on the same file.  Each engine is rebuilt in the form that won its
-// row and checked against the reference again before it is timed.
+// native C on the same file (as built, and kept to 128-bit SIMD).  Each
+// engine is rebuilt in the form that won its row and checked against the
+// reference again before it is timed.
 
 import { checkTopK } from './lib/check.js';
 import { pairedRatio } from './lib/paired.js';
@@ -54,16 +55,20 @@ export async function pairedTargets({ setup, rows, native, k, log }) {
       sides.ortMemcom = { engine: ortMemcom.engine, turn: jsTurn(e, u) };
     }
     if (native) {
-      for (const [key, label] of tables) {
-        if (!rows.some((r) => r.group === 'native' && r.table === key && r.median !== undefined)) continue;
-        sides[`native-${key}`] = {
-          engine: `native C ${label}`,
-          turn: () => runNativeAgain(native.exe, native.dir, { name: `${n}-${d}-${key}`, k, budgetMs: TURN_MS }).median,
-        };
+      for (const [group, exe] of [['native', native.exe], ['native-128', native.exe128]]) {
+        for (const [key] of tables) {
+          const row = rows.find((r) => r.group === group && r.table === key && r.median !== undefined);
+          if (!row) continue;
+          sides[`${group}-${key}`] = {
+            engine: row.engine,
+            turn: () => runNativeAgain(exe, native.dir, { name: `${n}-${d}-${key}`, k, budgetMs: TURN_MS }).median,
+          };
+        }
       }
     }
     const pairs = [['full', 'ortFull'], ['f32', 'ortFull'], ['i8', 'ortFull'], ['f32', 'ortMemcom'],
-      ['full', 'native-full'], ['f32', 'native-f32'], ['i8', 'native-i8']];
+      ['full', 'native-full'], ['f32', 'native-f32'], ['i8', 'native-i8'],
+      ['full', 'native-128-full'], ['f32', 'native-128-f32'], ['i8', 'native-128-i8']];
     for (const [a, b] of pairs) {
       if (!sides[a] || !sides[b]) continue;
       const p = await pairedRatio(sides[a].turn, sides[b].turn, { rounds: ROUNDS });

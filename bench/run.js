@@ -61,8 +61,8 @@ async function main() {
   let native = null;
   if (!flag('--no-native') && nativeAvailable()) {
     try {
-      const { exe, compiler, flags } = compileNative(tmp);
-      native = { exe, dir: tmp };
+      const { exe, exe128, compiler, flags } = compileNative();
+      native = { exe, exe128, dir: tmp };
       versions.native = `${compiler}; build/libmemcom.a built as \`${flags || 'unknown flags'}\``;
     } catch (e) {
       versions.native = `not run: cannot compile bench/native/bench.c (${String(e.stderr ?? e.message).split('\n')[0]})`;

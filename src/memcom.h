@@ -350,6 +350,35 @@ typedef struct memcom_layer_info {
 } memcom_layer_info;
 int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out);
 
+/* A name typed by a user ("memcom", "f16", "explicit", "tanh") back to its
+ * value, on the same table as memcom_enum_name (exact, case-sensitive match).
+ * MEMCOM_E_ARG for an unknown set or name or a NULL argument. */
+int memcom_enum_value(int set, const char *name, uint32_t *value);
+
+/* The section directory of a model (docs/FORMAT.md), for tools that show it:
+ * entry `i` (< memcom_section_count) in file order.  Read from the validated
+ * file, so type, index, offset, size and dtype are those the reader checked. */
+typedef struct memcom_section_info {
+    uint32_t type;      /* section type (docs/FORMAT.md)                        */
+    uint32_t index;     /* table sections: 0 input, 1 output; layer sections: the layer; else 0 */
+    uint64_t offset;    /* byte offset in the file                              */
+    uint64_t size;      /* bytes                                                */
+    uint32_t dtype;     /* memcom_dtype (NONE for bytes: ids, metadata)          */
+    uint32_t crc32;     /* CRC32 of the section's bytes                          */
+    const char *name;   /* the type's name as docs/FORMAT.md spells it: "ROWS_A", "LAYER_WEIGHT", ... */
+} memcom_section_info;
+uint32_t memcom_section_count(const memcom_model *model);   /* 0 for NULL */
+int memcom_get_section(const memcom_model *model, uint32_t i, memcom_section_info *out);
+
+/* Stored values as f32 whatever their storage (f32 or f16), e.g. to start
+ * training from a model.  Output bias: n_items floats (zeros when the model
+ * stores none).  Dense layer `index` (< memcom_info.n_layers): its weight
+ * (out_dim x in_dim, row-major; the identity when the layer stores none) and
+ * bias (out_dim floats; zeros when none); either pointer may be NULL to skip
+ * it.  memcom_get_layer says what is stored. */
+int memcom_copy_output_bias(const memcom_model *model, float *out);
+int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias);
+
 /* The field layout of the structs a binding decodes from memory, so that it
  * names fields and never hard-codes offsets.  Field `i` of struct `which`: its
  * name ("n_items", "input.kind", "file_bytes", ...), byte offset and size (4:

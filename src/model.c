@@ -1,8 +1,9 @@
 /*
  * model.c - the model handle: open (validate, then views + scratch), info,
- * ids and metadata, lookup and the recommender forward pass (history -> user
- * vector).  Ranking is the engine's (engine/engine.h): the handle owns one for
- * its output table and passes its calls on.
+ * ids and metadata, the section directory and stored values as f32, lookup
+ * and the recommender forward pass (history -> user vector).  Ranking is the
+ * engine's (engine/engine.h): the handle owns one for its output table and
+ * passes its calls on.
  */
 #include <math.h>
 #include <stdio.h>
@@ -333,5 +334,45 @@ int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_inf
     out->activation = L->act;
     out->has_weight = (L->flags & MC_LAYER_HAS_WEIGHT) != 0;
     out->has_bias = (L->flags & MC_LAYER_HAS_BIAS) != 0;
+    return MEMCOM_OK;
+}
+
+/* ------------------------------------------------------------------ directory, stored values */
+
+uint32_t memcom_section_count(const memcom_model *model) { return model ? model->v.n_sections : 0; }
+
+int memcom_get_section(const memcom_model *model, uint32_t i, memcom_section_info *out)
+{
+    if (!model || !out) return MEMCOM_E_ARG;
+    if (i >= model->v.n_sections) return MEMCOM_E_INDEX;
+    mcc_view_section(&model->v, i, out);
+    return MEMCOM_OK;
+}
+
+int memcom_copy_output_bias(const memcom_model *model, float *out)
+{
+    if (!model || !out) return MEMCOM_E_ARG;
+    const mcc_view *v = &model->v;
+    for (uint32_t i = 0; i < v->n; i++) out[i] = v->bias ? mcc_f32_or_f16_at(v->bias, v->bias_dtype, i) : 0.0f;
+    return MEMCOM_OK;
+}
+
+int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+{
+    if (!model) return MEMCOM_E_ARG;
+    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
+    const mcc_layer *L = &model->v.layers[index];
+    if (weight) { /* dense layers are stored in f32 (docs/FORMAT.md) */
+        if (L->w) {
+            memcpy(weight, L->w, sizeof(float) * L->in * (size_t)L->out);
+        } else { /* identity: in == out (validated) */
+            memset(weight, 0, sizeof(float) * L->in * (size_t)L->out);
+            for (uint32_t j = 0; j < L->out; j++) weight[(size_t)j * L->in + j] = 1.0f;
+        }
+    }
+    if (bias) {
+        if (L->b) memcpy(bias, L->b, sizeof(float) * L->out);
+        else memset(bias, 0, sizeof(float) * L->out);
+    }
     return MEMCOM_OK;
 }

@@ -1,4 +1,15 @@
-// Type declarations of the memcom package (web/index.js).
+// Type declarations of the memcom package (web/index.js, and web/inline.js
+// for 'memcom/inline'). They need no DOM lib: a Node-only project (lib es2022,
+// types node) compiles them without skipLibCheck.
+
+declare global {
+  // The one name of the WebAssembly namespace these types use. It merges with
+  // the namespace of the DOM lib (where Module is the same empty interface)
+  // and declares it for a project without that lib.
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
 
 /**
  * Where a model (or table) file comes from. A string is a URL, or in Node a
@@ -14,9 +25,18 @@ export interface LoadOptions {
    * The WebAssembly module to use instead of the packaged one
    * (default: `new URL('../dist/memcom-simd.wasm', import.meta.url)`, or
    * `memcom.wasm` without SIMD). Either one module (used whatever `simd` says),
-   * or one per build: `{ simd, scalar }`.
+   * or one per build: `{ simd, scalar }`. Wins over `wasmBase`.
    */
   wasm?: WasmSource | { simd?: WasmSource; scalar?: WasmSource };
+  /**
+   * The folder that holds the package's .wasm files (`memcom-simd.wasm`,
+   * `memcom.wasm`, `memcom-writer.wasm`, copied from `node_modules/memcom/dist/`):
+   * a URL, a URL string (relative to the page or worker) or, in Node, a
+   * directory path. For bundlers that do not copy the files (esbuild, Rollup,
+   * Node bundles) and for a CDN. Default: the folder given to setWasmBase(),
+   * else beside the package's code.
+   */
+  wasmBase?: string | URL;
   /**
    * `'auto'` (default): the SIMD build when the engine validates WebAssembly SIMD;
    * `true`: require it (MemcomError 'wasm' if unsupported); `false`: the scalar build.
@@ -195,7 +215,7 @@ export interface ModelInfo {
   fullF32Bytes: number;
   /**
    * fullF32Bytes / stored bytes of the item tables (rows, scales, per-item
-   * scalars, bucket indices), as MEMCOM.md defines it; the bias, layers, ids
+   * scalars, bucket indices), as docs/METHOD.md (section 1.4) defines it; the bias, layers, ids
    * and metadata are not counted.
    */
   compressionRatio: number;
@@ -272,7 +292,7 @@ export class MemcomTable {
   dispose(): void;
 }
 
-/** A recommender model (MEMCOM.md section 3). */
+/** A recommender model (docs/METHOD.md, section 3). */
 export class MemcomModel extends MemcomTable {
   /**
    * Top-k items for a user's history (ids and/or indices; duplicates count
@@ -359,6 +379,8 @@ export interface BuildOptions {
    * buildModel loads it; loading models never does.
    */
   wasm?: WasmSource;
+  /** The folder that holds `memcom-writer.wasm` (as LoadOptions.wasmBase). */
+  wasmBase?: string | URL;
   /** Stops waiting for the writer module (MemcomError 'aborted'); writing itself is synchronous. */
   signal?: AbortSignal;
 }
@@ -388,13 +410,22 @@ export interface InitResult {
 }
 
 /**
- * Compile and instantiate the WebAssembly module for these options (`wasm`
- * and `simd`, as loadModel takes them) ahead of the first load, so that a
- * caller can warm up (or learn which build it gets) without loading a model.
- * Models loaded later with the same options share this instance. Optional:
- * loadModel and loadTable do the same on their first call.
+ * Compile and instantiate the WebAssembly module for these options (`wasm`,
+ * `wasmBase` and `simd`, as loadModel takes them) ahead of the first load, so
+ * that a caller can warm up (or learn which build it gets) without loading a
+ * model. Models loaded later with the same options share this instance.
+ * Optional: loadModel and loadTable do the same on their first call.
  */
-export function init(options?: Pick<LoadOptions, 'wasm' | 'simd' | 'signal'>): Promise<InitResult>;
+export function init(options?: Pick<LoadOptions, 'wasm' | 'wasmBase' | 'simd' | 'signal'>): Promise<InitResult>;
+
+/**
+ * Set the folder that every later loadModel, loadTable, init and buildModel
+ * takes the .wasm files from when its options give neither `wasm` nor
+ * `wasmBase` (see LoadOptions.wasmBase); `null` returns to the default,
+ * beside the package's code.
+ * @throws MemcomError 'invalid_argument' for anything but a URL or a non-empty string
+ */
+export function setWasmBase(base: string | URL | null): void;
 
 /** Whether this engine validates WebAssembly SIMD. */
 export function hasSimd(): boolean;

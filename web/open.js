@@ -38,11 +38,11 @@ function readLimit(options, name, dflt, where) {
   return v;
 }
 
-/** The options of loadModel / loadTable, each read once: { maxBytes, maxItems, int8Index, bucketBounds, signal, wasm, simd }. */
+/** The options of loadModel / loadTable, each read once: { maxBytes, maxItems, int8Index, bucketBounds, signal, wasm, wasmBase, simd }. */
 function readOptions(options, where) {
   if (options === undefined || options === null) options = {};
   else if (typeof options !== 'object') throw new MemcomError('invalid_argument', `${where}: options must be an object, got ${describe(options)}`);
-  const out = { wasm: options.wasm, simd: options.simd, signal: checkSignal(options.signal, where) };
+  const out = { wasm: options.wasm, wasmBase: options.wasmBase, simd: options.simd, signal: checkSignal(options.signal, where) };
   out.maxBytes = readLimit(options, 'maxBytes', Infinity, where);
   out.maxItems = readLimit(options, 'maxItems', undefined, where); // undefined: the source's default
   for (const name of ['int8Index', 'bucketBounds']) {

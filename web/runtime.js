@@ -6,7 +6,8 @@
 // Any call into wasm may grow memory, which detaches typed-array views: views
 // are taken from the getters (u8/u32/f32) after the last call, never kept.
 
-import { MemcomError, jsCode } from './errors.js';
+import { MemcomError, jsCode, describe } from './errors.js';
+import { describeSource } from './env.js';
 import { RANKING_EXPORTS, WRITER_EXPORTS } from './exports.js';
 import { getModule, maxMemoryOf, wantSimd } from './compile.js';
 import { checkSignal, raceAbort } from './source.js';
@@ -274,48 +275,117 @@ function runtimeOf(module, required) {
 }
 
 function isWasmSource(wasm) {
-  return wasm instanceof URL || ArrayBuffer.isView(wasm) || wasm instanceof ArrayBuffer ||
+  return typeof wasm === 'string' || wasm instanceof URL || ArrayBuffer.isView(wasm) || wasm instanceof ArrayBuffer ||
     wasm instanceof WebAssembly.Module || (typeof Response === 'function' && wasm instanceof Response);
 }
 
-function defaultRankingUrl(simd) {
-  // Two literal `new URL(..., import.meta.url)` so bundlers (Vite, webpack 5)
-  // see and copy both files.
-  return simd
-    ? new URL('../dist/memcom-simd.wasm', import.meta.url)
-    : new URL('../dist/memcom.wasm', import.meta.url);
+/** The file names of the three builds in the package's dist/ folder (and in any folder given as wasmBase). */
+export const WASM_FILES = Object.freeze({ simd: 'memcom-simd.wasm', scalar: 'memcom.wasm', writer: 'memcom-writer.wasm' });
+
+// Where memcom's .wasm files are when no option says: beside its own code.
+// Literal `new URL('...', import.meta.url)` expressions, so bundlers that
+// follow them (Vite, webpack 5, Parcel) see and copy each file.  Without
+// import.meta (a CommonJS bundle), there is no such place.
+function defaultUrl(which) {
+  try {
+    if (which === 'simd') return new URL('../dist/memcom-simd.wasm', import.meta.url);
+    if (which === 'scalar') return new URL('../dist/memcom.wasm', import.meta.url);
+    return new URL('../dist/memcom-writer.wasm', import.meta.url);
+  } catch (e) {
+    throw new MemcomError('wasm',
+      `cannot locate ${WASM_FILES[which]}: memcom finds its .wasm files from import.meta.url, which this code does not have ` +
+      `(${e.message}; memcom was bundled into CommonJS or a classic script?). ${BASE_ADVICE}`, { cause: e });
+  }
+}
+
+const BASE_ADVICE = 'Copy the .wasm files of node_modules/memcom/dist/ to a folder your site (or your bundle) serves ' +
+  'and give that folder as options.wasmBase or with setWasmBase(); see "Where the .wasm files are" in memcom\'s README';
+
+let globalBase = null; // setWasmBase()
+
+function checkBase(base, option) {
+  if ((typeof base === 'string' && base !== '') || base instanceof URL) return base;
+  throw new MemcomError('invalid_argument',
+    `${option} must be a URL or a non-empty string (the folder that holds memcom's .wasm files), got ${describe(base)}`);
+}
+
+/** `file` in folder `base` (a URL, a URL string or, in Node, a directory path). */
+function inFolder(base, file) {
+  if (base instanceof URL) {
+    const u = new URL(base.href);
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    return new URL(file, u);
+  }
+  return /[\\/]$/.test(base) ? base + file : `${base}/${file}`;
 }
 
 /**
- * The shared ranking runtime for these options: { wasm, simd }.  options.wasm
- * may be a single module location/bytes/Module, or { simd, scalar } giving one
- * per build.
+ * Set the folder every later load takes memcom's .wasm files from when its
+ * options give neither `wasm` nor `wasmBase` (null: back to the default,
+ * beside the package's code).  For bundlers that do not copy the files and
+ * for a CDN: the folder must hold memcom-simd.wasm, memcom.wasm and
+ * memcom-writer.wasm as the package ships them.
+ */
+export function setWasmBase(base) {
+  globalBase = base === null || base === undefined ? null : checkBase(base, 'setWasmBase(base)');
+}
+
+/**
+ * Where build `which` ('simd' | 'scalar' | 'writer') comes from under these
+ * options: [source for getModule, the option it came from, advice for failures].
+ * options.wasm wins, then options.wasmBase, then setWasmBase(), then the default.
+ */
+function locate(options, which, given) {
+  const file = WASM_FILES[which];
+  if (given !== undefined && given !== null) {
+    return [given, 'options.wasm', `It was given as options.wasm: point that at memcom's ${file} (node_modules/memcom/dist/${file}), or give the folder holding the .wasm files as options.wasmBase instead`];
+  }
+  const folderAdvice = (opt, base) => `${opt} (${describeSource(base)}) must be the folder that holds memcom's ${Object.values(WASM_FILES).join(', ')}, ` +
+    'copied from node_modules/memcom/dist/ (and served with an Access-Control-Allow-Origin header when on another origin)';
+  if (options.wasmBase !== undefined && options.wasmBase !== null) {
+    const base = checkBase(options.wasmBase, 'options.wasmBase');
+    return [inFolder(base, file), 'options.wasmBase', folderAdvice('options.wasmBase', base)];
+  }
+  if (globalBase !== null) {
+    return [inFolder(globalBase, file), 'setWasmBase()', folderAdvice('The folder given to setWasmBase()', globalBase)];
+  }
+  return [defaultUrl(which), 'the default location',
+    `memcom looks for ${file} beside its own code unless told where it is; a bundler that does not copy it (esbuild, Rollup, a Node bundle) or a CDN leaves it elsewhere. ${BASE_ADVICE}`];
+}
+
+/**
+ * The shared ranking runtime for these options: { wasm, wasmBase, simd }.
+ * options.wasm may be a single module location/bytes/Module, or { simd, scalar }
+ * giving one per build.
  */
 export async function getRuntime(options = {}) {
   if (typeof WebAssembly !== 'object') throw new MemcomError('wasm', 'this JavaScript engine has no WebAssembly');
   const simd = wantSimd(options.simd);
   let wasm = options.wasm;
-  if (wasm !== null && typeof wasm === 'object' && !isWasmSource(wasm)) {
-    if (!('simd' in wasm) && !('scalar' in wasm)) {
-      throw new MemcomError('invalid_argument', 'options.wasm must be a URL, bytes, a Response, a WebAssembly.Module or { simd, scalar }');
+  if (wasm !== undefined && wasm !== null && !isWasmSource(wasm)) {
+    if (typeof wasm !== 'object' || (!('simd' in wasm) && !('scalar' in wasm))) {
+      throw new MemcomError('invalid_argument',
+        'options.wasm must be a URL, a URL string, a file path (Node), bytes, a Response, a WebAssembly.Module or { simd, scalar }');
     }
     wasm = simd ? wasm.simd : wasm.scalar;
   }
-  return runtimeOf(await getModule(wasm, defaultRankingUrl(simd)), RANKING_EXPORTS);
+  const [source, option, advice] = locate(options, simd ? 'simd' : 'scalar', wasm);
+  return runtimeOf(await getModule(source, option, advice), RANKING_EXPORTS);
 }
 
-/** The shared writer runtime (buildModel): options.wasm is the writer module's location, bytes or Module. */
+/** The shared writer runtime (buildModel): options.wasm is the writer module's location, bytes or Module; or options.wasmBase its folder. */
 export async function getWriterRuntime(options = {}) {
   if (typeof WebAssembly !== 'object') throw new MemcomError('wasm', 'this JavaScript engine has no WebAssembly');
   const wasm = options.wasm;
-  if (wasm !== undefined && wasm !== null && typeof wasm !== 'string' && !isWasmSource(wasm)) {
-    throw new MemcomError('invalid_argument', 'options.wasm must be a URL, a file path (Node), bytes, a Response or a WebAssembly.Module');
+  if (wasm !== undefined && wasm !== null && !isWasmSource(wasm)) {
+    throw new MemcomError('invalid_argument', 'options.wasm must be a URL, a URL string, a file path (Node), bytes, a Response or a WebAssembly.Module');
   }
-  return runtimeOf(await getModule(wasm, new URL('../dist/memcom-writer.wasm', import.meta.url)), WRITER_EXPORTS);
+  const [source, option, advice] = locate(options, 'writer', wasm);
+  return runtimeOf(await getModule(source, option, advice), WRITER_EXPORTS);
 }
 
 /**
- * Compile and instantiate the ranking module for these options ({ wasm, simd },
+ * Compile and instantiate the ranking module for these options ({ wasm, wasmBase, simd },
  * as loadModel takes them) ahead of the first load; resolves to what was
  * loaded: { simd, kernel, version }.  options.signal stops the waiting
  * ('aborted'); the compilation, shared with later loads, goes on.

@@ -123,7 +123,7 @@ export function renderReport(res) {
       'How much the bounds skip depends on the model: on this workload (w in [0.5, 1.5], bias in ±0.1) few buckets are scored; a model whose buckets mix items of very different w and bias gains less (docs/BENCHMARKS.md notes; README).',
     '- Peers: onnxruntime-web (`ort.env.wasm.numThreads = 1`, SIMD build; weights as ONNX external data) and tfjs-backend-wasm (`setThreadsCount(1)`). ' +
       'TopK has no exclusion set, so peers return 10 + |history| items and the history is dropped in JS. Each peer is tried in several equivalent graph forms and the fastest correct one is reported (see notes).',
-    '- Native C: bench/native/bench.c linked with build/libmemcom.a (the library\'s own optimisation flags), same file, vector and history.',
+    '- Native C: bench/native/bench.c linked with build/libmemcom.a (the library\'s own optimisation flags), same file, vector and history; "128-bit SIMD" rows: the same library with its kernels kept to 128-bit SIMD (x86-64: SSE2 instead of AVX2), the width of wasm SIMD, shown when they differ.',
   ].join('\n'), '');
   return out.join('\n');
 }

@@ -21,7 +21,7 @@ export function rng(seed) {
   };
 }
 
-/** Rows of the shared table for MEmCom at compression `ratio` (MEMCOM.md section 1). */
+/** Rows of the shared table for MEmCom at compression `ratio` (docs/METHOD.md section 1.4). */
 export function memcomRows(n, d, ratio) {
   return Math.max(1, Math.round((n * (d / ratio - 1)) / d));
 }

@@ -8,7 +8,6 @@
  * Prints one JSON object: kernel, median/p10/p90 milliseconds per query,
  * the number of samples, and the top-k indices (for the answer check).
  */
-#define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

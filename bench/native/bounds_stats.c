@@ -4,7 +4,7 @@
  * how many rankings finished by bucket (the others scanned every item: the
  * bounds pruned too little, and after 4 such rankings in a row only every
  * 16th tries them), and how many items those scored; and the mean time
- * per ranking with the bounds on and off (native C, scalar kernels).
+ * per ranking with the bounds on and off (native C, this build's kernels).
  *
  *   bounds_stats FILE [QUERIES]
  *
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     uint32_t n = info.n_items;
     float *u = malloc(sizeof(float) * (info.output.d ? info.output.d : 1));
     if (!u) return 1;
-    /* timed natively (scalar kernels), bounds off then on, the same queries */
+    /* timed natively (native kernels), bounds off then on, the same queries */
     memcom_set_bucket_bounds(m, 0);
     double off = run(m, &info, queries, u);
     memcom_set_bucket_bounds(m, 1);

@@ -1,5 +1,6 @@
-// The native C row: compile bench.c against build/libmemcom.a (once per run)
-// and time memcom_topk_vector on the same model file, vector and history.
+// The native C row: `build.sh bench` builds bench/native/bench.c against
+// build/libmemcom.a (sources and flags from src/sources.sh, once per run),
+// then memcom_topk_vector is timed on the same model file, vector and history.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,26 +8,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const lib = join(root, 'build', 'libmemcom.a');
 
-export const nativeAvailable = () => existsSync(lib);
+export const nativeAvailable = () => existsSync(join(root, 'src', 'sources.sh'));
 
-/** Compile the timing program into `dir`; returns { exe, compiler }. */
-export function compileNative(dir) {
-  const exe = join(dir, 'memcom-native-bench');
-  const args = ['-O2', '-std=c11', `-I${join(root, 'src')}`, join(root, 'bench', 'native', 'bench.c'), lib, '-lm', '-o', exe];
-  try {
-    execFileSync('cc', args, { stdio: 'pipe' });
-  } catch (e) {
-    // the library may carry the trainer, which can need BLAS and threads
-    execFileSync('cc', [...args, '-lopenblas', '-lpthread'], { stdio: 'pipe' });
-  }
-  const compiler = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+/**
+ * Build the timing programs; returns { exe, exe128, compiler, flags }: exe on
+ * the library as built (the widest SIMD this processor has), exe128 on the
+ * library with its kernels kept to 128-bit SIMD, the width of wasm SIMD.
+ */
+export function compileNative() {
+  execFileSync('bash', [join(root, 'build.sh'), 'bench'], { stdio: 'pipe' });
+  const exe = join(root, 'build', 'bench', 'bench');
+  const exe128 = join(root, 'build', 'bench', 'bench-128');
+  const compiler = execFileSync(process.env.CC || 'cc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   let flags = '';
   try {
     flags = readFileSync(join(root, 'build', '.flags'), 'utf8').trim(); // written by build.sh
   } catch {}
-  return { exe, compiler, flags };
+  return { exe, exe128, compiler, flags };
 }
 
 /** Time one model file natively; returns { median, p10, p90, samples, top, kernel }. */

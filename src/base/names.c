@@ -1,7 +1,8 @@
 /* names.c - the one table of enum names (kinds, storage types, bucket modes,
- * activations) and the field layouts of the structs bindings decode
- * (memcom_info, memcom_layer_info), for memcom.h's accessors. */
+ * activations; by value and by name) and the field layouts of the structs
+ * bindings decode (memcom_info, memcom_layer_info), for memcom.h's accessors. */
 #include <stddef.h>
+#include <string.h>
 
 #include "../memcom.h"
 
@@ -18,6 +19,17 @@ const char *memcom_enum_name(int set, uint32_t value)
 {
     if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || value >= MC_NAMES_MAX) return NULL;
     return mcc_names[set][value];
+}
+
+int memcom_enum_value(int set, const char *name, uint32_t *value)
+{
+    if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || !name || !value) return MEMCOM_E_ARG;
+    for (uint32_t v = 0; v < MC_NAMES_MAX; v++)
+        if (mcc_names[set][v] && strcmp(mcc_names[set][v], name) == 0) {
+            *value = v;
+            return MEMCOM_OK;
+        }
+    return MEMCOM_E_ARG;
 }
 
 typedef struct mcc_field {

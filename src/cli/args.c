@@ -98,10 +98,11 @@ int cli_f64(cli_ctx *c, const char *name, const char *s, double lo, double hi, d
 int cli_dtype(cli_ctx *c, const char *name, const char *s, int allow_i8, int *out)
 {
     if (!s) return -1;
-    if (strcmp(s, "f32") == 0) *out = MEMCOM_DTYPE_F32;
-    else if (strcmp(s, "f16") == 0) *out = MEMCOM_DTYPE_F16;
-    else if (allow_i8 && (strcmp(s, "i8") == 0 || strcmp(s, "int8") == 0)) *out = MEMCOM_DTYPE_I8;
-    else {
+    uint32_t t = MEMCOM_DTYPE_NONE; /* the names of memcom_enum_name, and "int8" */
+    if (memcom_enum_value(MEMCOM_NAMES_DTYPE, s, &t) != MEMCOM_OK && strcmp(s, "int8") == 0) t = MEMCOM_DTYPE_I8;
+    if (t == MEMCOM_DTYPE_F32 || t == MEMCOM_DTYPE_F16 || (allow_i8 && t == MEMCOM_DTYPE_I8)) {
+        *out = (int)t;
+    } else {
         c->failed = 1;
         cli_error(c, "%s expects %s, got '%s'", name, allow_i8 ? "f32, f16 or i8" : "f32 or f16", s);
         return -1;

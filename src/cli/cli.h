@@ -38,6 +38,7 @@ typedef struct cli_data {
     const char *dir;
     char paths[3][4096];
     int given;
+    int delimiter_given;
 } cli_data;
 void cli_data_init(cli_data *d);
 /* Returns 1 if argv[c->i] was a data option (consumed), 0 if not, -1 on error. */

@@ -16,7 +16,13 @@ static const char eval_help[] =
     "Options:\n"
     "  --on S                evaluate on valid, test or both [test]\n"
     "  --threads T           threads [2]\n"
-    "  --json                print one JSON object instead of a table\n";
+    "  --json                print one JSON object instead of a table\n"
+    "  --allow-split-mismatch  evaluate although the data or split differs from the one the model\n"
+    "                        records (its metrics are then not held-out ones; the output says so)\n"
+    "\n"
+    "The model records its data (a hash of the distinct user-item pairs, the file's name and size)\n"
+    "and split (--split, --split-seed, a hash of the parts).  eval refuses data or split options\n"
+    "that differ, naming what differs (exit status 1).\n";
 
 int cli_cmd_eval(int argc, char **argv)
 {
@@ -30,7 +36,7 @@ int cli_cmd_eval(int argc, char **argv)
     cli_ctx c = {"eval", argc, argv, 0, 0};
     const char *model_path = NULL, *split = "test";
     uint32_t threads = 2;
-    int json = 0;
+    int json = 0, allow = 0;
     for (c.i = 1; c.i < argc && !c.failed; c.i++) {
         const char *v;
         int r = cli_data_opt(&c, &data);
@@ -45,6 +51,8 @@ int cli_cmd_eval(int argc, char **argv)
             if (cli_u32(&c, "--threads", v, 1, 16, &threads)) return 2;
         } else if (cli_flag(&c, "--json")) {
             json = 1;
+        } else if (cli_flag(&c, "--allow-split-mismatch")) {
+            allow = 1;
         } else if (argv[c.i][0] != '-' && !model_path) {
             model_path = argv[c.i];
         } else {
@@ -54,10 +62,21 @@ int cli_cmd_eval(int argc, char **argv)
     if (c.failed) return 2;
     if (!model_path) return cli_error(&c, "no model file given");
     if (cli_data_finish(&c, &data)) return 2;
-    mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0}};
+    mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0},
+                       allow};
     mt_eval_result r;
     mt_err err;
     if (mt_eval_run(&eo, &r, &err)) return cli_fail("eval", &err);
+    if (r.note[0]) {
+        fputs("memcom eval: note: ", stderr);
+        cli_print_text(stderr, r.note, strlen(r.note), 0);
+        fputc('\n', stderr);
+    }
+    if (r.warning[0]) {
+        fputs("memcom eval: warning: ", stderr);
+        cli_print_text(stderr, r.warning, strlen(r.warning), 0);
+        fputc('\n', stderr);
+    }
     static const char *const label[2] = {"valid", "test"};
     const memcom_info *info = &r.info;
     uint64_t tb = info->input_bytes + info->output_bytes;
@@ -73,8 +92,13 @@ int cli_cmd_eval(int argc, char **argv)
                 mt_buf_printf(&b, ",\"%s\":", label[s]);
                 mt_buf_json_metrics(&b, &r.m[s]);
             }
-        mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u}\n",
+        mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u",
                       (unsigned long long)info->file_bytes, (unsigned long long)tb, ratio, r.unknown_items);
+        if (r.warning[0]) {
+            mt_buf_printf(&b, ",\"warning\":");
+            mt_buf_json_string(&b, r.warning);
+        }
+        mt_buf_printf(&b, "}\n");
         fwrite(b.p, 1, b.len, stdout);
         mt_buf_free(&b);
     } else {
@@ -87,6 +111,11 @@ int cli_cmd_eval(int argc, char **argv)
         printf(": %u users, %u items (%u not in the model)\n", r.n_users, r.n_items, r.unknown_items);
         for (int s = 0; s < 2; s++)
             if (eo.on[s]) cli_print_metrics(stdout, label[s], &r.m[s]);
+        if (r.warning[0]) {
+            fputs("warning: ", stdout);
+            cli_print_text(stdout, r.warning, strlen(r.warning), 0);
+            putchar('\n');
+        }
     }
     return 0;
 }

@@ -1,6 +1,9 @@
 /* cmd_train.c - `memcom train`: read data, train, export a .memcom file. */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -12,10 +15,12 @@ static const char train_help[] =
     "\n"
     "%s"
     "Model:\n"
-    "  --kind K              table kind of both tables: full, hash, qr, memcom (= the default\n"
-    "                        variant, memcom-learned-pop), memcom-plain (the paper: w[i]*U[i mod m]),\n"
-    "                        memcom-pop (popular items own rows), memcom-learned (k-means buckets\n"
-    "                        from a warm-up run), memcom-learned-pop (both)   [default: full]\n"
+    "  --kind K              table kind of both tables [default: full, i.e. no compression]:\n"
+    "                        full, hash, qr, memcom (short for memcom-learned-pop, the recommended\n"
+    "                        memcom variant), memcom-plain (the paper: w[i]*U[i mod m]), memcom-pop\n"
+    "                        (popular items own rows), memcom-learned (k-means buckets from a\n"
+    "                        warm-up run), memcom-learned-pop (both). Compressed kinds need --ratio\n"
+    "                        or --rows; --ratio without a compressed kind is refused\n"
     "  --in-kind K, --out-kind K   the kind of one table only\n"
     "  --ratio R             size the compressed tables to 1/R of a full f32 table\n"
     "  --rows M              or give the rows of the shared table directly\n"
@@ -57,9 +62,63 @@ static const char train_help[] =
     "                        bit-identical to an uninterrupted run\n"
     "  --json FILE           write a JSON summary of the run to FILE ('-' = stdout)\n"
     "\n"
-    "Progress goes to stderr: per epoch the loss, validation NDCG@20, elapsed time and time left.\n"
+    "Progress goes to stderr: per epoch the loss, validation NDCG@20, elapsed time and time left:\n"
+    "expected (early stopping taken into account; during a warm-up, warm-up and training) and at most.\n"
+    "Ctrl-C or SIGTERM ends training after the current epoch: the best model so far is written to -o\n"
+    "(atomically, as at a normal end), the training state to CHECKPOINT.state (or MODEL.state without\n"
+    "--checkpoint), the command to resume is printed, and the exit status is 130 (SIGINT) or 143\n"
+    "(SIGTERM). During a warm-up nothing is kept. A second signal aborts at once, writing nothing.\n"
     "Example:\n"
     "  memcom train --csv ratings.csv --header --min-rating 3.5 --kind memcom --ratio 16 -o movies.memcom\n";
+
+/* ---- Ctrl-C / SIGTERM: the first ends training after the current epoch,
+ * keeping the best model and the state; a second one aborts at once ---- */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    if (stop_signal) {   /* the second: abort now, as the default action does */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+    static const char msg[] = "\nmemcom train: interrupted: finishing the current epoch, then writing the best model "
+                              "so far and the training state (in a warm-up: nothing to keep); interrupt again to "
+                              "abort at once, writing nothing\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* an argument as the shell reads it back */
+static void print_shell_word(FILE *f, const char *a)
+{
+    int plain = a[0] != 0;
+    for (const char *p = a; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:@%+", *p)) plain = 0;
+    if (plain) {
+        cli_print_text(f, a, strlen(a), 0);
+        return;
+    }
+    fputc('\'', f);
+    for (const char *p = a; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", f);
+        else
+            cli_print_text(f, p, 1, 0);
+    }
+    fputc('\'', f);
+}
 
 typedef struct train_cli {
     cli_data data;
@@ -171,6 +230,12 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
     if (!tc->ro.out) return cli_error(c, "no output file: give -o MODEL.memcom");
     if (o->ratio > 0 && o->rows) return cli_error(c, "give --ratio or --rows, not both");
     int needs_size = o->out_kind != MT_T_FULL || (o->in_kind >= 0 && o->in_kind != MT_T_FULL);
+    int in_full = o->in_kind < 0 ? o->out_kind == MT_T_FULL : o->in_kind == MT_T_FULL;
+    if (!needs_size && (o->ratio > 0 || o->rows || o->in_ratio > 0 || o->in_rows))
+        return cli_error(c, "--ratio/--rows size compressed tables, but both tables are full (the default --kind, "
+                            "no compression): give --kind memcom (or hash, qr, memcom-plain, ...)");
+    if (in_full && !(o->ratio > 0) && !o->rows && (o->in_ratio > 0 || o->in_rows))
+        return cli_error(c, "--in-ratio/--in-rows size the input table, which is full: give --in-kind");
     if (needs_size && !(o->ratio > 0) && !o->rows && !(o->in_ratio > 0) && !o->in_rows)
         return cli_error(c, "compressed kinds need a size: --ratio R or --rows M");
     return 0;
@@ -190,6 +255,7 @@ int cli_cmd_train(int argc, char **argv)
     cli_ctx c = {"train", argc, argv, 0, 0};
     int rc = parse(&tc, argc, argv, &c);
     if (rc) return rc;
+    tc.ro.stop = &stop_signal;   /* set by the handler catch_signals installs before training */
     const mt_run_opts *ro = &tc.ro;
     int quiet = ro->train.quiet;
 
@@ -198,12 +264,19 @@ int cli_cmd_train(int argc, char **argv)
     mt_dataset ds;
     double t0 = mt_now();
     if (mt_dataset_load(&ds, &ro->data, &err)) return cli_fail("train", &err);
+    if (ds.note[0]) {   /* also with --quiet: how the file was read */
+        fputs("memcom train: note: ", stderr);
+        cli_print_text(stderr, ds.note, strlen(ds.note), 0);
+        fputc('\n', stderr);
+    }
     if (!quiet) {
         fputs("data ", stderr);
         cli_print_text(stderr, ds.name, strlen(ds.name), 0);
-        fprintf(stderr, ": %u users, %u items, %llu train / %llu valid / %llu test interactions (%.1fs)\n",
-                ds.n_users, ds.n_items, (unsigned long long)ds.train.nnz, (unsigned long long)ds.valid.nnz,
-                (unsigned long long)ds.test.nnz, mt_now() - t0);
+        fprintf(stderr, ": %u users, %u items, %llu train / %llu valid / %llu test interactions", ds.n_users,
+                ds.n_items, (unsigned long long)ds.train.nnz, (unsigned long long)ds.valid.nnz,
+                (unsigned long long)ds.test.nnz);
+        if (ds.duplicates) fprintf(stderr, " (%llu repeated pairs counted once)", (unsigned long long)ds.duplicates);
+        fprintf(stderr, " (%.1fs)\n", mt_now() - t0);
     }
     int v = mt_run_check_data(ro, &ds, &err);
     if (v < 0) {
@@ -215,11 +288,13 @@ int cli_cmd_train(int argc, char **argv)
                         "epochs run and the model after the last is kept (--patience 0)\n",
                 ro->train.epochs);
     mt_run_result res;
+    catch_signals();
     rc = mt_run(ro, &ds, &res, &err);
     if (rc) {
         mt_run_result_free(&res);
         mt_dataset_free(&ds);
-        return cli_fail("train", &err);
+        cli_fail("train", &err);
+        return err.code == MT_E_INTERRUPTED ? 128 + (int)stop_signal : 1;
     }
     if (!quiet) {
         const mt_train_result *tr = &res.train;
@@ -236,11 +311,35 @@ int cli_cmd_train(int argc, char **argv)
                 table_bytes ? (double)res.full_f32_bytes / (double)table_bytes : 0.0);
     }
     if (ro->json && strcmp(ro->json, "-") == 0) fputs(res.summary, stdout);
+    int interrupted = res.interrupted;
+    if (interrupted) {
+        fprintf(stderr, "memcom train: interrupted after epoch %u: wrote the best model so far (epoch %u) to ",
+                res.train.epochs_run, res.train.best_epoch);
+        cli_print_text(stderr, ro->out, strlen(ro->out), 0);
+        if (res.state_path[0]) {
+            fputs(" and the training state to ", stderr);
+            cli_print_text(stderr, res.state_path, strlen(res.state_path), 0);
+            fputs(". To continue, run the same command with --resume ", stderr);
+            print_shell_word(stderr, res.resume_from);
+            fputs(":\n  memcom train", stderr);
+            int has_resume = 0;
+            for (int i = 1; i < argc; i++) {
+                fputc(' ', stderr);
+                print_shell_word(stderr, argv[i]);
+                has_resume |= strcmp(argv[i], "--resume") == 0 || strncmp(argv[i], "--resume=", 9) == 0;
+            }
+            if (!has_resume) {
+                fputs(" --resume ", stderr);
+                print_shell_word(stderr, res.resume_from);
+            }
+        }
+        fputc('\n', stderr);
+    }
     mt_run_result_free(&res);
     mt_dataset_free(&ds);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "memcom train: cannot write the summary to standard output\n");
         return 1;
     }
-    return 0;
+    return interrupted ? 128 + (int)stop_signal : 0;
 }

@@ -7,16 +7,27 @@ const char cli_data_help[] =
     "Data (one of):\n"
     "  --data DIR            DIR/train.txt, DIR/valid.txt, DIR/test.txt, lines `user item item ...`\n"
     "  --train F [--valid F] [--test F]   the same format, explicit files\n"
-    "  --csv F               log `user,item[,rating[,timestamp]]`, split per user (seeded)\n"
+    "  --csv F               a log, one interaction a line: user,item[,grade[,time]] (more columns:\n"
+    "                        --columns), split per user (seeded)\n"
     "  --tsv F               the same, tab-separated\n"
     "  --seq F               one user per line `user item item ...`, split per user (seeded)\n"
-    "Data options:\n"
-    "  --header              the first line of --csv/--tsv is a header\n"
-    "  --delimiter C         field delimiter for --csv (',' ';' '|' or 'tab')\n"
-    "  --min-rating X        keep only interactions with rating >= X (implicit feedback)\n"
+    "Data options (--csv/--tsv):\n"
+    "  --delimiter C         field delimiter: comma, tab, space (runs of spaces), semicolon, pipe or\n"
+    "                        one character [detected: the first of tab, comma, semicolon, pipe, space\n"
+    "                        that splits the first lines into the same number of fields]\n"
+    "  --header, --no-header the first line is (is not) a header [detected: a first line whose\n"
+    "                        grade or time field, or user and item fields, are not numbers where the\n"
+    "                        next line's are is skipped, with a note]\n"
+    "  --columns SPEC        which fields hold user, item, grade (rating) and time, by index from 0\n"
+    "                        or by header name: user=0,item=1,grade=2,time=3 or user=userId,item=\n"
+    "                        movieId,grade=rating [user,item,grade,time in this order]\n"
+    "  --min-rating X        keep only interactions with grade >= X (implicit feedback)\n"
     "  --split T/V/E         per-user split percentages for --csv/--tsv/--seq (default 70/10/20)\n"
     "  --split-seed N        seed of the per-user split (default 1)\n"
-    "  --name NAME           data set name recorded in the model metadata\n";
+    "  --name NAME           data set name recorded in the model metadata\n"
+    "Repeated (user, item) lines count once, before the split (the first is kept; with --min-rating,\n"
+    "when any of them passes); grades and times serve only --min-rating and header detection.\n"
+    "The model records its data and split; memcom eval refuses different ones.\n";
 
 void cli_data_init(cli_data *d)
 {
@@ -41,7 +52,7 @@ static int set_single(cli_ctx *c, cli_data *d, int fmt, const char *path, char d
 {
     if (!path || claim_source(c, d, fmt) < 0) return -1;
     d->o.path = path;
-    if (delim) d->o.delimiter = delim;
+    if (delim && !d->delimiter_given) d->o.delimiter = delim;   /* --tsv: tab unless --delimiter says otherwise */
     return 1;
 }
 
@@ -72,15 +83,31 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
         d->o.header = 1;
         return 1;
     }
+    if (cli_flag(c, "--no-header")) {
+        d->o.header = -1;
+        return 1;
+    }
     if (cli_opt(c, "--delimiter", &v)) {
         if (!v) return -1;
-        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0) d->o.delimiter = '\t';
-        else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n') d->o.delimiter = v[0];
-        else {
+        if (mt_delimiter_parse(v, &d->o.delimiter)) {
             c->failed = 1;
-            cli_error(c, "--delimiter expects one character or 'tab', got '%s'", v);
+            cli_error(c, "--delimiter expects comma, tab, space, semicolon, pipe or one printable character, got '%s'",
+                      v);
             return -1;
         }
+        d->delimiter_given = 1;
+        return 1;
+    }
+    if (cli_opt(c, "--columns", &v)) {
+        if (!v) return -1;
+        mt_columns cols;
+        mt_err err;
+        if (mt_columns_parse(v, &cols, &err)) {
+            c->failed = 1;
+            cli_error(c, "%s", err.msg);
+            return -1;
+        }
+        d->o.columns = v;
         return 1;
     }
     if (cli_opt(c, "--min-rating", &v)) {
@@ -113,9 +140,9 @@ int cli_data_finish(cli_ctx *c, cli_data *d)
         c->failed = 1;
         return cli_error(c, "no data given: use --data DIR, --train F, --csv F, --tsv F or --seq F");
     }
-    if (d->o.format != MT_FMT_CSV && (d->o.header || d->o.has_threshold)) {
+    if (d->o.format != MT_FMT_CSV && (d->o.header || d->o.has_threshold || d->o.columns || d->delimiter_given)) {
         c->failed = 1;
-        return cli_error(c, "--header and --min-rating apply to --csv/--tsv only");
+        return cli_error(c, "--header, --no-header, --delimiter, --columns and --min-rating apply to --csv/--tsv only");
     }
     return 0;
 }

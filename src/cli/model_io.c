@@ -1,4 +1,4 @@
-/* model_io.c - opening a model file with a readable error. */
+/* model_io.c - opening a model file with a readable error; enum names for output. */
 #include <string.h>
 
 #include "cli.h"
@@ -19,20 +19,8 @@ int cli_open_model(const char *cmd, const char *path, memcom_model **out)
     return 0;
 }
 
-const char *cli_kind_name(uint32_t k)
+const char *cli_name(int set, uint32_t value)
 {
-    static const char *const names[] = {"none", "full", "hash", "qr", "memcom"};
-    return k < 5 ? names[k] : "?";
-}
-
-const char *cli_dtype_name(uint32_t t)
-{
-    static const char *const names[] = {"none", "f32", "f16", "i8", "u16", "u32"};
-    return t < 6 ? names[t] : "?";
-}
-
-const char *cli_bucket_name(uint32_t b)
-{
-    static const char *const names[] = {"none", "mod", "hash", "explicit"};
-    return b < 4 ? names[b] : "?";
+    const char *s = memcom_enum_name(set, value);
+    return s ? s : "?";
 }

@@ -3,7 +3,6 @@
 #define MEMCOM_CLI_MODEL_IO_H
 #include "../memcom.h"
 int cli_open_model(const char *cmd, const char *path, memcom_model **out);
-const char *cli_kind_name(uint32_t k);
-const char *cli_dtype_name(uint32_t t);
-const char *cli_bucket_name(uint32_t b);
+/* memcom_enum_name(set, value) (MEMCOM_NAMES_*), or "?" */
+const char *cli_name(int set, uint32_t value);
 #endif

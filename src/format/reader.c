@@ -14,6 +14,8 @@
 
 const uint8_t mcc_magic[MC_MAGIC_SIZE] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\n'};
 
+/* the one table of section type names (docs/FORMAT.md's spelling), for the
+ * reader's details and memcom_get_section */
 static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
     "?", "ROWS_A", "ROWS_B", "SCALES_A", "SCALES_B", "ITEM_SCALARS", "BUCKETS", "LAYERS",
     "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA"};
@@ -760,8 +762,22 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
         v->meta = mcc_data(r, mcc_get(r, MC_SEC_METADATA, 0));
         v->meta_len = (size_t)mcc_size_of(r, MC_SEC_METADATA, 0);
         v->meta_bytes = v->meta_len;
+        v->dir = data + MC_HEADER_SIZE;
+        v->n_sections = r->count;
     }
     free(r->e);
     free(r);
     return rc;
+}
+
+void mcc_view_section(const mcc_view *v, uint32_t i, memcom_section_info *out)
+{
+    const uint8_t *q = v->dir + (size_t)i * MC_DIR_ENTRY;
+    out->type = mcc_rd32(q + MC_E_TYPE);
+    out->index = mcc_rd32(q + MC_E_INDEX);
+    out->offset = mcc_rd64(q + MC_E_OFFSET);
+    out->size = mcc_rd64(q + MC_E_SIZE);
+    out->dtype = mcc_rd32(q + MC_E_DTYPE);
+    out->crc32 = mcc_rd32(q + MC_E_CRC);
+    out->name = mcc_sec_names[out->type]; /* a type in 1..MC_SEC_MAX (validated) */
 }

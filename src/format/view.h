@@ -37,6 +37,8 @@ typedef struct mcc_view {
     const uint8_t *meta;
     size_t meta_len;
     uint64_t file_bytes, bias_bytes, layer_bytes, id_bytes_total, meta_bytes;
+    const uint8_t *dir;       /* the section directory: n_sections entries of MC_DIR_ENTRY bytes */
+    uint32_t n_sections;
 } mcc_view;
 
 /* 1 for the kinds that map items to the m shared rows through buckets (hash,
@@ -55,6 +57,10 @@ size_t mcc_dtype_size(uint32_t dtype);
  * aligned (64 recommended). */
 int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
              char *detail, size_t cap);
+
+/* reader.c: entry i (< v->n_sections) of the validated directory, its type
+ * named as docs/FORMAT.md spells it ("ROWS_A") */
+void mcc_view_section(const mcc_view *v, uint32_t i, memcom_section_info *out);
 
 /* crc_blocks.c: CRC32 of data[off, off + size), from the blocks' CRCs where
  * they cover it (blocks may be NULL) */

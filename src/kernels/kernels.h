@@ -1,7 +1,9 @@
 /*
- * kernels.h - the one internal interface to the numeric kernels.  Each
- * instruction set implements all of it in a file of its own (scalar.c,
- * wasm_simd128.c); exactly one is linked into a build.
+ * kernels.h - the one internal interface to the numeric kernels.  generic.c
+ * implements all of it in portable C; a file per instruction set
+ * (wasm_simd128.c, x86_64.c) overrides the kernels it speeds up, chosen by
+ * the compiler's target macros (arch.h says which set a build gets and which
+ * kernels each file provides).
  *
  * Reduction order is part of the contract, so that every implementation gives
  * bit-identical results: a dot product over d elements keeps 8 partial sums,

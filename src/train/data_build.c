@@ -2,6 +2,7 @@
  * the loader that dispatches on the input format. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "train.h"
 
@@ -33,6 +34,44 @@ static uint64_t *group_by_user(const mt_pairs *p, uint32_t n_users, uint32_t **o
     free(fill);
     *order_out = order;
     return off;
+}
+
+size_t mt_pairs_dedup(mt_pairs *p, uint32_t n_users, uint32_t n_items)
+{
+    (void)n_users;
+    /* seen[item] = 1 + the last user that had it, over the pairs grouped by
+     * user (stable), so the first occurrence of each pair is kept */
+    uint32_t *order;
+    uint64_t *off = group_by_user(p, n_users, &order);
+    uint32_t *seen = mt_xcalloc(n_items ? n_items : 1, sizeof *seen);
+    uint8_t *drop = mt_xcalloc(p->count ? p->count : 1, 1);
+    size_t dropped = 0;
+    for (uint32_t u = 0; u < n_users; u++)
+        for (uint64_t k = off[u]; k < off[u + 1]; k++) {
+            uint32_t it = p->item[order[k]];
+            if (seen[it] == u + 1) {
+                drop[order[k]] = 1;
+                dropped++;
+            } else {
+                seen[it] = u + 1;
+            }
+        }
+    if (dropped) {
+        size_t w = 0;
+        for (size_t k = 0; k < p->count; k++)
+            if (!drop[k]) {
+                p->user[w] = p->user[k];
+                p->item[w] = p->item[k];
+                p->part[w] = p->part[k];
+                w++;
+            }
+        p->count = w;
+    }
+    free(drop);
+    free(seen);
+    free(order);
+    free(off);
+    return dropped;
 }
 
 void mt_split_per_user(mt_pairs *p, uint32_t n_users, double valid_frac, double test_frac,
@@ -67,6 +106,22 @@ void mt_split_per_user(mt_pairs *p, uint32_t n_users, double valid_frac, double 
     free(buf);
     free(order);
     free(off);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 0x100000001B3ull;
+    return h;
+}
+
+static uint64_t mix64(uint64_t x)   /* splitmix64's finaliser */
+{
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
 }
 
 typedef struct { uint32_t count, first, item; } pop_rec;
@@ -165,6 +220,26 @@ void mt_dataset_build(mt_dataset *ds, mt_pairs *p, mt_strmap *users, mt_strmap *
     make_disjoint(&ds->valid, &ds->train);
     make_disjoint(&ds->test, &ds->train);
     make_disjoint(&ds->test, &ds->valid);
+    /* provenance: order-free hashes over the id strings (train, valid and
+     * test are disjoint, so their union is the distinct pairs) */
+    char **user_ids = mt_xcalloc(n_users ? n_users : 1, sizeof *user_ids);
+    for (size_t s = 0; s < users->cap; s++)
+        if (users->keys[s]) user_ids[users->vals[s]] = users->keys[s];
+    const mt_csr *parts[3] = {&ds->train, &ds->valid, &ds->test};
+    ds->pairs = 0;
+    ds->data_hash = ds->split_hash = 0;
+    for (uint32_t u = 0; u < n_users; u++) {
+        uint64_t hu = fnv1a(0xCBF29CE484222325ull, user_ids[u], strlen(user_ids[u]) + 1);
+        for (int q = 0; q < 3; q++)
+            for (uint64_t k = parts[q]->off[u]; k < parts[q]->off[u + 1]; k++) {
+                const char *id = ds->item_ids[parts[q]->idx[k]];
+                uint64_t h = fnv1a(hu, id, strlen(id) + 1);
+                ds->data_hash += mix64(h);
+                ds->split_hash += mix64(h ^ (0x9E3779B97F4A7C15ull * (uint64_t)(q + 1)));
+                ds->pairs++;
+            }
+    }
+    free(user_ids);
     free(by_index);
     free(remap);
     free(rec);
@@ -202,12 +277,33 @@ int mt_dataset_load(mt_dataset *ds, const mt_data_opts *o, mt_err *err)
         if (!rc && o->test_path) rc = mt_read_split_file(o->test_path, 2, &users, &items, &p, err);
         derive_name(ds->name, sizeof ds->name, o->train_path, 1);
     } else if (o->format == MT_FMT_CSV || o->format == MT_FMT_SEQ) {
+        mt_csv_info ci;
+        memset(&ci, 0, sizeof ci);
         if (o->format == MT_FMT_CSV)
-            rc = mt_read_csv_file(o, &users, &items, &p, err);
+            rc = mt_read_csv_file(o, &users, &items, &p, &ci, err);
         else
             rc = mt_read_split_file(o->path, 0, &users, &items, &p, err);
-        if (!rc) mt_split_per_user(&p, (uint32_t)users.count, o->valid_frac, o->test_frac, o->seed);
+        if (!rc) {
+            /* repeated (user, item) lines count once: dropped before the split */
+            ds->duplicates = mt_pairs_dedup(&p, (uint32_t)users.count, (uint32_t)items.count);
+            mt_split_per_user(&p, (uint32_t)users.count, o->valid_frac, o->test_frac, o->seed);
+        }
         derive_name(ds->name, sizeof ds->name, o->path, 0);
+        size_t nl = 0;
+        if (!rc && ci.header_detected)
+            nl += (size_t)snprintf(ds->note + nl, sizeof ds->note - nl,
+                                   "line %lu \"%.80s\" looks like a header (its fields are not numbers where the next "
+                                   "line's are): skipped; give --header to say so, or --no-header to read it as data. ",
+                                   ci.header_line, ci.header_text);
+        if (!rc && ci.delimiter_detected && nl < sizeof ds->note) {
+            const char *dn = mt_delimiter_name(ci.delimiter);
+            char one[4] = {'\'', ci.delimiter, '\'', 0};
+            if (ci.delimiter != ',')
+                snprintf(ds->note + nl, sizeof ds->note - nl,
+                         "fields are separated by %s (detected; --delimiter sets it). ", dn ? dn : one);
+        }
+        nl = strlen(ds->note);
+        if (nl && ds->note[nl - 1] == ' ') ds->note[nl - 1] = 0;
     } else {
         rc = mt_fail(err, MT_E_DATA, "unknown input format");
     }
@@ -217,6 +313,12 @@ int mt_dataset_load(mt_dataset *ds, const mt_data_opts *o, mt_err *err)
     }
     if (!rc) {
         if (o->name) snprintf(ds->name, sizeof ds->name, "%s", o->name);
+        const char *f = o->format == MT_FMT_SPLIT ? o->train_path : o->path;
+        const char *base = strrchr(f, '/');
+        snprintf(ds->file, sizeof ds->file, "%s", base ? base + 1 : f);
+        struct stat st;
+        if (stat(f, &st) == 0) ds->file_bytes = (uint64_t)st.st_size;
+        ds->format = o->format;
         mt_dataset_build(ds, &p, &users, &items);
     }
     mt_pairs_free(&p);

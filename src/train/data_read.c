@@ -134,11 +134,18 @@ done:
     return rc;
 }
 
-/* Split one CSV line into fields (RFC 4180 quotes); modifies the line. */
+/* Split one CSV line into fields (RFC 4180 quotes); modifies the line.  With
+ * the space delimiter a run of spaces separates two fields and leading and
+ * trailing spaces are ignored (space-separated logs align their columns). */
 static int csv_fields(char *line, char delim, char **fields, size_t *lens, int max, int *count)
 {
     int n = 0;
     char *p = line;
+    if (delim == ' ') {
+        while (*p == ' ') p++;
+        size_t l = strlen(p);
+        while (l && p[l - 1] == ' ') p[--l] = 0;
+    }
     for (;;) {
         if (n == max) return -2;
         if (*p == '"') {
@@ -165,6 +172,8 @@ static int csv_fields(char *line, char delim, char **fields, size_t *lens, int m
         }
         if (!*p) break;
         p++;   /* delimiter */
+        if (delim == ' ')
+            while (*p == ' ') p++;
     }
     *count = n;
     return 0;
@@ -176,10 +185,166 @@ static void trim(char **s, size_t *len)
     while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
 }
 
+const char *mt_delimiter_name(char d)
+{
+    switch (d) {
+    case ',': return "comma";
+    case '\t': return "tab";
+    case ' ': return "space";
+    case ';': return "semicolon";
+    case '|': return "pipe";
+    default: return NULL;
+    }
+}
+
+int mt_delimiter_parse(const char *s, char *out)
+{
+    static const struct { const char *name; char c; } names[] = {
+        {"comma", ','}, {"tab", '\t'}, {"\\t", '\t'}, {"space", ' '}, {"semicolon", ';'}, {"pipe", '|'},
+    };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strcmp(s, names[k].name) == 0) {
+            *out = names[k].c;
+            return 0;
+        }
+    if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n' && s[0] != '\r' && (unsigned char)s[0] >= 0x20 &&
+        (unsigned char)s[0] < 0x7f) {
+        *out = s[0];
+        return 0;
+    }
+    return -1;
+}
+
+static const char *const col_roles[MT_N_COLS] = {"user", "item", "grade", "time"};
+
+int mt_columns_parse(const char *spec, mt_columns *c, mt_err *err)
+{
+    memset(c, 0, sizeof *c);
+    for (int k = 0; k < MT_N_COLS; k++) c->idx[k] = -1;
+    if (!spec) {   /* the default: user,item[,grade[,time]] */
+        for (int k = 0; k < MT_N_COLS; k++) c->idx[k] = k;
+        return 0;
+    }
+    c->given = 1;
+    const char *p = spec;
+    while (*p) {
+        const char *eq = strchr(p, '=');
+        const char *end = strchr(p, ',');
+        if (!end) end = p + strlen(p);
+        if (!eq || eq > end)
+            return mt_fail(err, MT_E_OPTION, "--columns expects ROLE=INDEX or ROLE=NAME items separated by commas "
+                                             "(e.g. user=0,item=1,grade=2,time=3), got '%s'", spec);
+        size_t kl = (size_t)(eq - p);
+        int role = -1;
+        for (int k = 0; k < MT_N_COLS; k++)
+            if (strlen(col_roles[k]) == kl && memcmp(p, col_roles[k], kl) == 0) role = k;
+        if (kl == 6 && memcmp(p, "rating", 6) == 0) role = MT_COL_GRADE;
+        if (kl == 9 && memcmp(p, "timestamp", 9) == 0) role = MT_COL_TIME;
+        if (role < 0)
+            return mt_fail(err, MT_E_OPTION, "--columns: unknown role '%.*s' (user, item, grade or rating, time or "
+                                             "timestamp)", (int)(kl > 40 ? 40 : kl), p);
+        if (c->idx[role] >= 0 || c->name[role])
+            return mt_fail(err, MT_E_OPTION, "--columns names the %s column twice", col_roles[role]);
+        const char *v = eq + 1;
+        size_t vl = (size_t)(end - v);
+        if (vl == 0) return mt_fail(err, MT_E_OPTION, "--columns: no column given for %s", col_roles[role]);
+        size_t digits = 0;
+        while (digits < vl && v[digits] >= '0' && v[digits] <= '9') digits++;
+        if (digits == vl) {
+            long x = vl > 4 ? MT_MAX_FIELDS : strtol(v, NULL, 10);
+            if (x >= MT_MAX_FIELDS)
+                return mt_fail(err, MT_E_OPTION, "--columns: column index %.*s is out of range (0..%d)",
+                               (int)(vl > 20 ? 20 : vl), v, MT_MAX_FIELDS - 1);
+            c->idx[role] = (int)x;
+        } else {
+            c->name[role] = v;
+            c->name_len[role] = vl;
+            c->by_name = 1;
+        }
+        p = *end ? end + 1 : end;
+    }
+    for (int k = 0; k < 2; k++)
+        if (c->idx[k] < 0 && !c->name[k])
+            return mt_fail(err, MT_E_OPTION, "--columns must say which column holds the %s (e.g. %s=%d)",
+                           col_roles[k], col_roles[k], k);
+    return 0;
+}
+
+/* a number (the grade and time columns are numbers; ids of most logs are) */
+static int is_number(const char *s, size_t len)
+{
+    char tmp[64];
+    if (len == 0 || len >= sizeof tmp) return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    char *end;
+    errno = 0;
+    double v = strtod(tmp, &end);
+    return *end == 0 && errno == 0 && v == v;
+}
+
+#define SNIFF_LINES 20
+typedef struct sniff {
+    char *line[SNIFF_LINES];
+    unsigned long lineno[SNIFF_LINES];
+    int n;
+} sniff;
+
+static void sniff_free(sniff *s)
+{
+    for (int k = 0; k < s->n; k++) free(s->line[k]);
+    s->n = 0;
+}
+
+/* fields of a copy of sniffed line k (-1: not parseable with delim) */
+static int sniff_fields(const sniff *s, int k, char delim, char **buf, char **fields, size_t *lens)
+{
+    free(*buf);
+    *buf = mt_xstrdup(s->line[k], strlen(s->line[k]));
+    int nf = 0;
+    if (csv_fields(*buf, delim, fields, lens, MT_MAX_FIELDS, &nf)) return -1;
+    for (int j = 0; j < nf; j++) trim(&fields[j], &lens[j]);
+    return nf;
+}
+
+/* The delimiter that splits the sniffed lines (all but the first, which may
+ * be a header) into the same number (>= 2) of fields; preference in order. */
+static char detect_delimiter(const sniff *s)
+{
+    static const char cand[] = {'\t', ',', ';', '|', ' '};
+    char *buf = NULL, *fields[MT_MAX_FIELDS];
+    size_t lens[MT_MAX_FIELDS];
+    char found = 0;
+    for (size_t c = 0; c < sizeof cand && !found; c++) {
+        int from = s->n > 1 ? 1 : 0, count = -1, ok = 1;
+        for (int k = from; k < s->n && ok; k++) {
+            int nf = sniff_fields(s, k, cand[c], &buf, fields, lens);
+            if (nf < 2 || (count >= 0 && nf != count)) ok = 0;
+            count = nf;
+        }
+        if (ok && s->n) found = cand[c];
+    }
+    for (size_t c = 0; c < sizeof cand && !found && s->n; c++)   /* ragged: the first that splits line 1 */
+        if (sniff_fields(s, 0, cand[c], &buf, fields, lens) >= 2) found = cand[c];
+    free(buf);
+    return found ? found : ',';
+}
+
+static void delim_text(char d, char *out, size_t cap)
+{
+    const char *n = mt_delimiter_name(d);
+    if (n)
+        snprintf(out, cap, "%s", n);
+    else
+        snprintf(out, cap, "'%c'", d);
+}
+
 int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, mt_pairs *out,
-                     mt_err *err)
+                     mt_csv_info *info, mt_err *err)
 {
     const char *path = o->path;
+    mt_columns cols;
+    if (mt_columns_parse(o->columns, &cols, err)) return -1;
     FILE *f = fopen(path, "rb");
     if (!f) return mt_fail(err, MT_E_DATA, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
@@ -187,7 +352,102 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
     long len;
     unsigned long lineno = 0, kept = 0;
     int rc = 0;
+    memset(info, 0, sizeof *info);
+    /* ---- sniff the first non-empty lines: delimiter, header, column names ---- */
+    sniff sn = {{0}, {0}, 0};
+    while (sn.n < SNIFF_LINES && (len = mt_getline(f, &line, &cap)) >= 0) {
+        lineno++;
+        strip_bom(line, &len, lineno);
+        if (has_nul(line, len)) break;   /* reported with its line number below */
+        if (len == 0) continue;
+        sn.line[sn.n] = mt_xstrdup(line, (size_t)len);
+        sn.lineno[sn.n++] = lineno;
+    }
     char delim = o->delimiter;
+    if (!delim) {
+        delim = detect_delimiter(&sn);
+        info->delimiter_detected = 1;
+    }
+    info->delimiter = delim;
+    char *sbuf = NULL, *sbuf2 = NULL, *fields[MT_MAX_FIELDS], *f2[MT_MAX_FIELDS];
+    size_t lens[MT_MAX_FIELDS], l2[MT_MAX_FIELDS];
+    int header = o->header;   /* 1 yes, -1 no, 0 detect */
+    int nf1 = sn.n ? sniff_fields(&sn, 0, delim, &sbuf, fields, lens) : -1;
+    if (cols.by_name) {
+        if (header < 0) {
+            rc = mt_fail(err, MT_E_OPTION, "--columns names columns, which needs a header line: drop --no-header");
+            goto sniffed;
+        }
+        header = 1;
+        for (int k = 0; k < MT_N_COLS; k++) {
+            if (!cols.name[k]) continue;
+            for (int j = 0; j < nf1; j++)
+                if (lens[j] == cols.name_len[k] && memcmp(fields[j], cols.name[k], lens[j]) == 0) cols.idx[k] = j;
+            if (cols.idx[k] < 0) {
+                char dn[16];
+                delim_text(delim, dn, sizeof dn);
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: no column named \"%.*s\" (--columns %s) in the header line \"%.*s\" "
+                                             "(fields separated by %s)",
+                             path, sn.n ? sn.lineno[0] : 1UL, (int)(cols.name_len[k] > 40 ? 40 : cols.name_len[k]),
+                             cols.name[k], col_roles[k], sn.n ? (int)(strlen(sn.line[0]) > 80 ? 80 : strlen(sn.line[0])) : 0,
+                             sn.n ? sn.line[0] : "", dn);
+                goto sniffed;
+            }
+        }
+    }
+    if (header == 0 && sn.n >= 2 && nf1 >= 2) {
+        /* a first line whose grade or time field is not a number where the
+         * next line's is, or whose user and item fields both are not numbers
+         * where the next line's both are, is a header */
+        int nf2 = sniff_fields(&sn, 1, delim, &sbuf2, f2, l2);
+        int is_header = 0;
+        for (int k = 0; k < MT_N_COLS && nf2 >= 2; k++) {
+            int c = cols.idx[k];
+            if (k < 2 || c < 0 || c >= nf1 || c >= nf2) continue;
+            if (!is_number(fields[c], lens[c]) && is_number(f2[c], l2[c])) is_header = 1;
+        }
+        int u = cols.idx[MT_COL_USER], it = cols.idx[MT_COL_ITEM];
+        if (nf2 >= 2 && u < nf1 && it < nf1 && u < nf2 && it < nf2 && !is_number(fields[u], lens[u]) &&
+            !is_number(fields[it], lens[it]) && is_number(f2[u], l2[u]) && is_number(f2[it], l2[it]))
+            is_header = 1;
+        if (is_header) {
+            header = 1;
+            info->header_detected = 1;
+        }
+    }
+    if (header > 0 && sn.n) {
+        info->header_line = sn.lineno[0];
+        snprintf(info->header_text, sizeof info->header_text, "%s", sn.line[0]);
+    }
+    /* without --columns: user, item, then grade and time when present */
+    if (!cols.given) {
+        int most = 0;
+        for (int k = header > 0 ? 1 : 0; k < sn.n; k++) {
+            int nf = sniff_fields(&sn, k, delim, &sbuf2, f2, l2);
+            if (nf > most) most = nf;
+        }
+        if (most < 3) cols.idx[MT_COL_GRADE] = -1;
+        if (most < 4) cols.idx[MT_COL_TIME] = -1;
+    }
+sniffed:
+    free(sbuf);
+    free(sbuf2);
+    sniff_free(&sn);
+    if (rc) {
+        free(line);
+        fclose(f);
+        return rc;
+    }
+    int need = 0;   /* fields a line must have */
+    for (int k = 0; k < MT_N_COLS; k++)
+        if (cols.idx[k] + 1 > need) need = cols.idx[k] + 1;
+    if (need < 2) need = 2;
+    char dn[16];
+    delim_text(delim, dn, sizeof dn);
+    /* ---- read ---- */
+    rewind(f);
+    lineno = 0;
+    int skipped_header = 0;
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
         strip_bom(line, &len, lineno);
@@ -195,58 +455,65 @@ int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items, 
             rc = mt_fail(err, MT_E_DATA, "%s:%lu: NUL byte in line (binary file?)", path, lineno);
             break;
         }
-        if (!delim) delim = strchr(line, '\t') ? '\t' : (strchr(line, ',') ? ',' : (strchr(line, ';') ? ';' : ','));
-        if (lineno == 1 && o->header) continue;
         if (len == 0) continue;
-        char *fields[8];
-        size_t lens[8];
-        int nf = 0, r = csv_fields(line, delim, fields, lens, 8, &nf);
+        if (header > 0 && !skipped_header) {
+            skipped_header = 1;
+            continue;
+        }
+        int nf = 0, r = csv_fields(line, delim, fields, lens, MT_MAX_FIELDS, &nf);
         if (r == -1) { rc = mt_fail(err, MT_E_DATA, "%s:%lu: unterminated or misplaced quote", path, lineno); break; }
-        if (r == -2 || nf > 4) {
-            rc = mt_fail(err, MT_E_DATA, "%s:%lu: too many fields (expected user%citem[%crating[%ctimestamp]])",
-                         path, lineno, delim, delim, delim);
+        if (r == -2 || (!cols.given && nf > 4)) {
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: too many fields (%s%d, separated by %s): without --columns a line is "
+                                         "user,item[,grade[,time]]; give --columns (e.g. --columns user=0,item=1,"
+                                         "grade=2,time=3, or header names) to pick columns",
+                         path, lineno, r == -2 ? "more than " : "", r == -2 ? MT_MAX_FIELDS : nf, dn);
             break;
         }
-        if (nf < 2) {
-            rc = mt_fail(err, MT_E_DATA, "%s:%lu: expected at least 2 fields separated by '%s', found %d%s",
-                         path, lineno, delim == '\t' ? "\\t" : (char[]){delim, 0}, nf,
-                         lineno == 1 && !o->header ? " (a header line? use --header)" : "");
+        if (nf < need) {
+            /* a hint: another delimiter that would split this line */
+            static const char cand[] = {'\t', ',', ';', '|', ' '};
+            char hint[96] = "";
+            if (nf < 2)
+                for (size_t c = 0; c < sizeof cand; c++)
+                    if (cand[c] != delim && strchr(line, cand[c])) {
+                        snprintf(hint, sizeof hint, " (the line has %s characters: --delimiter %s?)",
+                                 mt_delimiter_name(cand[c]), mt_delimiter_name(cand[c]));
+                        break;
+                    }
+            rc = mt_fail(err, MT_E_DATA, "%s:%lu: expected at least %d fields separated by %s, found %d%s", path,
+                         lineno, need, dn, nf, hint);
             break;
         }
         for (int k = 0; k < nf; k++) trim(&fields[k], &lens[k]);
+        int uc = cols.idx[MT_COL_USER], ic = cols.idx[MT_COL_ITEM];
         for (int k = 0; k < 2; k++) {
-            if (!valid_id(fields[k], lens[k])) {
+            int c = k == 0 ? uc : ic;
+            if (!valid_id(fields[c], lens[c])) {
                 rc = mt_fail(err, MT_E_DATA, "%s:%lu: %s id is empty or not valid UTF-8 text", path, lineno,
                              k == 0 ? "user" : "item");
                 goto done;
             }
         }
         if (o->has_threshold) {
-            if (nf < 3) {
+            int gc = cols.idx[MT_COL_GRADE];
+            if (gc < 0) {
                 rc = mt_fail(err, MT_E_DATA, "%s:%lu: --min-rating given but the line has no rating field", path,
                              lineno);
                 break;
             }
+            if (!is_number(fields[gc], lens[gc])) {
+                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%.*s\" is not a number%s", path, lineno,
+                             (int)(lens[gc] > 40 ? 40 : lens[gc]), fields[gc],
+                             lineno == 1 && header <= 0 ? " (a header line? use --header)" : "");
+                break;
+            }
             char tmp[64];
-            if (lens[2] == 0 || lens[2] >= sizeof tmp) {
-                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%.*s\" is not a number", path, lineno,
-                             (int)(lens[2] > 40 ? 40 : lens[2]), fields[2]);
-                break;
-            }
-            memcpy(tmp, fields[2], lens[2]);
-            tmp[lens[2]] = 0;
-            char *end;
-            errno = 0;
-            double v = strtod(tmp, &end);
-            if (*end || errno || v != v) {
-                rc = mt_fail(err, MT_E_DATA, "%s:%lu: rating \"%s\" is not a number%s", path, lineno, tmp,
-                             lineno == 1 && !o->header ? " (a header line? use --header)" : "");
-                break;
-            }
-            if (v < o->threshold) continue;
+            memcpy(tmp, fields[gc], lens[gc]);
+            tmp[lens[gc]] = 0;
+            if (strtod(tmp, NULL) < o->threshold) continue;
         }
-        uint32_t u = mt_strmap_intern(users, fields[0], lens[0], NULL);
-        uint32_t it = mt_strmap_intern(items, fields[1], lens[1], NULL);
+        uint32_t u = mt_strmap_intern(users, fields[uc], lens[uc], NULL);
+        uint32_t it = mt_strmap_intern(items, fields[ic], lens[ic], NULL);
         mt_pairs_push(out, u, it, 0);
         kept++;
     }

@@ -1,6 +1,8 @@
 /* file_eval.c - the LightGCN++ protocol over a .memcom file through the public
  * API (memcom_recommend), so that what is measured is what is served. */
+#include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,8 +174,30 @@ int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
     }
     if (have_ds) {
         snprintf(r->dataset, sizeof r->dataset, "%s", ds.name);
+        snprintf(r->note, sizeof r->note, "%s", ds.note);
         r->n_users = ds.n_users;
         r->n_items = ds.n_items;
+        /* the model's recorded data and split against these */
+        size_t mlen = 0;
+        const char *meta = memcom_metadata(h[0], &mlen);
+        char diff[768];
+        int unchecked = 0;
+        if (mt_split_compare(meta, mlen, &ds, &eo->data, diff, sizeof diff, &unchecked)) {
+            if (!eo->allow_split_mismatch)
+                rc = mt_fail(err, MT_E_SPLIT,
+                             "%s was not trained on this data and split: %s. Its metrics here would count training "
+                             "items as held-out ones (or miss held-out ones). Give the data and the --split and "
+                             "--split-seed the model was trained with, or --allow-split-mismatch to evaluate anyway",
+                             eo->model_path, diff);
+            else
+                snprintf(r->warning, sizeof r->warning,
+                         "the model was not trained on this data and split (%s): the metrics are not a held-out "
+                         "evaluation (--allow-split-mismatch)", diff);
+        } else if (unchecked) {
+            snprintf(r->warning, sizeof r->warning,
+                     "the model records no data provenance (written by an older trainer): the data and split "
+                     "could not be checked");
+        }
     }
     const mt_csr *truth[2] = {have_ds ? &ds.valid : NULL, have_ds ? &ds.test : NULL};
     static const char *const label[2] = {"valid", "test"};
@@ -187,4 +211,117 @@ int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
     if (have_ds) mt_dataset_free(&ds);
     for (int t = 0; t < threads; t++) memcom_close(h[t]);
     return rc;
+}
+
+/* ---- the split check of `memcom eval` ---- */
+
+/* the value after "key": in JSON text we wrote ("key": cannot occur inside a
+ * JSON string, whose quotes are escaped) */
+static const char *json_after(const char *text, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(text, pat);
+    return p ? p + strlen(pat) : NULL;
+}
+
+static int json_u64(const char *text, const char *key, uint64_t *out)
+{
+    const char *p = json_after(text, key);
+    if (!p || *p < '0' || *p > '9') return -1;
+    *out = strtoull(p, NULL, 10);
+    return 0;
+}
+
+static int json_hex(const char *text, const char *key, uint64_t *out)
+{
+    const char *p = json_after(text, key);
+    if (!p || *p != '"') return -1;
+    char *end;
+    *out = strtoull(p + 1, &end, 16);
+    return *end == '"' && end - p == 17 ? 0 : -1;
+}
+
+static void json_str(const char *text, const char *key, char *out, size_t cap)
+{
+    const char *p = json_after(text, key);
+    size_t n = 0;
+    out[0] = 0;
+    if (!p || *p != '"') return;
+    for (p++; *p && *p != '"' && n + 1 < cap; p++) {
+        if (*p == '\\' && p[1]) out[n++] = *++p;   /* enough for a file name shown in a message */
+        else out[n++] = *p;
+    }
+    out[n] = 0;
+}
+
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t l = strlen(buf);
+    if (l + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, cap - l, fmt, ap);
+    va_end(ap);
+}
+
+int mt_split_compare(const char *meta, size_t meta_len, const mt_dataset *ds, const mt_data_opts *o, char *diff,
+                     size_t cap, int *unchecked)
+{
+    diff[0] = 0;
+    *unchecked = 0;
+    char *text = mt_xstrdup(meta ? meta : "", meta ? meta_len : 0);
+    const char *data = json_after(text, "data");
+    uint64_t hash, split_hash, pairs = 0, bytes = 0;
+    if (!data || json_hex(data, "hash", &hash) || json_hex(data, "split_hash", &split_hash)) {
+        *unchecked = 1;
+        free(text);
+        return 0;
+    }
+    json_u64(data, "pairs", &pairs);
+    json_u64(data, "file_bytes", &bytes);
+    char file[256], format[32];
+    json_str(data, "file", file, sizeof file);
+    json_str(data, "format", format, sizeof format);
+    static const char *const fmt_names[3] = {"split-files", "csv", "seq"};
+    const char *now_format = fmt_names[ds->format >= 0 && ds->format < 3 ? ds->format : 0];
+    int n = 0;
+    if (hash != ds->data_hash) {
+        appendf(diff, cap, "%sthe data differs: the model was trained on %s (%llu bytes, %llu distinct user-item "
+                           "pairs), this is %s (%llu bytes, %llu distinct pairs)",
+                n++ ? "; " : "", file, (unsigned long long)bytes, (unsigned long long)pairs, ds->file,
+                (unsigned long long)ds->file_bytes, (unsigned long long)ds->pairs);
+    }
+    int model_split = strcmp(format, "split-files") != 0, now_split = ds->format != MT_FMT_SPLIT;
+    if (model_split != now_split) {
+        appendf(diff, cap, "%sthe model's train/valid/test parts came from %s, these from %s", n++ ? "; " : "",
+                model_split ? "a seeded per-user split of a log" : "split files",
+                now_split ? "a seeded per-user split of a log" : "split files");
+    } else if (model_split) {
+        /* the split options, as json_options writes them */
+        const char *opts = json_after(text, "options");
+        uint64_t seed;
+        if (opts && json_u64(opts, "split_seed", &seed) == 0 && seed != o->seed)
+            appendf(diff, cap, "%s--split-seed: the model's is %llu, now %llu", n++ ? "; " : "",
+                    (unsigned long long)seed, (unsigned long long)o->seed);
+        const char *sp = opts ? json_after(opts, "split") : NULL;
+        double a, b, c;
+        if (sp && sscanf(sp, "[%lf,%lf,%lf]", &a, &b, &c) == 3) {
+            double nb = 100 * o->valid_frac, nc = 100 * o->test_frac, na = 100 - nb - nc;
+            if (fabs(a - na) > 1e-6 || fabs(b - nb) > 1e-6 || fabs(c - nc) > 1e-6)
+                appendf(diff, cap, "%s--split: the model's is %g/%g/%g, now %g/%g/%g", n++ ? "; " : "", a, b, c, na,
+                        nb, nc);
+        }
+    }
+    if (!n && split_hash != ds->split_hash)
+        appendf(diff, cap, "the train/valid/test assignment differs although the data and split options agree "
+                           "(a different line order within users, or a model from an older trainer)");
+    (void)now_format;
+    free(text);
+    return diff[0] != 0;
 }

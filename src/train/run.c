@@ -31,6 +31,7 @@ static char *with_suffix(const char *path, const char *suffix)
 typedef struct run_paths {
     const char *checkpoint;
     char *state_in, *state_out;
+    char *interrupt_state;   /* without a checkpoint: OUT.state, written if interrupted */
 } run_paths;
 
 static void paths_init(run_paths *p, const mt_run_opts *ro)
@@ -39,23 +40,26 @@ static void paths_init(run_paths *p, const mt_run_opts *ro)
     p->checkpoint = ro->checkpoint ? ro->checkpoint : ro->resume;
     if (ro->resume) p->state_in = with_suffix(ro->resume, ".state");
     if (p->checkpoint) p->state_out = with_suffix(p->checkpoint, ".state");
+    if (!p->checkpoint && ro->out && ro->stop) p->interrupt_state = with_suffix(ro->out, ".state");
 }
 
 static void paths_free(run_paths *p)
 {
     free(p->state_in);
     free(p->state_out);
+    free(p->interrupt_state);
 }
 
 static int check_outputs(const mt_run_opts *ro, const run_paths *p, mt_err *err)
 {
     if (!ro->out) return mt_fail(err, MT_E_OPTION, "no output file: give -o MODEL.memcom");
     const char *json = ro->json && strcmp(ro->json, "-") != 0 ? ro->json : NULL;
-    mt_path outs[4] = {
+    mt_path outs[5] = {
         {ro->out, "the output model -o", 0},
         {p->checkpoint, "the checkpoint", 1},   /* --checkpoint F -o F: one file, rewritten */
         {p->state_out, "the training state", 0},
         {json, "the --json summary", 0},
+        {p->interrupt_state, "the training state kept if interrupted", 0},
     };
     const mt_data_opts *d = &ro->data;
     mt_path ins[6] = {
@@ -66,7 +70,7 @@ static int check_outputs(const mt_run_opts *ro, const run_paths *p, mt_err *err)
         {p->state_in, "training state resumed from", 3},   /* --resume F updates F.state */
         {NULL, NULL, 0},
     };
-    return mt_check_outputs(outs, 4, ins, 5, err);
+    return mt_check_outputs(outs, 5, ins, 5, err);
 }
 
 int mt_run_check(const mt_run_opts *ro, mt_err *err)
@@ -113,9 +117,22 @@ void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m)
     mt_buf_printf(b, "}");
 }
 
-static const char *dtype_name(int t)
+static const char *const format_names[3] = {"split-files", "csv", "seq"};
+
+void mt_buf_json_provenance(mt_buf *b, const mt_dataset *ds)
 {
-    return t == MEMCOM_DTYPE_F16 ? "f16" : t == MEMCOM_DTYPE_I8 ? "i8" : "f32";
+    mt_buf_printf(b, "{\"format\":\"%s\",\"file\":", format_names[ds->format >= 0 && ds->format < 3 ? ds->format : 0]);
+    mt_buf_json_string(b, ds->file);
+    mt_buf_printf(b, ",\"file_bytes\":%llu,\"pairs\":%llu,\"duplicates\":%llu,\"hash\":\"%016llx\",\"split_hash\":\"%016llx\"}",
+                  (unsigned long long)ds->file_bytes, (unsigned long long)ds->pairs,
+                  (unsigned long long)ds->duplicates, (unsigned long long)ds->data_hash,
+                  (unsigned long long)ds->split_hash);
+}
+
+static const char *dtype_name(int t) /* the table storage (0: not given, f32) */
+{
+    const char *s = memcom_enum_name(MEMCOM_NAMES_DTYPE, t ? (uint32_t)t : MEMCOM_DTYPE_F32);
+    return s ? s : "?";
 }
 
 static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result *res)
@@ -155,6 +172,8 @@ static char *build_metadata(const mt_run_opts *ro, const mt_dataset *ds, const m
     mt_buf_json_string(&b, ds->name);
     mt_buf_printf(&b, ",\"users\":%u,\"items\":%u,\"options\":", ds->n_users, ds->n_items);
     json_options(&b, ro, res);
+    mt_buf_printf(&b, ",\"data\":");
+    mt_buf_json_provenance(&b, ds);
     mt_buf_printf(&b, ",\"metrics\":{\"valid\":");
     mt_buf_json_metrics(&b, &res->valid);
     mt_buf_printf(&b, ",\"test\":");
@@ -164,9 +183,9 @@ static char *build_metadata(const mt_run_opts *ro, const mt_dataset *ds, const m
         mt_buf_json_metrics(&b, &res->test);
     }
     mt_buf_printf(&b, "},\"training\":{\"best_epoch\":%u,\"epochs_run\":%u,\"seconds\":%.2f,\"warmup_seconds\":%.2f,"
-                      "\"sec_per_epoch\":%.4f,\"final\":%s}",
+                      "\"sec_per_epoch\":%.4f,\"final\":%s%s}",
                   res->best_epoch, res->epochs_run, res->seconds, res->warmup_seconds, res->sec_per_epoch,
-                  final ? "true" : "false");
+                  final ? "true" : "false", res->interrupted ? ",\"interrupted\":true" : "");
     mt_buf_printf(&b, ",\"created\":\"%s\",\"memcom_version\":\"%s\"}", when, memcom_version_string());
     return b.p;
 }
@@ -181,6 +200,8 @@ static char *build_summary(const mt_run_opts *ro, const mt_dataset *ds, const mt
     mt_buf_json_string(&b, ds->name);
     mt_buf_printf(&b, ",\"items\":%u,\"options\":", ds->n_items);
     json_options(&b, ro, res);
+    mt_buf_printf(&b, ",\"data\":");
+    mt_buf_json_provenance(&b, ds);
     mt_buf_printf(&b, ",\"valid\":");
     mt_buf_json_metrics(&b, &res->valid);
     mt_buf_printf(&b, ",\"test\":");
@@ -190,11 +211,11 @@ static char *build_summary(const mt_run_opts *ro, const mt_dataset *ds, const mt
     mt_buf_printf(&b,
                   ",\"file_bytes\":%llu,\"table_bytes\":%llu,\"input_bytes\":%llu,\"output_bytes\":%llu,"
                   "\"full_f32_bytes\":%llu,\"seconds\":%.2f,"
-                  "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u}\n",
+                  "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u%s}\n",
                   (unsigned long long)r->file_bytes, (unsigned long long)(r->input_bytes + r->output_bytes),
                   (unsigned long long)r->input_bytes, (unsigned long long)r->output_bytes,
                   (unsigned long long)r->full_f32_bytes, res->seconds, res->warmup_seconds, res->sec_per_epoch,
-                  res->best_epoch, res->epochs_run);
+                  res->best_epoch, res->epochs_run, res->interrupted ? ",\"interrupted\":true" : "");
     return b.p;
 }
 
@@ -236,7 +257,7 @@ static int checkpoint_cb(const mt_model *mdl, uint32_t epoch, const mt_metrics *
 static int serialise(const mt_run_opts *ro, const mt_dataset *ds, const mt_model *mdl, const mt_train_result *res,
                      const mt_metrics *file_test, void **buf, size_t *size, mt_err *err)
 {
-    char *meta = build_metadata(ro, ds, res, file_test, 1);
+    char *meta = build_metadata(ro, ds, res, file_test, !res->interrupted);
     mt_export_opts eo = {ro->dtype, meta};
     int rc = mt_export_bytes(mdl, ds, &eo, buf, size, err);
     free(meta);
@@ -286,6 +307,8 @@ int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *r, mt_err
     ckpt_ctx cc = {ro, ds, p.checkpoint, 0};
     to.resume = p.state_in;
     to.state_out = p.state_out;
+    to.stop = ro->stop;
+    to.interrupt_state = p.interrupt_state;
     if (p.checkpoint) {
         to.on_improve = checkpoint_cb;
         to.ctx = &cc;
@@ -302,6 +325,13 @@ int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *r, mt_err
         paths_free(&p);
         return -1;
     }
+    r->interrupted = r->train.interrupted;
+    if (r->train.state_written)
+        snprintf(r->state_path, sizeof r->state_path, "%s", r->train.state_written);
+    r->train.state_written = NULL;   /* pointed into p */
+    r->resume_from[0] = 0;
+    if (r->interrupted && (p.checkpoint || ro->out))
+        snprintf(r->resume_from, sizeof r->resume_from, "%s", p.checkpoint ? p.checkpoint : ro->out);
     paths_free(&p);
     void *buf = NULL;
     size_t size = 0;

@@ -127,11 +127,30 @@ int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int 
         }
     }
     if (best == 0) {
-        const char *why = mt_tkind_is_memcom(kind)
-                              ? " (memcom stores a scalar per item, so the ratio must stay below about d / (1 + scalar bytes / 4))"
-                              : (kind == MT_T_QR ? " (qr needs at least 2*sqrt(n) rows)" : "");
-        return mt_fail(err, MT_E_OPTION, "--ratio %g is too high for %s with n = %u, d = %u%s", ratio,
-                       mt_tkind_name(kind), n, d, why);
+        /* the highest ratio this kind reaches: its smallest table */
+        mt_tsize s = *out;
+        s.m = 1;
+        double least = (double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32);
+        if (kind == MT_T_QR)
+            for (uint32_t m = 1; m <= n; m++) {
+                s.m = m;
+                double b = (double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32);
+                if (b < least) least = b;
+            }
+        double most = (double)n * d * 4.0 / least;
+        if (mt_tkind_is_memcom(kind)) {
+            int sb = out->scalar_dtype == MEMCOM_DTYPE_F16 ? 2 : 4, ib = mt_tkind_explicit(kind) ? 2 : 0;
+            return mt_fail(err, MT_E_OPTION,
+                           "--ratio %g is too high for %s with n = %u, d = %u: memcom stores per item a scalar (%s, "
+                           "%d bytes)%s, so the ratio must stay below about d / (per-item bytes / 4) = %u / (%d / 4) "
+                           "= %.1f for d = %u with %s scalars%s; here at most %.2f (a single shared row)",
+                           ratio, mt_tkind_name(kind), n, d, sb == 2 ? "f16" : "f32", sb,
+                           ib ? " and a bucket index (u16, 2 bytes)" : "", d, sb + ib, 4.0 * d / (sb + ib), d,
+                           sb == 2 ? "f16" : "f32", ib ? " and bucket indices" : "", most);
+        }
+        return mt_fail(err, MT_E_OPTION, "--ratio %g is too high for %s with n = %u, d = %u: at most %.2f%s", ratio,
+                       mt_tkind_name(kind), n, d, most,
+                       kind == MT_T_QR ? " (qr needs at least about 2*sqrt(n) rows)" : " (a single shared row)");
     }
     out->m = best;
     return 0;

@@ -15,6 +15,7 @@
 #ifndef MEMCOM_TRAIN_H
 #define MEMCOM_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,9 @@ typedef enum mt_errc {
     MT_E_DIVERGED,    /* the loss or a parameter became non-finite                     */
     MT_E_EVAL,        /* evaluating the written model failed                           */
     MT_E_OUTPUT,      /* an output path is refused before training (see mt_check_outputs) */
-    MT_E_WRITE        /* writing an output failed                                      */
+    MT_E_WRITE,       /* writing an output failed                                      */
+    MT_E_SPLIT,       /* `memcom eval`: the data or split differs from the model's     */
+    MT_E_INTERRUPTED  /* a signal stopped training before there was a model to keep    */
 } mt_errc;
 
 typedef struct mt_err {
@@ -97,6 +100,18 @@ typedef struct mt_dataset {
     char **item_ids;     /* n_items strings, by (popularity) index      */
     uint32_t *item_count;/* training interactions per item              */
     mt_csr train, valid, test; /* n_users rows each (empty rows allowed) */
+    /* provenance, recorded in the model and checked by `memcom eval`:
+     * data_hash: an order-free hash of the distinct (user id, item id) pairs;
+     * split_hash: the same over (user id, item id, part), so it changes with
+     * the split.  Both over id strings (FNV-1a 64, mixed, summed). */
+    int format;                   /* mt_input_format it was read as       */
+    char file[256];               /* the (training) data file's base name  */
+    uint64_t file_bytes;          /* its size                              */
+    uint64_t pairs;               /* distinct (user, item) pairs           */
+    uint64_t duplicates;          /* repeated (user, item) lines dropped before the split */
+    uint64_t data_hash, split_hash;
+    char note[640];               /* what the reader decided (a header line skipped,
+                                     the delimiter detected); "" if nothing */
 } mt_dataset;
 
 typedef enum mt_input_format {
@@ -109,8 +124,11 @@ typedef struct mt_data_opts {
     int format;               /* mt_input_format                           */
     const char *train_path, *valid_path, *test_path; /* MT_FMT_SPLIT      */
     const char *path;         /* MT_FMT_CSV / MT_FMT_SEQ                   */
-    char delimiter;           /* CSV: ',' '\t' ... ; 0 = guess from header */
-    int header;               /* CSV: first line is a header               */
+    char delimiter;           /* CSV: ',' '\t' ' ' ... ; 0 = detect        */
+    int header;               /* CSV: 1 the first line is a header, -1 it is
+                                 not, 0 detect (mt_read_csv_file)           */
+    const char *columns;      /* CSV: "user=0,item=1,grade=2,time=3" or header
+                                 names (mt_columns_parse); NULL: that order   */
     int has_threshold;
     double threshold;         /* CSV: keep rating >= threshold             */
     double valid_frac, test_frac; /* per-user split (default .1 / .2)      */
@@ -132,10 +150,46 @@ void mt_pairs_push(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part);
 void mt_pairs_free(mt_pairs *p);
 int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users,
                        mt_strmap *items, mt_pairs *out, mt_err *err);
+/* CSV columns: which field holds the user, item, grade (rating) and time. */
+#define MT_N_COLS 4
+#define MT_COL_USER 0
+#define MT_COL_ITEM 1
+#define MT_COL_GRADE 2
+#define MT_COL_TIME 3
+#define MT_MAX_FIELDS 256
+typedef struct mt_columns {
+    int idx[MT_N_COLS];            /* field index, -1 none / not yet resolved */
+    const char *name[MT_N_COLS];   /* or a header name (not NUL-terminated)    */
+    size_t name_len[MT_N_COLS];
+    int given, by_name;
+} mt_columns;
+/* Parses --columns (NULL: user,item[,grade[,time]] by position). */
+int mt_columns_parse(const char *spec, mt_columns *c, mt_err *err);
+/* "comma" "tab" "space" "semicolon" "pipe" or one printable character. */
+int mt_delimiter_parse(const char *s, char *out);
+const char *mt_delimiter_name(char d);   /* NULL for other characters */
+/* What the CSV reader decided. */
+typedef struct mt_csv_info {
+    char delimiter;
+    int delimiter_detected, header_detected;
+    unsigned long header_line;     /* 0: none skipped */
+    char header_text[128];
+} mt_csv_info;
+/* Reads a log: the delimiter (when not given) is the first of tab, comma,
+ * semicolon, pipe, space that splits the first lines into the same number
+ * (>= 2) of fields; a first line is a header (skipped, reported in info)
+ * when --header says so, when --columns names columns, or (unless
+ * --no-header) when its grade or time field is not a number where the next
+ * line's is, or its user and item fields are both not numbers where the
+ * next line's are. */
 int mt_read_csv_file(const mt_data_opts *o, mt_strmap *users, mt_strmap *items,
-                     mt_pairs *out, mt_err *err);
-/* Seeded per-user split of pairs (all part 0 on entry); keeps order of
- * first appearance per user and removes duplicate (user, item) pairs. */
+                     mt_pairs *out, mt_csv_info *info, mt_err *err);
+/* Removes repeated (user, item) pairs, keeping the first occurrence (order
+ * kept); returns how many were removed. */
+size_t mt_pairs_dedup(mt_pairs *p, uint32_t n_users, uint32_t n_items);
+/* Seeded per-user split of pairs (all part 0 on entry, no duplicates): each
+ * user's items, in order of appearance, are shuffled and cut (at least one
+ * stays in train). */
 void mt_split_per_user(mt_pairs *p, uint32_t n_users, double valid_frac,
                        double test_frac, uint64_t seed);
 /* Renumber items by descending training count and build the CSRs. */
@@ -341,9 +395,25 @@ typedef struct mt_train_opts {
     FILE *log;               /* progress lines (NULL: stderr)                */
     const char *state_out;   /* write the training state here after every epoch */
     const char *resume;      /* continue from this training state (state.c)  */
+    /* non-NULL and set non-zero (e.g. by a signal handler): training ends
+     * after the current epoch of the main run, keeping its best epoch (res->
+     * interrupted); its state is then written to state_out (written after every
+     * epoch anyway) or, without one, to interrupt_state.  During a warm-up
+     * the run fails with MT_E_INTERRUPTED (nothing to keep yet). */
+    volatile sig_atomic_t *stop;
+    const char *interrupt_state;
 } mt_train_opts;
 
 void mt_train_opts_default(mt_train_opts *o);
+
+/* The epoch at which a run is expected to end (the time-left estimate of the
+ * progress lines), seen after `epoch` with best epoch b, the best epoch
+ * before it b_prev (0: none) and `since` epochs without improvement: the next
+ * improvement is expected g = b - b_prev epochs after b, then `patience`
+ * more: b + g + P while since < g, else b + P; at least epoch, at most cap;
+ * cap when patience is 0 (no early stopping). */
+uint32_t mt_expected_end(uint32_t epoch, uint32_t b, uint32_t b_prev, uint32_t since, uint32_t patience,
+                         uint32_t cap);
 
 typedef struct mt_train_result {
     mt_metrics valid, test;
@@ -351,6 +421,8 @@ typedef struct mt_train_result {
     double seconds, sec_per_epoch;   /* total (incl. warm-up), mean train-only epoch */
     double warmup_seconds;
     mt_model_opts mopts;             /* the model actually built                    */
+    int interrupted;                 /* o->stop ended the main run after epochs_run  */
+    const char *state_written;       /* the state file of the last epoch (NULL: none) */
 } mt_train_result;
 
 int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o,
@@ -455,6 +527,7 @@ typedef struct mt_eval_opts {
     mt_data_opts data;
     int threads;
     int on[2];                /* evaluate on valid, on test */
+    int allow_split_mismatch; /* evaluate although the split differs (warning) */
 } mt_eval_opts;
 typedef struct mt_eval_result {
     memcom_info info;         /* of the model file                          */
@@ -462,7 +535,16 @@ typedef struct mt_eval_result {
     uint32_t n_users, n_items;
     uint32_t unknown_items;   /* data set items the model does not know     */
     mt_metrics m[2];          /* valid, test (where asked for)              */
+    char note[640];           /* how the data file was read (mt_dataset.note) */
+    char warning[1024];       /* the split differs (allow_split_mismatch), or
+                                 the model records no provenance; "" if none */
 } mt_eval_result;
+/* Compares the provenance recorded in a model's metadata JSON with the data
+ * and split options of an evaluation.  Returns 0 if they agree (or the
+ * metadata records none: *unchecked set), else 1 with what differs, one
+ * item after another, in diff. */
+int mt_split_compare(const char *meta, size_t meta_len, const mt_dataset *ds, const mt_data_opts *o, char *diff,
+                     size_t cap, int *unchecked);
 int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err);
 
 /* ------------------------------------------------------------------ */
@@ -477,6 +559,9 @@ typedef struct mt_run_opts {
                                  CHECKPOINT.state after every epoch (NULL: none)   */
     const char *resume;       /* continue from RESUME.state; checkpoint defaults to it */
     const char *json;         /* the summary to this file; "-": only in result.summary */
+    volatile sig_atomic_t *stop; /* see mt_train_opts.stop; the best model is then
+                                 written to out as at a normal end, and the state to
+                                 CHECKPOINT.state or (no checkpoint) OUT.state  */
 } mt_run_opts;
 
 typedef struct mt_run_result {
@@ -486,6 +571,9 @@ typedef struct mt_run_result {
     int no_valid;             /* trained without validation data (--patience 0)   */
     uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
     char *summary;            /* the JSON summary, one line                       */
+    int interrupted;          /* ro->stop ended training; the best model was written */
+    char state_path[4096];    /* the state written at the last epoch ("" none)    */
+    char resume_from[4096];   /* interrupted: give --resume this to continue      */
 } mt_run_result;
 
 void mt_run_opts_default(mt_run_opts *ro);
@@ -503,5 +591,8 @@ int mt_run_check_data(const mt_run_opts *ro, const mt_dataset *ds, mt_err *err);
 int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *res, mt_err *err);
 void mt_run_result_free(mt_run_result *res);
 void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m);
+/* The data provenance object of the metadata ("data"): format, file, size,
+ * distinct pairs, duplicates, data_hash and split_hash (run.c). */
+void mt_buf_json_provenance(mt_buf *b, const mt_dataset *ds);
 
 #endif

@@ -101,9 +101,50 @@ static void state_view(mt_fit_state *st, const mt_model *mdl, float **best, cons
 /* Train mdl for up to max_epochs; early stopping if patience > 0.  The main
  * run (allow_callback) writes its state to o->state_out after every epoch and
  * continues from `resume` when given. */
+/* The expected epoch at which a run with early stopping ends, seen after
+ * `epoch` with best epoch b, the previous best epoch b_prev and `since`
+ * epochs without improvement: the next improvement is expected as long
+ * after b as the last gap g = b - b_prev took, then patience P more epochs:
+ * b + g + P while since < g, else b + P (no improvement came when expected);
+ * at least `epoch`, at most `cap`. */
+uint32_t mt_expected_end(uint32_t epoch, uint32_t b, uint32_t b_prev, uint32_t since, uint32_t patience,
+                         uint32_t cap)
+{
+    if (!patience) return cap;
+    uint64_t g = b > b_prev ? b - b_prev : 1;
+    uint64_t end = (uint64_t)b + patience + (since < g ? g : 0);
+    if (end < epoch) end = epoch;
+    return end > cap ? cap : (uint32_t)end;
+}
+
+static int write_state(const char *path, const char *options, uint32_t epoch, uint32_t best_epoch, uint32_t since,
+                       int tuned, double best_ndcg, double train_time, const mt_model *mdl, float **best,
+                       const mt_work *works, int nt, const mt_rng *rng, const mt_adam *adam, uint32_t *users,
+                       uint32_t nu, mt_err *err)
+{
+    mt_fit_state st;
+    memset(&st, 0, sizeof st);
+    st.options = (char *)options;
+    st.epoch = epoch;
+    st.best_epoch = best_epoch;
+    st.since = since;
+    st.tuned = (uint32_t)tuned;
+    st.best_metric = best_ndcg;
+    st.train_time = train_time;
+    state_view(&st, mdl, best, works, nt, rng, adam, users, nu);
+    if (mt_state_write(path, &st, err)) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        return mt_fail(err, MT_E_WRITE, "checkpoint state after epoch %u: %s", epoch, msg);
+    }
+    return 0;
+}
+
+/* then_epochs: a warm-up, followed by a main run of at most then_epochs
+ * epochs (its time is part of the estimate of the time left). */
 static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint32_t max_epochs,
                uint32_t patience, const char *label, int allow_callback, const mt_fit_state *resume,
-               const char *options, int tuned, mt_train_result *res, mt_err *err)
+               const char *options, int tuned, uint32_t then_epochs, mt_train_result *res, mt_err *err)
 {
     int nt = o->threads < 1 ? 1 : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
     uint32_t batch = o->batch ? o->batch : 500;
@@ -125,7 +166,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
     float **best = mt_xcalloc((size_t)mdl->n_params, sizeof *best);
     for (int k = 0; k < mdl->n_params; k++) best[k] = mt_xmalloc(mdl->params[k].len * sizeof(float));
     double best_ndcg = -1, t0 = mt_now(), train_time = 0;
-    uint32_t best_epoch = 0, since = 0, epoch, first = 1;
+    uint32_t best_epoch = 0, prev_best = 0, since = 0, epoch, first = 1;
     int have_valid = ds->valid.nnz > 0, stopped = 0;
     FILE *lf = logf_of(o);
     if (resume) {
@@ -208,6 +249,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
         int improved = ndcg20 > best_ndcg;
         if (improved) {
             best_ndcg = ndcg20;
+            prev_best = best_epoch;
             best_epoch = epoch;
             since = 0;
             for (int k = 0; k < mdl->n_params; k++)
@@ -216,33 +258,44 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             since++;
         }
         double el = mt_now() - t0, per_epoch = el / (epoch - first + 1);
-        char e1[32], e2[32];
+        /* time left: expected (early stopping, expected_end) and at most;
+         * a warm-up adds the main run: at most then_epochs, expected as many
+         * epochs as the warm-up itself is expected to take without its cap */
+        uint32_t pat = have_valid ? patience : 0;
+        double exp_left = mt_expected_end(epoch, best_epoch, prev_best, since, pat, max_epochs) - epoch;
+        double max_left = max_epochs - epoch;
+        if (then_epochs) {
+            exp_left += mt_expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX) < then_epochs
+                            ? mt_expected_end(epoch, best_epoch, prev_best, since, pat, UINT32_MAX)
+                            : then_epochs;
+            max_left += then_epochs;
+        }
+        char e1[32], e2[32], e3[32];
         mt_format_duration(el, e1, sizeof e1);
-        mt_format_duration(per_epoch * (max_epochs - epoch), e2, sizeof e2);
+        mt_format_duration(per_epoch * exp_left, e2, sizeof e2);
+        mt_format_duration(per_epoch * max_left, e3, sizeof e3);
         if (!o->quiet) {
-            fprintf(lf, "%s epoch %3u/%u  loss %.4f  valid NDCG@20 %.4f%s  epoch %.2fs  elapsed %s  left <= %s\n",
-                    label, epoch, max_epochs, loss, have_valid ? ndcg20 : 0.0, improved ? " *" : "  ", tr, e1,
-                    e2);
+            fprintf(lf, "%s epoch %3u/%u  loss %.4f  valid NDCG@20 %.4f%s  epoch %.2fs  elapsed %s  left ~%s (<= %s)%s\n",
+                    label, epoch, max_epochs, loss, have_valid ? ndcg20 : 0.0, improved ? " *" : "  ", tr, e1, e2,
+                    e3, then_epochs ? " with training" : "");
             fflush(lf);
         }
         int failed = improved && allow_callback && o->on_improve && o->on_improve(mdl, epoch, &vm, o->ctx, err) != 0;
         if (!failed && allow_callback && o->state_out) {
-            mt_fit_state st;
-            memset(&st, 0, sizeof st);
-            st.options = (char *)options;
-            st.epoch = epoch;
-            st.best_epoch = best_epoch;
-            st.since = since;
-            st.tuned = (uint32_t)tuned;
-            st.best_metric = best_ndcg;
-            st.train_time = train_time;
-            state_view(&st, mdl, best, works, nt, &rng, &adam, users, nu);
-            if (mt_state_write(o->state_out, &st, err)) {
-                char msg[sizeof err->msg];
-                memcpy(msg, err->msg, sizeof msg);
-                mt_fail(err, MT_E_WRITE, "checkpoint state after epoch %u: %s", epoch, msg);
-                failed = 1;
-            }
+            failed = write_state(o->state_out, options, epoch, best_epoch, since, tuned, best_ndcg, train_time, mdl,
+                                 best, works, nt, &rng, &adam, users, nu, err) != 0;
+            if (!failed) res->state_written = o->state_out;
+        }
+        int stop_now = !failed && o->stop && *o->stop;
+        if (stop_now && !allow_callback) {
+            mt_fail(err, MT_E_INTERRUPTED, "interrupted during the %s after epoch %u of at most %u: no model to keep "
+                                           "yet (the warm-up is not saved); nothing was written",
+                    label, epoch, max_epochs);
+            failed = 1;
+        } else if (stop_now && !o->state_out && o->interrupt_state) {
+            failed = write_state(o->interrupt_state, options, epoch, best_epoch, since, tuned, best_ndcg, train_time,
+                                 mdl, best, works, nt, &rng, &adam, users, nu, err) != 0;
+            if (!failed) res->state_written = o->interrupt_state;
         }
         if (failed) {
             for (int t = 0; t < nt; t++) mt_work_free(&works[t], mdl);
@@ -250,6 +303,11 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
             for (int k = 0; k < mdl->n_params; k++) free(best[k]);
             free(best);
             return -1;
+        }
+        if (stop_now) {
+            res->interrupted = 1;
+            epoch++;
+            break;
         }
         if (patience && since >= patience) {
             epoch++;
@@ -314,7 +372,7 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
     char *options = NULL;
     mt_fit_state rs;
     memset(&rs, 0, sizeof rs);
-    if (o->state_out || o->resume) options = mt_state_options(o, ds);
+    if (o->state_out || o->resume || o->interrupt_state) options = mt_state_options(o, ds);
     if (o->resume) {
         if (mt_state_read(o->resume, &rs, err) || mt_state_check_options(&rs, options, o->resume, err)) {
             mt_state_free(&rs);
@@ -339,7 +397,7 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
         mt_train_result wr;
         memset(&wr, 0, sizeof wr);
         /* a full-size run, early-stopped like the real one (best epoch kept) */
-        if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, NULL, NULL, 0, &wr, err)) {
+        if (fit(&warm, ds, o, o->warmup_epochs, o->patience, "warm-up", 0, NULL, NULL, 0, o->epochs, &wr, err)) {
             mt_model_free(&warm);
             free(options);
             return -1;
@@ -395,7 +453,8 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
      * of random initial rows would mean nothing */
     mt_train_opts fo = *o;
     if (tuned) fo.lr = o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr;
-    int frc = fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, rs.loaded ? &rs : NULL, options, tuned, res, err);
+    int frc = fit(mdl, ds, &fo, o->epochs, o->patience, "train", 1, rs.loaded ? &rs : NULL, options, tuned, 0, res,
+                  err);
     mt_state_free(&rs);
     free(options);
     if (frc) {

@@ -1,6 +1,8 @@
-/* kernel_digest.c - prints a digest of kernel outputs over fixed inputs; the
- * scalar build and the wasm SIMD build must print the same digest (the
- * reduction order of kernels.h makes them bit-identical). */
+/* kernel_digest.c - prints a digest of kernel outputs over fixed inputs;
+ * every kernel set (generic, x86_64, wasm SIMD; see src/kernels/arch.h) must
+ * print the same digest (the reduction order of kernels.h makes them
+ * bit-identical).  With --name: prints the kernel set's name instead. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +18,12 @@ static void eat(const void *p, size_t n)
     for (size_t i = 0; i < n; i++) { hash ^= b[i]; hash *= 1099511628211ull; }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--name") == 0) {
+        printf("%s\n", mk_name());
+        return 0;
+    }
     enum { R = 9, D = 140 };
     static float rows[R * D], v[D], out[R], sc[R], w[300], tt[300], bias[300], o[300];
     static uint16_t h[R * D];
@@ -64,6 +70,27 @@ int main(void)
                 bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
             }
             float mx = mk_bucket_bounds(tt, variant & 1 ? w : NULL, wmin, variant & 2 ? bias : NULL, n, o);
+            eat(o, n * 4);
+            eat(&mx, 4);
+        }
+    /* ... with NaNs in tt (any sign and payload) in the vector part and the
+     * tail: the maximum is the last NaN's bits (a copy, no arithmetic); the
+     * bounds computed from a NaN are hashed as one canonical NaN */
+    for (int variant = 0; variant < 4; variant++)
+        for (size_t n = 1; n < 300; n += 7) {
+            for (size_t i = 0; i < n; i++) {
+                w[i] = (float)(int)(rnd() % 2001 - 1000) / 99.0f;
+                wmin[i] = w[i] / 3.0f - 1.0f;
+                tt[i] = (float)(int)(rnd() % 2001 - 1000) / 77.0f;
+                bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
+            }
+            for (int k = (int)(rnd() % 3); k >= 0; k--) {
+                uint32_t bits = 0x7f800001u | (rnd() & 0x003fffffu) | (rnd() & 1u) << 22 | (rnd() & 1u) << 31;
+                memcpy(&tt[rnd() % n], &bits, 4);
+            }
+            float mx = mk_bucket_bounds(tt, variant & 1 ? w : NULL, wmin, variant & 2 ? bias : NULL, n, o);
+            for (size_t i = 0; i < n; i++)
+                if (o[i] != o[i]) o[i] = NAN;
             eat(o, n * 4);
             eat(&mx, 4);
         }

@@ -59,5 +59,6 @@ void test_bounds(void);
 void test_format(void);
 void test_write(void);
 void test_names(void);
+void test_access(void);
 
 #endif

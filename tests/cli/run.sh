@@ -9,7 +9,10 @@
 #   3. outputs that are devices, FIFOs, directories or inputs refused before
 #      training, unwritable outputs exit non-zero, data without validation
 #      interactions, a UTF-8 BOM, and ids with terminal controls from an
-#      untrusted model (tests/cli/ids_model.c) printed escaped.
+#      untrusted model (tests/cli/ids_model.c) printed escaped;
+#   4. (issue 18) header detection, space-separated logs, --columns, repeated
+#      pairs before the split, eval refusing another split or data set, the
+#      ratio limit's number, SIGINT/SIGTERM keeping the best model and state.
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -23,9 +26,9 @@ T=$(mktemp -d /tmp/memcom-cli-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 # ---- 1. C unit tests of the trainer ----
-LDFLAGS_EXTRA=$(cat src/cli/LDFLAGS 2>/dev/null | tr '\n' ' ')
-if cc -std=c11 -O2 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -o "$T/train_test" tests/train/train_test.c src/train/*.c \
-    build/libmemcom.a -lm -lpthread $LDFLAGS_EXTRA; then
+. src/sources.sh
+if ${CC:-cc} "${MC_CFLAGS[@]}" -O2 "${MC_POSIX[@]}" -o "$T/train_test" tests/train/train_test.c "${MC_TRAIN_SRC[@]}" \
+    build/libmemcom.a "${MC_CLI_LIBS[@]}"; then
     out=$("$T/train_test")
     rc=$?
     echo "$out" | grep -v '^[0-9]* passed' | sed 's/^/  /'
@@ -82,7 +85,16 @@ expect_fail "unknown option" "unknown option '--frobnicate'" $BIN train --csv "$
 expect_fail "bad number" "--lr expects a number" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --lr abc
 expect_fail "bad kind" "unknown table kind 'zip'" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind zip
 expect_fail "no size" "need a size" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind hash
-expect_fail "ratio too high" "too high" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind memcom-plain --ratio 60 --dim 32
+# the ratio limit is stated with its number: memcom-plain keeps an f32 scalar
+# per item (4 bytes), so with d = 32 the ratio stays below 4*32/4 = 32; the
+# exact limit (one shared row) is n*d*4 / (d*4 + 4n) for the n items
+n_items=$(awk -F, 'NR > 1 { s[$2] = 1 } END { print length(s) }' "$T/ratings.csv")
+lim=$(awk -v n="$n_items" 'BEGIN { printf "%.2f", n * 32 * 4 / (32 * 4 + 4 * n) }')
+expect_fail "ratio too high" "= 32.0 for d = 32 with f32 scalars; here at most $lim" $BIN train --csv "$T/ratings.csv" \
+    --header -o "$T/x.memcom" --kind memcom-plain --ratio 60 --dim 32
+# the default kind is full (uncompressed): a size without a compressed kind is refused
+expect_fail "ratio without kind" "both tables are full (the default --kind" $BIN train --csv "$T/ratings.csv" \
+    --header -o "$T/x.memcom" --ratio 16
 expect_fail "no output" "-o" $BIN train --csv "$T/ratings.csv" --header
 expect_fail "no data" "no data given" $BIN train -o "$T/x.memcom"
 expect_fail "unknown command" "unknown command" $BIN frobnicate
@@ -105,9 +117,27 @@ expect_fail "corrupt model" "$T/bad4.txt" $BIN inspect "$T/bad4.txt"
 if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --ratio 4 --dim 16 --epochs 12 \
     --warmup-epochs 3 --batch 100 --lr 0.01 -o "$T/m.memcom" --json "$T/m.json" 2> "$T/train.log"; then
     ok
-    grep -q "valid NDCG@20" "$T/train.log" && grep -q "left <=" "$T/train.log" && ok || bad "progress lines missing"
+    grep -q "valid NDCG@20" "$T/train.log" && grep -qE "left ~[0-9.hms]+ \(<= [0-9.hms]+\)" "$T/train.log" && ok ||
+        bad "progress lines missing"
+    # during the warm-up, the time left covers the training that follows
+    grep -qE "^warm-up epoch .*left ~.*\(<= .*\) with training$" "$T/train.log" && ok ||
+        bad "warm-up progress lines lack the training estimate: $(grep -m1 warm-up "$T/train.log")"
     $BIN inspect "$T/m.memcom" > "$T/inspect.txt" && grep -q "memcom" "$T/inspect.txt" && grep -q "buckets=explicit" \
         "$T/inspect.txt" && grep -q '"test"' "$T/inspect.txt" && ok || bad "inspect output"
+    # the section table: as many rows as it announces, each inside the file,
+    # and every section this model (memcom, explicit buckets, one layer) has
+    inspect_sections_ok() {
+        local n size s
+        n=$(sed -n 's/^sections (\([0-9]*\)):$/\1/p' "$1")
+        size=$(sed -n 's/^file .*: \([0-9]*\) bytes, format.*/\1/p' "$1")
+        [ -n "$n" ] && [ -n "$size" ] || return 1
+        awk -v n="$n" -v size="$size" '/^  [a-z_]+ +[0-9]+ +[0-9]+ +[0-9]+ +[a-z0-9]+ +[0-9a-f]+$/ {
+            rows++; if ($3 % 64 != 0 || $3 + $4 > size) bad = 1 } END { exit !(rows == n && !bad) }' "$1" || return 1
+        for s in rows_a item_scalars buckets layers layer_bias output_bias id_offsets id_bytes id_sorted metadata; do
+            grep -qE "^  $s +[01] " "$1" || return 1
+        done
+    }
+    inspect_sections_ok "$T/inspect.txt" && ok || bad "inspect: section table: $(grep -A20 '^sections' "$T/inspect.txt")"
     $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/eval.json" &&
         grep -q '"ndcg@20"' "$T/eval.json" && ok || bad "eval"
     # eval of the file equals the trainer's own test metrics (same split, f32)
@@ -359,7 +389,7 @@ else
 fi
 
 # ids and metadata of an untrusted model reach the terminal escaped
-if cc -std=c11 -O1 -Wall -Wextra -o "$T/ids_model" tests/cli/ids_model.c build/libmemcom.a -lm &&
+if ${CC:-cc} "${MC_CFLAGS[@]}" -O1 -o "$T/ids_model" tests/cli/ids_model.c build/libmemcom.a "${MC_LIBS[@]}" &&
     "$T/ids_model" "$T/ids.memcom"; then
     raw_controls() { # exit 0 if stdin holds a C0 (but newline), DEL, C1 or bidi control
         LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c'
@@ -386,6 +416,122 @@ if cc -std=c11 -O1 -Wall -Wextra -o "$T/ids_model" tests/cli/ids_model.c build/l
 else
     bad "tests/cli/ids_model.c does not build or run"
 fi
+
+# ---- 6. real-world input, split provenance, interruption (issue 18) ----
+data_line() { grep -m1 '^data ' "$1" | sed 's/ ([0-9.]*s)$//; s/^data [^:]*: //'; }
+# a header line without --header: detected, skipped, with a note
+$BIN train --csv "$T/ratings.csv" --dim 8 --epochs 1 -o "$T/h.memcom" 2> "$T/h.log"
+grep -q "note: line 1 \"userId,movieId,rating,timestamp\" looks like a header" "$T/h.log" &&
+    grep -q ": 600 users" "$T/h.log" && ok || bad "header detection: $(head -3 "$T/h.log")"
+$BIN train --csv "$T/ratings.csv" --header --dim 8 --epochs 1 -o "$T/h.memcom" 2> "$T/h2.log"
+[ "$(data_line "$T/h.log")" = "$(data_line "$T/h2.log")" ] && ! grep -q "looks like a header" "$T/h2.log" && ok ||
+    bad "--header vs detected header: $(data_line "$T/h.log") / $(data_line "$T/h2.log")"
+expect_fail "--no-header reads the header as data" "rating \"rating\" is not a number" $BIN train --csv "$T/ratings.csv" \
+    --no-header --min-rating 2 --dim 8 --epochs 1 -o "$T/x.memcom"
+# a space-separated log (columns aligned with runs of spaces): delimiter detected or named
+sed 's/,/   /g; s/^/ /' "$T/ratings.csv" > "$T/ratings.txt"
+$BIN train --csv "$T/ratings.csv" --min-rating 2 --dim 8 --epochs 1 -o "$T/c.memcom" 2> "$T/c.log"
+for d in "" "--delimiter space"; do
+    $BIN train --csv "$T/ratings.txt" $d --min-rating 2 --dim 8 --epochs 1 -o "$T/s.memcom" 2> "$T/s.log"
+    [ -n "$(data_line "$T/c.log")" ] && [ "$(data_line "$T/c.log")" = "$(data_line "$T/s.log")" ] && ok ||
+        bad "space-separated log ($d): $(data_line "$T/s.log") vs $(data_line "$T/c.log"): $(tail -2 "$T/s.log")"
+done
+$BIN train --csv "$T/ratings.txt" --dim 8 --epochs 1 -o "$T/s.memcom" 2> "$T/s2.log"
+grep -q "fields are separated by space (detected" "$T/s2.log" && grep -q "looks like a header" "$T/s2.log" && ok ||
+    bad "space-separated log: no note: $(head -2 "$T/s2.log")"
+expect_fail "forced comma on a space log" "--delimiter space?" $BIN train --csv "$T/ratings.txt" --delimiter comma \
+    --dim 8 --epochs 1 -o "$T/x.memcom"
+expect_fail "unknown delimiter name" "--delimiter expects comma, tab, space" $BIN train --csv "$T/ratings.txt" \
+    --delimiter spaces -o "$T/x.memcom"
+# more than 4 columns, in another order: pick them by index or by header name;
+# the same interactions give the same data and split as the 4-column file
+awk -F, 'BEGIN { OFS = "," } { print "x" NR, $4, $2, $1, $3, "extra" }' "$T/ratings.csv" > "$T/wide.csv"
+sed -i '1s/.*/rowid,timestamp,movieId,userId,rating,note/' "$T/wide.csv"
+expect_fail "wide CSV without --columns" "give --columns" $BIN train --csv "$T/wide.csv" --dim 8 -o "$T/x.memcom"
+for cols in "user=3,item=2,grade=4,time=1" "user=userId,item=movieId,rating=rating,time=timestamp"; do
+    if $BIN train --csv "$T/wide.csv" --columns "$cols" --min-rating 2 --dim 8 --epochs 2 -o "$T/wide.memcom" \
+        2> "$T/w.log" && [ "$(data_line "$T/c.log")" = "$(data_line "$T/w.log")" ] &&
+        $BIN eval "$T/wide.memcom" --csv "$T/ratings.csv" --min-rating 2 > /dev/null 2> "$T/we.log"; then
+        ok
+    else
+        bad "--columns $cols: $(data_line "$T/w.log") vs $(data_line "$T/c.log"): $(tail -2 "$T/w.log") $(cat "$T/we.log")"
+    fi
+done
+expect_fail "--columns unknown name" "no column named \"uid\"" $BIN train --csv "$T/wide.csv" --columns user=uid,item=2 \
+    -o "$T/x.memcom"
+expect_fail "--columns without item" "which column holds the item" $BIN train --csv "$T/wide.csv" --columns user=3 \
+    -o "$T/x.memcom"
+# repeated (user, item) lines count once, before the split: u1 has 10 distinct
+# items each twice, u2 10 distinct items once: 70/10/20 gives 7/1/2 each
+awk 'BEGIN { for (r = 0; r < 2; r++) for (i = 0; i < 10; i++) print "u1,i" i; for (i = 0; i < 10; i++) print "u2,i" i + 5 }' \
+    > "$T/dup.csv"
+$BIN train --csv "$T/dup.csv" --dim 4 --epochs 1 -o "$T/dup.memcom" 2> "$T/dup.log"
+grep -q ": 2 users, 15 items, 14 train / 2 valid / 4 test interactions (10 repeated pairs counted once)" "$T/dup.log" &&
+    ok || bad "duplicates before the split: $(grep -m1 '^data' "$T/dup.log")"
+
+# memcom eval refuses another split or data set, naming what differs; the
+# override evaluates and warns
+E="--csv $T/ratings.csv --header --min-rating 2"
+expect_fail "eval: other split seed" "--split-seed: the model's is 1, now 2" $BIN eval "$T/m.memcom" $E --split-seed 2
+expect_fail "eval: other split ratio" "--split: the model's is 70/10/20, now 80/10/10" $BIN eval "$T/m.memcom" $E \
+    --split 80/10/10
+head -3000 "$T/ratings.csv" > "$T/part.csv"
+expect_fail "eval: other data file" "the data differs: the model was trained on ratings.csv" $BIN eval "$T/m.memcom" \
+    --csv "$T/part.csv" --header --min-rating 2
+expect_fail "eval: other threshold" "the data differs" $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header \
+    --min-rating 3
+if $BIN eval "$T/m.memcom" $E --split-seed 2 --allow-split-mismatch > "$T/ev.txt" 2> "$T/ev.err" &&
+    grep -q "^warning: the model was not trained on this data and split (--split-seed" "$T/ev.txt" &&
+    grep -q "^test " "$T/ev.txt" && grep -q "warning" "$T/ev.err" &&
+    $BIN eval "$T/m.memcom" $E --split-seed 2 --allow-split-mismatch --json 2> /dev/null |
+    grep -q '"warning":"the model was not trained'; then
+    ok
+else
+    bad "--allow-split-mismatch: $(cat "$T/ev.txt" "$T/ev.err")"
+fi
+$BIN eval "$T/m.memcom" $E > "$T/ev2.txt" 2>&1 && ! grep -q "warning" "$T/ev2.txt" && ok ||
+    bad "eval with the training's split: $(cat "$T/ev2.txt")"
+
+# SIGINT during training: the best model so far is written (loadable), and the
+# state; the command to resume is printed; exit status 130; resuming works
+awk 'BEGIN { srand(5); for (u = 1; u <= 3000; u++) { g = u % 6; for (k = 0; k < 30; k++) {
+    if (rand() < .85) { x = rand(); it = g * 200 + int(x * x * 200) } else it = int(rand() * 1200);
+    printf "%d,m%d\n", u, it } } }' > "$T/big.csv"
+rm -f "$T/int.memcom" "$T/int.memcom.state"
+$BIN train --csv "$T/big.csv" --dim 64 --epochs 2000 --patience 0 --batch 100 -o "$T/int.memcom" 2> "$T/int.log" &
+pid=$!
+for _ in $(seq 200); do grep -q "^train epoch" "$T/int.log" && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+rc=$?
+if [ $rc = 130 ] && $BIN inspect "$T/int.memcom" > "$T/int.txt" 2>&1 && grep -q '"interrupted":true' "$T/int.txt" &&
+    [ -s "$T/int.memcom.state" ] && grep -q "wrote the best model so far (epoch [0-9]*) to .*int.memcom and the training state to .*int.memcom.state" "$T/int.log" &&
+    grep -q -- "--resume .*int.memcom$" "$T/int.log"; then
+    ok
+else
+    bad "SIGINT: exit $rc, $(tail -3 "$T/int.log")"
+fi
+ls "$T"/int.memcom.tmp-* > /dev/null 2>&1 && bad "SIGINT left temp files" || ok
+done_ep=$(sed -n 's/.*interrupted after epoch \([0-9]*\):.*/\1/p' "$T/int.log")
+if [ -n "$done_ep" ] && $BIN train --csv "$T/big.csv" --dim 64 --epochs $((done_ep + 1)) --patience 0 --batch 100 \
+    -o "$T/int.memcom" --resume "$T/int.memcom" 2> "$T/int2.log" && grep -q "resumed after epoch $done_ep" "$T/int2.log" &&
+    grep -q "best epoch [0-9]* of $((done_ep + 1))" "$T/int2.log"; then
+    ok
+else
+    bad "resume after SIGINT: $(tail -3 "$T/int2.log")"
+fi
+# SIGTERM with --checkpoint: the checkpoint's state; exit 143
+rm -f "$T/ck2.memcom" "$T/ck2.memcom.state"
+$BIN train --csv "$T/big.csv" --dim 64 --epochs 2000 --patience 0 --batch 100 -o "$T/int3.memcom" \
+    --checkpoint "$T/ck2.memcom" 2> "$T/int3.log" &
+pid=$!
+for _ in $(seq 200); do grep -q "^train epoch" "$T/int3.log" && break; sleep 0.05; done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc = 143 ] && $BIN inspect "$T/int3.memcom" > /dev/null && [ -s "$T/ck2.memcom.state" ] &&
+    [ ! -e "$T/int3.memcom.state" ] && grep -q -- "--resume .*ck2.memcom$" "$T/int3.log" && ok ||
+    bad "SIGTERM with --checkpoint: exit $rc, $(tail -2 "$T/int3.log")"
 
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

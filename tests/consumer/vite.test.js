@@ -1,61 +1,32 @@
 // How `npm install memcom` users meet the package: `npm pack` it, install the
 // tarball into a fresh Vite 7 app in a temporary folder, `vite build` it, serve
 // the build (with the strict CSP of demo/serve.js) and check in Chromium that
-// it loads models and recommends, with and without SIMD.
+// it loads models and recommends, with and without SIMD; then the same app
+// under the Vite dev server, with the README's recipe and without it.
 //   node --test tests/consumer/
 // Needs: npm, Debian's chromium, and vite 7 in the npm cache (npm ci of this
 // repo puts it there) or a reachable npm registry.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../../demo/serve.js';
-import { loadModel, buildModel } from '../../web/index.js';
+import { buildModel } from '../../web/index.js';
 import { launch } from '../browser/chromium.js';
+import { ROOT, NPM, run, smallModelSpec, nodeRecommend, HISTORY } from './helpers.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const KEEP = process.env.MEMCOM_KEEP_CONSUMER === '1';
 const viteRange = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.vite || '^7';
 
 let dir;
 let server;
 let browser;
-
-// A small deterministic model, made with the package's own buildModel: 500
-// items, memcom output table, full input table, one tanh layer, ids and bias.
-function smallModelSpec() {
-  let s = 12345;
-  const r = () => { s = (s * 1103515245 + 12345) >>> 0; return s / 4294967296 - 0.5; };
-  const n = 500, d = 16, m = 40;
-  const fill = (len) => Float32Array.from({ length: len }, r);
-  return {
-    input: { kind: 'full', n, d, rows: fill(n * d) },
-    layers: [{ inDim: d, outDim: d, activation: 'tanh', weight: fill(d * d), bias: fill(d) }],
-    output: { kind: 'memcom', n, m, d, rows: fill(m * d), scalars: fill(n), bucket: 'mod' },
-    outputBias: fill(n),
-    ids: Array.from({ length: n }, (_, i) => `sku-${i}`),
-    metadata: { dataset: 'consumer test' },
-  };
-}
-
-function run(cmd, args, cwd, extraEnv = {}) {
-  try {
-    return execFileSync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extraEnv },
-      timeout: 240_000,
-    });
-  } catch (e) {
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout || ''}\n${e.stderr || ''}`);
-  }
-}
+let app; // the Vite app, made by the first test
+let expected; // its answers in Node
 
 before(async () => {
   for (const f of ['web/index.js', 'dist/memcom-simd.wasm', 'dist/memcom.wasm']) {
@@ -83,7 +54,7 @@ test('npm pack -> fresh Vite 7 app -> vite build -> Chromium loads a model and r
   assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('tests/') || f.startsWith('src/')), `only what ships: ${files.join(', ')}`);
 
   // 2. A fresh Vite app that depends on the tarball.
-  const app = path.join(dir, 'app');
+  app = path.join(dir, 'app');
   fs.mkdirSync(path.join(app, 'src'), { recursive: true });
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
     name: 'memcom-consumer-app',
@@ -110,7 +81,7 @@ const simd = new URLSearchParams(location.search).get('simd') === '0' ? false : 
 const out = document.getElementById('out');
 async function main() {
   const shop = await loadModel(shopUrl, { simd });
-  const shopRecs = shop.recommend(['sku-1', 'sku-7', 'sku-42'], { k: 10 });
+  const shopRecs = shop.recommend(${JSON.stringify(HISTORY)}, { k: 10 });
   const movies = await loadModel(moviesUrl, { simd });
   const movieRecs = movies.recommend(['1', '2571', '6377'], { k: 10 });
   // buildModel works in the browser too (it fetches the writer module then).
@@ -152,8 +123,8 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
   // 4. Serve the build and open it in Chromium.
   server = await startServer({ port: 0, root: path.join(app, 'dist') });
   const base = `http://127.0.0.1:${server.port}/index.html`;
-  const expected = {
-    shop: await nodeRecommend(await buildModel(spec), ['sku-1', 'sku-7', 'sku-42']),
+  expected = {
+    shop: await nodeRecommend(await buildModel(spec), HISTORY),
     movies: await nodeRecommend(new Uint8Array(fs.readFileSync(path.join(ROOT, 'demo/models/memcom-16x.memcom'))), ['1', '2571', '6377']),
   };
   for (const q of ['', '?simd=0']) {
@@ -166,7 +137,7 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
     assert.equal(error, undefined, `the app ran without error (${q || 'SIMD'})`);
     const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
     assert.equal(result.shop.length, 10);
-    assert.ok(!result.shop.some((id) => ['sku-1', 'sku-7', 'sku-42'].includes(id)), 'history excluded');
+    assert.ok(!result.shop.some((id) => HISTORY.includes(id)), 'history excluded');
     assert.deepEqual(result.shop, expected.shop, 'same top-10 as the package in Node');
     assert.deepEqual(result.movies, expected.movies, 'same movie top-10 as the package in Node');
     assert.deepEqual(result.tiny, ['c', 'b'], 'a model built in the browser ranks correctly');
@@ -183,11 +154,61 @@ main().catch((e) => { out.textContent = 'ERROR ' + (e.code || '') + ' ' + e.mess
   }
 });
 
-async function nodeRecommend(bytes, history) {
-  const model = await loadModel(bytes);
-  try {
-    return model.recommend(history, { k: 10 }).map((r) => r.id);
-  } finally {
-    model.dispose();
-  }
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
+
+/** Start `vite` (the dev server) in the app; resolves to { url, stop() } once it is ready. */
+async function viteDev() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort', '--host', '127.0.0.1', '--force'],
+    { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite did not start:\n${out}`)), 30_000);
+    const seen = (b) => { out += b; if (/ready in/.test(out)) { clearTimeout(timer); resolve(); } };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`vite exited (${code}):\n${out}`)); });
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: async () => { child.kill(); await exited; } };
+}
+
+test('the Vite dev server: with the README\'s optimizeDeps.exclude the page loads and ranks, SIMD and fallback; without it, a MemcomError that says where to look', async () => {
+  assert.ok(app && expected, 'the vite build test made the app');
+  const config = path.join(app, 'vite.config.js');
+  for (const recipe of [false, true]) {
+    if (recipe) fs.writeFileSync(config, "export default { optimizeDeps: { exclude: ['memcom'] } };\n");
+    else fs.rmSync(config, { force: true });
+    const dev = await viteDev();
+    try {
+      for (const q of recipe ? ['', '?simd=0'] : ['']) {
+        const page = await browser.newPage();
+        const wasm = [];
+        page.on('response', (res) => { if (res.url().endsWith('.wasm')) wasm.push(new URL(res.url()).pathname); });
+        await page.goto(dev.url + q);
+        await page.waitForFunction(() => document.body.dataset.result || document.body.dataset.error, null, { timeout: 30_000 });
+        const error = await page.evaluate(() => document.body.dataset.error);
+        if (!recipe) {
+          // Pre-bundled into node_modules/.vite/deps/, the package looks for ../dist/ there and the server answers with the page.
+          assert.match(error ?? '', /the server sent an HTML page, not WebAssembly.*options\.wasmBase or with setWasmBase\(\)/, 'without the recipe: the helpful error');
+        } else {
+          assert.equal(error, undefined, `the app ran without error (${q || 'SIMD'})`);
+          const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+          assert.deepEqual(result.shop, expected.shop, 'same top-10 as the package in Node');
+          assert.deepEqual(result.movies, expected.movies, 'same movie top-10 as the package in Node');
+          assert.equal(result.kernel, q ? 'scalar' : 'wasm_simd128');
+          assert.ok(wasm.includes(q ? '/node_modules/memcom/dist/memcom.wasm' : '/node_modules/memcom/dist/memcom-simd.wasm'), `the .wasm came from the package: ${wasm.join(', ')}`);
+        }
+        await page.close();
+      }
+    } finally {
+      await dev.stop();
+    }
+  }
+});

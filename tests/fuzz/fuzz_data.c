@@ -3,11 +3,13 @@
  * (src/train/data_read.c, data_build.c), compiled three times:
  *
  *   -DFUZZ_FORMAT=0  split files (train.txt [valid.txt [test.txt]], `user item item ...`)
- *   -DFUZZ_FORMAT=1  CSV/TSV logs (user,item[,rating[,timestamp]])
+ *   -DFUZZ_FORMAT=1  CSV/TSV/space-separated logs (user,item[,rating[,timestamp]], or
+ *                    columns picked by --columns; delimiter and header detected or given)
  *   -DFUZZ_FORMAT=2  sequence files (one user per line, split per user)
  *
  * Input layout: byte 0 selects options (split: how many files; CSV:
- * delimiter (bits 0-1, 7), header (2), rating threshold (3-6); seq: split fractions), the rest is
+ * delimiter (bits 0-1, 7), header (2), rating threshold (3-6) or without one a --columns
+ * spec (4-6); seq: split fractions), the rest is
  * the file content; for split, the content is cut into files at form-feed
  * bytes (0x0C).  The readers take paths, so each input is written to a
  * per-process temporary file.
@@ -260,11 +262,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.test_path = nfiles > 2 ? g_path[2] : NULL;
 #elif FUZZ_FORMAT == 1
     o.format = MT_FMT_CSV;
-    static const char delims[8] = {0, ',', '\t', ';', 0, ',', '\t', '|'};
+    /* delimiter 0 = detect; header bit set: --header, else detect (or
+     * --no-header, columns row 7); without a threshold, bits 4-6 pick a
+     * --columns spec (by index, out of range, by header name) */
+    static const char delims[8] = {0, ',', '\t', ';', ' ', ',', '\t', '|'};
+    static const char *const columns[8] = {NULL, "user=1,item=0", "user=0,item=2,grade=1", "user=2,item=0,time=1",
+                                           "user=user,item=item", "user=0,item=1,grade=3,time=2", "user=0,item=9",
+                                           NULL};
     o.delimiter = delims[(sel & 3) | ((sel >> 5) & 4)];
     o.header = (sel >> 2) & 1;
     o.has_threshold = (sel >> 3) & 1;
     o.threshold = (double)((sel >> 4) & 7) - 1.0;
+    if (!o.has_threshold) {
+        o.columns = columns[(sel >> 4) & 7];
+        if (((sel >> 4) & 7) == 7 && !o.header) o.header = -1;
+    }
     o.seed = sel;
     write_file(g_path[0], body, blen);
     o.path = g_path[0];

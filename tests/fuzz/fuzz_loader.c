@@ -150,6 +150,41 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         (void)acc;
     }
 
+    /* the section directory: entries inside the file, as its bytes say */
+    const uint32_t nsec = memcom_section_count(mdl);
+    FZ_CHECK(nsec >= 1 && FZ_HEADER_SIZE + (uint64_t)nsec * FZ_DIR_ENTRY <= size, "%u sections", nsec);
+    for (uint32_t s = 0; s < nsec; s++) {
+        memcom_section_info si;
+        rc = memcom_get_section(mdl, s, &si);
+        FZ_CHECK(rc == MEMCOM_OK && si.name != NULL, "get_section(%u) = %d", s, rc);
+        FZ_CHECK(si.offset <= size && si.size <= size - si.offset, "section %u outside the file", s);
+        const uint8_t *e = data + FZ_HEADER_SIZE + (size_t)s * FZ_DIR_ENTRY;
+        FZ_CHECK(si.type == fz_rd32(e) && si.offset == fz_rd64(e + 8) && si.crc32 == fz_rd32(e + 28),
+                 "section %u differs from its directory entry", s);
+    }
+    {
+        memcom_section_info si;
+        FZ_CHECK(memcom_get_section(mdl, nsec, &si) == MEMCOM_E_INDEX, "get_section(count) not refused");
+    }
+    /* stored values as f32: finite (the reader checked them); bounded work */
+    float *vals = n <= HEAVY_LIMIT ? (float *)malloc(sizeof(float) * n) : NULL;
+    if (vals) {
+        FZ_CHECK(memcom_copy_output_bias(mdl, vals) == MEMCOM_OK && all_finite(vals, n), "output bias");
+        free(vals);
+    }
+    for (uint32_t l = 0; l < info.n_layers; l++) {
+        memcom_layer_info li;
+        FZ_CHECK(memcom_get_layer(mdl, l, &li) == MEMCOM_OK, "get_layer(%u)", l);
+        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue; /* an identity */
+        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
+        if (w && b)
+            FZ_CHECK(memcom_copy_layer(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) &&
+                         all_finite(b, li.out_dim),
+                     "copy_layer(%u)", l);
+        free(w);
+        free(b);
+    }
+
     uint64_t seed = fz_crc32(data, size < 64 ? size : 64) ^ size;
     uint32_t sample[12];
     size_t ns = 0;

@@ -142,9 +142,10 @@ static void emit(const char *name, const memcom_model_data *md) {
     memcom_free(buf);
 }
 
-static const char *kname[] = {"none", "full", "hash", "qr", "memcom"};
-static const char *dname[] = {"none", "f32", "f16", "i8", "u16", "u32"};
-static const char *bname[] = {"none", "mod", "hash", "explicit"};
+/* seed file names from the core's one name table */
+static const char *kname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_KIND, v); }
+static const char *dname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_DTYPE, v); }
+static const char *bname(uint32_t v) { return memcom_enum_name(MEMCOM_NAMES_BUCKET_MODE, v); }
 
 static void table_files(void) {
     const uint32_t n = 13, d = 4;
@@ -176,8 +177,8 @@ static void table_files(void) {
                     }
                     if (variant % 4 == 1) md.metadata_json = "{\"dataset\":\"seed\",\"metrics\":{\"valid\":{},\"test\":{}}}";
                     char name[128];
-                    snprintf(name, sizeof name, "table-%s-%s-%s%s%s.memcom", kname[kind], dname[row],
-                             bname[bmode], bdt ? dname[bdt] : "", scalar ? (scalar == 1 ? "-wf32" : "-wf16") : "");
+                    snprintf(name, sizeof name, "table-%s-%s-%s%s%s.memcom", kname(kind), dname(row),
+                             bname(bmode), bdt ? dname(bdt) : "", scalar ? (scalar == 1 ? "-wf32" : "-wf16") : "");
                     emit(name, &md);
                     free_table(&tb);
                     free(bias);
@@ -248,8 +249,8 @@ static void recommender_models(void) {
         }
         md.metadata_json = c % 3 == 0 ? "{\"dataset\":\"ml-seed\",\"options\":{\"d\":4},\"metrics\":{\"valid\":{\"ndcg@20\":0.1}}}" : NULL;
         char name[128];
-        snprintf(name, sizeof name, "model-%zu-in-%s-%s-out-%s-%s-L%u.memcom", c, kname[cases[c].in_kind],
-                 dname[cases[c].in_row], kname[cases[c].out_kind], dname[cases[c].out_row], nl);
+        snprintf(name, sizeof name, "model-%zu-in-%s-%s-out-%s-%s-L%u.memcom", c, kname(cases[c].in_kind),
+                 dname(cases[c].in_row), kname(cases[c].out_kind), dname(cases[c].out_row), nl);
         emit(name, &md);
         free_table(&ti);
         free_table(&to);
@@ -291,7 +292,8 @@ static void data_files(void) {
     put("data_split", "three-files.txt", split3, sizeof split3 - 1);
     put("data_split", "two-files.txt", split2, sizeof split2 - 1);
 
-    /* CSV selector: bits 0-1 delimiter (guess , \t ;), bit 2 header, bit 3 threshold, bits 4-6 threshold+1 */
+    /* CSV selector: bits 0-1 delimiter (detect , \t ;; bit 7: space , \t |), bit 2 header (else detect),
+     * bit 3 threshold, bits 4-6 threshold+1 or (no threshold) a --columns spec (see fuzz_data.c) */
     static const char csv1[] = "\x04" "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n"
                                "2,31,4.0,835355493\n2,10,4.0,835355681\n3,\"1,029\",5,1\n";
     static const char csv2[] = "\x0e" "user\titem\trating\n1\t10\t4\n1\t11\t2\n2\t10\t5\n2\t12\t3\n";
@@ -302,6 +304,11 @@ static void data_files(void) {
     put("data_csv", "tsv-header.tsv", csv2, sizeof csv2 - 1);
     put("data_csv", "semicolon.csv", csv3, sizeof csv3 - 1);
     put("data_csv", "pairs.csv", csv4, sizeof csv4 - 1);
+    /* a space-separated log with a header, detected; a wide CSV picked by header names */
+    static const char csv6[] = "\x00" "user item rating time\n  1   10  4 100\n1 11 2 101\n2  10 5 102\n";
+    static const char csv7[] = "\x40" "x,item,y,user\n0,10,z,1\n0,11,z,1\n0,10,z,2\n0,10,z,2\n";
+    put("data_csv", "space-header.txt", csv6, sizeof csv6 - 1);
+    put("data_csv", "columns-by-name.csv", csv7, sizeof csv7 - 1);
     put("data_csv", "threshold.csv", csv5, sizeof csv5 - 1);
 
     static const char seq1[] = "\x05" "1 1 2 3 4 5 6\n2 4 5 6 7\n3 1 7 8 9 10\n4 2 2 3\n";

@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh --long [--runs N]      # the documented long loader run
 #
 # Targets (tests/fuzz/*.c, built straight from the sources with clang; the
-# core is src/*.c src/base src/format src/engine src/kernels with the scalar kernels):
+# core and its kernels as src/sources.sh lists them):
 #   loader      memcom_open on arbitrary bytes, then every model operation
 #   writer      memcom_write_memory on fuzzed model descriptions: output must load
 #   data_split  the trainer's `user item item ...` split-file reader
@@ -81,18 +81,12 @@ if [ -z "$CC" ]; then
   finish
 fi
 
-# ---- sources -------------------------------------------------------------
-shopt -s nullglob
-CORE_SRCS=()
-for f in src/*.c src/base/*.c src/format/*.c src/engine/*.c src/kernels/*.c; do
-  case "$f" in
-    src/kernels/*) case "$(basename "$f")" in scalar*.c) ;; *) continue ;; esac ;;
-  esac
-  CORE_SRCS+=("$f")
-done
+# ---- sources (src/sources.sh) ---------------------------------------------
+. src/sources.sh
+CORE_SRCS=("${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}")
 # the trainer's readers and what they need (not its training code)
 TRAIN_SRCS=()
-for f in src/train/data_read.c src/train/data_build.c src/train/util.c; do
+for f in "${MC_TRAIN_READER_SRC[@]}"; do
   [ -f "$f" ] && TRAIN_SRCS+=("$f")
 done
 have_format=0
@@ -102,8 +96,7 @@ if [ "$have_format" = 0 ]; then
   finish
 fi
 
-COMMON=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off -Isrc -Itests/fuzz
-        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+COMMON=("${MC_STD[@]}" "${MC_FLOAT[@]}" "${MC_SANITIZE_OPT[@]}" "${MC_SANITIZE[@]}" -Isrc -Itests/fuzz)
 FUZZ_CFLAGS=("${COMMON[@]}" -fsanitize=fuzzer-no-link)
 TRAIN_DEFS=()
 
@@ -128,19 +121,19 @@ build() {
     CORE_FUZZ=$(compile_set "$OUT/obj-fuzz" "${FUZZ_CFLAGS[@]}" -- "${CORE_SRCS[@]}") || return 1
     CORE_ASAN=$(compile_set "$OUT/obj-asan" "${COMMON[@]}" -- "${CORE_SRCS[@]}") || return 1
     # shellcheck disable=SC2086
-    "$CC" "${COMMON[@]}" tests/fuzz/gen_seeds.c $CORE_ASAN -lm -o "$OUT/gen_seeds" || return 1
+    "$CC" "${COMMON[@]}" tests/fuzz/gen_seeds.c $CORE_ASAN "${MC_LIBS[@]}" -o "$OUT/gen_seeds" || return 1
     # shellcheck disable=SC2086
-    "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_loader.c $CORE_FUZZ -lm -o "$OUT/fuzz_loader" || return 1
+    "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_loader.c $CORE_FUZZ "${MC_LIBS[@]}" -o "$OUT/fuzz_loader" || return 1
     # shellcheck disable=SC2086
-    "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_writer.c $CORE_FUZZ -lm -o "$OUT/fuzz_writer" || return 1
-    if [ ${#TRAIN_SRCS[@]} -eq 3 ]; then
+    "$CC" "${COMMON[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_writer.c $CORE_FUZZ "${MC_LIBS[@]}" -o "$OUT/fuzz_writer" || return 1
+    if [ ${#TRAIN_SRCS[@]} -eq ${#MC_TRAIN_READER_SRC[@]} ]; then
       TRAIN_FUZZ=$(compile_set "$OUT/obj-fuzz" "${FUZZ_CFLAGS[@]}" ${TRAIN_DEFS[@]+"${TRAIN_DEFS[@]}"} -- "${TRAIN_SRCS[@]}") || return 1
       local fmt name
       for fmt in 0 1 2; do
         name=(data_split data_csv data_seq)
         # shellcheck disable=SC2086
         "$CC" "${COMMON[@]}" ${TRAIN_DEFS[@]+"${TRAIN_DEFS[@]}"} -fsanitize=fuzzer -DFUZZ_FORMAT=$fmt tests/fuzz/fuzz_data.c \
-          $TRAIN_FUZZ $CORE_FUZZ -lm -o "$OUT/fuzz_${name[$fmt]}" || return 1
+          $TRAIN_FUZZ $CORE_FUZZ "${MC_LIBS[@]}" -o "$OUT/fuzz_${name[$fmt]}" || return 1
       done
     fi
   } >>"$log" 2>&1
@@ -155,7 +148,7 @@ fi
 ok "build"
 
 TARGETS=(loader writer)
-if [ ${#TRAIN_SRCS[@]} -eq 3 ]; then
+if [ ${#TRAIN_SRCS[@]} -eq ${#MC_TRAIN_READER_SRC[@]} ]; then
   TARGETS+=(data_split data_csv data_seq)
 else
   echo "note: src/train data readers not found; data_* targets skipped"

@@ -246,7 +246,7 @@ test('wasm option: Module, bytes, path, URL, { simd, scalar }; bad modules are r
   await assertRejects(loadModel(bytes, 'options'), 'invalid_argument');
 });
 
-test('info: sizes, kinds, layers, bytes per group, compression ratio (MEMCOM.md), metadata', async () => {
+test('info: sizes, kinds, layers, bytes per group, compression ratio (docs/METHOD.md 1.4), metadata', async () => {
   const bytes = await smallModel();
   const ref = R.parseModel(bytes);
   const m = await loadModel(bytes);
@@ -280,7 +280,7 @@ test('info: sizes, kinds, layers, bytes per group, compression ratio (MEMCOM.md)
   JSON.stringify(info); // serialisable (no bigint)
   m.dispose();
 
-  // the 16x memcom table of MEMCOM.md: m = n (d/16 - 1) / d
+  // the 16x memcom table of docs/METHOD.md 1.4: m = n (d/16 - 1) / d
   const n = 4096;
   const d = 64;
   const mm = (n * (d / 16 - 1)) / d;

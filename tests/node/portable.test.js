@@ -47,7 +47,10 @@ test('package.json: ES module, exports map with types and the wasm subpaths', as
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.exports['.'].types, './web/index.d.ts');
   assert.equal(pkg.exports['.'].default, './web/index.js');
-  assert.equal(pkg.exports['./memcom.wasm'], './dist/memcom.wasm');
-  assert.equal(pkg.exports['./memcom-simd.wasm'], './dist/memcom-simd.wasm');
+  for (const f of ['memcom.wasm', 'memcom-simd.wasm', 'memcom-writer.wasm']) {
+    assert.deepEqual(pkg.exports[`./${f}`], { types: './web/wasm-url.d.ts', default: `./dist/${f}` }, `the ${f} subpath, with types`);
+    assert.ok(pkg.files.includes(`dist/${f}`), `${f} ships`);
+  }
+  assert.deepEqual(pkg.exports['./inline'], { types: './web/index.d.ts', default: './web/inline.js' });
   assert.equal(pkg.sideEffects, false);
 });

@@ -1,5 +1,5 @@
 // reference.js - an independent, deliberately plain JavaScript reading of
-// docs/FORMAT.md and MEMCOM.md, used as the oracle of the Node tests.
+// docs/FORMAT.md and docs/METHOD.md, used as the oracle of the Node tests.
 //
 // It shares no code with web/ (its own CRC32, f16 decoding, hash, parser) and
 // computes everything in float64 from the stored values, by brute force.
@@ -321,7 +321,7 @@ export function topK(scoreArr, k, { exclude = [], candidates = null } = {}) {
   return eligible.slice(0, k).map((index) => ({ index, score: scoreArr[index] }));
 }
 
-/** The recommend of MEMCOM.md: top-k of the scores, history excluded by default. */
+/** The recommend of docs/METHOD.md section 3: top-k of the scores, history excluded by default. */
 export function recommend(model, history, { k = 10, exclude = history, candidates = null } = {}) {
   const u = userVector(model, history);
   return topK(scores(model, u).scores, k, { exclude, candidates });

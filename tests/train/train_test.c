@@ -255,8 +255,21 @@ static void test_data(void)
     rc = load_csv("1,2,5\n", 0, 3, &ds, &err);
     CHECK(rc == 0, "no header fine");
     if (rc == 0) mt_dataset_free(&ds);
+    /* a header line without --header is detected and skipped, with a note */
     rc = load_csv("user,item,rating\n1,2,5\n", 0, 3, &ds, &err);
-    CHECK(rc != 0 && strstr(err.msg, ":1:") && strstr(err.msg, "--header"), "header hint: %s", err.msg);
+    CHECK(rc == 0 && ds.n_users == 1 && ds.n_items == 1 && strstr(ds.note, "looks like a header"), "header detected: %s",
+          rc ? err.msg : ds.note);
+    if (rc == 0) mt_dataset_free(&ds);
+    rc = load_csv("userId,movieId\n1,2\n1,3\n", 0, -1e10, &ds, &err);   /* names above ids */
+    CHECK(rc == 0 && ds.n_users == 1 && ds.n_items == 2 && strstr(ds.note, "header"), "header by names: %s",
+          rc ? err.msg : ds.note);
+    if (rc == 0) mt_dataset_free(&ds);
+    rc = load_csv("alice,apple\nbob,pear\n", 0, -1e10, &ds, &err);   /* names everywhere: data */
+    CHECK(rc == 0 && ds.n_users == 2 && ds.note[0] == 0, "no header among names: %s", rc ? err.msg : ds.note);
+    if (rc == 0) mt_dataset_free(&ds);
+    rc = load_csv("user,item,rating\n1,2,5\n", -1, -1e10, &ds, &err);   /* --no-header: line 1 is data */
+    CHECK(rc == 0 && ds.n_users == 2 && ds.n_items == 2, "--no-header: %s", rc ? err.msg : "");
+    if (rc == 0) mt_dataset_free(&ds);
     /* split files: binary junk is refused with a line number */
     mt_data_opts o;
     mt_data_opts_default(&o);
@@ -503,6 +516,121 @@ static void test_run_checks(void)
     CHECK(mt_write_atomic(missing, "abc", 3, &err) < 0 && err.code == MT_E_WRITE, "write_atomic failure code");
 }
 
+
+/* ---------------------------------------------------------------- */
+/* issue 18: input as it comes, repeated pairs, provenance, estimate  */
+/* ---------------------------------------------------------------- */
+static void test_input_and_provenance(void)
+{
+    mt_dataset ds, ds2;
+    mt_err err;
+    /* repeated pairs dropped (first occurrence kept, in order) before the
+     * split: u0 has items 0..9 twice, u1 items 0..4 once */
+    mt_pairs p = {0};
+    for (uint32_t r = 0; r < 2; r++)
+        for (uint32_t k = 0; k < 10; k++) mt_pairs_push(&p, 0, k, 0);
+    for (uint32_t k = 0; k < 5; k++) mt_pairs_push(&p, 1, k, 0);
+    size_t dropped = mt_pairs_dedup(&p, 2, 10);
+    int order_ok = p.count == 15;
+    for (uint32_t k = 0; order_ok && k < 10; k++) order_ok = p.user[k] == 0 && p.item[k] == k;
+    CHECK(dropped == 10 && order_ok, "dedup: dropped %zu, %zu left", dropped, p.count);
+    mt_split_per_user(&p, 2, 0.1, 0.2, 1);
+    int cnt[2][3] = {{0}};
+    for (size_t k = 0; k < p.count; k++) cnt[p.user[k]][p.part[k]]++;
+    /* 10 items: test round(2.0) = 2, valid round(1.0) = 1; 5 items: test round(1.0) = 1, valid (size_t)(0.5 + 0.5) = 1 */
+    CHECK(cnt[0][0] == 7 && cnt[0][1] == 1 && cnt[0][2] == 2 && cnt[1][0] == 3 && cnt[1][1] == 1 && cnt[1][2] == 1,
+          "split after dedup %d/%d/%d and %d/%d/%d", cnt[0][0], cnt[0][1], cnt[0][2], cnt[1][0], cnt[1][1], cnt[1][2]);
+    mt_pairs_free(&p);
+
+    /* delimiters detected: runs of spaces, tab, semicolon */
+    static const char *const logs[3] = {"1 10 5\n1   11 4\n 2 10 3 \n", "1\t10\t5\n1\t11\t4\n2\t10\t3\n",
+                                        "1;10;5\n1;11;4\n2;10;3\n"};
+    static const char *const names[3] = {"space", "", ""};
+    for (int k = 0; k < 3; k++) {
+        int rc = load_csv(logs[k], 0, 4, &ds, &err);
+        CHECK(rc == 0 && ds.n_users == 1 && ds.n_items == 2 && (!names[k][0] || strstr(ds.note, names[k])),
+              "delimiter %d: %s", k, rc ? err.msg : ds.note);
+        if (rc == 0) mt_dataset_free(&ds);
+    }
+    /* --columns */
+    mt_columns c;
+    CHECK(mt_columns_parse("user=userId,item=2", &c, &err) == 0 && c.by_name && c.idx[MT_COL_ITEM] == 2 &&
+              c.idx[MT_COL_GRADE] == -1 && c.name_len[MT_COL_USER] == 6,
+          "columns by name and index");
+    CHECK(mt_columns_parse("user=0", &c, &err) < 0 && strstr(err.msg, "item"), "columns without item: %s", err.msg);
+    CHECK(mt_columns_parse("user=0,item=1,item=2", &c, &err) < 0 && strstr(err.msg, "twice"), "twice: %s", err.msg);
+    CHECK(mt_columns_parse("who=1,item=2", &c, &err) < 0 && strstr(err.msg, "unknown role"), "role: %s", err.msg);
+    CHECK(mt_columns_parse("user=0,item=99999", &c, &err) < 0 && strstr(err.msg, "out of range"), "range: %s", err.msg);
+    {
+        mt_data_opts o;
+        mt_data_opts_default(&o);
+        o.format = MT_FMT_CSV;
+        o.path = write_tmp("wide.csv", "a,b,item,d,user,f\nx,y,10,z,1,w\nx,y,11,z,1,w\nx,y,10,z,2,w\n");
+        o.columns = "user=user,item=2";
+        int rc = mt_dataset_load(&ds, &o, &err);
+        CHECK(rc == 0 && ds.n_users == 2 && ds.n_items == 2 && ds.pairs == 3, "wide CSV by name: %s",
+              rc ? err.msg : "");
+        if (rc == 0) mt_dataset_free(&ds);
+    }
+
+    /* provenance: the data hash covers the distinct pairs only (a repeated
+     * line changes nothing), not the line order across users */
+    int r1 = load_csv("a,x\na,y\nb,x\nb,z\nb,w\n", 0, -1e10, &ds, &err);
+    int r2 = load_csv("b,x\nb,z\na,x\nb,w\na,y\na,x\n", 0, -1e10, &ds2, &err);
+    CHECK(r1 == 0 && r2 == 0 && ds.data_hash == ds2.data_hash && ds.pairs == 5 && ds2.pairs == 5 &&
+              ds2.duplicates == 1 && ds.duplicates == 0,
+          "data hash order-free and duplicate-free");
+    if (r2 == 0) mt_dataset_free(&ds2);
+    r2 = load_csv("a,x\na,y\nb,x\nb,z\nb,v\n", 0, -1e10, &ds2, &err);
+    CHECK(r2 == 0 && ds.data_hash != ds2.data_hash, "one item differs: another hash");
+    if (r2 == 0) mt_dataset_free(&ds2);
+    if (r1 == 0) {
+        /* mt_split_compare against a record as the trainer writes it */
+        mt_buf b = {0};
+        mt_buf_printf(&b, "{\"dataset\":\"x\",\"options\":{\"split_seed\":1,\"split\":[70,10,20]},\"data\":");
+        mt_buf_json_provenance(&b, &ds);
+        mt_buf_printf(&b, "}");
+        mt_data_opts o;
+        mt_data_opts_default(&o);
+        char diff[512];
+        int unchecked = 1;
+        CHECK(mt_split_compare(b.p, b.len, &ds, &o, diff, sizeof diff, &unchecked) == 0 && !unchecked,
+              "same data and split: %s", diff);
+        o.seed = 2;
+        CHECK(mt_split_compare(b.p, b.len, &ds, &o, diff, sizeof diff, &unchecked) == 1 &&
+                  strstr(diff, "--split-seed: the model's is 1, now 2"),
+              "seed: %s", diff);
+        o.seed = 1;
+        o.valid_frac = 0.1;
+        o.test_frac = 0.1;
+        CHECK(mt_split_compare(b.p, b.len, &ds, &o, diff, sizeof diff, &unchecked) == 1 &&
+                  strstr(diff, "--split: the model's is 70/10/20, now 80/10/10"),
+              "split: %s", diff);
+        mt_data_opts_default(&o);
+        mt_dataset other = ds;
+        other.data_hash ^= 1;
+        CHECK(mt_split_compare(b.p, b.len, &other, &o, diff, sizeof diff, &unchecked) == 1 &&
+                  strstr(diff, "the data differs"),
+              "data: %s", diff);
+        other = ds;
+        other.split_hash ^= 1;
+        CHECK(mt_split_compare(b.p, b.len, &other, &o, diff, sizeof diff, &unchecked) == 1 &&
+                  strstr(diff, "assignment differs"),
+              "assignment: %s", diff);
+        CHECK(mt_split_compare("{\"dataset\":\"x\"}", 15, &ds, &o, diff, sizeof diff, &unchecked) == 0 && unchecked,
+              "no record: unchecked");
+        mt_buf_free(&b);
+        mt_dataset_free(&ds);
+    }
+
+    /* the time-left estimator */
+    CHECK(mt_expected_end(5, 5, 4, 0, 10, 100) == 16, "improving every epoch: b + 1 + P");
+    CHECK(mt_expected_end(12, 10, 4, 2, 10, 100) == 26, "gap 6 not yet over: b + g + P");
+    CHECK(mt_expected_end(20, 10, 4, 10, 10, 100) == 20, "gap over: b + P");
+    CHECK(mt_expected_end(12, 10, 4, 2, 10, 15) == 15, "capped by --epochs");
+    CHECK(mt_expected_end(3, 3, 2, 0, 0, 40) == 40, "no early stopping: all epochs");
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);
@@ -521,6 +649,7 @@ int main(void)
     test_kmeans();
     test_training();
     test_run_checks();
+    test_input_and_provenance();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     printf("%d passed, %d failed\n", passed, failed);

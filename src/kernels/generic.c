@@ -1,24 +1,22 @@
 /*
- * scalar.c - portable kernels.  Loops keep the 8-lane reduction order of
- * kernels.h; compilers may vectorise them but must not reassociate (no
- * -ffast-math), so results match the SIMD kernels bit for bit.
+ * generic.c - every kernel of kernels.h in portable C, each as mk_X_generic:
+ * the kernel itself wherever no instruction-set file provides mk_X (arch.h
+ * renames it), otherwise an unused twin.  Loops keep the 8-lane reduction
+ * order of kernels.h; compilers may vectorise them but must not reassociate
+ * (no -ffast-math), so results match the SIMD kernels bit for bit.
  */
 #include "kernels.h"
+#include "arch.h"
 #include "../base/base.h"
 
-const char *mk_name(void) { return "scalar"; }
-
-/* Native compilers vectorise the integer dot product below (gcc -O2 and up:
- * a 1M x 64 full table ranks 2x faster pre-ranked); WebAssembly without
- * SIMD cannot, and there the float kernels are faster. */
-int mk_fast_int_dot(void)
-{
-#if defined(__wasm__)
-    return 0;
-#else
-    return 1;
+/* the kernel set's name ("scalar" when every kernel is generic) */
+#ifndef MK_HAVE_NAME
+const char *mk_name(void) { return MK_ISA_NAME; }
 #endif
-}
+
+/* (native compilers vectorise the integer dot product below: gcc -O2 and up
+ * ranks a 1M x 64 full table 2x faster pre-ranked) */
+int mk_fast_int_dot(void) { return MK_FAST_INT_DOT; }
 
 static inline float mk_combine8(const float l[8])
 {
@@ -66,23 +64,23 @@ static float mk_dot_i8(const int8_t *a, const float *v, size_t d)
     return s;
 }
 
-void mk_rows_dot_f32(const float *rows, size_t n_rows, size_t d, const float *v, float *out)
+void mk_rows_dot_f32_generic(const float *rows, size_t n_rows, size_t d, const float *v, float *out)
 {
     for (size_t r = 0; r < n_rows; r++) out[r] = mk_dot_f32(rows + r * d, v, d);
 }
 
-void mk_rows_dot_f16(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out)
+void mk_rows_dot_f16_generic(const uint16_t *rows, size_t n_rows, size_t d, const float *v, float *out)
 {
     for (size_t r = 0; r < n_rows; r++) out[r] = mk_dot_f16(rows + r * d, v, d);
 }
 
-void mk_rows_dot_i8(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+void mk_rows_dot_i8_generic(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                     const float *v, float *out)
 {
     for (size_t r = 0; r < n_rows; r++) out[r] = scales[r] * mk_dot_i8(rows + r * d, v, d);
 }
 
-void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
+void mk_rows_dot_i8_q16_generic(const int8_t *rows, const float *scales, size_t n_rows, size_t d,
                         const int16_t *vq, float sv, float *out)
 {
     for (size_t r = 0; r < n_rows; r++) {
@@ -93,49 +91,49 @@ void mk_rows_dot_i8_q16(const int8_t *rows, const float *scales, size_t n_rows, 
     }
 }
 
-void mk_f16_to_f32(const uint16_t *src, size_t n, float *dst)
+void mk_f16_to_f32_generic(const uint16_t *src, size_t n, float *dst)
 {
     for (size_t i = 0; i < n; i++) dst[i] = mcc_f16_to_f32(src[i]);
 }
 
-void mk_f16_finite_to_f32(const uint16_t *src, size_t n, float *dst)
+void mk_f16_finite_to_f32_generic(const uint16_t *src, size_t n, float *dst)
 {
     for (size_t i = 0; i < n; i++) dst[i] = mk_half_finite(src[i]);
 }
 
-void mk_i8_to_f32(const int8_t *src, float scale, size_t n, float *dst)
+void mk_i8_to_f32_generic(const int8_t *src, float scale, size_t n, float *dst)
 {
     for (size_t i = 0; i < n; i++) dst[i] = scale * (float)src[i];
 }
 
-void mk_axpy_f32(float a, const float *x, float *y, size_t n)
+void mk_axpy_f32_generic(float a, const float *x, float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-void mk_mul_f32(const float *a, const float *b, float *out, size_t n)
+void mk_mul_f32_generic(const float *a, const float *b, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++) out[i] = a[i] * b[i];
 }
 
-void mk_scale_f32(float a, float *x, size_t n)
+void mk_scale_f32_generic(float a, float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) x[i] *= a;
 }
 
-void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out)
+void mk_gather_u32_generic(const float *t, const uint32_t *idx, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
 }
 
-void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out)
+void mk_gather_u16_generic(const float *t, const uint16_t *idx, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];
 }
 
 /* scores first (four branch-free loops the compiler can vectorise), then the
  * threshold test 16 at a time; only blocks with a hit are walked one by one */
-float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, const float *bmax, size_t n, float *out)
+float mk_bucket_bounds_generic(const float *tt, const float *wmax, const float *wmin, const float *bmax, size_t n, float *out)
 {
     float mx = 0.0f;
     for (size_t j = 0; j < n; j++) {
@@ -151,7 +149,7 @@ float mk_bucket_bounds(const float *tt, const float *wmax, const float *wmin, co
     return mx;
 }
 
-size_t mk_scan(const float *w, const float *tt, const float *bias, size_t n, float thr,
+size_t mk_scan_generic(const float *w, const float *tt, const float *bias, size_t n, float thr,
                float *out, uint32_t *hits)
 {
     if (w && bias)
