@@ -84,3 +84,20 @@ test('enum names and struct layouts come from the module', async () => {
     'output.hash_seed', 'file_bytes', 'full_f32_bytes']) assert.ok(info.has(name), `memcom_info.${name}`);
   assert.equal(rt.layout(STRUCTS.info).find((f) => f.name === 'output.hash_seed').size, 8);
 });
+
+test('index.d.ts spells the enum names the module owns (TableKind, RowDtype, ScalarDtype, Activation)', async () => {
+  const dts = await readFile(new URL('index.d.ts', WEB), 'utf8');
+  const union = (type) => {
+    const m = dts.match(new RegExp(`export type ${type} =([^;]*);`));
+    assert.ok(m, `index.d.ts declares ${type}`);
+    return [...m[1].matchAll(/'([a-z0-9_]+)'/g)].map((x) => x[1]).sort();
+  };
+  const rt = await getRuntime();
+  const names = (set) => rt.enumNames(set).filter((n) => n !== 'none');
+  assert.deepEqual(union('TableKind'), names(NAMES.kind).sort(), 'TableKind: every kind a file can hold');
+  // storage types of rows and of per-item scalars: the float dtypes (u16/u32 store only bucket indices and ids)
+  const floats = names(NAMES.dtype).filter((n) => !/^u\d+$/.test(n));
+  assert.deepEqual(union('RowDtype'), floats.sort(), 'RowDtype: f32, f16, i8');
+  assert.deepEqual(union('ScalarDtype'), floats.filter((n) => n !== 'i8').sort(), 'ScalarDtype: the float dtypes but i8');
+  assert.deepEqual(union('Activation'), rt.enumNames(NAMES.activation).slice().sort(), 'Activation: every activation, none included');
+});

@@ -9,9 +9,11 @@ import * as api from '../../web/index.js';
 
 const WEB = new URL('../../web/', import.meta.url);
 
-async function sources() {
-  const names = (await readdir(WEB)).filter((f) => f.endsWith('.js'));
-  return Promise.all(names.map(async (f) => [f, await readFile(new URL(f, WEB), 'utf8')]));
+const DEMO = new URL('../../demo/', import.meta.url);
+
+async function sources(dir = WEB) {
+  const names = (await readdir(dir)).filter((f) => f.endsWith('.js'));
+  return Promise.all(names.map(async (f) => [f, await readFile(new URL(f, dir), 'utf8')]));
 }
 
 test('web/*.js: ES modules without Node built-ins, require, eval or new Function', async () => {
@@ -27,8 +29,8 @@ test('web/*.js: ES modules without Node built-ins, require, eval or new Function
   }
 });
 
-test('web/*.js parses no .memcom bytes: the C reader and writer own the format (no DataView, no byte-offset reads)', async () => {
-  for (const [name, text] of await sources()) {
+test('web/*.js and demo/*.js parse no .memcom bytes: the C reader and writer own the format (no DataView, no byte-offset reads)', async () => {
+  for (const [name, text] of [...(await sources()), ...(await sources(DEMO))]) {
     const code = text.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
     assert.doesNotMatch(code, /new\s+DataView\b|\.get(Big)?(Ui|I)nt(8|16|32|64)\(|\.getFloat(32|64)\(/, `${name}: reads bytes at offsets`);
     assert.doesNotMatch(code, /\.set(Big)?(Ui|I)nt(16|32|64)\(|\.setFloat(32|64)\(/, `${name}: writes bytes at offsets`);
