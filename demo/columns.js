@@ -75,12 +75,10 @@ function describeModel(info) {
   if (!out) return '';
   const inp = info.input;
   const parts = [];
-  parts.push(inp && inp.kind !== out.kind ? `input ${inp.kind}, output ${out.kind}` : `${inp ? 'both tables' : 'output table'} ${out.kind}`);
-  if (out.kind === 'full') parts.push(`${out.n.toLocaleString('en-US')} items`);
-  else parts.push(`${out.m.toLocaleString('en-US')} shared rows for ${out.n.toLocaleString('en-US')} items`);
-  if (out.bucket === 'explicit') parts.push('learned buckets');
-  parts.push(`d = ${out.d}`);
-  parts.push(out.dtype);
+  if (inp && inp.kind !== out.kind) parts.push(`input table ${inp.kind}, output table ${out.kind}`);
+  const n = out.n.toLocaleString('en-US');
+  parts.push(out.kind === 'full' ? `${n} movies` : `${out.m.toLocaleString('en-US')} shared rows for ${n} movies`);
+  parts.push(`${out.d} numbers per row (${out.dtype})`);
   return parts.join(' · ');
 }
 
@@ -93,17 +91,18 @@ function buildColumn(col, i) {
     el('div', {}, el('dt', { text: 'download' }), el('dd', { class: 'size', text: formatBytes(col.size) })),
     el('div', {}, el('dt', { text: 'load' }), el('dd', { class: 'load',
       title: `download ${formatMs(col.downloadMs)} + validate and set up ${formatMs(col.initMs)}`,
-      text: formatMs(col.loadMs) }), el('dd', { class: 'sub', text: `validate ${formatMs(col.initMs)}` })),
+      text: formatMs(col.loadMs) })),
     el('div', {}, el('dt', { text: 'per query' }), col.latencyEl = el('dd', { class: 'latency', text: '–' })));
   const badge = Number.isFinite(ratio) && ratio > 1.0001 ? `${+ratio.toFixed(ratio < 10 ? 1 : 0)}× smaller tables` : 'uncompressed';
   col.listEl = el('ol', { class: 'reclist', 'aria-label': `Recommendations of the ${spec.label}` });
   col.noteEl = el('p', { class: 'overlap' });
   col.el = el('article', { class: 'column', 'data-key': spec.key, 'aria-labelledby': `col-h-${i}` },
     el('header', {},
-      el('h3', { id: `col-h-${i}`, text: spec.label }),
-      el('p', { class: 'badge' + (badge === 'uncompressed' ? ' full' : ''), text: badge }),
-      el('p', { class: 'desc', text: describeModel(info) }),
-      spec.note ? el('p', { class: 'desc', text: spec.note }) : null),
+      el('div', { class: 'column-title' },
+        el('h3', { id: `col-h-${i}`, text: spec.label }),
+        el('p', { class: 'badge' + (badge === 'uncompressed' ? ' full' : ''), text: badge })),
+      spec.note ? el('p', { class: 'desc', text: spec.note }) : null,
+      el('p', { class: 'desc tech', text: describeModel(info) })),
     stats, col.noteEl, col.listEl);
   return col.el;
 }
@@ -123,9 +122,41 @@ function timeQuery(fn, budgetMs = 6) {
   return (t - t0) / runs;
 }
 
+// On narrow screens one column shows at a time, chosen by a tab per model
+// (the CSS hides the tabs on wide screens, where the columns stand side by side).
+function showTabs(columns) {
+  const bar = $('column-tabs');
+  const box = $('columns');
+  const tabs = columns.map((col, i) => el('button', {
+    type: 'button', role: 'tab', id: `col-tab-${i}`, 'aria-controls': `col-${i}`, class: 'tab',
+    text: col.spec.label, onclick: () => select(i),
+    onkeydown: (e) => {
+      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (step) { select((i + step + columns.length) % columns.length); tabs[(i + step + columns.length) % columns.length].focus(); }
+    },
+  }));
+  function select(i) {
+    columns.forEach((col, j) => {
+      col.el.classList.toggle('active', i === j);
+      tabs[j].setAttribute('aria-selected', String(i === j));
+      tabs[j].tabIndex = i === j ? 0 : -1;
+    });
+    box.dataset.active = String(i);
+  }
+  columns.forEach((col, i) => {
+    col.el.id = `col-${i}`;
+    col.el.setAttribute('role', 'tabpanel');
+    col.el.setAttribute('aria-labelledby', `col-tab-${i} col-h-${i}`);
+  });
+  bar.replaceChildren(...tabs);
+  bar.hidden = columns.length < 2;
+  select(0);
+}
+
 // Put the loaded columns on the page.
 export function showColumns(columns) {
   $('columns').replaceChildren(...columns.map(buildColumn));
+  showTabs(columns);
   // Warm up: a few queries per model let the browser's WebAssembly tier-up
   // (baseline -> optimising compiler) happen before the latencies are shown.
   for (const col of columns) timeQuery(() => col.model.recommend([0, 1, 2], { k: K }), 15);
@@ -172,9 +203,9 @@ export function renderRecommendations(columns, history, catalogue) {
     });
     if (ci > 0 && reference.length) {
       const common = col.lastIds.filter((id) => refSet.has(id)).length;
-      col.noteEl.textContent = `${common} of ${recs.length} also in the ${columns[0].spec.label.toLowerCase()}'s list`;
+      col.noteEl.textContent = `${common} of ${recs.length} shared with the ${columns[0].spec.label.toLowerCase()} (green)`;
     } else {
-      col.noteEl.textContent = '';
+      col.noteEl.textContent = columns.length > 1 ? 'The other columns mark in green what they share with this one.' : '';
     }
   });
   const n = history.length;

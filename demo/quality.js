@@ -1,6 +1,6 @@
-// The quality section: test NDCG@20 against model size, from the quality
-// benchmark (models/quality.json, extracted from docs/QUALITY.md) when it is
-// there, else from the demo models' own metrics in their metadata.
+// The quality section: accuracy (test NDCG@20) against model size for the
+// page's own models, from their metadata; below it, folded, the quality
+// benchmark's larger data sets (models/quality.json, from docs/QUALITY.md).
 
 import { $, el } from './dom.js';
 import { drawChart, drawChartTable } from './chart.js';
@@ -30,47 +30,9 @@ function qualitySeries(rows) {
   });
 }
 
-// columns: the loaded result columns ({ spec, model, size }), for the fallback.
-export async function renderQuality(manifest, columns) {
-  const source = $('quality-source');
-  const cmd = $('quality-command');
-  const charts = $('chart');
-  const tables = $('chart-table');
-  let q = null;
-  try {
-    if (manifest?.quality) {
-      const res = await fetch(new URL(manifest.quality, MODELS_DIR));
-      if (res.ok) q = await res.json();
-    }
-  } catch { q = null; }
-
-  if (q && q.available && Array.isArray(q.datasets) && q.datasets.length) {
-    source.textContent = `From the quality benchmark, docs/QUALITY.md${q.produced ? ` (${q.produced}` : ''}${q.machine ? `, ${q.machine}` : ''}${q.produced ? ')' : ''}: test NDCG@20 of the Mult-DAE with each kind of item table, against the model file's size.`;
-    cmd.textContent = q.command || 'npm run bench:quality';
-    charts.replaceChildren();
-    tables.replaceChildren();
-    // One colour and shape per kind in every chart, in a fixed order.
-    const canon = ['full', 'hash', 'qr', 'plain memcom (paper)', 'memcom'];
-    const rank = (n) => (canon.includes(n) ? canon.indexOf(n) : canon.length);
-    const seriesOrder = [...new Set(q.datasets.flatMap((ds) => qualitySeries(ds.rows).map((p) => p.series)))]
-      .map((n, i) => [n, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([n]) => n);
-    q.datasets.forEach((ds, i) => {
-      const points = qualitySeries(ds.rows);
-      const box = el('div', { class: 'chart-one' });
-      charts.append(el('h3', { class: 'chart-title', text: ds.name }), box);
-      const full = ds.rows.find((r) => r.id === 'full');
-      drawChart(box, points, { yLabel: 'test NDCG@20', title: `Quality against model size, ${ds.name}`, id: `q${i}`,
-        reference: full ? { value: full.ndcg20, label: `full model ${full.ndcg20.toFixed(4)}` } : null, seriesOrder });
-      tables.append(el('h4', { text: ds.name }));
-      const t = el('div');
-      drawChartTable(t, points, 'test NDCG@20');
-      tables.append(t);
-    });
-    $('chart-caption').textContent = 'Test NDCG@20 (higher is better) against model bytes (log scale; the vertical axis does not start at zero): further left and higher is better. Hover a point for its numbers.';
-    hook.qualitySource = 'QUALITY.md';
-    return;
-  }
-
+// The chart of the page's own models: accuracy (from each model's metadata,
+// written by the trainer) against the bytes the page downloaded.
+function drawDemoModels(columns) {
   const points = [];
   let yLabel = 'test NDCG@20';
   for (const col of columns) {
@@ -78,24 +40,69 @@ export async function renderQuality(manifest, columns) {
     const test = pickMetric(md.metrics?.test);
     const m = test || pickMetric(md.metrics?.valid);
     if (m) {
-      yLabel = `${test ? 'test' : 'validation'} NDCG@20`;
-      points.push({ series: 'demo models (ml-latest-small)', label: col.spec.label, bytes: col.size, value: m.value });
+      if (!test) yLabel = 'validation NDCG@20';
+      points.push({ series: 'the models on this page', label: col.spec.label, bytes: col.size, value: m.value });
     }
   }
-  const why = q && q.reason ? ` (${q.reason})` : '';
-  source.textContent = points.length
-    ? `The quality benchmark's results are not available${why}, so the chart shows the demo models' own test metrics from their metadata.`
-    : `No quality results yet${why}, and the demo models carry no metrics.`;
-  cmd.textContent = manifest?.command || 'bash demo/make-models.sh';
-  hook.qualitySource = 'metadata';
+  const source = $('quality-source');
+  const charts = $('chart');
   if (!points.length) {
+    source.textContent = 'The models on this page carry no accuracy figures in their metadata.';
     charts.replaceChildren(el('p', { class: 'hint', text: 'Nothing to plot.' }));
+    $('chart-table').replaceChildren();
+    $('chart-caption').textContent = '';
     return;
   }
+  source.textContent = `Accuracy of the models on this page (${yLabel} on held-out MovieLens users, as the trainer measured it) against the size of their files.`;
   const box = el('div', { class: 'chart-one' });
   charts.replaceChildren(box);
-  drawChart(box, points, { yLabel, title: 'Quality against model size, demo models', id: 'q0' });
-  $('chart-caption').textContent = `${yLabel} (higher is better) against bytes (log scale); the vertical axis does not start at zero. Hover a point for its numbers.`;
-  drawChartTable(tables, points, yLabel);
+  drawChart(box, points, { yLabel, title: 'Accuracy against model size, the models on this page', id: 'q0' });
+  $('chart-caption').textContent = `${yLabel} (higher is better) against bytes (log scale; the vertical axis does not start at zero). The table below lists each point.`;
+  drawChartTable($('chart-table'), points, yLabel);
 }
 
+// The quality benchmark's data sets (models/quality.json, from docs/QUALITY.md),
+// folded under the page's own chart: one line per kind over its ratios.
+function drawBenchmark(q) {
+  const charts = $('more-charts');
+  const tables = $('more-tables');
+  $('more-quality-source').textContent = `From the quality benchmark, docs/QUALITY.md${q.produced ? ` (${q.produced}` : ''}${q.machine ? `, ${q.machine}` : ''}${q.produced ? ')' : ''}: test NDCG@20 of the same recommender with each kind of item table, against the model file's size. Produced by ${q.command || 'npm run bench:quality'}.`;
+  charts.replaceChildren();
+  tables.replaceChildren();
+  // One colour and shape per kind in every chart, in a fixed order.
+  const canon = ['full', 'hash', 'qr', 'plain memcom (paper)', 'memcom'];
+  const rank = (n) => (canon.includes(n) ? canon.indexOf(n) : canon.length);
+  const seriesOrder = [...new Set(q.datasets.flatMap((ds) => qualitySeries(ds.rows).map((p) => p.series)))]
+    .map((n, i) => [n, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([n]) => n);
+  q.datasets.forEach((ds, i) => {
+    const points = qualitySeries(ds.rows);
+    const box = el('div', { class: 'chart-one' });
+    charts.append(el('h3', { class: 'chart-title', text: ds.name }), box);
+    const full = ds.rows.find((r) => r.id === 'full');
+    drawChart(box, points, { yLabel: 'test NDCG@20', title: `Quality against model size, ${ds.name}`, id: `qb${i}`,
+      reference: full ? { value: full.ndcg20, label: `full model ${full.ndcg20.toFixed(4)}` } : null, seriesOrder });
+    tables.append(el('h4', { text: ds.name }));
+    const t = el('div');
+    drawChartTable(t, points, 'test NDCG@20');
+    tables.append(t);
+  });
+  $('more-quality').hidden = false;
+}
+
+// columns: the loaded result columns ({ spec, model, size }).
+export async function renderQuality(manifest, columns) {
+  $('quality-command').textContent = manifest?.command || 'bash demo/make-models.sh';
+  drawDemoModels(columns);
+  hook.qualitySource = 'metadata';
+  let q = null;
+  try {
+    if (manifest?.quality) {
+      const res = await fetch(new URL(manifest.quality, MODELS_DIR));
+      if (res.ok) q = await res.json();
+    }
+  } catch { q = null; }
+  if (q && q.available && Array.isArray(q.datasets) && q.datasets.length) {
+    drawBenchmark(q);
+    hook.qualitySource = 'metadata+QUALITY.md';
+  }
+}

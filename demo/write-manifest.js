@@ -40,14 +40,26 @@ function parseArgs(args) {
   return opts;
 }
 
-// A short line about how a model was made, from its metadata (the trainer writes options and metrics).
+// How each kind of item table stores the movies, in plain words.
+const KIND_WORDS = {
+  full: 'one row per movie',
+  hash: 'movies share rows by a hash of their number',
+  qr: 'each row combined from two small tables',
+  'memcom-plain': 'movies share rows, each with a scale of its own',
+  'memcom-pop': 'popular movies keep a row; the others share rows, each with a scale of its own',
+  'memcom-learned': 'movies share rows grouped by taste, each with a scale of its own',
+  'memcom-learned-pop': 'popular movies keep a row; the others share rows grouped by taste',
+};
+
+// A short line about how a model was made and how accurate it is, from its
+// metadata (the trainer writes its options and metrics there).
 function describe(md) {
   const o = md.options || {};
   const parts = [];
   const kind = o.out_kind || o.method;
-  if (kind) parts.push(o.in_kind && o.in_kind !== o.out_kind ? `${o.in_kind} in, ${o.out_kind} out` : kind);
+  if (kind) parts.push(KIND_WORDS[kind] || kind);
   const test = md.metrics && md.metrics.test;
-  if (test && Number.isFinite(test['ndcg@20'])) parts.push(`test NDCG@20 ${test['ndcg@20'].toFixed(3)}`);
+  if (test && Number.isFinite(test['ndcg@20'])) parts.push(`accuracy ${test['ndcg@20'].toFixed(3)}`);
   return parts.join(' · ') || undefined;
 }
 

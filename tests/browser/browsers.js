@@ -146,6 +146,7 @@ class ChromiumPage extends Page {
   waitForSelector(selector, { timeout = 30_000 } = {}) { return this.raw.waitForSelector(selector, { timeout }); }
   fill(selector, text) { return this.raw.fill(selector, text); }
   press(selector, key) { return this.raw.press(selector, key); }
+  setViewport({ width, height }) { return this.raw.setViewportSize({ width, height }); }
 
   fulfill(pathname, { status = 200, contentType, body }) {
     return this.raw.route((url) => url.pathname === pathname, (route) => route.fulfill({ status, contentType, body }));
@@ -180,6 +181,8 @@ class FirefoxPage extends Page {
     await this.raw.focus(selector);
     await this.raw.keyboard.press(key);
   }
+
+  setViewport({ width, height }) { return this.raw.setViewport({ width, height }); }
 
   async fulfill(pathname, { status = 200, contentType, body }) {
     if (this.routes.size === 0) {

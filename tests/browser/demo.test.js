@@ -31,8 +31,9 @@ after(async () => {
   await server?.close();
 });
 
-async function openDemo(browser, query = '', { expectReady = true } = {}) {
+async function openDemo(browser, query = '', { expectReady = true, viewport = null } = {}) {
   const page = await browser.newPage();
+  if (viewport) await page.setViewport(viewport);
   // The .wasm responses the page has received so far.
   Object.defineProperty(page, 'wasm', {
     get: () => page.responses.filter((r) => r.url.endsWith('.wasm'))
@@ -214,6 +215,106 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       const lists = await columnLists(page);
       assert.equal(lists.length, manifest.models.length - 1, 'the damaged model has no column');
       for (const col of lists) assert.equal(col.ids.length, 10);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`${name}: on a 1280x800 screen the recommendations show without scrolling, their marks and figures explained`, async () => {
+    const page = await openDemo(browser, `?picks=${PICKS.join(',')}`, { viewport: { width: 1280, height: 800 } });
+    try {
+      const seen = await page.evaluate(() => {
+        const cols = [...document.querySelectorAll('#columns .column')];
+        return {
+          scrollY: window.scrollY,
+          height: window.innerHeight,
+          firstBottoms: cols.map((c) => c.querySelector('.reclist li.rec').getBoundingClientRect().bottom),
+          columnsVisible: cols.map((c) => getComputedStyle(c).display !== 'none'),
+          keyColour: getComputedStyle(document.querySelector('#recs-help .rank-key')).color,
+          sharedColours: [...document.querySelectorAll('.reclist li.shared .rank')].map((r) => getComputedStyle(r).color),
+          plainColour: getComputedStyle(document.querySelector('#columns .column .reclist li.rec .rank')).color,
+          help: document.querySelector('#recs-help').textContent.replace(/\s+/g, ' '),
+          text: document.body.innerText,
+        };
+      });
+      assert.equal(seen.scrollY, 0);
+      assert.ok(seen.columnsVisible.every(Boolean), 'all columns side by side');
+      for (const b of seen.firstBottoms) assert.ok(b <= seen.height, `the first recommendation of each column is on the first screen (bottom ${b} of ${seen.height})`);
+      // The green rank numbers are explained next to them, in the colour they have.
+      assert.match(seen.help, /rank number in green: the full model recommends that movie too/);
+      assert.ok(seen.sharedColours.length > 0, 'the compressed columns share items with the full model for these picks');
+      for (const c of seen.sharedColours) assert.equal(c, seen.keyColour, 'the explanation shows the marks\' colour');
+      assert.notEqual(seen.plainColour, seen.keyColour, 'unshared ranks are not green');
+      // No trainer jargon; the accuracy figure is explained where it is shown.
+      assert.doesNotMatch(seen.text, /learned-pop|memcom-plain/);
+      assert.match(seen.help, /Accuracy: how high a model ranked the movies that test users went on to watch \(NDCG@20/);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`${name}: the quality chart shows the page's own models, with the figures in their files`, async () => {
+    const page = await openDemo(browser);
+    try {
+      const rows = await page.$$eval('#chart-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      assert.equal(await page.$$eval('#chart svg .pt', (p) => p.length), manifest.models.length, 'one point per model of the page');
+      assert.deepEqual(rows.map((r) => r[1]), manifest.models.map((m) => m.label));
+      for (const [i, spec] of manifest.models.entries()) {
+        const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, spec.file))));
+        try {
+          assert.equal(rows[i][3], model.info.metadata.metrics.test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
+        } finally {
+          model.dispose();
+        }
+        assert.equal(rows[i][2], spec.bytes.toLocaleString('en-US'), `${spec.key}: the file's size`);
+      }
+      assert.equal(await page.isVisible('#more-quality'), true, 'the larger data sets are one click away');
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`${name}: on a 390 px phone one column shows at a time behind tabs, nothing overflows, tap targets are 40 px`, async () => {
+    const page = await openDemo(browser, `?picks=${PICKS.join(',')}`, { viewport: { width: 390, height: 844 } });
+    try {
+      await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+      const shown = () => page.$$eval('#columns .column', (cs) => cs.filter((c) => getComputedStyle(c).display !== 'none').map((c) => c.dataset.key));
+      assert.deepEqual(await shown(), [manifest.models[0].key], 'only the first column at first');
+      assert.equal(await page.isVisible('#column-tabs'), true);
+      await page.click('#column-tabs [role=tab]:nth-child(3)');
+      assert.deepEqual(await shown(), [manifest.models[2].key], 'the third tab shows the third column');
+      assert.equal(await page.getAttribute('#column-tabs [role=tab]:nth-child(3)', 'aria-selected'), 'true');
+      assert.equal(await page.$$eval('#columns .column.active .reclist li.rec', (l) => l.length), 10);
+      const layout = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const scrolls = (el) => { for (let e = el.parentElement; e; e = e.parentElement) if (/auto|scroll/.test(getComputedStyle(e).overflowX)) return e; return null; };
+        const overflowing = [...document.querySelectorAll('table, svg, pre, .column, section')].filter((e) => {
+          const box = (scrolls(e) || e).getBoundingClientRect();
+          return box.width > 0 && (box.left < 0 || box.right > width + 0.5);
+        }).map((e) => e.tagName + (e.id ? `#${e.id}` : ''));
+        // Tap targets: every control, and links that are not words inside a sentence.
+        const targets = [...document.querySelectorAll('button, input, summary, [role=tab], a')].filter((e) => {
+          const box = e.getBoundingClientRect();
+          if (box.width === 0 || box.right <= 0 || getComputedStyle(e).visibility !== 'visible') return false; // the skip link waits off screen
+          return !(e.tagName === 'A' && e.closest('p'));
+        });
+        const small = targets.filter((e) => e.getBoundingClientRect().height < 40)
+          .map((e) => `${e.tagName} "${e.textContent.trim().slice(0, 30)}" ${e.getBoundingClientRect().height.toFixed(1)} px`);
+        return { width, scrollWidth: document.documentElement.scrollWidth, overflowing, small, targets: targets.length, text: document.documentElement.textContent };
+      });
+      assert.equal(layout.scrollWidth, layout.width, 'the page does not scroll sideways');
+      assert.deepEqual(layout.overflowing, [], 'no table, chart or section runs past the screen');
+      assert.ok(layout.targets >= 10, `${layout.targets} tap targets checked`);
+      assert.deepEqual(layout.small, [], 'every tap target is at least 40 px high');
+      assert.doesNotMatch(layout.text, /hover/i, 'nothing asks to hover on a touch screen');
+      // The search's options are tap targets too.
+      await page.fill('#search', 'toy');
+      await page.waitForSelector('#search-results li.hit');
+      const heights = await page.$$eval('#search-results li.hit', (l) => l.map((x) => x.getBoundingClientRect().height));
+      assert.ok(heights.length > 0 && heights.every((h) => h >= 40), `search options ${heights.join(', ')} px`);
+      assert.deepEqual(page.problems, []);
     } finally {
       await page.close();
     }
