@@ -7,12 +7,13 @@ Python, through the C library the npm package and the CLI are built from
     items, scores = m.recommend(["318", "296"], k=10)
 """
 from ._lib import KERNEL, VERSION, MemcomError
+from .compress import compress
 from .model import Model, inspect
 from .tables import Layer, Table
 from .writer import to_bytes, write
 
 __version__ = VERSION
-__all__ = ["MemcomError", "Model", "Table", "Layer", "open", "inspect", "write", "to_bytes", "hash_bucket",
+__all__ = ["MemcomError", "Model", "Table", "Layer", "open", "inspect", "write", "to_bytes", "compress", "hash_bucket",
            "KERNEL", "VERSION"]
 
 

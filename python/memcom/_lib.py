@@ -24,7 +24,17 @@ def _find_library():
                       "in the repository (or set MEMCOM_LIBRARY to the library's path)")
 
 
-lib = ctypes.CDLL(_find_library())
+LIBRARY = _find_library()
+lib = ctypes.CDLL(LIBRARY)
+
+
+def cli_path():
+    """The `memcom` command built with the library (build/memcom), or MEMCOM_CLI."""
+    path = os.environ.get("MEMCOM_CLI") or os.path.join(os.path.dirname(LIBRARY), "memcom")
+    if not os.path.exists(path):
+        raise ImportError(f"memcom: the memcom command is not at {path}; run `bash build.sh native` "
+                          "(or set MEMCOM_CLI)")
+    return path
 
 c_p = ctypes.c_void_p
 u32, u64, sz, cint = ctypes.c_uint32, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_int
