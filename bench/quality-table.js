@@ -24,6 +24,7 @@ const ROWS = [
     [`qr-${r}`, 'qr', 'both', 'f32'],
     [`memcom-plain-${r}`, 'memcom-plain (paper)', 'both', 'f32'],
     [`memcom-${r}`, 'memcom (default variant)', 'both', 'f32'],
+    [`memcom-posthoc-${r}`, 'memcom compress (post-hoc)', 'both', 'f32'],
   ]),
   ['memcom-plain-input-16', 'memcom-plain (paper)', 'input only', 'f32'],
   ['memcom-input-16', 'memcom (default variant)', 'input only', 'f32'],
@@ -65,7 +66,10 @@ out.push('(half of the rows) own a row, the others share rows assigned by sign-f
 out.push('vectors of a full-size run (here the full model of the row "full"; without `--init-from` the trainer runs');
 out.push('its own early-stopped warm-up); U, w, the biases and the dense layer start from that run and are then');
 out.push('trained at 0.3x the learning rate. The bucket index (u16) and w (f16) are stored per item and counted in');
-out.push('the size.', '');
+out.push('the size. **memcom compress (post-hoc)** is the full model of the row "full" compressed after training');
+out.push('(`memcom compress full.memcom --ratio R`: the same popular rows and k-means, w by least squares, no');
+out.push('training, then `memcom eval`): "memcom" is the same start fine-tuned on the data, "memcom-plain" is');
+out.push('trained compressed from the start.', '');
 
 const checks = [];
 for (const ds of datasets) {
@@ -112,6 +116,11 @@ for (const ds of datasets) {
   if (n20('memcom-16-i8') != null && n20('memcom-16') != null) {
     const extra = loss('memcom-16-i8') - loss('memcom-16');
     checks.push([ds, `int8: extra loss ${pct(extra)} <= 1%`, mark(extra <= 0.01)]);
+  }
+  for (const r of [4, 16, 40]) {
+    if (n20(`memcom-posthoc-${r}`) == null) continue;
+    checks.push([ds, `(report) ${r}x: post-hoc compression ${f4(n20(`memcom-posthoc-${r}`))} (loss ${pct(loss(`memcom-posthoc-${r}`))}), then fine-tuned (memcom-${r}) ${f4(n20(`memcom-${r}`))}, trained compressed from the start (memcom-plain-${r}) ${f4(n20(`memcom-plain-${r}`))}`,
+      n20(`memcom-posthoc-${r}`) >= (n20(`memcom-plain-${r}`) ?? Infinity) ? 'post-hoc ahead' : 'post-hoc behind']);
   }
   if (n20('memcom-plain-16') != null) {
     checks.push([ds, `(report) plain memcom-16 ${f4(n20('memcom-plain-16'))} vs hash-16 ${f4(n20('hash-16'))}, qr-16 ${f4(n20('qr-16'))}`, n20('memcom-plain-16') > Math.max(n20('hash-16') ?? -1, n20('qr-16') ?? -1) ? 'ahead' : 'behind']);
