@@ -53,3 +53,25 @@ def test_python_file_in_the_npm_package(tmp_path, kinds, dtype):
     assert got["kernels"] == ["wasm_simd128", "scalar"]
     assert got["simd"] == want
     assert got["scalar"] == want
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_compressed_16x_file_in_the_npm_package(tmp_path):
+    """`memcom compress` of a full model to 16x: the npm package loads it and ranks as the C library."""
+    n, d = 640, 32
+    torch.manual_seed(5)
+    full = tmp_path / "full.memcom"
+    ids = [f"film {i}" for i in range(n)]
+    mt.export(mt.MultiDAE(mt.FullTable(n, d), mt.FullTable(n, d)), full, ids=ids)
+    small = memcom.compress(full, 16, path=tmp_path / "small.memcom")
+    info = small.info()
+    assert info["output.kind"] == "memcom" and 15.5 < info["full_f32_bytes"] / (info["input_bytes"] + info["output_bytes"]) <= 16
+    rng = np.random.default_rng(1)
+    users = [list(rng.choice(n, 5, replace=False)) for _ in range(40)]
+    want = [[ids[i] for i in small.recommend(u, k=10)[0]] for u in users]
+    hist_file = tmp_path / "users.json"
+    hist_file.write_text(json.dumps([[ids[i] for i in u] for u in users]))
+    out = subprocess.run([NODE, os.path.join(ROOT, "tests", "python", "recommend.mjs"), str(tmp_path / "small.memcom"),
+                          str(hist_file), "10"], capture_output=True, text=True, timeout=120, check=True)
+    got = json.loads(out.stdout)
+    assert got["simd"] == want and got["scalar"] == want
