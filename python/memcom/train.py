@@ -123,11 +123,12 @@ def evaluate(model, data, split, batch=1000):
     tot = {f"{m}@{k}": 0.0 for m in ("recall", "ndcg") for k in KS}
     kmax = max(KS)
     disc = 1.0 / np.log2(np.arange(kmax) + 2.0)
+    device = next(model.parameters()).device
     with torch.no_grad():
         for s in range(0, len(users), batch):
             us = users[s:s + batch]
-            x = mt.multi_hot([data.split["train"][u] for u in us], data.n)
-            top = model.recommend(x, k=kmax).numpy()
+            x = mt.multi_hot([data.split["train"][u] for u in us], data.n, device=device)
+            top = model.recommend(x, k=kmax).cpu().numpy()
             for r, u in enumerate(us):
                 truth = set(data.split[split][u])
                 hit = np.array([i in truth for i in top[r]])
@@ -299,6 +300,10 @@ def main(argv=None):
     if rank == 0:
         if best_state is not None:
             model.load_state_dict(best_state)
+        with torch.no_grad():  # scalars as the file stores them (f16), so the metrics are the file's
+            for t in (model.input, model.output):
+                if isinstance(t, mt.MemcomTable):
+                    t.scalars.copy_(t.scalars.half().float())
         res = {"valid": evaluate(model, data, "valid"), "test": evaluate(model, data, "test"),
                "best_epoch": best_epoch, "epochs_run": epoch, "seconds": time.time() - t_start,
                "world_size": world, "backend": backend, "items": data.n}
