@@ -45,8 +45,12 @@ class Model:
         if isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
         else:
-            with open(os.fspath(source), "rb") as f:
-                data = f.read()
+            path = os.fspath(source)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise MemcomError("io", f"cannot read {path}: {e.strerror}") from None
         self._buf = _aligned_bytes(data)
         self._buf.flags.writeable = False
         self._h = ctypes.c_void_p()
@@ -66,8 +70,9 @@ class Model:
 
     # ---- lifetime ----
     def close(self):
-        if self._h:
-            lib.memcom_close(self._h)
+        h = getattr(self, "_h", None)
+        if h and lib is not None:  # (lib is None at interpreter exit)
+            lib.memcom_close(h)
             self._h = ctypes.c_void_p()
 
     def __enter__(self):

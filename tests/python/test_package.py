@@ -187,6 +187,8 @@ def test_errors_carry_the_c_name_and_detail(tmp_path):
     rng = np.random.default_rng(3)
     t, _ = make_table(rng, "full", 10, 10, 4)
     data = memcom.to_bytes(t, ids=[str(i) for i in range(10)])
+    e = expect("io", memcom.Model, tmp_path / "missing.memcom")
+    assert "missing.memcom" in e.detail
     e = expect("truncated", memcom.Model, data[:300])
     assert "300" in e.detail
     bad = bytearray(data)
