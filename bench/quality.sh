@@ -74,6 +74,10 @@ rows() {
     echo "memcom-16-i8|--kind memcom --ratio 16 --dtype i8 INIT"
 }
 
+show_result() { # json
+    node -e 'const j=require(process.argv[1]);console.log(`    NDCG@20 ${j.test["ndcg@20"].toFixed(4)}  ${j.file_bytes} bytes  ${j.seconds}s`)' "$1"
+}
+
 # claim a row: false when it has results (and no FORCE) or another process holds it
 claim_row() { # json
     if [ -s "$1" ] && [ "${FORCE:-0}" != 1 ]; then
@@ -97,7 +101,7 @@ run_row() { # dataset row-id args...
     if $BIN train $(data_args "$ds") $(hyper_args "$ds") "$@" --threads "$THREADS" --quiet \
         -o "$OUT/$ds-$id.memcom" --json "$json.tmp" 2> "$log"; then
         mv "$json.tmp" "$json"
-        node -e 'const j=require(process.argv[1]);console.log(`    NDCG@20 ${j.test["ndcg@20"].toFixed(4)}  ${j.file_bytes} bytes  ${j.seconds}s`)' "$json"
+        show_result "$json"
     else
         # a kind that cannot reach the ratio (e.g. qr at 40x) records why
         rm -f "$json.tmp"
@@ -128,7 +132,7 @@ compress_row() { # dataset row-id ratio
               options: { init_from: full }, compress: co }));' \
             "$OUT/$ds-$id.compress.json" "$OUT/$ds-$id.eval.json" "$OUT/$ds-$id.inspect.json" \
             "$t0" "$t1" "$OUT/$ds-full.memcom" > "$json.tmp" && mv "$json.tmp" "$json"
-        node -e 'const j=require(process.argv[1]);console.log(`    NDCG@20 ${j.test["ndcg@20"].toFixed(4)}  ${j.file_bytes} bytes  ${j.seconds}s`)' "$json"
+        show_result "$json"
     else
         echo "    failed: $(tail -1 "$log")"
     fi
