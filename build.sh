@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh - builds the memcom core.
 #   ./build.sh            everything (native, then wasm)
-#   ./build.sh native     build/libmemcom.a (+ build/memcom CLI if src/cli exists)
+#   ./build.sh native     build/libmemcom.a, build/libmemcom.so (the Python package's) and build/memcom
 #   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 100 KB)
 #   ./build.sh bench      native, then the native benchmark programs in build/bench/
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
@@ -55,6 +55,21 @@ build_native() {
         "$cc" "${flags[@]}" -o "$out/memcom" "${OBJS[@]}" "$out/libmemcom.a" "${MC_CLI_LIBS[@]}"
     fi
     echo "built $out/libmemcom.a$([ -f "$out/memcom" ] && echo " $out/memcom")"
+    [ "${SANITIZE:-0}" = 1 ] || build_shared "$cc" "${flags[@]}"
+}
+
+# build/libmemcom.so, for the Python package: its own position-independent objects
+build_shared() { # cc flags...
+    local cc=$1 out=build/pic
+    shift
+    local flags=("$@" "${MC_SHARED_FLAGS[@]}")
+    mkdir -p "$out"
+    if [ ! -f "$out/.flags" ] || [ "$(cat "$out/.flags")" != "$cc ${flags[*]}" ]; then
+        echo "$cc ${flags[*]}" > "$out/.flags"
+    fi
+    compile_objects "$out" "$cc" "${flags[@]}" -- "${MC_SHARED_SRC[@]}"
+    "$cc" "${flags[@]}" -shared -o build/libmemcom.so "${OBJS[@]}" "${MC_LIBS[@]}"
+    echo "built build/libmemcom.so"
 }
 
 # the native benchmark programs (bench/native/*.c), linked to build/libmemcom.a;

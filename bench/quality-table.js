@@ -24,6 +24,7 @@ const ROWS = [
     [`qr-${r}`, 'qr', 'both', 'f32'],
     [`memcom-plain-${r}`, 'memcom-plain (paper)', 'both', 'f32'],
     [`memcom-${r}`, 'memcom (default variant)', 'both', 'f32'],
+    [`memcom-posthoc-${r}`, 'memcom compress (post-hoc)', 'both', 'f32'],
   ]),
   ['memcom-plain-input-16', 'memcom-plain (paper)', 'input only', 'f32'],
   ['memcom-input-16', 'memcom (default variant)', 'input only', 'f32'],
@@ -65,9 +66,13 @@ out.push('(half of the rows) own a row, the others share rows assigned by sign-f
 out.push('vectors of a full-size run (here the full model of the row "full"; without `--init-from` the trainer runs');
 out.push('its own early-stopped warm-up); U, w, the biases and the dense layer start from that run and are then');
 out.push('trained at 0.3x the learning rate. The bucket index (u16) and w (f16) are stored per item and counted in');
-out.push('the size.', '');
+out.push('the size. **memcom compress (post-hoc)** is the full model of the row "full" compressed after training');
+out.push('(`memcom compress full.memcom --ratio R`: the same popular rows and k-means, w by least squares, no');
+out.push('training, then `memcom eval`): "memcom" is the same start fine-tuned on the data, "memcom-plain" is');
+out.push('trained compressed from the start.', '');
 
 const checks = [];
+const mark = (ok) => (ok == null ? '?' : ok ? 'met' : '**missed**');
 for (const ds of datasets) {
   const full = load(ds, 'full');
   const fullN = full?.test?.['ndcg@20'];
@@ -96,7 +101,6 @@ for (const ds of datasets) {
   // targets
   const loss = (id) => (got[id] && fullN ? (fullN - got[id].test['ndcg@20']) / fullN : null);
   const n20 = (id) => got[id]?.test['ndcg@20'];
-  const mark = (ok) => (ok == null ? '?' : ok ? 'met' : '**missed**');
   if (PUBLISHED[ds] && fullN != null) {
     checks.push([ds, `full NDCG@20 ${f4(fullN)} >= LightGCN ${PUBLISHED[ds].lightgcn}`, mark(fullN >= PUBLISHED[ds].lightgcn)]);
     checks.push([ds, `(goal) full NDCG@20 ${f4(fullN)} >= LightGCN++ ${PUBLISHED[ds].lightgcnpp}`, mark(fullN >= PUBLISHED[ds].lightgcnpp)]);
@@ -113,9 +117,34 @@ for (const ds of datasets) {
     const extra = loss('memcom-16-i8') - loss('memcom-16');
     checks.push([ds, `int8: extra loss ${pct(extra)} <= 1%`, mark(extra <= 0.01)]);
   }
+  for (const r of [4, 16, 40]) {
+    if (n20(`memcom-posthoc-${r}`) == null) continue;
+    checks.push([ds, `(report) ${r}x: post-hoc compression ${f4(n20(`memcom-posthoc-${r}`))} (loss ${pct(loss(`memcom-posthoc-${r}`))}), then fine-tuned (memcom-${r}) ${f4(n20(`memcom-${r}`))}, trained compressed from the start (memcom-plain-${r}) ${f4(n20(`memcom-plain-${r}`))}`,
+      n20(`memcom-posthoc-${r}`) >= (n20(`memcom-plain-${r}`) ?? Infinity) ? 'post-hoc ahead' : 'post-hoc behind']);
+  }
   if (n20('memcom-plain-16') != null) {
     checks.push([ds, `(report) plain memcom-16 ${f4(n20('memcom-plain-16'))} vs hash-16 ${f4(n20('hash-16'))}, qr-16 ${f4(n20('qr-16'))}`, n20('memcom-plain-16') > Math.max(n20('hash-16') ?? -1, n20('qr-16') ?? -1) ? 'ahead' : 'behind']);
   }
+}
+// memcom.train (PyTorch, 2-process DistributedDataParallel) against the native trainer (bench/torch-quality.sh)
+const torchRows = [['full', 'full'], ['memcom-16', 'memcom (default variant), 16x']]
+  .map(([id, kind]) => [id, kind, load('torch-ml1m', id), load('torch-ml1m', `${id}.eval`), load('torch-ml1m', `${id}.topk`), load('ml1m', id)])
+  .filter(([, , j, e]) => j && e);
+if (torchRows.length) {
+  out.push('## PyTorch: memcom.train on ml-1m (2 processes, DistributedDataParallel)', '');
+  out.push('`bash bench/torch-quality.sh`: `torchrun --nproc_per_node 2 -m memcom.train` on one machine (gloo), with the');
+  out.push('native trainer\'s hyper-parameters; memcom starts from the PyTorch full model compressed by `memcom compress`');
+  out.push('(`--init-from`) and is fine-tuned at 0.3x the learning rate. Test metrics are `memcom eval` of the written');
+  out.push('file. "Same top-10": of 1,000 users (their training histories), how many get from the npm package (SIMD /');
+  out.push('fallback build) exactly the top-10 that PyTorch\'s own scoring of the model gives.', '');
+  out.push('| row | kind | NDCG@20 PyTorch | NDCG@20 native | difference | Recall@20 | best epoch | train s | same top-10 (SIMD / fallback) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [id, kind, j, e, t, nat] of torchRows) {
+    const tn = e.test['ndcg@20'], nn = nat && !nat.error ? nat.test['ndcg@20'] : null;
+    out.push(`| ${id} | ${kind} | ${f4(tn)} | ${f4(nn)} | ${nn ? `${(100 * (tn - nn) / nn).toFixed(1)}%` : ''} | ${f4(e.test['recall@20'])} | ${j.best_epoch} of ${j.epochs_run} | ${j.seconds.toFixed(0)} | ${t ? `${t.simd} / ${t.scalar} of ${t.users}` : ''} |`);
+    if (nn) checks.push(['ml1m', `PyTorch ${id}: NDCG@20 ${f4(tn)} within 2% of the native trainer's ${f4(nn)}`, mark(Math.abs(tn - nn) / nn <= 0.02)]);
+  }
+  out.push('');
 }
 out.push('## Targets', '');
 out.push('| data set | target | result |', '|---|---|---|');

@@ -4,7 +4,8 @@
 # Trains and evaluates, with the LightGCN++ protocol (test metrics at the epoch
 # chosen by validation NDCG@20), the Mult-DAE with full, hash, qr, plain memcom
 # and the default memcom variant at 4x, 16x and 40x (or the largest ratio each
-# kind allows), memcom on the input table only at 16x, and the default variant
+# kind allows), the full model compressed after training (`memcom compress`)
+# at the same ratios, memcom on the input table only at 16x, and the default variant
 # at 16x with int8 tables, on ml-1m and lastfm (LightGCN++ splits) and Amazon
 # Sports (seeded 70/10/20 per-user split).  Reads ../shared/datasets (never
 # copied), writes models and JSON to build/quality/, then docs/QUALITY.md.
@@ -16,6 +17,7 @@
 #   REVERSE=1      run the rows last to first (a second process can share the work;
 #                  a row being trained holds a lock directory, finished rows are skipped)
 #   FORCE=1        retrain rows that have results
+#   ONLY=REGEX     only the rows whose id matches (grep -E), e.g. ONLY='full|memcom-posthoc-.*'
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -55,7 +57,9 @@ hyper_args() {
 # row id | train arguments.  The learned-bucket variant (the default `memcom`)
 # clusters the item vectors of the data set's full model (row "full", trained
 # first) instead of running its own warm-up; its training time is reported
-# with the full model's time added.
+# with the full model's time added.  "COMPRESS R" rows compress that full
+# model after training (`memcom compress`, the same k-means, no training),
+# then evaluate the file (`memcom eval`).
 rows() {
     echo "full|--kind full"
     for r in 4 16 40; do
@@ -63,36 +67,74 @@ rows() {
         echo "qr-$r|--kind qr --ratio $r"
         echo "memcom-plain-$r|--kind memcom-plain --ratio $r"
         echo "memcom-$r|--kind memcom --ratio $r INIT"
+        echo "memcom-posthoc-$r|COMPRESS $r"
     done
     echo "memcom-plain-input-16|--in-kind memcom-plain --out-kind full --in-ratio 16"
     echo "memcom-input-16|--in-kind memcom --out-kind full --in-ratio 16 INIT"
     echo "memcom-16-i8|--kind memcom --ratio 16 --dtype i8 INIT"
 }
 
+show_result() { # json
+    node -e 'const j=require(process.argv[1]);console.log(`    NDCG@20 ${j.test["ndcg@20"].toFixed(4)}  ${j.file_bytes} bytes  ${j.seconds}s`)' "$1"
+}
+
+# claim a row: false when it has results (and no FORCE) or another process holds it
+claim_row() { # json
+    if [ -s "$1" ] && [ "${FORCE:-0}" != 1 ]; then
+        echo "  ${1##*/}: done before"
+        return 1
+    fi
+    if ! mkdir "$1.lock" 2> /dev/null; then
+        echo "  ${1##*/}: being made by another process ($1.lock)"
+        return 1
+    fi
+    LOCKS+=("$1.lock")
+}
+
 run_row() { # dataset row-id args...
     local ds=$1 id=$2
     shift 2
     local json=$OUT/$ds-$id.json log=$OUT/$ds-$id.log
-    if [ -s "$json" ] && [ "${FORCE:-0}" != 1 ]; then
-        echo "  $ds $id: done before ($json)"
-        return
-    fi
-    if ! mkdir "$json.lock" 2> /dev/null; then
-        echo "  $ds $id: being trained by another process ($json.lock)"
-        return
-    fi
-    LOCKS+=("$json.lock")
+    claim_row "$json" || return 0
     echo "  $ds $id: $BIN train $(data_args "$ds") $(hyper_args "$ds") $* --threads $THREADS"
     # shellcheck disable=SC2046
     if $BIN train $(data_args "$ds") $(hyper_args "$ds") "$@" --threads "$THREADS" --quiet \
         -o "$OUT/$ds-$id.memcom" --json "$json.tmp" 2> "$log"; then
         mv "$json.tmp" "$json"
-        node -e 'const j=require(process.argv[1]);console.log(`    NDCG@20 ${j.test["ndcg@20"].toFixed(4)}  ${j.file_bytes} bytes  ${j.seconds}s`)' "$json"
+        show_result "$json"
     else
         # a kind that cannot reach the ratio (e.g. qr at 40x) records why
         rm -f "$json.tmp"
         printf '{"error":%s}\n' "$(node -e 'console.log(JSON.stringify(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()))' "$log")" > "$json"
         echo "    not possible: $(tail -1 "$log")"
+    fi
+    rmdir "$json.lock"
+}
+
+# post-hoc compression of the data set's full model: compress, evaluate, inspect,
+# and one JSON with the fields of a training row's
+compress_row() { # dataset row-id ratio
+    local ds=$1 id=$2 r=$3
+    local json=$OUT/$ds-$id.json log=$OUT/$ds-$id.log model=$OUT/$ds-$id.memcom
+    claim_row "$json" || return 0
+    echo "  $ds $id: $BIN compress $OUT/$ds-full.memcom --ratio $r, then $BIN eval"
+    local t0 t1
+    t0=$(date +%s.%N)
+    # shellcheck disable=SC2046
+    if $BIN compress "$OUT/$ds-full.memcom" --ratio "$r" --threads "$THREADS" --quiet -o "$model" \
+        --json "$OUT/$ds-$id.compress.json" 2> "$log" && t1=$(date +%s.%N) &&
+        $BIN eval "$model" $(data_args "$ds") --on test --json > "$OUT/$ds-$id.eval.json" 2>> "$log" &&
+        $BIN inspect "$model" --json > "$OUT/$ds-$id.inspect.json" 2>> "$log"; then
+        node -e 'const [c, e, i, t0, t1, full] = process.argv.slice(1); const r = (f) => JSON.parse(require("fs").readFileSync(f, "utf8"));
+            const ev = r(e), ins = r(i), co = r(c);
+            console.log(JSON.stringify({ items: ins.items, test: ev.test, full_f32_bytes: ins.full_f32_bytes,
+              table_bytes: ins.input_bytes + ins.output_bytes, file_bytes: ins.file_bytes, seconds: Number(t1) - Number(t0),
+              options: { init_from: full }, compress: co }));' \
+            "$OUT/$ds-$id.compress.json" "$OUT/$ds-$id.eval.json" "$OUT/$ds-$id.inspect.json" \
+            "$t0" "$t1" "$OUT/$ds-full.memcom" > "$json.tmp" && mv "$json.tmp" "$json"
+        show_result "$json"
+    else
+        echo "    failed: $(tail -1 "$log")"
     fi
     rmdir "$json.lock"
 }
@@ -103,9 +145,13 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
         echo "== $ds"
         while IFS='|' read -r id args; do
             args=${args/INIT/--init-from $OUT/$ds-full.memcom}
+            if [ "${args%% *}" = COMPRESS ]; then
+                compress_row "$ds" "$id" "${args#COMPRESS }"
+                continue
+            fi
             # shellcheck disable=SC2086
             run_row "$ds" "$id" $args
-        done < <(if [ "${REVERSE:-0}" = 1 ]; then rows | tac; else rows; fi)
+        done < <(if [ "${REVERSE:-0}" = 1 ]; then rows | tac; else rows; fi | grep -E "^(${ONLY:-.*})\|")
     done
     echo "training took $(( $(date +%s) - START )) s"
 fi

@@ -379,12 +379,18 @@ int memcom_get_section(const memcom_model *model, uint32_t i, memcom_section_inf
 int memcom_copy_output_bias(const memcom_model *model, float *out);
 int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias);
 
-/* The field layout of the structs a binding decodes from memory, so that it
- * names fields and never hard-codes offsets.  Field `i` of struct `which`: its
- * name ("n_items", "input.kind", "file_bytes", ...), byte offset and size (4:
- * uint32, 8: uint64).  MEMCOM_E_INDEX past the last field, MEMCOM_E_ARG for an
- * unknown struct. */
-typedef enum memcom_struct_id { MEMCOM_STRUCT_INFO = 0, MEMCOM_STRUCT_LAYER_INFO = 1 } memcom_struct_id;
+/* The field layout of the structs a binding decodes from memory or fills in,
+ * so that it names fields and never hard-codes offsets.  Field `i` of struct
+ * `which`: its name ("n_items", "input.kind", "file_bytes", "exclude", ...),
+ * byte offset and size (4 or 8: uint32/int, uint64, or a pointer or size_t of
+ * this build's width).  MEMCOM_E_INDEX past the last field, MEMCOM_E_ARG for
+ * an unknown struct. */
+typedef enum memcom_struct_id {
+    MEMCOM_STRUCT_INFO = 0,         /* memcom_info                                   */
+    MEMCOM_STRUCT_LAYER_INFO = 1,   /* memcom_layer_info                             */
+    MEMCOM_STRUCT_SECTION_INFO = 2, /* memcom_section_info (name: a const char *)    */
+    MEMCOM_STRUCT_TOPK_OPTS = 3     /* memcom_topk_opts (exclude, candidates: pointers) */
+} memcom_struct_id;
 int memcom_struct_field(int which, uint32_t i, const char **name, uint32_t *offset, uint32_t *size);
 
 #ifdef __cplusplus

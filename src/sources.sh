@@ -29,6 +29,10 @@ done
 MC_WASM_SRC+=(src/wasm/common.c src/wasm/abi.c)
 # the writer .wasm (only buildModel loads it): the format's one writer, no kernels
 MC_WRITER_WASM_SRC=(src/base/*.c src/format/*.c src/wasm/common.c src/wasm/writer.c)
+# the shared library (build/libmemcom.so, built -fPIC) that the Python package
+# (python/memcom) loads: the core, the kernels and the writer module's builder
+MC_SHARED_SRC=("${MC_CORE_SRC[@]}" "${MC_KERNEL_SRC[@]}" src/wasm/writer.c)
+MC_SHARED_FLAGS=(-fPIC)
 # the trainer (its own tests link it too) and the `memcom` command
 MC_TRAIN_SRC=(src/train/*.c)
 MC_CLI_SRC=(src/cli/*.c "${MC_TRAIN_SRC[@]}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (`npm test`): builds everything from source, then runs
-# the C tests (plain and under ASan+UBSan), the Node tests (every table kind x
+# the C tests (plain and under ASan+UBSan), the trainer and CLI tests, the
+# Python package's tests (tests/python), the Node tests (every table kind x
 # storage type x SIMD/non-SIMD against a plain-JS reference, format corruption,
 # API errors), the real-browser tests (Chromium via playwright-core, Firefox
 # via puppeteer-core over WebDriver BiDi) and the
@@ -33,6 +34,9 @@ bash tests/c/run.sh --sanitize
 
 step "trainer and CLI tests (gradient checks, metrics, data readers, training, kill -9)"
 bash tests/cli/run.sh
+
+step "Python package (memcom, memcom.torch against the C library, a Python-written file in the npm package)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 
 if [ -x tests/fuzz/run.sh ]; then
   step "fuzzers (bounded)"

@@ -3,7 +3,10 @@
 # Debian's emscripten (the wasm builds), chromium and firefox-esr (browser
 # tests), clang and its
 # sanitizer runtime (sanitizer builds, fuzzers), OpenBLAS (the native trainer),
-# and the npm dev dependencies. Does nothing that is already there.
+# Debian's Python with numpy, PyTorch and pytest (the Python package's tests,
+# always run with /usr/bin/python3), and the npm dev dependencies. Does
+# nothing that is already there. The one list of Debian packages: .ci/run
+# installs through this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,9 @@ command -v clang >/dev/null 2>&1 || need_apt+=(clang)
   dpkg -s libopenblas-dev >/dev/null 2>&1 || need_apt+=(libopenblas-dev)
 dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need_apt+=(libclang-rt-14-dev)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+for _py in numpy:python3-numpy torch:python3-torch pytest:python3-pytest; do
+  /usr/bin/python3 -c "import ${_py%%:*}" >/dev/null 2>&1 || need_apt+=("${_py#*:}")
+done
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

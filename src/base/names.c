@@ -1,6 +1,7 @@
 /* names.c - the one table of enum names (kinds, storage types, bucket modes,
  * activations; by value and by name) and the field layouts of the structs
- * bindings decode (memcom_info, memcom_layer_info), for memcom.h's accessors. */
+ * bindings decode or fill (memcom_info, memcom_layer_info, memcom_section_info,
+ * memcom_topk_opts), for memcom.h's accessors. */
 #include <stddef.h>
 #include <string.h>
 
@@ -63,19 +64,36 @@ static const mcc_field mcc_layer_fields[] = {
     MC_F(memcom_layer_info, has_bias, "has_bias"),
 };
 
-int memcom_struct_field(int which, uint32_t i, const char **name, uint32_t *offset, uint32_t *size)
-{
+static const mcc_field mcc_section_fields[] = {
+    MC_F(memcom_section_info, type, "type"), MC_F(memcom_section_info, index, "index"),
+    MC_F(memcom_section_info, offset, "offset"), MC_F(memcom_section_info, size, "size"),
+    MC_F(memcom_section_info, dtype, "dtype"), MC_F(memcom_section_info, crc32, "crc32"),
+    MC_F(memcom_section_info, name, "name"),
+};
+
+static const mcc_field mcc_topk_fields[] = {
+    MC_F(memcom_topk_opts, k, "k"), MC_F(memcom_topk_opts, exclude, "exclude"),
+    MC_F(memcom_topk_opts, n_exclude, "n_exclude"), MC_F(memcom_topk_opts, candidates, "candidates"),
+    MC_F(memcom_topk_opts, n_candidates, "n_candidates"), MC_F(memcom_topk_opts, use_bias, "use_bias"),
+    MC_F(memcom_topk_opts, cosine, "cosine"),
+};
+
+#define MC_FIELDS(a) {a, sizeof a / sizeof *a}
+static const struct {
     const mcc_field *f;
     size_t count;
-    if (which == MEMCOM_STRUCT_INFO) {
-        f = mcc_info_fields;
-        count = sizeof mcc_info_fields / sizeof *f;
-    } else if (which == MEMCOM_STRUCT_LAYER_INFO) {
-        f = mcc_layer_fields;
-        count = sizeof mcc_layer_fields / sizeof *f;
-    } else {
-        return MEMCOM_E_ARG;
-    }
+} mcc_structs[] = {
+    [MEMCOM_STRUCT_INFO] = MC_FIELDS(mcc_info_fields),
+    [MEMCOM_STRUCT_LAYER_INFO] = MC_FIELDS(mcc_layer_fields),
+    [MEMCOM_STRUCT_SECTION_INFO] = MC_FIELDS(mcc_section_fields),
+    [MEMCOM_STRUCT_TOPK_OPTS] = MC_FIELDS(mcc_topk_fields),
+};
+
+int memcom_struct_field(int which, uint32_t i, const char **name, uint32_t *offset, uint32_t *size)
+{
+    if (which < 0 || (size_t)which >= sizeof mcc_structs / sizeof *mcc_structs) return MEMCOM_E_ARG;
+    const mcc_field *f = mcc_structs[which].f;
+    size_t count = mcc_structs[which].count;
     if (i >= count) return MEMCOM_E_INDEX;
     if (name) *name = f[i].name;
     if (offset) *offset = f[i].offset;

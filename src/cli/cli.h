@@ -5,6 +5,7 @@
 #include "../train/train.h"
 
 int cli_cmd_train(int argc, char **argv);
+int cli_cmd_compress(int argc, char **argv);
 int cli_cmd_eval(int argc, char **argv);
 int cli_cmd_inspect(int argc, char **argv);
 int cli_cmd_recommend(int argc, char **argv);

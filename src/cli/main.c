@@ -1,4 +1,4 @@
-/* main.c - the `memcom` command: dispatch to train, eval, inspect, recommend. */
+/* main.c - the `memcom` command: dispatch to train, compress, eval, inspect, recommend. */
 #include <cblas.h>
 #include <string.h>
 
@@ -9,6 +9,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  train       train a recommender with compressed item tables, write a .memcom file\n"
+    "  compress    compress the item tables of a trained model (k-means), optionally fine-tune it\n"
     "  eval        evaluate a .memcom file on a data split (Recall/NDCG@10/20/40)\n"
     "  inspect     validate a .memcom file and show its tables, sections and sizes\n"
     "  recommend   top-k items for a history of item ids\n"
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "train") == 0) return cli_cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "compress") == 0) return cli_cmd_compress(argc - 1, argv + 1);
     if (strcmp(cmd, "eval") == 0) return cli_cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0) return cli_cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "recommend") == 0) return cli_cmd_recommend(argc - 1, argv + 1);

@@ -233,6 +233,11 @@ int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio,
 int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m,
                            int scalar_dtype, mt_tsize *out, mt_err *err);
 
+/* The size of a table of `kind` for a ratio (or `rows`, when nonzero), with
+ * the popular items' rows of the pop kinds (pop_frac of m) (trainer.c). */
+int mt_size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac, int scalar_dtype,
+                  mt_tsize *s, mt_err *err);
+
 /* A trainable parameter block: value, gradient (per worker), Adam moments. */
 typedef struct mt_param {
     float *v, *m1, *m2;
@@ -367,6 +372,36 @@ int mt_evaluate(const mt_model *mdl, const mt_dataset *ds, const mt_csr *truth,
 void mt_kmeans_buckets(const float *vecs, uint32_t n, uint32_t d, uint32_t m,
                        uint32_t pop, int iters, int n_threads, uint64_t seed,
                        uint32_t *bucket, float *centroids, float *w);
+
+/* ------------------------------------------------------------------ */
+/* Compressing a trained model file (compress.c)                         */
+/* ------------------------------------------------------------------ */
+/* Each item table of the model at in_path becomes a memcom table of the
+ * default variant (memcom-learned-pop) sized for `ratio`, by k-means of its
+ * item vectors (the first items, the most popular, own pop_frac of the rows);
+ * the rest of the model is copied; written atomically to out_path. */
+typedef struct mt_compress_opts {
+    double ratio;
+    double pop_frac;        /* 0.5 as the trainer's default                  */
+    int row_dtype;          /* 0: the source table's storage type            */
+    int iters;              /* k-means iterations (the trainer uses 15)       */
+    int threads;
+    uint64_t seed;
+    int quiet;              /* no progress on stderr                         */
+} mt_compress_opts;
+typedef struct mt_compress_table {
+    int present;
+    uint32_t n, d, m, pop;
+    double seconds;         /* k-means                                       */
+    double rel_error;       /* ||V - E||_F / ||V||_F of the written table     */
+} mt_compress_table;
+typedef struct mt_compress_result {
+    mt_compress_table table[2];  /* input, output                            */
+    uint64_t file_bytes;
+    double ratio;           /* full f32 bytes / stored table bytes            */
+} mt_compress_result;
+int mt_compress(const char *in_path, const char *out_path, const mt_compress_opts *o, mt_compress_result *res,
+                mt_err *err);
 
 /* ------------------------------------------------------------------ */
 /* Training (trainer.c) and export (export.c)                           */

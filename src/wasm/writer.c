@@ -1,9 +1,10 @@
 /*
  * writer.c - the wasm exports of the writer module (dist/memcom-writer.wasm,
- * loaded by buildModel only; src/wasm/ABI.md).  A builder collects a
- * memcom_model_data from scalar arguments and pointers into wasm memory, so
- * the JavaScript side never lays out C structs; memcom_write_memory (the one
- * writer of the format) validates, quantises and serialises it.
+ * loaded by buildModel only; src/wasm/ABI.md), also linked into
+ * build/libmemcom.so for the Python package (python/memcom/writer.py).  A
+ * builder collects a memcom_model_data from scalar arguments and pointers, so
+ * a binding never lays out C structs; memcom_write_memory (the one writer of
+ * the format) validates, quantises and serialises it.
  */
 #include <stdlib.h>
 
@@ -109,4 +110,11 @@ int mcw_write(mcw_builder *b, void **out, size_t *out_size, char *detail, size_t
 {
     if (!b) return MEMCOM_E_ARG;
     return memcom_write_memory(&b->md, out, out_size, detail, detail_cap);
+}
+
+/* Native bindings only (not a wasm export): write atomically to path (memcom_write_file). */
+int mcw_write_file(mcw_builder *b, const char *path, char *detail, size_t detail_cap)
+{
+    if (!b) return MEMCOM_E_ARG;
+    return memcom_write_file(&b->md, path, detail, detail_cap);
 }

@@ -46,11 +46,16 @@ static uint32_t t_field(int which, const char *name, uint32_t *size)
 
 static void t_struct_layouts(void)
 {
-    struct { int which; size_t size; uint32_t count; } S[] = {
-        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 9},
-        {MEMCOM_STRUCT_LAYER_INFO, sizeof(memcom_layer_info), 5},
+    /* unused: bytes that are no field (memcom_info.reserved, trailing padding) */
+    struct { int which; size_t size; uint32_t count, unused; } S[] = {
+        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 9, 4},
+        {MEMCOM_STRUCT_LAYER_INFO, sizeof(memcom_layer_info), 5, 0},
+        {MEMCOM_STRUCT_SECTION_INFO, sizeof(memcom_section_info), 7,
+         (uint32_t)(sizeof(memcom_section_info) - offsetof(memcom_section_info, name) - sizeof(const char *))},
+        {MEMCOM_STRUCT_TOPK_OPTS, sizeof(memcom_topk_opts), 7,
+         (uint32_t)(sizeof(memcom_topk_opts) - offsetof(memcom_topk_opts, cosine) - sizeof(int))},
     };
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < 4; s++) {
         uint32_t i = 0, covered = 0;
         const char *name;
         uint32_t off, size;
@@ -68,8 +73,8 @@ static void t_struct_layouts(void)
         }
         CHECK_MSG(i == S[s].count, "struct %d: %u fields", S[s].which, (unsigned)i);
         CHECK_CODE(memcom_struct_field(S[s].which, i, &name, &off, &size), MEMCOM_E_INDEX);
-        /* every byte but memcom_info.reserved is a field */
-        CHECK(covered == S[s].size - (S[s].which == MEMCOM_STRUCT_INFO ? 4 : 0));
+        /* every byte but memcom_info.reserved and trailing padding is a field */
+        CHECK(covered == S[s].size - S[s].unused);
     }
     CHECK_CODE(memcom_struct_field(7, 0, NULL, NULL, NULL), MEMCOM_E_ARG);
     uint32_t size;
@@ -80,6 +85,14 @@ static void t_struct_layouts(void)
     CHECK(t_field(MEMCOM_STRUCT_INFO, "full_f32_bytes", &size) == offsetof(memcom_info, full_f32_bytes) && size == 8);
     CHECK(t_field(MEMCOM_STRUCT_INFO, "working_bytes", &size) == offsetof(memcom_info, working_bytes) && size == 8);
     CHECK(t_field(MEMCOM_STRUCT_LAYER_INFO, "has_bias", &size) == offsetof(memcom_layer_info, has_bias));
+    CHECK(t_field(MEMCOM_STRUCT_SECTION_INFO, "name", &size) == offsetof(memcom_section_info, name) &&
+          size == sizeof(const char *));
+    CHECK(t_field(MEMCOM_STRUCT_SECTION_INFO, "offset", &size) == offsetof(memcom_section_info, offset) && size == 8);
+    CHECK(t_field(MEMCOM_STRUCT_TOPK_OPTS, "k", &size) == offsetof(memcom_topk_opts, k) && size == sizeof(size_t));
+    CHECK(t_field(MEMCOM_STRUCT_TOPK_OPTS, "candidates", &size) == offsetof(memcom_topk_opts, candidates));
+    CHECK(t_field(MEMCOM_STRUCT_TOPK_OPTS, "cosine", &size) == offsetof(memcom_topk_opts, cosine) && size == sizeof(int));
+    CHECK_CODE(memcom_struct_field(-1, 0, NULL, NULL, NULL), MEMCOM_E_ARG);
+    CHECK_CODE(memcom_struct_field(MEMCOM_STRUCT_TOPK_OPTS + 1, 0, NULL, NULL, NULL), MEMCOM_E_ARG);
 }
 
 static void t_layers_and_ids(void)

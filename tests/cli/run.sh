@@ -75,7 +75,7 @@ expect_fail() { # description, expected substring, command...
 }
 
 # --help on every command
-for c in train eval inspect recommend; do
+for c in train compress eval inspect recommend; do
     if $BIN $c --help | grep -q "usage: memcom $c"; then ok; else bad "memcom $c --help"; fi
 done
 if $BIN --help | grep -q "Commands:"; then ok; else bad "memcom --help"; fi
@@ -174,6 +174,31 @@ else
 fi
 expect_fail "init-from dimension mismatch" "dimension" $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 8 \
     --epochs 1 --quiet --init-from "$T/full.memcom" -o "$T/init2.memcom"
+
+# compressing a trained full model (k-means, no data), then with fine-tuning on data
+# (the Python tests check the compressed tables against hand-made vectors)
+if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.json" 2> "$T/comp.log" &&
+    $BIN inspect "$T/comp.memcom" | grep -q "output  memcom .*rows=i8 scalars=f16 buckets=explicit(u16)" &&
+    grep -q '"role":"output"' "$T/comp.json" && grep -q "relative reconstruction error" "$T/comp.log" &&
+    [ "$($BIN recommend "$T/comp.memcom" "$(sed -n 1p "$T/split/train.txt" | cut -d' ' -f2)" -k 1 | wc -l)" -ge 1 ] &&
+    $BIN eval "$T/comp.memcom" --data "$T/split" > /dev/null 2>&1; then
+    ok
+else
+    bad "compress: $(tail -2 "$T/comp.log")"
+fi
+if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/tuned.memcom" --data "$T/split" --epochs 2 --batch 100 --quiet \
+    --json "$T/tuned.json" 2> "$T/tuned.log" && grep -q '"init_from"' "$T/tuned.json" &&
+    $BIN inspect "$T/tuned.memcom" | grep -q "output  memcom .*buckets=explicit"; then
+    ok
+else
+    bad "compress with fine-tuning: $(tail -2 "$T/tuned.log")"
+fi
+expect_fail "compress: ratio too high" "--ratio" $BIN compress "$T/full.memcom" --ratio 20 -o "$T/c2.memcom"
+expect_fail "compress: no ratio" "--ratio is required" $BIN compress "$T/full.memcom" -o "$T/c2.memcom"
+expect_fail "compress: over its input" "refusing to overwrite an input" $BIN compress "$T/full.memcom" --ratio 4 \
+    -o "$T/full.memcom"
+expect_fail "compress: not a model" "cannot open" $BIN compress "$T/bad4.txt" --ratio 4 -o "$T/c2.memcom"
+[ ! -e "$T/c2.memcom" ] && ok || bad "a failed compress wrote its output"
 
 # ---- 3. kill -9 never leaves a half-written model ----
 # A valid model sits at the target; training with --checkpoint rewrites it
