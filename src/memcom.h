@@ -34,7 +34,7 @@ extern "C" {
 #define MEMCOM_VERSION_MINOR 1
 #define MEMCOM_VERSION_PATCH 0
 #define MEMCOM_FORMAT_MAJOR 1   /* readers refuse files with another major */
-#define MEMCOM_FORMAT_MINOR 0   /* readers accept any minor <= their own   */
+#define MEMCOM_FORMAT_MINOR 1   /* readers accept any minor <= their own   */
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -176,7 +176,18 @@ typedef struct memcom_model_data {
     const char *const *ids;          /* n NUL-terminated UTF-8 strings, or NULL */
     const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
     const uint32_t *id_lengths;      /* n byte lengths of the ids (which may then hold NUL bytes; each still ends in a NUL), or NULL */
+    uint32_t id_encoding;            /* memcom_id_encoding: how ids are stored  */
 } memcom_model_data;
+
+/* How the writer stores ids.  COMPACT stores ids that are all canonical
+ * decimal numbers ("0", or 1-9 then digits; at most 19 digits) as runs of
+ * consecutive numbers plus each item's rank, bit-packed (format 1.1, which
+ * readers older than 1.1 refuse with MEMCOM_E_VERSION); any other ids are
+ * stored as strings (format 1.0) either way. */
+typedef enum memcom_id_encoding {
+    MEMCOM_IDS_STRINGS = 0,   /* offsets, bytes and sorted index (format 1.0) */
+    MEMCOM_IDS_COMPACT = 1    /* numeric ids compactly when possible (1.1)    */
+} memcom_id_encoding;
 
 /* Serialise to a malloc'd buffer (free with memcom_free). */
 int memcom_write_memory(const memcom_model_data *model, void **out, size_t *out_size,
@@ -241,16 +252,22 @@ typedef struct memcom_info {
     uint64_t output_bytes;
     uint64_t bias_bytes;
     uint64_t layer_bytes;
-    uint64_t id_bytes;                /* offsets + strings + sorted index  */
+    uint64_t id_bytes;                /* stored id sections: offsets + strings + sorted index, or runs + ranks */
     uint64_t metadata_bytes;
     uint64_t full_f32_bytes;          /* n*d*4 per present table           */
-    uint64_t working_bytes;           /* most memory ranking allocates besides the file (marks, hash
+    uint64_t working_bytes;           /* most memory ranking allocates besides the file (compact ids decoded at open, marks, hash
                                          buckets, norms, int8 copy, bucket bounds, scratch; per the
                                          current memcom_set_int8_index / _bucket_bounds); not the
                                          caller's output buffers.  O(n + rows * d), not O(file) */
 } memcom_info;
 
 int memcom_get_info(const memcom_model *model, memcom_info *out);
+/* The bytes of the same model with full f32 item tables and an f32 output
+ * bias, everything else as stored: file_bytes - input_bytes - output_bytes
+ * - bias_bytes + full_f32_bytes + (n_items * 4 if the model has a bias).
+ * full_file_bytes / file_bytes is the whole-file compression ratio
+ * (docs/FORMAT.md, "Compression ratio"). */
+uint64_t memcom_full_file_bytes(const memcom_info *info);
 /* Metadata JSON (not NUL-terminated; may be empty). */
 const char *memcom_metadata(const memcom_model *model, size_t *len);
 
