@@ -81,7 +81,7 @@ typedef enum memcom_error {
     MEMCOM_E_BUCKET_RANGE = 44,   /* explicit bucket index >= m                */
     MEMCOM_E_LAYERS = 45,         /* layer dimensions do not chain             */
     MEMCOM_E_NONFINITE = 46,      /* NaN or infinity stored in a table/layer   */
-    MEMCOM_E_IDS = 47,            /* id offsets not monotonic / out of range   */
+    MEMCOM_E_IDS = 47,            /* id offsets not monotonic / out of range; compact id runs or ranks malformed */
     MEMCOM_E_IDS_UTF8 = 48,       /* an id is not valid UTF-8 (or empty)       */
     MEMCOM_E_IDS_DUP = 49,        /* two items share an id                     */
     MEMCOM_E_IDS_ORDER = 50,      /* sorted-id index is not a sorted permutation */
