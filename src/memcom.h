@@ -259,15 +259,14 @@ typedef struct memcom_info {
                                          buckets, norms, int8 copy, bucket bounds, scratch; per the
                                          current memcom_set_int8_index / _bucket_bounds); not the
                                          caller's output buffers.  O(n + rows * d), not O(file) */
+    uint64_t full_file_bytes;         /* the same model with full f32 item tables and an f32 output bias,
+                                         everything else as stored: file_bytes - input_bytes - output_bytes
+                                         - bias_bytes + full_f32_bytes + (n_items * 4 with a bias);
+                                         full_file_bytes / file_bytes is the whole-file compression ratio
+                                         (docs/FORMAT.md, "Compression ratio") */
 } memcom_info;
 
 int memcom_get_info(const memcom_model *model, memcom_info *out);
-/* The bytes of the same model with full f32 item tables and an f32 output
- * bias, everything else as stored: file_bytes - input_bytes - output_bytes
- * - bias_bytes + full_f32_bytes + (n_items * 4 if the model has a bias).
- * full_file_bytes / file_bytes is the whole-file compression ratio
- * (docs/FORMAT.md, "Compression ratio"). */
-uint64_t memcom_full_file_bytes(const memcom_info *info);
 /* Metadata JSON (not NUL-terminated; may be empty). */
 const char *memcom_metadata(const memcom_model *model, size_t *len);
 

@@ -192,14 +192,9 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
     o->working_bytes = mcc_engine_working_bytes(&model->eng) + 20 * (uint64_t)model->max_dim + sizeof *model;
     if (v->id_alloc) o->working_bytes += (2 * (uint64_t)v->n + 1) * 4 + v->id_off[v->n]; /* compact ids, decoded */
+    o->full_file_bytes = o->file_bytes - o->input_bytes - o->output_bytes - o->bias_bytes + o->full_f32_bytes +
+                         (o->bias_dtype ? 4 * (uint64_t)o->n_items : 0);
     return MEMCOM_OK;
-}
-
-uint64_t memcom_full_file_bytes(const memcom_info *i)
-{
-    if (!i) return 0;
-    return i->file_bytes - i->input_bytes - i->output_bytes - i->bias_bytes + i->full_f32_bytes +
-           (i->bias_dtype ? 4 * (uint64_t)i->n_items : 0);
 }
 
 const char *memcom_metadata(const memcom_model *model, size_t *len)

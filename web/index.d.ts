@@ -219,6 +219,14 @@ export interface ModelInfo {
    * and metadata are not counted.
    */
   compressionRatio: number;
+  /**
+   * The bytes of the same model with full f32 item tables and an f32 output
+   * bias, everything else (layers, ids, metadata) as stored (the C core's
+   * `memcom_info.full_file_bytes`; docs/FORMAT.md, "Compression ratio").
+   */
+  fullFileBytes: number;
+  /** fullFileBytes / fileBytes: the whole-file compression ratio, what a download costs. */
+  fileCompressionRatio: number;
   /** The metadata JSON object ({} when the file has none). */
   metadata: Record<string, unknown>;
   /** Whether the SIMD build of the WebAssembly module is in use. */

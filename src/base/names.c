@@ -54,7 +54,7 @@ static const mcc_field mcc_info_fields[] = {
     MC_F(memcom_info, output_bytes, "output_bytes"), MC_F(memcom_info, bias_bytes, "bias_bytes"),
     MC_F(memcom_info, layer_bytes, "layer_bytes"), MC_F(memcom_info, id_bytes, "id_bytes"),
     MC_F(memcom_info, metadata_bytes, "metadata_bytes"), MC_F(memcom_info, full_f32_bytes, "full_f32_bytes"),
-    MC_F(memcom_info, working_bytes, "working_bytes"),
+    MC_F(memcom_info, working_bytes, "working_bytes"), MC_F(memcom_info, full_file_bytes, "full_file_bytes"),
 };
 
 static const mcc_field mcc_layer_fields[] = {

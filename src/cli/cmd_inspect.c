@@ -67,7 +67,7 @@ int cli_cmd_inspect(int argc, char **argv)
     const char *meta = memcom_metadata(m, &mlen);
     uint64_t tb = info.input_bytes + info.output_bytes;
     double ratio = mt_ratio(info.full_f32_bytes, tb);
-    uint64_t full_file = memcom_full_file_bytes(&info);
+    uint64_t full_file = info.full_file_bytes;
     double file_ratio = mt_ratio(full_file, info.file_bytes);
     if (json) {
         mt_buf b = {0};

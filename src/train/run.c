@@ -289,7 +289,7 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->input_bytes = info.input_bytes;
         r->output_bytes = info.output_bytes;
         r->full_f32_bytes = info.full_f32_bytes;
-        r->full_file_bytes = memcom_full_file_bytes(&info);
+        r->full_file_bytes = info.full_file_bytes;
         r->file_bytes = info.file_bytes;
         if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
             rc = mt_evaluate_file(h, nh, ds, &ds->test, &r->file_test, NULL, err);

@@ -575,7 +575,7 @@ typedef struct mt_run_result {
     int have_file_test;
     int no_valid;             /* trained without validation data (--patience 0)   */
     uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
-    uint64_t full_file_bytes; /* the same file with full f32 tables and bias (memcom_full_file_bytes) */
+    uint64_t full_file_bytes; /* the same file with full f32 tables and bias (memcom_info.full_file_bytes) */
     char *summary;            /* the JSON summary, one line                       */
     int interrupted;          /* ro->stop ended training; the best model was written */
     char state_path[4096];    /* the state written at the last epoch ("" none)    */

@@ -47,7 +47,7 @@ static uint32_t t_field(int which, const char *name, uint32_t *size)
 static void t_struct_layouts(void)
 {
     struct { int which; size_t size; uint32_t count; } S[] = {
-        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 9},
+        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 10},
         {MEMCOM_STRUCT_LAYER_INFO, sizeof(memcom_layer_info), 5},
     };
     for (int s = 0; s < 2; s++) {

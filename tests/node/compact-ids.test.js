@@ -149,6 +149,11 @@ for (const build of BUILDS) {
     assert.equal(c.info.formatVersion, '1.1');
     assert.ok(c.info.hasIds);
     assert.ok(COMPACT.length < STRINGS.length, `${COMPACT.length} >= ${STRINGS.length}`);
+    // what the ids cost: runs + ranks, and the whole-file ratio with them
+    const { runs, ranks } = encodeIds(IDS);
+    assert.equal(c.info.bytes.ids, runs.length + ranks.length);
+    assert.equal(c.info.fullFileBytes - c.info.fileBytes, s.info.fullFileBytes - s.info.fileBytes);
+    assert.ok(c.info.fileCompressionRatio > s.info.fileCompressionRatio);
     assert.deepEqual(c.ids(), IDS);
     for (let i = 0; i < N; i += 7) {
       assert.equal(c.idOf(i), IDS[i]);
