@@ -352,7 +352,8 @@ typedef enum memcom_name_set {
     MEMCOM_NAMES_KIND = 0,        /* memcom_kind: "none", "full", "hash", "qr", "memcom" */
     MEMCOM_NAMES_DTYPE = 1,       /* memcom_dtype: "none", "f32", "f16", "i8", "u16", "u32" */
     MEMCOM_NAMES_BUCKET_MODE = 2, /* memcom_bucket_mode: "none", "mod", "hash", "explicit" */
-    MEMCOM_NAMES_ACTIVATION = 3   /* memcom_activation: "none", "tanh", "relu" */
+    MEMCOM_NAMES_ACTIVATION = 3,  /* memcom_activation: "none", "tanh", "relu" */
+    MEMCOM_NAMES_ID_ENCODING = 4  /* memcom_id_encoding: "strings", "compact" */
 } memcom_name_set;
 /* The name of `value` in `set`; NULL past the set's last value or for an unknown set. */
 const char *memcom_enum_name(int set, uint32_t value);

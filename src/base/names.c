@@ -1,5 +1,5 @@
 /* names.c - the one table of enum names (kinds, storage types, bucket modes,
- * activations; by value and by name) and the field layouts of the structs
+ * activations, id encodings; by value and by name) and the field layouts of the structs
  * bindings decode (memcom_info, memcom_layer_info), for memcom.h's accessors. */
 #include <stddef.h>
 #include <string.h>
@@ -8,22 +8,23 @@
 
 #define MC_NAMES_MAX 6
 
-static const char *const mcc_names[4][MC_NAMES_MAX] = {
+static const char *const mcc_names[5][MC_NAMES_MAX] = {
     [MEMCOM_NAMES_KIND] = {"none", "full", "hash", "qr", "memcom", NULL},
     [MEMCOM_NAMES_DTYPE] = {"none", "f32", "f16", "i8", "u16", "u32"},
     [MEMCOM_NAMES_BUCKET_MODE] = {"none", "mod", "hash", "explicit", NULL, NULL},
     [MEMCOM_NAMES_ACTIVATION] = {"none", "tanh", "relu", NULL, NULL, NULL},
+    [MEMCOM_NAMES_ID_ENCODING] = {"strings", "compact", NULL, NULL, NULL, NULL},
 };
 
 const char *memcom_enum_name(int set, uint32_t value)
 {
-    if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || value >= MC_NAMES_MAX) return NULL;
+    if (set < 0 || set > MEMCOM_NAMES_ID_ENCODING || value >= MC_NAMES_MAX) return NULL;
     return mcc_names[set][value];
 }
 
 int memcom_enum_value(int set, const char *name, uint32_t *value)
 {
-    if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || !name || !value) return MEMCOM_E_ARG;
+    if (set < 0 || set > MEMCOM_NAMES_ID_ENCODING || !name || !value) return MEMCOM_E_ARG;
     for (uint32_t v = 0; v < MC_NAMES_MAX; v++)
         if (mcc_names[set][v] && strcmp(mcc_names[set][v], name) == 0) {
             *value = v;

@@ -154,7 +154,8 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
         mt_buf_printf(b, ",\"init_from\":");
         mt_buf_json_string(b, o->init_from);
     }
-    mt_buf_printf(b, ",\"bias_dtype\":\"%s\",\"ids\":\"%s\"", dtype_name(ro->bias_dtype), ro->string_ids ? "strings" : "compact");
+    mt_buf_printf(b, ",\"bias_dtype\":\"%s\",\"ids\":\"%s\"", dtype_name(ro->bias_dtype),
+                  memcom_enum_name(MEMCOM_NAMES_ID_ENCODING, ro->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT));
     mt_buf_printf(b, ",\"dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}", dtype_name(ro->dtype),
                   (unsigned long long)ro->data.seed, 100 * (1 - ro->data.valid_frac - ro->data.test_frac),
                   100 * ro->data.valid_frac, 100 * ro->data.test_frac);
