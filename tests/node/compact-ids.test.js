@@ -121,17 +121,32 @@ for (let i = N - 1; i > 0; i--) {
 async function buildStringFile() {
   const r = rng(7);
   const f = (k) => Float32Array.from({ length: k }, () => r.normal());
-  return buildModel({
+  buildStringFile.spec = {
     input: { kind: 'memcom', n: N, m: 20, d: 8, dtype: 'f32', scalarDtype: 'f16', rows: f(20 * 8), scalars: f(N),
       bucket: Uint32Array.from({ length: N }, (_, i) => (i * 7) % 20) },
     output: { kind: 'full', n: N, d: 8, dtype: 'f32', rows: f(N * 8) },
     layers: [{ inDim: 8, outDim: 8, activation: 'tanh', weight: f(64), bias: f(8) }],
     outputBias: f(N),
     ids: IDS,
-  });
+  };
+  return buildModel(buildStringFile.spec);
 }
 const STRINGS = await buildStringFile();
 const COMPACT = compactOf(STRINGS, IDS);
+
+test('buildModel with idEncoding \'compact\' writes exactly the file of this encoder; other ids stay strings', async () => {
+  const spec = buildStringFile.spec;
+  assert.deepEqual(await buildModel({ ...spec, idEncoding: 'compact' }), COMPACT);
+  assert.deepEqual(await buildModel({ ...spec, idEncoding: 'strings' }), STRINGS);
+  const named = await buildModel({ ...spec, ids: IDS.map((id) => `i${id}`), idEncoding: 'compact' });
+  assert.ok(R.readDirectory(named).sections.some((s) => s.name === 'ID_OFFSETS'));
+  assert.equal(new DataView(named.buffer).getUint16(10, true), 0, 'format 1.0');
+  // a repeated number is refused as a repeated string is (buildModel's argument errors)
+  await assertRejects(buildModel({ ...spec, ids: IDS.map((id, i) => (i === 7 ? IDS[3] : id)), idEncoding: 'compact' }),
+    'invalid_argument', new RegExp(`ids: items 3 and 7 share the id "${IDS[3]}"`));
+  await assertRejects(buildModel({ ...spec, idEncoding: 'short' }), 'invalid_argument', /idEncoding: must be one of 'strings', 'compact'/);
+  await assertRejects(buildModel({ ...spec, ids: undefined, idEncoding: 'compact' }), 'invalid_argument', /idEncoding: given without ids/);
+});
 
 test('the encoder reproduces FORMAT.md\'s example', () => {
   const { runs, ranks } = encodeIds(['10', '5', '7', '6']);
