@@ -13,6 +13,9 @@
 #   4. (issue 18) header detection, space-separated logs, --columns, repeated
 #      pairs before the split, eval refusing another split or data set, the
 #      ratio limit's number, SIGINT/SIGTERM keeping the best model and state.
+#   5. (issue 18, point 4) numeric ids stored compactly and an f16 bias by
+#      default, --string-ids / --bias-dtype f32, the whole-file ratio in inspect
+#      and the training summary against its definition.
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
