@@ -2,7 +2,7 @@
 # build.sh - builds the memcom core.
 #   ./build.sh            everything (native, then wasm)
 #   ./build.sh native     build/libmemcom.a, build/libmemcom.so (the Python package's) and build/memcom
-#   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 100 KB)
+#   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= MC_WASM_MAX_BYTES of src/sources.sh)
 #   ./build.sh bench      native, then the native benchmark programs in build/bench/
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
 # The sources and flags are listed in src/sources.sh.

@@ -93,7 +93,12 @@ function buildColumn(col, i) {
       title: `download ${formatMs(col.downloadMs)} + validate and set up ${formatMs(col.initMs)}`,
       text: formatMs(col.loadMs) })),
     el('div', {}, el('dt', { text: 'per query' }), col.latencyEl = el('dd', { class: 'latency', text: '–' })));
-  const badge = Number.isFinite(ratio) && ratio > 1.0001 ? `${+ratio.toFixed(ratio < 10 ? 1 : 0)}× smaller tables` : 'uncompressed';
+  const fileRatio = Number(info.fileCompressionRatio);
+  const times = (x) => `${+x.toFixed(x < 10 ? 1 : 0)}×`;
+  // the item tables' ratio, and the whole file's (ids, bias, layers and metadata included)
+  const badge = Number.isFinite(ratio) && ratio > 1.0001
+    ? `${times(ratio)} smaller tables${Number.isFinite(fileRatio) && fileRatio > 1.0001 ? `, ${times(fileRatio)} smaller file` : ''}`
+    : 'uncompressed';
   col.listEl = el('ol', { class: 'reclist', 'aria-label': `Recommendations of the ${spec.label}` });
   col.noteEl = el('p', { class: 'overlap' });
   col.el = el('article', { class: 'column', 'data-key': spec.key, 'aria-labelledby': `col-h-${i}` },

@@ -34,7 +34,7 @@ extern "C" {
 #define MEMCOM_VERSION_MINOR 1
 #define MEMCOM_VERSION_PATCH 0
 #define MEMCOM_FORMAT_MAJOR 1   /* readers refuse files with another major */
-#define MEMCOM_FORMAT_MINOR 0   /* readers accept any minor <= their own   */
+#define MEMCOM_FORMAT_MINOR 1   /* readers accept any minor <= their own   */
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -81,7 +81,7 @@ typedef enum memcom_error {
     MEMCOM_E_BUCKET_RANGE = 44,   /* explicit bucket index >= m                */
     MEMCOM_E_LAYERS = 45,         /* layer dimensions do not chain             */
     MEMCOM_E_NONFINITE = 46,      /* NaN or infinity stored in a table/layer   */
-    MEMCOM_E_IDS = 47,            /* id offsets not monotonic / out of range   */
+    MEMCOM_E_IDS = 47,            /* id offsets not monotonic / out of range; compact id runs or ranks malformed */
     MEMCOM_E_IDS_UTF8 = 48,       /* an id is not valid UTF-8 (or empty)       */
     MEMCOM_E_IDS_DUP = 49,        /* two items share an id                     */
     MEMCOM_E_IDS_ORDER = 50,      /* sorted-id index is not a sorted permutation */
@@ -176,7 +176,18 @@ typedef struct memcom_model_data {
     const char *const *ids;          /* n NUL-terminated UTF-8 strings, or NULL */
     const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
     const uint32_t *id_lengths;      /* n byte lengths of the ids (which may then hold NUL bytes; each still ends in a NUL), or NULL */
+    uint32_t id_encoding;            /* memcom_id_encoding: how ids are stored  */
 } memcom_model_data;
+
+/* How the writer stores ids.  COMPACT stores ids that are all canonical
+ * decimal numbers ("0", or 1-9 then digits; at most 19 digits) as runs of
+ * consecutive numbers plus each item's rank, bit-packed (format 1.1, which
+ * readers older than 1.1 refuse with MEMCOM_E_VERSION); any other ids are
+ * stored as strings (format 1.0) either way. */
+typedef enum memcom_id_encoding {
+    MEMCOM_IDS_STRINGS = 0,   /* offsets, bytes and sorted index (format 1.0) */
+    MEMCOM_IDS_COMPACT = 1    /* numeric ids compactly when possible (1.1)    */
+} memcom_id_encoding;
 
 /* Serialise to a malloc'd buffer (free with memcom_free). */
 int memcom_write_memory(const memcom_model_data *model, void **out, size_t *out_size,
@@ -241,13 +252,18 @@ typedef struct memcom_info {
     uint64_t output_bytes;
     uint64_t bias_bytes;
     uint64_t layer_bytes;
-    uint64_t id_bytes;                /* offsets + strings + sorted index  */
+    uint64_t id_bytes;                /* stored id sections: offsets + strings + sorted index, or runs + ranks */
     uint64_t metadata_bytes;
     uint64_t full_f32_bytes;          /* n*d*4 per present table           */
-    uint64_t working_bytes;           /* most memory ranking allocates besides the file (marks, hash
+    uint64_t working_bytes;           /* most memory ranking allocates besides the file (compact ids decoded at open, marks, hash
                                          buckets, norms, int8 copy, bucket bounds, scratch; per the
                                          current memcom_set_int8_index / _bucket_bounds); not the
                                          caller's output buffers.  O(n + rows * d), not O(file) */
+    uint64_t full_file_bytes;         /* the same model with full f32 item tables and an f32 output bias,
+                                         everything else as stored: file_bytes - input_bytes - output_bytes
+                                         - bias_bytes + full_f32_bytes + (n_items * 4 with a bias);
+                                         full_file_bytes / file_bytes is the whole-file compression ratio
+                                         (docs/FORMAT.md, "Compression ratio") */
 } memcom_info;
 
 int memcom_get_info(const memcom_model *model, memcom_info *out);
@@ -336,7 +352,8 @@ typedef enum memcom_name_set {
     MEMCOM_NAMES_KIND = 0,        /* memcom_kind: "none", "full", "hash", "qr", "memcom" */
     MEMCOM_NAMES_DTYPE = 1,       /* memcom_dtype: "none", "f32", "f16", "i8", "u16", "u32" */
     MEMCOM_NAMES_BUCKET_MODE = 2, /* memcom_bucket_mode: "none", "mod", "hash", "explicit" */
-    MEMCOM_NAMES_ACTIVATION = 3   /* memcom_activation: "none", "tanh", "relu" */
+    MEMCOM_NAMES_ACTIVATION = 3,  /* memcom_activation: "none", "tanh", "relu" */
+    MEMCOM_NAMES_ID_ENCODING = 4  /* memcom_id_encoding: "strings", "compact" */
 } memcom_name_set;
 /* The name of `value` in `set`; NULL past the set's last value or for an unknown set. */
 const char *memcom_enum_name(int set, uint32_t value);

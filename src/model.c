@@ -55,6 +55,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->x1);
     memcom_free(m->uvec);
     mcc_engine_free(&m->eng);
+    mcc_view_release(&m->v);
     free(m);
 }
 
@@ -190,6 +191,9 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->metadata_bytes = v->meta_bytes;
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
     o->working_bytes = mcc_engine_working_bytes(&model->eng) + 20 * (uint64_t)model->max_dim + sizeof *model;
+    if (v->id_alloc) o->working_bytes += (2 * (uint64_t)v->n + 1) * 4 + v->id_off[v->n]; /* compact ids, decoded */
+    o->full_file_bytes = o->file_bytes - o->input_bytes - o->output_bytes - o->bias_bytes + o->full_f32_bytes +
+                         (o->bias_dtype ? 4 * (uint64_t)o->n_items : 0);
     return MEMCOM_OK;
 }
 

@@ -71,6 +71,16 @@ function dtypeValue(rt, field, name, dflt) {
   return value;
 }
 
+/** The id encoding (the module's names; default 'strings'); only with ids. */
+function idEncodingValue(rt, name, hasIds) {
+  if (name === undefined) return 0;
+  if (!hasIds) throw bad('idEncoding', 'given without ids');
+  const names = rt.enumNames(NAMES.idEncoding);
+  const value = typeof name === 'string' ? names.indexOf(name) : -1;
+  if (value < 0) throw bad('idEncoding', `must be one of ${names.map((s) => `'${s}'`).join(', ')}, got ${describe(name)}`);
+  return value;
+}
+
 function parseSeed(field, s) {
   let b;
   if (typeof s === 'bigint') b = s;
@@ -326,7 +336,7 @@ export async function buildModel(spec, options) {
   const rt = await raceAbort(getWriterRuntime(options ?? {}), signal, 'buildModel');
   throwIfAborted(signal, 'buildModel'); // what follows is synchronous: an abort from here on has no effect
   if (spec === null || typeof spec !== 'object') throw bad('spec', `must be an object, got ${describe(spec)}`);
-  const known = new Set(['input', 'output', 'layers', 'outputBias', 'biasDtype', 'ids', 'metadata']);
+  const known = new Set(['input', 'output', 'layers', 'outputBias', 'biasDtype', 'ids', 'idEncoding', 'metadata']);
   for (const key of Object.keys(spec)) {
     if (!known.has(key)) throw bad(key, `unknown field (known: ${[...known].join(', ')})`);
   }
@@ -344,6 +354,7 @@ export async function buildModel(spec, options) {
     throw bad('biasDtype', 'given without outputBias');
   }
   const ids = planIds(spec.ids, n);
+  const idEncoding = idEncodingValue(rt, spec.idEncoding, ids !== null);
   const metadata = planMetadata(spec.metadata);
 
   // Everything converted: copy it into the writer's memory and write.
@@ -363,7 +374,7 @@ export async function buildModel(spec, options) {
       rt.check(x.mcw_layer(builder, i, L.inDim, L.outDim, L.act, mem.floats(L.weight), mem.floats(L.bias)), 'buildModel');
     });
     if (bias !== null) x.mcw_bias(builder, mem.floats(bias), biasDtype);
-    if (ids !== null) rt.check(x.mcw_ids(builder, mem.bytes(ids.bytes), mem.u32(ids.offsets)), 'buildModel');
+    if (ids !== null) rt.check(x.mcw_ids(builder, mem.bytes(ids.bytes), mem.u32(ids.offsets), idEncoding), 'buildModel');
     if (metadata !== null) x.mcw_metadata(builder, mem.bytes(metadata));
     const outPtr = mem.alloc(4);
     const sizePtr = mem.alloc(4);

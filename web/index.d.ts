@@ -138,6 +138,8 @@ export type TableKind = 'full' | 'hash' | 'qr' | 'memcom';
 export type RowDtype = 'f32' | 'f16' | 'i8';
 export type ScalarDtype = 'f32' | 'f16';
 export type Activation = 'tanh' | 'relu' | 'none';
+/** How buildModel stores item ids (ModelSpec.idEncoding). */
+export type IdEncoding = 'strings' | 'compact';
 
 /** How one item table is stored. */
 export interface TableInfo {
@@ -219,6 +221,14 @@ export interface ModelInfo {
    * and metadata are not counted.
    */
   compressionRatio: number;
+  /**
+   * The bytes of the same model with full f32 item tables and an f32 output
+   * bias, everything else (layers, ids, metadata) as stored (the C core's
+   * `memcom_info.full_file_bytes`; docs/FORMAT.md, "Compression ratio").
+   */
+  fullFileBytes: number;
+  /** fullFileBytes / fileBytes: the whole-file compression ratio, what a download costs. */
+  fileCompressionRatio: number;
   /** The metadata JSON object ({} when the file has none). */
   metadata: Record<string, unknown>;
   /** Whether the SIMD build of the WebAssembly module is in use. */
@@ -368,6 +378,13 @@ export interface ModelSpec {
   biasDtype?: ScalarDtype;
   /** n distinct, non-empty id strings. */
   ids?: string[] | null;
+  /**
+   * How the ids are stored (default 'strings', format 1.0). 'compact' stores
+   * ids that are all canonical decimal numbers (at most 19 digits, no leading
+   * zeros) as runs and bit-packed ranks (format 1.1, which readers older than
+   * 1.1 refuse); other ids stay strings.
+   */
+  idEncoding?: IdEncoding;
   /** A JSON object (or its text): dataset, options, metrics, created, ... */
   metadata?: Record<string, unknown> | string | null;
 }

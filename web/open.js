@@ -220,6 +220,8 @@ function readInfo(runtime, handle) {
     workingBytes: num('working_bytes') + callScratchBytes(raw.n_items),
     fullF32Bytes: fullF32,
     compressionRatio: stored > 0 ? fullF32 / stored : 0,
+    fullFileBytes: num('full_file_bytes'),
+    fileCompressionRatio: bytes.file > 0 ? num('full_file_bytes') / bytes.file : 0,
     metadata: readMetadata(runtime, handle),
     simd: runtime.simd,
     kernel: runtime.kernel,

@@ -16,7 +16,7 @@ const FOUR_GIB = 2 ** 32;
 const WASM_PAGE = 65536;
 
 /** memcom.h memcom_name_set and memcom_struct_id (the ABI's enum arguments). */
-export const NAMES = Object.freeze({ kind: 0, dtype: 1, bucketMode: 2, activation: 3 });
+export const NAMES = Object.freeze({ kind: 0, dtype: 1, bucketMode: 2, activation: 3, idEncoding: 4 });
 export const STRUCTS = Object.freeze({ info: 0, layerInfo: 1 });
 
 const utf8 = new TextDecoder('utf-8');

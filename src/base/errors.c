@@ -44,10 +44,10 @@ static const mcc_error_text mcc_errors[MEMCOM_E_MAX_CODE] = {
     [MEMCOM_E_BUCKET_RANGE] = {"bucket_range", "A stored bucket index is out of range."},
     [MEMCOM_E_LAYERS] = {"layers", "Dense layer dimensions do not chain."},
     [MEMCOM_E_NONFINITE] = {"nonfinite", "NaN or infinity stored in a table or layer."},
-    [MEMCOM_E_IDS] = {"ids", "Item id offsets are not monotonic or out of range."},
+    [MEMCOM_E_IDS] = {"ids", "Item ids are malformed (string offsets, or compact id runs and ranks)."},
     [MEMCOM_E_IDS_UTF8] = {"ids_utf8", "An item id is empty or not valid UTF-8."},
     [MEMCOM_E_IDS_DUP] = {"ids_dup", "Two items share an id."},
-    [MEMCOM_E_IDS_ORDER] = {"ids_order", "The sorted-id index is not a sorted permutation."},
+    [MEMCOM_E_IDS_ORDER] = {"ids_order", "The sorted-id index is not a sorted permutation (or compact ids are out of order)."},
     [MEMCOM_E_METADATA] = {"metadata", "Metadata is not a valid UTF-8 JSON object."},
     [MEMCOM_E_ROW_SCALE] = {"row_scale", "An int8 row scale is negative or not finite."},
 };

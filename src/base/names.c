@@ -1,7 +1,7 @@
 /* names.c - the one table of enum names (kinds, storage types, bucket modes,
- * activations; by value and by name) and the field layouts of the structs
- * bindings decode or fill (memcom_info, memcom_layer_info, memcom_section_info,
- * memcom_topk_opts), for memcom.h's accessors. */
+ * activations, id encodings; by value and by name) and the field layouts of the
+ * structs bindings decode or fill (memcom_info, memcom_layer_info,
+ * memcom_section_info, memcom_topk_opts), for memcom.h's accessors. */
 #include <stddef.h>
 #include <string.h>
 
@@ -9,22 +9,23 @@
 
 #define MC_NAMES_MAX 6
 
-static const char *const mcc_names[4][MC_NAMES_MAX] = {
+static const char *const mcc_names[5][MC_NAMES_MAX] = {
     [MEMCOM_NAMES_KIND] = {"none", "full", "hash", "qr", "memcom", NULL},
     [MEMCOM_NAMES_DTYPE] = {"none", "f32", "f16", "i8", "u16", "u32"},
     [MEMCOM_NAMES_BUCKET_MODE] = {"none", "mod", "hash", "explicit", NULL, NULL},
     [MEMCOM_NAMES_ACTIVATION] = {"none", "tanh", "relu", NULL, NULL, NULL},
+    [MEMCOM_NAMES_ID_ENCODING] = {"strings", "compact", NULL, NULL, NULL, NULL},
 };
 
 const char *memcom_enum_name(int set, uint32_t value)
 {
-    if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || value >= MC_NAMES_MAX) return NULL;
+    if (set < 0 || set > MEMCOM_NAMES_ID_ENCODING || value >= MC_NAMES_MAX) return NULL;
     return mcc_names[set][value];
 }
 
 int memcom_enum_value(int set, const char *name, uint32_t *value)
 {
-    if (set < 0 || set > MEMCOM_NAMES_ACTIVATION || !name || !value) return MEMCOM_E_ARG;
+    if (set < 0 || set > MEMCOM_NAMES_ID_ENCODING || !name || !value) return MEMCOM_E_ARG;
     for (uint32_t v = 0; v < MC_NAMES_MAX; v++)
         if (mcc_names[set][v] && strcmp(mcc_names[set][v], name) == 0) {
             *value = v;
@@ -55,7 +56,7 @@ static const mcc_field mcc_info_fields[] = {
     MC_F(memcom_info, output_bytes, "output_bytes"), MC_F(memcom_info, bias_bytes, "bias_bytes"),
     MC_F(memcom_info, layer_bytes, "layer_bytes"), MC_F(memcom_info, id_bytes, "id_bytes"),
     MC_F(memcom_info, metadata_bytes, "metadata_bytes"), MC_F(memcom_info, full_f32_bytes, "full_f32_bytes"),
-    MC_F(memcom_info, working_bytes, "working_bytes"),
+    MC_F(memcom_info, working_bytes, "working_bytes"), MC_F(memcom_info, full_file_bytes, "full_file_bytes"),
 };
 
 static const mcc_field mcc_layer_fields[] = {

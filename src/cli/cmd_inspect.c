@@ -16,6 +16,16 @@ static const char inspect_help[] =
 #define DTYPE(v) cli_name(MEMCOM_NAMES_DTYPE, (v))
 #define BUCKETS(v) cli_name(MEMCOM_NAMES_BUCKET_MODE, (v))
 
+/* does the directory hold a section of this type (FORMAT.md's name)? */
+static int has_section(const memcom_model *m, const char *name)
+{
+    for (uint32_t s = 0; s < memcom_section_count(m); s++) {
+        memcom_section_info e;
+        if (memcom_get_section(m, s, &e) == MEMCOM_OK && e.name && strcmp(e.name, name) == 0) return 1;
+    }
+    return 0;
+}
+
 static void print_table(const char *role, const memcom_table_desc *t, uint64_t bytes)
 {
     if (t->kind == MEMCOM_KIND_NONE) {
@@ -56,7 +66,9 @@ int cli_cmd_inspect(int argc, char **argv)
     size_t mlen = 0;
     const char *meta = memcom_metadata(m, &mlen);
     uint64_t tb = info.input_bytes + info.output_bytes;
-    double ratio = tb ? (double)info.full_f32_bytes / (double)tb : 0;
+    double ratio = mt_ratio(info.full_f32_bytes, tb);
+    uint64_t full_file = info.full_file_bytes;
+    double file_ratio = mt_ratio(full_file, info.file_bytes);
     if (json) {
         mt_buf b = {0};
         mt_buf_printf(&b, "{\"file\":");
@@ -64,12 +76,14 @@ int cli_cmd_inspect(int argc, char **argv)
         mt_buf_printf(&b,
                       ",\"format\":\"%u.%u\",\"items\":%u,\"layers\":%u,\"has_ids\":%s,\"file_bytes\":%llu,"
                       "\"input_bytes\":%llu,\"output_bytes\":%llu,\"bias_bytes\":%llu,\"layer_bytes\":%llu,"
-                      "\"id_bytes\":%llu,\"metadata_bytes\":%llu,\"full_f32_bytes\":%llu,\"compression\":%.4f",
+                      "\"id_bytes\":%llu,\"metadata_bytes\":%llu,\"full_f32_bytes\":%llu,\"compression\":%.4f,"
+                      "\"full_file_bytes\":%llu,\"file_compression\":%.4f",
                       info.format_major, info.format_minor, info.n_items, info.n_layers, info.has_ids ? "true" : "false",
                       (unsigned long long)info.file_bytes, (unsigned long long)info.input_bytes,
                       (unsigned long long)info.output_bytes, (unsigned long long)info.bias_bytes,
                       (unsigned long long)info.layer_bytes, (unsigned long long)info.id_bytes,
-                      (unsigned long long)info.metadata_bytes, (unsigned long long)info.full_f32_bytes, ratio);
+                      (unsigned long long)info.metadata_bytes, (unsigned long long)info.full_f32_bytes, ratio,
+                      (unsigned long long)full_file, file_ratio);
         const memcom_table_desc *ts[2] = {&info.input, &info.output};
         const char *roles[2] = {"input", "output"};
         for (int r = 0; r < 2; r++)
@@ -92,7 +106,7 @@ int cli_cmd_inspect(int argc, char **argv)
     printf(": %llu bytes, format %u.%u, valid\n", (unsigned long long)info.file_bytes, info.format_major,
            info.format_minor);
     printf("items   %u%s, layers %u, user vector dim %u, output bias %s\n", info.n_items,
-           info.has_ids ? " (with id strings)" : "", info.n_layers, info.user_dim, DTYPE(info.bias_dtype));
+           info.has_ids ? (has_section(m, "ID_RUNS") ? " (with compact numeric ids)" : " (with id strings)") : "", info.n_layers, info.user_dim, DTYPE(info.bias_dtype));
     print_table("input", &info.input, info.input_bytes);
     print_table("output", &info.output, info.output_bytes);
     printf("bytes   item tables %llu, output bias %llu, dense layers %llu, ids %llu, metadata %llu\n",
@@ -100,6 +114,8 @@ int cli_cmd_inspect(int argc, char **argv)
            (unsigned long long)info.id_bytes, (unsigned long long)info.metadata_bytes);
     printf("ratio   %.2fx (f32 full item tables %llu bytes / stored item tables %llu bytes)\n", ratio,
            (unsigned long long)info.full_f32_bytes, (unsigned long long)tb);
+    printf("file    %.2fx (the same file with full f32 item tables and bias, %llu bytes / this file %llu bytes)\n",
+           file_ratio, (unsigned long long)full_file, (unsigned long long)info.file_bytes);
     /* the section directory (memcom_get_section), its type names in lower case */
     uint32_t count = memcom_section_count(m);
     printf("sections (%u):\n  %-13s %5s %10s %10s %5s %10s\n", count, "type", "index", "offset", "size", "dtype", "crc32");

@@ -53,6 +53,9 @@ static const char train_help[] =
     "                        Every output must be a new or regular file that is not an input, in an\n"
     "                        existing writable directory; this is checked before training\n"
     "  --dtype T             table storage f32, f16 or i8 (int8, per-row scale) [f32]\n"
+    "  --bias-dtype T        output bias storage f32 or f16 [f16]\n"
+    "  --string-ids          store item ids as strings (format 1.0, for readers older than 1.1);\n"
+    "                        by default numeric ids are stored compactly (format 1.1)\n"
     "  --checkpoint FILE     also write FILE (f32) after every improving epoch, and the training\n"
     "                        state FILE.state (current and best parameters, Adam moments, random\n"
     "                        generators, early-stopping counters) after every epoch\n"
@@ -210,6 +213,10 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             tc->ro.out = v;
         } else if (cli_opt(c, "--dtype", &v)) {
             if (cli_dtype(c, "--dtype", v, 1, &tc->ro.dtype)) return 2;
+        } else if (cli_opt(c, "--bias-dtype", &v)) {
+            if (cli_dtype(c, "--bias-dtype", v, 0, &tc->ro.bias_dtype)) return 2;
+        } else if (cli_flag(c, "--string-ids")) {
+            tc->ro.string_ids = 1;
         } else if (cli_opt(c, "--checkpoint", &v)) {
             if (!v) return 2;
             tc->ro.checkpoint = v;
@@ -306,9 +313,10 @@ int cli_cmd_train(int argc, char **argv)
         uint64_t table_bytes = res.input_bytes + res.output_bytes;
         fputs("wrote ", stderr);
         cli_print_text(stderr, ro->out, strlen(ro->out), 0);
-        fprintf(stderr, ": %llu bytes (item tables %llu bytes, %.2fx smaller than f32 full tables)\n",
-                (unsigned long long)res.file_bytes, (unsigned long long)table_bytes,
-                table_bytes ? (double)res.full_f32_bytes / (double)table_bytes : 0.0);
+        fprintf(stderr, ": %llu bytes, %.2fx smaller than with full f32 tables and bias (item tables %llu bytes, "
+                        "%.2fx smaller than f32 full tables)\n",
+                (unsigned long long)res.file_bytes, mt_ratio(res.full_file_bytes, res.file_bytes),
+                (unsigned long long)table_bytes, mt_ratio(res.full_f32_bytes, table_bytes));
     }
     if (ro->json && strcmp(ro->json, "-") == 0) fputs(res.summary, stdout);
     int interrupted = res.interrupted;

@@ -77,8 +77,12 @@ enum {
     MC_SEC_ROWS_A = 1, MC_SEC_ROWS_B = 2, MC_SEC_SCALES_A = 3, MC_SEC_SCALES_B = 4,
     MC_SEC_ITEM_SCALARS = 5, MC_SEC_BUCKETS = 6, MC_SEC_LAYERS = 7, MC_SEC_LAYER_WEIGHT = 8,
     MC_SEC_LAYER_BIAS = 9, MC_SEC_OUTPUT_BIAS = 10, MC_SEC_ID_OFFSETS = 11, MC_SEC_ID_BYTES = 12,
-    MC_SEC_ID_SORTED = 13, MC_SEC_METADATA = 14, MC_SEC_MAX = 14
+    MC_SEC_ID_SORTED = 13, MC_SEC_METADATA = 14,
+    /* format 1.1: compact numeric ids (src/format/ids.h), instead of ID_OFFSETS, ID_BYTES, ID_SORTED */
+    MC_SEC_ID_RUNS = 15, MC_SEC_ID_RANKS = 16, MC_SEC_MAX = 16
 };
+/* the first format minor version with each later section type */
+#define MC_MINOR_COMPACT_IDS 1u
 
 #define MC_MAX_METADATA (16u << 20)
 #define MC_MAX_LAYERS 16u

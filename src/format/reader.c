@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "ids.h"
 #include "json.h"
 #include "view.h"
 
@@ -18,7 +19,7 @@ const uint8_t mcc_magic[MC_MAGIC_SIZE] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\
  * reader's details and memcom_get_section */
 static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
     "?", "ROWS_A", "ROWS_B", "SCALES_A", "SCALES_B", "ITEM_SCALARS", "BUCKETS", "LAYERS",
-    "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA"};
+    "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA", "ID_RUNS", "ID_RANKS"};
 
 static const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
 
@@ -53,8 +54,9 @@ typedef struct mcc_rd {
     const memcom_crc_blocks *blocks; /* CRCs of the file's 64 KiB blocks, or NULL */
     const uint8_t *p;
     uint64_t size;
-    uint32_t n, n_layers, bias_dtype, count;
+    uint32_t n, n_layers, bias_dtype, count, minor;
     uint64_t dir_end;
+    mcc_ids_decoded ids; /* compact ids, decoded (format 1.1) */
     memcom_table_desc desc[2];
     mcc_entry *e;
     int16_t at[MC_SEC_MAX + 1][MC_MAX_LAYERS]; /* directory position of (type, index), -1 absent */
@@ -186,7 +188,8 @@ static void mcc_expect(const mcc_rd *r, uint32_t type, uint32_t index, uint32_t 
     case MC_SEC_OUTPUT_BIAS: *dtype = r->bias_dtype; *size = n * mcc_dtype_size(r->bias_dtype); break;
     case MC_SEC_ID_OFFSETS: *dtype = MEMCOM_DTYPE_U32; *size = (n + 1) * 4; break;
     case MC_SEC_ID_SORTED: *dtype = MEMCOM_DTYPE_U32; *size = n * 4; break;
-    default: *dtype = MEMCOM_DTYPE_NONE; break; /* ID_BYTES, METADATA */
+    case MC_SEC_ID_RANKS: *dtype = MEMCOM_DTYPE_NONE; *size = mcc_ids_ranks_size(r->n); break;
+    default: *dtype = MEMCOM_DTYPE_NONE; break; /* ID_BYTES, METADATA, ID_RUNS */
     }
 }
 
@@ -223,6 +226,7 @@ static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
         return mcc_fail(MEMCOM_E_TRUNCATED, r->detail, r->cap, "header: file is %llu bytes, shorter than the %u-byte header",
                        (unsigned long long)size, (unsigned)MC_HEADER_SIZE);
     uint32_t major = mcc_rd16(p + MC_H_FORMAT_MAJOR), minor = mcc_rd16(p + MC_H_FORMAT_MINOR);
+    r->minor = minor;
     if (major != MEMCOM_FORMAT_MAJOR || minor > MEMCOM_FORMAT_MINOR)
         return mcc_fail(MEMCOM_E_VERSION, r->detail, r->cap, "header: format version %u.%u, this reader supports %u.0..%u.%u",
                        (unsigned)major, (unsigned)minor, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR, MEMCOM_FORMAT_MINOR);
@@ -298,6 +302,9 @@ static int mcc_check_directory(mcc_rd *r)
         e->crc = mcc_rd32(q + MC_E_CRC);
         if (e->type < 1 || e->type > MC_SEC_MAX)
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: unknown section type %u", (unsigned)k, (unsigned)e->type);
+        if (e->type >= MC_SEC_ID_RUNS && r->minor < MC_MINOR_COMPACT_IDS) /* as a 1.0 reader sees it */
+            return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s needs format 1.%u, the file says 1.%u",
+                            (unsigned)k, mcc_section_name(e->type), MC_MINOR_COMPACT_IDS, (unsigned)r->minor);
         uint32_t max_index = mcc_is_table_sec(e->type) ? 2 : mcc_is_layer_sec(e->type) ? r->n_layers : 1;
         if (e->index >= max_index)
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s with index %u out of range",
@@ -369,6 +376,9 @@ static int mcc_check_required(mcc_rd *r)
     if (ids && ids < 3)
         for (uint32_t t = MC_SEC_ID_OFFSETS; t <= MC_SEC_ID_SORTED; t++)
             if (!mcc_get(r, t, 0)) return mcc_missing(r, t, 0, "other id sections are present");
+    const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0), *ranks = mcc_get(r, MC_SEC_ID_RANKS, 0);
+    if (ids && (runs || ranks)) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, runs ? runs : ranks, "the ids are also stored as strings");
+    if (!runs != !ranks) return mcc_missing(r, runs ? MC_SEC_ID_RANKS : MC_SEC_ID_RUNS, 0, "the other compact id section is present");
     if (ids) {
         const mcc_entry *off = mcc_get(r, MC_SEC_ID_OFFSETS, 0), *by = mcc_get(r, MC_SEC_ID_BYTES, 0);
         uint64_t want = mcc_rd32(mcc_data(r, off) + (uint64_t)r->n * 4);
@@ -682,6 +692,10 @@ static int mcc_check_contents(mcc_rd *r)
             return rc;
     if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0), r->bias_dtype))) return rc;
     if ((rc = mcc_check_ids(r))) return rc;
+    const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0);
+    if (runs && (rc = mcc_ids_decode(mcc_data(r, runs), runs->size, mcc_data(r, mcc_get(r, MC_SEC_ID_RANKS, 0)), r->n, &r->ids,
+                                     r->detail, r->cap)))
+        return rc;
     const mcc_entry *me = mcc_get(r, MC_SEC_METADATA, 0);
     if (me) {
         const uint8_t *s = mcc_data(r, me);
@@ -755,19 +769,35 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
         v->bias_dtype = r->bias_dtype;
         v->bias = mcc_data(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0));
         v->bias_bytes = mcc_size_of(r, MC_SEC_OUTPUT_BIAS, 0);
-        v->id_off = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_OFFSETS, 0));
-        v->id_bytes = mcc_data(r, mcc_get(r, MC_SEC_ID_BYTES, 0));
-        v->id_sorted = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_SORTED, 0));
-        v->id_bytes_total = mcc_size_of(r, MC_SEC_ID_OFFSETS, 0) + mcc_size_of(r, MC_SEC_ID_BYTES, 0) + mcc_size_of(r, MC_SEC_ID_SORTED, 0);
+        if (r->ids.block) { /* compact ids: the decoded arrays, owned by the view */
+            v->id_alloc = r->ids.block;
+            v->id_off = r->ids.off;
+            v->id_bytes = r->ids.bytes;
+            v->id_sorted = r->ids.sorted;
+            r->ids.block = NULL;
+        } else {
+            v->id_off = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_OFFSETS, 0));
+            v->id_bytes = mcc_data(r, mcc_get(r, MC_SEC_ID_BYTES, 0));
+            v->id_sorted = (const uint32_t *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_ID_SORTED, 0));
+        }
+        v->id_bytes_total = mcc_size_of(r, MC_SEC_ID_OFFSETS, 0) + mcc_size_of(r, MC_SEC_ID_BYTES, 0) + mcc_size_of(r, MC_SEC_ID_SORTED, 0) +
+                            mcc_size_of(r, MC_SEC_ID_RUNS, 0) + mcc_size_of(r, MC_SEC_ID_RANKS, 0);
         v->meta = mcc_data(r, mcc_get(r, MC_SEC_METADATA, 0));
         v->meta_len = (size_t)mcc_size_of(r, MC_SEC_METADATA, 0);
         v->meta_bytes = v->meta_len;
         v->dir = data + MC_HEADER_SIZE;
         v->n_sections = r->count;
     }
+    free(r->ids.block);
     free(r->e);
     free(r);
     return rc;
+}
+
+void mcc_view_release(mcc_view *v)
+{
+    free(v->id_alloc);
+    v->id_alloc = NULL;
 }
 
 void mcc_view_section(const mcc_view *v, uint32_t i, memcom_section_info *out)

@@ -2,7 +2,9 @@
  * view.h - validated views of a .memcom file (not part of the public API):
  * what the reader hands to the layers above it.  All pointers point into the
  * validated file bytes.  Also the facts about table kinds and dtypes that the
- * reader, the writer and the table code share.
+ * reader, the writer and the table code share.  One exception to "into the
+ * file bytes": compact ids (format 1.1) are decoded at open into memory the
+ * view owns (mcc_view_release).
  */
 #ifndef MEMCOM_FORMAT_VIEW_H
 #define MEMCOM_FORMAT_VIEW_H
@@ -34,6 +36,7 @@ typedef struct mcc_view {
     const void *bias;
     const uint32_t *id_off, *id_sorted;
     const uint8_t *id_bytes;
+    void *id_alloc;           /* compact ids decoded at open (id_off, id_sorted, id_bytes point into it), or NULL */
     const uint8_t *meta;
     size_t meta_len;
     uint64_t file_bytes, bias_bytes, layer_bytes, id_bytes_total, meta_bytes;
@@ -57,6 +60,10 @@ size_t mcc_dtype_size(uint32_t dtype);
  * aligned (64 recommended). */
 int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
              char *detail, size_t cap);
+
+/* reader.c: free what the view owns (compact ids decoded at open); the
+ * pointers into the file stay valid */
+void mcc_view_release(mcc_view *v);
 
 /* reader.c: entry i (< v->n_sections) of the validated directory, its type
  * named as docs/FORMAT.md spells it ("ROWS_A") */

@@ -1,7 +1,8 @@
 /*
  * writer.c - serialises a model description to the .memcom format: quantises
  * f32 input to the requested storage types (f16, int8 with a symmetric
- * per-row scale max|x|/127), builds the sorted id index, aligns sections to 64
+ * per-row scale max|x|/127), builds the sorted id index (or the compact numeric
+ * ids of ids.c), aligns sections to 64
  * bytes, computes CRCs, and re-validates the result with the reader.  Files
  * are written atomically: "<path>.tmp-<pid>", fflush, fsync, rename.
  * (Assumes a little-endian host, as are x86, arm64 and wasm.)
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ids.h"
 #include "view.h"
 
 #define MC_MAX_SEC_LIST 64
@@ -30,6 +32,8 @@ typedef struct mcc_wr {
     uint8_t *buf;
     uint32_t *id_len;    /* n id lengths, when ids */
     uint64_t id_total;
+    uint8_t *id_runs, *id_ranks; /* compact ids (format 1.1), when used */
+    uint64_t id_runs_size;
     size_t meta_len;
     char *detail;
     size_t cap;
@@ -250,6 +254,12 @@ static int mcc_w_check(mcc_wr *w)
                 return mcc_fail(MEMCOM_E_TOO_LARGE, w->detail, w->cap, "ids exceed 4 GiB");
             w->id_len[i] = (uint32_t)len;
         }
+        if (md->id_encoding > MEMCOM_IDS_COMPACT)
+            return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "ids: unknown id encoding %u", (unsigned)md->id_encoding);
+        int compact = 0;
+        if (md->id_encoding == MEMCOM_IDS_COMPACT &&
+            (rc = mcc_ids_encode(md->ids, w->id_len, w->n, &compact, &w->id_runs, &w->id_runs_size, &w->id_ranks, w->detail, w->cap)))
+            return rc;
     }
     if (md->metadata_json) {
         w->meta_len = strlen(md->metadata_json);
@@ -274,7 +284,10 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     uint32_t bias_dtype = md->output_bias ? md->bias_dtype : MEMCOM_DTYPE_NONE;
     if (bias_dtype) mcc_w_add(w, MC_SEC_OUTPUT_BIAS, 0, bias_dtype, (uint64_t)w->n * mcc_dtype_size(bias_dtype));
-    if (md->ids) {
+    if (w->id_runs) {
+        mcc_w_add(w, MC_SEC_ID_RUNS, 0, MEMCOM_DTYPE_NONE, w->id_runs_size);
+        mcc_w_add(w, MC_SEC_ID_RANKS, 0, MEMCOM_DTYPE_NONE, mcc_ids_ranks_size(w->n));
+    } else if (md->ids) {
         mcc_w_add(w, MC_SEC_ID_OFFSETS, 0, MEMCOM_DTYPE_U32, ((uint64_t)w->n + 1) * 4);
         mcc_w_add(w, MC_SEC_ID_BYTES, 0, MEMCOM_DTYPE_NONE, w->id_total);
         mcc_w_add(w, MC_SEC_ID_SORTED, 0, MEMCOM_DTYPE_U32, (uint64_t)w->n * 4);
@@ -321,7 +334,10 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     if (bias_dtype && (rc = mcc_w_values(w, "output bias", md->output_bias, w->n, bias_dtype, mcc_w_ptr(w, MC_SEC_OUTPUT_BIAS, 0))))
         return rc;
-    if (md->ids) {
+    if (w->id_runs) {
+        memcpy(mcc_w_ptr(w, MC_SEC_ID_RUNS, 0), w->id_runs, (size_t)w->id_runs_size);
+        memcpy(mcc_w_ptr(w, MC_SEC_ID_RANKS, 0), w->id_ranks, (size_t)mcc_ids_ranks_size(w->n));
+    } else if (md->ids) {
         uint32_t *off = (uint32_t *)(void *)mcc_w_ptr(w, MC_SEC_ID_OFFSETS, 0);
         uint8_t *by = mcc_w_ptr(w, MC_SEC_ID_BYTES, 0);
         uint32_t *srt = (uint32_t *)(void *)mcc_w_ptr(w, MC_SEC_ID_SORTED, 0);
@@ -357,7 +373,8 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     memcpy(h + MC_H_MAGIC, mcc_magic, MC_MAGIC_SIZE);
     mcc_wr16(h + MC_H_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR);
-    mcc_wr16(h + MC_H_FORMAT_MINOR, MEMCOM_FORMAT_MINOR);
+    /* the lowest minor that has every section used: 1.0 readers keep reading string ids */
+    mcc_wr16(h + MC_H_FORMAT_MINOR, w->id_runs ? MC_MINOR_COMPACT_IDS : 0u);
     mcc_wr32(h + MC_H_HEADER_SIZE, MC_HEADER_SIZE);
     mcc_wr64(h + MC_H_FILE_SIZE, end);
     mcc_wr32(h + MC_H_N_ITEMS, w->n);
@@ -385,6 +402,7 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     /* the reader is the judge: never emit a file it would refuse */
     mcc_view v;
     if ((rc = mcc_read(w->buf, (size_t)end, 0, NULL, &v, w->detail, w->cap))) return rc;
+    mcc_view_release(&v);
     *out = w->buf;
     *out_size = (size_t)end;
     w->buf = NULL;
@@ -406,6 +424,8 @@ int memcom_write_memory(const memcom_model_data *model, void **out, size_t *out_
     if (!rc) rc = mcc_w_build(w, out, out_size);
     memcom_free(w->buf);
     free(w->id_len);
+    free(w->id_runs);
+    free(w->id_ranks);
     free(w);
     return rc;
 }

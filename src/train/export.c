@@ -55,8 +55,9 @@ int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_o
     md.n_layers = 1 + mdl->n_dense;
     md.layers = layers;
     md.output_bias = mdl->params[mdl->pidx_bias].v;
-    md.bias_dtype = MEMCOM_DTYPE_F32;
+    md.bias_dtype = (uint32_t)(eo && eo->bias_dtype ? eo->bias_dtype : MEMCOM_DTYPE_F32);
     md.ids = (const char *const *)ds->item_ids;
+    md.id_encoding = eo && eo->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT;
     md.metadata_json = eo ? eo->metadata_json : NULL;
     char detail[512] = "";
     *out = NULL;

@@ -16,6 +16,7 @@ void mt_run_opts_default(mt_run_opts *ro)
     mt_data_opts_default(&ro->data);
     mt_train_opts_default(&ro->train);
     ro->dtype = MEMCOM_DTYPE_F32;
+    ro->bias_dtype = MEMCOM_DTYPE_F16;
 }
 
 static char *with_suffix(const char *path, const char *suffix)
@@ -153,6 +154,8 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
         mt_buf_printf(b, ",\"init_from\":");
         mt_buf_json_string(b, o->init_from);
     }
+    mt_buf_printf(b, ",\"bias_dtype\":\"%s\",\"ids\":\"%s\"", dtype_name(ro->bias_dtype),
+                  memcom_enum_name(MEMCOM_NAMES_ID_ENCODING, ro->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT));
     mt_buf_printf(b, ",\"dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}", dtype_name(ro->dtype),
                   (unsigned long long)ro->data.seed, 100 * (1 - ro->data.valid_frac - ro->data.test_frac),
                   100 * ro->data.valid_frac, 100 * ro->data.test_frac);
@@ -210,11 +213,13 @@ static char *build_summary(const mt_run_opts *ro, const mt_dataset *ds, const mt
     mt_buf_json_metrics(&b, &res->test);
     mt_buf_printf(&b,
                   ",\"file_bytes\":%llu,\"table_bytes\":%llu,\"input_bytes\":%llu,\"output_bytes\":%llu,"
-                  "\"full_f32_bytes\":%llu,\"seconds\":%.2f,"
+                  "\"full_f32_bytes\":%llu,\"full_file_bytes\":%llu,\"table_ratio\":%.4f,\"file_ratio\":%.4f,\"seconds\":%.2f,"
                   "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u%s}\n",
                   (unsigned long long)r->file_bytes, (unsigned long long)(r->input_bytes + r->output_bytes),
                   (unsigned long long)r->input_bytes, (unsigned long long)r->output_bytes,
-                  (unsigned long long)r->full_f32_bytes, res->seconds, res->warmup_seconds, res->sec_per_epoch,
+                  (unsigned long long)r->full_f32_bytes, (unsigned long long)r->full_file_bytes,
+                  mt_ratio(r->full_f32_bytes, r->input_bytes + r->output_bytes), mt_ratio(r->full_file_bytes, r->file_bytes),
+                  res->seconds, res->warmup_seconds, res->sec_per_epoch,
                   res->best_epoch, res->epochs_run, res->interrupted ? ",\"interrupted\":true" : "");
     return b.p;
 }
@@ -241,7 +246,7 @@ static int checkpoint_cb(const mt_model *mdl, uint32_t epoch, const mt_metrics *
     r.mopts.in_size.m = mdl->in.m;
     r.mopts.out_size.m = mdl->out.m;
     char *meta = build_metadata(c->ro, c->ds, &r, NULL, 0);
-    mt_export_opts eo = {MEMCOM_DTYPE_F32, meta};
+    mt_export_opts eo = {MEMCOM_DTYPE_F32, meta, MEMCOM_DTYPE_F32, c->ro->string_ids};
     int rc = mt_export_model(mdl, c->ds, c->path, &eo, err);
     free(meta);
     if (rc) {
@@ -258,14 +263,15 @@ static int serialise(const mt_run_opts *ro, const mt_dataset *ds, const mt_model
                      const mt_metrics *file_test, void **buf, size_t *size, mt_err *err)
 {
     char *meta = build_metadata(ro, ds, res, file_test, !res->interrupted);
-    mt_export_opts eo = {ro->dtype, meta};
+    mt_export_opts eo = {ro->dtype, meta, ro->bias_dtype, ro->string_ids};
     int rc = mt_export_bytes(mdl, ds, &eo, buf, size, err);
     free(meta);
     return rc;
 }
 
 /* Measures what will be served: the serialised model, opened through the
- * public API (sizes; metrics of the quantised tables when not f32). */
+ * public API (sizes; metrics of the stored model when its tables or its
+ * output bias are not f32). */
 static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf, size_t size, mt_run_result *r,
                    mt_err *err)
 {
@@ -284,7 +290,9 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->input_bytes = info.input_bytes;
         r->output_bytes = info.output_bytes;
         r->full_f32_bytes = info.full_f32_bytes;
-        if (ro->dtype != MEMCOM_DTYPE_F32 && ds->test.nnz) {
+        r->full_file_bytes = info.full_file_bytes;
+        r->file_bytes = info.file_bytes;
+        if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
             rc = mt_evaluate_file(h, nh, ds, &ds->test, &r->file_test, NULL, err);
             r->have_file_test = rc == 0;
         }
@@ -346,6 +354,7 @@ int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *r, mt_err
     memcom_free(buf);
     mt_model_free(&mdl);
     if (rc) return -1;
+    r->full_file_bytes = r->full_file_bytes - r->file_bytes + size; /* the metadata may have grown since measure() */
     r->file_bytes = size;
     r->summary = build_summary(ro, ds, r);
     if (ro->json && strcmp(ro->json, "-") != 0 && mt_write_atomic(ro->json, r->summary, strlen(r->summary), err)) {

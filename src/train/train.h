@@ -54,6 +54,7 @@ int mt_fail(mt_err *err, int code, const char *fmt, ...)
     ;                                  /* sets code and message, returns -1 */
 
 double mt_now(void);                   /* monotonic seconds            */
+double mt_ratio(uint64_t full, uint64_t stored); /* full / stored, 0 when stored is 0 */
 void *mt_xcalloc(size_t n, size_t size); /* aborts with a message on OOM */
 void *mt_xmalloc(size_t size);
 void *mt_xrealloc(void *p, size_t size);
@@ -492,6 +493,8 @@ void mt_state_free(mt_fit_state *s);
 typedef struct mt_export_opts {
     int row_dtype;          /* MEMCOM_DTYPE_F32/F16/I8 */
     const char *metadata_json;
+    int bias_dtype;         /* the output bias: MEMCOM_DTYPE_F32 or F16 (0: f32) */
+    int string_ids;         /* 1: ids as strings (format 1.0); 0: compact when numeric */
 } mt_export_opts;
 int mt_export_model(const mt_model *mdl, const mt_dataset *ds, const char *path,
                     const mt_export_opts *eo, mt_err *err);
@@ -590,6 +593,8 @@ typedef struct mt_run_opts {
     mt_train_opts train;      /* on_improve, ctx, state_out and resume are set by mt_run */
     const char *out;          /* the model file                                   */
     int dtype;                /* its table storage: MEMCOM_DTYPE_F32, F16 or I8    */
+    int bias_dtype;           /* its output bias: MEMCOM_DTYPE_F32 or F16          */
+    int string_ids;           /* 1: ids as strings (format 1.0, for older readers) */
     const char *checkpoint;   /* f32 model after every improving epoch, and
                                  CHECKPOINT.state after every epoch (NULL: none)   */
     const char *resume;       /* continue from RESUME.state; checkpoint defaults to it */
@@ -605,6 +610,7 @@ typedef struct mt_run_result {
     int have_file_test;
     int no_valid;             /* trained without validation data (--patience 0)   */
     uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
+    uint64_t full_file_bytes; /* the same file with full f32 tables and bias (memcom_info.full_file_bytes) */
     char *summary;            /* the JSON summary, one line                       */
     int interrupted;          /* ro->stop ended training; the best model was written */
     char state_path[4096];    /* the state written at the last epoch ("" none)    */

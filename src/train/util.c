@@ -20,6 +20,8 @@ int mt_fail(mt_err *err, int code, const char *fmt, ...)
     return -1;
 }
 
+double mt_ratio(uint64_t full, uint64_t stored) { return stored ? (double)full / (double)stored : 0.0; }
+
 double mt_now(void)
 {
     struct timespec ts;

@@ -77,10 +77,12 @@ void mcw_bias(mcw_builder *b, const float *bias, uint32_t dtype)
 }
 
 /* n ids (n = the output table's, set before): id i is bytes[offsets[i] ..
- * offsets[i + 1] - 1), followed by a NUL byte (ids may hold NUL bytes too) */
-int mcw_ids(mcw_builder *b, const char *bytes, const uint32_t *offsets)
+ * offsets[i + 1] - 1), followed by a NUL byte (ids may hold NUL bytes too);
+ * encoding: memcom_id_encoding */
+int mcw_ids(mcw_builder *b, const char *bytes, const uint32_t *offsets, uint32_t encoding)
 {
     if (!b) return MEMCOM_E_ARG;
+    b->md.id_encoding = encoding;
     uint32_t n = b->md.output.desc.n;
     const char **ids = (const char **)malloc(sizeof *ids * (n ? n : 1));
     uint32_t *lens = (uint32_t *)malloc(sizeof *lens * (n ? n : 1));

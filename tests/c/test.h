@@ -60,5 +60,6 @@ void test_format(void);
 void test_write(void);
 void test_names(void);
 void test_access(void);
+void test_ids(void);
 
 #endif

@@ -8,7 +8,7 @@
 
 static void t_enum_values(void)
 {
-    for (int set = 0; set < 4; set++)
+    for (int set = 0; set <= MEMCOM_NAMES_ID_ENCODING; set++)
         for (uint32_t v = 0; v < 8; v++) {
             const char *name = memcom_enum_name(set, v);
             if (!name) continue;
@@ -21,6 +21,7 @@ static void t_enum_values(void)
     CHECK(memcom_enum_value(MEMCOM_NAMES_DTYPE, "f16", &v) == MEMCOM_OK && v == MEMCOM_DTYPE_F16);
     CHECK(memcom_enum_value(MEMCOM_NAMES_BUCKET_MODE, "explicit", &v) == MEMCOM_OK && v == MEMCOM_BUCKET_EXPLICIT);
     CHECK(memcom_enum_value(MEMCOM_NAMES_ACTIVATION, "tanh", &v) == MEMCOM_OK && v == MEMCOM_ACT_TANH);
+    CHECK(memcom_enum_value(MEMCOM_NAMES_ID_ENCODING, "compact", &v) == MEMCOM_OK && v == MEMCOM_IDS_COMPACT);
     /* the same name in two sets: each set's own value */
     CHECK(memcom_enum_value(MEMCOM_NAMES_KIND, "hash", &v) == MEMCOM_OK && v == MEMCOM_KIND_HASH);
     CHECK(memcom_enum_value(MEMCOM_NAMES_BUCKET_MODE, "hash", &v) == MEMCOM_OK && v == MEMCOM_BUCKET_HASH);
@@ -28,7 +29,7 @@ static void t_enum_values(void)
     static const char *const bad[] = {"F32", "f32 ", "", "int8", "memcom-plain", "tan"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         v = 77;
-        for (int set = 0; set < 4; set++) CHECK_CODE(memcom_enum_value(set, bad[k], &v), MEMCOM_E_ARG);
+        for (int set = 0; set <= MEMCOM_NAMES_ID_ENCODING; set++) CHECK_CODE(memcom_enum_value(set, bad[k], &v), MEMCOM_E_ARG);
         CHECK(v == 77);
     }
     CHECK_CODE(memcom_enum_value(MEMCOM_NAMES_KIND, "qr", &v), MEMCOM_OK);

@@ -152,7 +152,7 @@ static void test_container(void)
     b = dup_base(); b.size = 4; b.p[0] = 'a'; EXPECT(b, MEMCOM_E_MAGIC);
     b = dup_base(); mcc_wr16(b.p + 8, 2); fix_header(&b); EXPECT(b, MEMCOM_E_VERSION);
     b = dup_base(); mcc_wr16(b.p + 8, 0); fix_header(&b); EXPECT(b, MEMCOM_E_VERSION);
-    b = dup_base(); mcc_wr16(b.p + 10, 1); fix_header(&b); EXPECT(b, MEMCOM_E_VERSION);
+    b = dup_base(); mcc_wr16(b.p + 10, MEMCOM_FORMAT_MINOR + 1); fix_header(&b); EXPECT(b, MEMCOM_E_VERSION);
     b = dup_base(); b.p[200] ^= 1; EXPECT(b, MEMCOM_E_HEADER_CRC);
     b = dup_base(); b.p[252] ^= 1; EXPECT(b, MEMCOM_E_HEADER_CRC);
     b = dup_base(); mcc_wr32(b.p + 12, 128); fix_header(&b); EXPECT(b, MEMCOM_E_HEADER_SIZE);

@@ -7,13 +7,14 @@
 
 static void t_enum_names(void)
 {
-    static const char *const want[4][7] = {
+    static const char *const want[5][7] = {
         {"none", "full", "hash", "qr", "memcom", NULL},
         {"none", "f32", "f16", "i8", "u16", "u32", NULL},
         {"none", "mod", "hash", "explicit", NULL},
         {"none", "tanh", "relu", NULL},
+        {"strings", "compact", NULL},
     };
-    for (int set = 0; set < 4; set++) {
+    for (int set = 0; set < 5; set++) {
         uint32_t v = 0;
         for (; want[set][v]; v++) {
             const char *got = memcom_enum_name(set, v);
@@ -23,12 +24,13 @@ static void t_enum_names(void)
         CHECK(memcom_enum_name(set, 1000) == NULL);
     }
     CHECK(memcom_enum_name(-1, 0) == NULL);
-    CHECK(memcom_enum_name(4, 0) == NULL);
+    CHECK(memcom_enum_name(5, 0) == NULL);
     /* the values are memcom.h's */
     CHECK(strcmp(memcom_enum_name(MEMCOM_NAMES_KIND, MEMCOM_KIND_MEMCOM), "memcom") == 0);
     CHECK(strcmp(memcom_enum_name(MEMCOM_NAMES_DTYPE, MEMCOM_DTYPE_I8), "i8") == 0);
     CHECK(strcmp(memcom_enum_name(MEMCOM_NAMES_BUCKET_MODE, MEMCOM_BUCKET_EXPLICIT), "explicit") == 0);
     CHECK(strcmp(memcom_enum_name(MEMCOM_NAMES_ACTIVATION, MEMCOM_ACT_RELU), "relu") == 0);
+    CHECK(strcmp(memcom_enum_name(MEMCOM_NAMES_ID_ENCODING, MEMCOM_IDS_COMPACT), "compact") == 0);
 }
 
 static uint32_t t_field(int which, const char *name, uint32_t *size)
@@ -48,7 +50,7 @@ static void t_struct_layouts(void)
 {
     /* unused: bytes that are no field (memcom_info.reserved, trailing padding) */
     struct { int which; size_t size; uint32_t count, unused; } S[] = {
-        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 9, 4},
+        {MEMCOM_STRUCT_INFO, sizeof(memcom_info), 7 + 2 * 9 + 10, 4},
         {MEMCOM_STRUCT_LAYER_INFO, sizeof(memcom_layer_info), 5, 0},
         {MEMCOM_STRUCT_SECTION_INFO, sizeof(memcom_section_info), 7,
          (uint32_t)(sizeof(memcom_section_info) - offsetof(memcom_section_info, name) - sizeof(const char *))},

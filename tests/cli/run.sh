@@ -13,6 +13,9 @@
 #   4. (issue 18) header detection, space-separated logs, --columns, repeated
 #      pairs before the split, eval refusing another split or data set, the
 #      ratio limit's number, SIGINT/SIGTERM keeping the best model and state.
+#   5. (issue 18, point 4) numeric ids stored compactly and an f16 bias by
+#      default, --string-ids / --bias-dtype f32, the whole-file ratio in inspect
+#      and the training summary against its definition.
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -557,6 +560,61 @@ rc=$?
 [ $rc = 143 ] && $BIN inspect "$T/int3.memcom" > /dev/null && [ -s "$T/ck2.memcom.state" ] &&
     [ ! -e "$T/int3.memcom.state" ] && grep -q -- "--resume .*ck2.memcom$" "$T/int3.log" && ok ||
     bad "SIGTERM with --checkpoint: exit $rc, $(tail -2 "$T/int3.log")"
+
+# ---- 5. (issue 18, point 4) compact numeric ids, f16 output bias, whole-file ratio ----
+# numeric item ids: the ratings with "m12" -> "12"
+sed 's/,m\([0-9]*\),/,\1,/' "$T/ratings.csv" > "$T/num.csv"
+NUM="--csv $T/num.csv --header --dim 16 --epochs 2 --batch 100"
+if $BIN train $NUM -o "$T/num.memcom" --json "$T/num.json" 2> "$T/num.log" &&
+    $BIN train $NUM --quiet --string-ids --bias-dtype f32 -o "$T/num-s.memcom" --json "$T/num-s.json" 2>> "$T/num.log"; then
+    ok
+    $BIN inspect "$T/num.memcom" > "$T/num.txt"
+    $BIN inspect "$T/num-s.memcom" > "$T/num-s.txt"
+    # the default: compact ids (format 1.1) and an f16 bias; --string-ids --bias-dtype f32: format 1.0 as before
+    grep -q "format 1.1, valid" "$T/num.txt" && grep -q "(with compact numeric ids)" "$T/num.txt" &&
+        grep -qE "^  id_runs +0 " "$T/num.txt" && grep -qE "^  id_ranks +0 " "$T/num.txt" &&
+        ! grep -q "id_offsets" "$T/num.txt" && grep -q "output bias f16" "$T/num.txt" && ok ||
+        bad "default storage: $(head -3 "$T/num.txt")"
+    grep -q "format 1.0, valid" "$T/num-s.txt" && grep -q "(with id strings)" "$T/num-s.txt" &&
+        grep -qE "^  id_sorted +0 " "$T/num-s.txt" && grep -q "output bias f32" "$T/num-s.txt" && ok ||
+        bad "--string-ids --bias-dtype f32: $(head -3 "$T/num-s.txt")"
+    # the same recommendations, by the same numeric ids, from both files
+    a=$($BIN recommend "$T/num.memcom" 1 2 3 -k 10 2>&1)
+    b=$($BIN recommend "$T/num-s.memcom" 1 2 3 -k 10 2>&1)
+    [ "$(echo "$a" | wc -l)" = 10 ] && [ "$(echo "$a" | awk '{print $2}')" = "$(echo "$b" | awk '{print $2}')" ] && ok ||
+        bad "recommend by numeric ids differs: $a / $b"
+    # the whole-file ratio: inspect --json and the training summary agree, and
+    # equal the definition (FORMAT.md) computed here from the byte counts; a
+    # full model is 1x, except that an f16 bias makes it a little smaller
+    for f in num num-s; do
+        $BIN inspect --json "$T/$f.memcom" > "$T/$f-i.json"
+        node -e '
+const [i, s] = [0, 1].map((k) => JSON.parse(require("fs").readFileSync(process.argv[1 + k], "utf8")));
+const bias = i.bias_bytes ? 4 * i.items : 0;
+const want = i.file_bytes - i.input_bytes - i.output_bytes - i.bias_bytes + i.full_f32_bytes + bias;
+const ok = i.full_file_bytes === want && s.full_file_bytes === want && s.file_bytes === i.file_bytes &&
+  Math.abs(i.file_compression - want / i.file_bytes) < 1e-4 && Math.abs(s.file_ratio - want / i.file_bytes) < 1e-4 &&
+  Math.abs(s.table_ratio - i.compression) < 1e-4 &&
+  (i.bias_bytes === 2 * i.items ? i.file_compression > 1 : i.file_compression === 1);
+if (!ok) { console.error(JSON.stringify({ want, i, s: { ...s, options: 0, data: 0 } })); process.exit(1); }' \
+            "$T/$f-i.json" "$T/$f.json" && ok || bad "whole-file ratio of $f"
+    done
+    grep -qE "^file +[0-9.]+x \(the same file with full f32 item tables and bias, [0-9]+ bytes / this file [0-9]+ bytes\)" \
+        "$T/num.txt" && ok || bad "inspect: no whole-file ratio line"
+    # the compact file is smaller by the ids and half the bias
+    node -e '
+const [c, s] = [0, 1].map((k) => JSON.parse(require("fs").readFileSync(process.argv[1 + k], "utf8")));
+process.exit(c.id_bytes * 4 < s.id_bytes && c.bias_bytes * 2 === s.bias_bytes ? 0 : 1)' "$T/num-i.json" "$T/num-s-i.json" &&
+        ok || bad "compact ids / f16 bias not smaller"
+    # the summary names the storage, and gives the stored model's metrics beside the f32 ones
+    grep -q '"bias_dtype":"f16","ids":"compact"' "$T/num.json" && grep -q '"test_f32"' "$T/num.json" && ok ||
+        bad "summary options lack bias_dtype/ids"
+    grep -qE "wrote .*num.memcom: [0-9]+ bytes, [0-9.]+x smaller than with full f32 tables and bias \(item tables [0-9]+ bytes, [0-9.]+x smaller" \
+        "$T/num.log" && ok || bad "training summary lacks the whole-file ratio: $(grep wrote "$T/num.log")"
+else
+    bad "train with numeric ids: $(tail -3 "$T/num.log")"
+fi
+expect_fail "bias dtype i8" "--bias-dtype expects f32 or f16, got 'i8'" $BIN train $NUM --bias-dtype i8 -o "$T/x.memcom"
 
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

@@ -250,11 +250,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     ids[i][k] = c ? c : 'z';
                 }
                 ids[i][len] = 0;
+            } else if (isel & 4) {
+                /* numbers (the compact encoding): may repeat or have a leading zero */
+                snprintf(ids[i], 16, (isel & 8) && i == 1 ? "0%u" : "%u", (unsigned)(u8(&s) * ((isel >> 4) + 1)));
             } else {
                 snprintf(ids[i], 16, "i%zu", i);
             }
         }
         md.ids = (const char *const *)ids;
+        md.id_encoding = (isel >> 6) % 3; /* 2: an unknown encoding, refused */
     }
 
     /* metadata */
@@ -323,6 +327,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 uint32_t idx = UINT32_MAX;
                 int frc = memcom_find_id(m, ids[i], strlen(ids[i]), &idx);
                 FZ_CHECK(frc == MEMCOM_OK && idx == i, "find_id(id of %u) = %d, %u", i, frc, idx);
+                const char *got;
+                size_t glen = 0;
+                FZ_CHECK(memcom_get_id(m, i, &got, &glen) == MEMCOM_OK && glen == strlen(ids[i]) && memcmp(got, ids[i], glen) == 0,
+                         "get_id(%u) differs from the id written", i);
             }
         memcom_close(m);
         memcom_free(buf);

@@ -174,6 +174,7 @@ static void table_files(void) {
                     if (variant % 2 == 0) {
                         ids = make_ids(n, variant % 3);
                         md.ids = (const char *const *)ids;
+                        md.id_encoding = variant % 4 == 0 ? MEMCOM_IDS_COMPACT : MEMCOM_IDS_STRINGS; /* numeric ones: 1.1 */
                     }
                     if (variant % 4 == 1) md.metadata_json = "{\"dataset\":\"seed\",\"metrics\":{\"valid\":{},\"test\":{}}}";
                     char name[128];
@@ -266,6 +267,38 @@ static void recommender_models(void) {
     }
 }
 
+/* Compact numeric ids (format 1.1): one run, runs with gaps, ids of every
+ * digit count up to 19, a single item, and ranks of 1 to 9 bits. */
+static void compact_ids(void) {
+    const uint32_t ns[] = {1, 2, 5, 17, 300};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++)
+        for (int shape = 0; shape < 3; shape++) {
+            uint32_t n = ns[k];
+            memcom_model_data md;
+            memset(&md, 0, sizeof md);
+            table_bufs tb;
+            make_table(&md.output, &tb, MEMCOM_KIND_FULL, n, n, 2, MEMCOM_DTYPE_F32, 0, 0, 0, 3 + k);
+            char **ids = malloc(n * sizeof *ids);
+            unsigned long long v = shape == 2 ? 9999999999999999999ull - 2ull * n : 0;
+            for (uint32_t i = 0; i < n; i++) {
+                ids[i] = malloc(32);
+                /* item i takes the (n - 1 - i)-th value: ranks reversed */
+                unsigned long long x = shape == 0 ? n - 1 - i : shape == 1 ? (n - 1 - i) * 3ull + (i % 4 == 0) * 7ull
+                                                                          : v + 2ull * (n - 1 - i);
+                if (shape == 1 && i % 5 == 0) x = x * 1000003ull + 1000000000ull; /* other digit counts */
+                snprintf(ids[i], 32, "%llu", x);
+            }
+            md.ids = (const char *const *)ids;
+            md.id_encoding = MEMCOM_IDS_COMPACT;
+            char name[64];
+            snprintf(name, sizeof name, "ids-compact-n%u-shape%d.memcom", n, shape);
+            emit(name, &md);
+            free_table(&tb);
+            for (uint32_t i = 0; i < n; i++) free(ids[i]);
+            free(ids);
+        }
+}
+
 /* Tiny files that declare many items (hash kind: storage is m x d only). */
 static void large_n(void) {
     uint32_t ns[] = {100000u, 4000000u}; /* fuzz_loader skips n > 2^22 */
@@ -327,6 +360,7 @@ int main(int argc, char **argv) {
     table_files();
     recommender_models();
     large_n();
+    compact_ids();
     data_files();
     printf("gen_seeds: wrote %d seed files to %s%s\n", g_count, g_out, g_fail ? " (with failures)" : "");
     return g_fail ? 1 : 0;

@@ -274,6 +274,9 @@ test('info: sizes, kinds, layers, bytes per group, compression ratio (docs/METHO
   assert.equal(info.bytes.file, bytes.length);
   assert.equal(info.fullF32Bytes, 2 * N * D * 4);
   assert.equal(info.compressionRatio, (2 * N * D * 4) / (inputBytes + outputBytes));
+  // the whole file with both tables full f32 (the bias is f32 already)
+  assert.equal(info.fullFileBytes, bytes.length - inputBytes - outputBytes + 2 * N * D * 4);
+  assert.equal(info.fileCompressionRatio, info.fullFileBytes / bytes.length);
   assert.deepEqual(info.metadata, { dataset: 'unit', metrics: { valid: { ndcg20: 0.25 } } });
   assert.ok(Object.isFrozen(info) && Object.isFrozen(info.output) && Object.isFrozen(info.metadata));
   assert.equal(typeof info.version, 'string');

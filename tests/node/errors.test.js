@@ -85,7 +85,7 @@ test('enum names and struct layouts come from the module', async () => {
   assert.equal(rt.layout(STRUCTS.info).find((f) => f.name === 'output.hash_seed').size, 8);
 });
 
-test('index.d.ts spells the enum names the module owns (TableKind, RowDtype, ScalarDtype, Activation)', async () => {
+test('index.d.ts spells the enum names the module owns (TableKind, RowDtype, ScalarDtype, Activation, IdEncoding)', async () => {
   const dts = await readFile(new URL('index.d.ts', WEB), 'utf8');
   const union = (type) => {
     const m = dts.match(new RegExp(`export type ${type} =([^;]*);`));
@@ -100,4 +100,5 @@ test('index.d.ts spells the enum names the module owns (TableKind, RowDtype, Sca
   assert.deepEqual(union('RowDtype'), floats.sort(), 'RowDtype: f32, f16, i8');
   assert.deepEqual(union('ScalarDtype'), floats.filter((n) => n !== 'i8').sort(), 'ScalarDtype: the float dtypes but i8');
   assert.deepEqual(union('Activation'), rt.enumNames(NAMES.activation).slice().sort(), 'Activation: every activation, none included');
+  assert.deepEqual(union('IdEncoding'), rt.enumNames(NAMES.idEncoding).slice().sort(), 'IdEncoding: every id encoding');
 });

@@ -63,7 +63,7 @@ export function hashBucket(i, seed, m) {
 export const SECTION_NAMES = {
   1: 'ROWS_A', 2: 'ROWS_B', 3: 'SCALES_A', 4: 'SCALES_B', 5: 'ITEM_SCALARS', 6: 'BUCKETS', 7: 'LAYERS',
   8: 'LAYER_WEIGHT', 9: 'LAYER_BIAS', 10: 'OUTPUT_BIAS', 11: 'ID_OFFSETS', 12: 'ID_BYTES', 13: 'ID_SORTED',
-  14: 'METADATA',
+  14: 'METADATA', 15: 'ID_RUNS', 16: 'ID_RANKS',
 };
 const KINDS = ['none', 'full', 'hash', 'qr', 'memcom'];
 const DTYPES = ['u8', 'f32', 'f16', 'i8', 'u16', 'u32'];
@@ -215,9 +215,46 @@ export function parseModel(bytes, { ids: wantIds = true } = {}) {
       model.ids.push(dec.decode(bytes.subarray(by.offset + a, by.offset + b)));
     }
   }
+  const runs = sections.find((s) => s.type === 15);
+  if (runs && wantIds) model.ids = decodeCompactIds(bytes, runs, sections.find((s) => s.type === 16), n);
   const meta = sections.find((s) => s.type === 14);
   if (meta) model.metadata = new TextDecoder().decode(bytes.subarray(meta.offset, meta.offset + meta.size));
   return model;
+}
+
+/** Compact numeric ids (FORMAT.md, format 1.1), for a valid file: the sorted
+ *  values from the (gap, extra) varint runs, then each item's w-bit rank. */
+function decodeCompactIds(bytes, runs, ranks, n) {
+  let pos = runs.offset;
+  const varint = () => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = bytes[pos++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  const values = [];
+  let end = -1n;
+  while (values.length < n) {
+    const gap = varint();
+    const extra = varint();
+    const start = values.length === 0 ? gap : end + gap;
+    for (let v = start; v <= start + extra; v++) values.push(v);
+    end = start + extra;
+  }
+  let w = 1;
+  while (2 ** w < n) w++;
+  const ids = [];
+  for (let i = 0; i < n; i++) {
+    let r = 0;
+    for (let b = 0; b < w; b++) {
+      const bit = i * w + b;
+      r += ((bytes[ranks.offset + (bit >> 3)] >> (bit & 7)) & 1) * 2 ** b;
+    }
+    ids.push(String(values[r]));
+  }
+  return ids;
 }
 
 // ------------------------------------------------------------ the maths
