@@ -78,7 +78,7 @@ _sig("mcw_free", None, c_p)
 _sig("mcw_table", cint, c_p, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, u32, c_p, c_p, c_p, c_p)
 _sig("mcw_layer", cint, c_p, u32, u32, u32, u32, c_p, c_p)
 _sig("mcw_bias", None, c_p, c_p, u32)
-_sig("mcw_ids", cint, c_p, c_p, c_p)
+_sig("mcw_ids", cint, c_p, c_p, c_p, u32)
 _sig("mcw_metadata", None, c_p, c_p)
 _sig("mcw_write", cint, c_p, P(c_p), P(sz), c_p, sz)
 _sig("mcw_write_file", cint, c_p, cstr, c_p, sz)
@@ -129,7 +129,7 @@ def detail_buffer():
 
 
 # name sets of memcom_enum_name (memcom_name_set in memcom.h), by position
-_SETS = ("kind", "dtype", "bucket_mode", "activation")
+_SETS = ("kind", "dtype", "bucket_mode", "activation", "id_encoding")
 
 
 def _names(s):

@@ -309,20 +309,22 @@ def multi_hot(histories, n, device=None):
 
 
 def export(model, path, ids=None, dtype="f32", scalar_dtype="f32", bias_dtype="f32", metadata=None,
-           overwrite=False):
+           overwrite=False, id_encoding="strings"):
     """Write a MultiDAE (a model file) or an ItemTable (a table file) to a
     .memcom file through memcom.write.  ``dtype``: storage of the rows ('f32',
     'f16', 'i8'); ``scalar_dtype``: memcom's per-item scalars ('f32', 'f16');
     ``bias_dtype``: the output bias ('f32', 'f16'); ``ids``: n item id
-    strings.  An existing file is replaced only with ``overwrite=True``."""
+    strings (``id_encoding="compact"`` stores numeric ids compactly, as
+    memcom.write).  An existing file is replaced only with ``overwrite=True``."""
     if isinstance(model, ItemTable):
-        return write(path, model.to_table(dtype, scalar_dtype), ids=ids, metadata=metadata, overwrite=overwrite)
+        return write(path, model.to_table(dtype, scalar_dtype), ids=ids, metadata=metadata, overwrite=overwrite,
+                     id_encoding=id_encoding)
     if not isinstance(model, MultiDAE):
         raise _lib.arg_error(f"export: model must be a memcom.torch.MultiDAE or ItemTable, got {type(model).__name__}")
     return write(path, model.output.to_table(dtype, scalar_dtype), input=model.input.to_table(dtype, scalar_dtype),
                  layers=[L.to_layer() for L in model.layers],
                  bias=None if model.bias is None else _np(model.bias), bias_dtype=bias_dtype, ids=ids,
-                 metadata=metadata, overwrite=overwrite)
+                 metadata=metadata, overwrite=overwrite, id_encoding=id_encoding)
 
 
 def table_module(t):

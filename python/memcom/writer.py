@@ -63,7 +63,7 @@ class _Builder:
         self.h = None
 
 
-def _build(output, input, layers, bias, bias_dtype, ids, metadata):
+def _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding="strings"):
     layers = list(layers or [])
     if layers and input is None:
         raise arg_error("layers: a model without an input table (a table file) has no layers")
@@ -102,7 +102,8 @@ def _build(output, input, layers, bias, bias_dtype, ids, metadata):
                 raise arg_error("ids: the ids take more than 4 GiB of UTF-8")
             offsets[1:] = np.cumsum(lengths)
             text = np.frombuffer(b"".join(parts), np.uint8) if parts else np.zeros(1, np.uint8)
-            check(lib.mcw_ids(b.h, b.hold(text), b.hold(offsets)))
+            encoding = enum_value("id_encoding", id_encoding, "id_encoding")
+            check(lib.mcw_ids(b.h, b.hold(text), b.hold(offsets), encoding))
         if metadata is not None:
             if not isinstance(metadata, (str, dict)):
                 raise arg_error(f"metadata: must be a dict or JSON text of an object, got {type(metadata).__name__}")
@@ -116,9 +117,10 @@ def _build(output, input, layers, bias, bias_dtype, ids, metadata):
         raise
 
 
-def to_bytes(output, input=None, layers=(), bias=None, bias_dtype="f32", ids=None, metadata=None):
+def to_bytes(output, input=None, layers=(), bias=None, bias_dtype="f32", ids=None, metadata=None,
+             id_encoding="strings"):
     """The bytes of a .memcom file (see ``write`` for the arguments)."""
-    b = _build(output, input, layers, bias, bias_dtype, ids, metadata)
+    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding)
     try:
         out, size, detail = ctypes.c_void_p(), ctypes.c_size_t(), detail_buffer()
         check(lib.mcw_write(b.h, ctypes.byref(out), ctypes.byref(size), detail, len(detail)), detail)
@@ -131,19 +133,21 @@ def to_bytes(output, input=None, layers=(), bias=None, bias_dtype="f32", ids=Non
 
 
 def write(path, output, input=None, layers=(), bias=None, bias_dtype="f32", ids=None, metadata=None,
-          overwrite=False):
+          overwrite=False, id_encoding="strings"):
     """Write a .memcom file atomically (a temporary file renamed over ``path``).
 
     ``output`` (required) and ``input`` are memcom.Table; without ``input`` the
     file is a table file.  ``layers`` is a list of memcom.Layer from the input
     table's d to the output table's d; ``bias`` the output bias (n values,
-    stored as ``bias_dtype``); ``ids`` n distinct non-empty strings;
+    stored as ``bias_dtype``); ``ids`` n distinct non-empty strings, stored
+    as strings or, with ``id_encoding="compact"`` and every id a canonical
+    decimal number, as compact numeric ids (format 1.1, docs/FORMAT.md);
     ``metadata`` a dict (or JSON text of an object).  An existing file is
     replaced only with ``overwrite=True``."""
     path = os.fspath(path)
     if os.path.exists(path) and not overwrite:
         raise MemcomError("io", f"{path} exists (pass overwrite=True to replace it)")
-    b = _build(output, input, layers, bias, bias_dtype, ids, metadata)
+    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding)
     try:
         detail = detail_buffer()
         check(lib.mcw_write_file(b.h, path.encode(), detail, len(detail)), detail)

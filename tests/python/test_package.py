@@ -243,3 +243,22 @@ def test_metadata_must_be_an_object():
     expect("metadata", memcom.to_bytes, t, metadata="[1, 2]")
     expect("arg", memcom.to_bytes, t, metadata=[1, 2])
     assert memcom.Model(memcom.to_bytes(t, metadata=json.dumps({"a": [1]}))).metadata == {"a": [1]}
+
+
+def test_numeric_ids_stored_compactly_on_request(tmp_path):
+    # The same table with numeric ids, as strings (format 1.0) and compact (1.1):
+    # same ids and lookups, a smaller file; ids that are not canonical numbers stay strings.
+    rng = np.random.default_rng(7)
+    t, _ = make_table(rng, "full", 500, 500, 8)
+    ids = [str(1000 + 3 * i) for i in range(500)]
+    a, b, c = tmp_path / "s.memcom", tmp_path / "c.memcom", tmp_path / "z.memcom"
+    memcom.write(a, t, ids=ids)
+    memcom.write(b, t, ids=ids, id_encoding="compact")
+    memcom.write(c, t, ids=["0" + s for s in ids], id_encoding="compact")
+    sa, sb, sc = memcom.inspect(a), memcom.inspect(b), memcom.inspect(c)
+    assert (sa["format_minor"], sb["format_minor"], sc["format_minor"]) == (0, 1, 0)
+    assert "ID_RUNS" in [s["name"] for s in sb["sections"]] and "ID_RUNS" not in [s["name"] for s in sc["sections"]]
+    assert b.stat().st_size < a.stat().st_size - 4000
+    mb = memcom.open(b)
+    assert mb.ids == ids and mb.index("1300") == 100
+    expect("arg", memcom.write, tmp_path / "x.memcom", t, ids=ids, id_encoding="numbers")
