@@ -12,7 +12,8 @@
 #      untrusted model (tests/cli/ids_model.c) printed escaped;
 #   4. (issue 18) header detection, space-separated logs, --columns, repeated
 #      pairs before the split, eval refusing another split or data set, the
-#      ratio limit's number, SIGINT/SIGTERM keeping the best model and state.
+#      ratio limit's number, SIGINT/SIGTERM keeping the best model and state;
+#   5. (issue 14) eval --history against tests/cli/short_history.py (python3).
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -532,6 +533,64 @@ rc=$?
 [ $rc = 143 ] && $BIN inspect "$T/int3.memcom" > /dev/null && [ -s "$T/ck2.memcom.state" ] &&
     [ ! -e "$T/int3.memcom.state" ] && grep -q -- "--resume .*ck2.memcom$" "$T/int3.log" && ok ||
     bad "SIGTERM with --checkpoint: exit $rc, $(tail -2 "$T/int3.log")"
+
+# ---- 5. (issue 14) eval --history: short histories against a plain-Python re-derivation ----
+# tests/cli/short_history.py writes 150 users over 80 items with distinct
+# training counts, then re-derives every list and figure from the split files
+# and --lists: users, histories, popularity, item-kNN (user left out), EASE,
+# NDCG@10, Recall@20, top-50 share, Jaccard over all pairs, coverage
+mkdir -p "$T/sh"
+python3 tests/cli/short_history.py gen "$T/sh"
+if $BIN train --data "$T/sh" --epochs 5 --dim 16 --quiet -o "$T/sh/m.memcom" 2> "$T/sh/train.log"; then
+    ok
+else
+    bad "short histories: training failed: $(tail -2 "$T/sh/train.log")"
+fi
+shrun() { # lists json [extra...]
+    local l=$1 j=$2
+    shift 2
+    $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1,3,5 --ease-lambda 20 --lists "$l" --json "$@" > "$j" 2> "$T/sh/eval.log"
+}
+if shrun "$T/sh/l1.tsv" "$T/sh/r1.json"; then
+    out=$(python3 tests/cli/short_history.py check "$T/sh" "$T/sh/l1.tsv" "$T/sh/r1.json" 1,3,5)
+    line=$(echo "$out" | tail -1)
+    echo "$out" | grep -v '^[0-9]* passed' | head -20 | sed 's/^/  /'
+    if [[ $line =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then ok; else bad "short histories check: $line"; fi
+else
+    bad "eval --history: $(tail -2 "$T/sh/eval.log")"
+fi
+# seeded: the same seed gives the same lists, another seed other histories;
+# --bias-weight changes only the model's rows (the check still holds)
+shrun "$T/sh/l2.tsv" "$T/sh/r2.json" && cmp -s "$T/sh/l1.tsv" "$T/sh/l2.tsv" && ok || bad "eval --history: not reproducible"
+shrun "$T/sh/l3.tsv" "$T/sh/r3.json" --history-seed 2 && ! cmp -s "$T/sh/l1.tsv" "$T/sh/l3.tsv" && ok ||
+    bad "eval --history: --history-seed changes nothing"
+if shrun "$T/sh/l4.tsv" "$T/sh/r4.json" --bias-weight 0 &&
+    python3 tests/cli/short_history.py check "$T/sh" "$T/sh/l4.tsv" "$T/sh/r4.json" 1,3,5 > /dev/null &&
+    [ "$(grep -v '^model' "$T/sh/l1.tsv")" = "$(grep -v '^model' "$T/sh/l4.tsv")" ] &&
+    [ "$(grep '^model' "$T/sh/l1.tsv")" != "$(grep '^model' "$T/sh/l4.tsv")" ]; then
+    ok
+else
+    bad "eval --history --bias-weight 0"
+fi
+# a sample of users: that many, drawn from the eligible ones
+if shrun "$T/sh/l5.tsv" "$T/sh/r5.json" --history-users 20 --baselines popularity &&
+    node -e 'const j=require(process.argv[1]); process.exit(j.users===20 && j.rows.length===6 ? 0 : 1)' "$T/sh/r5.json"; then
+    ok
+else
+    bad "eval --history --history-users 20"
+fi
+# the human table names every method and h
+$BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 3 --ease-lambda 20 2> /dev/null > "$T/sh/table.txt"
+for m in model popularity item-knn ease; do grep -q "^   3  $m " "$T/sh/table.txt" && ok || bad "eval --history table lacks $m"; done
+expect_fail "history option alone" "give --history too" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history-seed 3
+expect_fail "history not ascending" "ascending" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 3,1
+expect_fail "history 0" "--history expects an integer in 1..64" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 0,2
+expect_fail "history on both" "one part" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --on both
+expect_fail "bad baseline" "--baselines expects" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --baselines pop
+expect_fail "history too long" "at least 64 training items" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 64
+cp "$T/sh/train.txt" "$T/sh/train.keep"
+expect_fail "lists over the data" "--lists" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --lists "$T/sh/train.txt"
+cmp -s "$T/sh/train.txt" "$T/sh/train.keep" && ok || bad "eval --lists overwrote the training file"
 
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]
