@@ -12,7 +12,9 @@
 # Models: ml-latest-small uses the demo's (demo/models, trained by
 # demo/make-models.sh on the split of `data_args mlsmall`); ml1m and lastfm use
 # bench/quality.sh's rows "full" and "memcom-16" in build/quality/ (run
-# `DATASETS=ml1m bash bench/quality.sh` first if they are missing).
+# `DATASETS=ml1m bash bench/quality.sh` first if they are missing).  lastfm's
+# 17,388 items make each EASE fit take minutes on 2 cores: docs/QUALITY.md's
+# lastfm rows come from `DATASETS=lastfm LAMBDAS="1000 30000"`.
 # Writes build/quality/short-*.json, then bench/short-history-table.js writes
 # bench/quality-short.md and its copy in docs/QUALITY.md from every data set's
 # results there (those of an earlier run with other DATASETS included).  About 4 minutes
