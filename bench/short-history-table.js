@@ -86,6 +86,32 @@ for (const ds of Object.keys(NAMES)) {
       out.push(`| ${h} | ${label} | ${f4(r.metrics['ndcg@10'])} | ${f4(r.metrics['recall@20'])} | ${pct(r.popular_share)} | ${r.jaccard.toFixed(3)} | ${pct(r.coverage, 1)} |`);
   }
   out.push('');
+  // the output bias weight on the validation items (PARTS=bias)
+  const sweep = [];
+  for (const id of ['full', 'memcom-16'])
+    for (const bw of fs.readdirSync(outDir)
+      .map((f) => f.match(new RegExp(`^short-${ds}-${id}-valid-bias([0-9.]+)\\.json$`))?.[1])
+      .filter(Boolean)
+      .sort((a, b) => a - b))
+      sweep.push([id, bw, load(`${ds}-${id}-valid-bias${bw}`)]);
+  if (sweep.length) {
+    const shs = [3, 5];
+    out.push(
+      'The output bias weight (`--bias-weight`) on the validation items (targets: the validation items; the',
+      'models only):',
+      '',
+      `| model | bias weight | ${shs.map((h) => `NDCG@10 h=${h} | top-50 h=${h} | Jaccard h=${h}`).join(' | ')} |`,
+      `|---|---:|${shs.map(() => '---:|---:|---:').join('|')}|`,
+    );
+    for (const [id, bw, j] of sweep) {
+      const cells = shs.map((h) => {
+        const r = j.rows.find((x) => x.h === h && x.method === 'model');
+        return r ? `${f4(r.metrics['ndcg@10'])} | ${pct(r.popular_share)} | ${r.jaccard.toFixed(3)}` : ' | | ';
+      });
+      out.push(`| ${LABEL[id]} | ${bw} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
   // what leaving the output bias out does, per h, for both models
   for (const id of ['full', 'memcom-16']) {
     const parts = [];

@@ -15,9 +15,12 @@
 # `DATASETS=ml1m bash bench/quality.sh` first if they are missing).  lastfm's
 # 17,388 items make each EASE fit take minutes on 2 cores: docs/QUALITY.md's
 # lastfm rows come from `DATASETS=lastfm LAMBDAS="1000 30000"`.
+# Then, on the validation items, both models at output bias weights
+# BIAS_WEIGHTS (below): the accuracy/personalisation curve of that one knob.
+# PARTS="test bias" does both (either alone: only that part).
 # Writes build/quality/short-*.json, then bench/short-history-table.js writes
 # bench/quality-short.md and its copy in docs/QUALITY.md from every data set's
-# results there (those of an earlier run with other DATASETS included).  About 4 minutes
+# results there (those of an earlier run with other DATASETS included).  About 6 minutes
 # for mlsmall and ml1m on 2 cores.  Environment: DATASETS="mlsmall ml1m"
 # DATA_ROOT=../shared/datasets  LAMBDAS="..."
 set -euo pipefail
@@ -28,6 +31,8 @@ OUT=${OUT:-$ROOT/build/quality}
 DATASETS=${DATASETS:-"mlsmall ml1m"}
 LAMBDAS=${LAMBDAS:-"100 300 1000 3000 10000 30000 100000 300000"}
 HISTORY=1,3,5
+PARTS=${PARTS:-"test bias"}
+BIAS_WEIGHTS="0 0.25 0.5 0.75 1"
 BIN=$ROOT/build/memcom
 [ -x "$BIN" ] || ./build.sh native
 . bench/quality-args.sh
@@ -48,34 +53,47 @@ for ds in $DATASETS; do
             exit 1
         fi
     done < <(models "$ds")
-    full=$(models "$ds" | awk '$1 == "full" { print $2 }')
-    # EASE's lambda on validation, h = 3
-    best=
-    best_ndcg=-1
-    for l in $LAMBDAS; do
-        # shellcheck disable=SC2046
-        "$BIN" eval "$full" $(data_args "$ds") --on valid --history 3 --baselines ease --ease-lambda "$l" --json \
-            2> /dev/null > "$OUT/short-$ds-valid-ease-$l.json"
-        n=$(node -e 'const j=require(process.argv[1]);console.log(j.rows.find(r=>r.method==="ease").metrics["ndcg@10"])' \
-            "$OUT/short-$ds-valid-ease-$l.json")
-        echo "  valid h=3 EASE lambda $l: NDCG@10 $n"
-        if node -e 'process.exit(+process.argv[1] > +process.argv[2] ? 0 : 1)' "$n" "$best_ndcg"; then
-            best=$l
-            best_ndcg=$n
-        fi
-    done
-    echo "  EASE lambda $best"
-    while read -r id path; do
-        bws="1 0"
-        [ "$id" = full ] && bws="1 0.5 0"
-        for bw in $bws; do
-            base=none
-            [ "$id" = full ] && [ "$bw" = 1 ] && base=popularity,item-knn,ease
-            echo "  $BIN eval $path $(data_args "$ds") --history $HISTORY --bias-weight $bw --baselines $base --ease-lambda $best --json"
+    if [[ " $PARTS " == *" test "* ]]; then
+        full=$(models "$ds" | awk '$1 == "full" { print $2 }')
+        # EASE's lambda on validation, h = 3
+        best=
+        best_ndcg=-1
+        for l in $LAMBDAS; do
             # shellcheck disable=SC2046
-            "$BIN" eval "$path" $(data_args "$ds") --history "$HISTORY" --bias-weight "$bw" --baselines "$base" \
-                --ease-lambda "$best" --json 2> "$OUT/short-$ds-$id-bias$bw.log" > "$OUT/short-$ds-$id-bias$bw.json"
+            "$BIN" eval "$full" $(data_args "$ds") --on valid --history 3 --baselines ease --ease-lambda "$l" --json \
+                2> /dev/null > "$OUT/short-$ds-valid-ease-$l.json"
+            n=$(node -e 'const j=require(process.argv[1]);console.log(j.rows.find(r=>r.method==="ease").metrics["ndcg@10"])' \
+                "$OUT/short-$ds-valid-ease-$l.json")
+            echo "  valid h=3 EASE lambda $l: NDCG@10 $n"
+            if node -e 'process.exit(+process.argv[1] > +process.argv[2] ? 0 : 1)' "$n" "$best_ndcg"; then
+                best=$l
+                best_ndcg=$n
+            fi
         done
-    done < <(models "$ds")
+        echo "  EASE lambda $best"
+        while read -r id path; do
+            bws="1 0"
+            [ "$id" = full ] && bws="1 0.5 0"
+            for bw in $bws; do
+                base=none
+                [ "$id" = full ] && [ "$bw" = 1 ] && base=popularity,item-knn,ease
+                echo "  $BIN eval $path $(data_args "$ds") --history $HISTORY --bias-weight $bw --baselines $base --ease-lambda $best --json"
+                # shellcheck disable=SC2046
+                "$BIN" eval "$path" $(data_args "$ds") --history "$HISTORY" --bias-weight "$bw" --baselines "$base" \
+                    --ease-lambda "$best" --json 2> "$OUT/short-$ds-$id-bias$bw.log" > "$OUT/short-$ds-$id-bias$bw.json"
+            done
+        done < <(models "$ds")
+    fi
+    # the output bias weight on the validation items: the models only
+    if [[ " $PARTS " == *" bias "* ]]; then
+        while read -r id path; do
+            for bw in $BIAS_WEIGHTS; do
+                echo "  $BIN eval $path $(data_args "$ds") --on valid --history $HISTORY --bias-weight $bw --baselines none --json"
+                # shellcheck disable=SC2046
+                "$BIN" eval "$path" $(data_args "$ds") --on valid --history "$HISTORY" --bias-weight "$bw" --baselines none \
+                    --json 2> /dev/null > "$OUT/short-$ds-$id-valid-bias$bw.json"
+            done
+        done < <(models "$ds")
+    fi
 done
 node bench/short-history-table.js "$OUT"
