@@ -66,7 +66,7 @@ for (const ds of Object.keys(NAMES)) {
     .map((m) => [+m[1], load(`${ds}-valid-ease-${m[1]}`).rows.find((r) => r.method === 'ease').metrics['ndcg@10']])
     .sort((a, b) => a[0] - b[0]);
   out.push(
-    `${base.users} users (of ${base.users_with_targets} with test items). EASE lambda ${base.ease_lambda}` +
+    `${base.users} users (of ${base.users_with_targets} with test items; Jaccard over ${base.rows[0].pairs_sampled ? `${base.rows[0].pairs} seeded random` : `all ${base.rows[0].pairs}`} pairs). EASE lambda ${base.ease_lambda}` +
       (grid.length ? `, chosen on the validation items at h = 3 (NDCG@10 ${grid.map(([l, v]) => `${l}: ${f4(v)}`).join(', ')}).` : '.'),
     '',
   );

@@ -13,7 +13,8 @@ const char cli_history_help[] =
     "                        held-out items are the targets.  Reports NDCG@10, Recall@20 and how\n"
     "                        personal the top-10 lists are: the share of their slots held by the 50 most\n"
     "                        popular training items, the mean Jaccard overlap of two users' lists (over\n"
-    "                        all pairs of evaluated users) and the share of the catalogue in any list\n"
+    "                        all pairs of evaluated users, or 20 million seeded random pairs when there\n"
+    "                        are more) and the share of the catalogue in any list\n"
     "  --history-seed S      seed of the sampled histories (and of --history-users) [1]\n"
     "  --history-users N     a seeded sample of N users (0: all) [0]\n"
     "  --baselines LIST      popularity, item-knn, ease, or none [popularity,item-knn,ease]:\n"
@@ -130,9 +131,10 @@ static void print_json(const char *model_path, const char *on, const mt_eval_res
         mt_buf_json_metrics(&b, &w->m);
         mt_buf_printf(&b,
                       ",\"popular_share\":%.6f,\"jaccard\":%.6f,\"coverage\":%.6f,\"distinct_items\":%u,"
-                      "\"pairs\":%llu,\"slots\":%llu}",
+                      "\"pairs\":%llu,\"pairs_sampled\":%s,\"slots\":%llu}",
                       w->st.popular_share, w->st.jaccard, w->st.coverage, w->st.distinct,
-                      (unsigned long long)w->st.pairs, (unsigned long long)w->st.slots);
+                      (unsigned long long)w->st.pairs, w->st.sampled ? "true" : "false",
+                      (unsigned long long)w->st.slots);
     }
     mt_buf_printf(&b, "]");
     if (sr->note[0]) {
@@ -191,9 +193,10 @@ int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_shor
                (unsigned long long)so->seed);
         if (so->bias_weight != 1.0) printf(", model bias weight %g", so->bias_weight);
         if (so->methods & (1u << MT_SH_EASE)) printf(", EASE lambda %g", so->ease_lambda);
-        printf("\nranked: every item but the h history items; targets: the %s items; top-50 share, Jaccard (all "
+        const mt_list_stats *st0 = &sr->rows[0].st;
+        printf("\nranked: every item but the h history items; targets: the %s items; top-50 share, Jaccard (%s%llu "
                "pairs of users) and coverage over the top-10 lists\n",
-               on);
+               on, st0->sampled ? "seeded random, " : "all ", (unsigned long long)st0->pairs);
         print_table(sr);
         if (sr->note[0]) {
             fputs("note: ", stdout);

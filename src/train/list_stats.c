@@ -1,6 +1,7 @@
 /* list_stats.c - how personal a set of top lists is: the share of slots held
  * by the most popular items, the mean Jaccard overlap of two users' lists
- * (over all pairs) and the share of the catalogue that any list shows. */
+ * (over all pairs, or seeded random pairs past a limit) and the share of the
+ * catalogue that any list shows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +31,16 @@ static uint32_t common(const uint32_t *a, uint32_t na, const uint32_t *b, uint32
     return c;
 }
 
+static double jaccard(const uint32_t *sorted, const uint8_t *len, uint32_t k, uint32_t u, uint32_t v)
+{
+    uint32_t c = common(sorted + (size_t)u * k, len[u], sorted + (size_t)v * k, len[v]);
+    uint32_t uni = len[u] + len[v] - c;
+    return uni ? (double)c / (double)uni : 0.0;
+}
+
 void mt_list_stats_compute(const uint32_t *lists, const uint8_t *len, uint32_t n_lists, uint32_t k,
-                           uint32_t n_items, uint32_t n_popular, mt_list_stats *out)
+                           uint32_t n_items, uint32_t n_popular, uint64_t max_pairs, uint64_t seed,
+                           mt_list_stats *out)
 {
     memset(out, 0, sizeof *out);
     /* each list sorted, so that pairs intersect by merging */
@@ -52,13 +61,22 @@ void mt_list_stats_compute(const uint32_t *lists, const uint8_t *len, uint32_t n
         out->slots += len[u];
     }
     double jsum = 0;
-    for (uint32_t u = 0; u < n_lists; u++)
-        for (uint32_t v = u + 1; v < n_lists; v++) {
-            uint32_t c = common(sorted + (size_t)u * k, len[u], sorted + (size_t)v * k, len[v]);
-            uint32_t uni = len[u] + len[v] - c;
-            if (uni) jsum += (double)c / (double)uni;
-            out->pairs++;
+    uint64_t all = (uint64_t)n_lists * (n_lists ? n_lists - 1 : 0) / 2;
+    if (max_pairs == 0 || all <= max_pairs) {
+        for (uint32_t u = 0; u < n_lists; u++)
+            for (uint32_t v = u + 1; v < n_lists; v++) jsum += jaccard(sorted, len, k, u, v);
+        out->pairs = all;
+    } else {
+        /* uniform pairs of two different lists, seeded */
+        mt_rng rng;
+        mt_rng_seed(&rng, seed ^ 0x1AC7A2Dull);
+        for (uint64_t p = 0; p < max_pairs; p++) {
+            uint32_t u = mt_rng_below(&rng, n_lists), v = mt_rng_below(&rng, n_lists - 1);
+            jsum += jaccard(sorted, len, k, u, v >= u ? v + 1 : v);
         }
+        out->pairs = max_pairs;
+        out->sampled = 1;
+    }
     out->popular_share = out->slots ? (double)popular / (double)out->slots : 0;
     out->jaccard = out->pairs ? jsum / (double)out->pairs : 0;
     out->coverage = n_items ? (double)out->distinct / (double)n_items : 0;

@@ -308,7 +308,7 @@ int mt_short_eval(memcom_model *model, const mt_dataset *ds, const mt_csr *truth
     for (int s = 0; s < r->n_rows && !rc; s++) {
         mt_metrics_average(&r->rows[s].m);
         mt_list_stats_compute(lists + (size_t)s * nu * MT_SH_LIST, lens + (size_t)s * nu, nu, MT_SH_LIST,
-                              ds->n_items, MT_SH_POPULAR, &r->rows[s].st);
+                              ds->n_items, MT_SH_POPULAR, MT_SH_MAX_PAIRS, o->seed, &r->rows[s].st);
     }
     if (have_lf) {
         mt_err ignored;

@@ -575,6 +575,8 @@ const mt_csr *mt_eval_truth(const mt_dataset *ds, int part, mt_err *err);
 #define MT_SH_LIST 10          /* the personalisation figures use top-10s  */
 #define MT_SH_POPULAR 50       /* "popular": the 50 most popular training items */
 #define MT_EASE_MAX_ITEMS 20000 /* EASE (an n x n inverse) only up to this n */
+#define MT_SH_MAX_PAIRS 20000000ull /* Jaccard over all pairs of users up to this many
+                                       (6,325 users), else over this many random pairs */
 
 typedef enum mt_sh_method {
     MT_SH_MODEL = 0,     /* the model file, through the public API       */
@@ -591,15 +593,19 @@ int mt_sh_method_parse(const char *s, size_t len);   /* -1: unknown */
  * popularity (index < n_popular: among the most popular):
  * popular_share: share of all list slots holding a popular item;
  * jaccard: mean |A n B| / |A u B| over all pairs of lists (pairs with an
- *          empty union count as 0);
+ *          empty union count as 0), or, when there are more than max_pairs
+ *          pairs (max_pairs > 0), over max_pairs uniform random pairs of two
+ *          different lists (seeded; sampled set);
  * coverage: distinct items in all lists / n_items. */
 typedef struct mt_list_stats {
     double popular_share, jaccard, coverage;
     uint32_t distinct;
     uint64_t pairs, slots;
+    int sampled;
 } mt_list_stats;
 void mt_list_stats_compute(const uint32_t *lists, const uint8_t *len, uint32_t n_lists, uint32_t k,
-                           uint32_t n_items, uint32_t n_popular, mt_list_stats *out);
+                           uint32_t n_items, uint32_t n_popular, uint64_t max_pairs, uint64_t seed,
+                           mt_list_stats *out);
 
 /* Item-kNN: score_j = sum over i in H of C_ij / sqrt(c_i c_j), with C the
  * training co-occurrence counts and c_i the training counts; with the user's

@@ -742,7 +742,7 @@ static void test_list_stats(void)
     uint32_t lists[9] = {2, 0, 1, 4, 0, 3, 5, 99, 99};
     uint8_t len[3] = {3, 3, 1};
     mt_list_stats st;
-    mt_list_stats_compute(lists, len, 3, 3, 10, 2, &st);
+    mt_list_stats_compute(lists, len, 3, 3, 10, 2, 0, 1, &st);
     CHECK(fabs(st.popular_share - 3.0 / 7) < 1e-12, "popular share %g", st.popular_share);
     CHECK(fabs(st.jaccard - 1.0 / 15) < 1e-12 && st.pairs == 3, "jaccard %g over %llu pairs", st.jaccard,
           (unsigned long long)st.pairs);
@@ -750,8 +750,32 @@ static void test_list_stats(void)
     /* identical lists: Jaccard 1; the input is not reordered */
     uint32_t same[6] = {7, 3, 1, 1, 3, 7};
     uint8_t len2[2] = {3, 3};
-    mt_list_stats_compute(same, len2, 2, 3, 10, 2, &st);
+    mt_list_stats_compute(same, len2, 2, 3, 10, 2, 0, 1, &st);
     CHECK(st.jaccard == 1 && st.popular_share == 2.0 / 6 && same[0] == 7, "identical lists: jaccard %g", st.jaccard);
+    /* past max_pairs: random pairs of two different lists.  Lists 0..49 all
+     * {1,2}, list 50 {3}: a pair is {x,x} (Jaccard 1) or {x,50} (0), so the
+     * mean is the share of pairs without list 50, 49/51 for uniform pairs
+     * (1225 of 1275), never a list paired with itself (which would be 1). */
+    uint32_t many[51 * 2];
+    uint8_t len3[51];
+    for (int u = 0; u < 51; u++) {
+        many[2 * u] = u < 50 ? 1 : 3;
+        many[2 * u + 1] = 2;
+        len3[u] = u < 50 ? 2 : 1;
+    }
+    mt_list_stats_compute(many, len3, 51, 2, 10, 2, 0, 1, &st);
+    CHECK(fabs(st.jaccard - 1225.0 / 1275) < 1e-12 && st.pairs == 1275 && !st.sampled, "all pairs: %g", st.jaccard);
+    /* 1000 of the 1275 pairs drawn: within 5 standard deviations (0.006) */
+    mt_list_stats_compute(many, len3, 51, 2, 10, 2, 1000, 1, &st);
+    CHECK(st.sampled && st.pairs == 1000 && fabs(st.jaccard - 1225.0 / 1275) < 0.03, "random pairs: %g (want %g)",
+          st.jaccard, 1225.0 / 1275);
+    /* three disjoint lists, 2 of the 3 pairs drawn: 0 unless a list met itself */
+    uint32_t three[3] = {1, 2, 3};
+    uint8_t len4[3] = {1, 1, 1};
+    mt_list_stats_compute(three, len4, 3, 1, 10, 2, 2, 7, &st);
+    CHECK(st.sampled && st.pairs == 2 && st.jaccard == 0, "random pairs of disjoint lists: %g", st.jaccard);
+    mt_list_stats_compute(three, len4, 3, 1, 10, 2, 3, 7, &st);
+    CHECK(!st.sampled && st.pairs == 3, "max_pairs = all pairs: exact");
 }
 
 int main(void)
