@@ -159,6 +159,9 @@ out.push('## Targets', '');
 out.push('| data set | target | result |', '|---|---|---|');
 for (const [ds, what, r] of checks) out.push(`| ${ds} | ${what} | ${r} |`);
 out.push('');
+// the "Short histories" section, from bench/short-history.sh (bench/short-history-table.js)
+const short = path.join(path.dirname(new URL(import.meta.url).pathname), 'quality-short.md');
+if (fs.existsSync(short)) out.push(fs.readFileSync(short, 'utf8').trim(), '');
 const notes = path.join(path.dirname(new URL(import.meta.url).pathname), 'quality-notes.md');
 if (fs.existsSync(notes)) out.push(fs.readFileSync(notes, 'utf8').trim(), '');
 fs.writeFileSync(mdPath, out.join('\n'));

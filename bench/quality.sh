@@ -39,20 +39,7 @@ fi
 
 # Per data set: data arguments and the hyper-parameters chosen for the full
 # model on the validation split (shared by every kind of that data set).
-data_args() {
-    case $1 in
-    ml1m) echo "--data $DATA_ROOT/ml-1m/implicit_lightgcnpp --name ml-1m" ;;
-    lastfm) echo "--data $DATA_ROOT/lastfm-lightgcnpp --name lastfm" ;;
-    sports) echo "--seq $DATA_ROOT/amazon-5core-s3rec/Sports_and_Outdoors.txt --split 70/10/20 --split-seed 1 --name amazon-sports" ;;
-    esac
-}
-hyper_args() {
-    case $1 in
-    ml1m) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-100} --patience 10" ;;
-    lastfm) echo "--lr 0.005 --weight-decay 1.0 --dropout 0.5 --batch 100 --epochs ${EPOCHS:-100} --patience 10" ;;
-    sports) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-40} --patience 5" ;;
-    esac
-}
+. bench/quality-args.sh
 
 # row id | train arguments.  The learned-bucket variant (the default `memcom`)
 # clusters the item vectors of the data set's full model (row "full", trained

@@ -47,6 +47,15 @@ int cli_data_opt(cli_ctx *c, cli_data *d);
 int cli_data_finish(cli_ctx *c, cli_data *d);   /* validates; 0 ok */
 extern const char cli_data_help[];
 
+/* `memcom eval`: the model's data note and split warning, to stderr
+ * (cmd_eval.c); the short-history options and run (eval_history.c).
+ * cli_history_opt returns 1 if argv[c->i] was one of its options (*history
+ * set by --history, *given by the others), 0 if not, -1 on error. */
+void cli_eval_notes(const mt_eval_result *r);
+extern const char cli_history_help[];
+int cli_history_opt(cli_ctx *c, mt_short_opts *so, int *history, int *given);
+int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_short_opts *so, int json);
+
 /* Print metrics as a table (JSON: mt_buf_json_metrics). */
 void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m);
 

@@ -22,13 +22,29 @@ static const char eval_help[] =
     "\n"
     "The model records its data (a hash of the distinct user-item pairs, the file's name and size)\n"
     "and split (--split, --split-seed, a hash of the parts).  eval refuses data or split options\n"
-    "that differ, naming what differs (exit status 1).\n";
+    "that differ, naming what differs (exit status 1).\n"
+    "\n"
+    "%s";
+
+void cli_eval_notes(const mt_eval_result *r)
+{
+    if (r->note[0]) {
+        fputs("memcom eval: note: ", stderr);
+        cli_print_text(stderr, r->note, strlen(r->note), 0);
+        fputc('\n', stderr);
+    }
+    if (r->warning[0]) {
+        fputs("memcom eval: warning: ", stderr);
+        cli_print_text(stderr, r->warning, strlen(r->warning), 0);
+        fputc('\n', stderr);
+    }
+}
 
 int cli_cmd_eval(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf(eval_help, cli_data_help);
+            printf(eval_help, cli_data_help, cli_history_help);
             return 0;
         }
     cli_data data;
@@ -36,10 +52,15 @@ int cli_cmd_eval(int argc, char **argv)
     cli_ctx c = {"eval", argc, argv, 0, 0};
     const char *model_path = NULL, *split = "test";
     uint32_t threads = 2;
-    int json = 0, allow = 0;
+    int json = 0, allow = 0, history = 0, history_given = 0;
+    mt_short_opts so;
+    mt_short_opts_default(&so);
     for (c.i = 1; c.i < argc && !c.failed; c.i++) {
         const char *v;
         int r = cli_data_opt(&c, &data);
+        if (r < 0) return 2;
+        if (r > 0) continue;
+        r = cli_history_opt(&c, &so, &history, &history_given);
         if (r < 0) return 2;
         if (r > 0) continue;
         if (cli_opt(&c, "--on", &v)) {
@@ -62,21 +83,16 @@ int cli_cmd_eval(int argc, char **argv)
     if (c.failed) return 2;
     if (!model_path) return cli_error(&c, "no model file given");
     if (cli_data_finish(&c, &data)) return 2;
+    if (history_given && !history)
+        return cli_error(&c, "--history-seed, --history-users, --baselines, --ease-lambda, --bias-weight and --lists "
+                             "belong to a short-history run: give --history too");
     mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0},
                        allow};
+    if (history) return cli_eval_history(&c, &eo, split, &so, json);
     mt_eval_result r;
     mt_err err;
     if (mt_eval_run(&eo, &r, &err)) return cli_fail("eval", &err);
-    if (r.note[0]) {
-        fputs("memcom eval: note: ", stderr);
-        cli_print_text(stderr, r.note, strlen(r.note), 0);
-        fputc('\n', stderr);
-    }
-    if (r.warning[0]) {
-        fputs("memcom eval: warning: ", stderr);
-        cli_print_text(stderr, r.warning, strlen(r.warning), 0);
-        fputc('\n', stderr);
-    }
+    cli_eval_notes(&r);
     static const char *const label[2] = {"valid", "test"};
     const memcom_info *info = &r.info;
     uint64_t tb = info->input_bytes + info->output_bytes;

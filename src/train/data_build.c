@@ -224,7 +224,8 @@ void mt_dataset_build(mt_dataset *ds, mt_pairs *p, mt_strmap *users, mt_strmap *
      * test are disjoint, so their union is the distinct pairs) */
     char **user_ids = mt_xcalloc(n_users ? n_users : 1, sizeof *user_ids);
     for (size_t s = 0; s < users->cap; s++)
-        if (users->keys[s]) user_ids[users->vals[s]] = users->keys[s];
+        if (users->keys[s]) user_ids[users->vals[s]] = mt_xstrdup(users->keys[s], strlen(users->keys[s]));
+    ds->user_ids = user_ids;
     const mt_csr *parts[3] = {&ds->train, &ds->valid, &ds->test};
     ds->pairs = 0;
     ds->data_hash = ds->split_hash = 0;
@@ -239,7 +240,6 @@ void mt_dataset_build(mt_dataset *ds, mt_pairs *p, mt_strmap *users, mt_strmap *
                 ds->pairs++;
             }
     }
-    free(user_ids);
     free(by_index);
     free(remap);
     free(rec);
@@ -332,6 +332,9 @@ void mt_dataset_free(mt_dataset *ds)
     if (ds->item_ids)
         for (uint32_t i = 0; i < ds->n_items; i++) free(ds->item_ids[i]);
     free(ds->item_ids);
+    if (ds->user_ids)
+        for (uint32_t u = 0; u < ds->n_users; u++) free(ds->user_ids[u]);
+    free(ds->user_ids);
     free(ds->item_count);
     mt_csr_free(&ds->train);
     mt_csr_free(&ds->valid);

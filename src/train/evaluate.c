@@ -54,13 +54,7 @@ static void *eval_thread(void *arg)
                 got--;
             const uint32_t *truth = j->truth->idx + j->truth->off[user];
             uint32_t ntr = (uint32_t)(j->truth->off[user + 1] - j->truth->off[user]);
-            for (int k = 0; k < MT_N_KS; k++) {
-                double r, g;
-                mt_user_metrics(top, got, truth, ntr, mt_eval_ks[k], &r, &g);
-                j->sum.recall[k] += r;
-                j->sum.ndcg[k] += g;
-            }
-            j->sum.users++;
+            mt_metrics_add_user(&j->sum, top, got, truth, ntr);
         }
     }
     mt_work_free(&w, mdl);

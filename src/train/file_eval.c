@@ -153,36 +153,35 @@ static int open_model(const char *path, memcom_model **out, mt_err *err)
                    detail[0] ? ": " : "", detail);
 }
 
-int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
+int mt_eval_open(const mt_eval_opts *eo, mt_eval_session *s, mt_eval_result *r, mt_err *err)
 {
     memset(r, 0, sizeof *r);
-    int threads = eo->threads < 1 ? 1 : (eo->threads > 16 ? 16 : eo->threads);
-    memcom_model *h[16] = {NULL};
+    memset(s, 0, sizeof *s);
+    s->threads = eo->threads < 1 ? 1 : (eo->threads > 16 ? 16 : eo->threads);
     int rc = 0;
-    for (int t = 0; t < threads && !rc; t++) rc = open_model(eo->model_path, &h[t], err);
+    for (int t = 0; t < s->threads && !rc; t++) rc = open_model(eo->model_path, &s->h[t], err);
     if (!rc) {
-        memcom_get_info(h[0], &r->info);
+        memcom_get_info(s->h[0], &r->info);
         if (!r->info.has_ids)
             rc = mt_fail(err, MT_E_MODEL, "%s: the model stores no item ids, so data items cannot be matched",
                          eo->model_path);
     }
-    mt_dataset ds;
-    int have_ds = 0;
     if (!rc) {
-        rc = mt_dataset_load(&ds, &eo->data, err);
-        have_ds = rc == 0;
+        rc = mt_dataset_load(&s->ds, &eo->data, err);
+        s->have_ds = rc == 0;
     }
-    if (have_ds) {
-        snprintf(r->dataset, sizeof r->dataset, "%s", ds.name);
-        snprintf(r->note, sizeof r->note, "%s", ds.note);
-        r->n_users = ds.n_users;
-        r->n_items = ds.n_items;
+    if (s->have_ds) {
+        const mt_dataset *ds = &s->ds;
+        snprintf(r->dataset, sizeof r->dataset, "%s", ds->name);
+        snprintf(r->note, sizeof r->note, "%s", ds->note);
+        r->n_users = ds->n_users;
+        r->n_items = ds->n_items;
         /* the model's recorded data and split against these */
         size_t mlen = 0;
-        const char *meta = memcom_metadata(h[0], &mlen);
+        const char *meta = memcom_metadata(s->h[0], &mlen);
         char diff[768];
         int unchecked = 0;
-        if (mt_split_compare(meta, mlen, &ds, &eo->data, diff, sizeof diff, &unchecked)) {
+        if (mt_split_compare(meta, mlen, ds, &eo->data, diff, sizeof diff, &unchecked)) {
             if (!eo->allow_split_mismatch)
                 rc = mt_fail(err, MT_E_SPLIT,
                              "%s was not trained on this data and split: %s. Its metrics here would count training "
@@ -199,17 +198,39 @@ int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
                      "could not be checked");
         }
     }
-    const mt_csr *truth[2] = {have_ds ? &ds.valid : NULL, have_ds ? &ds.test : NULL};
+    if (rc) mt_eval_close(s);
+    return rc;
+}
+
+void mt_eval_close(mt_eval_session *s)
+{
+    if (s->have_ds) mt_dataset_free(&s->ds);
+    for (int t = 0; t < s->threads; t++) memcom_close(s->h[t]);
+    memset(s, 0, sizeof *s);
+}
+
+const mt_csr *mt_eval_truth(const mt_dataset *ds, int part, mt_err *err)
+{
     static const char *const label[2] = {"valid", "test"};
-    for (int s = 0; s < 2 && !rc; s++) {
-        if (!eo->on[s]) continue;
-        if (truth[s]->nnz == 0)
-            rc = mt_fail(err, MT_E_DATA, "the data has no %s interactions", label[s]);
-        else
-            rc = mt_evaluate_file(h, threads, &ds, truth[s], &r->m[s], &r->unknown_items, err);
+    const mt_csr *truth = part ? &ds->test : &ds->valid;
+    if (truth->nnz == 0) {
+        mt_fail(err, MT_E_DATA, "the data has no %s interactions", label[part]);
+        return NULL;
     }
-    if (have_ds) mt_dataset_free(&ds);
-    for (int t = 0; t < threads; t++) memcom_close(h[t]);
+    return truth;
+}
+
+int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
+{
+    mt_eval_session s;
+    int rc = mt_eval_open(eo, &s, r, err);
+    if (rc) return rc;
+    for (int p = 0; p < 2 && !rc; p++) {
+        if (!eo->on[p]) continue;
+        const mt_csr *truth = mt_eval_truth(&s.ds, p, err);
+        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, &r->m[p], &r->unknown_items, err) : -1;
+    }
+    mt_eval_close(&s);
     return rc;
 }
 

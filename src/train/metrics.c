@@ -95,6 +95,18 @@ void mt_metrics_add(mt_metrics *out, const mt_metrics *part)
     out->users += part->users;
 }
 
+void mt_metrics_add_user(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
+                         uint32_t n_truth)
+{
+    for (int k = 0; k < MT_N_KS; k++) {
+        double r, g;
+        mt_user_metrics(ranked, n_ranked, truth, n_truth, mt_eval_ks[k], &r, &g);
+        sum->recall[k] += r;
+        sum->ndcg[k] += g;
+    }
+    sum->users++;
+}
+
 void mt_metrics_average(mt_metrics *out)
 {
     if (!out->users) return;

@@ -99,6 +99,7 @@ typedef struct mt_dataset {
     char name[256];
     uint32_t n_users, n_items;
     char **item_ids;     /* n_items strings, by (popularity) index      */
+    char **user_ids;     /* n_users strings, in order of first appearance */
     uint32_t *item_count;/* training interactions per item              */
     mt_csr train, valid, test; /* n_users rows each (empty rows allowed) */
     /* provenance, recorded in the model and checked by `memcom eval`:
@@ -356,6 +357,9 @@ void mt_metrics_average(mt_metrics *out);
 /* One user: ranked[0..n_ranked) top items, truth sorted ascending. */
 void mt_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
                      uint32_t n_truth, uint32_t k, double *recall, double *ndcg);
+/* sum += one user's Recall and NDCG at every K of mt_eval_ks; users++ */
+void mt_metrics_add_user(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
+                         uint32_t n_truth);
 /* Top-k of scores, skipping excluded (sorted ascending), ties: lower index. */
 uint32_t mt_topk_scores(const float *scores, uint32_t n, const uint32_t *excl,
                         uint32_t n_excl, uint32_t k, uint32_t *out);
@@ -584,6 +588,124 @@ typedef struct mt_eval_result {
 int mt_split_compare(const char *meta, size_t meta_len, const mt_dataset *ds, const mt_data_opts *o, char *diff,
                      size_t cap, int *unchecked);
 int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err);
+/* The first half of mt_eval_run: the model opened (one handle per thread),
+ * the data loaded and the split checked (r filled but for the metrics).
+ * Close with mt_eval_close (done already when it fails). */
+typedef struct mt_eval_session {
+    memcom_model *h[16];
+    int threads;
+    mt_dataset ds;
+    int have_ds;
+} mt_eval_session;
+int mt_eval_open(const mt_eval_opts *eo, mt_eval_session *s, mt_eval_result *r, mt_err *err);
+void mt_eval_close(mt_eval_session *s);
+/* The held-out part to evaluate on (0 valid, 1 test); NULL (MT_E_DATA) if empty. */
+const mt_csr *mt_eval_truth(const mt_dataset *ds, int part, mt_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Short-history evaluation (short_eval.c, baselines.c, list_stats.c)   */
+/* ------------------------------------------------------------------ */
+/* For each evaluated user, h items sampled (seeded) from the user's training
+ * items are the input; every item but those h is ranked (the user's other
+ * training items and validation items included, as for a new user who gave
+ * only those h); the held-out part (test or valid) is the target. */
+#define MT_SH_MAX_H 8          /* history lengths in one run               */
+#define MT_SH_LIST 10          /* the personalisation figures use top-10s  */
+#define MT_SH_POPULAR 50       /* "popular": the 50 most popular training items */
+#define MT_EASE_MAX_ITEMS 20000 /* EASE (an n x n inverse) only up to this n */
+#define MT_SH_MAX_PAIRS 20000000ull /* Jaccard over all pairs of users up to this many
+                                       (6,325 users), else over this many random pairs */
+
+typedef enum mt_sh_method {
+    MT_SH_MODEL = 0,     /* the model file, through the public API       */
+    MT_SH_POPULARITY,    /* training interaction counts                  */
+    MT_SH_ITEM_KNN,      /* co-occurrence cosine, the user left out      */
+    MT_SH_EASE,          /* closed-form EASE over the training matrix    */
+    MT_SH_N_METHODS
+} mt_sh_method;
+const char *mt_sh_method_name(int method);   /* "model" "popularity" "item-knn" "ease" */
+int mt_sh_method_parse(const char *s, size_t len);   /* -1: unknown */
+
+/* Personalisation figures of per-user top lists (lists: n_lists x k item
+ * indices, len[u] of them valid), items numbered by descending training
+ * popularity (index < n_popular: among the most popular):
+ * popular_share: share of all list slots holding a popular item;
+ * jaccard: mean |A n B| / |A u B| over all pairs of lists (pairs with an
+ *          empty union count as 0), or, when there are more than max_pairs
+ *          pairs (max_pairs > 0), over max_pairs uniform random pairs of two
+ *          different lists (seeded; sampled set);
+ * coverage: distinct items in all lists / n_items. */
+typedef struct mt_list_stats {
+    double popular_share, jaccard, coverage;
+    uint32_t distinct;
+    uint64_t pairs, slots;
+    int sampled;
+} mt_list_stats;
+void mt_list_stats_compute(const uint32_t *lists, const uint8_t *len, uint32_t n_lists, uint32_t k,
+                           uint32_t n_items, uint32_t n_popular, uint64_t max_pairs, uint64_t seed,
+                           mt_list_stats *out);
+
+/* Item-kNN: score_j = sum over i in H of C_ij / sqrt(c_i c_j), with C the
+ * training co-occurrence counts and c_i the training counts; with the user's
+ * training items U given, the user is left out (C_ij - [i,j in U],
+ * c_i - [i in U]); a zero denominator scores 0.  Rows of C are computed when
+ * first needed and kept. */
+typedef struct mt_knn {
+    const mt_csr *train;
+    uint32_t n_items;
+    uint64_t *item_off;        /* item -> users (n_items + 1)          */
+    uint32_t *item_users;
+    uint32_t *count;           /* c_i                                  */
+    uint32_t **row;            /* n_items rows of C, NULL until needed */
+    uint8_t *in_user;          /* scratch: U marked                    */
+} mt_knn;
+void mt_knn_init(mt_knn *k, const mt_csr *train, uint32_t n_items);
+void mt_knn_free(mt_knn *k);
+/* user_items (U, any order) may be NULL: nobody left out. */
+void mt_knn_scores(mt_knn *k, const uint32_t *hist, uint32_t n_hist, const uint32_t *user_items,
+                   uint32_t n_user_items, float *scores);
+
+/* EASE (Steck 2019): B = I - P diagMat(1 / diag P), P = (X^T X + lambda I)^-1,
+ * diag B = 0, over the training matrix X (users x items); score_j = sum over
+ * i in H of B_ij.  n x n floats. */
+typedef struct mt_ease {
+    uint32_t n;
+    float *B;
+} mt_ease;
+int mt_ease_fit(mt_ease *e, const mt_csr *train, uint32_t n_items, double lambda, mt_err *err);
+void mt_ease_free(mt_ease *e);
+void mt_ease_scores(const mt_ease *e, const uint32_t *hist, uint32_t n_hist, float *scores);
+
+typedef struct mt_short_opts {
+    uint32_t h[MT_SH_MAX_H];  /* history lengths, ascending, distinct      */
+    int n_h;
+    uint64_t seed;            /* the sampled histories and users           */
+    uint32_t max_users;       /* a seeded sample of this many users; 0 all */
+    double bias_weight;       /* the model's output bias times this (1: as served) */
+    unsigned methods;         /* 1 << mt_sh_method of the baselines to add  */
+    double ease_lambda;
+    const char *lists_path;   /* every user's history, top-20 and targets (TSV); NULL none */
+    FILE *log;                /* progress lines; NULL none                 */
+} mt_short_opts;
+void mt_short_opts_default(mt_short_opts *o);
+
+typedef struct mt_short_row {
+    int method;               /* mt_sh_method */
+    uint32_t h;
+    mt_metrics m;             /* NDCG and Recall at 10, 20, 40 */
+    mt_list_stats st;         /* of the top-10 lists */
+} mt_short_row;
+typedef struct mt_short_result {
+    uint32_t users;           /* evaluated                                  */
+    uint32_t with_targets;    /* users with held-out items                   */
+    uint32_t too_short;       /* of those, fewer training items than the largest h */
+    int n_rows;
+    mt_short_row rows[MT_SH_MAX_H * MT_SH_N_METHODS];   /* by h, then method */
+    char note[256];           /* a baseline left out, and why; "" none       */
+} mt_short_result;
+/* model: a handle of the model file; truth: the held-out part. */
+int mt_short_eval(memcom_model *model, const mt_dataset *ds, const mt_csr *truth, const mt_short_opts *o,
+                  mt_short_result *r, mt_err *err);
 
 /* ------------------------------------------------------------------ */
 /* A whole run, as `memcom train` does it (run.c)                       */

@@ -10,12 +10,13 @@
 #      training, unwritable outputs exit non-zero, data without validation
 #      interactions, a UTF-8 BOM, and ids with terminal controls from an
 #      untrusted model (tests/cli/ids_model.c) printed escaped;
-#   4. (issue 18) header detection, space-separated logs, --columns, repeated
+#   4. header detection, space-separated logs, --columns, repeated
 #      pairs before the split, eval refusing another split or data set, the
 #      ratio limit's number, SIGINT/SIGTERM keeping the best model and state.
-#   5. (issue 18, point 4) numeric ids stored compactly and an f16 bias by
-#      default, --string-ids / --bias-dtype f32, the whole-file ratio in inspect
-#      and the training summary against its definition.
+#   5. numeric ids stored compactly and an f16 bias by default, --string-ids /
+#      --bias-dtype f32, the whole-file ratio in inspect and the training
+#      summary against its definition.
+#   6. eval --history against tests/cli/short_history.py (python3).
 # Needs build/libmemcom.a and build/memcom (./build.sh native) and OpenBLAS.
 # No external data.  Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -203,7 +204,7 @@ expect_fail "compress: over its input" "refusing to overwrite an input" $BIN com
 expect_fail "compress: not a model" "cannot open" $BIN compress "$T/bad4.txt" --ratio 4 -o "$T/c2.memcom"
 [ ! -e "$T/c2.memcom" ] && ok || bad "a failed compress wrote its output"
 
-# ---- 3. kill -9 never leaves a half-written model ----
+# ---- 2b. kill -9 never leaves a half-written model ----
 # A valid model sits at the target; training with --checkpoint rewrites it
 # after every improving epoch.  Kill at many moments; the target must always
 # open (old or new), never be partial.
@@ -239,7 +240,7 @@ for delay in 0.02 0.1 0.3; do
     fi
 done
 
-# ---- 4. --resume: stop after some epochs, resume, same model as one run ----
+# ---- 2c. --resume: stop after some epochs, resume, same model as one run ----
 # (the model files differ only in the timing fields of their metadata:
 # compare the sections' CRC32s and the metadata without those fields)
 norm_model() {
@@ -300,7 +301,7 @@ cp "$T/once.memcom" "$T/bad.memcom.state"
 expect_fail "resume foreign file" "not a memcom training state" $BIN train $R --kind full --epochs 16 \
     --resume "$T/bad.memcom" -o "$T/x.memcom"
 
-# ---- 5. outputs, validation data, BOM, untrusted ids ----
+# ---- 3. outputs, validation data, BOM, untrusted ids ----
 # a destination that exists and is not a regular file, or is an input, is
 # refused before training (no epoch runs, nothing replaced)
 TR="--csv $T/ratings.csv --header --dim 8 --epochs 2 --batch 100"
@@ -445,7 +446,7 @@ else
     bad "tests/cli/ids_model.c does not build or run"
 fi
 
-# ---- 6. real-world input, split provenance, interruption (issue 18) ----
+# ---- 4. real-world input, split provenance, interruption ----
 data_line() { grep -m1 '^data ' "$1" | sed 's/ ([0-9.]*s)$//; s/^data [^:]*: //'; }
 # a header line without --header: detected, skipped, with a note
 $BIN train --csv "$T/ratings.csv" --dim 8 --epochs 1 -o "$T/h.memcom" 2> "$T/h.log"
@@ -561,7 +562,7 @@ rc=$?
     [ ! -e "$T/int3.memcom.state" ] && grep -q -- "--resume .*ck2.memcom$" "$T/int3.log" && ok ||
     bad "SIGTERM with --checkpoint: exit $rc, $(tail -2 "$T/int3.log")"
 
-# ---- 5. (issue 18, point 4) compact numeric ids, f16 output bias, whole-file ratio ----
+# ---- 5. compact numeric ids, f16 output bias, whole-file ratio ----
 # numeric item ids: the ratings with "m12" -> "12"
 sed 's/,m\([0-9]*\),/,\1,/' "$T/ratings.csv" > "$T/num.csv"
 NUM="--csv $T/num.csv --header --dim 16 --epochs 2 --batch 100"
@@ -615,6 +616,64 @@ else
     bad "train with numeric ids: $(tail -3 "$T/num.log")"
 fi
 expect_fail "bias dtype i8" "--bias-dtype expects f32 or f16, got 'i8'" $BIN train $NUM --bias-dtype i8 -o "$T/x.memcom"
+
+# ---- 6. eval --history: short histories against a plain-Python re-derivation ----
+# tests/cli/short_history.py writes 150 users over 80 items with distinct
+# training counts, then re-derives every list and figure from the split files
+# and --lists: users, histories, popularity, item-kNN (user left out), EASE,
+# NDCG@10, Recall@20, top-50 share, Jaccard over all pairs, coverage
+mkdir -p "$T/sh"
+python3 tests/cli/short_history.py gen "$T/sh"
+if $BIN train --data "$T/sh" --epochs 5 --dim 16 --quiet -o "$T/sh/m.memcom" 2> "$T/sh/train.log"; then
+    ok
+else
+    bad "short histories: training failed: $(tail -2 "$T/sh/train.log")"
+fi
+shrun() { # lists json [extra...]
+    local l=$1 j=$2
+    shift 2
+    $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1,3,5 --ease-lambda 20 --lists "$l" --json "$@" > "$j" 2> "$T/sh/eval.log"
+}
+if shrun "$T/sh/l1.tsv" "$T/sh/r1.json"; then
+    out=$(python3 tests/cli/short_history.py check "$T/sh" "$T/sh/l1.tsv" "$T/sh/r1.json" 1,3,5)
+    line=$(echo "$out" | tail -1)
+    echo "$out" | grep -v '^[0-9]* passed' | head -20 | sed 's/^/  /'
+    if [[ $line =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then ok; else bad "short histories check: $line"; fi
+else
+    bad "eval --history: $(tail -2 "$T/sh/eval.log")"
+fi
+# seeded: the same seed gives the same lists, another seed other histories;
+# --bias-weight changes only the model's rows (the check still holds)
+shrun "$T/sh/l2.tsv" "$T/sh/r2.json" && cmp -s "$T/sh/l1.tsv" "$T/sh/l2.tsv" && ok || bad "eval --history: not reproducible"
+shrun "$T/sh/l3.tsv" "$T/sh/r3.json" --history-seed 2 && ! cmp -s "$T/sh/l1.tsv" "$T/sh/l3.tsv" && ok ||
+    bad "eval --history: --history-seed changes nothing"
+if shrun "$T/sh/l4.tsv" "$T/sh/r4.json" --bias-weight 0 &&
+    python3 tests/cli/short_history.py check "$T/sh" "$T/sh/l4.tsv" "$T/sh/r4.json" 1,3,5 > /dev/null &&
+    [ "$(grep -v '^model' "$T/sh/l1.tsv")" = "$(grep -v '^model' "$T/sh/l4.tsv")" ] &&
+    [ "$(grep '^model' "$T/sh/l1.tsv")" != "$(grep '^model' "$T/sh/l4.tsv")" ]; then
+    ok
+else
+    bad "eval --history --bias-weight 0"
+fi
+# a sample of users: that many, drawn from the eligible ones
+if shrun "$T/sh/l5.tsv" "$T/sh/r5.json" --history-users 20 --baselines popularity &&
+    node -e 'const j=require(process.argv[1]); process.exit(j.users===20 && j.rows.length===6 ? 0 : 1)' "$T/sh/r5.json"; then
+    ok
+else
+    bad "eval --history --history-users 20"
+fi
+# the human table names every method and h
+$BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 3 --ease-lambda 20 2> /dev/null > "$T/sh/table.txt"
+for m in model popularity item-knn ease; do grep -q "^   3  $m " "$T/sh/table.txt" && ok || bad "eval --history table lacks $m"; done
+expect_fail "history option alone" "give --history too" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history-seed 3
+expect_fail "history not ascending" "ascending" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 3,1
+expect_fail "history 0" "--history expects an integer in 1..64" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 0,2
+expect_fail "history on both" "one part" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --on both
+expect_fail "bad baseline" "--baselines expects" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --baselines pop
+expect_fail "history too long" "at least 64 training items" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 64
+cp "$T/sh/train.txt" "$T/sh/train.keep"
+expect_fail "lists over the data" "--lists" $BIN eval "$T/sh/m.memcom" --data "$T/sh" --history 1 --lists "$T/sh/train.txt"
+cmp -s "$T/sh/train.txt" "$T/sh/train.keep" && ok || bad "eval --lists overwrote the training file"
 
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

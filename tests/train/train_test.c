@@ -631,6 +631,153 @@ static void test_input_and_provenance(void)
     CHECK(mt_expected_end(3, 3, 2, 0, 0, 40) == 40, "no early stopping: all epochs");
 }
 
+
+/* ---------------------------------------------------------------- */
+/* short-history evaluation: item-kNN, EASE, list statistics          */
+/* ---------------------------------------------------------------- */
+/* A CSR from rows of item lists ending in -1. */
+static mt_csr csr_of(const int *rows, uint32_t n_rows)
+{
+    mt_csr c;
+    c.n_rows = n_rows;
+    c.off = calloc(n_rows + 1, sizeof *c.off);
+    c.idx = calloc(64, sizeof *c.idx);
+    uint64_t w = 0;
+    const int *p = rows;
+    for (uint32_t u = 0; u < n_rows; u++) {
+        c.off[u] = w;
+        for (; *p >= 0; p++) c.idx[w++] = (uint32_t)*p;
+        p++;
+    }
+    c.off[n_rows] = w;
+    c.nnz = w;
+    return c;
+}
+
+static void test_knn(void)
+{
+    /* 4 users over 5 items: u0 {0,1,2}, u1 {0,1}, u2 {1,3}, u3 {0,2,4}.
+     * Counts c = 3,3,2,1,1; co-occurrences C01 = 2 (u0,u1), C02 = 2 (u0,u3),
+     * C04 = 1 (u3), C12 = 1 (u0), C13 = 1 (u2), the rest 0. */
+    static const int rows[] = {0, 1, 2, -1, 0, 1, -1, 1, 3, -1, 0, 2, 4, -1};
+    mt_csr tr = csr_of(rows, 4);
+    mt_knn k;
+    mt_knn_init(&k, &tr, 5);
+    float s[5];
+    uint32_t h0[] = {0}, h01[] = {0, 1};
+    /* nobody left out, history {0}: C0j / sqrt(c0 cj) */
+    mt_knn_scores(&k, h0, 1, NULL, 0, s);
+    CHECK(fabsf(s[1] - 2 / 3.0f) < 1e-6f && fabsf(s[2] - 2 / sqrtf(6)) < 1e-6f && s[3] == 0 &&
+              fabsf(s[4] - 1 / sqrtf(3)) < 1e-6f,
+          "knn {0}: %g %g %g %g", s[1], s[2], s[3], s[4]);
+    /* u0 left out (U = {0,1,2}): c' = 2,2,1,1,1; C'01 = 1, C'02 = 1, C'04 = 1 */
+    uint32_t u0[] = {0, 1, 2};
+    mt_knn_scores(&k, h0, 1, u0, 3, s);
+    CHECK(fabsf(s[1] - 0.5f) < 1e-6f && fabsf(s[2] - 1 / sqrtf(2)) < 1e-6f && s[3] == 0 &&
+              fabsf(s[4] - 1 / sqrtf(2)) < 1e-6f,
+          "knn {0}, u0 left out: %g %g %g %g", s[1], s[2], s[3], s[4]);
+    /* history {0,1}, u0 left out: item 1 adds C'12 = 0, C'13 = 1 / sqrt(2 * 1), C'14 = 0 */
+    mt_knn_scores(&k, h01, 2, u0, 3, s);
+    CHECK(fabsf(s[2] - 1 / sqrtf(2)) < 1e-6f && fabsf(s[3] - 1 / sqrtf(2)) < 1e-6f &&
+              fabsf(s[4] - 1 / sqrtf(2)) < 1e-6f,
+          "knn {0,1}, u0 left out: %g %g %g", s[2], s[3], s[4]);
+    /* u3 left out, history {4}: item 4 was only u3's, so it says nothing */
+    uint32_t u3[] = {0, 2, 4}, h4[] = {4};
+    mt_knn_scores(&k, h4, 1, u3, 3, s);
+    CHECK(s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0, "knn {4}, its only user left out: all 0");
+    /* the marks of a left-out user do not stay: nobody left out again */
+    mt_knn_scores(&k, h0, 1, NULL, 0, s);
+    CHECK(fabsf(s[1] - 2 / 3.0f) < 1e-6f, "knn marks cleared: %g", s[1]);
+    mt_knn_free(&k);
+    mt_csr_free(&tr);
+}
+
+static void test_ease(void)
+{
+    /* EASE's B column j is the ridge regression of column j of X on the
+     * other columns: ((G + lambda I) B)_ij = G_ij for every i != j, with
+     * B_jj = 0 (Steck 2019, eq. 3-4).  Checked from that definition. */
+    static const int rows[] = {0, 1, 2, -1, 0, 1, -1, 1, 3, -1, 0, 2, 4, -1, 2, 3, 4, -1, 1, -1, 0, 4, -1, 3, 5, -1};
+    const uint32_t n = 6;
+    mt_csr tr = csr_of(rows, 8);
+    mt_ease e;
+    mt_err err;
+    const double lambda = 2;
+    int rc = mt_ease_fit(&e, &tr, n, lambda, &err);
+    CHECK(rc == 0, "ease fit: %s", rc ? err.msg : "");
+    if (rc == 0) {
+        double G[6][6] = {{0}};
+        for (uint32_t u = 0; u < tr.n_rows; u++)
+            for (uint64_t a = tr.off[u]; a < tr.off[u + 1]; a++)
+                for (uint64_t b = tr.off[u]; b < tr.off[u + 1]; b++) G[tr.idx[a]][tr.idx[b]] += 1;
+        double worst = 0;
+        int diag_zero = 1;
+        for (uint32_t j = 0; j < n; j++) {
+            diag_zero &= e.B[j * n + j] == 0;
+            for (uint32_t i = 0; i < n; i++) {
+                if (i == j) continue;
+                double lhs = 0;
+                for (uint32_t q = 0; q < n; q++) lhs += (G[i][q] + (i == q ? lambda : 0)) * e.B[q * n + j];
+                worst = fmax(worst, fabs(lhs - G[i][j]));
+            }
+        }
+        CHECK(diag_zero && worst < 1e-4, "ease normal equations: worst %g, diag zero %d", worst, diag_zero);
+        float s[6];
+        uint32_t h[] = {1, 3};
+        mt_ease_scores(&e, h, 2, s);
+        CHECK(fabsf(s[4] - (e.B[1 * n + 4] + e.B[3 * n + 4])) < 1e-6f, "ease scores are row sums");
+        mt_ease_free(&e);
+    }
+    CHECK(mt_ease_fit(&e, &tr, n, 0, &err) != 0 && strstr(err.msg, "lambda"), "ease lambda 0 refused: %s", err.msg);
+    CHECK(mt_ease_fit(&e, &tr, MT_EASE_MAX_ITEMS + 1, 1, &err) != 0 && strstr(err.msg, "more than"),
+          "ease too many items refused: %s", err.msg);
+    mt_csr_free(&tr);
+}
+
+static void test_list_stats(void)
+{
+    /* lists of up to 3 over 10 items, the first 2 popular:
+     * A = {2,0,1}, B = {4,0,3}, C = {5}.  Popular slots: A 2, B 1 -> 3 of 7.
+     * Jaccard: A,B 1/5; A,C 0/4; B,C 0/4 -> mean 1/15.  Distinct 0..5: 6 of 10. */
+    uint32_t lists[9] = {2, 0, 1, 4, 0, 3, 5, 99, 99};
+    uint8_t len[3] = {3, 3, 1};
+    mt_list_stats st;
+    mt_list_stats_compute(lists, len, 3, 3, 10, 2, 0, 1, &st);
+    CHECK(fabs(st.popular_share - 3.0 / 7) < 1e-12, "popular share %g", st.popular_share);
+    CHECK(fabs(st.jaccard - 1.0 / 15) < 1e-12 && st.pairs == 3, "jaccard %g over %llu pairs", st.jaccard,
+          (unsigned long long)st.pairs);
+    CHECK(fabs(st.coverage - 0.6) < 1e-12 && st.distinct == 6 && st.slots == 7, "coverage %g", st.coverage);
+    /* identical lists: Jaccard 1; the input is not reordered */
+    uint32_t same[6] = {7, 3, 1, 1, 3, 7};
+    uint8_t len2[2] = {3, 3};
+    mt_list_stats_compute(same, len2, 2, 3, 10, 2, 0, 1, &st);
+    CHECK(st.jaccard == 1 && st.popular_share == 2.0 / 6 && same[0] == 7, "identical lists: jaccard %g", st.jaccard);
+    /* past max_pairs: random pairs of two different lists.  Lists 0..49 all
+     * {1,2}, list 50 {3}: a pair is {x,x} (Jaccard 1) or {x,50} (0), so the
+     * mean is the share of pairs without list 50, 49/51 for uniform pairs
+     * (1225 of 1275), never a list paired with itself (which would be 1). */
+    uint32_t many[51 * 2];
+    uint8_t len3[51];
+    for (int u = 0; u < 51; u++) {
+        many[2 * u] = u < 50 ? 1 : 3;
+        many[2 * u + 1] = 2;
+        len3[u] = u < 50 ? 2 : 1;
+    }
+    mt_list_stats_compute(many, len3, 51, 2, 10, 2, 0, 1, &st);
+    CHECK(fabs(st.jaccard - 1225.0 / 1275) < 1e-12 && st.pairs == 1275 && !st.sampled, "all pairs: %g", st.jaccard);
+    /* 1000 of the 1275 pairs drawn: within 5 standard deviations (0.006) */
+    mt_list_stats_compute(many, len3, 51, 2, 10, 2, 1000, 1, &st);
+    CHECK(st.sampled && st.pairs == 1000 && fabs(st.jaccard - 1225.0 / 1275) < 0.03, "random pairs: %g (want %g)",
+          st.jaccard, 1225.0 / 1275);
+    /* three disjoint lists, 2 of the 3 pairs drawn: 0 unless a list met itself */
+    uint32_t three[3] = {1, 2, 3};
+    uint8_t len4[3] = {1, 1, 1};
+    mt_list_stats_compute(three, len4, 3, 1, 10, 2, 2, 7, &st);
+    CHECK(st.sampled && st.pairs == 2 && st.jaccard == 0, "random pairs of disjoint lists: %g", st.jaccard);
+    mt_list_stats_compute(three, len4, 3, 1, 10, 2, 3, 7, &st);
+    CHECK(!st.sampled && st.pairs == 3, "max_pairs = all pairs: exact");
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);
@@ -650,6 +797,9 @@ int main(void)
     test_training();
     test_run_checks();
     test_input_and_provenance();
+    test_knn();
+    test_ease();
+    test_list_stats();
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
     printf("%d passed, %d failed\n", passed, failed);

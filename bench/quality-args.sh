@@ -1,0 +1,21 @@
+# bench/quality-args.sh - the data and training options of each data set of the
+# quality benches, sourced (from the repository root, with DATA_ROOT set) by
+# bench/quality.sh and bench/short-history.sh.
+# shellcheck shell=bash
+
+data_args() {
+    case $1 in
+    ml1m) echo "--data $DATA_ROOT/ml-1m/implicit_lightgcnpp --name ml-1m" ;;
+    lastfm) echo "--data $DATA_ROOT/lastfm-lightgcnpp --name lastfm" ;;
+    sports) echo "--seq $DATA_ROOT/amazon-5core-s3rec/Sports_and_Outdoors.txt --split 70/10/20 --split-seed 1 --name amazon-sports" ;;
+    # the demo's data and split (demo/make-models.sh trains its models on it)
+    mlsmall) echo "--csv $DATA_ROOT/ml-latest-small/ratings.csv --header --min-rating 3.5 --split 80/10/10 --split-seed 7 --name ml-latest-small" ;;
+    esac
+}
+hyper_args() {
+    case $1 in
+    ml1m) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-100} --patience 10" ;;
+    lastfm) echo "--lr 0.005 --weight-decay 1.0 --dropout 0.5 --batch 100 --epochs ${EPOCHS:-100} --patience 10" ;;
+    sports) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-40} --patience 5" ;;
+    esac
+}
