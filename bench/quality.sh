@@ -46,9 +46,12 @@ fi
 # first) instead of running its own warm-up; its training time is reported
 # with the full model's time added.  "COMPRESS R" rows compress that full
 # model after training (`memcom compress`, the same k-means, no training),
-# then evaluate the file (`memcom eval`).
+# then evaluate the file (`memcom eval`).  "full-same-budget" gives the full
+# model the variant's budget: it continues from row "full" (INIT) at the
+# variant's 0.3x learning rate, the same epochs and patience.
 rows() {
     echo "full|--kind full"
+    echo "full-same-budget|--kind full INIT"
     for r in 4 16 40; do
         echo "hash-$r|--kind hash --ratio $r"
         echo "qr-$r|--kind qr --ratio $r"
