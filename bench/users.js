@@ -82,7 +82,11 @@ async function makePeer(key, { E, cat, k }) {
  * writer stores them.  Queries are checked in order; each query's references
  * are computed once. */
 export function verifier(cat, queries, k) {
-  const tables = { f32: cat.U, i8: int8Rows(cat.U, cat.m, cat.d) };
+  const { U, m, d, rowPeriod: p } = cat;
+  if (p) { // the reference dots each distinct row once: check that rows do repeat
+    for (let i = p * d; i < m * d; i++) if (U[i] !== U[i - p * d]) throw new Error(`verifier: row ${Math.floor(i / d)} differs from row ${Math.floor(i / d) - p}`);
+  }
+  const tables = { f32: U, i8: int8Rows(U, m, d) };
   let at = -1;
   let refs = null;
   return (s, qi, got) => {

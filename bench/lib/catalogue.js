@@ -17,7 +17,8 @@
 //     is picked among those of trained bucket (j mod m') mod m (all of them,
 //     in turn); the file then stores `mod` buckets, as the model does.
 // `first[s]` is the catalogue item of trained item s's first copy (the one
-// with its exact w): histories and exclusions use it.
+// with its exact w): histories and exclusions use it.  `rowPeriod` (= m)
+// tells the float64 reference that rows repeat (bench/lib/workload.js).
 //
 // No Node imports: the browser page uses this module too.
 
@@ -68,7 +69,7 @@ export function resample(out, bias, { n = CATALOGUE_N, seed = 11 } = {}) {
     }
   }
   for (let s = 0; s < nS; s++) if (first[s] < 0) throw new Error(`resample: trained item ${s} got no copy`);
-  return { n, d, m, U, w, bias: b, buckets, source, copy, first, replicas: C, trained: { n: nS, m: mS } };
+  return { n, d, m, U, w, bias: b, buckets, source, copy, first, replicas: C, rowPeriod: mS, trained: { n: nS, m: mS } };
 }
 
 /** Another memcom table of the same trained model (its input table) resampled

@@ -93,11 +93,18 @@ export function fullTable(wl) {
   return E;
 }
 
-/** Float64 scores of every item (factorised: exact up to double rounding), buckets as fullTable. */
+/** Float64 scores of every item (factorised: exact up to double rounding),
+ * buckets as fullTable.  wl.rowPeriod p, when set, says that row r of U
+ * equals row r mod p (a replicated table): each distinct row is dotted once. */
 export function referenceScores(wl) {
   const { n, d, m, U, w, bias, u, buckets } = wl;
+  const p = wl.rowPeriod ?? m;
   const t = new Float64Array(m);
   for (let row = 0; row < m; row++) {
+    if (row >= p) {
+      t[row] = t[row - p];
+      continue;
+    }
     let s = 0;
     for (let j = 0; j < d; j++) s += U[row * d + j] * u[j];
     t[row] = s;
