@@ -15,7 +15,8 @@
 //     resampled by popularity rank);
 //   - `i mod m` buckets: item j must sit in row j mod m', so j's trained item
 //     is picked among those of trained bucket (j mod m') mod m (all of them,
-//     in turn); the file then stores `mod` buckets, as the model does.
+//     in turn, so each gets about C copies); the file then stores `mod`
+//     buckets, as the model does.
 // `first[s]` is the catalogue item of trained item s's first copy (the one
 // with its exact w): histories and exclusions use it.  `rowPeriod` (= m)
 // tells the float64 reference that rows repeat (bench/lib/workload.js).

@@ -118,7 +118,7 @@ export function renderUserReport(res) {
 
   out.push('## Method', '');
   out.push([
-    '- Catalogues (bench/lib/catalogue.js): a trained model\'s output table resampled to 1,000,000 items by popularity rank. Every trained item gets ceil(1M / 7,363) = 136 slots; the shared table is replicated as often, so items per row, and the compression ratio, stay what training made. ' +
+    '- Catalogues (bench/lib/catalogue.js): a trained model\'s output table resampled to 1,000,000 items by popularity rank. Every trained item gets ceil(1M / 7,363) = 136 slots (`i mod m`: about as many); the shared table is replicated as often, so items per row, and the compression ratio, stay what training made. ' +
       'Copy q of an item keeps its trained bias and its trained bucket (in the q-th replica), and its trained w (times 1 ± 0.5% for q > 0, so that copies do not tie). ' +
       '`i mod m` models (`memcom train --kind memcom-plain`) keep `mod` buckets in the 1M file: item j sits in row j mod m and takes, in turn, the trained items of that row\'s bucket. ' +
       'The demo\'s committed 4x and 16x models (`demo/models/`, learned buckets) are used as they are; the 40x and `i mod m` models are trained with the demo\'s options (bench/lib/trained.js) and cached in build/bench/models/.',
