@@ -82,6 +82,9 @@ function graphsFor({ n, d, k, extra, fullLayout, memcomForm }, data) {
  */
 export async function browserBenchmark({ configs, budgetMs, log }) {
   const data = new Map();
+  // last byte to first answer (bench/first-answer.js's models): the first histories, as ids
+  const modelUrls = models.map((r) => put(`model-${r.dtype}.memcom`, r.bytes));
+  const historyIds = histories.map((h) => Array.from(h, (i) => sourceIds[i]));
   const server = await serve(data);
   const userDir = mkdtempSync(join(tmpdir(), 'memcom-bench-chromium-'));
   let context = null;
@@ -122,7 +125,7 @@ export async function browserBenchmark({ configs, budgetMs, log }) {
  * and int8 rows), onnxruntime-web and TF.js on the full f32 table, alternated
  * per query.  Returns [{ browser, version, rows } or { browser, error }].
  */
-export async function browserUsers({ cat, queries, title, k = 10, engines = ['chromium', 'firefox'], log }) {
+export async function browserUsers({ cat, queries, title, k = 10, engines = ['chromium', 'firefox'], models = [], histories = [], sourceIds, log }) {
   const data = new Map();
   const base = '/data/users';
   const put = (name, bytes) => {
@@ -140,6 +143,9 @@ export async function browserUsers({ cat, queries, title, k = 10, engines = ['ch
     queries: put('queries.json', Buffer.from(JSON.stringify(queries.map((q) => ({ u: Array.from(q.u), exclude: Array.from(q.exclude) }))))),
     ort: { model: put('full.onnx', graph.model), external: graph.externalData.map((x) => ({ path: x.path, url: put(`full/${x.path}`, x.data) })) },
   };
+  // last byte to first answer (bench/first-answer.js's models): the first histories, as ids
+  const modelUrls = models.map((r) => put(`model-${r.dtype}.memcom`, r.bytes));
+  const historyIds = histories.map((h) => Array.from(h, (i) => sourceIds[i]));
   const server = await serve(data);
   const labels = Object.fromEntries([...MEMCOM_FORMS, ...PEERS].map((f) => [f.key, f.label]));
   const out = [];
@@ -164,7 +170,16 @@ export async function browserUsers({ cat, queries, title, k = 10, engines = ['ch
         const rows = summarise(sides, queries, { group: 'browser', title, k, n: cat.n, d: cat.d, m: cat.m });
         for (const r of rows) log(`  ${rowLine(r)}`);
         const version = engine === 'firefox' ? `Firefox ${ua.match(/Firefox\/([\d.]+)/)?.[1] ?? ua}` : `Chromium ${ua.match(/Chrome\/([\d.]+)/)?.[1] ?? ua}`;
-        out.push({ browser: LABEL[engine], version: `${version}${res.isolated ? ' (cross-origin isolated)' : ''}`, rows, seconds: (performance.now() - t) / 1e3 });
+        const firstAnswer = [];
+        for (const [i, r] of models.entries()) {
+          const got = await page.evaluate((arg) => window.firstAnswer(arg), { url: modelUrls[i], histories: historyIds, k });
+          const verdicts = got.map((g, j) => r.verify(histories[j], g.answer));
+          const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+          const fa = { dtype: r.dtype, fileBytes: r.bytes.length, toReady: med(got.map((g) => g.toReady)), toAnswer: med(got.map((g) => g.toAnswer)), toAnswerAll: got.map((g) => g.toAnswer), check: verdicts.find((v) => v.startsWith('WRONG')) ?? verdicts[0] };
+          log(`  1M-item 16x model with ids, ${r.dtype}: last byte -> ready ${fa.toReady.toFixed(1)} ms, -> first answer ${fa.toAnswer.toFixed(1)} ms (${fa.check})`);
+          firstAnswer.push(fa);
+        }
+        out.push({ browser: LABEL[engine], version: `${version}${res.isolated ? ' (cross-origin isolated)' : ''}`, rows, firstAnswer, seconds: (performance.now() - t) / 1e3 });
       } catch (e) {
         const error = String(e?.message ?? e).split('\n')[0];
         log(`  ${LABEL[engine]} not run: ${error}`);

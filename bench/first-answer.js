@@ -90,6 +90,8 @@ export async function firstAnswerBenchmark({ cat, dump, sourceIds, histories, sa
     const r = {
       dtype, fileBytes: bytes.length, samples, toReady: median(toReady), toAnswer: median(toAnswer), toAnswerAll: toAnswer,
       firstRecommend: median(firstRec), whole: median(whole), warmRecommend: median(warm), warmQueries: warm.length, check: verdict,
+      // for the browsers (bench/browser.js): the file, and the check of an answer for a history of trained items
+      bytes, verify: (h, got) => check(spec, dtype, Array.from(h, (i) => cat.first[i]), got),
     };
     log(`  1M-item 16x model with ids, ${dtype} (${(bytes.length / 2 ** 20).toFixed(1)} MiB), streamed: last byte -> ready ${r.toReady.toFixed(1)} ms, -> first answer ${r.toAnswer.toFixed(1)} ms (first recommend ${r.firstRecommend.toFixed(1)} ms, warm ${r.warmRecommend.toFixed(2)} ms; ${verdict})`);
     out.push(r);

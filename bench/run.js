@@ -89,7 +89,8 @@ async function main() {
 
   let browsers = [];
   if (!flag('--no-browser')) {
-    browsers = await browserUsers({ cat: l16.cat, queries: q16.slice(0, BQ), title: title(l16), log });
+    const h16 = historyIndices(l16.small, histories);
+    browsers = await browserUsers({ cat: l16.cat, queries: q16.slice(0, BQ), title: title(l16), models: firstAnswer, histories: h16.slice(0, quick ? 2 : 5), sourceIds: l16.small.ids(), log });
   }
   l16.small.dispose();
 

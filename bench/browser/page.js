@@ -86,4 +86,36 @@ async function runUsers({ files, n, d, k, extra }) {
   };
 }
 
+/** Last byte to first answer: the model fetched from the server (streamed,
+ * with its Content-Length) into a fresh instance of the module, compiled
+ * beforehand; "last byte" is when the body reported its end. */
+async function firstAnswer({ url, histories, k }) {
+  const { loadModel } = await import('../../web/index.js');
+  const out = [];
+  for (const ids of histories) {
+    const module = await WebAssembly.compileStreaming(fetch('/dist/memcom-simd.wasm'));
+    const res = await fetch(url);
+    const reader = res.body.getReader();
+    let last = NaN;
+    const body = new ReadableStream({
+      async pull(c) {
+        const { done, value } = await reader.read();
+        if (done) {
+          last = performance.now();
+          c.close();
+        } else c.enqueue(value);
+      },
+    });
+    const streamed = new Response(body, { headers: { 'content-length': res.headers.get('content-length'), 'content-type': 'application/octet-stream' } });
+    const model = await loadModel(streamed, { wasm: module, simd: true });
+    const ready = performance.now();
+    const answer = model.recommend(ids, { k });
+    const answered = performance.now();
+    model.dispose();
+    out.push({ toReady: ready - last, toAnswer: answered - last, answer: answer.map((r) => ({ index: r.index })) });
+  }
+  return out;
+}
+
 window.runUsers = runUsers;
+window.firstAnswer = firstAnswer;
