@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { buildModel, loadModel } from '../web/index.js';
 import { int8Rows, referenceScores, referenceUserVector, topKPlain } from './lib/workload.js';
-import { resampleLike } from './lib/catalogue.js';
+import { resampleLike, bucketSpec } from './lib/catalogue.js';
 import { streamedResponse, STREAM_CHUNK } from './loading.js';
 
 const K = 10;
@@ -21,7 +21,7 @@ export function catalogueModelSpec(cat, dump, sourceIds, dtype) {
   const inp = resampleLike(cat, dump.input);
   const ids = new Array(cat.n);
   for (let j = 0; j < cat.n; j++) ids[j] = cat.copy[j] === 0 ? sourceIds[cat.source[j]] : `${sourceIds[cat.source[j]]}:${cat.copy[j]}`;
-  const table = (t) => ({ kind: 'memcom', n: cat.n, m: t.m, d: t.d, dtype, rows: t.U, scalars: t.w, bucket: t.buckets });
+  const table = (t) => ({ kind: 'memcom', n: cat.n, m: t.m, d: t.d, dtype, rows: t.U, scalars: t.w, bucket: bucketSpec(t.buckets, t.m) });
   return {
     input: table(inp),
     output: table(cat),

@@ -13,6 +13,7 @@
 // timing; an engine with a wrong answer is not timed.
 
 import { buildModel } from '../web/index.js';
+import { bucketSpec } from './lib/catalogue.js';
 import { fullTable, int8Rows, makeWorkload, referenceScores, rng } from './lib/workload.js';
 import { referenceFrom, checkTopK } from './lib/check.js';
 import { MAX_ITEMS, MIN_ITEMS } from './lib/histories.js';
@@ -40,8 +41,9 @@ export const PEERS = [
 
 /** The catalogue as a table file (output table + bias). */
 export function catalogueFile(cat, dtype) {
+  const bucket = cat.buckets ? bucketSpec(cat.buckets, cat.m) : 'mod';
   return buildModel({
-    output: { kind: 'memcom', n: cat.n, m: cat.m, d: cat.d, dtype, rows: cat.U, scalars: cat.w, bucket: cat.buckets ?? 'mod' },
+    output: { kind: 'memcom', n: cat.n, m: cat.m, d: cat.d, dtype, rows: cat.U, scalars: cat.w, bucket },
     outputBias: cat.bias,
   });
 }

@@ -93,6 +93,9 @@ export function resampleLike(cat, table) {
   return { n: cat.n, d, m: C * mS, U, w, buckets };
 }
 
+/** Explicit buckets as buildModel takes them: u16 when m allows (as the trainer stores them), else u32. */
+export const bucketSpec = (buckets, m) => (m <= 65536 ? Uint16Array.from(buckets) : buckets);
+
 /** The buckets of a catalogue as an array (i mod m when it has none). */
 export function bucketsOf(cat) {
   if (cat.buckets) return cat.buckets;

@@ -64,7 +64,7 @@ export function renderUserReport(res) {
     'The earlier benchmark, one fixed query repeated in bursts on the synthetic workload (which flatters memcom), is in [BENCHMARKS-BURSTS.md](BENCHMARKS-BURSTS.md) (`npm run bench:bursts`).', '');
   const ortMs = groups.map((g) => g.rows.find((r) => r.key === 'ort' && timed(r))?.median).filter((x) => x !== undefined).sort((a, b) => a - b);
   if (ortMs.length) {
-    out.push(`In this run onnxruntime-web took ${fmtMs(ortMs[0])} – ${fmtMs(ortMs[ortMs.length - 1])} ms per query (median per catalogue), against about 11 ms on an idle machine of this kind (docs/METHOD.md, section 5). ` +
+    out.push(`In this run onnxruntime-web took ${fmtMs(ortMs[0])} – ${fmtMs(ortMs[ortMs.length - 1])} ms per query (median per catalogue), against about 11 ms measured on an idle 2-core AMD EPYC machine when the project was specified (docs/METHOD.md, section 5). ` +
       'Alternation shares changes of load fairly, but not their kind: other jobs competing for memory bandwidth slow a scan of the 244 MiB full table more than memcom, whose working set is far smaller, so **on a loaded machine the ratios overstate memcom\'s advantage**.', '');
   }
   out.push(table(['', ''], [
@@ -125,6 +125,7 @@ export function renderUserReport(res) {
   out.push('## Method', '');
   out.push([
     '- Catalogues (bench/lib/catalogue.js): a trained model\'s output table resampled to 1,000,000 items by popularity rank. Every trained item gets ceil(1M / 7,363) = 136 slots (`i mod m`: about as many); the shared table is replicated as often, so items per row, and the compression ratio, stay what training made. ' +
+      'The labels 4x, 16x and 40x are the trained models\' ratios; the 1M files\' own ratios (which count their per-item w as f32) are in the tables. ' +
       'Copy q of an item keeps its trained bias and its trained bucket (in the q-th replica), and its trained w (times 1 ± 0.5% for q > 0, so that copies do not tie). ' +
       '`i mod m` models (`memcom train --kind memcom-plain`) keep `mod` buckets in the 1M file: item j sits in row j mod m and takes, in turn, the trained items of that row\'s bucket. ' +
       'The demo\'s committed 4x and 16x models (`demo/models/`, learned buckets) are used as they are; the 40x and `i mod m` models are trained with the demo\'s options (bench/lib/trained.js) and cached in build/bench/models/.',
