@@ -1,8 +1,14 @@
-// The ranking benchmark in a real browser: Chromium (headless, through
-// playwright-core) opens bench/browser/page.html from a local server.  The
-// page rebuilds the same seeded workload itself and runs memcom, plain JS,
-// onnxruntime-web and tfjs-backend-wasm with the same answer check; the ONNX
-// graphs (written here, in Node, by bench/onnx-graph.js) are served from memory.
+// The ranking benchmarks in a real browser: the page bench/browser/page.html,
+// served from a local server.
+// - browserBenchmark (npm run bench:bursts): Chromium (headless, through
+//   playwright-core); the page rebuilds the same seeded workload itself and
+//   runs memcom, plain JS, onnxruntime-web and tfjs-backend-wasm with the same
+//   answer check; the ONNX graphs (written here, in Node, by
+//   bench/onnx-graph.js) are served from memory.
+// - browserUsers (npm run bench): the user-facing headline catalogue in
+//   Chromium and Firefox, launched as the browser tests launch them
+//   (tests/browser/browsers.js); the files, the full table and the queries
+//   are served from memory, and the page's answers are checked here.
 
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +19,9 @@ import { chromium } from 'playwright-core';
 
 import { makeWorkload, fullTable } from './lib/workload.js';
 import { fullTableGraph, memcomGraph } from './onnx-graph.js';
+import { summarise, rowLine, record } from './lib/alternate.js';
+import { catalogueFile, verifier, EXTRA, MEMCOM_FORMS, PEERS } from './users.js';
+import { launch, LABEL } from '../tests/browser/browsers.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const STATIC = ['/web/', '/dist/', '/bench/lib/', '/bench/engines/', '/bench/peers/', '/bench/browser/', '/node_modules/'];
@@ -73,6 +82,9 @@ function graphsFor({ n, d, k, extra, fullLayout, memcomForm }, data) {
  */
 export async function browserBenchmark({ configs, budgetMs, log }) {
   const data = new Map();
+  // last byte to first answer (bench/first-answer.js's models): the first histories, as ids
+  const modelUrls = models.map((r) => put(`model-${r.dtype}.memcom`, r.bytes));
+  const historyIds = histories.map((h) => Array.from(h, (i) => sourceIds[i]));
   const server = await serve(data);
   const userDir = mkdtempSync(join(tmpdir(), 'memcom-bench-chromium-'));
   let context = null;
@@ -106,4 +118,78 @@ export async function browserBenchmark({ configs, budgetMs, log }) {
     server.close();
     rmSync(userDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The catalogue `cat` with `queries` in each browser: memcom's defaults (f32
+ * and int8 rows), onnxruntime-web and TF.js on the full f32 table, alternated
+ * per query.  Returns [{ browser, version, rows } or { browser, error }].
+ */
+export async function browserUsers({ cat, queries, title, k = 10, engines = ['chromium', 'firefox'], models = [], histories = [], sourceIds, log }) {
+  const data = new Map();
+  const base = '/data/users';
+  const put = (name, bytes) => {
+    data.set(`${base}/${name}`, bytes);
+    return `${base}/${name}`;
+  };
+  const asBytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const E = fullTable(cat);
+  const graph = fullTableGraph({ E, bias: cat.bias, n: cat.n, d: cat.d, k: k + EXTRA, layout: 'matmul' });
+  const files = {
+    f32: put('f32.memcom', await catalogueFile(cat, 'f32')),
+    i8: put('i8.memcom', await catalogueFile(cat, 'i8')),
+    E: put('E.f32', asBytes(E)),
+    bias: put('bias.f32', asBytes(cat.bias)),
+    queries: put('queries.json', Buffer.from(JSON.stringify(queries.map((q) => ({ u: Array.from(q.u), exclude: Array.from(q.exclude) }))))),
+    ort: { model: put('full.onnx', graph.model), external: graph.externalData.map((x) => ({ path: x.path, url: put(`full/${x.path}`, x.data) })) },
+  };
+  // last byte to first answer (bench/first-answer.js's models): the first histories, as ids
+  const modelUrls = models.map((r) => put(`model-${r.dtype}.memcom`, r.bytes));
+  const historyIds = histories.map((h) => Array.from(h, (i) => sourceIds[i]));
+  const server = await serve(data);
+  const labels = Object.fromEntries([...MEMCOM_FORMS, ...PEERS].map((f) => [f.key, f.label]));
+  const out = [];
+  try {
+    for (const engine of engines) {
+      let browser = null;
+      try {
+        log(`${LABEL[engine]}: ${title}, ${queries.length} queries`);
+        browser = await launch(engine);
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/page.html`);
+        await page.waitForFunction(() => window.benchReady === true || window.benchError, null, { timeout: 60_000 });
+        const ua = await page.evaluate(() => navigator.userAgent);
+        const t = performance.now();
+        const res = await page.evaluate((arg) => window.runUsers(arg), { files, n: cat.n, d: cat.d, k, extra: EXTRA });
+        const sides = res.sides.map((s) => ({ ...s, label: labels[s.key], dtype: s.key === 'i8' ? 'i8' : 'f32', memcom: s.key === 'f32' || s.key === 'i8' }));
+        const verify = verifier(cat, queries, k);
+        for (let qi = 0; qi < queries.length; qi++) {
+          for (const s of sides) if (!s.wrong) record(s, qi, verify(s, qi, res.answers[s.key][qi]));
+        }
+        for (const s of sides) if (s.wrong) delete s.ms;
+        const rows = summarise(sides, queries, { group: 'browser', title, k, n: cat.n, d: cat.d, m: cat.m });
+        for (const r of rows) log(`  ${rowLine(r)}`);
+        const version = engine === 'firefox' ? `Firefox ${ua.match(/Firefox\/([\d.]+)/)?.[1] ?? ua}` : `Chromium ${ua.match(/Chrome\/([\d.]+)/)?.[1] ?? ua}`;
+        const firstAnswer = [];
+        for (const [i, r] of models.entries()) {
+          const got = await page.evaluate((arg) => window.firstAnswer(arg), { url: modelUrls[i], histories: historyIds, k });
+          const verdicts = got.map((g, j) => r.verify(histories[j], g.answer));
+          const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+          const fa = { dtype: r.dtype, fileBytes: r.bytes.length, toReady: med(got.map((g) => g.toReady)), toAnswer: med(got.map((g) => g.toAnswer)), toAnswerAll: got.map((g) => g.toAnswer), check: verdicts.find((v) => v.startsWith('WRONG')) ?? verdicts[0] };
+          log(`  1M-item 16x model with ids, ${r.dtype}: last byte -> ready ${fa.toReady.toFixed(1)} ms, -> first answer ${fa.toAnswer.toFixed(1)} ms (${fa.check})`);
+          firstAnswer.push(fa);
+        }
+        out.push({ browser: LABEL[engine], version: `${version}${res.isolated ? ' (cross-origin isolated)' : ''}`, rows, firstAnswer, seconds: (performance.now() - t) / 1e3 });
+      } catch (e) {
+        const error = String(e?.message ?? e).split('\n')[0];
+        log(`  ${LABEL[engine]} not run: ${error}`);
+        out.push({ browser: LABEL[engine], error });
+      } finally {
+        if (browser) await browser.close();
+      }
+    }
+  } finally {
+    server.close();
+  }
+  return out;
 }

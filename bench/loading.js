@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { buildModel, loadModel } from '../web/index.js';
-import { rng, memcomRows, topKPlain } from './lib/workload.js';
+import { rng, memcomRows, topKPlain, int8Rows, referenceScores, referenceUserVector } from './lib/workload.js';
 import { timeQuery } from './lib/timing.js';
 
 const wasmPath = (simd) => new URL(`../dist/${simd ? 'memcom-simd' : 'memcom'}.wasm`, import.meta.url);
@@ -37,67 +37,26 @@ function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
   return { spec, m };
 }
 
-/** float64 reference of docs/METHOD.md section 3 on a memcom/memcom f32 spec (mod buckets). */
+/** float64 reference of docs/METHOD.md section 3 on a memcom/memcom spec (mod buckets). */
 function referenceRecommend(spec, history, k) {
-  const { input, output, layers, outputBias } = spec;
-  const d = output.d;
-  const emb = (t, i) => {
-    const b = i % t.m;
-    const out = new Float64Array(t.d);
-    for (let j = 0; j < t.d; j++) out[j] = t.scalars[i] * t.rows[b * t.d + j];
-    return out;
-  };
-  let x = new Float64Array(input.d);
-  for (const i of history) {
-    const e = emb(input, i);
-    for (let j = 0; j < x.length; j++) x[j] += e[j];
-  }
-  for (let j = 0; j < x.length; j++) x[j] /= Math.sqrt(history.length);
-  for (const L of layers) {
-    const y = new Float64Array(L.outDim);
-    for (let o = 0; o < L.outDim; o++) {
-      let s = L.bias ? L.bias[o] : 0;
-      for (let i = 0; i < L.inDim; i++) s += L.weight[o * L.inDim + i] * x[i];
-      y[o] = Math.tanh(s);
-    }
-    x = y;
-  }
-  const t = new Float64Array(output.m);
-  for (let r = 0; r < output.m; r++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += output.rows[r * d + j] * x[j];
-    t[r] = s;
-  }
-  const scores = new Float64Array(output.n);
-  for (let i = 0; i < output.n; i++) scores[i] = output.scalars[i] * t[i % output.m] + outputBias[i];
+  const { output, outputBias } = spec;
+  const u = referenceUserVector(spec, history);
+  const scores = referenceScores({ n: output.n, d: output.d, m: output.m, U: output.rows, w: output.scalars, bias: outputBias, u });
   return { top: topKPlain(scores, k, new Set(history)), scores };
 }
 
-/** The spec with its row tables as the int8 writer stores them (scale = max|x| / 127, q = round(x / scale)). */
+/** The spec with its row tables as the int8 writer stores them. */
 function dequantised(spec) {
-  const deq = (t) => {
-    const rows = new Float32Array(t.rows.length);
-    for (let r = 0; r < t.m; r++) {
-      let mx = 0;
-      for (let j = 0; j < t.d; j++) mx = Math.max(mx, Math.abs(t.rows[r * t.d + j]));
-      const scale = Math.fround(mx / 127);
-      for (let j = 0; j < t.d; j++) {
-        const x = t.rows[r * t.d + j] / scale;
-        const q = scale > 0 ? Math.sign(x) * Math.round(Math.abs(x)) : 0;
-        rows[r * t.d + j] = scale * q;
-      }
-    }
-    return { ...t, rows };
-  };
+  const deq = (t) => ({ ...t, rows: int8Rows(t.rows, t.m, t.d) });
   return { ...spec, input: deq(spec.input), output: deq(spec.output) };
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const STREAM_CHUNK = 1 << 20;
+export const STREAM_CHUNK = 1 << 20;
 
 /** A Response delivering `bytes` in `chunk`-byte pieces (one per pull), with
  * Content-Length; `marks.closed` is when it delivered its last piece and closed. */
-function streamedResponse(bytes, chunk, marks) {
+export function streamedResponse(bytes, chunk, marks) {
   let at = 0;
   const body = new ReadableStream({
     pull(c) {

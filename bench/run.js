@@ -1,108 +1,118 @@
-// npm run bench: the whole benchmark in one run, written to docs/BENCHMARKS.md.
+// npm run bench: what users see, in one run, written to docs/BENCHMARKS.md.
 //
-//   node bench/run.js [--quick] [--no-browser] [--no-native] [--budget MS]
+//   node bench/run.js [--queries N] [--browser-queries N] [--tfjs-everywhere] [--no-browser] [--quick]
 //
-// Order: machine facts, .wasm sizes, model loading and memory (first, while
-// the process is still small), the ranking benchmark per catalogue size,
-// the browser run, then the targets and the report.
+// TF.js runs beside onnxruntime-web on the headline catalogues (trained 16x
+// and synthetic 16x, k = 10) and in the browsers; with --tfjs-everywhere on
+// every catalogue (it runs the same dense product as onnxruntime-web, at
+// 0.8-1.0x its speed, and doubles the peers' share of the run).
+//
+// 1M-item catalogues from the trained ml-latest-small models (bench/lib/
+// catalogue.js; learned and `i mod m` buckets at 4x, 16x and 40x) and from
+// the synthetic workload, plus adversarial variants; real user histories
+// (bench/lib/histories.js); memcom alternated per query with onnxruntime-web
+// and TF.js on the full table (bench/users.js); last byte to first answer of
+// the 1M-item 16x model (bench/first-answer.js); the headline catalogue again
+// in Chromium and Firefox (bench/browser.js).  The earlier single-query burst
+// benchmark is `npm run bench:bursts` (bench/bursts.js).
 
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 
-import { machine, load, firstTouchCost } from './lib/machine.js';
-import { renderReport } from './lib/report.js';
-import { loadingBenchmark } from './loading.js';
-import { rankingBenchmark } from './ranking.js';
-import { browserBenchmark } from './browser.js';
-import { evaluateTargets } from './targets.js';
-import { nativeAvailable, compileNative } from './native/native.js';
+import { loadModel } from '../web/index.js';
+import { machine, load } from './lib/machine.js';
+import { compileNative } from './native/native.js';
+import { resample, signMixed, withDecoys, catalogueHistory, CATALOGUE_N } from './lib/catalogue.js';
+import { readHistories, historyIndices } from './lib/histories.js';
+import { sourceFile, dumpModel, SOURCES } from './lib/trained.js';
+import { runGroup, makeQuery, syntheticCatalogue, syntheticQueries } from './users.js';
+import { firstAnswerBenchmark } from './first-answer.js';
+import { browserUsers } from './browser.js';
+import { renderUserReport } from './lib/user-report.js';
 import { ortVersion } from './peers/ort.js';
 import { tfjsVersion } from './peers/tfjs.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
-const budgetMs = args.includes('--budget') ? Number(args[args.indexOf('--budget') + 1]) : 400;
+const num = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const quick = flag('--quick');
+const Q = num('--queries', quick ? 30 : 200);
+const BQ = num('--browser-queries', quick ? 20 : 100);
 const log = (...a) => console.log(...a);
+const SIDE_PEERS = flag('--tfjs-everywhere') ? ['ort', 'tfjs'] : ['ort'];
 
-const CONFIGS = quick
-  ? [{ n: 10_000, d: 64 }, { n: 100_000, d: 64 }]
-  : [{ n: 10_000, d: 64 }, { n: 100_000, d: 64 }, { n: 1_000_000, d: 64 }, { n: 1_000_000, d: 32 }, { n: 1_000_000, d: 128 }];
-
-function wasmSizes() {
-  return ['memcom-simd.wasm', 'memcom.wasm'].map((f) => {
-    const bytes = readFileSync(join(root, 'dist', f));
-    return { file: `dist/${f}`, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-  });
+/** A trained source model: its stored values, the small model (user vectors, ids) and the 1M catalogue. */
+async function trained(key) {
+  const file = sourceFile(key, log);
+  const dump = dumpModel(file);
+  const small = await loadModel(file);
+  return { key, dump, small, cat: resample(dump.output, dump.bias) };
 }
+
+function userQueries(src, cat, histories) {
+  return historyIndices(src.small, histories).map((h) => makeQuery(src.small.userVector(h), catalogueHistory(cat, h)));
+}
+
+const title = (src, extra = '') => `trained ${SOURCES[src.key].ratio}x, ${SOURCES[src.key].buckets === 'mod' ? '`i mod m`' : 'learned'} buckets${extra}`;
 
 async function main() {
   const started = new Date();
   const t0 = performance.now();
-  for (const f of ['web/index.js', 'dist/memcom-simd.wasm', 'dist/memcom.wasm']) {
-    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`bash build.sh\` first`);
-  }
   const mc = machine();
   const loadBefore = load();
-  log(`memcom benchmark: ${mc.cpu}, ${mc.cores} cores, Node ${mc.node}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-  const touch = firstTouchCost();
-  const wasm = wasmSizes();
-  log(`wasm: ${wasm.map((w) => `${w.file} ${w.bytes} B`).join(', ')}`);
-
-  log('loading and memory (1M items, 16x, d = 64):');
-  const loading = quick ? [] : await loadingBenchmark({ samples: 5, log });
-
-  const tmp = mkdtempSync(join(tmpdir(), 'memcom-bench-'));
-  const versions = { ort: ortVersion(), tfjs: tfjsVersion() };
-  let native = null;
-  if (!flag('--no-native') && nativeAvailable()) {
-    try {
-      const { exe, exe128, compiler, flags } = compileNative();
-      native = { exe, exe128, dir: tmp };
-      versions.native = `${compiler}; build/libmemcom.a built as \`${flags || 'unknown flags'}\``;
-    } catch (e) {
-      versions.native = `not run: cannot compile bench/native/bench.c (${String(e.stderr ?? e.message).split('\n')[0]})`;
-    }
-  }
+  log(`memcom user-facing benchmark: ${mc.cpu}, ${mc.cores} cores, Node ${mc.node}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  log('(the machine may be shared: compare engines by their ratios, which the alternated timing keeps fair, more than by their milliseconds)');
+  compileNative(); // build/bench/dump_model
+  const histories = readHistories({ count: Q });
+  log(`${histories.length} user histories from ml-latest-small (5-50 items each); ${Q} queries per catalogue`);
 
   const groups = [];
-  try {
-    for (const { n, d } of CONFIGS) {
-      log(`ranking n = ${n}, d = ${d}:`);
-      const { rows, paired } = await rankingBenchmark({ n, d, budgetMs, native, log });
-      groups.push({ n, d, m: rows[0].m, rows, paired });
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  versions.ort = ortVersion();
+  const run = async (g) => {
+    const rows = await runGroup({ peers: SIDE_PEERS, ...g }, { log });
+    groups.push({ key: g.key, title: g.title, kind: g.kind, note: g.note, k: g.k, rows });
+    log(`  [${((performance.now() - t0) / 1e3).toFixed(0)} s]`);
+  };
 
-  let browser = { error: 'skipped (--no-browser)' };
+  // the headline: trained 16x, learned buckets, then its adversarial variants
+  const l16 = await trained('learned-16x');
+  const q16 = userQueries(l16, l16.cat, histories);
+  await run({ key: 'learned-16x', kind: 'trained', title: title(l16), cat: l16.cat, k: 10, queries: q16, peers: ['ort', 'tfjs'] });
+  await run({ key: 'learned-16x-k100', kind: 'adversarial', title: title(l16, ', k = 100'), cat: l16.cat, k: 100, queries: q16 });
+  await run({ key: 'learned-16x-signs', kind: 'adversarial', title: title(l16, ', sign-mixed buckets'), note: 'the sign of w flipped for every second item of each bucket', cat: signMixed(l16.cat), k: 10, queries: q16 });
+  const dec = withDecoys(l16.cat);
+  await run({ key: 'learned-16x-decoys', kind: 'adversarial', title: title(l16, ', decoy rows'), note: `${dec.decoys.toLocaleString('en-US')} items turned into near-copies of the 100 most popular (bias lowered by 1e-4)`, cat: dec, k: 10, queries: q16 });
+
+  log('last byte to first answer:');
+  const firstAnswer = await firstAnswerBenchmark({ cat: l16.cat, dump: l16.dump, sourceIds: l16.small.ids(), histories: historyIndices(l16.small, histories), samples: quick ? 2 : 5, log });
+
+  let browsers = [];
   if (!flag('--no-browser')) {
-    log('browser (Chromium):');
-    try {
-      browser = await browserBenchmark({ configs: quick ? [{ n: 100_000, d: 64 }] : [{ n: 1_000_000, d: 64 }], budgetMs, log });
-    } catch (e) {
-      browser = { error: String(e?.message ?? e).split('\n')[0] };
-      log(`  not run: ${browser.error}`);
-    }
+    const h16 = historyIndices(l16.small, histories);
+    browsers = await browserUsers({ cat: l16.cat, queries: q16.slice(0, BQ), title: title(l16), models: firstAnswer, histories: h16.slice(0, quick ? 2 : 5), sourceIds: l16.small.ids(), log });
   }
+  l16.small.dispose();
 
-  const rows = groups.flatMap((g) => g.rows);
-  const paired = groups.flatMap((g) => g.paired);
-  const targets = evaluateTargets({ rows, paired, loading });
-  log('\ntargets:');
-  for (const t of targets) log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.value} — ${t.detail}`);
+  for (const key of ['learned-4x', 'learned-40x', 'mod-16x', 'mod-4x', 'mod-40x']) {
+    if (quick && key !== 'learned-4x') continue;
+    const src = await trained(key);
+    const q = userQueries(src, src.cat, histories);
+    await run({ key, kind: 'trained', title: title(src), cat: src.cat, k: 10, queries: q });
+    if (key === 'learned-4x') {
+      await run({ key: 'learned-4x-signs', kind: 'adversarial', title: title(src, ', sign-mixed buckets'), note: 'the sign of w flipped for every second item of each bucket', cat: signMixed(src.cat), k: 10, queries: q });
+    }
+    src.small.dispose();
+  }
+  const syn = syntheticCatalogue(CATALOGUE_N);
+  await run({ key: 'synthetic-16x', kind: 'synthetic', title: 'synthetic 16x, `i mod m` buckets (w in [0.5, 1.5])', cat: syn, k: 10, queries: syntheticQueries(syn, Q), peers: ['ort', 'tfjs'] });
 
-  const report = renderReport({
+  const report = renderUserReport({
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
-    started, seconds: (performance.now() - t0) / 1e3, machine: mc, loadBefore, loadAfter: load(), touch,
-    versions, groups, loading, wasm, browser, targets,
+    started, seconds: (performance.now() - t0) / 1e3, machine: mc, loadBefore, loadAfter: load(),
+    versions: { ort: ortVersion(), tfjs: tfjsVersion() }, queries: Q, groups, firstAnswer, browsers,
   });
+  mkdirSync(join(root, 'docs'), { recursive: true });
   const out = join(root, 'docs', 'BENCHMARKS.md');
   writeFileSync(`${out}.tmp-${process.pid}`, report);
   renameSync(`${out}.tmp-${process.pid}`, out);

@@ -36,17 +36,17 @@ function boundsNote({ output }, bucketBounds) {
   return `; + bucket bounds ${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** @returns {Promise<{query(u: Float32Array): number[], dispose(): void, info: object}>} */
+/** @returns {Promise<{query(u: Float32Array, exclude?: ArrayLike<number>): number[], dispose(): void, info: object}>} */
 export async function memcomEngine(bytes, { simd, k, history, int8Index = true, bucketBounds = true }) {
   const table = await loadTable(bytes, { simd, int8Index, bucketBounds });
   if (table.info.simd !== simd) throw new Error(`asked for simd=${simd}, got kernel ${table.info.kernel}`);
-  const opts = { k, exclude: history };
   const { info } = table;
   return {
     info,
     note: `${info.kernel}, ${(info.fileBytes / 2 ** 20).toFixed(1)} MiB file, compression ${info.compressionRatio.toFixed(1)}x` + indexNote(info, int8Index, bucketBounds) + boundsNote(info, bucketBounds),
-    query(u) {
-      const res = table.topK(u, opts);
+    /** exclude: the items to leave out of this query (default: `history`) */
+    query(u, exclude = history) {
+      const res = table.topK(u, { k, exclude });
       const out = new Array(res.length);
       for (let i = 0; i < res.length; i++) out[i] = res[i].index;
       return out;

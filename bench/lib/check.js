@@ -9,11 +9,16 @@
 import { referenceScores, topKPlain } from './workload.js';
 
 export function reference(wl, k = 10) {
-  const scores = referenceScores(wl);
-  const top = topKPlain(scores, k, new Set(wl.history));
+  return referenceFrom(referenceScores(wl), k, wl.history);
+}
+
+/** The reference for float64 scores of every item, with `history` excluded. */
+export function referenceFrom(scores, k, history) {
+  const exclude = new Set(history);
+  const top = topKPlain(scores, k, exclude);
   let scale = 1;
   for (const i of top) scale = Math.max(scale, Math.abs(scores[i]));
-  return { k, scores, top, tol: 1e-5 * scale, exclude: new Set(wl.history) };
+  return { k, scores, top, tol: 1e-5 * scale, exclude };
 }
 
 /** @returns {{ok: boolean, exact: boolean, why?: string}} */

@@ -76,14 +76,16 @@ function makeHistory(wl, r) {
   return Uint32Array.from(h);
 }
 
-/** Reconstructed full table E[i] = w[i] * U[i mod m], n x d f32 (what a
- * general engine would serve). */
+/** Reconstructed full table E[i] = w[i] * U[bucket(i)], n x d f32 (what a
+ * general engine would serve); bucket(i) = wl.buckets[i], or i mod m when
+ * wl.buckets is null or absent. */
 export function fullTable(wl) {
-  const { n, d, m, U, w } = wl;
+  const { n, d, m, U, w, buckets } = wl;
   const E = new Float32Array(n * d);
   for (let i = 0, b = 0; i < n; i++) {
+    const r = buckets ? buckets[i] : b;
     const row = E.subarray(i * d, i * d + d);
-    row.set(U.subarray(b * d, b * d + d));
+    row.set(U.subarray(r * d, r * d + d));
     const wi = w[i];
     for (let j = 0; j < d; j++) row[j] *= wi;
     if (++b === m) b = 0;
@@ -91,21 +93,74 @@ export function fullTable(wl) {
   return E;
 }
 
-/** Float64 scores of every item (factorised: exact up to double rounding). */
+/** Float64 scores of every item (factorised: exact up to double rounding),
+ * buckets as fullTable.  wl.rowPeriod p, when set, says that row r of U
+ * equals row r mod p (a replicated table): each distinct row is dotted once. */
 export function referenceScores(wl) {
-  const { n, d, m, U, w, bias, u } = wl;
+  const { n, d, m, U, w, bias, u, buckets } = wl;
+  const p = wl.rowPeriod ?? m;
   const t = new Float64Array(m);
   for (let row = 0; row < m; row++) {
+    if (row >= p) {
+      t[row] = t[row - p];
+      continue;
+    }
     let s = 0;
     for (let j = 0; j < d; j++) s += U[row * d + j] * u[j];
     t[row] = s;
   }
   const s = new Float64Array(n);
   for (let i = 0, b = 0; i < n; i++) {
-    s[i] = w[i] * t[b] + bias[i];
+    s[i] = w[i] * t[buckets ? buckets[i] : b] + bias[i];
     if (++b === m) b = 0;
   }
   return s;
+}
+
+/** Float64 user vector of docs/METHOD.md section 3 for a buildModel spec
+ * (memcom or full input table; buckets `'mod'`/absent or explicit): the
+ * distinct history items' input embeddings summed, divided by sqrt(|H|),
+ * then the dense layers. */
+export function referenceUserVector({ input, layers = [] }, history) {
+  const { d, m, rows, scalars, bucket } = input;
+  const explicit = bucket instanceof Uint16Array || bucket instanceof Uint32Array;
+  const H = [...new Set(Array.from(history, Number))];
+  let x = new Float64Array(d);
+  for (const i of H) {
+    const b = input.kind === 'full' ? i : explicit ? bucket[i] : i % m;
+    const w = scalars ? scalars[i] : 1;
+    for (let j = 0; j < d; j++) x[j] += w * rows[b * d + j];
+  }
+  for (let j = 0; j < d; j++) x[j] /= Math.sqrt(H.length);
+  const act = { tanh: Math.tanh, relu: (v) => Math.max(0, v) };
+  for (const L of layers) {
+    const y = new Float64Array(L.outDim);
+    for (let o = 0; o < L.outDim; o++) {
+      let s = L.bias ? L.bias[o] : 0;
+      if (L.weight) for (let i = 0; i < L.inDim; i++) s += L.weight[o * L.inDim + i] * x[i];
+      else s += x[o];
+      y[o] = act[L.activation] ? act[L.activation](s) : s;
+    }
+    x = y;
+  }
+  return x;
+}
+
+/** Rows as the int8 writer stores them, back in f32: per row scale = max|x| / 127
+ * (in f32), q = round(x / scale) (half away from zero); x = scale * q. */
+export function int8Rows(rows, m, d) {
+  const out = new Float32Array(m * d);
+  for (let r = 0; r < m; r++) {
+    let mx = 0;
+    for (let j = 0; j < d; j++) mx = Math.max(mx, Math.abs(rows[r * d + j]));
+    const scale = Math.fround(mx / 127);
+    for (let j = 0; j < d; j++) {
+      const x = rows[r * d + j] / scale;
+      const q = scale > 0 ? Math.sign(x) * Math.round(Math.abs(x)) : 0;
+      out[r * d + j] = scale * q;
+    }
+  }
+  return out;
 }
 
 /** Indices of the k largest scores, descending, ties to the lower index. */

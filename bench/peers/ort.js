@@ -19,7 +19,7 @@ export const ortVersion = () => ort.env.versions?.web ?? 'unknown';
 /**
  * @param {{model: Uint8Array, externalData: {path: string, data: Uint8Array}[]}} graph
  *   from bench/onnx-graph.js (input u [1, d] -> values, indices [1, k + |history|])
- * @returns {Promise<{query(u: Float32Array): Promise<number[]>, dispose(): Promise<void>}>}
+ * @returns {Promise<{query(u: Float32Array, drop?: Set<number>): Promise<number[]>, dispose(): Promise<void>}>}
  */
 export async function ortEngine(graph, { d, k, exclude }) {
   configure();
@@ -30,9 +30,10 @@ export async function ortEngine(graph, { d, k, exclude }) {
     enableCpuMemArena: true,
   });
   return {
-    async query(u) {
+    /** drop: the items to leave out of this query (a Set; default `exclude`) */
+    async query(u, drop = exclude) {
       const out = await session.run({ u: new ort.Tensor('float32', u, [1, d]) });
-      return dropExcluded(out.indices.data, exclude, k);
+      return dropExcluded(out.indices.data, drop, k);
     },
     async dispose() {
       await session.release();

@@ -30,7 +30,7 @@ export const TFJS_LAYOUTS = ['pretransposed'];
 /**
  * layout 'transposeB': matMul(u, E, false, true) + bias over E as stored (n x d);
  * layout 'pretransposed': Eᵀ (d x n) made once at setup, fused.matMul(u, Eᵀ, bias).
- * @returns {Promise<{query(u: Float32Array): Promise<number[]>, dispose(): void}>}
+ * @returns {Promise<{query(u: Float32Array, drop?: Set<number>): Promise<number[]>, dispose(): void}>}
  */
 export async function tfjsEngine({ E, bias, n, d, k, exclude, extra, layout = 'transposeB' }) {
   await init();
@@ -46,12 +46,13 @@ export async function tfjsEngine({ E, bias, n, d, k, exclude, extra, layout = 't
     ? (u) => tf.fused.matMul({ a: tf.tensor2d(u, [1, d]), b: table, bias: b })
     : (u) => tf.add(tf.matMul(tf.tensor2d(u, [1, d]), table, false, true), b);
   return {
-    async query(u) {
+    /** drop: the items to leave out of this query (a Set; default `exclude`) */
+    async query(u, drop = exclude) {
       const { values, indices } = tf.tidy(() => tf.topk(scoresOf(u), kk, true));
       const idx = await indices.data();
       values.dispose();
       indices.dispose();
-      return dropExcluded(idx, exclude, k);
+      return dropExcluded(idx, drop, k);
     },
     dispose() {
       table.dispose();

@@ -1,0 +1,56 @@
+// The trained ml-latest-small models the user-facing benchmark resamples:
+// the demo's committed memcom 4x and 16x (learned buckets), and the ones the
+// demo does not ship, trained here once with build/memcom and the demo's
+// options (demo/make-models.sh) into build/bench/models/: learned 40x, and
+// `i mod m` buckets (--kind memcom-plain) at 4x, 16x and 40x.  About 15 s each
+// on this machine; later runs reuse them.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATA } from './histories.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const MODELS = join(root, 'build', 'bench', 'models');
+
+// demo/make-models.sh's options, so that these models are trained as the demo's are
+const COMMON = ['--header', '--min-rating', '3.5', '--split', '80/10/10', '--split-seed', '7', '--name', 'ml-latest-small',
+  '--dim', '64', '--lr', '0.01', '--weight-decay', '1.0', '--dropout', '0.5', '--epochs', '300', '--patience', '30', '--seed', '1',
+  '--threads', '2', '--quiet'];
+
+/** key -> { file, kind, ratio, buckets } */
+export const SOURCES = {
+  'learned-4x': { file: join(root, 'demo', 'models', 'memcom-4x.memcom'), ratio: 4, buckets: 'learned' },
+  'learned-16x': { file: join(root, 'demo', 'models', 'memcom-16x.memcom'), ratio: 16, buckets: 'learned' },
+  'learned-40x': { file: join(MODELS, 'memcom-40x.memcom'), kind: 'memcom', ratio: 40, buckets: 'learned' },
+  'mod-4x': { file: join(MODELS, 'plain-4x.memcom'), kind: 'memcom-plain', ratio: 4, buckets: 'mod' },
+  'mod-16x': { file: join(MODELS, 'plain-16x.memcom'), kind: 'memcom-plain', ratio: 16, buckets: 'mod' },
+  'mod-40x': { file: join(MODELS, 'plain-40x.memcom'), kind: 'memcom-plain', ratio: 40, buckets: 'mod' },
+};
+
+/** The model file of `key`, trained first when it is one of ours and missing. */
+export function sourceFile(key, log) {
+  const s = SOURCES[key];
+  if (existsSync(s.file)) return s.file;
+  if (!s.kind) throw new Error(`${s.file} is missing (a demo model: bash demo/make-models.sh)`);
+  const memcom = join(root, 'build', 'memcom');
+  if (!existsSync(memcom)) throw new Error(`${memcom} is missing: bash build.sh native`);
+  mkdirSync(MODELS, { recursive: true });
+  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', s.kind, '--ratio', String(s.ratio), '-o', `${s.file}.part`];
+  log(`  training ${key} once (cached in build/bench/models/): build/memcom ${args.join(' ')}`);
+  const t = performance.now();
+  execFileSync(memcom, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(`${s.file}.part`, s.file);
+  log(`  trained ${key} in ${((performance.now() - t) / 1e3).toFixed(0)} s`);
+  return s.file;
+}
+
+/** The stored values of a model file (bench/native/dump_model.c, built by `build.sh bench`). */
+export function dumpModel(file) {
+  const exe = join(root, 'build', 'bench', 'dump_model');
+  if (!existsSync(exe)) throw new Error(`${exe} is missing: bash build.sh bench`);
+  return JSON.parse(execFileSync(exe, [file], { encoding: 'utf8', maxBuffer: 1 << 30 }));
+}
+
+export const readModelBytes = (file) => new Uint8Array(readFileSync(file));
