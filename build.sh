@@ -2,7 +2,7 @@
 # build.sh - builds the memcom core.
 #   ./build.sh            everything (native, then wasm)
 #   ./build.sh native     build/libmemcom.a (+ build/memcom CLI if src/cli exists)
-#   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 100 KB)
+#   ./build.sh wasm       dist/memcom-simd.wasm, dist/memcom.wasm and dist/memcom-writer.wasm (each <= 128 KB)
 #   ./build.sh bench      native, then the native benchmark programs in build/bench/
 #   SANITIZE=1 ./build.sh native   the same with ASan+UBSan (clang) into build/asan/
 # The sources and flags are listed in src/sources.sh.

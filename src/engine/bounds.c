@@ -27,6 +27,7 @@
 #include <math.h>
 
 #include "bounds.h"
+#include "topk.h"
 
 void mcc_bounds_free(mcc_bounds *g)
 {
@@ -43,6 +44,26 @@ void mcc_bounds_free(mcc_bounds *g)
     g->off = off;
 }
 
+/* The buckets of items [i0, i0 + len) other than i mod m: a pointer to them
+ * (u32), or u16 in *b16; mcc_table_bucket one by one only for hash buckets
+ * not materialised (the engine always materialises them). */
+static const uint32_t *mcc_bucket_run(const mcc_table *t, const uint32_t *hash_b, uint32_t i0, const uint16_t **b16)
+{
+    *b16 = NULL;
+    if (hash_b) return hash_b + i0;
+    if (t->desc.bucket_mode != MEMCOM_BUCKET_EXPLICIT) return NULL;
+    if (t->desc.bucket_dtype == MEMCOM_DTYPE_U16) {
+        *b16 = (const uint16_t *)t->buckets + i0;
+        return NULL;
+    }
+    return (const uint32_t *)t->buckets + i0;
+}
+
+static inline uint32_t mcc_run_at(const mcc_table *t, const uint32_t *b32, const uint16_t *b16, uint32_t i0, uint32_t j)
+{
+    return b32 ? b32[j] : b16 ? b16[j] : mcc_table_bucket(t, i0 + j);
+}
+
 /* items of each bucket, ascending, for buckets other than i mod m (counting sort) */
 static int mcc_bounds_lists(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, uint32_t n)
 {
@@ -50,17 +71,59 @@ static int mcc_bounds_lists(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     g->start = (uint32_t *)memcom_malloc(sizeof(uint32_t) * ((size_t)m + 1));
     g->items = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1));
     if (!g->start || !g->items) return MEMCOM_E_NOMEM;
-    memset(g->start, 0, sizeof(uint32_t) * ((size_t)m + 1));
-    for (uint32_t i = 0; i < n; i++) g->start[mcc_bucket_of(t, hash_b, i) + 1]++;
-    for (uint32_t r = 0; r < m; r++) g->start[r + 1] += g->start[r];
+    uint32_t *start = g->start, *items = g->items;
+    const uint16_t *b16;
+    memset(start, 0, sizeof(uint32_t) * ((size_t)m + 1));
+    const uint32_t *b32 = mcc_bucket_run(t, hash_b, 0, &b16);
+    for (uint32_t i = 0; i < n; i++) start[mcc_run_at(t, b32, b16, 0, i) + 1]++;
+    for (uint32_t r = 0; r < m; r++) start[r + 1] += start[r];
     /* fill with start[r] as the cursor of bucket r, then shift back */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = mcc_bucket_of(t, hash_b, i);
-        g->items[g->start[r]++] = i;
-    }
-    for (uint32_t r = m; r > 0; r--) g->start[r] = g->start[r - 1];
-    g->start[0] = 0;
+    for (uint32_t i = 0; i < n; i++) items[start[mcc_run_at(t, b32, b16, 0, i)]++] = i;
+    for (uint32_t r = m; r > 0; r--) start[r] = start[r - 1];
+    start[0] = 0;
     return MEMCOM_OK;
+}
+
+/* hi[r] = max(hi[r], x[j]) and lo[r] = min(lo[r], x[j]) over a run of
+ * consecutive buckets (i mod m): separate arrays, so compilers vectorise it */
+static void mcc_max_run(float *restrict hi, const float *restrict x, uint32_t len)
+{
+    for (uint32_t j = 0; j < len; j++) hi[j] = x[j] > hi[j] ? x[j] : hi[j];
+}
+static void mcc_min_run(float *restrict lo, const float *restrict x, uint32_t len)
+{
+    for (uint32_t j = 0; j < len; j++) lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+}
+
+/* the maxima (and minima of w) of items [i0, i0 + len) into their buckets;
+ * w, b: their f32 values (NULL: none) */
+static void mcc_bounds_block(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, uint32_t i0, uint32_t len,
+                             const float *w, const float *b)
+{
+    uint32_t m = t->desc.m;
+    if (t->desc.bucket_mode == MEMCOM_BUCKET_MOD) {
+        /* items i0 .. are buckets i0 mod m, i0 mod m + 1, ..., wrapping at m */
+        for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
+            uint32_t run = m - r < len - j ? m - r : len - j;
+            if (w) {
+                mcc_max_run(g->wmax + r, w + j, run);
+                mcc_min_run(g->wmin + r, w + j, run);
+            }
+            if (b) mcc_max_run(g->bmax + r, b + j, run);
+            j += run;
+        }
+        return;
+    }
+    const uint16_t *b16;
+    const uint32_t *b32 = mcc_bucket_run(t, hash_b, i0, &b16);
+    for (uint32_t j = 0; j < len; j++) {
+        uint32_t r = mcc_run_at(t, b32, b16, i0, j);
+        if (w) {
+            g->wmax[r] = w[j] > g->wmax[r] ? w[j] : g->wmax[r];
+            g->wmin[r] = w[j] < g->wmin[r] ? w[j] : g->wmin[r];
+        }
+        if (b) g->bmax[r] = b[j] > g->bmax[r] ? b[j] : g->bmax[r];
+    }
 }
 
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
@@ -95,31 +158,44 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
         }
         if (bias) g->bmax[r] = -INFINITY;
     }
-    double wabs = has_w ? 0.0 : 1.0, babs = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = mcc_bucket_of(t, hash_b, i);
-        if (has_w) {
-            float w = mcc_f32_or_f16_at(t->w, td->scalar_dtype, i);
-            if (w > g->wmax[r]) g->wmax[r] = w;
-            if (w < g->wmin[r]) g->wmin[r] = w;
-            if (fabs((double)w) > wabs) wabs = fabs((double)w);
-        }
-        if (bias) {
-            float b = mcc_f32_or_f16_at(bias, bias_dtype, i);
-            if (b > g->bmax[r]) g->bmax[r] = b;
-            if (fabs((double)b) > babs) babs = fabs((double)b);
+    /* block by block, the values as f32 (f16 decoded), the buckets without a
+     * call per item: the same maxima as item by item, at memory speed */
+    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
+    float babs = 0.0f;
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w = has_w ? mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf) : NULL;
+        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
+        mcc_bounds_block(g, t, hash_b, i0, len, w, b);
+        if (b) {
+            float a = mcc_abs_max_f32(b, len);
+            babs = a > babs ? a : babs;
         }
     }
     /* an empty bucket (possible with hash or explicit buckets) has no items to
-     * bound: 0 keeps the kernel's arithmetic finite, and nothing is scored */
+     * bound: 0 keeps the kernel's arithmetic finite, and nothing is scored;
+     * max |w_i| is the largest |wmax_r|, |wmin_r| of the others */
+    float wabs = has_w ? 0.0f : 1.0f;
     for (uint32_t r = 0; r < m; r++) {
         if (has_w && g->wmax[r] < g->wmin[r]) g->wmax[r] = g->wmin[r] = 0.0f;
+        if (has_w) {
+            float a = fabsf(g->wmax[r]) > fabsf(g->wmin[r]) ? fabsf(g->wmax[r]) : fabsf(g->wmin[r]);
+            wabs = a > wabs ? a : wabs;
+        }
         if (bias && g->bmax[r] == -INFINITY) g->bmax[r] = 0.0f;
     }
     g->wabs = wabs;
     g->babs = babs;
     g->state = 1;
     return MEMCOM_OK;
+}
+
+int mcc_bounds_reserve(mcc_bounds *g, uint32_t n, uint32_t m, size_t k)
+{
+    if (g->state != 1) return MEMCOM_OK;
+    size_t per = ((size_t)n + m - 1) / m, first = (2 * k + per - 1) / per + 2, most = n / MC_BOUNDS_MAX_SHARE / per + 1;
+    size_t want = first > most ? first : most;
+    return mcc_pairs_reserve(&g->seed_idx, &g->seed_score, &g->seed_cap, want < m ? want : m);
 }
 
 int mcc_bounds_try(mcc_bounds *g)

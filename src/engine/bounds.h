@@ -36,6 +36,10 @@ static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                     uint32_t n);
+/* room for the buckets scan.c scores in rounds for a top-k of k <= this k
+ * (at most about n / MC_BOUNDS_MAX_SHARE items' buckets a round): built with
+ * the rest by memcom_prepare, so that the first ranking allocates nothing */
+int mcc_bounds_reserve(mcc_bounds *g, uint32_t n, uint32_t m, size_t k);
 /* 1 when this ranking should try the bounds: after MC_BOUNDS_MISSES rankings
  * in a row where they pruned too little, only every MC_BOUNDS_RETRY-th does */
 int mcc_bounds_try(mcc_bounds *g);

@@ -52,7 +52,7 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
     if (d <= MK_Q16_MAX_D && (bm || td->kind == MEMCOM_KIND_FULL) && (own || !e->pre.no_index) && mk_fast_int_dot()) {
         /* pre-ranking (as mcc_prerank_init): the query, the candidates, an int8 copy of f32/f16 rows */
         w += 2 * d + 8 * (2 * MC_BLOCK + 8 * (n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K));
-        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 4 * d;
+        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
     }
     if (!e->bounds.off && bm && 2 * m <= n) {
         /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
@@ -189,6 +189,31 @@ static MC_NOINLINE int mcc_rank_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, i
         if (pre) pre->n_cand = 0;
     }
     return mcc_scan_all(e, s, h, use_bias, cosine, pre);
+}
+
+/* 1 when the file stores something for every item of the table (full rows,
+ * memcom scalars, explicit buckets, or an output bias): then O(n) work is
+ * O(file) */
+static int mcc_engine_stores_per_item(const mcc_engine *e)
+{
+    const memcom_table_desc *td = &e->t->desc;
+    return e->bias || td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_MEMCOM || td->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
+}
+
+int mcc_engine_prepare(mcc_engine *e)
+{
+    const mcc_table *t = e->t;
+    int rc;
+    if (!mcc_engine_stores_per_item(e)) return MEMCOM_OK; /* O(n) would not be O(file): left to the first ranking */
+    if ((rc = mcc_prepare_hash(e))) return rc;
+    if (!mcc_engine_bitmap(e)) return MEMCOM_E_NOMEM;
+    size_t k = e->n < MC_PREPARE_K ? e->n : MC_PREPARE_K;
+    if ((rc = mcc_bounds_init(&e->bounds, t, e->hash_b, e->bias, e->bias_dtype, e->n)) ||
+        (rc = mcc_bounds_reserve(&e->bounds, e->n, t->desc.m, k)))
+        return rc;
+    if ((rc = mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, e->n))) return rc;
+    if (e->pre.state == 1 && (rc = mcc_prerank_reserve(&e->pre, k))) return rc;
+    return MEMCOM_OK;
 }
 
 int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,

@@ -1,7 +1,8 @@
 /* test_bounds.c - per-bucket score bounds (src/engine/bounds.c).
  * 1. The bound: for every item, its score as the scan computes it is at most
  *    its bucket's bound, exactly (adversarial magnitudes, signs, subnormals,
- *    ties, empty buckets).
+ *    ties, empty buckets); 1b. what they are built from (per-bucket maxima,
+ *    item lists) against a plain item-by-item computation.
  * 2. Black box: top-k of hash and memcom tables (every row, scalar and bias
  *    storage type, mod / hash / explicit buckets, exclusions, every k, ties)
  *    equals the brute-force top-k of memcom_score_vector, bit for bit, with
@@ -88,13 +89,114 @@ static void test_bound(void)
     CHECK(checked > 600); /* most are accepted (the rest would overflow) */
 }
 
+/* ---- 1b. what the bounds are built from ----
+ * Per bucket, the largest and smallest w and the largest bias over its
+ * items, max |w| and max |b|, and (buckets other than i mod m) the items of
+ * each bucket in ascending order, against a plain item-by-item computation:
+ * f32 and f16 scalars and bias, i mod m / u16 / u32 / hash buckets, n over
+ * several blocks, m dividing n or not, empty buckets. */
+static void test_stats(void)
+{
+    t_rng r = {99};
+    const uint32_t modes[] = {MEMCOM_BUCKET_MOD, MEMCOM_BUCKET_EXPLICIT, MEMCOM_BUCKET_EXPLICIT, MEMCOM_BUCKET_HASH};
+    for (int trial = 0; trial < 48; trial++) {
+        uint32_t mode = modes[trial % 4], n = 1 + t_below(&r, 5000), m = 1 + t_below(&r, n / 2 > 1 ? n / 2 : 1);
+        uint32_t u16 = trial % 4 == 1, wdt = (trial / 4) % 2 ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
+        uint32_t bdt = (trial / 8) % 3 == 0 ? 0 : (trial / 8) % 3 == 1 ? MEMCOM_DTYPE_F32 : MEMCOM_DTYPE_F16;
+        if (2 * m > n) continue; /* no bounds for this table */
+        float *wf = malloc(sizeof(float) * n), *bf = malloc(sizeof(float) * n);
+        uint16_t *wh = malloc(sizeof(uint16_t) * n), *bh = malloc(sizeof(uint16_t) * n);
+        uint32_t *b32 = malloc(sizeof(uint32_t) * n), *bk = malloc(sizeof(uint32_t) * n);
+        uint16_t *b16 = malloc(sizeof(uint16_t) * n);
+        for (uint32_t i = 0; i < n; i++) {
+            wf[i] = (float)(t_uniform(&r) * 4.0);
+            bf[i] = (float)(t_uniform(&r) * 2.0 - 1.5);
+            wh[i] = mcc_f32_to_f16(wf[i]);
+            bh[i] = mcc_f32_to_f16(bf[i]);
+            b32[i] = t_below(&r, 3) == 0 ? 0 : t_below(&r, m / 2 + 1) * 2 % m; /* skewed, some empty */
+            b16[i] = (uint16_t)(b32[i] % 65536);
+        }
+        mcc_table t;
+        memset(&t, 0, sizeof t);
+        t.desc.kind = MEMCOM_KIND_MEMCOM;
+        t.desc.n = n;
+        t.desc.m = m;
+        t.desc.d = 4;
+        t.desc.row_dtype = MEMCOM_DTYPE_F32;
+        t.desc.scalar_dtype = wdt;
+        t.desc.bucket_mode = mode;
+        t.desc.bucket_dtype = u16 ? MEMCOM_DTYPE_U16 : MEMCOM_DTYPE_U32;
+        t.desc.hash_seed = 0x5eedull + (uint64_t)trial;
+        t.buckets = u16 ? (const void *)b16 : (const void *)b32;
+        t.rows_a = m;
+        t.w = wdt == MEMCOM_DTYPE_F16 ? (const void *)wh : (const void *)wf;
+        const void *bias = bdt == MEMCOM_DTYPE_F16 ? (const void *)bh : bdt ? (const void *)bf : NULL;
+        uint32_t *hash_b = NULL;
+        if (mode == MEMCOM_BUCKET_HASH) {
+            hash_b = malloc(sizeof(uint32_t) * n);
+            for (uint32_t i = 0; i < n; i++) hash_b[i] = memcom_hash_bucket(i, t.desc.hash_seed, m);
+        }
+        for (uint32_t i = 0; i < n; i++)
+            bk[i] = mode == MEMCOM_BUCKET_MOD ? i % m : mode == MEMCOM_BUCKET_HASH ? hash_b[i] : u16 ? b16[i] : b32[i];
+        mcc_bounds g;
+        memset(&g, 0, sizeof g);
+        CHECK_CODE(mcc_bounds_init(&g, &t, hash_b, bias, bdt, n), MEMCOM_OK);
+        CHECK(g.state == 1);
+        /* the plain reference */
+        float *wmax = malloc(sizeof(float) * m), *wmin = malloc(sizeof(float) * m), *bmax = malloc(sizeof(float) * m);
+        uint32_t *cnt = calloc(m, sizeof(uint32_t));
+        double wabs = 0.0, babs = 0.0;
+        for (uint32_t q = 0; q < m; q++) wmax[q] = -INFINITY, wmin[q] = INFINITY, bmax[q] = -INFINITY;
+        for (uint32_t i = 0; i < n; i++) {
+            float w = wdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(wh[i]) : wf[i];
+            float b = bdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(bh[i]) : bf[i];
+            uint32_t q = bk[i];
+            if (w > wmax[q]) wmax[q] = w;
+            if (w < wmin[q]) wmin[q] = w;
+            if (b > bmax[q]) bmax[q] = b;
+            if (fabs(w) > wabs) wabs = fabs(w);
+            if (bias && fabs(b) > babs) babs = fabs(b);
+            cnt[q]++;
+        }
+        int ok = g.wabs == wabs && g.babs == babs;
+        for (uint32_t q = 0; q < m && ok; q++) {
+            float e_hi = cnt[q] ? wmax[q] : 0.0f, e_lo = cnt[q] ? wmin[q] : 0.0f, e_b = cnt[q] ? bmax[q] : 0.0f;
+            ok = g.wmax[q] == e_hi && g.wmin[q] == e_lo && (!bias || g.bmax[q] == e_b);
+            if (!ok) fprintf(stderr, "  trial %d bucket %u: %g %g %g, want %g %g %g\n", trial, q, g.wmax[q], g.wmin[q],
+                             bias ? g.bmax[q] : 0.0f, e_hi, e_lo, e_b);
+        }
+        CHECK_MSG(ok, "trial %d (mode %u, n %u, m %u): the per-bucket maxima", trial, mode, n, m);
+        if (mode == MEMCOM_BUCKET_MOD) {
+            CHECK(g.start == NULL && g.items == NULL);
+        } else {
+            /* bucket q holds exactly its items, ascending */
+            int lists = g.start[0] == 0 && g.start[m] == n;
+            uint32_t *seen = calloc(n, sizeof(uint32_t));
+            for (uint32_t q = 0; q < m && lists; q++) {
+                lists = g.start[q + 1] - g.start[q] == cnt[q];
+                for (uint32_t p = g.start[q]; p < g.start[q + 1] && lists; p++) {
+                    uint32_t i = g.items[p];
+                    lists = i < n && bk[i] == q && !seen[i] && (p == g.start[q] || g.items[p - 1] < i);
+                    if (lists) seen[i] = 1;
+                }
+            }
+            CHECK_MSG(lists, "trial %d (mode %u): the item lists", trial, mode);
+            free(seen);
+        }
+        mcc_bounds_free(&g);
+        free(wmax); free(wmin); free(bmax); free(cnt); free(hash_b);
+        free(wf); free(bf); free(wh); free(bh); free(b32); free(b16); free(bk);
+    }
+}
+
 /* ---- 2. black box ---- */
 
 /* what the bounds did in check_topk's rankings with them on (toggling them
  * off frees them, counters included) */
 static struct { uint64_t ranked, linear, scored; } g_seen;
 
-/* top-k of m (bounds on and off, pre-ranking on and off) against a brute
+/* top-k of m (bounds on and off, pre-ranking on and off, prepared by
+ * memcom_prepare or on first use) against a brute
  * force over memcom_score_vector of ref: the same model, or (use_bias 0 on a
  * model with a bias) its twin without the bias */
 static void check_topk(memcom_model *m, memcom_model *ref, uint32_t n, uint32_t d, const float *v, size_t k,
@@ -110,6 +212,7 @@ static void check_topk(memcom_model *m, memcom_model *ref, uint32_t n, uint32_t 
         for (int index = 1; index >= 0; index--) {
             CHECK_CODE(memcom_set_bucket_bounds(m, bounds), MEMCOM_OK);
             CHECK_CODE(memcom_set_int8_index(m, index), MEMCOM_OK);
+            if (index) CHECK_CODE(memcom_prepare(m), MEMCOM_OK); /* built now, or (index 0) by this top-k */
             memcom_topk_opts o = {k, excl, n_excl, NULL, 0, use_bias, 0};
             size_t got = 0;
             CHECK_CODE(memcom_topk_vector(m, v, d, &o, gi, gs, &got), MEMCOM_OK);
@@ -404,6 +507,7 @@ void test_bounds(void)
 {
     test_retry();
     test_bound();
+    test_stats();
     test_topk_grid();
     test_pruning();
     test_by_hand();
