@@ -17,7 +17,7 @@ import { timeQuery } from './lib/timing.js';
 
 const wasmPath = (simd) => new URL(`../dist/${simd ? 'memcom-simd' : 'memcom'}.wasm`, import.meta.url);
 
-function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
+export function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
   const r = rng(seed);
   const m = memcomRows(n, d, ratio);
   const rand = (len, scale) => {
@@ -97,7 +97,7 @@ const STREAM_CHUNK = 1 << 20;
 
 /** A Response delivering `bytes` in `chunk`-byte pieces (one per pull), with
  * Content-Length; `marks.closed` is when it delivered its last piece and closed. */
-function streamedResponse(bytes, chunk, marks) {
+export function streamedResponse(bytes, chunk, marks) {
   let at = 0;
   const body = new ReadableStream({
     pull(c) {
