@@ -58,7 +58,7 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
                                         mcc_prerank *pre)
 {
     const mcc_table *t = e->t;
-    uint32_t n = e->n, nb = t->desc.m;
+    uint32_t n = e->n, nb = g->nb;
     const uint32_t *bm = e->bitmap;
     float floor = pre ? mcc_bucket_floor(h, pre) : -INFINITY;
     const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
@@ -92,8 +92,8 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
  * candidates. */
 MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mcc_topk *h, int use_bias, mcc_prerank *pre)
 {
-    uint32_t nb = e->t->desc.m, n = e->n;
-    const float *tv = s->tvals;
+    uint32_t nb = g->nb, n = e->n;
+    const float *tv = mcc_bounds_tvals(g, s->tvals);
     float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
     /* Rounds: score the best-bounded buckets not yet scored (the first round
