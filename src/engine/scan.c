@@ -102,8 +102,9 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
      * the threshold; then count the items of the buckets whose bound still
      * reaches it.  Few enough: score those in one pass over the bounds.
      * Otherwise another round, unless the last one did not halve that count
-     * or the rounds themselves have scored more than the budget: then the
-     * bounds prune too little for this query, which scans every item. */
+     * or the rounds themselves have scored more than the budget: then, unless
+     * what is left is within twice the budget, the bounds prune too little
+     * for this query, which scans every item. */
     size_t per = ((size_t)n + nb - 1) / nb, budget = n / MC_BOUNDS_MAX_SHARE;
     size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
     uint64_t scored0 = g->n_scored, prev_left = 0;
@@ -158,8 +159,12 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             break;
         }
         /* a round that did not halve what is left will not get there (the
-         * threshold is already about final: the bounds are loose), or spent */
-        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) break;
+         * threshold is already about final: the bounds are loose), or spent;
+         * within twice the budget, scoring those buckets still beats a scan */
+        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) {
+            done = left <= 2 * (uint64_t)budget;
+            break;
+        }
         prev_left = left;
     }
     if (!done) {
