@@ -160,7 +160,8 @@ static inline uint32_t mcc_iter_next(mcc_bucket_iter *it, uint32_t j)
  * different items, and either sign of T_r reaches it.  When at least one in
  * MC_BOUNDS_SPLIT_SHARE buckets is mixed, rank on parts instead (bounds.h):
  * each part's own extremes and item list.  The bound holds for any set of
- * items, so answers are unchanged; the per-bucket arrays are replaced. */
+ * items, so answers are unchanged; the per-bucket arrays are replaced (and
+ * the buckets' item lists are not built). */
 static int mcc_bounds_split(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                             uint32_t n)
 {
@@ -214,8 +215,7 @@ static int mcc_bounds_split(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     }
     for (size_t q = np; q > 0; q--) start[q] = start[q - 1];
     start[0] = 0;
-    memcom_free(g->wmax); memcom_free(g->wmin); memcom_free(g->bmax);
-    memcom_free(g->ub); memcom_free(g->start); memcom_free(g->items);
+    memcom_free(g->wmax); memcom_free(g->wmin); memcom_free(g->bmax); memcom_free(g->ub);
     g->wmax = wmax;
     g->wmin = wmin;
     g->bmax = bmax;
@@ -255,7 +255,6 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     if (bias) g->bmax = (float *)memcom_malloc(sizeof(float) * m);
     int rc = MEMCOM_OK;
     if (!g->ub || (has_w && (!g->wmax || !g->wmin)) || (bias && !g->bmax)) rc = MEMCOM_E_NOMEM;
-    if (!rc && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
     if (rc) {
         mcc_bounds_free(g);
         return rc;
@@ -296,7 +295,10 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     g->wabs = wabs;
     g->babs = babs;
     g->nb = m;
-    if (has_w && (rc = mcc_bounds_split(g, t, hash_b, bias, bias_dtype, n)) != MEMCOM_OK) {
+    /* split by the sign of w (its own lists), or the buckets' item lists */
+    if (has_w) rc = mcc_bounds_split(g, t, hash_b, bias, bias_dtype, n);
+    if (!rc && !g->split && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
+    if (rc) {
         mcc_bounds_free(g);
         return rc;
     }

@@ -56,6 +56,20 @@ static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
     return (double)mx;
 }
 
+/* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer
+ * < 2^16), and the smallest nonzero and largest |scale|, row by row (amax,
+ * smax 0 and smin inf before the first) */
+static void mcc_note_row(mcc_prerank *p, float scale, const int8_t *q, size_t d)
+{
+    double sc = fabs((double)scale);
+    if (sc > p->smax) p->smax = sc;
+    if (sc > 0.0 && sc < p->smin) p->smin = sc;
+    int32_t l1 = 0;
+    for (size_t j = 0; j < d; j++) l1 += q[j] < 0 ? -q[j] : q[j];
+    double a = sc * (double)l1;
+    if (a > p->amax) p->amax = a;
+}
+
 /* One row of the int8 copy: scale = max|x| / 127, q = round(x / scale);
  * returns a bound on |x_j - scale * q_j| over the row.  err has d floats.
  * Loops without a running maximum inside (mcc_abs_max_f32 takes them), so
@@ -105,6 +119,7 @@ static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
         else mk_f16_to_f32((const uint16_t *)t->a + r * d, d, tmp + d);
         double er = mcc_quantise_row(x, d, p->own_q8 + r * d, tmp, &p->own_scale[r]);
         if (er > rmax) rmax = er;
+        mcc_note_row(p, p->own_scale[r], p->own_q8 + r * d, d); /* while the row is in cache */
     }
     memcom_free(tmp);
     p->rmax = rmax * (1.0 + 1e-9);
@@ -125,6 +140,9 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     }
     p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
     if (!p->vq) return MEMCOM_E_NOMEM;
+    p->amax = 0.0; /* mcc_note_row's maxima, row by row */
+    p->smin = INFINITY;
+    p->smax = 0.0;
     if (own) {
         p->q8 = (const int8_t *)t->a;
         p->q8_scale = t->a_scale;
@@ -137,21 +155,8 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
             return rc;
         }
     }
-    /* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer < 2^16) */
-    double amax = 0.0, smin = INFINITY, smax = 0.0;
-    for (uint32_t r = 0; r < t->rows_a; r++) {
-        double sc = fabs((double)p->q8_scale[r]);
-        if (sc > smax) smax = sc;
-        if (sc > 0.0 && sc < smin) smin = sc;
-        const int8_t *q = p->q8 + (size_t)r * td->d;
-        int32_t l1 = 0;
-        for (uint32_t j = 0; j < td->d; j++) l1 += q[j] < 0 ? -q[j] : q[j];
-        double a = sc * (double)l1;
-        if (a > amax) amax = a;
-    }
-    p->amax = amax;
-    p->smin = smin;
-    p->smax = smax;
+    if (own)
+        for (uint32_t r = 0; r < t->rows_a; r++) mcc_note_row(p, p->q8_scale[r], p->q8 + (size_t)r * td->d, td->d);
     p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
     p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
     p->state = 1;
