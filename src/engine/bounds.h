@@ -13,8 +13,8 @@
 
 #define MC_BOUNDS_SPLIT_SHARE 4u /* split the buckets by the sign of w when >= 1 in this many mix both signs */
 
-/* What is ranked on: the m buckets, or (split) 2 m parts, part 2r holding
- * the items of bucket r with w < 0 and part 2r + 1 the others; "bucket"
+/* What is ranked on: the m buckets, or (split) 2 m parts, part r holding
+ * the items of bucket r with w < 0 and part m + r the others; "bucket"
  * below means either. */
 typedef struct mcc_bounds {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
@@ -26,7 +26,7 @@ typedef struct mcc_bounds {
     uint32_t *start, *items;  /* buckets other than i mod m: bucket r holds items[start[r] .. start[r+1]) */
     double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
     float *ub;                /* nb: this query's bounds */
-    float *tpart;             /* split: nb, each part's bucket value T_(r/2) for this query */
+    float *tpart;             /* split: nb, each part's bucket value T_(r mod m) for this query */
     uint32_t *seed_idx;       /* the buckets scored first */
     float *seed_score;
     size_t seed_cap;
@@ -34,10 +34,13 @@ typedef struct mcc_bounds {
     uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
                                              * items scored in the others (those that finished by bucket) */
 } mcc_bounds;
-/* how many items bucket r holds (n items in nb buckets) */
+/* how many items bucket r holds (n items in nb buckets); i mod m buckets
+ * split by sign: the items of its bucket (the part holds those of its sign) */
 static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n, uint32_t nb)
 {
-    return g->start ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+    if (g->start) return g->start[r + 1] - g->start[r];
+    uint32_t m = g->split ? nb / 2 : nb, b = r < m ? r : r - m;
+    return b < n ? (size_t)(n - 1 - b) / m + 1 : 0;
 }
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items;
  * memcom tables whose buckets often mix signs of w are split (bounds.c) */

@@ -66,12 +66,20 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
     const void *w = t->desc.kind == MEMCOM_KIND_MEMCOM ? t->w : NULL;
     uint32_t wdt = t->desc.scalar_dtype;
     int bias = use_bias && e->bias;
+    /* i mod m buckets split by sign (no lists): walk bucket r mod m, keep the
+     * items of this part's sign (part r < m: w < 0) */
+    uint32_t stride = g->split ? nb / 2 : nb, b0 = r < stride ? r : r - stride;
+    int sign = !list && g->split ? (r < stride ? 1 : 0) : -1; /* 1: keep w < 0, 0: keep w >= 0 */
     for (size_t c = 0; c < cnt; c++) {
-        uint32_t i = list ? list[c] : r + (uint32_t)c * nb;
+        uint32_t i = list ? list[c] : b0 + (uint32_t)c * stride;
         if (mcc_bit(bm, i)) continue;
         /* the same two roundings as mk_scan: fl(fl(w * t) + b) */
         float sc = tr;
-        if (w) sc = mcc_f32_or_f16_at(w, wdt, i) * tr;
+        if (w) {
+            float wi = mcc_f32_or_f16_at(w, wdt, i);
+            if (sign >= 0 && (wi < 0.0f) != sign) continue; /* the other part's */
+            sc = wi * tr;
+        }
         if (bias) sc = sc + mcc_bias_one(e, i);
         mcc_topk_offer(h, i, sc);
         if (pre && sc >= floor) {

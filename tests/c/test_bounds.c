@@ -53,7 +53,7 @@ static void bound_case(uint32_t n, uint32_t m, uint32_t d, const float *rows, co
         int ok = 1;
         for (uint32_t i = 0; i < n && ok; i++) {
             uint32_t r = buckets ? buckets[i] : i % m;
-            if (g.split) r = 2 * r + (w[i] < 0.0f ? 0 : 1);
+            if (g.split) r += w[i] < 0.0f ? 0 : m;
             if (!(s[i] <= g.ub[r])) {
                 ok = 0;
                 fprintf(stderr, "  item %u bucket %u: score %.9g > bound %.9g\n", i, r, s[i], g.ub[r]);
@@ -153,7 +153,7 @@ static void test_stats(void)
         CHECK(g.state == 1);
         /* the plain reference: first per bucket; buckets mixing both signs
          * of w in at least 1 in MC_BOUNDS_SPLIT_SHARE of them split each
-         * bucket r into its items with w < 0 (part 2r) and the others (2r + 1) */
+         * bucket r into its items with w < 0 (part r) and the others (m + r) */
         float *wmax = malloc(sizeof(float) * 2 * m), *wmin = malloc(sizeof(float) * 2 * m), *bmax = malloc(sizeof(float) * 2 * m);
         uint32_t *cnt = calloc(2 * (size_t)m, sizeof(uint32_t)), *key = malloc(sizeof(uint32_t) * n);
         double wabs = 0.0, babs = 0.0;
@@ -164,7 +164,7 @@ static void test_stats(void)
             for (uint32_t i = 0; i < n; i++) {
                 float w = wdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(wh[i]) : wf[i];
                 float b = bdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(bh[i]) : bf[i];
-                uint32_t q = key[i] = pass ? 2 * bk[i] + (w < 0.0f ? 0 : 1) : bk[i];
+                uint32_t q = key[i] = pass ? bk[i] + (w < 0.0f ? 0 : m) : bk[i];
                 if (w > wmax[q]) wmax[q] = w;
                 if (w < wmin[q]) wmin[q] = w;
                 if (b > bmax[q]) bmax[q] = b;
@@ -187,8 +187,8 @@ static void test_stats(void)
         CHECK_MSG(ok, "trial %d (mode %u, n %u, m %u, %s): the per-bucket maxima", trial, mode, n, m, nk > m ? "split" : "not split");
         split_seen += nk > m;
         whole_seen += nk == m;
-        if (mode == MEMCOM_BUCKET_MOD && nk == m) {
-            CHECK(g.start == NULL && g.items == NULL);
+        if (mode == MEMCOM_BUCKET_MOD) {
+            CHECK(g.start == NULL && g.items == NULL); /* i mod m, split or not: no lists */
         } else {
             /* bucket (or part) q holds exactly its items, ascending */
             int lists = g.start[0] == 0 && g.start[nk] == n;
@@ -493,16 +493,14 @@ static void test_by_hand(void)
     CHECK(got == 3 && idx[0] == 3 && idx[1] == 0 && idx[2] == 4 && sc[1] == 2.0f && sc[2] == 1.25f);
     const mcc_bounds *g = mcc_model_bounds(mm);
     CHECK(g->state == 1 && g->n_ranked > 0);
-    /* both buckets mix signs of w: ranked on parts, by hand (part 2r: the
-     * items of bucket r with w < 0; 2r + 1: the others):
-     *   part 0 {6}: w -1; part 1 {0, 2, 4}: w 1 .. 2, b <= 0.25;
-     *   part 2 {3}: w -4; part 3 {1, 5, 7}: w 1 .. 3, b <= 1 */
-    CHECK(g->split == 1 && g->nb == 4);
-    CHECK(g->wmax[0] == -1.0f && g->wmin[0] == -1.0f && g->wmax[1] == 2.0f && g->wmin[1] == 0.5f);
-    CHECK(g->wmax[2] == -4.0f && g->wmin[2] == -4.0f && g->wmax[3] == 3.0f && g->wmin[3] == 1.0f);
-    CHECK(g->bmax[0] == 0.0f && g->bmax[1] == 0.25f && g->bmax[2] == 0.0f && g->bmax[3] == 1.0f);
-    const uint32_t start[5] = {0, 1, 4, 5, 8}, items[8] = {6, 0, 2, 4, 3, 1, 5, 7};
-    CHECK(memcmp(g->start, start, sizeof start) == 0 && memcmp(g->items, items, sizeof items) == 0);
+    /* both buckets mix signs of w: ranked on parts, by hand (part r: the
+     * items of bucket r with w < 0; m + r: the others; i mod m, so no lists):
+     *   part 0 {6}: w -1; part 1 {3}: w -4;
+     *   part 2 {0, 2, 4}: w 0.5 .. 2, b <= 0.25; part 3 {1, 5, 7}: w 1 .. 3, b <= 1 */
+    CHECK(g->split == 1 && g->nb == 4 && g->start == NULL);
+    CHECK(g->wmax[0] == -1.0f && g->wmin[0] == -1.0f && g->wmax[1] == -4.0f && g->wmin[1] == -4.0f);
+    CHECK(g->wmax[2] == 2.0f && g->wmin[2] == 0.5f && g->wmax[3] == 3.0f && g->wmin[3] == 1.0f);
+    CHECK(g->bmax[0] == 0.0f && g->bmax[1] == 0.0f && g->bmax[2] == 0.25f && g->bmax[3] == 1.0f);
     /* turning them off frees them; on again rebuilds on the next ranking */
     CHECK_CODE(memcom_set_bucket_bounds(mm, 0), MEMCOM_OK);
     CHECK(g->state == 0 && g->wmax == NULL);
