@@ -317,7 +317,8 @@ int memcom_set_int8_index(memcom_model *model, int enable);
 /* Ranking hash and memcom tables (n >= 2 m): per-bucket bounds on the scores
  * (the max and min per-item scalar and the max bias over each bucket's items,
  * and this query's bound: 16 bytes per bucket, plus 4 bytes per item and per
- * bucket for buckets other than i mod m; built by memcom_prepare or the
+ * bucket for buckets other than i mod m; memcom buckets that often mix signs
+ * of the scalar are bounded per sign, with twice as many parts and lists; built by memcom_prepare or the
  * first whole-catalogue top-k) let top-k score only the buckets that can still reach it.  The
  * bounds hold exactly (rounding to nearest is monotone), so results are
  * identical either way.  When the bounds prune too little for a query it

@@ -40,6 +40,7 @@ void mcc_bounds_free(mcc_bounds *g)
     memcom_free(g->ub);
     memcom_free(g->seed_idx);
     memcom_free(g->seed_score);
+    memcom_free(g->tpart);
     memset(g, 0, sizeof *g);
     g->off = off;
 }
@@ -126,6 +127,154 @@ static void mcc_bounds_block(mcc_bounds *g, const mcc_table *t, const uint32_t *
     }
 }
 
+/* the part of an item of bucket r (m buckets): m + r for w >= 0 (and -0), r for w < 0 */
+static inline uint32_t mcc_part(uint32_t r, float w, uint32_t m) { return (w < 0.0f ? 0u : m) + r; }
+
+/* The buckets of a block one by one: a running i mod m, or the run pointers */
+typedef struct mcc_bucket_iter {
+    const mcc_table *t;
+    const uint32_t *b32;
+    const uint16_t *b16;
+    uint32_t i0, r;
+} mcc_bucket_iter;
+
+static void mcc_iter_block(mcc_bucket_iter *it, const uint32_t *hash_b, uint32_t i0)
+{
+    it->i0 = i0;
+    it->b32 = NULL;
+    it->b16 = NULL;
+    if (it->t->desc.bucket_mode == MEMCOM_BUCKET_MOD) it->r = i0 % it->t->desc.m;
+    else it->b32 = mcc_bucket_run(it->t, hash_b, i0, &it->b16);
+}
+
+static inline uint32_t mcc_iter_next(mcc_bucket_iter *it, uint32_t j)
+{
+    if (it->t->desc.bucket_mode != MEMCOM_BUCKET_MOD) return mcc_run_at(it->t, it->b32, it->b16, it->i0, j);
+    uint32_t r = it->r;
+    if (++it->r == it->t->desc.m) it->r = 0;
+    return r;
+}
+
+/* i mod m buckets, split: the parts' extremes over a run of consecutive
+ * buckets, each item into its sign's half (selects, so it vectorises) */
+static void mcc_split_run(float *restrict neg_hi, float *restrict neg_lo, float *restrict pos_hi, float *restrict pos_lo,
+                          float *restrict neg_b, float *restrict pos_b, const float *restrict w, const float *restrict b,
+                          uint32_t len)
+{
+    for (uint32_t j = 0; j < len; j++) {
+        int neg = w[j] < 0.0f;
+        float wn = neg ? w[j] : -INFINITY, wp = neg ? -INFINITY : w[j];
+        float vn = neg ? w[j] : INFINITY, vp = neg ? INFINITY : w[j];
+        neg_hi[j] = wn > neg_hi[j] ? wn : neg_hi[j];
+        pos_hi[j] = wp > pos_hi[j] ? wp : pos_hi[j];
+        neg_lo[j] = vn < neg_lo[j] ? vn : neg_lo[j];
+        pos_lo[j] = vp < pos_lo[j] ? vp : pos_lo[j];
+    }
+    if (!b) return;
+    for (uint32_t j = 0; j < len; j++) {
+        int neg = w[j] < 0.0f;
+        float bn = neg ? b[j] : -INFINITY, bp = neg ? -INFINITY : b[j];
+        neg_b[j] = bn > neg_b[j] ? bn : neg_b[j];
+        pos_b[j] = bp > pos_b[j] ? bp : pos_b[j];
+    }
+}
+
+/* Sign-mixed buckets (items of both signs of w) bound loosely: the bound
+ * takes the largest |w| and the largest bias over the bucket, which may be
+ * different items, and either sign of T_r reaches it.  When at least one in
+ * MC_BOUNDS_SPLIT_SHARE buckets is mixed, rank on parts instead (bounds.h):
+ * each part's own extremes, and item lists unless buckets are i mod m (the
+ * scan then walks the bucket and keeps the part's sign).  The bound holds
+ * for any set of items, so answers are unchanged; the per-bucket arrays are
+ * replaced (and the buckets' item lists are not built). */
+static int mcc_bounds_split(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                            uint32_t n)
+{
+    const memcom_table_desc *td = &t->desc;
+    uint32_t m = td->m, mixed = 0;
+    int lists = td->bucket_mode != MEMCOM_BUCKET_MOD;
+    for (uint32_t r = 0; r < m; r++) mixed += g->wmin[r] < 0.0f && g->wmax[r] >= 0.0f;
+    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
+    size_t np = 2 * (size_t)m;
+    float *wmax = (float *)memcom_malloc(sizeof(float) * np), *wmin = (float *)memcom_malloc(sizeof(float) * np);
+    float *bmax = bias ? (float *)memcom_malloc(sizeof(float) * np) : NULL, *ub = (float *)memcom_malloc(sizeof(float) * np);
+    float *tpart = (float *)memcom_malloc(sizeof(float) * np);
+    uint32_t *start = lists ? (uint32_t *)memcom_malloc(sizeof(uint32_t) * (np + 1)) : NULL;
+    uint32_t *items = lists ? (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1)) : NULL;
+    if (!wmax || !wmin || (bias && !bmax) || !ub || !tpart || (lists && (!start || !items))) {
+        memcom_free(wmax); memcom_free(wmin); memcom_free(bmax); memcom_free(ub);
+        memcom_free(tpart); memcom_free(start); memcom_free(items);
+        return MEMCOM_E_NOMEM;
+    }
+    for (size_t q = 0; q < np; q++) {
+        wmax[q] = -INFINITY;
+        wmin[q] = INFINITY;
+        if (bmax) bmax[q] = -INFINITY;
+    }
+    if (lists) memset(start, 0, sizeof(uint32_t) * (np + 1));
+    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
+    mcc_bucket_iter it = {t, NULL, NULL, 0, 0};
+    /* the extremes (and sizes) of the parts */
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
+        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
+        if (!lists) {
+            for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
+                uint32_t run = m - r < len - j ? m - r : len - j;
+                mcc_split_run(wmax + r, wmin + r, wmax + m + r, wmin + m + r, b ? bmax + r : NULL, b ? bmax + m + r : NULL,
+                              w + j, b ? b + j : NULL, run);
+                j += run;
+            }
+            continue;
+        }
+        mcc_iter_block(&it, hash_b, i0);
+        for (uint32_t j = 0; j < len; j++) {
+            uint32_t q = mcc_part(mcc_iter_next(&it, j), w[j], m);
+            wmax[q] = w[j] > wmax[q] ? w[j] : wmax[q];
+            wmin[q] = w[j] < wmin[q] ? w[j] : wmin[q];
+            if (b) bmax[q] = b[j] > bmax[q] ? b[j] : bmax[q];
+            start[q + 1]++;
+        }
+    }
+    for (size_t q = 0; q < np; q++) {
+        if (lists) start[q + 1] += start[q];
+        if (wmax[q] < wmin[q]) wmax[q] = wmin[q] = 0.0f; /* an empty part: as an empty bucket */
+        if (bmax && bmax[q] == -INFINITY) bmax[q] = 0.0f;
+    }
+    /* their items, ascending */
+    for (uint32_t i0 = 0; lists && i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
+        mcc_iter_block(&it, hash_b, i0);
+        for (uint32_t j = 0; j < len; j++) items[start[mcc_part(mcc_iter_next(&it, j), w[j], m)]++] = i0 + j;
+    }
+    if (lists) {
+        for (size_t q = np; q > 0; q--) start[q] = start[q - 1];
+        start[0] = 0;
+    }
+    memcom_free(g->wmax); memcom_free(g->wmin); memcom_free(g->bmax); memcom_free(g->ub);
+    g->wmax = wmax;
+    g->wmin = wmin;
+    g->bmax = bmax;
+    g->ub = ub;
+    g->tpart = tpart;
+    g->start = start;
+    g->items = items;
+    g->nb = (uint32_t)np;
+    g->split = 1;
+    return MEMCOM_OK;
+}
+
+const float *mcc_bounds_tvals(mcc_bounds *g, const float *tvals)
+{
+    if (!g->split) return tvals;
+    size_t m = g->nb / 2;
+    memcpy(g->tpart, tvals, sizeof(float) * m);
+    memcpy(g->tpart + m, tvals, sizeof(float) * m);
+    return g->tpart;
+}
+
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                     uint32_t n)
 {
@@ -146,7 +295,6 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     if (bias) g->bmax = (float *)memcom_malloc(sizeof(float) * m);
     int rc = MEMCOM_OK;
     if (!g->ub || (has_w && (!g->wmax || !g->wmin)) || (bias && !g->bmax)) rc = MEMCOM_E_NOMEM;
-    if (!rc && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
     if (rc) {
         mcc_bounds_free(g);
         return rc;
@@ -186,13 +334,22 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     }
     g->wabs = wabs;
     g->babs = babs;
+    g->nb = m;
+    /* split by the sign of w (its own lists), or the buckets' item lists */
+    if (has_w) rc = mcc_bounds_split(g, t, hash_b, bias, bias_dtype, n);
+    if (!rc && !g->split && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
+    if (rc) {
+        mcc_bounds_free(g);
+        return rc;
+    }
     g->state = 1;
     return MEMCOM_OK;
 }
 
-int mcc_bounds_reserve(mcc_bounds *g, uint32_t n, uint32_t m, size_t k)
+int mcc_bounds_reserve(mcc_bounds *g, uint32_t n, size_t k)
 {
     if (g->state != 1) return MEMCOM_OK;
+    uint32_t m = g->nb;
     size_t per = ((size_t)n + m - 1) / m, first = (2 * k + per - 1) / per + 2, most = n / MC_BOUNDS_MAX_SHARE / per + 1;
     size_t want = first > most ? first : most;
     return mcc_pairs_reserve(&g->seed_idx, &g->seed_score, &g->seed_cap, want < m ? want : m);

@@ -58,6 +58,10 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
         /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
         w += 12 * m + (td->kind == MEMCOM_KIND_MEMCOM ? 8 * m : 0) + (e->bias ? 4 * m : 0);
         if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n;
+        /* memcom buckets split by the sign of w, built beside the above: the
+         * parts' w extremes, bias maxima, bounds, values and seeds (2 m
+         * each), their item lists */
+        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n;
     }
     return w + 32 * (MC_ALIGN + 16); /* each allocation's alignment and header */
 }
@@ -213,7 +217,7 @@ int mcc_engine_prepare(mcc_engine *e)
     if (!mcc_engine_bitmap(e)) return MEMCOM_E_NOMEM;
     size_t k = e->n < MC_PREPARE_K ? e->n : MC_PREPARE_K;
     if ((rc = mcc_bounds_init(&e->bounds, t, e->hash_b, e->bias, e->bias_dtype, e->n)) ||
-        (rc = mcc_bounds_reserve(&e->bounds, e->n, t->desc.m, k)))
+        (rc = mcc_bounds_reserve(&e->bounds, e->n, k)))
         return rc;
     if ((rc = mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, e->n))) return rc;
     if (e->pre.state == 1 && (rc = mcc_prerank_reserve(&e->pre, k))) return rc;
