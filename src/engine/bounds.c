@@ -179,10 +179,48 @@ static void mcc_split_run(float *restrict neg_hi, float *restrict neg_lo, float 
     }
 }
 
+/* How many buckets hold at least 1 in MC_BOUNDS_SPLIT_SHARE of their items
+ * with each sign of w; -1 without memory for the counts */
+static int64_t mcc_count_mixed(const mcc_table *t, const uint32_t *hash_b, uint32_t n)
+{
+    const memcom_table_desc *td = &t->desc;
+    uint32_t m = td->m;
+    uint32_t *neg = (uint32_t *)memcom_malloc(sizeof(uint32_t) * m), *all = (uint32_t *)memcom_malloc(sizeof(uint32_t) * m);
+    if (!neg || !all) {
+        memcom_free(neg);
+        memcom_free(all);
+        return -1;
+    }
+    memset(neg, 0, sizeof(uint32_t) * m);
+    memset(all, 0, sizeof(uint32_t) * m);
+    float wbuf[MC_BLOCK];
+    mcc_bucket_iter it = {t, NULL, NULL, 0, 0};
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
+        mcc_iter_block(&it, hash_b, i0);
+        for (uint32_t j = 0; j < len; j++) {
+            uint32_t r = mcc_iter_next(&it, j);
+            neg[r] += w[j] < 0.0f;
+            all[r]++;
+        }
+    }
+    int64_t mixed = 0;
+    for (uint32_t r = 0; r < m; r++) {
+        uint32_t few = neg[r] < all[r] - neg[r] ? neg[r] : all[r] - neg[r];
+        mixed += all[r] && (uint64_t)few * MC_BOUNDS_SPLIT_SHARE >= all[r];
+    }
+    memcom_free(neg);
+    memcom_free(all);
+    return mixed;
+}
+
 /* Sign-mixed buckets (items of both signs of w) bound loosely: the bound
  * takes the largest |w| and the largest bias over the bucket, which may be
  * different items, and either sign of T_r reaches it.  When at least one in
- * MC_BOUNDS_SPLIT_SHARE buckets is mixed, rank on parts instead (bounds.h):
+ * MC_BOUNDS_SPLIT_SHARE buckets holds at least one in MC_BOUNDS_SPLIT_SHARE
+ * of its items with each sign (a few items of the other sign, as trained
+ * models have, gain less from it than the parts cost), rank on parts instead (bounds.h):
  * each part's own extremes, and item lists unless buckets are i mod m (the
  * scan then walks the bucket and keeps the part's sign).  The bound holds
  * for any set of items, so answers are unchanged; the per-bucket arrays are
@@ -194,7 +232,10 @@ static int mcc_bounds_split(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     uint32_t m = td->m, mixed = 0;
     int lists = td->bucket_mode != MEMCOM_BUCKET_MOD;
     for (uint32_t r = 0; r < m; r++) mixed += g->wmin[r] < 0.0f && g->wmax[r] >= 0.0f;
-    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
+    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK; /* too few with both signs at all */
+    int64_t many = mcc_count_mixed(t, hash_b, n);
+    if (many < 0) return MEMCOM_E_NOMEM;
+    if ((uint64_t)many * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
     size_t np = 2 * (size_t)m;
     float *wmax = (float *)memcom_malloc(sizeof(float) * np), *wmin = (float *)memcom_malloc(sizeof(float) * np);
     float *bmax = bias ? (float *)memcom_malloc(sizeof(float) * np) : NULL, *ub = (float *)memcom_malloc(sizeof(float) * np);

@@ -11,7 +11,7 @@
 
 #define MC_BOUNDS_MAX_SHARE 32u /* rank by bucket when at most n / this many items are left to score */
 
-#define MC_BOUNDS_SPLIT_SHARE 4u /* split the buckets by the sign of w when >= 1 in this many mix both signs */
+#define MC_BOUNDS_SPLIT_SHARE 4u /* split by the sign of w when >= 1 in 4 buckets have >= 1 in 4 items of each sign */
 
 /* What is ranked on: the m buckets, or (split) 2 m parts, part r holding
  * the items of bucket r with w < 0 and part m + r the others; "bucket"

@@ -60,8 +60,8 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
         if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n;
         /* memcom buckets split by the sign of w, built beside the above: the
          * parts' w extremes, bias maxima, bounds, values and seeds (2 m
-         * each), their item lists */
-        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n;
+         * each), their item lists, and the sign counts that decide it (2 m) */
+        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n + 8 * m;
     }
     return w + 32 * (MC_ALIGN + 16); /* each allocation's alignment and header */
 }
