@@ -198,6 +198,18 @@ static int64_t mcc_count_mixed(const mcc_table *t, const uint32_t *hash_b, uint3
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
+        if (td->bucket_mode == MEMCOM_BUCKET_MOD) {
+            /* runs of consecutive buckets: vectorised */
+            for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
+                uint32_t run = m - r < len - j ? m - r : len - j;
+                for (uint32_t q = 0; q < run; q++) {
+                    neg[r + q] += w[j + q] < 0.0f;
+                    all[r + q]++;
+                }
+                j += run;
+            }
+            continue;
+        }
         mcc_iter_block(&it, hash_b, i0);
         for (uint32_t j = 0; j < len; j++) {
             uint32_t r = mcc_iter_next(&it, j);
