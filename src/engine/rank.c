@@ -293,7 +293,7 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
             mcc_qquery q = mcc_prerank_qquery(pre);
             pre->n_ranked++;
             s.q = &q;
-            int rc = mcc_rank_all(e, &s, &h, use_bias, 0, pre, g, &unpruned);
+            rc = mcc_rank_all(e, &s, &h, use_bias, 0, pre, g, &unpruned);
             mcc_backoff_outcome(&pre->backoff, rc == 0 && !unpruned);
             if (rc == 0) {
                 float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
