@@ -17,7 +17,7 @@ import { timeQuery } from './lib/timing.js';
 
 const wasmPath = (simd) => new URL(`../dist/${simd ? 'memcom-simd' : 'memcom'}.wasm`, import.meta.url);
 
-function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
+export function modelSpec({ n, d, ratio, dtype, ids, seed = 5 }) {
   const r = rng(seed);
   const m = memcomRows(n, d, ratio);
   const rand = (len, scale) => {

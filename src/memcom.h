@@ -321,7 +321,7 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
 
 /* Ranking f32/f16 tables (full, hash, memcom kinds): an int8 copy of the
  * output rows (n x d bytes for a full table, m x d for a shared one, plus 4
- * bytes per row; built on the first whole-catalogue top-k) pre-ranks every
+ * bytes per row; built by memcom_prepare or the first whole-catalogue top-k) pre-ranks every
  * item with integer arithmetic and a proven error bound, then the candidates
  * are scored exactly: results are identical either way, the copy only saves
  * time (about 3x on a full table, whose scan is bound by memory bandwidth).
@@ -333,12 +333,25 @@ int memcom_set_int8_index(memcom_model *model, int enable);
 /* Ranking hash and memcom tables (n >= 2 m): per-bucket bounds on the scores
  * (the max and min per-item scalar and the max bias over each bucket's items,
  * and this query's bound: 16 bytes per bucket, plus 4 bytes per item and per
- * bucket for buckets other than i mod m; built on the first whole-catalogue
- * top-k) let top-k score only the buckets that can still reach it.  The
+ * bucket for buckets other than i mod m; memcom buckets that often mix signs
+ * of the scalar are bounded per sign, with twice as many parts and lists; built by memcom_prepare or the
+ * first whole-catalogue top-k) let top-k score only the buckets that can still reach it.  The
  * bounds hold exactly (rounding to nearest is monotone), so results are
  * identical either way.  When the bounds prune too little for a query it
  * scans every item as without them.  On by default; enable = 0 frees them. */
 int memcom_set_bucket_bounds(memcom_model *model, int enable);
+
+/* Builds now what the first whole-catalogue ranking would otherwise build
+ * (the n-bit marks, hash buckets, the int8 copy and the bucket bounds, with
+ * the current settings above; at most memcom_info.working_bytes), so that the
+ * first ranking (k <= 128) costs what later ones do.  O(n + rows * d) time,
+ * once; optional: without it the first ranking builds them.  Call it after
+ * the settings and after checking working_bytes against a budget (opening
+ * allocates nothing per item).  Builds nothing for an output table that
+ * stores nothing per item (hash or qr buckets i mod m or hashed, and no
+ * output bias: n is not bounded by the file's size).  MEMCOM_E_NOMEM when
+ * memory runs out. */
+int memcom_prepare(memcom_model *model);
 
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
 const char *memcom_kernel_name(void);

@@ -44,6 +44,12 @@ int memcom_set_int8_index(memcom_model *model, int enable)
     return MEMCOM_OK;
 }
 
+int memcom_prepare(memcom_model *model)
+{
+    if (!model) return MEMCOM_E_ARG;
+    return mcc_engine_prepare(&model->eng);
+}
+
 /* ------------------------------------------------------------------ open */
 
 static void mcc_model_free(memcom_model *m)

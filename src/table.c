@@ -147,13 +147,16 @@ void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w,
         break;
     }
     if (t->desc.kind == MEMCOM_KIND_MEMCOM) {
-        if (t->desc.scalar_dtype == MEMCOM_DTYPE_F16) {
-            mk_f16_finite_to_f32((const uint16_t *)t->w + i0, len, s->w_buf);
-            *w = s->w_buf;
-        } else {
-            *w = (const float *)t->w + i0;
-        }
+        *w = mcc_f32_run(t->w, t->desc.scalar_dtype, i0, len, s->w_buf);
     }
+}
+
+const float *mcc_f32_run(const void *x, uint32_t dtype, size_t i0, size_t len, float *buf)
+{
+    if (dtype == MEMCOM_DTYPE_F32) return (const float *)x + i0;
+    if (dtype != MEMCOM_DTYPE_F16) return NULL;
+    mk_f16_finite_to_f32((const uint16_t *)x + i0, len, buf);
+    return buf;
 }
 
 float mcc_scorer_one(mcc_scorer *s, uint32_t i)

@@ -16,6 +16,10 @@ static inline uint32_t mcc_bucket_of(const mcc_table *t, const uint32_t *hash_b,
 {
     return hash_b ? hash_b[i] : mcc_table_bucket(t, i);
 }
+/* items [i0, i0 + len) of a per-item f32/f16 array (scalars, output bias;
+ * finite, as validated): x itself when f32, else decoded into buf (len
+ * floats); NULL for any other dtype */
+const float *mcc_f32_run(const void *x, uint32_t dtype, size_t i0, size_t len, float *buf);
 /* the embedding of item i into out (d floats); tmp has d floats */
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
 

@@ -76,8 +76,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /**
    * f32 and f16 output tables: keep an int8 copy of the output rows (n·d bytes
-   * for a full table, m·d for hash/memcom, plus 4 bytes per row; built on the
-   * first whole-catalogue ranking) to pre-rank on with integer arithmetic and a
+   * for a full table, m·d for hash/memcom, plus 4 bytes per row; built by the
+   * load, see docs/SECURITY.md's cost model) to pre-rank on with integer arithmetic and a
    * proven error bound before scoring the candidates exactly. Rankings are
    * identical either way; `false` saves that memory and ranks in one exact pass.
    * Default `true`. (int8 tables pre-rank on their own rows, with no copy; the
@@ -87,8 +87,8 @@ export interface LoadOptions {
   /**
    * hash and memcom output tables with at least two items per bucket: keep
    * per-bucket bounds on the scores (16 bytes per bucket, plus 4 bytes per item
-   * and per bucket unless buckets are `i mod m`; built on the first
-   * whole-catalogue ranking) so that ranking scores only the buckets whose
+   * and per bucket unless buckets are `i mod m`, about twice that for memcom
+   * buckets mixing signs of w; built by the load) so that ranking scores only the buckets whose
    * bound can still reach the top k (the bounds hold exactly: rounding is
    * monotone). Rankings are identical either way; when the bounds prune too
    * little for a query every item is scored. `false` saves that memory.

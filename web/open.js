@@ -107,6 +107,9 @@ export async function openSource(source, options, where) {
     if (!opts.bucketBounds) runtime.check(runtime.exports.mc_set_bucket_bounds(handle, 0), 'mc_set_bucket_bounds');
     const info = readInfo(runtime, handle);
     checkCost(info, opts, isRemoteSource(source), where);
+    // what the first ranking would build (int8 copy, bucket bounds, marks), now
+    // that its cost is accepted: the first ranking then costs what later ones do
+    runtime.check(runtime.exports.mc_prepare(handle), 'mc_prepare');
     return { runtime, handle, info };
   } catch (e) {
     runtime.exports.mc_close(handle);
@@ -116,7 +119,7 @@ export async function openSource(source, options, where) {
 
 /**
  * The cost limits, checked once the file is open (opening costs O(file): no
- * memory per item is allocated before the first ranking): n against
+ * memory per item is allocated before these checks pass): n against
  * options.maxItems (ranking is O(n) per query), and the file plus the
  * working memory it may need (info.workingBytes) against options.maxBytes.
  */

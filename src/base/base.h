@@ -6,6 +6,7 @@
 #ifndef MEMCOM_BASE_H
 #define MEMCOM_BASE_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,25 @@ static inline int mcc_is_finite_f16(uint16_t h) { return (h & 0x7c00u) != 0x7c00
 static inline float mcc_f32_or_f16_at(const void *x, uint32_t dtype, size_t i)
 {
     return dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(((const uint16_t *)x)[i]) : ((const float *)x)[i];
+}
+
+/* max |x[j]| over n floats (0 for n = 0; NaN is never the maximum): eight
+ * running maxima, in any order the same exact result, so compilers vectorise it */
+static inline float mcc_abs_max_f32(const float *x, size_t n)
+{
+    float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int q = 0; q < 8; q++) {
+            float a = fabsf(x[j + q]);
+            l[q] = a > l[q] ? a : l[q];
+        }
+    for (; j < n; j++) {
+        float a = fabsf(x[j]);
+        l[0] = a > l[0] ? a : l[0];
+    }
+    for (int q = 1; q < 8; q++) l[0] = l[q] > l[0] ? l[q] : l[0];
+    return l[0];
 }
 
 /* ---- UTF-8: 1 if valid (no overlongs, no surrogates, <= U+10FFFF) ---- */

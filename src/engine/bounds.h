@@ -7,37 +7,53 @@
 #define MEMCOM_ENGINE_BOUNDS_H
 
 #include "../table.h"
+#include "backoff.h"
 
 #define MC_BOUNDS_MAX_SHARE 32u /* rank by bucket when at most n / this many items are left to score */
-#define MC_BOUNDS_MISSES 4u     /* after this many rankings in a row the bounds could not prune, */
-#define MC_BOUNDS_RETRY 16u     /* try them again only every this many rankings */
 
+#define MC_BOUNDS_SPLIT_SHARE 4u /* split by the sign of w when >= 1 in 4 buckets have >= 1 in 4 items of each sign */
+
+/* What is ranked on: the m buckets, or (split) 2 m parts, part r holding
+ * the items of bucket r with w < 0 and part m + r the others; "bucket"
+ * below means either. */
 typedef struct mcc_bounds {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
     int off;                  /* memcom_set_bucket_bounds(model, 0) */
-    float *wmax, *wmin;       /* per bucket over its items' w (memcom), m each */
+    int split;                /* 1: nb = 2 m sign parts */
+    uint32_t nb;              /* buckets ranked on: m, or 2 m when split */
+    float *wmax, *wmin;       /* per bucket over its items' w (memcom), nb each */
     float *bmax;              /* per bucket max output bias (NULL without bias) */
     uint32_t *start, *items;  /* buckets other than i mod m: bucket r holds items[start[r] .. start[r+1]) */
     double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
-    float *ub;                /* m: this query's bounds */
+    float *ub;                /* nb: this query's bounds */
+    float *tpart;             /* split: nb, each part's bucket value T_(r mod m) for this query */
     uint32_t *seed_idx;       /* the buckets scored first */
     float *seed_score;
     size_t seed_cap;
-    uint32_t misses;          /* rankings in a row where the bounds pruned too little */
-    uint32_t skipped;         /* rankings since then that did not try them */
+    mcc_backoff backoff;      /* tried on every ranking, or (pruning too little) now and then */
     uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
                                              * items scored in the others (those that finished by bucket) */
 } mcc_bounds;
-/* how many items bucket r holds (n items in nb buckets) */
+/* how many items bucket r holds (n items in nb buckets); i mod m buckets
+ * split by sign: the items of its bucket (the part holds those of its sign) */
 static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n, uint32_t nb)
 {
-    return g->start ? g->start[r + 1] - g->start[r] : r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+    if (g->start) return g->start[r + 1] - g->start[r];
+    uint32_t m = g->split ? nb / 2 : nb, b = r < m ? r : r - m;
+    return b < n ? (size_t)(n - 1 - b) / m + 1 : 0;
 }
-/* examine the table once: state 1 for hash/memcom tables of n >= 2 m items */
+/* examine the table once: state 1 for hash/memcom tables of n >= 2 m items;
+ * memcom tables whose buckets often mix signs of w are split (bounds.c) */
 int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                     uint32_t n);
-/* 1 when this ranking should try the bounds: after MC_BOUNDS_MISSES rankings
- * in a row where they pruned too little, only every MC_BOUNDS_RETRY-th does */
+/* room for the buckets scan.c scores in rounds for a top-k of k <= this k
+ * (at most about n / MC_BOUNDS_MAX_SHARE items' buckets a round): built with
+ * the rest by memcom_prepare, so that the first ranking allocates nothing */
+int mcc_bounds_reserve(mcc_bounds *g, uint32_t n, size_t k);
+/* the bucket values to bound with: tvals (m) itself, or each part's (split) */
+const float *mcc_bounds_tvals(mcc_bounds *g, const float *tvals);
+/* 1 when this ranking should try the bounds (backoff.h: after rankings
+ * where they pruned too little, only now and then) */
 int mcc_bounds_try(mcc_bounds *g);
 /* record whether a ranking that tried them could use them */
 void mcc_bounds_outcome(mcc_bounds *g, int pruned);

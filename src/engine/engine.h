@@ -44,6 +44,14 @@ uint32_t *mcc_engine_bitmap(mcc_engine *e);
  * following the allocations of rank.c, prerank.c, bounds.c and scan.c
  * (tests/c/test_model.c checks it against what ranking really allocates). */
 uint64_t mcc_engine_working_bytes(const mcc_engine *e);
+/* memcom_prepare: builds now what the first whole-catalogue top-k would
+ * (marks, hash buckets, bucket bounds, the int8 copy and room for k <=
+ * MC_PREPARE_K), so that it costs what later ones do; only when the table
+ * stores something per item (else a tiny file declaring a huge n would cost
+ * O(n) before any ranking asked for it).  What cosine ranking needs (norms)
+ * stays built on first use. */
+#define MC_PREPARE_K 128u
+int mcc_engine_prepare(mcc_engine *e);
 /* memcom_set_int8_index / memcom_set_bucket_bounds: the state is examined
  * again on the next top-k */
 void mcc_engine_set_int8_index(mcc_engine *e, int enable);

@@ -44,23 +44,64 @@ void mcc_prerank_free(mcc_prerank *p)
     memset(p, 0, sizeof *p);
 }
 
+/* max |x_i| over n per-item f32/f16 values, a block at a time */
 static double mcc_scalar_abs_max(const void *x, uint32_t dtype, uint32_t n)
 {
-    double mx = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        double a = fabs((double)mcc_f32_or_f16_at(x, dtype, i));
-        if (a > mx) mx = a;
+    float buf[MC_BLOCK], mx = 0.0f;
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        float a = mcc_abs_max_f32(mcc_f32_run(x, dtype, i0, len, buf), len);
+        mx = a > mx ? a : mx;
     }
-    return mx;
+    return (double)mx;
 }
 
-/* An int8 copy of f32/f16 rows to pre-rank on: per row scale = max|x| / 127,
- * q = round(x / scale); rmax bounds |x_j - scale * q_j| over every element. */
+/* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer
+ * < 2^16), and the smallest nonzero and largest |scale|, row by row (amax,
+ * smax 0 and smin inf before the first) */
+static void mcc_note_row(mcc_prerank *p, float scale, const int8_t *q, size_t d)
+{
+    double sc = fabs((double)scale);
+    if (sc > p->smax) p->smax = sc;
+    if (sc > 0.0 && sc < p->smin) p->smin = sc;
+    int32_t l1 = 0;
+    for (size_t j = 0; j < d; j++) l1 += q[j] < 0 ? -q[j] : q[j];
+    double a = sc * (double)l1;
+    if (a > p->amax) p->amax = a;
+}
+
+/* One row of the int8 copy: scale = max|x| / 127, q = round(x / scale);
+ * returns a bound on |x_j - scale * q_j| over the row.  err has d floats.
+ * Loops without a running maximum inside (mcc_abs_max_f32 takes them), so
+ * compilers vectorise them. */
+static double mcc_quantise_row(const float *restrict x, size_t d, int8_t *restrict q, float *restrict err, float *scale)
+{
+    float mx = mcc_abs_max_f32(x, d);
+    float sc = mx / 127.0f, inv = sc > 0.0f ? 127.0f / mx : 0.0f;
+    if (!(inv <= 0x1p100f)) sc = inv = 0.0f; /* a (nearly) subnormal row: q = 0, its error is |x| */
+    for (size_t j = 0; j < d; j++) {
+        /* any q works (the error is measured); round to nearest with the
+         * 1.5 * 2^23 trick and clamp: float only, so it vectorises */
+        float y = (x[j] * inv + 0x1.8p23f) - 0x1.8p23f;
+        y = y > 127.0f ? 127.0f : y < -127.0f ? -127.0f : y;
+        q[j] = (int8_t)(int32_t)y;
+        err[j] = x[j] - sc * y;
+    }
+    float e = mcc_abs_max_f32(err, d);
+    *scale = sc;
+    /* e is |x - fl(sc * y)| rounded: the true error is at most
+     * e (1 + 2u) + u |sc * y| with |sc * y| <= mx (1 + u), plus 2^-149 per
+     * rounding in the subnormal range */
+    return (double)e * (1.0 + 0x1p-22) + (double)mx * 0x1p-23 + 0x1p-147;
+}
+
+/* An int8 copy of f32/f16 rows to pre-rank on (mcc_quantise_row); rmax
+ * bounds |x_j - scale * q_j| over every element. */
 static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
 {
     const memcom_table_desc *td = &t->desc;
     size_t d = td->d, rows = t->rows_a;
-    float *tmp = (float *)memcom_malloc(sizeof(float) * d);
+    float *tmp = (float *)memcom_malloc(sizeof(float) * 2 * d);
     p->own_q8 = (int8_t *)memcom_malloc(rows * d > 0 ? rows * d : 1);
     p->own_scale = (float *)memcom_malloc(sizeof(float) * (rows ? rows : 1));
     if (!tmp || !p->own_q8 || !p->own_scale) {
@@ -73,30 +114,12 @@ static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
     }
     double rmax = 0.0;
     for (size_t r = 0; r < rows; r++) {
-        const float *x = tmp;
+        const float *x = tmp + d;
         if (td->row_dtype == MEMCOM_DTYPE_F32) x = (const float *)t->a + r * d;
-        else mk_f16_to_f32((const uint16_t *)t->a + r * d, d, tmp);
-        float mx = 0.0f;
-        for (size_t j = 0; j < d; j++) mx = fabsf(x[j]) > mx ? fabsf(x[j]) : mx;
-        float sc = mx / 127.0f, inv = sc > 0.0f ? 127.0f / mx : 0.0f;
-        if (!(inv <= 0x1p100f)) sc = inv = 0.0f; /* a (nearly) subnormal row: q = 0, its error is |x| */
-        int8_t *q = p->own_q8 + r * d;
-        float e = 0.0f;
-        for (size_t j = 0; j < d; j++) {
-            /* any q works (the error is measured); round to nearest with the
-             * 1.5 * 2^23 trick and clamp: float only, so it vectorises */
-            float y = (x[j] * inv + 0x1.8p23f) - 0x1.8p23f;
-            y = y > 127.0f ? 127.0f : y < -127.0f ? -127.0f : y;
-            q[j] = (int8_t)(int32_t)y;
-            float ej = fabsf(x[j] - sc * y);
-            e = ej > e ? ej : e;
-        }
-        /* e is |x - fl(sc * y)| rounded: the true error is at most
-         * e (1 + 2u) + u |sc * y| with |sc * y| <= mx (1 + u), plus 2^-149 per
-         * rounding in the subnormal range */
-        double er = (double)e * (1.0 + 0x1p-22) + (double)mx * 0x1p-23 + 0x1p-147;
+        else mk_f16_to_f32((const uint16_t *)t->a + r * d, d, tmp + d);
+        double er = mcc_quantise_row(x, d, p->own_q8 + r * d, tmp, &p->own_scale[r]);
         if (er > rmax) rmax = er;
-        p->own_scale[r] = sc;
+        mcc_note_row(p, p->own_scale[r], p->own_q8 + r * d, d); /* while the row is in cache */
     }
     memcom_free(tmp);
     p->rmax = rmax * (1.0 + 1e-9);
@@ -117,6 +140,9 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     }
     p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
     if (!p->vq) return MEMCOM_E_NOMEM;
+    p->amax = 0.0; /* mcc_note_row's maxima, row by row */
+    p->smin = INFINITY;
+    p->smax = 0.0;
     if (own) {
         p->q8 = (const int8_t *)t->a;
         p->q8_scale = t->a_scale;
@@ -129,23 +155,8 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
             return rc;
         }
     }
-    /* A = max_r scale_r * sum |q_r| (exact in double: the sum is an integer < 2^16) */
-    double amax = 0.0, smin = INFINITY, smax = 0.0;
-    for (uint32_t r = 0; r < t->rows_a; r++) {
-        double sc = fabs((double)p->q8_scale[r]);
-        if (sc > smax) smax = sc;
-        if (sc > 0.0 && sc < smin) smin = sc;
-        int32_t l1 = 0;
-        for (uint32_t j = 0; j < td->d; j++) {
-            int32_t x = p->q8[(size_t)r * td->d + j];
-            l1 += x < 0 ? -x : x;
-        }
-        double a = sc * (double)l1;
-        if (a > amax) amax = a;
-    }
-    p->amax = amax;
-    p->smin = smin;
-    p->smax = smax;
+    if (own)
+        for (uint32_t r = 0; r < t->rows_a; r++) mcc_note_row(p, p->q8_scale[r], p->q8 + (size_t)r * td->d, td->d);
     p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
     p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
     p->state = 1;

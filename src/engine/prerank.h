@@ -7,6 +7,7 @@
 #define MEMCOM_ENGINE_PRERANK_H
 
 #include "../table.h"
+#include "backoff.h"
 
 #define MC_PRERANK_MAX_K 4096u /* larger k: int8 rows ranked in one exact pass */
 
@@ -27,6 +28,8 @@ typedef struct mcc_prerank {
     float *cand_score;
     size_t n_cand, cand_cap;
     uint64_t n_ranked, n_fallback; /* queries pre-ranked; of those, ranked again exactly */
+    uint64_t n_backoff;       /* queries ranked exactly because pre-ranking had stopped paying */
+    mcc_backoff backoff;      /* paid: ranked without falling back, and by bucket when the bounds were tried */
 } mcc_prerank;
 /* examine the table once (state 1 for kinds full/hash/memcom; f32/f16 rows
  * get an int8 copy unless no_index) */

@@ -52,12 +52,16 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
     if (d <= MK_Q16_MAX_D && (bm || td->kind == MEMCOM_KIND_FULL) && (own || !e->pre.no_index) && mk_fast_int_dot()) {
         /* pre-ranking (as mcc_prerank_init): the query, the candidates, an int8 copy of f32/f16 rows */
         w += 2 * d + 8 * (2 * MC_BLOCK + 8 * (n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K));
-        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 4 * d;
+        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
     }
     if (!e->bounds.off && bm && 2 * m <= n) {
         /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
         w += 12 * m + (td->kind == MEMCOM_KIND_MEMCOM ? 8 * m : 0) + (e->bias ? 4 * m : 0);
         if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n;
+        /* memcom buckets split by the sign of w, built beside the above: the
+         * parts' w extremes, bias maxima, bounds, values and seeds (2 m
+         * each), their item lists, and the sign counts that decide it (2 m) */
+        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n + 8 * m;
     }
     return w + 32 * (MC_ALIGN + 16); /* each allocation's alignment and header */
 }
@@ -176,19 +180,48 @@ static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
     return MEMCOM_OK;
 }
 
-/* One full ranking pass: by bucket where the bounds pay, else item by item. */
+/* One full ranking pass: by bucket where the bounds pay, else item by item
+ * (*unpruned = 1 when the bounds were tried and pruned too little).  Returns
+ * 0, or -1 when pre has too many candidates. */
 static MC_NOINLINE int mcc_rank_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, int use_bias, int cosine, mcc_prerank *pre,
-                                    mcc_bounds *g)
+                                    mcc_bounds *g, int *unpruned)
 {
     mcc_scorer_prepare(s);
+    *unpruned = 0;
     if (g && !cosine && mcc_bounds_try(g)) {
         int rc = mcc_scan_buckets(e, s, g, h, use_bias, pre);
         mcc_bounds_outcome(g, rc != 0);
         if (rc) return rc > 0 ? 0 : -1;
+        *unpruned = 1;
         mcc_topk_init(h, h->idx, h->score, h->k); /* start over */
         if (pre) pre->n_cand = 0;
     }
     return mcc_scan_all(e, s, h, use_bias, cosine, pre);
+}
+
+/* 1 when the file stores something for every item of the table (full rows,
+ * memcom scalars, explicit buckets, or an output bias): then O(n) work is
+ * O(file) */
+static int mcc_engine_stores_per_item(const mcc_engine *e)
+{
+    const memcom_table_desc *td = &e->t->desc;
+    return e->bias || td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_MEMCOM || td->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
+}
+
+int mcc_engine_prepare(mcc_engine *e)
+{
+    const mcc_table *t = e->t;
+    int rc;
+    if (!mcc_engine_stores_per_item(e)) return MEMCOM_OK; /* O(n) would not be O(file): left to the first ranking */
+    if ((rc = mcc_prepare_hash(e))) return rc;
+    if (!mcc_engine_bitmap(e)) return MEMCOM_E_NOMEM;
+    size_t k = e->n < MC_PREPARE_K ? e->n : MC_PREPARE_K;
+    if ((rc = mcc_bounds_init(&e->bounds, t, e->hash_b, e->bias, e->bias_dtype, e->n)) ||
+        (rc = mcc_bounds_reserve(&e->bounds, e->n, k)))
+        return rc;
+    if ((rc = mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, e->n))) return rc;
+    if (e->pre.state == 1 && (rc = mcc_prerank_reserve(&e->pre, k))) return rc;
+    return MEMCOM_OK;
 }
 
 int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,
@@ -248,14 +281,21 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
             e->bounds.state == 1)
             g = &e->bounds;
         mcc_prerank *pre = NULL;
+        int unpruned = 0;
         if (!cosine && k <= MC_PRERANK_MAX_K && mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, n) == MEMCOM_OK &&
-            e->pre.state == 1 && mcc_prerank_reserve(&e->pre, k) == MEMCOM_OK && mcc_prerank_query(&e->pre, vec, dim, use_bias))
-            pre = &e->pre;
+            e->pre.state == 1 && mcc_prerank_reserve(&e->pre, k) == MEMCOM_OK && mcc_prerank_query(&e->pre, vec, dim, use_bias)) {
+            /* it has not paid lately (backoff.h): too many candidates, or its
+             * wider floor kept the bounds from pruning; then rank exactly */
+            if (mcc_backoff_try(&e->pre.backoff)) pre = &e->pre;
+            else e->pre.n_backoff++;
+        }
         if (pre) {
             mcc_qquery q = mcc_prerank_qquery(pre);
             pre->n_ranked++;
             s.q = &q;
-            if (mcc_rank_all(e, &s, &h, use_bias, 0, pre, g) == 0) {
+            rc = mcc_rank_all(e, &s, &h, use_bias, 0, pre, g, &unpruned);
+            mcc_backoff_outcome(&pre->backoff, rc == 0 && !unpruned);
+            if (rc == 0) {
                 float floor = mcc_topk_full(&h) ? mcc_prerank_floor(pre, mcc_topk_threshold(&h)) : -INFINITY;
                 mcc_prerank_keep(pre, floor);
                 mcc_topk_init(&h, out_index, out_score, k);
@@ -272,7 +312,7 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
                 mcc_topk_init(&h, out_index, out_score, k);
             }
         }
-        if (!pre) mcc_rank_all(e, &s, &h, use_bias, cosine, NULL, g);
+        if (!pre) mcc_rank_all(e, &s, &h, use_bias, cosine, NULL, g, &unpruned);
     }
     mcc_clear_list(bm, o->exclude, o->n_exclude);
     if (extra != UINT32_MAX) bm[extra >> 5] = 0;

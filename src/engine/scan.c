@@ -58,7 +58,7 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
                                         mcc_prerank *pre)
 {
     const mcc_table *t = e->t;
-    uint32_t n = e->n, nb = t->desc.m;
+    uint32_t n = e->n, nb = g->nb;
     const uint32_t *bm = e->bitmap;
     float floor = pre ? mcc_bucket_floor(h, pre) : -INFINITY;
     const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
@@ -66,12 +66,20 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
     const void *w = t->desc.kind == MEMCOM_KIND_MEMCOM ? t->w : NULL;
     uint32_t wdt = t->desc.scalar_dtype;
     int bias = use_bias && e->bias;
+    /* i mod m buckets split by sign (no lists): walk bucket r mod m, keep the
+     * items of this part's sign (part r < m: w < 0) */
+    uint32_t stride = g->split ? nb / 2 : nb, b0 = r < stride ? r : r - stride;
+    int sign = !list && g->split ? (r < stride ? 1 : 0) : -1; /* 1: keep w < 0, 0: keep w >= 0 */
     for (size_t c = 0; c < cnt; c++) {
-        uint32_t i = list ? list[c] : r + (uint32_t)c * nb;
+        uint32_t i = list ? list[c] : b0 + (uint32_t)c * stride;
         if (mcc_bit(bm, i)) continue;
         /* the same two roundings as mk_scan: fl(fl(w * t) + b) */
         float sc = tr;
-        if (w) sc = mcc_f32_or_f16_at(w, wdt, i) * tr;
+        if (w) {
+            float wi = mcc_f32_or_f16_at(w, wdt, i);
+            if (sign >= 0 && (wi < 0.0f) != sign) continue; /* the other part's */
+            sc = wi * tr;
+        }
         if (bias) sc = sc + mcc_bias_one(e, i);
         mcc_topk_offer(h, i, sc);
         if (pre && sc >= floor) {
@@ -92,8 +100,8 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
  * candidates. */
 MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mcc_topk *h, int use_bias, mcc_prerank *pre)
 {
-    uint32_t nb = e->t->desc.m, n = e->n;
-    const float *tv = s->tvals;
+    uint32_t nb = g->nb, n = e->n;
+    const float *tv = mcc_bounds_tvals(g, s->tvals);
     float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
     /* Rounds: score the best-bounded buckets not yet scored (the first round
@@ -102,8 +110,9 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
      * the threshold; then count the items of the buckets whose bound still
      * reaches it.  Few enough: score those in one pass over the bounds.
      * Otherwise another round, unless the last one did not halve that count
-     * or the rounds themselves have scored more than the budget: then the
-     * bounds prune too little for this query, which scans every item. */
+     * or the rounds themselves have scored more than the budget: then, unless
+     * what is left is within twice the budget, the bounds prune too little
+     * for this query, which scans every item. */
     size_t per = ((size_t)n + nb - 1) / nb, budget = n / MC_BOUNDS_MAX_SHARE;
     size_t ns = (2 * h->k + per - 1) / per + 2, seeded = 0, picked = 0;
     uint64_t scored0 = g->n_scored, prev_left = 0;
@@ -158,8 +167,12 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             break;
         }
         /* a round that did not halve what is left will not get there (the
-         * threshold is already about final: the bounds are loose), or spent */
-        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) break;
+         * threshold is already about final: the bounds are loose), or spent;
+         * within twice the budget, scoring those buckets still beats a scan */
+        if ((prev_left && left * 2 > prev_left) || seeded > budget || picked == nb) {
+            done = left <= 2 * (uint64_t)budget;
+            break;
+        }
         prev_left = left;
     }
     if (!done) {

@@ -12,12 +12,7 @@
 /* f32 view of the bias for items [i0, i0+len), or NULL */
 static inline const float *mcc_bias_block(mcc_engine *e, uint32_t i0, uint32_t len)
 {
-    if (e->bias_dtype == MEMCOM_DTYPE_F32) return (const float *)e->bias + i0;
-    if (e->bias_dtype == MEMCOM_DTYPE_F16) {
-        mk_f16_finite_to_f32((const uint16_t *)e->bias + i0, len, e->bias_buf);
-        return e->bias_buf;
-    }
-    return NULL;
+    return mcc_f32_run(e->bias, e->bias_dtype, i0, len, e->bias_buf);
 }
 
 /* the bias of item i (there is a bias) */

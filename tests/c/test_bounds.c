@@ -1,7 +1,8 @@
 /* test_bounds.c - per-bucket score bounds (src/engine/bounds.c).
  * 1. The bound: for every item, its score as the scan computes it is at most
  *    its bucket's bound, exactly (adversarial magnitudes, signs, subnormals,
- *    ties, empty buckets).
+ *    ties, empty buckets); 1b. what they are built from (per-bucket maxima,
+ *    item lists) against a plain item-by-item computation.
  * 2. Black box: top-k of hash and memcom tables (every row, scalar and bias
  *    storage type, mod / hash / explicit buckets, exclusions, every k, ties)
  *    equals the brute-force top-k of memcom_score_vector, bit for bit, with
@@ -13,6 +14,8 @@
 #include "../../src/kernels/kernels.h"
 
 /* ---- 1. the bound ---- */
+
+static int g_split_bound; /* bound_case tables that were split by the sign of w */
 
 static void bound_case(uint32_t n, uint32_t m, uint32_t d, const float *rows, const float *w, const float *bias,
                        const uint32_t *buckets, const float *v, int *checked)
@@ -35,12 +38,14 @@ static void bound_case(uint32_t n, uint32_t m, uint32_t d, const float *rows, co
     memset(&g, 0, sizeof g);
     CHECK_CODE(mcc_bounds_init(&g, &t, NULL, bias, MEMCOM_DTYPE_F32, n), MEMCOM_OK);
     CHECK(g.state == 1);
+    g_split_bound += g.split;
     float *tv = malloc(sizeof(float) * m), *tt = malloc(sizeof(float) * n), *s = malloc(sizeof(float) * n);
     uint32_t *hits = malloc(sizeof(uint32_t) * n);
     mk_rows_dot_f32(rows, m, d, v, tv);
     for (int use_bias = 0; use_bias < 2; use_bias++) {
         const float *b = use_bias ? bias : NULL;
-        float tmax = mk_bucket_bounds(tv, g.wmax, g.wmin, b ? g.bmax : NULL, m, g.ub);
+        /* on the buckets, or on their sign parts when the table was split */
+        float tmax = mk_bucket_bounds(mcc_bounds_tvals(&g, tv), g.wmax, g.wmin, b ? g.bmax : NULL, g.nb, g.ub);
         if (!mcc_bounds_usable(&g, tmax, b != NULL)) continue; /* refused: top-k scans every item */
         (*checked)++;
         for (uint32_t i = 0; i < n; i++) tt[i] = tv[buckets ? buckets[i] : i % m];
@@ -48,6 +53,7 @@ static void bound_case(uint32_t n, uint32_t m, uint32_t d, const float *rows, co
         int ok = 1;
         for (uint32_t i = 0; i < n && ok; i++) {
             uint32_t r = buckets ? buckets[i] : i % m;
+            if (g.split) r += w[i] < 0.0f ? 0 : m;
             if (!(s[i] <= g.ub[r])) {
                 ok = 0;
                 fprintf(stderr, "  item %u bucket %u: score %.9g > bound %.9g\n", i, r, s[i], g.ub[r]);
@@ -86,6 +92,136 @@ static void test_bound(void)
         free(rows); free(w); free(bias); free(v); free(bk);
     }
     CHECK(checked > 600); /* most are accepted (the rest would overflow) */
+    CHECK(g_split_bound > 50); /* symmetric w: bounded on sign parts */
+}
+
+/* ---- 1b. what the bounds are built from ----
+ * Per bucket, the largest and smallest w and the largest bias over its
+ * items, max |w| and max |b|, and (buckets other than i mod m) the items of
+ * each bucket in ascending order, against a plain item-by-item computation:
+ * f32 and f16 scalars and bias, i mod m / u16 / u32 / hash buckets, n over
+ * several blocks, m dividing n or not, empty buckets; and the same per sign
+ * part when the table's buckets mix signs of w (split), not when a few items
+ * per bucket have the other sign. */
+static void test_stats(void)
+{
+    t_rng r = {99};
+    int split_seen = 0, whole_seen = 0;
+    const uint32_t modes[] = {MEMCOM_BUCKET_MOD, MEMCOM_BUCKET_EXPLICIT, MEMCOM_BUCKET_EXPLICIT, MEMCOM_BUCKET_HASH};
+    for (int trial = 0; trial < 48; trial++) {
+        uint32_t mode = modes[trial % 4], n = 1 + t_below(&r, 5000), m = 1 + t_below(&r, n / 2 > 1 ? n / 2 : 1);
+        uint32_t u16 = trial % 4 == 1, wdt = (trial / 4) % 2 ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
+        uint32_t bdt = (trial / 8) % 3 == 0 ? 0 : (trial / 8) % 3 == 1 ? MEMCOM_DTYPE_F32 : MEMCOM_DTYPE_F16;
+        int wkind = (trial / 2) % 3;
+        if (wkind == 2) m = 1 + m % (n / 40 + 1); /* 40 items per bucket or more: 1 in 16 negative stays a few */
+        if (2 * m > n) continue; /* no bounds for this table */
+        float *wf = malloc(sizeof(float) * n), *bf = malloc(sizeof(float) * n);
+        uint16_t *wh = malloc(sizeof(uint16_t) * n), *bh = malloc(sizeof(uint16_t) * n);
+        uint32_t *b32 = malloc(sizeof(uint32_t) * n), *bk = malloc(sizeof(uint32_t) * n);
+        uint16_t *b16 = malloc(sizeof(uint16_t) * n);
+        for (uint32_t i = 0; i < n; i++) {
+            /* w positive, of both signs (split), or positive but for about 1
+             * in 16 items (buckets with a few negative w, as trained models
+             * have: not split) */
+            wf[i] = wkind == 1 ? (float)(t_uniform(&r) * 2.0) : (float)((t_uniform(&r) + 1.0) * 2.0 + 0.25);
+            if (wkind == 2 && t_below(&r, 16) == 0) wf[i] = -wf[i];
+            bf[i] = (float)(t_uniform(&r) * 2.0 - 1.5);
+            wh[i] = mcc_f32_to_f16(wf[i]);
+            bh[i] = mcc_f32_to_f16(bf[i]);
+            b32[i] = t_below(&r, 3) == 0 ? 0 : t_below(&r, m / 2 + 1) * 2 % m; /* skewed, some empty */
+            b16[i] = (uint16_t)(b32[i] % 65536);
+        }
+        mcc_table t;
+        memset(&t, 0, sizeof t);
+        t.desc.kind = MEMCOM_KIND_MEMCOM;
+        t.desc.n = n;
+        t.desc.m = m;
+        t.desc.d = 4;
+        t.desc.row_dtype = MEMCOM_DTYPE_F32;
+        t.desc.scalar_dtype = wdt;
+        t.desc.bucket_mode = mode;
+        t.desc.bucket_dtype = u16 ? MEMCOM_DTYPE_U16 : MEMCOM_DTYPE_U32;
+        t.desc.hash_seed = 0x5eedull + (uint64_t)trial;
+        t.buckets = u16 ? (const void *)b16 : (const void *)b32;
+        t.rows_a = m;
+        t.w = wdt == MEMCOM_DTYPE_F16 ? (const void *)wh : (const void *)wf;
+        const void *bias = bdt == MEMCOM_DTYPE_F16 ? (const void *)bh : bdt ? (const void *)bf : NULL;
+        uint32_t *hash_b = NULL;
+        if (mode == MEMCOM_BUCKET_HASH) {
+            hash_b = malloc(sizeof(uint32_t) * n);
+            for (uint32_t i = 0; i < n; i++) hash_b[i] = memcom_hash_bucket(i, t.desc.hash_seed, m);
+        }
+        for (uint32_t i = 0; i < n; i++)
+            bk[i] = mode == MEMCOM_BUCKET_MOD ? i % m : mode == MEMCOM_BUCKET_HASH ? hash_b[i] : u16 ? b16[i] : b32[i];
+        mcc_bounds g;
+        memset(&g, 0, sizeof g);
+        CHECK_CODE(mcc_bounds_init(&g, &t, hash_b, bias, bdt, n), MEMCOM_OK);
+        CHECK(g.state == 1);
+        /* the plain reference: first per bucket; buckets mixing both signs
+         * of w in at least 1 in MC_BOUNDS_SPLIT_SHARE of them split each
+         * bucket r into its items with w < 0 (part r) and the others (m + r) */
+        float *wmax = malloc(sizeof(float) * 2 * m), *wmin = malloc(sizeof(float) * 2 * m), *bmax = malloc(sizeof(float) * 2 * m);
+        uint32_t *cnt = calloc(2 * (size_t)m, sizeof(uint32_t)), *key = malloc(sizeof(uint32_t) * n);
+        uint32_t *negs = calloc(m, sizeof(uint32_t));
+        double wabs = 0.0, babs = 0.0;
+        uint32_t mixed = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            uint32_t nk = pass ? 2 * m : m;
+            for (uint32_t q = 0; q < nk; q++) wmax[q] = -INFINITY, wmin[q] = INFINITY, bmax[q] = -INFINITY, cnt[q] = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                float w = wdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(wh[i]) : wf[i];
+                float b = bdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(bh[i]) : bf[i];
+                uint32_t q = key[i] = pass ? bk[i] + (w < 0.0f ? 0 : m) : bk[i];
+                if (w > wmax[q]) wmax[q] = w;
+                if (w < wmin[q]) wmin[q] = w;
+                if (b > bmax[q]) bmax[q] = b;
+                if (fabs(w) > wabs) wabs = fabs(w);
+                if (bias && fabs(b) > babs) babs = fabs(b);
+                cnt[q]++;
+                if (!pass) negs[q] += w < 0.0f;
+            }
+            if (pass) break;
+            /* mixed: at least 1 in MC_BOUNDS_SPLIT_SHARE of its items of each sign */
+            for (uint32_t q = 0; q < m; q++) {
+                uint32_t few = negs[q] < cnt[q] - negs[q] ? negs[q] : cnt[q] - negs[q];
+                mixed += cnt[q] && few * MC_BOUNDS_SPLIT_SHARE >= cnt[q];
+            }
+            if (mixed * MC_BOUNDS_SPLIT_SHARE < m) break;
+        }
+        if (wkind == 2) CHECK_MSG(!g.split, "trial %d: a few negative w per bucket split the buckets", trial);
+        uint32_t nk = mixed * MC_BOUNDS_SPLIT_SHARE < m ? m : 2 * m;
+        int ok = g.wabs == wabs && g.babs == babs && g.nb == nk && g.split == (nk == 2 * m);
+        for (uint32_t q = 0; q < nk && ok; q++) {
+            float e_hi = cnt[q] ? wmax[q] : 0.0f, e_lo = cnt[q] ? wmin[q] : 0.0f, e_b = cnt[q] ? bmax[q] : 0.0f;
+            ok = g.wmax[q] == e_hi && g.wmin[q] == e_lo && (!bias || g.bmax[q] == e_b);
+            if (!ok) fprintf(stderr, "  trial %d bucket %u: %g %g %g, want %g %g %g\n", trial, q, g.wmax[q], g.wmin[q],
+                             bias ? g.bmax[q] : 0.0f, e_hi, e_lo, e_b);
+        }
+        CHECK_MSG(ok, "trial %d (mode %u, n %u, m %u, %s): the per-bucket maxima", trial, mode, n, m, nk > m ? "split" : "not split");
+        split_seen += nk > m;
+        whole_seen += nk == m;
+        if (mode == MEMCOM_BUCKET_MOD) {
+            CHECK(g.start == NULL && g.items == NULL); /* i mod m, split or not: no lists */
+        } else {
+            /* bucket (or part) q holds exactly its items, ascending */
+            int lists = g.start[0] == 0 && g.start[nk] == n;
+            uint32_t *seen = calloc(n, sizeof(uint32_t));
+            for (uint32_t q = 0; q < nk && lists; q++) {
+                lists = g.start[q + 1] - g.start[q] == cnt[q];
+                for (uint32_t p = g.start[q]; p < g.start[q + 1] && lists; p++) {
+                    uint32_t i = g.items[p];
+                    lists = i < n && key[i] == q && !seen[i] && (p == g.start[q] || g.items[p - 1] < i);
+                    if (lists) seen[i] = 1;
+                }
+            }
+            CHECK_MSG(lists, "trial %d (mode %u): the item lists", trial, mode);
+            free(seen);
+        }
+        mcc_bounds_free(&g);
+        free(wmax); free(wmin); free(bmax); free(cnt); free(key); free(negs); free(hash_b);
+        free(wf); free(bf); free(wh); free(bh); free(b32); free(b16); free(bk);
+    }
+    CHECK(split_seen > 5 && whole_seen > 5);
 }
 
 /* ---- 2. black box ---- */
@@ -94,7 +230,8 @@ static void test_bound(void)
  * off frees them, counters included) */
 static struct { uint64_t ranked, linear, scored; } g_seen;
 
-/* top-k of m (bounds on and off, pre-ranking on and off) against a brute
+/* top-k of m (bounds on and off, pre-ranking on and off, prepared by
+ * memcom_prepare or on first use) against a brute
  * force over memcom_score_vector of ref: the same model, or (use_bias 0 on a
  * model with a bias) its twin without the bias */
 static void check_topk(memcom_model *m, memcom_model *ref, uint32_t n, uint32_t d, const float *v, size_t k,
@@ -110,6 +247,7 @@ static void check_topk(memcom_model *m, memcom_model *ref, uint32_t n, uint32_t 
         for (int index = 1; index >= 0; index--) {
             CHECK_CODE(memcom_set_bucket_bounds(m, bounds), MEMCOM_OK);
             CHECK_CODE(memcom_set_int8_index(m, index), MEMCOM_OK);
+            if (index) CHECK_CODE(memcom_prepare(m), MEMCOM_OK); /* built now, or (index 0) by this top-k */
             memcom_topk_opts o = {k, excl, n_excl, NULL, 0, use_bias, 0};
             size_t got = 0;
             CHECK_CODE(memcom_topk_vector(m, v, d, &o, gi, gs, &got), MEMCOM_OK);
@@ -303,8 +441,8 @@ static void test_pruning(void)
         check_topk(mm, mm, n, d, v, 10, NULL, 0, 1, "loose");
     }
     CHECK(g_seen.ranked > 0 && g_seen.linear == g_seen.ranked);
-    /* rankings in a row that cannot prune stop trying after MC_BOUNDS_MISSES,
-     * then retry every MC_BOUNDS_RETRY-th: 4 + 36 / 16 = 6 tries in 40 */
+    /* rankings in a row that cannot prune stop trying after MC_BACKOFF_MISSES,
+     * then retry every MC_BACKOFF_RETRY-th: 4 + 36 / 16 = 6 tries in 40 */
     {
         uint32_t top[10], want[10];
         float ts[10], ws[10];
@@ -368,9 +506,14 @@ static void test_by_hand(void)
     CHECK(got == 3 && idx[0] == 3 && idx[1] == 0 && idx[2] == 4 && sc[1] == 2.0f && sc[2] == 1.25f);
     const mcc_bounds *g = mcc_model_bounds(mm);
     CHECK(g->state == 1 && g->n_ranked > 0);
-    /* the per-bucket extremes, by hand */
-    CHECK(g->wmax[0] == 2.0f && g->wmin[0] == -1.0f && g->wmax[1] == 3.0f && g->wmin[1] == -4.0f);
-    CHECK(g->bmax[0] == 0.25f && g->bmax[1] == 1.0f);
+    /* both buckets mix signs of w: ranked on parts, by hand (part r: the
+     * items of bucket r with w < 0; m + r: the others; i mod m, so no lists):
+     *   part 0 {6}: w -1; part 1 {3}: w -4;
+     *   part 2 {0, 2, 4}: w 0.5 .. 2, b <= 0.25; part 3 {1, 5, 7}: w 1 .. 3, b <= 1 */
+    CHECK(g->split == 1 && g->nb == 4 && g->start == NULL);
+    CHECK(g->wmax[0] == -1.0f && g->wmin[0] == -1.0f && g->wmax[1] == -4.0f && g->wmin[1] == -4.0f);
+    CHECK(g->wmax[2] == 2.0f && g->wmin[2] == 0.5f && g->wmax[3] == 3.0f && g->wmin[3] == 1.0f);
+    CHECK(g->bmax[0] == 0.0f && g->bmax[1] == 0.0f && g->bmax[2] == 0.25f && g->bmax[3] == 1.0f);
     /* turning them off frees them; on again rebuilds on the next ranking */
     CHECK_CODE(memcom_set_bucket_bounds(mm, 0), MEMCOM_OK);
     CHECK(g->state == 0 && g->wmax == NULL);
@@ -397,13 +540,14 @@ static void test_retry(void)
     }
     /* 4 misses, then every 16th: rankings 0-3, 19, 35, 51, 67 (prunes: misses reset), 68 .. 99 */
     CHECK_MSG(tries == 4 + 4 + 32, "tries %d", tries);
-    CHECK(g.misses == 0);
+    CHECK(g.backoff.misses == 0);
 }
 
 void test_bounds(void)
 {
     test_retry();
     test_bound();
+    test_stats();
     test_topk_grid();
     test_pruning();
     test_by_hand();

@@ -255,7 +255,8 @@ static size_t heap_used(void)
  * function allocate (all lazy structures built: marks, hash buckets, norms,
  * pre-ranking and its int8 copy, bucket bounds with item lists), for each
  * table kind, row type, bucket mode, with and without bias, int8 index and
- * bucket bounds; and opening allocates nothing per item (O(file)). */
+ * bucket bounds; and opening allocates nothing per item (O(file)), and
+ * after memcom_prepare (within working_bytes) top-k allocates nothing. */
 static void test_working_bytes(void)
 {
     size_t p0 = heap_used();
@@ -306,6 +307,28 @@ static void test_working_bytes(void)
             size_t file = (size_t)info.file_bytes;
             CHECK_MSG(h_open - h0 - file < 64 * 1024 + 8 * ((size_t)C[c].m + d), "case %zu: open took %zu bytes", c, h_open - h0 - file);
             size_t on = 0;
+            /* memcom_prepare builds what whole-catalogue top-k needs: the
+             * first one (k <= 128, with or without exclusions) then allocates
+             * nothing, and gives what it gives on a model not prepared */
+            CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK);
+            size_t h_prep = heap_used();
+            CHECK_MSG(h_prep - h0 - file <= info.working_bytes, "case %zu off %d: prepare allocated %zu bytes", c, off, h_prep - h0 - file);
+            CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK); /* once */
+            CHECK(heap_used() == h_prep);
+            /* a table that stores nothing per item (n not bounded by the
+             * file): prepare leaves everything to the first ranking */
+            int per_item = C[c].bias || C[c].kind == MEMCOM_KIND_FULL || C[c].kind == MEMCOM_KIND_MEMCOM ||
+                           C[c].bucket == MEMCOM_BUCKET_EXPLICIT;
+            if (!per_item) CHECK_MSG(h_prep == h_open, "case %zu: prepare allocated %zu bytes", c, h_prep - h_open);
+            if (per_item) {
+                memcom_topk_opts o1 = {10, ex, nex, NULL, 0, 1, 0};
+                CHECK(memcom_topk_vector(fm.m, v, d, &o1, oi, os, &on) == 0);
+                o1.k = 128;
+                o1.n_exclude = 0;
+                CHECK(memcom_topk_vector(fm.m, v, d, &o1, oi, os, &on) == 0);
+                CHECK_MSG(heap_used() == h_prep, "case %zu off %d: the first top-k after memcom_prepare allocated %zu bytes", c, off,
+                          heap_used() - h_prep);
+            }
             size_t ks[] = {10, 100, 5000, k_all};
             for (size_t q = 0; q < 4; q++) {
                 memcom_topk_opts o = {ks[q], q == 1 ? ex : NULL, q == 1 ? nex : 0, NULL, 0, 1, 0};

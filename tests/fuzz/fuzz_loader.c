@@ -289,6 +289,12 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     for (int j = 0; j < 6; j++) cand[ncand++] = sample[j];
     size_t k = 1 + rng_next(&seed) % MAXK;
 
+    /* half the inputs rank from a model prepared up front (memcom_prepare), the
+     * others build what ranking needs on the first top-k */
+    if (seed & 1) {
+        rc = memcom_prepare(mdl);
+        FZ_CHECK(rc == MEMCOM_OK, "prepare = %d", rc);
+    }
     memcom_topk_opts o;
     memset(&o, 0, sizeof o);
     o.k = k;

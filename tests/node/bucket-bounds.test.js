@@ -31,6 +31,23 @@ async function tableFile(cfg, seed) {
   });
 }
 
+/** `queries` random queries (query q scaled by scale(q), with excluded(q)
+ * random exclusions), each k of ks: every variant ranks as the first, and as
+ * the float64 reference; returns how many queries separated their k-th item. */
+function rankAlike(variants, ref, r, queries, ks, scale, excluded) {
+  let separated = 0;
+  for (let q = 0; q < queries; q++) {
+    const u = Float32Array.from({ length: D }, () => r.normal() * scale(q));
+    const exclude = Array.from({ length: excluded(q) }, () => Math.floor(r.next() * N));
+    for (const k of ks) {
+      const [a, ...others] = variants.map((t) => t.topK(u, { k, exclude }));
+      for (const [v, b] of others.entries()) assertSameRanking(a, b, `variant ${v + 1} query ${q} k ${k}`);
+      separated += assertReferenceTopK(ref, u, k, exclude, a, `query ${q} k ${k}`);
+    }
+  }
+  return separated;
+}
+
 for (const build of BUILDS) {
   for (const [c, cfg] of CONFIGS.entries()) {
     test(`${build.name}: ${cfg.kind} ${cfg.dtype} ${cfg.bucket}: bucket bounds on and off rank alike`, async () => {
@@ -44,15 +61,7 @@ for (const build of BUILDS) {
       const r = rng(17 + c);
       let separated = 0;
       try {
-        for (let q = 0; q < 12; q++) {
-          const u = Float32Array.from({ length: D }, () => r.normal() * (q === 11 ? 1e-3 : 1));
-          const exclude = Array.from({ length: q % 3 ? 8 : 0 }, () => Math.floor(r.next() * N));
-          for (const k of [1, 10, 50]) {
-            const [a, ...others] = variants.map((t) => t.topK(u, { k, exclude }));
-            for (const [v, b] of others.entries()) assertSameRanking(a, b, `variant ${v + 1} query ${q} k ${k}`);
-            separated += assertReferenceTopK(ref, u, k, exclude, a, `query ${q} k ${k}`);
-          }
-        }
+        separated = rankAlike(variants, ref, r, 12, [1, 10, 50], (q) => (q === 11 ? 1e-3 : 1), (q) => (q % 3 ? 8 : 0));
       } finally {
         for (const t of variants) t.dispose();
       }
@@ -68,3 +77,40 @@ test('bucketBounds must be a boolean', async () => {
     await assertRejects(loadModel(bytes, { bucketBounds: bad }), 'invalid_argument', /bucketBounds/);
   }
 });
+
+// Sign-mixed buckets (the bounds are then taken per sign of w within each
+// bucket) against the same table with w made positive: trained-like positive
+// w, then the sign of every second item of each bucket flipped.  Every
+// combination of the accelerators ranks alike, and as the float64 reference.
+for (const build of BUILDS) {
+  for (const cfg of [
+    { kind: 'memcom', dtype: 'f32', scalarDtype: 'f32', bucket: 'u32' },
+    { kind: 'memcom', dtype: 'i8', scalarDtype: 'f16', bucket: 'mod' },
+  ]) {
+    test(`${build.name}: sign-mixed buckets, ${cfg.dtype} rows, ${cfg.bucket} buckets: every accelerator setting ranks as the reference, k up to 100`, async () => {
+      const r = rng(4242);
+      const spec = tableSpec(r, cfg, { n: N, d: D, m: M, dyadic: false });
+      const odd = new Uint8Array(M);
+      for (let i = 0; i < N; i++) {
+        const b = cfg.bucket === 'mod' ? i % M : spec.bucket[i];
+        spec.scalars[i] = (Math.abs(spec.scalars[i]) + 0.1) * (odd[b] ? -1 : 1);
+        odd[b] ^= 1;
+      }
+      const bytes = await buildModel({ output: spec, outputBias: Float32Array.from({ length: N }, () => r.normal() * 0.2) });
+      const ref = parseModel(bytes);
+      const variants = [
+        await loadTable(bytes, build.options),
+        await loadTable(bytes, { ...build.options, bucketBounds: false }),
+        await loadTable(bytes, { ...build.options, int8Index: false }),
+        await loadTable(bytes, { ...build.options, bucketBounds: false, int8Index: false }),
+      ];
+      let separated = 0;
+      try {
+        separated = rankAlike(variants, ref, r, 10, [1, 10, 100], () => 1, (q) => (q % 2 ? 8 : 0));
+      } finally {
+        for (const t of variants) t.dispose();
+      }
+      assert.ok(separated >= 15, `only ${separated} of 30 queries separated their k-th item`);
+    });
+  }
+}

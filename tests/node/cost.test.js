@@ -194,3 +194,41 @@ test('info.workingBytes bounds the wasm memory every method allocates (each tabl
     }
   }
 });
+
+test('loadModel builds what ranking needs once n is accepted: the first whole-catalogue ranking (k <= 128) allocates nothing; a table storing nothing per item is left to its first ranking', async () => {
+  const r = rng(29);
+  const n = 6000;
+  const d = 16;
+  const specs = [
+    ['memcom f32, explicit buckets, bias', true, {
+      input: tableSpec(r, { kind: 'memcom', dtype: 'f32', scalarDtype: 'f32', bucket: 'mod' }, { n, d, m: 200, dyadic: false }),
+      output: tableSpec(r, { kind: 'memcom', dtype: 'f32', scalarDtype: 'f16', bucket: 'u32' }, { n, d, m: 150, dyadic: false }),
+      outputBias: Float32Array.from({ length: n }, () => r.normal()),
+    }],
+    ['memcom i8, mod buckets', true, { output: tableSpec(r, { kind: 'memcom', dtype: 'i8', scalarDtype: 'f32', bucket: 'mod' }, { n, d, m: 150, dyadic: false }) }],
+    ['full f16', true, { output: tableSpec(r, { kind: 'full', dtype: 'f16' }, { n, d, dyadic: false }) }],
+    ['hash f32, hash buckets, no bias (nothing per item)', false, { output: tableSpec(r, { kind: 'hash', dtype: 'f32', bucket: 'hash' }, { n, d, m: 150, dyadic: false }) }],
+  ];
+  for (const [what, perItem, spec] of specs) {
+    const bytes = await buildModel(spec);
+    for (const b of BUILDS) {
+      const { options, heap } = await freshRuntime(b.name === 'simd');
+      const h0 = heap();
+      const m = await loadModel(bytes, options);
+      const loaded = heap();
+      if (!perItem) assert.ok(loaded - h0 - bytes.length < 64 * 1024, `[${b.name}] ${what}: the load allocated ${loaded - h0 - bytes.length} bytes besides the file`);
+      const vec = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 1));
+      const first = m.topK(vec, { k: 10, exclude: [3, 4] });
+      m.topK(vec, { k: 128 });
+      if (m.info.input) m.recommend([1, 2, 3], { k: 20 });
+      const grown = heap() - loaded;
+      if (perItem) assert.equal(grown, 0, `[${b.name}] ${what}: the first rankings allocated ${grown} bytes`);
+      else assert.ok(grown >= n / 8, `[${b.name}] ${what}: the first ranking builds the marks (${grown} bytes)`);
+      // and the answers are those of a model ranked without being prepared first (the accelerators off)
+      const plain = await loadModel(bytes, { ...options, int8Index: false, bucketBounds: false });
+      assert.deepEqual(first, plain.topK(vec, { k: 10, exclude: [3, 4] }), `[${b.name}] ${what}`);
+      plain.dispose();
+      m.dispose();
+    }
+  }
+});
