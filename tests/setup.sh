@@ -36,6 +36,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ -L node_modules ]; then
+    # a node_modules shared with another checkout (a git worktree's symlink):
+    # npm ci would empty the directory it points to, under the other checkout
+    echo "setup: node_modules is a link to $(readlink -f node_modules) and is not what package-lock.json asks for;" >&2
+    echo "       run npm ci where it points, or replace the link with a directory of this checkout's own" >&2
+    exit 1
+  fi
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
