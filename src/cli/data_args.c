@@ -12,9 +12,10 @@ const char cli_data_help[] =
     "  --tsv F               the same, tab-separated\n"
     "  --seq F               one user per line `user item item ...`, split per user (seeded)\n"
     "Data options (--csv/--tsv):\n"
-    "  --delimiter C         field delimiter: comma, tab, space (runs of spaces), semicolon, pipe or\n"
-    "                        one character [detected: the first of tab, comma, semicolon, pipe, space\n"
-    "                        that splits the first lines into the same number of fields]\n"
+    "  --delimiter C         field delimiter: comma, tab, space (runs of spaces), semicolon, pipe, ::\n"
+    "                        (MovieLens .dat files) or one character [detected: the first of tab,\n"
+    "                        comma, semicolon, pipe, ::, space that splits the first lines into the\n"
+    "                        same number of fields]\n"
     "  --header, --no-header the first line is (is not) a header [detected: a first line whose\n"
     "                        grade or time field, or user and item fields, are not numbers where the\n"
     "                        next line's are is skipped, with a note]\n"
@@ -91,7 +92,7 @@ int cli_data_opt(cli_ctx *c, cli_data *d)
         if (!v) return -1;
         if (mt_delimiter_parse(v, &d->o.delimiter)) {
             c->failed = 1;
-            cli_error(c, "--delimiter expects comma, tab, space, semicolon, pipe or one printable character, got '%s'",
+            cli_error(c, "--delimiter expects comma, tab, space, semicolon, pipe, :: or one printable character, got '%s'",
                       v);
             return -1;
         }

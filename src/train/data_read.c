@@ -137,6 +137,12 @@ done:
 /* Split one CSV line into fields (RFC 4180 quotes); modifies the line.  With
  * the space delimiter a run of spaces separates two fields and leading and
  * trailing spaces are ignored (space-separated logs align their columns). */
+static size_t delim_len(const char *p, char delim)   /* the delimiter's length at p, 0 if none */
+{
+    if (delim == MT_DELIM_DOUBLE_COLON) return p[0] == ':' && p[1] == ':' ? 2 : 0;
+    return *p && *p == delim;
+}
+
 static int csv_fields(char *line, char delim, char **fields, size_t *lens, int max, int *count)
 {
     int n = 0;
@@ -162,16 +168,16 @@ static int csv_fields(char *line, char delim, char **fields, size_t *lens, int m
             fields[n] = start;
             lens[n] = (size_t)(w - start);
             n++;
-            if (*p && *p != delim) return -1;
+            if (*p && !delim_len(p, delim)) return -1;
         } else {
             char *start = p;
-            while (*p && *p != delim) p++;
+            while (*p && !delim_len(p, delim)) p++;
             fields[n] = start;
             lens[n] = (size_t)(p - start);
             n++;
         }
         if (!*p) break;
-        p++;   /* delimiter */
+        p += delim_len(p, delim);
         if (delim == ' ')
             while (*p == ' ') p++;
     }
@@ -193,6 +199,7 @@ const char *mt_delimiter_name(char d)
     case ' ': return "space";
     case ';': return "semicolon";
     case '|': return "pipe";
+    case MT_DELIM_DOUBLE_COLON: return "'::'";
     default: return NULL;
     }
 }
@@ -201,6 +208,7 @@ int mt_delimiter_parse(const char *s, char *out)
 {
     static const struct { const char *name; char c; } names[] = {
         {"comma", ','}, {"tab", '\t'}, {"\\t", '\t'}, {"space", ' '}, {"semicolon", ';'}, {"pipe", '|'},
+        {"::", MT_DELIM_DOUBLE_COLON},
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (strcmp(s, names[k].name) == 0) {
@@ -311,7 +319,7 @@ static int sniff_fields(const sniff *s, int k, char delim, char **buf, char **fi
  * be a header) into the same number (>= 2) of fields; preference in order. */
 static char detect_delimiter(const sniff *s)
 {
-    static const char cand[] = {'\t', ',', ';', '|', ' '};
+    static const char cand[] = {'\t', ',', ';', '|', MT_DELIM_DOUBLE_COLON, ' '};
     char *buf = NULL, *fields[MT_MAX_FIELDS];
     size_t lens[MT_MAX_FIELDS];
     char found = 0;
@@ -471,11 +479,11 @@ sniffed:
         }
         if (nf < need) {
             /* a hint: another delimiter that would split this line */
-            static const char cand[] = {'\t', ',', ';', '|', ' '};
+            static const char cand[] = {'\t', ',', ';', '|', MT_DELIM_DOUBLE_COLON, ' '};
             char hint[96] = "";
             if (nf < 2)
                 for (size_t c = 0; c < sizeof cand; c++)
-                    if (cand[c] != delim && strchr(line, cand[c])) {
+                    if (cand[c] != delim && (cand[c] == MT_DELIM_DOUBLE_COLON ? strstr(line, "::") != NULL : strchr(line, cand[c]) != NULL)) {
                         snprintf(hint, sizeof hint, " (the line has %s characters: --delimiter %s?)",
                                  mt_delimiter_name(cand[c]), mt_delimiter_name(cand[c]));
                         break;

@@ -168,6 +168,10 @@ typedef struct mt_columns {
 /* Parses --columns (NULL: user,item[,grade[,time]] by position). */
 int mt_columns_parse(const char *spec, mt_columns *c, mt_err *err);
 /* "comma" "tab" "space" "semicolon" "pipe" or one printable character. */
+/* The two-character separator "::" of the MovieLens 1M and 10M .dat files,
+ * held in the one-character delimiter fields (a control character no log uses
+ * as its delimiter). */
+#define MT_DELIM_DOUBLE_COLON '\x1f'
 int mt_delimiter_parse(const char *s, char *out);
 const char *mt_delimiter_name(char d);   /* NULL for other characters */
 /* What the CSV reader decided. */

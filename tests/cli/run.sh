@@ -472,6 +472,15 @@ expect_fail "forced comma on a space log" "--delimiter space?" $BIN train --csv 
     --dim 8 --epochs 1 -o "$T/x.memcom"
 expect_fail "unknown delimiter name" "--delimiter expects comma, tab, space" $BIN train --csv "$T/ratings.txt" \
     --delimiter spaces -o "$T/x.memcom"
+# MovieLens 1M's ratings.dat: "::"-separated, no header; detected or named, the same data as the CSV
+tail -n +2 "$T/ratings.csv" | sed 's/,/::/g' > "$T/ratings.dat"
+for d in "" "--delimiter ::"; do
+    $BIN train --csv "$T/ratings.dat" $d --min-rating 2 --dim 8 --epochs 1 -o "$T/s.memcom" 2> "$T/s.log"
+    [ -n "$(data_line "$T/c.log")" ] && [ "$(data_line "$T/c.log")" = "$(data_line "$T/s.log")" ] && ok ||
+        bad "'::'-separated log ($d): $(data_line "$T/s.log") vs $(data_line "$T/c.log"): $(tail -2 "$T/s.log")"
+done
+expect_fail "forced comma on a '::' log" "the line has '::' characters" $BIN train --csv "$T/ratings.dat" \
+    --delimiter comma --dim 8 --epochs 1 -o "$T/x.memcom"
 # more than 4 columns, in another order: pick them by index or by header name;
 # the same interactions give the same data and split as the 4-column file
 awk -F, 'BEGIN { OFS = "," } { print "x" NR, $4, $2, $1, $3, "extra" }' "$T/ratings.csv" > "$T/wide.csv"
