@@ -326,6 +326,8 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
  * are scored exactly: results are identical either way, the copy only saves
  * time (about 3x on a full table, whose scan is bound by memory bandwidth).
  * On by default; enable = 0 frees the copy.  int8 tables need no copy.
+ * Shared tables with rows x d < 1.5 n get none either: with so few row
+ * values per item the copy costs more time than it saves.
  * Builds whose integer kernel is not faster (WebAssembly without SIMD) rank
  * in one exact pass and build no copy. */
 int memcom_set_int8_index(memcom_model *model, int enable);

@@ -81,7 +81,9 @@ export interface LoadOptions {
    * proven error bound before scoring the candidates exactly. Rankings are
    * identical either way; `false` saves that memory and ranks in one exact pass.
    * Default `true`. (int8 tables pre-rank on their own rows, with no copy; the
-   * non-SIMD fallback build never pre-ranks.)
+   * non-SIMD fallback build never pre-ranks; a shared table whose rows hold
+   * fewer than 1.5 values per item, rows × d < 1.5 n, gets no copy, since there
+   * it costs more time than it saves.)
    */
   int8Index?: boolean;
   /**
