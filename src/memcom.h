@@ -355,6 +355,14 @@ int memcom_set_bucket_bounds(memcom_model *model, int enable);
  * memory runs out. */
 int memcom_prepare(memcom_model *model);
 
+/* Runs the ranking code on small built-in tables (about 0.6 MB of memory,
+ * freed before it returns; a few milliseconds), so that runtimes that compile
+ * code in tiers (WebAssembly engines optimise a function once it has run
+ * enough) have it optimised before the first real ranking: the JavaScript
+ * package calls it when it starts its WebAssembly instance.  Natively it only
+ * costs its time.  MEMCOM_OK, or MEMCOM_E_NOMEM. */
+int memcom_warm_up(void);
+
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
 const char *memcom_kernel_name(void);
 
