@@ -433,6 +433,10 @@ export interface InitResult {
  * `wasmBase` and `simd`, as loadModel takes them) ahead of the first load, so
  * that a caller can warm up (or learn which build it gets) without loading a
  * model. Models loaded later with the same options share this instance.
+ * Starting the instance also runs the ranking code once on small built-in
+ * tables (20-50 ms while the engine runs it unoptimised), so that the engine
+ * optimises it before the first real ranking; calling init early takes that
+ * off the first load's path.
  * Optional: loadModel and loadTable do the same on their first call.
  */
 export function init(options?: Pick<LoadOptions, 'wasm' | 'wasmBase' | 'simd' | 'signal'>): Promise<InitResult>;
