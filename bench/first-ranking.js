@@ -1,16 +1,16 @@
 // The first rankings after a load, one by one, on a trained catalogue
 // (bench/lib/catalogue.js), in this process: does the first cost more than
 // the later ones, and why (run under V8 flags such as --no-liftoff to see
-// whether compilation tiers explain it).
+// whether compilation tiers explain it), and the wasm memory before and
+// after them (the table's private runtime handle: a bench tool only).
 //
 //   node [V8 flags] bench/first-ranking.js [learned-16x|learned-4x|...] [f32|i8] [queries=8]
 
-import { loadTable } from '../web/index.js';
+import { loadTable, loadModel } from '../web/index.js';
 import { catalogueFile, makeQuery } from './users.js';
 import { resample, catalogueHistory } from './lib/catalogue.js';
 import { readHistories, historyIndices } from './lib/histories.js';
 import { sourceFile, dumpModel } from './lib/trained.js';
-import { loadModel } from '../web/index.js';
 
 const [key = 'learned-16x', dtype = 'f32', count = '8'] = process.argv.slice(2);
 const file = sourceFile(key, console.log);
