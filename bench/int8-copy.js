@@ -4,7 +4,7 @@
 // two, over a sweep of shared-row work per item (rows * d / n) at d = 32, 64
 // and 128 on the synthetic workload, and on the trained 16x and 40x
 // catalogues (learned and `i mod m` buckets, real user histories).  The rule
-// of src/engine/prerank.c (mcc_prerank_wants_copy) is set from it.
+// of src/engine/prerank.c (mcc_prerank_copy_pays, used by mcc_prerank_plan) is set from it.
 //
 //   node bench/int8-copy.js [--queries N] [--no-trained]
 //
