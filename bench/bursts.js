@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import { machine, load, firstTouchCost } from './lib/machine.js';
-import { renderReport } from './lib/report.js';
+import { renderReport, targetLines } from './lib/report.js';
 import { loadingBenchmark } from './loading.js';
 import { rankingBenchmark } from './ranking.js';
 import { browserBenchmark } from './browser.js';
@@ -99,7 +99,7 @@ async function main() {
   const paired = groups.flatMap((g) => g.paired);
   const targets = evaluateTargets({ rows, paired, loading });
   log('\ntargets:');
-  for (const t of targets) log(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.value} — ${t.detail}`);
+  for (const line of targetLines(targets)) log(line);
 
   const report = renderReport({
     command: `npm run bench:bursts${args.length ? ' -- ' + args.join(' ') : ''}`,

@@ -13,7 +13,8 @@
 // (bench/lib/histories.js); memcom alternated per query with onnxruntime-web
 // and TF.js on the full table (bench/users.js); last byte to first answer of
 // the 1M-item 16x model (bench/first-answer.js); the headline catalogue again
-// in Chromium and Firefox (bench/browser.js).  The earlier single-query burst
+// in Chromium and Firefox (bench/browser.js); then the speed targets, PASS or
+// MISS on this run's rows (bench/lib/user-targets.js).  The earlier single-query burst
 // benchmark is `npm run bench:bursts` (bench/bursts.js).
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ import { runGroup, makeQuery, syntheticCatalogue, syntheticQueries } from './use
 import { firstAnswerBenchmark } from './first-answer.js';
 import { browserUsers } from './browser.js';
 import { renderUserReport } from './lib/user-report.js';
+import { evaluateUserTargets } from './lib/user-targets.js';
+import { targetLines } from './lib/report.js';
 import { ortVersion } from './peers/ort.js';
 import { tfjsVersion } from './peers/tfjs.js';
 
@@ -107,10 +110,14 @@ async function main() {
   const syn = syntheticCatalogue(CATALOGUE_N);
   await run({ key: 'synthetic-16x', kind: 'synthetic', title: 'synthetic 16x, `i mod m` buckets (w in [0.5, 1.5])', cat: syn, k: 10, queries: syntheticQueries(syn, Q), peers: ['ort', 'tfjs'] });
 
+  const targets = evaluateUserTargets({ groups, firstAnswer, browsers });
+  log('\ntargets:');
+  for (const line of targetLines(targets)) log(line);
+
   const report = renderUserReport({
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     started, seconds: (performance.now() - t0) / 1e3, machine: mc, loadBefore, loadAfter: load(),
-    versions: { ort: ortVersion(), tfjs: tfjsVersion() }, queries: Q, groups, firstAnswer, browsers,
+    versions: { ort: ortVersion(), tfjs: tfjsVersion() }, queries: Q, groups, firstAnswer, browsers, targets,
   });
   mkdirSync(join(root, 'docs'), { recursive: true });
   const out = join(root, 'docs', 'BENCHMARKS.md');

@@ -326,6 +326,8 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
  * are scored exactly: results are identical either way, the copy only saves
  * time (about 3x on a full table, whose scan is bound by memory bandwidth).
  * On by default; enable = 0 frees the copy.  int8 tables need no copy.
+ * Shared tables with rows x d < 1.5 n get none either: with so few row
+ * values per item the copy costs more time than it saves.
  * Builds whose integer kernel is not faster (WebAssembly without SIMD) rank
  * in one exact pass and build no copy. */
 int memcom_set_int8_index(memcom_model *model, int enable);
@@ -352,6 +354,15 @@ int memcom_set_bucket_bounds(memcom_model *model, int enable);
  * output bias: n is not bounded by the file's size).  MEMCOM_E_NOMEM when
  * memory runs out. */
 int memcom_prepare(memcom_model *model);
+
+/* Runs the ranking code on small built-in tables (about 0.6 MB of memory,
+ * freed before it returns; about 1.5 ms natively, 20-50 ms in a WebAssembly
+ * engine that still runs it unoptimised), so that runtimes that compile
+ * code in tiers (WebAssembly engines optimise a function once it has run
+ * enough) have it optimised before the first real ranking: the JavaScript
+ * package calls it when it starts its WebAssembly instance.  Natively it only
+ * costs its time.  MEMCOM_OK, or MEMCOM_E_NOMEM. */
+int memcom_warm_up(void);
 
 /* Which kernels this build uses: "wasm_simd128", "scalar", "sse2", ... */
 const char *memcom_kernel_name(void);

@@ -40,9 +40,11 @@ int memcom_set_bucket_bounds(memcom_model *model, int enable)
 int memcom_set_int8_index(memcom_model *model, int enable)
 {
     if (!model) return MEMCOM_E_ARG;
-    mcc_engine_set_int8_index(&model->eng, enable);
+    mcc_engine_set_int8_index(&model->eng, enable ? MC_INDEX_AUTO : MC_INDEX_OFF);
     return MEMCOM_OK;
 }
+
+void mcc_model_set_index(memcom_model *m, int index) { mcc_engine_set_int8_index(&m->eng, index); }
 
 int memcom_prepare(memcom_model *model)
 {

@@ -81,7 +81,9 @@ export interface LoadOptions {
    * proven error bound before scoring the candidates exactly. Rankings are
    * identical either way; `false` saves that memory and ranks in one exact pass.
    * Default `true`. (int8 tables pre-rank on their own rows, with no copy; the
-   * non-SIMD fallback build never pre-ranks.)
+   * non-SIMD fallback build never pre-ranks; a shared table whose rows hold
+   * fewer than 1.5 values per item, rows × d < 1.5 n, gets no copy, since there
+   * it costs more time than it saves.)
    */
   int8Index?: boolean;
   /**
@@ -431,6 +433,10 @@ export interface InitResult {
  * `wasmBase` and `simd`, as loadModel takes them) ahead of the first load, so
  * that a caller can warm up (or learn which build it gets) without loading a
  * model. Models loaded later with the same options share this instance.
+ * Starting the instance also runs the ranking code once on small built-in
+ * tables (20-50 ms while the engine runs it unoptimised), so that the engine
+ * optimises it before the first real ranking; calling init early takes that
+ * off the first load's path.
  * Optional: loadModel and loadTable do the same on their first call.
  */
 export function init(options?: Pick<LoadOptions, 'wasm' | 'wasmBase' | 'simd' | 'signal'>): Promise<InitResult>;

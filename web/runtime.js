@@ -259,7 +259,13 @@ async function instantiate(module, required) {
   }
   holder.memory = instance.exports.memory;
   if (typeof instance.exports._initialize === 'function') instance.exports._initialize();
-  return new Runtime(instance, maxMemoryOf(module), required);
+  const rt = new Runtime(instance, maxMemoryOf(module), required);
+  // the ranking module: run its ranking code once on small built-in tables
+  // (memcom_warm_up), so that the engine has optimised it (WebAssembly engines
+  // compile in tiers) before the first real ranking, while the file arrives;
+  // optional (it may fail only for memory, which the load then reports)
+  if (required.includes('mc_warm_up')) rt.exports.mc_warm_up();
+  return rt;
 }
 
 const runtimeCache = new WeakMap(); // WebAssembly.Module -> Promise<Runtime>

@@ -9,6 +9,13 @@ export const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 export const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+/** PASS/MISS targets ({ name, value, pass, detail }: bench/targets.js, bench/lib/user-targets.js) as a table. */
+export const targetsTable = (targets) =>
+  table(['target', 'measured', 'verdict', 'on'], targets.map((t) => [t.name, t.value, t.pass ? 'PASS' : '**MISS**', t.detail]));
+
+/** The same, as lines for the console. */
+export const targetLines = (targets) => targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.value} — ${t.detail}`);
+
 function answer(r) {
   if (r.status === 'exact') return 'same top-10';
   if (r.status === 'ties') return 'same up to f32 ties';
@@ -55,7 +62,7 @@ export function renderReport(res) {
   out.push('');
 
   out.push('## Targets, judged on this run', '');
-  out.push(table(['target', 'measured', 'verdict', 'on'], targets.map((t) => [t.name, t.value, t.pass ? 'PASS' : '**MISS**', t.detail])));
+  out.push(targetsTable(targets));
   out.push('');
 
   const paired = groups.flatMap((g) => g.paired ?? []);

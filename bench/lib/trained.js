@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DATA } from './histories.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const MODELS = join(root, 'build', 'bench', 'models');
+export const MODELS = join(root, 'build', 'bench', 'models');
 
 // demo/make-models.sh's options, so that these models are trained as the demo's are
 const COMMON = ['--header', '--min-rating', '3.5', '--split', '80/10/10', '--split-seed', '7', '--name', 'ml-latest-small',
@@ -34,16 +34,21 @@ export function sourceFile(key, log) {
   const s = SOURCES[key];
   if (existsSync(s.file)) return s.file;
   if (!s.kind) throw new Error(`${s.file} is missing (a demo model: bash demo/make-models.sh)`);
+  return trainModel(s.kind, s.ratio, s.file, key, log);
+}
+
+/** Trains a model of `kind` ('memcom' or 'memcom-plain') at `ratio` into `file` (in build/bench/models/), with the demo's options. */
+export function trainModel(kind, ratio, file, key, log) {
   const memcom = join(root, 'build', 'memcom');
   if (!existsSync(memcom)) throw new Error(`${memcom} is missing: bash build.sh native`);
   mkdirSync(MODELS, { recursive: true });
-  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', s.kind, '--ratio', String(s.ratio), '-o', `${s.file}.part`];
+  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', kind, '--ratio', String(ratio), '-o', `${file}.part`];
   log(`  training ${key} once (cached in build/bench/models/): build/memcom ${args.join(' ')}`);
   const t = performance.now();
   execFileSync(memcom, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  renameSync(`${s.file}.part`, s.file);
+  renameSync(`${file}.part`, file);
   log(`  trained ${key} in ${((performance.now() - t) / 1e3).toFixed(0)} s`);
-  return s.file;
+  return file;
 }
 
 /** The stored values of a model file (bench/native/dump_model.c, built by `build.sh bench`). */

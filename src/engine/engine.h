@@ -52,9 +52,9 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e);
  * stays built on first use. */
 #define MC_PREPARE_K 128u
 int mcc_engine_prepare(mcc_engine *e);
-/* memcom_set_int8_index / memcom_set_bucket_bounds: the state is examined
- * again on the next top-k */
-void mcc_engine_set_int8_index(mcc_engine *e, int enable);
+/* memcom_set_int8_index (index: MC_INDEX_AUTO or _OFF; tests: _ALWAYS) /
+ * memcom_set_bucket_bounds: the state is examined again on the next top-k */
+void mcc_engine_set_int8_index(mcc_engine *e, int index);
 void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable);
 /* scores[i] = E[i] . vec (+ bias[i]) for every item (memcom_score_vector) */
 int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores);

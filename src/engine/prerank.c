@@ -128,16 +128,51 @@ static int mcc_build_index(mcc_prerank *p, const mcc_table *t)
     return MEMCOM_OK;
 }
 
+/*
+ * The int8 copy pays when the m shared rows are a large part of the work.
+ * Pre-ranking turns the d-element float dot of each shared row into an integer
+ * one, but adds a pass over the candidates; with few shared rows per item the
+ * dots are a small part of a ranking and the copy costs more than it saves.
+ * Measured with `node bench/int8-copy.js` (wasm SIMD, 1M items, k = 10,
+ * alternated per query; time without the copy / with it, > 1: it pays):
+ *   trained ml-latest-small models resampled (d = 64, real histories),
+ *     rows * d / n = 0.60: learned 0.76-0.78, `i mod m` 0.48
+ *                    1.00: learned 1.02,      `i mod m` 0.76
+ *                    1.56: learned 1.12,      `i mod m` 0.99
+ *                    2.05: learned 1.23,      `i mod m` 1.56
+ *                    3.00: learned 1.33-1.48, `i mod m` 1.20-1.21
+ *   synthetic workload (w in [0.5, 1.5]), d = 32 / 64 / 128:
+ *     rows * d / n = 0.5: 1.28 / 1.28 / 1.12; 1.0: 1.53 / 1.66 / 1.87;
+ *                    2.0: 1.70 / 1.80 / 1.78; 4.0: 1.63 / 1.85 / 1.96
+ * The trained models break even near 1.5: below it no copy.  (Full tables
+ * have one row per item: a copy for every d >= 2.)
+ */
+int mcc_prerank_copy_pays(uint64_t rows, uint64_t d, uint64_t n)
+{
+    return 2 * rows * d >= 3 * n;
+}
+
+int mcc_prerank_plan(const mcc_table *t, int index)
+{
+    const memcom_table_desc *td = &t->desc;
+    int kind_ok = td->kind == MEMCOM_KIND_FULL || mcc_kind_has_buckets(td->kind);
+    if (!kind_ok || td->d == 0 || td->d > MK_Q16_MAX_D || !mk_fast_int_dot()) return MC_PRERANK_NONE;
+    if (td->row_dtype == MEMCOM_DTYPE_I8) return MC_PRERANK_OWN;
+    if (index == MC_INDEX_OFF) return MC_PRERANK_NONE;
+    if (index == MC_INDEX_AUTO && !mcc_prerank_copy_pays(t->rows_a, td->d, td->n)) return MC_PRERANK_NONE;
+    return MC_PRERANK_COPY;
+}
+
 int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
 {
     if (p->state) return MEMCOM_OK;
     const memcom_table_desc *td = &t->desc;
-    int kind_ok = td->kind == MEMCOM_KIND_FULL || mcc_kind_has_buckets(td->kind);
-    int own = td->row_dtype == MEMCOM_DTYPE_I8;
-    if (!kind_ok || td->d == 0 || td->d > MK_Q16_MAX_D || (!own && p->no_index) || !mk_fast_int_dot()) {
+    int plan = mcc_prerank_plan(t, p->index);
+    if (plan == MC_PRERANK_NONE) {
         p->state = -1;
         return MEMCOM_OK;
     }
+    int own = plan == MC_PRERANK_OWN;
     p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
     if (!p->vq) return MEMCOM_E_NOMEM;
     p->amax = 0.0; /* mcc_note_row's maxima, row by row */

@@ -13,7 +13,7 @@
 
 typedef struct mcc_prerank {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
-    int no_index;             /* f32/f16 rows: do not build the int8 copy (memcom_set_int8_index) */
+    int index;                /* f32/f16 rows: MC_INDEX_AUTO, _OFF (memcom_set_int8_index) or _ALWAYS */
     const int8_t *q8;         /* the int8 rows pre-ranked on: the table's own, or own_q8 */
     const float *q8_scale;
     int8_t *own_q8;           /* f32/f16 rows: an int8 copy (rows x d) and its scales */
@@ -31,8 +31,21 @@ typedef struct mcc_prerank {
     uint64_t n_backoff;       /* queries ranked exactly because pre-ranking had stopped paying */
     mcc_backoff backoff;      /* paid: ranked without falling back, and by bucket when the bounds were tried */
 } mcc_prerank;
-/* examine the table once (state 1 for kinds full/hash/memcom; f32/f16 rows
- * get an int8 copy unless no_index) */
+/* Whether f32/f16 rows get an int8 copy to pre-rank on: MC_INDEX_AUTO (the
+ * default) where it pays (mcc_prerank_copy_pays), MC_INDEX_OFF never
+ * (memcom_set_int8_index(0)), MC_INDEX_ALWAYS wherever it can (tests, to
+ * exercise pre-ranking on small shared tables). */
+enum { MC_INDEX_AUTO = 0, MC_INDEX_OFF = 1, MC_INDEX_ALWAYS = 2 };
+/* How a table is pre-ranked: not at all, on its own int8 rows, or on an int8
+ * copy of its f32/f16 rows.  The one owner of that decision: mcc_prerank_init
+ * follows it, and so does what the engine says it may allocate. */
+enum { MC_PRERANK_NONE = 0, MC_PRERANK_OWN = 1, MC_PRERANK_COPY = 2 };
+int mcc_prerank_plan(const mcc_table *t, int index);
+/* 1 when pre-ranking on an int8 copy of rows x d shared rows pays for a
+ * catalogue of n items (prerank.c gives the measurements) */
+int mcc_prerank_copy_pays(uint64_t rows, uint64_t d, uint64_t n);
+/* examine the table once (state 1 when mcc_prerank_plan(t, p->index) says
+ * so; building the int8 copy where it says MC_PRERANK_COPY) */
 int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n);
 /* 1 when this query can be pre-ranked: quantises v, computes delta */
 int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias);

@@ -48,11 +48,11 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
     /* scratch of init, bitmap, inverse norms (+ a row buffer), materialised hash buckets */
     uint64_t w = 4 * bm + 4 + 16 * d + 20 * MC_BLOCK + (n + 31) / 32 * 4 + 4 * n + 4 * bm;
     if (td->bucket_mode == MEMCOM_BUCKET_HASH) w += 4 * n;
-    int own = td->row_dtype == MEMCOM_DTYPE_I8;
-    if (d <= MK_Q16_MAX_D && (bm || td->kind == MEMCOM_KIND_FULL) && (own || !e->pre.no_index) && mk_fast_int_dot()) {
+    int plan = mcc_prerank_plan(e->t, e->pre.index);
+    if (plan != MC_PRERANK_NONE) {
         /* pre-ranking (as mcc_prerank_init): the query, the candidates, an int8 copy of f32/f16 rows */
         w += 2 * d + 8 * (2 * MC_BLOCK + 8 * (n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K));
-        if (!own) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
+        if (plan == MC_PRERANK_COPY) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
     }
     if (!e->bounds.off && bm && 2 * m <= n) {
         /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
@@ -93,12 +93,11 @@ void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable)
     e->bounds.off = off;
 }
 
-void mcc_engine_set_int8_index(mcc_engine *e, int enable)
+void mcc_engine_set_int8_index(mcc_engine *e, int index)
 {
-    int no_index = enable ? 0 : 1;
-    if (no_index == e->pre.no_index) return;
+    if (index == e->pre.index) return;
     mcc_prerank_free(&e->pre); /* examined again on the next top-k */
-    e->pre.no_index = no_index;
+    e->pre.index = index;
 }
 
 static int mcc_all_finite(const float *x, size_t n)

@@ -34,6 +34,8 @@ int mc_set_bucket_bounds(memcom_model *h, int enable) { return memcom_set_bucket
 
 int mc_prepare(memcom_model *h) { return memcom_prepare(h); }
 
+int mc_warm_up(void) { return memcom_warm_up(); }
+
 int mc_info(const memcom_model *h, memcom_info *out) { return memcom_get_info(h, out); }
 
 const char *mc_metadata(const memcom_model *h, size_t *len_out) { return memcom_metadata(h, len_out); }

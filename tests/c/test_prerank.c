@@ -39,6 +39,7 @@ static void bound_check(const b_case *c, const float *v, double *worst_ratio)
     t.w = c->w;
     mcc_prerank p;
     memset(&p, 0, sizeof p);
+    p.index = MC_INDEX_ALWAYS; /* small shared tables: the int8 copy whatever it costs */
     CHECK_CODE(mcc_prerank_init(&p, &t, c->bias, MEMCOM_DTYPE_F32, c->n), MEMCOM_OK);
     CHECK(p.state == 1);
     if (!mcc_prerank_query(&p, v, c->d, 1)) { /* refused (zero, huge or tiny query): the exact path ranks */
@@ -198,6 +199,7 @@ static void test_topk_random(uint32_t row_dtype)
             void *bytes = NULL;
             uint32_t bias_dtype = variant % 3 == 0 ? 0 : variant % 3 == 1 ? MEMCOM_DTYPE_F32 : MEMCOM_DTYPE_F16;
             memcom_model *mm = f_open_output(&t, bias_dtype ? bias : NULL, bias_dtype, &bytes);
+            if (mm) mcc_model_set_index(mm, MC_INDEX_ALWAYS); /* pre-ranked even where the copy would not pay */
             float *v = malloc(sizeof(float) * d);
             uint32_t excl[20];
             for (int q = 0; q < 8 && mm; q++) {
@@ -215,7 +217,8 @@ static void test_topk_random(uint32_t row_dtype)
                       "kind %u variant %d: %llu ranked, %llu again", kinds[ki], variant, (unsigned long long)pr->n_ranked,
                       (unsigned long long)pr->n_fallback);
             CHECK((pr->own_q8 != NULL) == (row_dtype != MEMCOM_DTYPE_I8)); /* a copy only for f32/f16 rows */
-            /* without the int8 copy: ranked exactly, the same answers */
+            /* without the int8 copy: ranked exactly, the same answers; then
+             * the default (variant 2 has enough shared rows for a copy) */
             if (row_dtype != MEMCOM_DTYPE_I8 && mm && variant == 2) {
                 CHECK_CODE(memcom_set_int8_index(mm, 0), MEMCOM_OK);
                 CHECK(pr->own_q8 == NULL);
@@ -318,8 +321,96 @@ static void test_tiny(void)
     }
 }
 
+/* ---- 3. which tables get an int8 copy ---- */
+
+static mcc_table plan_table(uint32_t kind, uint32_t n, uint32_t m, uint32_t d, uint32_t row_dtype)
+{
+    mcc_table t;
+    memset(&t, 0, sizeof t);
+    t.desc = f_desc(kind, n, m, d, row_dtype, kind == MEMCOM_KIND_MEMCOM ? MEMCOM_DTYPE_F32 : 0,
+                    kind == MEMCOM_KIND_FULL || kind == MEMCOM_KIND_QR ? 0 : MEMCOM_BUCKET_MOD, 0, 0);
+    t.rows_a = kind == MEMCOM_KIND_FULL ? n : kind == MEMCOM_KIND_QR ? (n + m - 1) / m : m;
+    return t;
+}
+
+static void test_copy_rule(void)
+{
+    /* the threshold: rows x d >= 1.5 n */
+    CHECK(mcc_prerank_copy_pays(3, 1, 2) && !mcc_prerank_copy_pays(2, 1, 2));
+    CHECK(mcc_prerank_copy_pays(25000, 64, 1000000) && mcc_prerank_copy_pays(23438, 64, 1000000));
+    CHECK(!mcc_prerank_copy_pays(23437, 64, 1000000) && !mcc_prerank_copy_pays(9375, 64, 1000000));
+    CHECK(mcc_prerank_copy_pays(1000000, 2, 1000000) && !mcc_prerank_copy_pays(1000000, 1, 1000000));
+    CHECK(mcc_prerank_copy_pays(UINT32_MAX, MK_Q16_MAX_D, UINT32_MAX)); /* no overflow in 64 bits */
+
+    int fast = mk_fast_int_dot();
+    const int none = MC_PRERANK_NONE, own = fast ? MC_PRERANK_OWN : none, copy = fast ? MC_PRERANK_COPY : none;
+    struct { uint32_t kind, n, m, d, row; int index, want; } C[] = {
+        {MEMCOM_KIND_MEMCOM, 6000, 30, 16, MEMCOM_DTYPE_F32, MC_INDEX_AUTO, none},     /* 480 < 9000 */
+        {MEMCOM_KIND_MEMCOM, 6000, 30, 16, MEMCOM_DTYPE_F32, MC_INDEX_ALWAYS, copy},
+        {MEMCOM_KIND_MEMCOM, 6000, 30, 16, MEMCOM_DTYPE_I8, MC_INDEX_AUTO, own},       /* its own rows: no copy to pay for */
+        {MEMCOM_KIND_MEMCOM, 6000, 30, 16, MEMCOM_DTYPE_I8, MC_INDEX_OFF, own},
+        {MEMCOM_KIND_MEMCOM, 6000, 563, 16, MEMCOM_DTYPE_F16, MC_INDEX_AUTO, copy},    /* 9008 >= 9000 */
+        {MEMCOM_KIND_MEMCOM, 6000, 562, 16, MEMCOM_DTYPE_F16, MC_INDEX_AUTO, none},    /* 8992 */
+        {MEMCOM_KIND_MEMCOM, 6000, 563, 16, MEMCOM_DTYPE_F32, MC_INDEX_OFF, none},
+        {MEMCOM_KIND_HASH, 6000, 563, 16, MEMCOM_DTYPE_F32, MC_INDEX_AUTO, copy},
+        {MEMCOM_KIND_HASH, 6000, 300, 16, MEMCOM_DTYPE_F32, MC_INDEX_AUTO, none},
+        {MEMCOM_KIND_FULL, 6000, 6000, 2, MEMCOM_DTYPE_F32, MC_INDEX_AUTO, copy},
+        {MEMCOM_KIND_FULL, 6000, 6000, 1, MEMCOM_DTYPE_F32, MC_INDEX_AUTO, none},
+        {MEMCOM_KIND_FULL, 6000, 6000, 1, MEMCOM_DTYPE_F32, MC_INDEX_ALWAYS, copy},
+        {MEMCOM_KIND_MEMCOM, 6000, 3000, MK_Q16_MAX_D + 1, MEMCOM_DTYPE_F32, MC_INDEX_ALWAYS, none},
+        {MEMCOM_KIND_QR, 6000, 40, 16, MEMCOM_DTYPE_F32, MC_INDEX_ALWAYS, none},
+    };
+    for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+        mcc_table t = plan_table(C[c].kind, C[c].n, C[c].m, C[c].d, C[c].row);
+        CHECK_MSG(mcc_prerank_plan(&t, C[c].index) == C[c].want, "case %zu: plan %d, want %d", c, mcc_prerank_plan(&t, C[c].index), C[c].want);
+    }
+
+    /* black box: a shared table with few rows (a 40x model's shape) ranks
+     * without a copy, exactly; memcom_info.working_bytes leaves the copy out;
+     * forced, the copy is built and pre-ranks to the same answers */
+    t_rng r = {5};
+    const uint32_t n = 6000, m = 30, d = 16;
+    memcom_table_data t;
+    memset(&t, 0, sizeof t);
+    t.desc = f_desc(MEMCOM_KIND_MEMCOM, n, m, d, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_MOD, 0, 0);
+    float *rows = malloc(sizeof(float) * m * d), *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n), v[16];
+    for (size_t j = 0; j < (size_t)m * d; j++) rows[j] = (float)t_uniform(&r) * 0.3f;
+    for (uint32_t i = 0; i < n; i++) {
+        w[i] = (float)t_uniform(&r) * 2.0f;
+        bias[i] = (float)t_uniform(&r) * 0.05f;
+    }
+    t.rows_a = rows;
+    t.scalars = w;
+    void *bytes = NULL;
+    memcom_model *mm = f_open_output(&t, bias, MEMCOM_DTYPE_F32, &bytes);
+    if (mm) {
+        const mcc_prerank *pr = mcc_model_prerank(mm);
+        memcom_info auto_info, always_info;
+        CHECK_CODE(memcom_get_info(mm, &auto_info), MEMCOM_OK);
+        uint32_t excl[3] = {1, 77, 4000};
+        for (int q = 0; q < 6; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            check_topk(mm, n, d, v, q ? 10 : 100, q & 1 ? excl : NULL, q & 1 ? 3 : 0, 1, "no copy");
+        }
+        CHECK(pr->own_q8 == NULL && pr->state == -1 && pr->n_ranked == 0);
+        mcc_model_set_index(mm, MC_INDEX_ALWAYS);
+        CHECK_CODE(memcom_get_info(mm, &always_info), MEMCOM_OK);
+        if (fast) CHECK(always_info.working_bytes - auto_info.working_bytes ==
+                        2 * d + 8 * (2 * MC_BLOCK + 8 * MC_PRERANK_MAX_K) + (uint64_t)m * (d + 4) + 8 * d);
+        for (int q = 0; q < 6; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            check_topk(mm, n, d, v, 10, q & 1 ? excl : NULL, q & 1 ? 3 : 0, 1, "copy forced");
+        }
+        if (fast) CHECK(pr->own_q8 != NULL && pr->n_ranked + pr->n_backoff == 6);
+    }
+    memcom_close(mm);
+    memcom_free(bytes);
+    free(rows); free(w); free(bias);
+}
+
 void test_prerank(void)
 {
+    test_copy_rule();
     test_tiny();
     test_bound();
     test_topk_random(MEMCOM_DTYPE_I8);

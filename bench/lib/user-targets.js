@@ -1,0 +1,129 @@
+// The speed targets of the user-facing benchmark (bench/run.js), judged on the
+// rows of the same run: each gives PASS or MISS ({ name, pass, value, detail },
+// as bench/targets.js's, rendered by report.js's targetsTable) with the
+// numbers it was judged on.  No Node imports.
+//
+//   - memcom 16x (trained, k = 10) >= 40x onnxruntime-web's items/s on the
+//     full table, f32 and int8 rows; its p95 under 1 ms;
+//   - >= 10x on every adversarial row; 4x (trained) >= 8x;
+//   - the first ranking after load within 2x of a warm one (trained rows);
+//   - last byte to first answer <= 50 ms, 1M-item 16x model with ids, streamed;
+//   - Chromium within 1.3x of Node (the headline catalogue's medians);
+//   - the defaults never slower than the best form with an accelerator off.
+
+const fmtX = (x) => `${x.toFixed(1)}x`;
+const ms = (x) => `${x.toFixed(3)} ms`;
+const timed = (r) => r?.median !== undefined;
+const FORMS = { f32: 'f32 rows', i8: 'int8 rows' };
+// the defaults against the forms with one accelerator off, same rows
+const OFF = { f32: ['f32-noindex', 'f32-nobounds'], i8: ['i8-nobounds'] };
+// medians of identical paths (e.g. a 40x f32 table, which gets no int8 copy,
+// with and without int8Index) differ by up to a few percent between
+// alternated runs on a loaded machine: "slower" means by more than this
+export const SLOWER = 1.05;
+
+const missing = (name, why = 'the row is missing or failed its answer check') => ({ name, pass: false, value: 'n/a', detail: why });
+
+function vsOrt(name, g, key, need) {
+  const r = g.rows.find((x) => x.key === key);
+  if (!timed(r) || r.vsOrt === undefined) return missing(name);
+  const ort = g.rows.find((x) => x.key === 'ort');
+  const pass = r.vsOrt >= need;
+  return {
+    name, pass, value: fmtX(r.vsOrt),
+    detail: `median ${ms(r.median)} vs onnxruntime-web ${ms(ort.median)} (per-query ratio, median ${fmtX(r.vsOrtPerQuery)}); need >= ${fmtX(need)}`,
+  };
+}
+
+function p95(name, g, key, limit) {
+  const r = g.rows.find((x) => x.key === key);
+  if (!timed(r)) return missing(name);
+  return { name, pass: r.p95 < limit, value: ms(r.p95), detail: `p95 of ${r.queries} queries (median ${ms(r.median)}); need < ${limit} ms` };
+}
+
+function firstRanking(name, groups, key) {
+  const rows = groups.filter((g) => g.kind === 'trained').map((g) => ({ g, r: g.rows.find((x) => x.key === key) })).filter(({ r }) => timed(r) && r.firstMs !== undefined);
+  if (!rows.length) return missing(name);
+  const ratios = rows.map(({ g, r }) => ({ title: g.title, x: r.firstMs / r.median, r }));
+  const worst = ratios.reduce((a, b) => (b.x > a.x ? b : a));
+  const over = ratios.filter((x) => x.x > 2);
+  return {
+    name, pass: !over.length, value: `worst ${fmtX(worst.x)}`,
+    detail: `first ranking / warm median over ${ratios.length} trained catalogues; worst ${worst.title}: ${ms(worst.r.firstMs)} vs ${ms(worst.r.median)}` +
+      (over.length ? `; over 2x: ${over.map((o) => `${o.title} ${fmtX(o.x)}`).join(', ')}` : '') + '; need <= 2.0x each',
+  };
+}
+
+function lastByte(where, rows) {
+  return rows.map((r) => {
+    const name = `last byte to first answer <= 50 ms, 1M-item 16x model with ids, ${FORMS[r.dtype]}, streamed (${where})`;
+    const wrong = String(r.check).startsWith('WRONG');
+    return {
+      name, pass: r.toAnswer <= 50 && !wrong, value: `${r.toAnswer.toFixed(1)} ms`,
+      detail: `median of ${r.toAnswerAll.length} fresh loads (${r.toAnswerAll.map((x) => x.toFixed(1)).join(', ')} ms); of it, last byte to ready ${r.toReady.toFixed(1)} ms${wrong ? `; ${r.check}` : ''}`,
+    };
+  });
+}
+
+function browserVsNode(b, head) {
+  return ['f32', 'i8'].map((key) => {
+    const name = `${b.browser} within 1.3x of Node, ${head.title}, ${FORMS[key]}`;
+    const br = b.rows.find((r) => r.key === key);
+    const nr = head.rows.find((r) => r.key === key);
+    if (!timed(br) || !timed(nr)) return missing(name);
+    const x = br.median / nr.median;
+    return {
+      name, pass: x <= 1.3, value: fmtX(x),
+      detail: `median ${ms(br.median)} (${br.queries} queries) vs Node ${ms(nr.median)} (${nr.queries} queries), not alternated between the two (separate runs); ` +
+        `against onnxruntime-web in the same process: ${br.vsOrt !== undefined ? fmtX(br.vsOrt) : '—'} vs ${nr.vsOrt !== undefined ? fmtX(nr.vsOrt) : '—'}; need <= 1.3x`,
+    };
+  });
+}
+
+function neverSlower(groups) {
+  const out = [];
+  for (const [key, offs] of Object.entries(OFF)) {
+    const name = `defaults never slower than the best accelerator-off form, ${FORMS[key]} (every catalogue; slower: by more than ${Math.round((SLOWER - 1) * 100)}%)`;
+    const cases = [];
+    for (const g of groups) {
+      const d = g.rows.find((r) => r.key === key);
+      const best = g.rows.filter((r) => offs.includes(r.key) && timed(r)).sort((a, b) => a.median - b.median)[0];
+      if (timed(d) && best) cases.push({ g, x: d.median / best.median, d, best });
+    }
+    if (!cases.length) {
+      out.push(missing(name, 'no catalogue has the rows'));
+      continue;
+    }
+    const worst = cases.reduce((a, b) => (b.x > a.x ? b : a));
+    const over = cases.filter((c) => c.x > SLOWER);
+    out.push({
+      name, pass: !over.length, value: `worst ${worst.x.toFixed(2)}x`,
+      detail: `default / best off-form median over ${cases.length} catalogues; worst ${worst.g.title}${worst.g.k !== 10 ? ` (k = ${worst.g.k})` : ''}: ${ms(worst.d.median)} vs ${worst.best.engine.replace('memcom, ', '')} ${ms(worst.best.median)}` +
+        (over.length ? `; slower on: ${over.map((c) => `${c.g.title}${c.g.k !== 10 ? `, k = ${c.g.k}` : ''} (${c.x.toFixed(2)}x)`).join('; ')}` : ''),
+    });
+  }
+  return out;
+}
+
+/** groups: bench/run.js's; firstAnswer: Node's last-byte rows; browsers: bench/browser.js's. */
+export function evaluateUserTargets({ groups, firstAnswer, browsers }) {
+  const out = [];
+  const ratio = (n) => (g) => g.kind === 'trained' && g.k === 10 && g.key.endsWith(`-${n}x`);
+  for (const g of groups.filter(ratio(16))) {
+    for (const key of ['f32', 'i8']) out.push(vsOrt(`${g.title}, ${FORMS[key]}: >= 40x onnxruntime-web items/s`, g, key, 40));
+    for (const key of ['f32', 'i8']) out.push(p95(`${g.title}, ${FORMS[key]}: p95 < 1 ms`, g, key, 1));
+  }
+  for (const g of groups.filter((x) => x.kind === 'adversarial')) {
+    for (const key of ['f32', 'i8']) out.push(vsOrt(`${g.title} (adversarial), ${FORMS[key]}: >= 10x onnxruntime-web items/s`, g, key, 10));
+  }
+  for (const g of groups.filter(ratio(4))) {
+    for (const key of ['f32', 'i8']) out.push(vsOrt(`${g.title}, ${FORMS[key]}: >= 8x onnxruntime-web items/s`, g, key, 8));
+  }
+  for (const key of ['f32', 'i8']) out.push(firstRanking(`first ranking after load within 2x of a warm one, ${FORMS[key]}`, groups, key));
+  out.push(...lastByte('Node', firstAnswer ?? []));
+  for (const b of browsers ?? []) if (!b.error) out.push(...lastByte(b.browser, b.firstAnswer ?? []));
+  const head = groups.find((g) => g.key === 'learned-16x');
+  for (const b of browsers ?? []) if (!b.error && b.browser === 'Chromium' && head) out.push(...browserVsNode(b, head));
+  out.push(...neverSlower(groups));
+  return out;
+}
