@@ -38,6 +38,26 @@ import { tfjsVersion } from './peers/tfjs.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
+const USAGE = 'usage: node bench/run.js [--queries N] [--browser-queries N] [--tfjs-everywhere] [--no-browser] [--quick]';
+const FLAGS = ['--tfjs-everywhere', '--no-browser', '--quick'];
+const NUMBERS = ['--queries', '--browser-queries'];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--help' || a === '-h') {
+    console.log(`${USAGE}\n(writes docs/BENCHMARKS.md; --quick: 30 queries, 20 in the browsers)`);
+    process.exit(0);
+  }
+  if (NUMBERS.includes(a)) {
+    if (!/^[1-9][0-9]*$/.test(args[i + 1] ?? '')) {
+      console.error(`bench/run.js: ${a} expects a positive whole number, got ${args[i + 1] ?? 'nothing'}\n${USAGE}`);
+      process.exit(2);
+    }
+    i++;
+  } else if (!FLAGS.includes(a)) {
+    console.error(`bench/run.js: unknown option ${a}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const flag = (name) => args.includes(name);
 const num = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const quick = flag('--quick');
