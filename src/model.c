@@ -21,6 +21,8 @@ struct memcom_model {
     float *tmp;               /* 2 * max_dim */
     float *x0, *x1;           /* max_dim each: forward pass */
     float *uvec;              /* max_dim: user vector */
+    float *u0;                /* max_dim: the empty history's user vector (memcom_recommend_popularity) */
+    int have_u0;              /* u0 computed */
     mcc_engine eng;           /* ranks the output table; its bitmap also marks history items */
 };
 
@@ -60,6 +62,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->x0);
     memcom_free(m->x1);
     memcom_free(m->uvec);
+    memcom_free(m->u0);
     mcc_engine_free(&m->eng);
     mcc_view_release(&m->v);
     free(m);
@@ -80,7 +83,8 @@ static int mcc_alloc_scratch(memcom_model *m)
     m->x0 = (float *)memcom_malloc(fd);
     m->x1 = (float *)memcom_malloc(fd);
     m->uvec = (float *)memcom_malloc(fd);
-    if (!m->tmp || !m->x0 || !m->x1 || !m->uvec) return MEMCOM_E_NOMEM;
+    m->u0 = (float *)memcom_malloc(fd);
+    if (!m->tmp || !m->x0 || !m->x1 || !m->uvec || !m->u0) return MEMCOM_E_NOMEM;
     return mcc_engine_init(&m->eng, &v->output, v->bias, v->bias_dtype);
 }
 
@@ -312,7 +316,8 @@ int memcom_topk_vector(memcom_model *model, const float *vec, size_t dim, const 
                        uint32_t *out_index, float *out_score, size_t *n_out)
 {
     if (!model || !opts) return MEMCOM_E_ARG;
-    return mcc_engine_topk(&model->eng, vec, dim, opts, opts->use_bias, opts->cosine, UINT32_MAX, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, vec, dim, opts, opts->use_bias ? 1.0f : 0.0f, opts->cosine, UINT32_MAX, out_index,
+                           out_score, n_out);
 }
 
 int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts,
@@ -321,7 +326,34 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
     if (!model || !opts) return MEMCOM_E_ARG;
     int rc = memcom_user_vector(model, history, n_history, model->uvec);
     if (rc) return rc;
-    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1, 0, UINT32_MAX, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX, out_index, out_score, n_out);
+}
+
+/* u - (1 - popularity) u0 in place (u: output.d floats) */
+static int mcc_popularity_shift(memcom_model *model, float *u, float popularity)
+{
+    uint32_t d = model->v.output.desc.d;
+    if (!model->have_u0) {
+        int rc = memcom_user_vector(model, NULL, 0, model->u0);
+        if (rc) return rc;
+        model->have_u0 = 1;
+    }
+    float lam = 1.0f - popularity;
+    for (uint32_t j = 0; j < d; j++) u[j] = u[j] - lam * model->u0[j];
+    return MEMCOM_OK;
+}
+
+int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, size_t n_history, float popularity,
+                                const memcom_topk_opts *opts, uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (!model || !opts) return MEMCOM_E_ARG;
+    if (!(popularity >= 0.0f && popularity <= 1.0f)) return MEMCOM_E_ARG;
+    if (popularity == 1.0f) return memcom_recommend(model, history, n_history, opts, out_index, out_score, n_out);
+    int rc = memcom_user_vector(model, history, n_history, model->uvec);
+    uint32_t d = model->v.output.desc.d;
+    if (!rc) rc = mcc_popularity_shift(model, model->uvec, popularity);
+    if (rc) return rc;
+    return mcc_engine_topk(&model->eng, model->uvec, d, opts, popularity, 0, UINT32_MAX, out_index, out_score, n_out);
 }
 
 int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts, uint32_t *out_index,
@@ -330,7 +362,7 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
     if (!model || !opts) return MEMCOM_E_ARG;
     if (index >= model->v.n) return MEMCOM_E_INDEX;
     mcc_table_lookup(&model->v.output, index, model->uvec, model->tmp);
-    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0, 1, index, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0.0f, 1, index, out_index, out_score, n_out);
 }
 
 /* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
