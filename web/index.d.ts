@@ -125,6 +125,12 @@ export interface RankOptions {
 export interface RecommendOptions extends RankOptions {
   /** Items never returned; default: the history itself. Pass `[]` to keep history items. */
   exclude?: Items | null;
+  /**
+   * How much of what every user gets to keep, in [0, 1]: items are ranked by
+   * (u - (1 - p) u0) . E_out[i] + p * bias[i], u0 the empty history's user vector.
+   * 1 ranks as trained; lower values follow the history more. Default: `defaultPopularity`.
+   */
+  popularity?: number;
 }
 
 export interface TopKOptions extends RankOptions {
@@ -310,6 +316,10 @@ export class MemcomModel extends MemcomTable {
    * @throws MemcomError 'unknown_id' (names the id), 'index', 'invalid_argument', 'k', 'no_table'
    */
   recommend(history: Items, options?: RecommendOptions): Ranked[];
+
+  /** The popularity recommend() uses by default: the value the trainer chose on validation data
+   *  (metadata serving.popularity), else 1 (as trained). */
+  readonly defaultPopularity: number;
 
   /** Scores of every item for a history: a Float32Array(n), a copy (not a view of wasm memory). */
   scores(history: Items): Float32Array;
