@@ -7,18 +7,13 @@
 // usage: node bench/short-history-table.js OUT_DIR
 import fs from 'node:fs';
 import path from 'node:path';
+import { putSection, NAMES, LABEL } from './quality-section.js';
 
 const [outDir] = process.argv.slice(2);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const fragment = path.join(here, 'quality-short.md');
 const quality = path.join(here, '..', 'docs', 'QUALITY.md');
 
-const NAMES = {
-  mlsmall: "ml-latest-small (the demo's models and its seeded 80/10/10 split)",
-  ml1m: 'ml-1m (LightGCN++ split)',
-  lastfm: 'lastfm (LightGCN++ split)',
-};
-const LABEL = { full: 'full', 'memcom-16': 'memcom 16x' };
 const BIAS_WEIGHTS = [1, 0.5, 0];   // --bias-weight runs of bench/short-history.sh (0.5: the full model only)
 const BIAS_LABEL = { 1: '', 0.5: ', half the output bias', 0: ', no output bias' };
 
@@ -137,15 +132,5 @@ for (const ds of Object.keys(NAMES)) {
 const text = out.join('\n').trim() + '\n';
 fs.writeFileSync(fragment, text);
 
-// the section in docs/QUALITY.md
-let md = fs.readFileSync(quality, 'utf8');
-const start = md.indexOf('\n## Short histories\n');
-if (start >= 0) {
-  const next = md.indexOf('\n## ', start + 1);
-  md = md.slice(0, start + 1) + text + (next >= 0 ? '\n' + md.slice(next + 1) : '');
-} else {
-  const notes = md.indexOf('\n## Notes\n');
-  md = notes >= 0 ? md.slice(0, notes + 1) + text + '\n' + md.slice(notes + 1) : md + '\n' + text;
-}
-fs.writeFileSync(quality, md);
+putSection(quality, 'Short histories', text);
 console.log(`wrote ${path.relative(process.cwd(), fragment)} and its section in docs/QUALITY.md`);

@@ -254,6 +254,49 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
     }
   });
 
+  test(`${name}: three horror picks and three children's-film picks give different lists, each in its picks' genres`, async () => {
+    // found by title in movies.json, whose rows carry MovieLens's genres
+    const movies = JSON.parse(fs.readFileSync(path.join(MODELS, 'movies.json'), 'utf8')).movies;
+    const byTitle = (t) => {
+      const row = movies.find((m) => m[1] === t);
+      assert.ok(row, `${t} is in movies.json`);
+      return row[0];
+    };
+    const genres = new Map(movies.map((m) => [m[0], (m[3] || '').split('|')]));
+    const horror = ['The Shining', 'The Exorcist', 'The Blair Witch Project'].map(byTitle);
+    const children = ['Toy Story', 'The Lion King', 'Aladdin'].map(byTitle);
+    const count = (ids, re) => ids.filter((id) => genres.get(id).some((g) => re.test(g))).length;
+    const HORROR = /^(Horror|Thriller)$/;
+    const KIDS = /^(Children|Animation)$/;
+    const lists = [];
+    for (const picks of [horror, children]) {
+      const page = await openDemo(browser, `?picks=${picks.join(',')}`);
+      try {
+        lists.push(await columnLists(page));
+        assert.deepEqual(page.problems, []);
+      } finally {
+        await page.close();
+      }
+    }
+    for (const [c, col] of lists[0].entries()) {
+      const h = col.ids;
+      const k = lists[1][c].ids;
+      assert.equal(h.length, 10, `${col.key}: 10 recommendations for the horror picks`);
+      assert.equal(k.length, 10, `${col.key}: 10 recommendations for the children's films`);
+      const shared = h.filter((id) => k.includes(id)).length;
+      const jaccard = shared / (h.length + k.length - shared);
+      assert.ok(jaccard < 0.2, `${col.key}: the two lists overlap with Jaccard ${jaccard.toFixed(2)} (${shared} shared)`);
+      // each list in its picks' genres, more than the other list is
+      assert.ok(count(h, HORROR) >= 5, `${col.key}: ${count(h, HORROR)} of 10 horror-pick recommendations are horror or thrillers: ${col.titles}`);
+      assert.ok(count(h, HORROR) > count(k, HORROR), `${col.key}: horror and thrillers, ${count(h, HORROR)} for the horror picks, ${count(k, HORROR)} for the children's films`);
+      assert.ok(count(k, KIDS) >= 2 && count(k, KIDS) > count(h, KIDS),
+        `${col.key}: children's or animated films, ${count(k, KIDS)} for the children's films, ${count(h, KIDS)} for the horror picks: ${lists[1][c].titles}`);
+      // what the page shows is the package's recommend at the model's default popularity
+      const spec = manifest.models.find((m) => m.key === col.key);
+      assert.deepEqual(h, await nodeRecommend(spec.file, horror), `${col.key}: the page's list is the package's`);
+    }
+  });
+
   test(`${name}: the quality chart shows the page's own models, with the figures in their files`, async () => {
     const page = await openDemo(browser);
     try {
@@ -263,7 +306,10 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       for (const [i, spec] of manifest.models.entries()) {
         const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, spec.file))));
         try {
-          assert.equal(rows[i][3], model.info.metadata.metrics.test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
+          // at the default popularity the page ranks with (the trainer's figure for it)
+          const md = model.info.metadata;
+          assert.equal(model.defaultPopularity, md.serving.popularity);
+          assert.equal(rows[i][3], md.serving.test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
         } finally {
           model.dispose();
         }
