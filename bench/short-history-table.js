@@ -35,7 +35,7 @@ out.push(
   "of two users' top-10 lists over all pairs of evaluated users; \"coverage\" the share of the catalogue that",
   'appears in any top-10 list.',
   '',
-  'Methods: the model files through the public C API as served (output bias included), and the same with',
+  'Methods: the model files through the public C API as trained (popularity 1, output bias included; the section "Popularity control" below ranks them at their default), and the same with',
   'the output bias left out (`--bias-weight 0`: items ranked by E_out . u alone; the full model also with',
   'half of it, `--bias-weight 0.5`); popularity (training',
   "counts); item-kNN (sum over the history of the co-occurrence cosine C_ij / sqrt(c_i c_j), the user's own",
@@ -125,7 +125,7 @@ for (const ds of Object.keys(NAMES)) {
       const j = load(`${ds}-${id}-bias${bw}`);
       if (!j) continue;
       const base = id === 'full' && bw === 1 ? 'popularity,item-knn,ease' : 'none';
-      out.push(`build/memcom eval ${j.model.replace(/^.*\/build\//, 'build/')} DATA-ARGS --history 1,3,5 --bias-weight ${bw} --baselines ${base} --ease-lambda ${j.ease_lambda} --json`);
+      out.push(`build/memcom eval ${j.model.replace(/^.*\/build\//, 'build/')} DATA-ARGS --history 1,3,5 --bias-weight ${bw}${bw === 1 ? " --popularity 1" : ""} --baselines ${base} --ease-lambda ${j.ease_lambda} --json`);
     }
   out.push('```', '', `with DATA-ARGS the \`data_args ${ds}\` of bench/quality-args.sh.`, '');
 }

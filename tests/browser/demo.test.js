@@ -56,11 +56,12 @@ async function columnLists(page) {
   })));
 }
 
-// What the package itself recommends in Node for the same model and history.
-async function nodeRecommend(file, history, k = 10) {
+// What the package itself recommends in Node for the same model and history;
+// popularity: a function of the model (default: the model's default).
+async function nodeRecommend(file, history, k = 10, popularity = (m) => m.defaultPopularity) {
   const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, file))));
   try {
-    return model.recommend(history, { k }).map((r) => String(r.id));
+    return model.recommend(history, { k, popularity: popularity(model) }).map((r) => String(r.id));
   } finally {
     model.dispose();
   }
@@ -294,6 +295,31 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       // what the page shows is the package's recommend at the model's default popularity
       const spec = manifest.models.find((m) => m.key === col.key);
       assert.deepEqual(h, await nodeRecommend(spec.file, horror), `${col.key}: the page's list is the package's`);
+    }
+  });
+
+  test(`${name}: "Lean on" ranks with popularity 1, each model's default, or half of it`, async () => {
+    const picks = ['1258', '1997', '2710']; // The Shining, The Exorcist, The Blair Witch Project
+    const page = await openDemo(browser, `?picks=${picks.join(',')}`);
+    try {
+      assert.equal(await page.getAttribute('.lean [data-lean=default]', 'aria-pressed'), 'true');
+      const seen = {};
+      for (const [lean, popularity] of [['popular', () => 1], ['personal', (m) => m.defaultPopularity / 2],
+        ['default', (m) => m.defaultPopularity]]) {
+        await page.click(`.lean [data-lean=${lean}]`);
+        assert.equal(await page.getAttribute(`.lean [data-lean=${lean}]`, 'aria-pressed'), 'true');
+        const cols = await columnLists(page);
+        seen[lean] = cols[0].ids;
+        for (const col of cols) {
+          const spec = manifest.models.find((m) => m.key === col.key);
+          assert.deepEqual(col.ids, await nodeRecommend(spec.file, picks, 10, popularity), `${lean}, ${col.key}`);
+        }
+      }
+      assert.notDeepEqual(seen.popular, seen.default, 'the choice changes the lists');
+      assert.match(await page.textContent('#recs-help'), /“Lean on” sets how much the models favour movies almost everyone watches/);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
     }
   });
 
