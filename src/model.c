@@ -267,7 +267,9 @@ static float mcc_act(uint32_t act, float x)
     return x;
 }
 
-int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out)
+/* memcom_user_vector, and the number of distinct history items */
+static int mcc_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out,
+                           size_t *n_distinct)
 {
     if (!model || !out || (!history && n_history)) return MEMCOM_E_ARG;
     const mcc_view *v = &model->v;
@@ -288,6 +290,7 @@ int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_hi
         mk_axpy_f32(1.0f, row, x, d);
     }
     mcc_clear_list(model->eng.bitmap, history, n_history);
+    *n_distinct = distinct;
     if (distinct) {
         float s = sqrtf((float)distinct);
         for (uint32_t j = 0; j < d; j++) x[j] /= s;
@@ -302,6 +305,12 @@ int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_hi
     }
     memcpy(out, x, sizeof(float) * d);
     return MEMCOM_OK;
+}
+
+int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out)
+{
+    size_t distinct;
+    return mcc_user_vector(model, history, n_history, out, &distinct);
 }
 
 int memcom_score_vector(memcom_model *model, const float *vec, size_t dim, float *scores)
@@ -329,8 +338,8 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
     return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX, out_index, out_score, n_out);
 }
 
-/* u - (1 - popularity) u0 in place (u: output.d floats) */
-static int mcc_popularity_shift(memcom_model *model, float *u, float popularity)
+/* u - lam u0 in place (u: output.d floats) */
+static int mcc_popularity_shift(memcom_model *model, float *u, float lam)
 {
     uint32_t d = model->v.output.desc.d;
     if (!model->have_u0) {
@@ -338,7 +347,6 @@ static int mcc_popularity_shift(memcom_model *model, float *u, float popularity)
         if (rc) return rc;
         model->have_u0 = 1;
     }
-    float lam = 1.0f - popularity;
     for (uint32_t j = 0; j < d; j++) u[j] = u[j] - lam * model->u0[j];
     return MEMCOM_OK;
 }
@@ -348,12 +356,17 @@ int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, si
 {
     if (!model || !opts) return MEMCOM_E_ARG;
     if (!(popularity >= 0.0f && popularity <= 1.0f)) return MEMCOM_E_ARG;
-    if (popularity == 1.0f) return memcom_recommend(model, history, n_history, opts, out_index, out_score, n_out);
-    int rc = memcom_user_vector(model, history, n_history, model->uvec);
-    uint32_t d = model->v.output.desc.d;
-    if (!rc) rc = mcc_popularity_shift(model, model->uvec, popularity);
+    size_t distinct = 0;
+    int rc = mcc_user_vector(model, history, n_history, model->uvec, &distinct);
     if (rc) return rc;
-    return mcc_engine_topk(&model->eng, model->uvec, d, opts, popularity, 0, UINT32_MAX, out_index, out_score, n_out);
+    /* in full up to MEMCOM_POPULARITY_HISTORY distinct items, then fading */
+    float lam = 1.0f - popularity;
+    if (distinct > MEMCOM_POPULARITY_HISTORY) lam = lam * (float)MEMCOM_POPULARITY_HISTORY / (float)distinct;
+    if (lam == 0.0f) return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX,
+                                            out_index, out_score, n_out);
+    if ((rc = mcc_popularity_shift(model, model->uvec, lam))) return rc;
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f - lam, 0, UINT32_MAX, out_index,
+                           out_score, n_out);
 }
 
 int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts, uint32_t *out_index,

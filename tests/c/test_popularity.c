@@ -1,5 +1,6 @@
 /* test_popularity.c - memcom_recommend_popularity: items ranked by
- * (u - (1 - p) u0) . E_out[i] + p * bias[i] (memcom.h).  Against a brute
+ * (u - l u0) . E_out[i] + (1 - l) * bias[i], l = (1 - p) min(1, 5 / |H|)
+ * (memcom.h).  Against a brute
  * force: the shifted vector computed here, scored by a twin table without the
  * bias (memcom_score_vector: each dot as the engine computes it), plus
  * fl(p * bias[i]) added here, then a plain top-k; bit for bit, with the
@@ -17,13 +18,20 @@ static void check_case(f_model *fm, memcom_model *twin, uint32_t n, const uint32
     float u[64], u0[64], v[64];
     CHECK_CODE(memcom_user_vector(fm->m, hist, nh, u), MEMCOM_OK);
     CHECK_CODE(memcom_user_vector(fm->m, NULL, 0, u0), MEMCOM_OK);
+    size_t distinct = 0;
+    for (size_t a = 0; a < nh; a++) {
+        int seen = 0;
+        for (size_t b = 0; b < a; b++) seen |= hist[b] == hist[a];
+        distinct += !seen;
+    }
     float lam = 1.0f - p;
+    if (distinct > MEMCOM_POPULARITY_HISTORY) lam = lam * (float)MEMCOM_POPULARITY_HISTORY / (float)distinct;
     for (uint32_t j = 0; j < d; j++) v[j] = u[j] - lam * u0[j];
     float *scores = malloc(sizeof(float) * n);
     CHECK_CODE(memcom_score_vector(twin, v, d, scores), MEMCOM_OK);
     for (uint32_t i = 0; i < n; i++) {
         float b = fm->data.bias_dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(mcc_f32_to_f16(fm->bias[i])) : fm->bias[i];
-        scores[i] = scores[i] + p * b;
+        scores[i] = scores[i] + (1.0f - lam) * b;
     }
     uint32_t ri[64], gi[64];
     float rs[64], gs[64];
@@ -81,9 +89,10 @@ static void test_against_brute_force(void)
         void *tb = NULL;
         memcom_model *twin = f_open_output(&fm.out.data, NULL, 0, &tb);
         if (fm.m && twin) {
-            for (int q = 0; q < 4; q++) {
-                uint32_t hist[5];
-                size_t nh = (size_t)q + 1;
+            /* 1 to 5 items: the shift in full; 8 and 20 (some repeated): scaled by 5 / |H| */
+            for (int q = 0; q < 6; q++) {
+                uint32_t hist[20];
+                size_t nh = q < 4 ? (size_t)q + 1 : q == 4 ? 8 : 20;
                 for (size_t h = 0; h < nh; h++) hist[h] = t_below(&r, n);
                 for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
                     check_case(&fm, twin, n, hist, nh, ps[pi], q == 3 ? 60 : 10, "popularity");
@@ -121,7 +130,7 @@ static void test_against_brute_force(void)
         memcom_free(tb);
         f_model_free(&fm);
     }
-    CHECK(ran == 6 * 4 * 6);
+    CHECK(ran == 6 * 6 * 6);
 }
 
 /* the empty history with p = 0 ranks by E . (u0 - u0) + 0 = 0: every score

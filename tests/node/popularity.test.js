@@ -1,6 +1,7 @@
 // popularity.test.js - recommend(history, { popularity }) against the plain-JS
-// reference (tests/node/reference.js popularityScores: E_out . (u - (1 - p) u0)
-// + p * bias), in the SIMD and the scalar build, for full, hash and memcom output
+// reference (tests/node/reference.js popularityScores: E_out . (u - l u0)
+// + (1 - l) bias, l = (1 - p) min(1, 5 / |H|)), in the SIMD and the scalar build,
+// for histories of 1 to 11 items, for full, hash and memcom output
 // tables; the default from the metadata (serving.popularity) and without it (1);
 // bad values refused with a clear error.
 
@@ -48,7 +49,7 @@ for (const [ci, cfg] of CONFIGS.entries()) {
       const m = await loadModel(bytes, build.options);
       try {
         assert.equal(m.defaultPopularity, 0.4);
-        for (let h = 0; h < 4; h++) {
+        for (let h = 0; h < 6; h++) {
           const hist = Array.from({ length: h * 2 + 1 }, () => r.int(0, ref.n - 1));
           for (const p of [0, 0.25, 0.4, 0.8, 1]) {
             const what = `${build.name} ${cfg.kind} p=${p} history ${hist}`;

@@ -141,8 +141,9 @@ def test_recommend_and_scores_match_the_reference():
 
 
 def test_recommend_with_popularity_matches_the_reference():
-    """recommend(popularity=p) ranks by E_out . (u - (1 - p) u0) + p * bias (u0: the
-    empty history's user vector); the default is the metadata's serving.popularity."""
+    """recommend(popularity=p) ranks by E_out . (u - l u0) + (1 - l) bias with
+    l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector; |H| distinct
+    history items); the default is the metadata's serving.popularity."""
     rng = np.random.default_rng(4)
     spec, a_in, a_out = random_model(rng)
     model = memcom.Model(memcom.to_bytes(**spec, metadata={"serving": {"popularity": 0.3}}))
@@ -155,7 +156,8 @@ def test_recommend_with_popularity_matches_the_reference():
     for hist in ([3, 17, 40], [59], list(range(0, 60, 5))):
         u = ref.user_vector(e_in, layers, hist)
         for p in (0.0, 0.3, 0.7, 1.0):
-            want = e_out @ (u - (1 - p) * u0) + p * np.asarray(spec["bias"], np.float64)
+            lam = (1 - p) * min(1.0, 5 / len(set(hist)))
+            want = e_out @ (u - lam * u0) + (1 - lam) * np.asarray(spec["bias"], np.float64)
             idx, sc = model.recommend(hist, k=6, popularity=p)
             assert list(idx) == ref.topk(want, 6, hist)
             assert np.allclose(sc, want[idx], rtol=1e-5, atol=1e-5)
