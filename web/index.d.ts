@@ -127,8 +127,9 @@ export interface RecommendOptions extends RankOptions {
   exclude?: Items | null;
   /**
    * How much of what every user gets to keep, in [0, 1]: items are ranked by
-   * (u - (1 - p) u0) . E_out[i] + p * bias[i], u0 the empty history's user vector.
-   * 1 ranks as trained; lower values follow the history more. Default: `defaultPopularity`.
+   * (u - l u0) . E_out[i] + (1 - l) * bias[i], l = (1 - p) * min(1, 5 / |H|), u0 the empty
+   * history's user vector, |H| the distinct history items. 1 ranks as trained; lower values
+   * follow the history more (in full up to 5 items). Default: `defaultPopularity`.
    */
   popularity?: number;
 }

@@ -68,8 +68,8 @@ export class MemcomModel extends MemcomTable {
    * The top-k items for a history: [{ id, index, score }] by descending score,
    * ties lower index first; the history is excluded unless options.exclude says otherwise.
    * options.popularity in [0, 1]: 1 ranks as trained, lower values leave out
-   * more of what every user gets (memcom_recommend_popularity); default
-   * this.defaultPopularity.
+   * more of what every user gets (memcom_recommend_popularity: in full up to
+   * 5 history items, fading beyond); default this.defaultPopularity.
    */
   recommend(history, options) {
     return this._guard(() => {

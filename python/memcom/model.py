@@ -262,9 +262,9 @@ class Model:
     def recommend(self, history, k=10, exclude=None, candidates=None, popularity=None):
         """The top k items for a history: (indices, scores), best first, ties to
         the lower index.  ``exclude`` defaults to the history itself.
-        ``popularity`` in [0, 1] ranks by E_out . (u - (1 - p) u0) + p * bias (u0:
-        the empty history's user vector; 1: as trained); default
-        ``default_popularity``."""
+        ``popularity`` in [0, 1] ranks by E_out . (u - l u0) + (1 - l) bias with
+        l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector, |H| the
+        distinct history items; 1: as trained); default ``default_popularity``."""
         if popularity is None:
             popularity = self.default_popularity
         if isinstance(popularity, bool) or not isinstance(popularity, (int, float)) or not 0 <= popularity <= 1:

@@ -173,6 +173,13 @@ if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --rat
     $BIN recommend "$T/m.memcom" m1 m2 m3 -k 5 > "$T/rec.txt" && [ "$(wc -l < "$T/rec.txt")" = 5 ] &&
         ! grep -qE ' m[123] ' "$T/rec.txt" && ok || bad "recommend"
     expect_fail "recommend unknown id" "unknown item id 'nope'" $BIN recommend "$T/m.memcom" nope
+    # recommend ranks with the file's default popularity; 0 and 1 rank differently
+    r0=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json)
+    rp=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity "$p")
+    ra=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity 0)
+    rb=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity 1)
+    [ -n "$r0" ] && [ "$r0" = "$rp" ] && [ "$ra" != "$rb" ] && ok || bad "recommend --popularity: default $r0, $p: $rp"
+    expect_fail "recommend --popularity 2" "--popularity" $BIN recommend "$T/m.memcom" m1 --popularity 2
 else
     bad "train on CSV failed: $(tail -3 "$T/train.log")"
 fi
