@@ -75,11 +75,26 @@ int mt_model_popularity(const memcom_model *model, float *p)
     const char *m = memcom_metadata(model, &len);
     size_t kl = sizeof serving_key - 1;
     if (!m || len < kl) return 0;
+    /* the key of the top-level object only (a compressed model nests its
+     * source's metadata, whose default is not its own): depth outside strings */
+    int depth = 0, in_str = 0;
     for (size_t i = 0; i + kl <= len; i++) {
-        if (memcmp(m + i, serving_key, kl) != 0) continue;
+        char ch = m[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') in_str = 0;
+            continue;
+        }
+        if (ch == '{' || ch == '[') depth++;
+        else if (ch == '}' || ch == ']') depth--;
+        if (ch != '"') continue;
+        if (depth != 1 || memcmp(m + i, serving_key, kl) != 0) {
+            in_str = 1;
+            continue;
+        }
         char num[32];
         size_t j = 0, s = i + kl;
-        while (s + j < len && j + 1 < sizeof num && strchr("0123456789.eE+-", m[s + j])) {
+        while (s + j < len && j + 1 < sizeof num && m[s + j] && strchr("0123456789.eE+-", m[s + j])) {
             num[j] = m[s + j];
             j++;
         }

@@ -218,6 +218,16 @@ if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.
 else
     bad "compress: $(tail -2 "$T/comp.log")"
 fi
+# a compressed file nests its source's metadata, popularity default included: that is not its own default
+if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind full --dim 16 --epochs 2 --batch 100 --quiet \
+    -o "$T/fullc.memcom" 2> /dev/null && grep -q '"serving":{"popularity":' "$T/fullc.memcom" &&
+    $BIN compress "$T/fullc.memcom" --ratio 4 --quiet -o "$T/compc.memcom" 2> /dev/null &&
+    grep -q '"serving":{"popularity":' "$T/compc.memcom"; then
+    $BIN eval "$T/compc.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json 2> /dev/null |
+        grep -q '"popularity":1,' && ok || bad "a compressed model ranks with its source's popularity default"
+else
+    bad "a trained full model with a popularity default, compressed"
+fi
 if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/tuned.memcom" --data "$T/split" --epochs 2 --batch 100 --quiet \
     --json "$T/tuned.json" 2> "$T/tuned.log" && grep -q '"init_from"' "$T/tuned.json" &&
     $BIN inspect "$T/tuned.memcom" | grep -q "output  memcom .*buckets=explicit"; then
