@@ -200,7 +200,7 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->id_bytes = v->id_bytes_total;
     o->metadata_bytes = v->meta_bytes;
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
-    o->working_bytes = mcc_engine_working_bytes(&model->eng) + 20 * (uint64_t)model->max_dim + sizeof *model;
+    o->working_bytes = mcc_engine_working_bytes(&model->eng) + 24 * (uint64_t)model->max_dim + sizeof *model; /* tmp (2), x0, x1, uvec, u0 */
     if (v->id_alloc) o->working_bytes += (2 * (uint64_t)v->n + 1) * 4 + v->id_off[v->n]; /* compact ids, decoded */
     o->full_file_bytes = o->file_bytes - o->input_bytes - o->output_bytes - o->bias_bytes + o->full_f32_bytes +
                          (o->bias_dtype ? 4 * (uint64_t)o->n_items : 0);
