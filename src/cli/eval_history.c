@@ -275,7 +275,7 @@ int cli_eval_choose_popularity(cli_ctx *c, const mt_eval_opts *eo, int json)
                    g == pc->chosen ? "  <- default" : "");
         }
         if (pc->by_jaccard)
-            printf("default: %g (the highest NDCG@10 with Jaccard <= %g)", (double)ch->p, MT_POP_MAX_JACCARD);
+            printf("default: %g (the highest NDCG@10 with Jaccard <= %g at each h)", (double)ch->p, MT_POP_MAX_JACCARD);
         else
             printf("default: %g (no value has Jaccard <= %g: the lowest Jaccard within %g%% of the best NDCG@10)",
                    (double)ch->p, MT_POP_MAX_JACCARD, 100 * MT_POP_NDCG_SLACK);

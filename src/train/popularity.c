@@ -53,8 +53,8 @@ int mt_choose_popularity(memcom_model *model, const mt_dataset *ds, const mt_csr
     for (int g = MT_POP_GRID - 1; g >= 0; g--) {
         const mt_pop_point *pt = &out->curve[g];
         if (mean2(pt->ndcg10) > mean2(out->curve[best_any].ndcg10)) best_any = g;
-        if (mean2(pt->jaccard) <= MT_POP_MAX_JACCARD && (best < 0 || mean2(pt->ndcg10) > mean2(out->curve[best].ndcg10)))
-            best = g;
+        int personal = pt->jaccard[0] <= MT_POP_MAX_JACCARD && pt->jaccard[1] <= MT_POP_MAX_JACCARD;
+        if (personal && (best < 0 || mean2(pt->ndcg10) > mean2(out->curve[best].ndcg10))) best = g;
     }
     out->by_jaccard = best >= 0;
     if (best < 0) {
@@ -113,7 +113,7 @@ void mt_buf_json_serving(mt_buf *b, const mt_pop_choice *c)
     const mt_pop_point *pt = &c->curve[c->chosen];
     mt_buf_printf(b, ",%s%g,\"rule\":\"", serving_key, (double)pt->p);
     if (c->by_jaccard)
-        mt_buf_printf(b, "highest NDCG@10 with Jaccard <= %g", MT_POP_MAX_JACCARD);
+        mt_buf_printf(b, "highest NDCG@10 with Jaccard <= %g at each h", MT_POP_MAX_JACCARD);
     else
         mt_buf_printf(b, "lowest Jaccard within %g%% of the best NDCG@10", 100 * MT_POP_NDCG_SLACK);
     mt_buf_printf(b, " (validation, h = %u and %u)\",\"validation\":{\"users\":%u", pop_h[0], pop_h[1], c->users);

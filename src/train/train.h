@@ -719,8 +719,8 @@ int mt_short_eval(memcom_model *model, const mt_dataset *ds, const mt_csr *truth
 /* ------------------------------------------------------------------ */
 /* The rule: on the held-out (validation) items, with the short histories
  * of mt_short_eval at h = 3 and 5, every p of the grid 0, 0.05, ..., 1 is
- * measured; among the p whose mean Jaccard (h = 3, 5) is at most
- * MT_POP_MAX_JACCARD, the one with the highest mean NDCG@10 (h = 3, 5);
+ * measured; among the p whose Jaccard is at most MT_POP_MAX_JACCARD at
+ * h = 3 and at h = 5, the one with the highest mean NDCG@10 (h = 3, 5);
  * when there is none, the p with the lowest Jaccard among those within
  * MT_POP_NDCG_SLACK of the best NDCG@10.  Ties: the higher p. */
 #define MT_POP_GRID 21
