@@ -7,18 +7,13 @@
 // usage: node bench/short-history-table.js OUT_DIR
 import fs from 'node:fs';
 import path from 'node:path';
+import { putSection, NAMES, LABEL } from './quality-section.js';
 
 const [outDir] = process.argv.slice(2);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const fragment = path.join(here, 'quality-short.md');
 const quality = path.join(here, '..', 'docs', 'QUALITY.md');
 
-const NAMES = {
-  mlsmall: "ml-latest-small (the demo's models and its seeded 80/10/10 split)",
-  ml1m: 'ml-1m (LightGCN++ split)',
-  lastfm: 'lastfm (LightGCN++ split)',
-};
-const LABEL = { full: 'full', 'memcom-16': 'memcom 16x' };
 const BIAS_WEIGHTS = [1, 0.5, 0];   // --bias-weight runs of bench/short-history.sh (0.5: the full model only)
 const BIAS_LABEL = { 1: '', 0.5: ', half the output bias', 0: ', no output bias' };
 
@@ -40,7 +35,7 @@ out.push(
   "of two users' top-10 lists over all pairs of evaluated users; \"coverage\" the share of the catalogue that",
   'appears in any top-10 list.',
   '',
-  'Methods: the model files through the public C API as served (output bias included), and the same with',
+  'Methods: the model files through the public C API as trained (popularity 1, output bias included; the section "Popularity control" below ranks them at their default), and the same with',
   'the output bias left out (`--bias-weight 0`: items ranked by E_out . u alone; the full model also with',
   'half of it, `--bias-weight 0.5`); popularity (training',
   "counts); item-kNN (sum over the history of the co-occurrence cosine C_ij / sqrt(c_i c_j), the user's own",
@@ -130,22 +125,12 @@ for (const ds of Object.keys(NAMES)) {
       const j = load(`${ds}-${id}-bias${bw}`);
       if (!j) continue;
       const base = id === 'full' && bw === 1 ? 'popularity,item-knn,ease' : 'none';
-      out.push(`build/memcom eval ${j.model.replace(/^.*\/build\//, 'build/')} DATA-ARGS --history 1,3,5 --bias-weight ${bw} --baselines ${base} --ease-lambda ${j.ease_lambda} --json`);
+      out.push(`build/memcom eval ${j.model.replace(/^.*\/build\//, 'build/')} DATA-ARGS --history 1,3,5 --bias-weight ${bw}${bw === 1 ? " --popularity 1" : ""} --baselines ${base} --ease-lambda ${j.ease_lambda} --json`);
     }
   out.push('```', '', `with DATA-ARGS the \`data_args ${ds}\` of bench/quality-args.sh.`, '');
 }
 const text = out.join('\n').trim() + '\n';
 fs.writeFileSync(fragment, text);
 
-// the section in docs/QUALITY.md
-let md = fs.readFileSync(quality, 'utf8');
-const start = md.indexOf('\n## Short histories\n');
-if (start >= 0) {
-  const next = md.indexOf('\n## ', start + 1);
-  md = md.slice(0, start + 1) + text + (next >= 0 ? '\n' + md.slice(next + 1) : '');
-} else {
-  const notes = md.indexOf('\n## Notes\n');
-  md = notes >= 0 ? md.slice(0, notes + 1) + text + '\n' + md.slice(notes + 1) : md + '\n' + text;
-}
-fs.writeFileSync(quality, md);
+putSection(quality, 'Short histories', text);
 console.log(`wrote ${path.relative(process.cwd(), fragment)} and its section in docs/QUALITY.md`);

@@ -17,7 +17,15 @@
 # lastfm rows come from `DATASETS=lastfm LAMBDAS="1000 30000"`.
 # Then, on the validation items, both models at output bias weights
 # BIAS_WEIGHTS (below): the accuracy/personalisation curve of that one knob.
-# PARTS="test bias" does both (either alone: only that part).
+# These runs rank the models as trained (--popularity 1 with weight 1).
+# PARTS="popularity": the popularity control (memcom_recommend_popularity):
+# each model's curve on the validation items and the default the trainer's
+# rule picks (`memcom eval --choose-popularity`), then h = 3 and 5 on the test
+# items at that default (as `memcom eval` ranks without --popularity: the
+# default the file records) and as trained, beside popularity and item-kNN,
+# and the full-history test metrics at both; bench/popularity-table.js writes
+# the "Popularity control" section of docs/QUALITY.md.
+# PARTS="test bias popularity" does all three (one alone: only that part).
 # Writes build/quality/short-*.json, then bench/short-history-table.js writes
 # bench/quality-short.md and its copy in docs/QUALITY.md from every data set's
 # results there (those of an earlier run with other DATASETS included).  About 6 minutes
@@ -31,7 +39,7 @@ OUT=${OUT:-$ROOT/build/quality}
 DATASETS=${DATASETS:-"mlsmall ml1m"}
 LAMBDAS=${LAMBDAS:-"100 300 1000 3000 10000 30000 100000 300000"}
 HISTORY=1,3,5
-PARTS=${PARTS:-"test bias"}
+PARTS=${PARTS:-"test bias popularity"}
 BIAS_WEIGHTS="0 0.25 0.5 0.75 1"
 BIN=$ROOT/build/memcom
 [ -x "$BIN" ] || ./build.sh native
@@ -77,9 +85,11 @@ for ds in $DATASETS; do
             for bw in $bws; do
                 base=none
                 [ "$id" = full ] && [ "$bw" = 1 ] && base=popularity,item-knn,ease
-                echo "  $BIN eval $path $(data_args "$ds") --history $HISTORY --bias-weight $bw --baselines $base --ease-lambda $best --json"
+                pop=()
+                [ "$bw" = 1 ] && pop=(--popularity 1)
+                echo "  $BIN eval $path $(data_args "$ds") --history $HISTORY --bias-weight $bw ${pop[*]} --baselines $base --ease-lambda $best --json"
                 # shellcheck disable=SC2046
-                "$BIN" eval "$path" $(data_args "$ds") --history "$HISTORY" --bias-weight "$bw" --baselines "$base" \
+                "$BIN" eval "$path" $(data_args "$ds") --history "$HISTORY" --bias-weight "$bw" "${pop[@]}" --baselines "$base" \
                     --ease-lambda "$best" --json 2> "$OUT/short-$ds-$id-bias$bw.log" > "$OUT/short-$ds-$id-bias$bw.json"
             done
         done < <(models "$ds")
@@ -88,12 +98,40 @@ for ds in $DATASETS; do
     if [[ " $PARTS " == *" bias "* ]]; then
         while read -r id path; do
             for bw in $BIAS_WEIGHTS; do
-                echo "  $BIN eval $path $(data_args "$ds") --on valid --history $HISTORY --bias-weight $bw --baselines none --json"
+                pop=()
+                [ "$bw" = 1 ] && pop=(--popularity 1)
+                echo "  $BIN eval $path $(data_args "$ds") --on valid --history $HISTORY --bias-weight $bw ${pop[*]} --baselines none --json"
                 # shellcheck disable=SC2046
-                "$BIN" eval "$path" $(data_args "$ds") --on valid --history "$HISTORY" --bias-weight "$bw" --baselines none \
-                    --json 2> /dev/null > "$OUT/short-$ds-$id-valid-bias$bw.json"
+                "$BIN" eval "$path" $(data_args "$ds") --on valid --history "$HISTORY" --bias-weight "$bw" "${pop[@]}" \
+                    --baselines none --json 2> /dev/null > "$OUT/short-$ds-$id-valid-bias$bw.json"
+            done
+        done < <(models "$ds")
+    fi
+    # the popularity control: its curve and default (validation), then test at the default and as trained
+    if [[ " $PARTS " == *" popularity "* ]]; then
+        while read -r id path; do
+            echo "  $BIN eval $path $(data_args "$ds") --choose-popularity --json"
+            # shellcheck disable=SC2046
+            "$BIN" eval "$path" $(data_args "$ds") --choose-popularity --json 2> "$OUT/pop-$ds-$id-choose.log" \
+                > "$OUT/pop-$ds-$id-choose.json"
+            p=$(node -e 'console.log(require(process.argv[1]).chosen)' "$OUT/pop-$ds-$id-choose.json")
+            for run in "test $p popularity,item-knn" "test1 1 none"; do
+                read -r tag pv base <<< "$run"
+                echo "  $BIN eval $path $(data_args "$ds") --history 3,5 --popularity $pv --baselines $base --json"
+                # shellcheck disable=SC2046
+                "$BIN" eval "$path" $(data_args "$ds") --history 3,5 --popularity "$pv" --baselines "$base" --json \
+                    2> "$OUT/pop-$ds-$id-$tag.log" > "$OUT/pop-$ds-$id-$tag.json"
+            done
+            for run in "full $p" "full1 1"; do
+                read -r tag pv <<< "$run"
+                echo "  $BIN eval $path $(data_args "$ds") --popularity $pv --json"
+                # shellcheck disable=SC2046
+                "$BIN" eval "$path" $(data_args "$ds") --popularity "$pv" --json 2> "$OUT/pop-$ds-$id-$tag.log" \
+                    > "$OUT/pop-$ds-$id-$tag.json"
             done
         done < <(models "$ds")
     fi
 done
-node bench/short-history-table.js "$OUT"
+[[ " $PARTS " == *" test "* || " $PARTS " == *" bias "* ]] && node bench/short-history-table.js "$OUT"
+[[ " $PARTS " == *" popularity "* ]] && node bench/popularity-table.js "$OUT"
+true

@@ -25,7 +25,7 @@ import { renderQuality } from './quality.js';
 import { initLarge } from './large.js';
 
 // Exposed for the browser tests (read-only use).
-const state = { manifest: null, catalogue: null, columns: [], picks: null };
+const state = { manifest: null, catalogue: null, columns: [], picks: null, lean: 'default' };
 hook.state = state;
 
 async function fetchJson(url, what) {
@@ -45,11 +45,24 @@ async function fetchJson(url, what) {
 
 function update() {
   state.picks.render();
-  renderRecommendations(state.columns, state.picks.ids, state.catalogue);
+  renderRecommendations(state.columns, state.picks.ids, state.catalogue, state.lean);
+}
+
+// "Lean on": popular movies / a balance / your picks (columns.js LEAN)
+function initLean() {
+  const buttons = [...document.querySelectorAll('.lean .choice')];
+  for (const b of buttons) {
+    b.addEventListener('click', () => {
+      state.lean = b.dataset.lean;
+      for (const x of buttons) x.setAttribute('aria-pressed', String(x === b));
+      if (state.picks) update();
+    });
+  }
 }
 
 async function main() {
   initLarge(() => (state.picks ? state.picks.ids.map((id) => state.catalogue.byId.get(id) ?? 0) : []));
+  initLean();
   let manifest;
   try {
     manifest = await fetchJson(new URL('manifest.json', MODELS_DIR), 'the model list');

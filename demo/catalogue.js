@@ -1,5 +1,5 @@
-// The movie titles (models/movies.json: [id, title, year] in the models' item
-// order) and their search keys.
+// The movie titles (models/movies.json: [id, title, year, genres] in the
+// models' item order, genres as "Horror|Thriller") and their search keys.
 
 // Lower-case, strip accents and punctuation: "Amélie (Fabuleux destin…)" -> "amelie fabuleux destin".
 export function normalise(s) {
@@ -12,7 +12,7 @@ export function normalise(s) {
     .trim();
 }
 
-// { ids, titles, years, norm, byId: Map(id -> row) }
+// { ids, titles, years, genres (arrays of names), norm, byId: Map(id -> row) }
 export function parseCatalogue(json) {
   const rows = json.movies;
   if (!Array.isArray(rows)) throw new Error('movies.json has no "movies" array');
@@ -20,16 +20,18 @@ export function parseCatalogue(json) {
   const ids = new Array(n);
   const titles = new Array(n);
   const years = new Array(n);
+  const genres = new Array(n);
   const norm = new Array(n);
   const byId = new Map();
-  rows.forEach(([id, title, year], i) => {
+  rows.forEach(([id, title, year, g], i) => {
     ids[i] = String(id);
     titles[i] = title;
     years[i] = year ?? null;
+    genres[i] = typeof g === 'string' && g ? g.split('|') : [];
     norm[i] = ' ' + normalise(title) + ' ';
     byId.set(ids[i], i);
   });
-  return { ids, titles, years, norm, byId };
+  return { ids, titles, years, genres, norm, byId };
 }
 
 export function titleOf(cat, id) {

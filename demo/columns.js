@@ -171,8 +171,17 @@ export function showNoColumns() {
   $('columns').replaceChildren(el('p', { class: 'hint', text: 'No model could be loaded (see the message above).' }));
 }
 
+// The popularity each model ranks with for a "Lean on" choice: popular movies
+// (1, the model as trained), a balance (the model's default, chosen by the
+// trainer on held-out users) or your picks (half of that default).
+export const LEAN = {
+  popular: () => 1,
+  default: (model) => model.defaultPopularity,
+  personal: (model) => model.defaultPopularity / 2,
+};
+
 // Rank for the picks in every column and show the lists.
-export function renderRecommendations(columns, history, catalogue) {
+export function renderRecommendations(columns, history, catalogue, lean = 'default') {
   const reference = [];
   columns.forEach((col, ci) => {
     if (!col.model) return;
@@ -187,8 +196,9 @@ export function renderRecommendations(columns, history, catalogue) {
       return;
     }
     try {
-      recs = col.model.recommend(history, { k: K });
-      latency = timeQuery(() => col.model.recommend(history, { k: K }));
+      const options = { k: K, popularity: LEAN[lean](col.model) };
+      recs = col.model.recommend(history, options);
+      latency = timeQuery(() => col.model.recommend(history, options));
     } catch (e) {
       col.listEl.append(el('li', { class: 'placeholder error-text', text: `This model could not rank: ${describeError(e)}` }));
       return;

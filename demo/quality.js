@@ -31,13 +31,14 @@ function qualitySeries(rows) {
 }
 
 // The chart of the page's own models: accuracy (from each model's metadata,
-// written by the trainer) against the bytes the page downloaded.
+// written by the trainer; at the default popularity the page ranks with, when
+// the trainer chose one) against the bytes the page downloaded.
 function drawDemoModels(columns) {
   const points = [];
   let yLabel = 'test NDCG@20';
   for (const col of columns) {
     const md = col.model.info?.metadata || {};
-    const test = pickMetric(md.metrics?.test);
+    const test = pickMetric(md.serving?.test ?? md.metrics?.test);
     const m = test || pickMetric(md.metrics?.valid);
     if (m) {
       if (!test) yLabel = 'validation NDCG@20';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Finishes demo/models/ after demo/make-models.sh has trained the models:
-//   - movies.json: [id, title, year] for every item id of the models, in the
+//   - movies.json: [id, title, year, genres ("Horror|Thriller")] for every item id of the models, in the
 //     models' item order (the trainer numbers items by descending popularity);
 //   - manifest.json: which models the page shows, their labels, how they were made;
 //   - ml-latest-small-README.txt: the data set's licence, which must travel with it;
@@ -58,7 +58,8 @@ function describe(md) {
   const parts = [];
   const kind = o.out_kind || o.method;
   if (kind) parts.push(KIND_WORDS[kind] || kind);
-  const test = md.metrics && md.metrics.test;
+  // as the page ranks: at the model's default popularity, when the trainer chose one
+  const test = (md.serving && md.serving.test) || (md.metrics && md.metrics.test);
   if (test && Number.isFinite(test['ndcg@20'])) parts.push(`accuracy ${test['ndcg@20'].toFixed(3)}`);
   return parts.join(' · ') || undefined;
 }
@@ -111,7 +112,7 @@ async function main() {
   const rows = ids.map((id) => {
     const mv = movies.get(id);
     if (!mv) throw new Error(`item id ${id} is not in movies.csv`);
-    return [id, mv.title, mv.year];
+    return [id, mv.title, mv.year, mv.genres.join('|')];
   });
 
   writeAtomic(path.join(out, 'movies.json'), JSON.stringify({

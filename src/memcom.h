@@ -314,6 +314,25 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
                      const memcom_topk_opts *opts,
                      uint32_t *out_index, float *out_score, size_t *n_out);
 
+/* Popularity control.  With popularity p in [0, 1], items are ranked by
+ *   (u - l u0) . E_out[i] + (1 - l) * bias[i],
+ *   l = (1 - p) * min(1, MEMCOM_POPULARITY_HISTORY / |H|)
+ * where u is the history's user vector, |H| its number of distinct items,
+ * and u0 the user vector of the empty history (what the model recommends to
+ * anyone).  p = 1 is memcom_recommend (as trained); lower p leaves out more
+ * of what every user gets, so the picks weigh more: in full for histories of
+ * up to MEMCOM_POPULARITY_HISTORY items (where that generic part dominates
+ * the user vector), less and less for longer ones.  Exact like
+ * memcom_recommend (each score is fl(fl(E_out[i] . v) + fl((1 - l) *
+ * bias[i])), v the shifted vector, computed in float as written above).
+ * MEMCOM_E_ARG when p is NaN or outside [0, 1].  The model's
+ * metadata may record the default chosen on validation data
+ * ("serving": {"popularity": p}; docs/QUALITY.md states the rule). */
+#define MEMCOM_POPULARITY_HISTORY 5
+int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, size_t n_history, float popularity,
+                                const memcom_topk_opts *opts,
+                                uint32_t *out_index, float *out_score, size_t *n_out);
+
 /* Items most similar to item `index` by cosine over the reconstructed output
  * embeddings (the item itself excluded). */
 int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts,

@@ -21,6 +21,8 @@ struct memcom_model {
     float *tmp;               /* 2 * max_dim */
     float *x0, *x1;           /* max_dim each: forward pass */
     float *uvec;              /* max_dim: user vector */
+    float *u0;                /* max_dim: the empty history's user vector (memcom_recommend_popularity) */
+    int have_u0;              /* u0 computed */
     mcc_engine eng;           /* ranks the output table; its bitmap also marks history items */
 };
 
@@ -62,6 +64,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->x0);
     memcom_free(m->x1);
     memcom_free(m->uvec);
+    memcom_free(m->u0);
     mcc_engine_free(&m->eng);
     mcc_view_release(&m->v);
     free(m);
@@ -82,7 +85,8 @@ static int mcc_alloc_scratch(memcom_model *m)
     m->x0 = (float *)memcom_malloc(fd);
     m->x1 = (float *)memcom_malloc(fd);
     m->uvec = (float *)memcom_malloc(fd);
-    if (!m->tmp || !m->x0 || !m->x1 || !m->uvec) return MEMCOM_E_NOMEM;
+    m->u0 = (float *)memcom_malloc(fd);
+    if (!m->tmp || !m->x0 || !m->x1 || !m->uvec || !m->u0) return MEMCOM_E_NOMEM;
     return mcc_engine_init(&m->eng, &v->output, v->bias, v->bias_dtype);
 }
 
@@ -198,7 +202,7 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->id_bytes = v->id_bytes_total;
     o->metadata_bytes = v->meta_bytes;
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
-    o->working_bytes = mcc_engine_working_bytes(&model->eng) + 20 * (uint64_t)model->max_dim + sizeof *model;
+    o->working_bytes = mcc_engine_working_bytes(&model->eng) + 24 * (uint64_t)model->max_dim + sizeof *model; /* tmp (2), x0, x1, uvec, u0 */
     if (v->id_alloc) o->working_bytes += (2 * (uint64_t)v->n + 1) * 4 + v->id_off[v->n]; /* compact ids, decoded */
     o->full_file_bytes = o->file_bytes - o->input_bytes - o->output_bytes - o->bias_bytes + o->full_f32_bytes +
                          (o->bias_dtype ? 4 * (uint64_t)o->n_items : 0);
@@ -265,7 +269,9 @@ static float mcc_act(uint32_t act, float x)
     return x;
 }
 
-int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out)
+/* memcom_user_vector, and the number of distinct history items */
+static int mcc_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out,
+                           size_t *n_distinct)
 {
     if (!model || !out || (!history && n_history)) return MEMCOM_E_ARG;
     const mcc_view *v = &model->v;
@@ -286,6 +292,7 @@ int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_hi
         mk_axpy_f32(1.0f, row, x, d);
     }
     mcc_clear_list(model->eng.bitmap, history, n_history);
+    *n_distinct = distinct;
     if (distinct) {
         float s = sqrtf((float)distinct);
         for (uint32_t j = 0; j < d; j++) x[j] /= s;
@@ -302,6 +309,12 @@ int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_hi
     return MEMCOM_OK;
 }
 
+int memcom_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out)
+{
+    size_t distinct;
+    return mcc_user_vector(model, history, n_history, out, &distinct);
+}
+
 int memcom_score_vector(memcom_model *model, const float *vec, size_t dim, float *scores)
 {
     if (!model) return MEMCOM_E_ARG;
@@ -314,7 +327,8 @@ int memcom_topk_vector(memcom_model *model, const float *vec, size_t dim, const 
                        uint32_t *out_index, float *out_score, size_t *n_out)
 {
     if (!model || !opts) return MEMCOM_E_ARG;
-    return mcc_engine_topk(&model->eng, vec, dim, opts, opts->use_bias, opts->cosine, UINT32_MAX, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, vec, dim, opts, opts->use_bias ? 1.0f : 0.0f, opts->cosine, UINT32_MAX, out_index,
+                           out_score, n_out);
 }
 
 int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts,
@@ -323,7 +337,38 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
     if (!model || !opts) return MEMCOM_E_ARG;
     int rc = memcom_user_vector(model, history, n_history, model->uvec);
     if (rc) return rc;
-    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1, 0, UINT32_MAX, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX, out_index, out_score, n_out);
+}
+
+/* u - lam u0 in place (u: output.d floats) */
+static int mcc_popularity_shift(memcom_model *model, float *u, float lam)
+{
+    uint32_t d = model->v.output.desc.d;
+    if (!model->have_u0) {
+        int rc = memcom_user_vector(model, NULL, 0, model->u0);
+        if (rc) return rc;
+        model->have_u0 = 1;
+    }
+    for (uint32_t j = 0; j < d; j++) u[j] = u[j] - lam * model->u0[j];
+    return MEMCOM_OK;
+}
+
+int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, size_t n_history, float popularity,
+                                const memcom_topk_opts *opts, uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (!model || !opts) return MEMCOM_E_ARG;
+    if (!(popularity >= 0.0f && popularity <= 1.0f)) return MEMCOM_E_ARG;
+    size_t distinct = 0;
+    int rc = mcc_user_vector(model, history, n_history, model->uvec, &distinct);
+    if (rc) return rc;
+    /* in full up to MEMCOM_POPULARITY_HISTORY distinct items, then fading */
+    float lam = 1.0f - popularity;
+    if (distinct > MEMCOM_POPULARITY_HISTORY) lam = lam * (float)MEMCOM_POPULARITY_HISTORY / (float)distinct;
+    if (lam == 0.0f) return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX,
+                                            out_index, out_score, n_out);
+    if ((rc = mcc_popularity_shift(model, model->uvec, lam))) return rc;
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f - lam, 0, UINT32_MAX, out_index,
+                           out_score, n_out);
 }
 
 int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *opts, uint32_t *out_index,
@@ -332,7 +377,7 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
     if (!model || !opts) return MEMCOM_E_ARG;
     if (index >= model->v.n) return MEMCOM_E_INDEX;
     mcc_table_lookup(&model->v.output, index, model->uvec, model->tmp);
-    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0, 1, index, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0.0f, 1, index, out_index, out_score, n_out);
 }
 
 /* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */

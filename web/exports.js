@@ -11,7 +11,7 @@ export const RANKING_EXPORTS = Object.freeze([
   'mc_crc_new', 'mc_crc_update', 'mc_crc_free', 'mc_open_ex', 'mc_close',
   'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_prepare', 'mc_warm_up', 'mc_info', 'mc_layer', 'mc_struct_field', 'mc_metadata',
   'mc_find_ids', 'mc_get_ids', 'mc_lookup', 'mc_user_vector', 'mc_score_vector',
-  'mc_topk', 'mc_recommend', 'mc_similar', 'mc_kernel_name', 'mc_heap_used',
+  'mc_topk', 'mc_recommend', 'mc_recommend_popularity', 'mc_similar', 'mc_kernel_name', 'mc_heap_used',
 ]);
 
 /** The writer module, dist/memcom-writer.wasm, loaded by buildModel only (src/wasm/writer.c). */

@@ -127,6 +127,13 @@ export interface RankOptions {
 export interface RecommendOptions extends RankOptions {
   /** Items never returned; default: the history itself. Pass `[]` to keep history items. */
   exclude?: Items | null;
+  /**
+   * How much of what every user gets to keep, in [0, 1]: items are ranked by
+   * (u - l u0) . E_out[i] + (1 - l) * bias[i], l = (1 - p) * min(1, 5 / |H|), u0 the empty
+   * history's user vector, |H| the distinct history items. 1 ranks as trained; lower values
+   * follow the history more (in full up to 5 items). Default: `defaultPopularity`.
+   */
+  popularity?: number;
 }
 
 export interface TopKOptions extends RankOptions {
@@ -312,6 +319,10 @@ export class MemcomModel extends MemcomTable {
    * @throws MemcomError 'unknown_id' (names the id), 'index', 'invalid_argument', 'k', 'no_table'
    */
   recommend(history: Items, options?: RecommendOptions): Ranked[];
+
+  /** The popularity recommend() uses by default: the value the trainer chose on validation data
+   *  (metadata serving.popularity), else 1 (as trained). */
+  readonly defaultPopularity: number;
 
   /** Scores of every item for a history: a Float32Array(n), a copy (not a view of wasm memory). */
   scores(history: Items): Float32Array;

@@ -2,7 +2,7 @@
 // dense layers, output table plus bias) on top of MemcomTable, with the same
 // re-entrancy rules (table.js): arguments converted first, then the handle.
 
-import { MemcomError } from './errors.js';
+import { MemcomError, describe } from './errors.js';
 import { MemcomTable, checkOptions } from './table.js';
 import { openSource } from './open.js';
 
@@ -55,19 +55,50 @@ export class MemcomModel extends MemcomTable {
   }
 
   /**
+   * The popularity setting recommend() uses when options.popularity is not
+   * given: the default the trainer chose on validation data and recorded in
+   * the metadata (serving.popularity), else 1 (as trained).
+   */
+  get defaultPopularity() {
+    this._live();
+    return metadataPopularity(this._info.metadata);
+  }
+
+  /**
    * The top-k items for a history: [{ id, index, score }] by descending score,
    * ties lower index first; the history is excluded unless options.exclude says otherwise.
+   * options.popularity in [0, 1]: 1 ranks as trained, lower values leave out
+   * more of what every user gets (memcom_recommend_popularity: in full up to
+   * 5 history items, fading beyond); default this.defaultPopularity.
    */
   recommend(history, options) {
     return this._guard(() => {
       options = checkOptions(options, 'recommend');
+      const popularity = checkPopularity(options.popularity, this._info.metadata);
       const hist = this._history(history, 'recommend');
       const { exclude, candidates, kEff } = this._rankArgs(options, hist, 'recommend');
       if (kEff === 0) return [];
-      return this._rank('recommend', [hist], exclude, candidates, kEff,
-        (h, hp, ...rest) => this._rt.exports.mc_recommend(h, hp, hist.length, kEff, ...rest));
+      const x = this._rt.exports;
+      return this._rank('recommend', [hist], exclude, candidates, kEff, popularity === 1
+        ? (h, hp, ...rest) => x.mc_recommend(h, hp, hist.length, kEff, ...rest)
+        : (h, hp, ...rest) => x.mc_recommend_popularity(h, hp, hist.length, popularity, kEff, ...rest));
     });
   }
+}
+
+/** The default the metadata records (serving.popularity, a number in [0, 1]), else 1. */
+function metadataPopularity(metadata) {
+  const s = metadata.serving;
+  const p = s !== null && typeof s === 'object' ? s.popularity : undefined;
+  return typeof p === 'number' && p >= 0 && p <= 1 ? p : 1;
+}
+
+function checkPopularity(p, metadata) {
+  if (p === undefined) return metadataPopularity(metadata);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
+    throw new MemcomError('invalid_argument', `recommend: options.popularity must be a number in [0, 1], got ${describe(p)}`);
+  }
+  return p;
 }
 
 /** Load a .memcom model (see index.d.ts for sources and options). */

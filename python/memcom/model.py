@@ -251,13 +251,30 @@ class Model:
         check(call(o.ptr, idx.ctypes.data, score.ctypes.data, ctypes.byref(n)))
         return idx[:n.value].astype(np.int64), score[:n.value]
 
-    def recommend(self, history, k=10, exclude=None, candidates=None):
+    @property
+    def default_popularity(self):
+        """The popularity recommend uses by default: the value the trainer chose on
+        validation data (metadata serving.popularity), else 1 (as trained)."""
+        s = (self.metadata or {}).get("serving")
+        p = s.get("popularity") if isinstance(s, dict) else None
+        return float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1 else 1.0
+
+    def recommend(self, history, k=10, exclude=None, candidates=None, popularity=None):
         """The top k items for a history: (indices, scores), best first, ties to
-        the lower index.  ``exclude`` defaults to the history itself."""
+        the lower index.  ``exclude`` defaults to the history itself.
+        ``popularity`` in [0, 1] ranks by E_out . (u - l u0) + (1 - l) bias with
+        l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector, |H| the
+        distinct history items; 1: as trained); default ``default_popularity``."""
+        if popularity is None:
+            popularity = self.default_popularity
+        if isinstance(popularity, bool) or not isinstance(popularity, (int, float)) or not 0 <= popularity <= 1:
+            raise MemcomError("arg", f"popularity must be a number in [0, 1], got {popularity!r}")
         hist = self._items(history, "history")
         if exclude is None:
             exclude = hist
-        return self._ranked(lambda o, i, s, n: lib.memcom_recommend(self._handle(), _ptr(hist), len(hist), o, i, s, n),
+        p = float(popularity)
+        return self._ranked(lambda o, i, s, n: lib.memcom_recommend_popularity(self._handle(), _ptr(hist), len(hist), p,
+                                                                               o, i, s, n),
                             k, exclude, candidates)
 
     def topk(self, vector, k=10, exclude=None, candidates=None, use_bias=True):

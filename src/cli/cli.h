@@ -55,6 +55,8 @@ void cli_eval_notes(const mt_eval_result *r);
 extern const char cli_history_help[];
 int cli_history_opt(cli_ctx *c, mt_short_opts *so, int *history, int *given);
 int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_short_opts *so, int json);
+/* `memcom eval --choose-popularity` (eval_history.c) */
+int cli_eval_choose_popularity(cli_ctx *c, const mt_eval_opts *eo, int json);
 
 /* Print metrics as a table (JSON: mt_buf_json_metrics). */
 void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m);

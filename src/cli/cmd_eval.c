@@ -15,6 +15,10 @@ static const char eval_help[] =
     "%s"
     "Options:\n"
     "  --on S                evaluate on valid, test or both [test]\n"
+    "  --popularity P        rank with the popularity control at P in [0, 1] (1: as trained; lower: less\n"
+    "                        of what every user gets) [the default the model records, else 1]\n"
+    "  --choose-popularity   measure P = 0, 0.05, ..., 1 on the validation items with short histories\n"
+    "                        (h = 3 and 5) and print the curve and the default the trainer's rule picks\n"
     "  --threads T           threads [2]\n"
     "  --json                print one JSON object instead of a table\n"
     "  --allow-split-mismatch  evaluate although the data or split differs from the one the model\n"
@@ -52,7 +56,8 @@ int cli_cmd_eval(int argc, char **argv)
     cli_ctx c = {"eval", argc, argv, 0, 0};
     const char *model_path = NULL, *split = "test";
     uint32_t threads = 2;
-    int json = 0, allow = 0, history = 0, history_given = 0;
+    int json = 0, allow = 0, history = 0, history_given = 0, choose = 0;
+    double popularity = -1;
     mt_short_opts so;
     mt_short_opts_default(&so);
     for (c.i = 1; c.i < argc && !c.failed; c.i++) {
@@ -72,6 +77,10 @@ int cli_cmd_eval(int argc, char **argv)
             if (cli_u32(&c, "--threads", v, 1, 16, &threads)) return 2;
         } else if (cli_flag(&c, "--json")) {
             json = 1;
+        } else if (cli_opt(&c, "--popularity", &v)) {
+            if (cli_f64(&c, "--popularity", v, 0, 1, &popularity)) return 2;
+        } else if (cli_flag(&c, "--choose-popularity")) {
+            choose = 1;
         } else if (cli_flag(&c, "--allow-split-mismatch")) {
             allow = 1;
         } else if (argv[c.i][0] != '-' && !model_path) {
@@ -87,7 +96,13 @@ int cli_cmd_eval(int argc, char **argv)
         return cli_error(&c, "--history-seed, --history-users, --baselines, --ease-lambda, --bias-weight and --lists "
                              "belong to a short-history run: give --history too");
     mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0},
-                       allow};
+                       allow, (float)popularity};
+    if (choose && (history || popularity >= 0))
+        return cli_error(&c, "--choose-popularity measures every popularity on its own histories: leave out --history "
+                             "and --popularity");
+    if (choose) return cli_eval_choose_popularity(&c, &eo, json);
+    if (history && so.bias_weight != 1.0 && popularity >= 0)
+        return cli_error(&c, "give --bias-weight or --popularity, not both");
     if (history) return cli_eval_history(&c, &eo, split, &so, json);
     mt_eval_result r;
     mt_err err;
@@ -108,6 +123,7 @@ int cli_cmd_eval(int argc, char **argv)
                 mt_buf_printf(&b, ",\"%s\":", label[s]);
                 mt_buf_json_metrics(&b, &r.m[s]);
             }
+        mt_buf_printf(&b, ",\"popularity\":%g", (double)r.popularity);
         mt_buf_printf(&b, ",\"model_bytes\":%llu,\"table_bytes\":%llu,\"compression\":%.4f,\"unknown_items\":%u",
                       (unsigned long long)info->file_bytes, (unsigned long long)tb, ratio, r.unknown_items);
         if (r.warning[0]) {
@@ -125,6 +141,7 @@ int cli_cmd_eval(int argc, char **argv)
         fputs("data  ", stdout);
         cli_print_text(stdout, r.dataset, strlen(r.dataset), 0);
         printf(": %u users, %u items (%u not in the model)\n", r.n_users, r.n_items, r.unknown_items);
+        printf("popularity %g%s\n", (double)r.popularity, r.popularity == 1.0f ? " (as trained)" : "");
         for (int s = 0; s < 2; s++)
             if (eo.on[s]) cli_print_metrics(stdout, label[s], &r.m[s]);
         if (r.warning[0]) {

@@ -14,6 +14,8 @@ static const char recommend_help[] =
     "Options:\n"
     "  -k K                  how many items [10]\n"
     "  --include-history     do not exclude the history items\n"
+    "  --popularity P        the popularity control in [0, 1] (1: as trained; lower: less of what every\n"
+    "                        user gets) [the default the model records, else 1]\n"
     "  --json                print JSON\n";
 
 int cli_cmd_recommend(int argc, char **argv)
@@ -22,6 +24,7 @@ int cli_cmd_recommend(int argc, char **argv)
     const char *path = NULL;
     uint32_t k = 10;
     int json = 0, include = 0;
+    double popularity = -1;
     const char **ids = calloc((size_t)argc, sizeof *ids);
     size_t n_ids = 0;
     for (c.i = 1; c.i < argc; c.i++) {
@@ -33,6 +36,11 @@ int cli_cmd_recommend(int argc, char **argv)
         }
         if (cli_opt(&c, "-k", &v) || cli_opt(&c, "--k", &v)) {
             if (cli_u32(&c, "-k", v, 1, 100000, &k)) {
+                free(ids);
+                return 2;
+            }
+        } else if (cli_opt(&c, "--popularity", &v)) {
+            if (cli_f64(&c, "--popularity", v, 0, 1, &popularity)) {
                 free(ids);
                 return 2;
             }
@@ -92,7 +100,10 @@ int cli_cmd_recommend(int argc, char **argv)
         o.k = k;
         o.exclude = include ? NULL : hist;
         o.n_exclude = include ? 0 : nh;
-        int e = memcom_recommend(m, hist, nh, &o, top, score, &got);
+        float p = 1.0f;
+        if (popularity >= 0) p = (float)popularity;
+        else mt_model_popularity(m, &p);
+        int e = memcom_recommend_popularity(m, hist, nh, p, &o, top, score, &got);
         if (e != MEMCOM_OK) {
             fprintf(stderr, "memcom recommend: %s\n", memcom_error_message(e));
             rc = 1;

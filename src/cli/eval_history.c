@@ -22,7 +22,7 @@ const char cli_history_help[] =
     "                        co-occurrence cosine, the user's own training interactions removed from the\n"
     "                        counts; ease: closed-form EASE on the training matrix, only up to 20000 items\n"
     "  --ease-lambda L       EASE's ridge lambda [500]\n"
-    "  --bias-weight W       rank the model's items by E_out . u + W * bias [1, as served]\n"
+    "  --bias-weight W       rank the model's items by E_out . u + W * bias [1, as trained]\n"
     "  --lists FILE          write every user's history, top-20 and targets (ids, TSV) to FILE\n"
     "(short-history runs use one thread)\n";
 
@@ -120,10 +120,10 @@ static void print_json(const char *model_path, const char *on, const mt_eval_res
     mt_buf_json_string(&b, r->dataset);
     mt_buf_printf(&b, ",\"on\":\"%s\",\"users\":%u,\"users_with_targets\":%u,\"users_too_short\":%u", on, sr->users,
                   sr->with_targets, sr->too_short);
-    mt_buf_printf(&b, ",\"history_seed\":%llu,\"history_users\":%u,\"bias_weight\":%g,\"ease_lambda\":%g,"
-                      "\"popular_items\":%d,\"list_length\":%d,\"rows\":[",
-                  (unsigned long long)so->seed, so->max_users, so->bias_weight, so->ease_lambda, MT_SH_POPULAR,
-                  MT_SH_LIST);
+    mt_buf_printf(&b, ",\"history_seed\":%llu,\"history_users\":%u,\"bias_weight\":%g,\"popularity\":%g,"
+                      "\"ease_lambda\":%g,\"popular_items\":%d,\"list_length\":%d,\"rows\":[",
+                  (unsigned long long)so->seed, so->max_users, so->bias_weight, (double)so->popularity,
+                  so->ease_lambda, MT_SH_POPULAR, MT_SH_LIST);
     for (int s = 0; s < sr->n_rows; s++) {
         const mt_short_row *w = &sr->rows[s];
         mt_buf_printf(&b, "%s{\"h\":%u,\"method\":\"%s\",\"metrics\":", s ? "," : "", w->h,
@@ -150,6 +150,16 @@ static void print_json(const char *model_path, const char *on, const mt_eval_res
     mt_buf_free(&b);
 }
 
+/* the model (one handle: short-history runs use one thread) and the data */
+static int open_one(const mt_eval_opts *eo, mt_eval_opts *one, mt_eval_session *s, mt_eval_result *r, mt_err *err)
+{
+    *one = *eo;
+    one->threads = 1;
+    if (mt_eval_open(one, s, r, err)) return -1;
+    cli_eval_notes(r);
+    return 0;
+}
+
 int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_short_opts *so, int json)
 {
     if (strcmp(on, "both") == 0) return cli_error(c, "--history evaluates one part: give --on valid or --on test");
@@ -164,13 +174,13 @@ int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_shor
                           {d->path, "the data file", 0}};
         if (mt_check_outputs(outs, 1, ins, 5, &err)) return cli_fail("eval", &err);
     }
-    mt_eval_opts one = *eo;
-    one.threads = 1;
+    mt_eval_opts one;
     mt_eval_session s;
     mt_eval_result r;
-    if (mt_eval_open(&one, &s, &r, &err)) return cli_fail("eval", &err);
-    cli_eval_notes(&r);
+    if (open_one(eo, &one, &s, &r, &err)) return cli_fail("eval", &err);
     const mt_csr *truth = mt_eval_truth(&s.ds, strcmp(on, "test") == 0, &err);
+    /* a bias-weight run varies the model as trained */
+    so->popularity = so->bias_weight != 1.0 ? 1.0f : mt_eval_popularity(&one, s.h[0]);
     mt_short_result *sr = mt_xcalloc(1, sizeof *sr);
     so->log = stderr;
     int rc = truth ? mt_short_eval(s.h[0], &s.ds, truth, so, sr, &err) : -1;
@@ -192,6 +202,7 @@ int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_shor
                sr->users, sr->with_targets, on, sr->too_short, so->max_users ? ", then a seeded sample" : "",
                (unsigned long long)so->seed);
         if (so->bias_weight != 1.0) printf(", model bias weight %g", so->bias_weight);
+        if (so->popularity != 1.0f) printf(", popularity %g", (double)so->popularity);
         if (so->methods & (1u << MT_SH_EASE)) printf(", EASE lambda %g", so->ease_lambda);
         const mt_list_stats *st0 = &sr->rows[0].st;
         printf("\nranked: every item but the h history items; targets: the %s items; top-50 share, Jaccard (%s%llu "
@@ -210,5 +221,67 @@ int cli_eval_history(cli_ctx *c, const mt_eval_opts *eo, const char *on, mt_shor
         }
     }
     free(sr);
+    return 0;
+}
+
+int cli_eval_choose_popularity(cli_ctx *c, const mt_eval_opts *eo, int json)
+{
+    (void)c;
+    mt_err err;
+    mt_eval_opts one;
+    mt_eval_session s;
+    mt_eval_result r;
+    if (open_one(eo, &one, &s, &r, &err)) return cli_fail("eval", &err);
+    float recorded = -1;
+    int has = mt_model_popularity(s.h[0], &recorded);
+    const mt_csr *truth = mt_eval_truth(&s.ds, 0, &err);
+    mt_pop_choice *pc = mt_xcalloc(1, sizeof *pc);
+    int rc = truth ? mt_choose_popularity(s.h[0], &s.ds, truth, stderr, pc, &err) : -1;
+    mt_eval_close(&s);
+    if (rc) {
+        free(pc);
+        return cli_fail("eval", &err);
+    }
+    const mt_pop_point *ch = &pc->curve[pc->chosen];
+    if (json) {
+        mt_buf b = {0};
+        mt_buf_printf(&b, "{\"model\":");
+        mt_buf_json_string(&b, eo->model_path);
+        mt_buf_printf(&b, ",\"dataset\":");
+        mt_buf_json_string(&b, r.dataset);
+        mt_buf_printf(&b, ",\"users\":%u,\"chosen\":%g,\"recorded\":", pc->users, (double)ch->p);
+        if (has) mt_buf_printf(&b, "%g", (double)recorded);
+        else mt_buf_printf(&b, "null");
+        mt_buf_json_serving(&b, pc);
+        mt_buf_printf(&b, ",\"curve\":[");
+        for (int g = 0; g < MT_POP_GRID; g++) {
+            const mt_pop_point *pt = &pc->curve[g];
+            mt_buf_printf(&b, "%s{\"popularity\":%g", g ? "," : "", (double)pt->p);
+            for (int q = 0; q < 2; q++)
+                mt_buf_printf(&b, ",\"h%d\":{\"ndcg@10\":%.6f,\"popular_share\":%.6f,\"jaccard\":%.6f,\"coverage\":%.6f}",
+                              q ? 5 : 3, pt->ndcg10[q], pt->popular_share[q], pt->jaccard[q], pt->coverage[q]);
+            mt_buf_printf(&b, "}");
+        }
+        mt_buf_printf(&b, "]}\n");
+        fwrite(b.p, 1, b.len, stdout);
+        mt_buf_free(&b);
+    } else {
+        printf("popularity on the validation items, %u users, h = 3 / 5:\n", pc->users);
+        printf("%6s %9s %9s %8s %8s %9s %9s\n", "p", "NDCG@10", "NDCG@10", "top-50", "top-50", "Jaccard", "Jaccard");
+        for (int g = 0; g < MT_POP_GRID; g++) {
+            const mt_pop_point *pt = &pc->curve[g];
+            printf("%6.2f %9.4f %9.4f %7.1f%% %7.1f%% %9.4f %9.4f%s\n", (double)pt->p, pt->ndcg10[0], pt->ndcg10[1],
+                   100 * pt->popular_share[0], 100 * pt->popular_share[1], pt->jaccard[0], pt->jaccard[1],
+                   g == pc->chosen ? "  <- default" : "");
+        }
+        if (pc->by_jaccard)
+            printf("default: %g (the highest NDCG@10 with Jaccard <= %g at each h)", (double)ch->p, MT_POP_MAX_JACCARD);
+        else
+            printf("default: %g (no value has Jaccard <= %g: the lowest Jaccard within %g%% of the best NDCG@10)",
+                   (double)ch->p, MT_POP_MAX_JACCARD, 100 * MT_POP_NDCG_SLACK);
+        if (has) printf("; the model records %g", (double)recorded);
+        printf("\n");
+    }
+    free(pc);
     return 0;
 }

@@ -18,6 +18,7 @@ typedef struct mcc_engine {
     uint32_t n;               /* items: t->desc.n */
     const void *bias;         /* NULL or n values of bias_dtype (f32 / f16) */
     uint32_t bias_dtype;
+    float bias_scale;         /* this query's weight of the bias, in [0, 1]: 1 except within a top-k */
     /* scratch, allocated by mcc_engine_init */
     float *tvals;             /* m (hash/memcom) */
     float *p, *tmp, *qvec;    /* d, 2 d, d */
@@ -58,9 +59,9 @@ void mcc_engine_set_int8_index(mcc_engine *e, int index);
 void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable);
 /* scores[i] = E[i] . vec (+ bias[i]) for every item (memcom_score_vector) */
 int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores);
-/* exact top-k of E . vec (+ bias when use_bias), or of the cosine; extra:
+/* exact top-k of E . vec (+ bias_w * bias; bias_w in [0, 1], 0 = no bias), or of the cosine; extra:
  * one more excluded item (UINT32_MAX: none).  As memcom_topk_vector. */
-int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,
+int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, float bias_w, int cosine,
                     uint32_t extra, uint32_t *out_index, float *out_score, size_t *n_out);
 
 #endif

@@ -15,6 +15,7 @@ int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_
     e->t = t;
     e->n = t->desc.n;
     e->bias = bias;
+    e->bias_scale = 1.0f;
     e->bias_dtype = bias ? bias_dtype : MEMCOM_DTYPE_NONE;
     size_t fd = sizeof(float) * t->desc.d;
     uint32_t tm = mcc_kind_has_buckets(t->desc.kind) ? t->desc.m : 1;
@@ -223,10 +224,13 @@ int mcc_engine_prepare(mcc_engine *e)
     return MEMCOM_OK;
 }
 
-int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, int use_bias, int cosine,
+int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, float bias_w, int cosine,
                     uint32_t extra, uint32_t *out_index, float *out_score, size_t *n_out)
 {
     if (!vec || !o || !out_index || !out_score || !n_out) return MEMCOM_E_ARG;
+    /* the bounds and the pre-ranking's error bound hold for weights in [0, 1] */
+    if (!(bias_w >= 0.0f && bias_w <= 1.0f)) return MEMCOM_E_ARG;
+    int use_bias = bias_w != 0.0f;
     *n_out = 0;
     const mcc_table *t = e->t;
     uint32_t n = e->n;
@@ -251,6 +255,7 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
 
     uint32_t *bm = mcc_engine_bitmap(e);
     if (!bm) return MEMCOM_E_NOMEM;
+    e->bias_scale = use_bias ? bias_w : 1.0f; /* back to 1 below: scores (mcc_engine_score) use the bias as stored */
     for (size_t k = 0; k < o->n_exclude; k++) mcc_set(bm, o->exclude[k]);
     if (extra != UINT32_MAX) mcc_set(bm, extra);
 
@@ -315,6 +320,7 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
     }
     mcc_clear_list(bm, o->exclude, o->n_exclude);
     if (extra != UINT32_MAX) bm[extra >> 5] = 0;
+    e->bias_scale = 1.0f;
     *n_out = mcc_topk_finish(&h);
     return MEMCOM_OK;
 }

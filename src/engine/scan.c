@@ -102,7 +102,13 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
 {
     uint32_t nb = g->nb, n = e->n;
     const float *tv = mcc_bounds_tvals(g, s->tvals);
-    float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, use_bias ? g->bmax : NULL, nb, g->ub);
+    /* with a bias weight s in [0, 1): the largest fl(s * b) of a bucket is
+     * fl(s * bmax) (rounding is monotonic), added as the kernel adds bmax */
+    const float *bmax = use_bias ? g->bmax : NULL;
+    float bs = e->bias_scale;
+    float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, bs == 1.0f ? bmax : NULL, nb, g->ub);
+    if (bmax && bs != 1.0f)
+        for (uint32_t r = 0; r < nb; r++) g->ub[r] = g->ub[r] + bs * bmax[r];
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
     /* Rounds: score the best-bounded buckets not yet scored (the first round
      * enough to hold about 2k items, each next round 4x as many buckets:

@@ -9,14 +9,21 @@
 #include "../kernels/kernels.h"
 #include "engine.h"
 
-/* f32 view of the bias for items [i0, i0+len), or NULL */
+/* f32 view of the bias for items [i0, i0+len) times the query's bias_scale
+ * (fl(scale * b), as mcc_bias_one), or NULL */
 static inline const float *mcc_bias_block(mcc_engine *e, uint32_t i0, uint32_t len)
 {
-    return mcc_f32_run(e->bias, e->bias_dtype, i0, len, e->bias_buf);
+    const float *b = mcc_f32_run(e->bias, e->bias_dtype, i0, len, e->bias_buf);
+    if (!b || e->bias_scale == 1.0f) return b;
+    for (uint32_t j = 0; j < len; j++) e->bias_buf[j] = e->bias_scale * b[j];
+    return e->bias_buf;
 }
 
-/* the bias of item i (there is a bias) */
-static inline float mcc_bias_one(const mcc_engine *e, uint32_t i) { return mcc_f32_or_f16_at(e->bias, e->bias_dtype, i); }
+/* the bias of item i times the query's bias_scale (there is a bias) */
+static inline float mcc_bias_one(const mcc_engine *e, uint32_t i)
+{
+    return e->bias_scale * mcc_f32_or_f16_at(e->bias, e->bias_dtype, i);
+}
 
 /* A cosine lies in [-1, 1]; float rounding can push it just beyond (and
  * further for qr tables whose factors are subnormal: found by the loader

@@ -14,6 +14,7 @@ typedef struct fe_job {
     const mt_csr *truth;
     const uint32_t *map;      /* data set item -> model index or UINT32_MAX */
     int part, n_parts;
+    float popularity;         /* memcom_recommend_popularity's p */
     mt_metrics sum;
     int rc;
 } fe_job;
@@ -63,7 +64,7 @@ static void *fe_thread(void *arg)
         to.exclude = hist;
         to.n_exclude = nh;
         size_t got = 0;
-        int rc = memcom_recommend(j->model, hist, nh, &to, top, sc, &got);
+        int rc = memcom_recommend_popularity(j->model, hist, nh, j->popularity, &to, top, sc, &got);
         if (rc != MEMCOM_OK) {
             j->rc = rc;
             break;
@@ -96,7 +97,7 @@ static void *fe_thread(void *arg)
 }
 
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
-                     mt_metrics *out, uint32_t *unknown_items, mt_err *err)
+                     float popularity, mt_metrics *out, uint32_t *unknown_items, mt_err *err)
 {
     memset(out, 0, sizeof *out);
     uint32_t *map = mt_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
@@ -125,6 +126,7 @@ int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds
         jobs[t].map = map;
         jobs[t].part = t;
         jobs[t].n_parts = n_threads;
+        jobs[t].popularity = popularity;
     }
     for (int t = 1; t < n_threads; t++) started[t] = pthread_create(&th[t], NULL, fe_thread, &jobs[t]) == 0;
     fe_thread(&jobs[0]);
@@ -202,6 +204,14 @@ int mt_eval_open(const mt_eval_opts *eo, mt_eval_session *s, mt_eval_result *r, 
     return rc;
 }
 
+float mt_eval_popularity(const mt_eval_opts *eo, const memcom_model *model)
+{
+    float p = 1.0f;
+    if (eo->popularity >= 0.0f) return eo->popularity;
+    mt_model_popularity(model, &p);
+    return p;
+}
+
 void mt_eval_close(mt_eval_session *s)
 {
     if (s->have_ds) mt_dataset_free(&s->ds);
@@ -225,10 +235,12 @@ int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
     mt_eval_session s;
     int rc = mt_eval_open(eo, &s, r, err);
     if (rc) return rc;
+    r->popularity = mt_eval_popularity(eo, s.h[0]);
     for (int p = 0; p < 2 && !rc; p++) {
         if (!eo->on[p]) continue;
         const mt_csr *truth = mt_eval_truth(&s.ds, p, err);
-        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, &r->m[p], &r->unknown_items, err) : -1;
+        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, r->popularity, &r->m[p], &r->unknown_items, err)
+                   : -1;
     }
     mt_eval_close(&s);
     return rc;

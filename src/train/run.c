@@ -163,7 +163,7 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
 
 /* The model file's metadata; test_file: metrics of the stored (quantised) model. */
 static char *build_metadata(const mt_run_opts *ro, const mt_dataset *ds, const mt_train_result *res,
-                            const mt_metrics *test_file, int final)
+                            const mt_metrics *test_file, const mt_pop_choice *serving, int final)
 {
     mt_buf b = {0};
     char when[64];
@@ -189,6 +189,7 @@ static char *build_metadata(const mt_run_opts *ro, const mt_dataset *ds, const m
                       "\"sec_per_epoch\":%.4f,\"final\":%s%s}",
                   res->best_epoch, res->epochs_run, res->seconds, res->warmup_seconds, res->sec_per_epoch,
                   final ? "true" : "false", res->interrupted ? ",\"interrupted\":true" : "");
+    if (serving) mt_buf_json_serving(&b, serving);
     mt_buf_printf(&b, ",\"created\":\"%s\",\"memcom_version\":\"%s\"}", when, memcom_version_string());
     return b.p;
 }
@@ -214,13 +215,15 @@ static char *build_summary(const mt_run_opts *ro, const mt_dataset *ds, const mt
     mt_buf_printf(&b,
                   ",\"file_bytes\":%llu,\"table_bytes\":%llu,\"input_bytes\":%llu,\"output_bytes\":%llu,"
                   "\"full_f32_bytes\":%llu,\"full_file_bytes\":%llu,\"table_ratio\":%.4f,\"file_ratio\":%.4f,\"seconds\":%.2f,"
-                  "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u%s}\n",
+                  "\"warmup_seconds\":%.2f,\"sec_per_epoch\":%.4f,\"best_epoch\":%u,\"epochs_run\":%u%s",
                   (unsigned long long)r->file_bytes, (unsigned long long)(r->input_bytes + r->output_bytes),
                   (unsigned long long)r->input_bytes, (unsigned long long)r->output_bytes,
                   (unsigned long long)r->full_f32_bytes, (unsigned long long)r->full_file_bytes,
                   mt_ratio(r->full_f32_bytes, r->input_bytes + r->output_bytes), mt_ratio(r->full_file_bytes, r->file_bytes),
                   res->seconds, res->warmup_seconds, res->sec_per_epoch,
                   res->best_epoch, res->epochs_run, res->interrupted ? ",\"interrupted\":true" : "");
+    if (r->have_serving) mt_buf_json_serving(&b, &r->serving);
+    mt_buf_printf(&b, "}\n");
     return b.p;
 }
 
@@ -245,7 +248,7 @@ static int checkpoint_cb(const mt_model *mdl, uint32_t epoch, const mt_metrics *
     r.mopts.out_kind = mdl->out.kind;
     r.mopts.in_size.m = mdl->in.m;
     r.mopts.out_size.m = mdl->out.m;
-    char *meta = build_metadata(c->ro, c->ds, &r, NULL, 0);
+    char *meta = build_metadata(c->ro, c->ds, &r, NULL, NULL, 0);
     mt_export_opts eo = {MEMCOM_DTYPE_F32, meta, MEMCOM_DTYPE_F32, c->ro->string_ids};
     int rc = mt_export_model(mdl, c->ds, c->path, &eo, err);
     free(meta);
@@ -260,9 +263,9 @@ static int checkpoint_cb(const mt_model *mdl, uint32_t epoch, const mt_metrics *
 
 /* Serialise with the metadata of res (and file_test), into *buf. */
 static int serialise(const mt_run_opts *ro, const mt_dataset *ds, const mt_model *mdl, const mt_train_result *res,
-                     const mt_metrics *file_test, void **buf, size_t *size, mt_err *err)
+                     const mt_metrics *file_test, const mt_pop_choice *serving, void **buf, size_t *size, mt_err *err)
 {
-    char *meta = build_metadata(ro, ds, res, file_test, !res->interrupted);
+    char *meta = build_metadata(ro, ds, res, file_test, serving, !res->interrupted);
     mt_export_opts eo = {ro->dtype, meta, ro->bias_dtype, ro->string_ids};
     int rc = mt_export_bytes(mdl, ds, &eo, buf, size, err);
     free(meta);
@@ -293,8 +296,25 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->full_file_bytes = info.full_file_bytes;
         r->file_bytes = info.file_bytes;
         if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
-            rc = mt_evaluate_file(h, nh, ds, &ds->test, &r->file_test, NULL, err);
+            rc = mt_evaluate_file(h, nh, ds, &ds->test, 1.0f, &r->file_test, NULL, err);
             r->have_file_test = rc == 0;
+        }
+        /* the popularity control's default, on the validation items (a
+         * finished run with an input table only) */
+        if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE) {
+            FILE *log = ro->train.quiet ? NULL : stderr;
+            if (log) fprintf(log, "choosing the popularity default on the validation items\n");
+            rc = mt_choose_popularity(h[0], ds, &ds->valid, log, &r->serving, err);
+            r->have_serving = rc == 0;
+            if (rc && err->code == MT_E_DATA) { /* too little data to choose on: no default */
+                if (log) fprintf(log, "no popularity default: %s\n", err->msg);
+                rc = 0;
+            }
+            if (r->have_serving && ds->test.nnz) {
+                rc = mt_evaluate_file(h, nh, ds, &ds->test, r->serving.curve[r->serving.chosen].p, &r->serving.test,
+                                      NULL, err);
+                r->serving.have_test = rc == 0;
+            }
         }
     }
     for (int t = 0; t < nh; t++) memcom_close(h[t]);
@@ -343,12 +363,13 @@ int mt_run(const mt_run_opts *ro, const mt_dataset *ds, mt_run_result *r, mt_err
     paths_free(&p);
     void *buf = NULL;
     size_t size = 0;
-    rc = serialise(ro, ds, &mdl, &r->train, NULL, &buf, &size, err);
+    rc = serialise(ro, ds, &mdl, &r->train, NULL, NULL, &buf, &size, err);
     if (!rc) rc = measure(ro, ds, buf, size, r, err);
-    if (!rc && r->have_file_test) {   /* the metadata records the stored model's metrics too */
+    if (!rc && (r->have_file_test || r->have_serving)) {   /* the metadata records these too */
         memcom_free(buf);
         buf = NULL;
-        rc = serialise(ro, ds, &mdl, &r->train, &r->file_test, &buf, &size, err);
+        rc = serialise(ro, ds, &mdl, &r->train, r->have_file_test ? &r->file_test : NULL,
+                       r->have_serving ? &r->serving : NULL, &buf, &size, err);
     }
     if (!rc) rc = mt_write_atomic(ro->out, buf, size, err);
     memcom_free(buf);

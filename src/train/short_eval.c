@@ -33,6 +33,7 @@ void mt_short_opts_default(mt_short_opts *o)
     memcpy(o->h, hs, sizeof hs);
     o->seed = 1;
     o->bias_weight = 1.0;
+    o->popularity = 1.0f;
     o->methods = (1u << MT_SH_POPULARITY) | (1u << MT_SH_ITEM_KNN) | (1u << MT_SH_EASE);
     o->ease_lambda = 500;
 }
@@ -121,7 +122,7 @@ static int rank_user(sh_ctx *c, int m, uint32_t u, const uint32_t *hist, uint32_
             to.exclude = mh;
             to.n_exclude = nmh;
             float sc[SH_K];
-            rc = memcom_recommend(c->model, mh, nmh, &to, mtop, sc, &mgot);
+            rc = memcom_recommend_popularity(c->model, mh, nmh, c->o->popularity, &to, mtop, sc, &mgot);
         } else {
             memcom_info info;
             memcom_get_info(c->model, &info);
@@ -160,6 +161,10 @@ static int check_opts(const mt_short_opts *o, mt_err *err)
                            o->h[q - 1]);
     }
     if (!isfinite(o->bias_weight)) return mt_fail(err, MT_E_OPTION, "the bias weight must be a finite number");
+    if (!(o->popularity >= 0.0f && o->popularity <= 1.0f))
+        return mt_fail(err, MT_E_OPTION, "the popularity must be in [0, 1], got %g", (double)o->popularity);
+    if (o->bias_weight != 1.0 && o->popularity != 1.0f)
+        return mt_fail(err, MT_E_OPTION, "give a bias weight or a popularity, not both");
     return 0;
 }
 

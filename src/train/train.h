@@ -563,7 +563,8 @@ void mt_buf_free(mt_buf *b);
  * the data set are matched to the model by id string; held-out items the
  * model does not know count as misses.  handles: n_threads handles of the
  * same file (one per thread). */
-int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
+/* popularity: memcom_recommend_popularity's p (1: memcom_recommend) */
+int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth, float popularity,
                      mt_metrics *out, uint32_t *unknown_items, mt_err *err);
 
 /* `memcom eval`: open the model file (one handle per thread), load the data,
@@ -574,12 +575,15 @@ typedef struct mt_eval_opts {
     int threads;
     int on[2];                /* evaluate on valid, on test */
     int allow_split_mismatch; /* evaluate although the split differs (warning) */
+    float popularity;         /* memcom_recommend_popularity's p; < 0: the model's default
+                                 (mt_model_popularity), else 1 */
 } mt_eval_opts;
 typedef struct mt_eval_result {
     memcom_info info;         /* of the model file                          */
     char dataset[256];        /* data set name, users and items             */
     uint32_t n_users, n_items;
     uint32_t unknown_items;   /* data set items the model does not know     */
+    float popularity;         /* the popularity control ranked with          */
     mt_metrics m[2];          /* valid, test (where asked for)              */
     char note[640];           /* how the data file was read (mt_dataset.note) */
     char warning[1024];       /* the split differs (allow_split_mismatch), or
@@ -592,6 +596,8 @@ typedef struct mt_eval_result {
 int mt_split_compare(const char *meta, size_t meta_len, const mt_dataset *ds, const mt_data_opts *o, char *diff,
                      size_t cap, int *unchecked);
 int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err);
+/* the popularity an evaluation ranks with: eo->popularity, or the model's default, or 1 */
+float mt_eval_popularity(const mt_eval_opts *eo, const memcom_model *model);
 /* The first half of mt_eval_run: the model opened (one handle per thread),
  * the data loaded and the split checked (r filled but for the metrics).
  * Close with mt_eval_close (done already when it fails). */
@@ -685,7 +691,8 @@ typedef struct mt_short_opts {
     int n_h;
     uint64_t seed;            /* the sampled histories and users           */
     uint32_t max_users;       /* a seeded sample of this many users; 0 all */
-    double bias_weight;       /* the model's output bias times this (1: as served) */
+    double bias_weight;       /* the model's output bias times this (1: as trained) */
+    float popularity;         /* memcom_recommend_popularity's p, in [0, 1] (1: as trained) */
     unsigned methods;         /* 1 << mt_sh_method of the baselines to add  */
     double ease_lambda;
     const char *lists_path;   /* every user's history, top-20 and targets (TSV); NULL none */
@@ -712,6 +719,40 @@ int mt_short_eval(memcom_model *model, const mt_dataset *ds, const mt_csr *truth
                   mt_short_result *r, mt_err *err);
 
 /* ------------------------------------------------------------------ */
+/* The serving default of the popularity control (popularity.c)         */
+/* ------------------------------------------------------------------ */
+/* The rule: on the held-out (validation) items, with the short histories
+ * of mt_short_eval at h = 3 and 5, every p of the grid 0, 0.05, ..., 1 is
+ * measured; among the p whose Jaccard is at most MT_POP_MAX_JACCARD at
+ * h = 3 and at h = 5, the one with the highest mean NDCG@10 (h = 3, 5);
+ * when there is none, the p with the lowest Jaccard among those within
+ * MT_POP_NDCG_SLACK of the best NDCG@10.  Ties: the higher p. */
+#define MT_POP_GRID 21
+#define MT_POP_MAX_JACCARD 0.10
+#define MT_POP_NDCG_SLACK 0.02
+typedef struct mt_pop_point {
+    float p;
+    double ndcg10[2], popular_share[2], jaccard[2], coverage[2]; /* h = 3, h = 5 */
+} mt_pop_point;
+typedef struct mt_pop_choice {
+    mt_pop_point curve[MT_POP_GRID];
+    int chosen;               /* index into curve */
+    int by_jaccard;           /* 1: chosen among Jaccard <= MT_POP_MAX_JACCARD; 0: the fallback */
+    uint32_t users;
+    mt_metrics test;          /* full-history test metrics at the chosen p (the trainer fills them) */
+    int have_test;
+} mt_pop_choice;
+/* log: progress lines (NULL none).  MT_E_DATA when no user has held-out
+ * items and at least 5 training items (nothing to choose on). */
+int mt_choose_popularity(memcom_model *model, const mt_dataset *ds, const mt_csr *truth, FILE *log,
+                         mt_pop_choice *out, mt_err *err);
+/* The default a model's metadata records (written by mt_buf_json_serving):
+ * 1 with *p set, 0 when it records none. */
+int mt_model_popularity(const memcom_model *model, float *p);
+/* ,"serving":{...} for the metadata JSON */
+void mt_buf_json_serving(mt_buf *b, const mt_pop_choice *c);
+
+/* ------------------------------------------------------------------ */
 /* A whole run, as `memcom train` does it (run.c)                       */
 /* ------------------------------------------------------------------ */
 typedef struct mt_run_opts {
@@ -734,6 +775,8 @@ typedef struct mt_run_result {
     mt_train_result train;    /* f32 metrics of the trained model                */
     mt_metrics file_test;     /* test metrics of the stored tables (dtype != f32) */
     int have_file_test;
+    mt_pop_choice serving;    /* the popularity default chosen on the validation items */
+    int have_serving;
     int no_valid;             /* trained without validation data (--patience 0)   */
     uint64_t file_bytes, input_bytes, output_bytes, full_f32_bytes;
     uint64_t full_file_bytes; /* the same file with full f32 tables and bias (memcom_info.full_file_bytes) */

@@ -107,6 +107,14 @@ int mc_recommend(memcom_model *h, const uint32_t *hist, size_t n_hist, size_t k,
     return memcom_recommend(h, hist, n_hist, &o, out_idx, out_score, n_out);
 }
 
+int mc_recommend_popularity(memcom_model *h, const uint32_t *hist, size_t n_hist, float popularity, size_t k,
+                            const uint32_t *excl, size_t n_excl, const uint32_t *cand, size_t n_cand, uint32_t *out_idx,
+                            float *out_score, size_t *n_out)
+{
+    memcom_topk_opts o = {k, excl, n_excl, cand, n_cand, 1, 0};
+    return memcom_recommend_popularity(h, hist, n_hist, popularity, &o, out_idx, out_score, n_out);
+}
+
 int mc_similar(memcom_model *h, uint32_t idx, size_t k, const uint32_t *excl, size_t n_excl, const uint32_t *cand,
                size_t n_cand, uint32_t *out_idx, float *out_score, size_t *n_out)
 {

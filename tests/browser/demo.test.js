@@ -56,11 +56,12 @@ async function columnLists(page) {
   })));
 }
 
-// What the package itself recommends in Node for the same model and history.
-async function nodeRecommend(file, history, k = 10) {
+// What the package itself recommends in Node for the same model and history;
+// popularity: a function of the model (default: the model's default).
+async function nodeRecommend(file, history, k = 10, popularity = (m) => m.defaultPopularity) {
   const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, file))));
   try {
-    return model.recommend(history, { k }).map((r) => String(r.id));
+    return model.recommend(history, { k, popularity: popularity(model) }).map((r) => String(r.id));
   } finally {
     model.dispose();
   }
@@ -254,6 +255,74 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
     }
   });
 
+  test(`${name}: three horror picks and three children's-film picks give different lists, each in its picks' genres`, async () => {
+    // found by title in movies.json, whose rows carry MovieLens's genres
+    const movies = JSON.parse(fs.readFileSync(path.join(MODELS, 'movies.json'), 'utf8')).movies;
+    const byTitle = (t) => {
+      const row = movies.find((m) => m[1] === t);
+      assert.ok(row, `${t} is in movies.json`);
+      return row[0];
+    };
+    const genres = new Map(movies.map((m) => [m[0], (m[3] || '').split('|')]));
+    const horror = ['The Shining', 'The Exorcist', 'The Blair Witch Project'].map(byTitle);
+    const children = ['Toy Story', 'The Lion King', 'Aladdin'].map(byTitle);
+    const count = (ids, re) => ids.filter((id) => genres.get(id).some((g) => re.test(g))).length;
+    const HORROR = /^(Horror|Thriller)$/;
+    const KIDS = /^(Children|Animation)$/;
+    const lists = [];
+    for (const picks of [horror, children]) {
+      const page = await openDemo(browser, `?picks=${picks.join(',')}`);
+      try {
+        lists.push(await columnLists(page));
+        assert.deepEqual(page.problems, []);
+      } finally {
+        await page.close();
+      }
+    }
+    for (const [c, col] of lists[0].entries()) {
+      const h = col.ids;
+      const k = lists[1][c].ids;
+      assert.equal(h.length, 10, `${col.key}: 10 recommendations for the horror picks`);
+      assert.equal(k.length, 10, `${col.key}: 10 recommendations for the children's films`);
+      const shared = h.filter((id) => k.includes(id)).length;
+      const jaccard = shared / (h.length + k.length - shared);
+      assert.ok(jaccard < 0.2, `${col.key}: the two lists overlap with Jaccard ${jaccard.toFixed(2)} (${shared} shared)`);
+      // each list in its picks' genres, more than the other list is
+      assert.ok(count(h, HORROR) >= 5, `${col.key}: ${count(h, HORROR)} of 10 horror-pick recommendations are horror or thrillers: ${col.titles}`);
+      assert.ok(count(h, HORROR) > count(k, HORROR), `${col.key}: horror and thrillers, ${count(h, HORROR)} for the horror picks, ${count(k, HORROR)} for the children's films`);
+      assert.ok(count(k, KIDS) >= 2 && count(k, KIDS) > count(h, KIDS),
+        `${col.key}: children's or animated films, ${count(k, KIDS)} for the children's films, ${count(h, KIDS)} for the horror picks: ${lists[1][c].titles}`);
+      // what the page shows is the package's recommend at the model's default popularity
+      const spec = manifest.models.find((m) => m.key === col.key);
+      assert.deepEqual(h, await nodeRecommend(spec.file, horror), `${col.key}: the page's list is the package's`);
+    }
+  });
+
+  test(`${name}: "Lean on" ranks with popularity 1, each model's default, or half of it`, async () => {
+    const picks = ['1258', '1997', '2710']; // The Shining, The Exorcist, The Blair Witch Project
+    const page = await openDemo(browser, `?picks=${picks.join(',')}`);
+    try {
+      assert.equal(await page.getAttribute('.lean [data-lean=default]', 'aria-pressed'), 'true');
+      const seen = {};
+      for (const [lean, popularity] of [['popular', () => 1], ['personal', (m) => m.defaultPopularity / 2],
+        ['default', (m) => m.defaultPopularity]]) {
+        await page.click(`.lean [data-lean=${lean}]`);
+        assert.equal(await page.getAttribute(`.lean [data-lean=${lean}]`, 'aria-pressed'), 'true');
+        const cols = await columnLists(page);
+        seen[lean] = cols[0].ids;
+        for (const col of cols) {
+          const spec = manifest.models.find((m) => m.key === col.key);
+          assert.deepEqual(col.ids, await nodeRecommend(spec.file, picks, 10, popularity), `${lean}, ${col.key}`);
+        }
+      }
+      assert.notDeepEqual(seen.popular, seen.default, 'the choice changes the lists');
+      assert.match(await page.textContent('#recs-help'), /“Lean on” sets how much the models favour movies almost everyone watches/);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   test(`${name}: the quality chart shows the page's own models, with the figures in their files`, async () => {
     const page = await openDemo(browser);
     try {
@@ -263,7 +332,10 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       for (const [i, spec] of manifest.models.entries()) {
         const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, spec.file))));
         try {
-          assert.equal(rows[i][3], model.info.metadata.metrics.test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
+          // at the default popularity the page ranks with (the trainer's figure for it)
+          const md = model.info.metadata;
+          assert.equal(model.defaultPopularity, md.serving.popularity);
+          assert.equal(rows[i][3], md.serving.test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
         } finally {
           model.dispose();
         }

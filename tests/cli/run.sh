@@ -142,16 +142,44 @@ if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --rat
         done
     }
     inspect_sections_ok "$T/inspect.txt" && ok || bad "inspect: section table: $(grep -A20 '^sections' "$T/inspect.txt")"
-    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/eval.json" &&
+    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --popularity 1 --json > "$T/eval.json" &&
         grep -q '"ndcg@20"' "$T/eval.json" && ok || bad "eval"
-    # eval of the file equals the trainer's own test metrics (same split, f32)
-    a=$(grep -o '"test":{[^}]*"ndcg@20":[0-9.]*' "$T/m.json" | grep -o '[0-9.]*$')
-    b=$(grep -o '"test":{[^}]*"ndcg@20":[0-9.]*' "$T/eval.json" | grep -o '[0-9.]*$')
+    jget() { node -e 'let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        for (const k of process.argv[2].split(".")) v = v == null ? v : v[k];
+        console.log(v === undefined ? "none" : v)' "$1" "$2"; }
+    # eval of the file as trained (popularity 1) equals the trainer's own test metrics (same split, f32)
+    a=$(jget "$T/m.json" test.ndcg@20)
+    b=$(jget "$T/eval.json" test.ndcg@20)
     awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-4 && d > -1e-4) }' && ok ||
         bad "eval of the file ($b) differs from the trainer's test metric ($a)"
+    # the trainer chose a popularity default on the validation items, in [0, 1], recorded in the file:
+    # eval without --popularity ranks with it, and gives the test metrics the trainer reports for it
+    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/eval-default.json" || bad "eval (default)"
+    p=$(jget "$T/m.json" serving.popularity)
+    q=$(jget "$T/eval-default.json" popularity)
+    a=$(jget "$T/m.json" serving.test.ndcg@20)
+    b=$(jget "$T/eval-default.json" test.ndcg@20)
+    awk -v p="$p" -v q="$q" -v a="$a" -v b="$b" 'BEGIN { d = a - b
+        exit !(p >= 0 && p <= 1 && p == q && a > 0 && d < 1e-4 && d > -1e-4) }' && ok ||
+        bad "popularity default: summary $p (test NDCG@20 $a), eval ranks with $q ($b)"
+    # --choose-popularity recomputes the same default from the file
+    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --choose-popularity --json \
+        > "$T/choose.json" 2> /dev/null || bad "eval --choose-popularity"
+    c=$(jget "$T/choose.json" chosen)
+    r=$(jget "$T/choose.json" recorded)
+    [ "$c" = "$p" ] && [ "$r" = "$p" ] && ok || bad "--choose-popularity chose $c, the file records $r, the trainer $p"
+    $BIN eval "$T/m.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --popularity 1.5 > /dev/null 2> "$T/err.txt"
+    [ $? = 2 ] && grep -q -- '--popularity' "$T/err.txt" && ok || bad "--popularity 1.5: $(cat "$T/err.txt")"
     $BIN recommend "$T/m.memcom" m1 m2 m3 -k 5 > "$T/rec.txt" && [ "$(wc -l < "$T/rec.txt")" = 5 ] &&
         ! grep -qE ' m[123] ' "$T/rec.txt" && ok || bad "recommend"
     expect_fail "recommend unknown id" "unknown item id 'nope'" $BIN recommend "$T/m.memcom" nope
+    # recommend ranks with the file's default popularity; 0 and 1 rank differently
+    r0=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json)
+    rp=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity "$p")
+    ra=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity 0)
+    rb=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity 1)
+    [ -n "$r0" ] && [ "$r0" = "$rp" ] && [ "$ra" != "$rb" ] && ok || bad "recommend --popularity: default $r0, $p: $rp"
+    expect_fail "recommend --popularity 2" "--popularity" $BIN recommend "$T/m.memcom" m1 --popularity 2
 else
     bad "train on CSV failed: $(tail -3 "$T/train.log")"
 fi
@@ -189,6 +217,16 @@ if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.
     ok
 else
     bad "compress: $(tail -2 "$T/comp.log")"
+fi
+# a compressed file nests its source's metadata, popularity default included: that is not its own default
+if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind full --dim 16 --epochs 2 --batch 100 --quiet \
+    -o "$T/fullc.memcom" 2> /dev/null && grep -q '"serving":{"popularity":' "$T/fullc.memcom" &&
+    $BIN compress "$T/fullc.memcom" --ratio 4 --quiet -o "$T/compc.memcom" 2> /dev/null &&
+    grep -q '"serving":{"popularity":' "$T/compc.memcom"; then
+    $BIN eval "$T/compc.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json 2> /dev/null |
+        grep -q '"popularity":1,' && ok || bad "a compressed model ranks with its source's popularity default"
+else
+    bad "a trained full model with a popularity default, compressed"
 fi
 if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/tuned.memcom" --data "$T/split" --epochs 2 --batch 100 --quiet \
     --json "$T/tuned.json" 2> "$T/tuned.log" && grep -q '"init_from"' "$T/tuned.json" &&

@@ -363,3 +363,20 @@ export function recommend(model, history, { k = 10, exclude = history, candidate
   const u = userVector(model, history);
   return topK(scores(model, u).scores, k, { exclude, candidates });
 }
+
+/** recommend with the popularity control p (memcom_recommend_popularity):
+ *  scores E_out[i] . (u - l u0) + (1 - l) * bias[i], l = (1 - p) min(1, 5 / |H|)
+ *  (|H| distinct history items), u0 the empty history's user vector; with the
+ *  magnitudes of the terms, for tolerances. */
+export function popularityScores(model, history, p) {
+  const u = userVectorWithMagnitude(model, history);
+  const u0 = userVectorWithMagnitude(model, []);
+  const l = (1 - p) * Math.min(1, 5 / Math.max(1, new Set(history).size));
+  const v = u.vector.map((x, j) => x - l * u0.vector[j]);
+  // the scale of v's rounding errors: both vectors' terms
+  const w = u.vector.map((x, j) => u.magnitude[j] + Math.abs(x) + Math.abs(u0.vector[j]) + u0.magnitude[j]);
+  const b = (i) => (model.bias ? model.bias[i] : 0);
+  const s = scores(model, v, { bias: false }).scores.map((x, i) => x + (1 - l) * b(i));
+  const mag = s.map((_, i) => embedding(model.output, i).reduce((a, x, j) => a + Math.abs(x) * w[j], Math.abs(b(i))));
+  return { scores: s, magnitude: mag };
+}

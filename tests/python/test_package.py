@@ -140,6 +140,34 @@ def test_recommend_and_scores_match_the_reference():
     assert np.allclose(sc, cos[ref.topk(cos, 4, [10])], atol=1e-5)
 
 
+def test_recommend_with_popularity_matches_the_reference():
+    """recommend(popularity=p) ranks by E_out . (u - l u0) + (1 - l) bias with
+    l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector; |H| distinct
+    history items); the default is the metadata's serving.popularity."""
+    rng = np.random.default_rng(4)
+    spec, a_in, a_out = random_model(rng)
+    model = memcom.Model(memcom.to_bytes(**spec, metadata={"serving": {"popularity": 0.3}}))
+    plain = memcom.Model(memcom.to_bytes(**spec))
+    e_in = ref.embeddings("full", 60, 9, a_in["rows"])
+    e_out = ref.embeddings("memcom", 60, 9, a_out["rows"], None, a_out["scalars"], a_out["b"])
+    layers = [(L.weight, L.bias, L.activation) for L in spec["layers"]]
+    u0 = ref.user_vector(e_in, layers, [])
+    assert model.default_popularity == 0.3 and plain.default_popularity == 1.0
+    for hist in ([3, 17, 40], [59], list(range(0, 60, 5))):
+        u = ref.user_vector(e_in, layers, hist)
+        for p in (0.0, 0.3, 0.7, 1.0):
+            lam = (1 - p) * min(1.0, 5 / len(set(hist)))
+            want = e_out @ (u - lam * u0) + (1 - lam) * np.asarray(spec["bias"], np.float64)
+            idx, sc = model.recommend(hist, k=6, popularity=p)
+            assert list(idx) == ref.topk(want, 6, hist)
+            assert np.allclose(sc, want[idx], rtol=1e-5, atol=1e-5)
+        assert list(model.recommend(hist, k=6)[0]) == list(model.recommend(hist, k=6, popularity=0.3)[0])
+        assert list(plain.recommend(hist, k=6)[0]) == ref.topk(ref.scores(e_in, e_out, layers, spec["bias"], hist), 6, hist)
+    for bad in (-0.5, 1.2, float("nan"), "0.5", True):
+        with pytest.raises(memcom.MemcomError, match="popularity must be a number"):
+            model.recommend([1], popularity=bad)
+
+
 def test_hand_computed_model():
     # E_in = E_out = [[1,0],[0,1],[1,1]], no layers, bias [0, 0.5, 0]:
     # history {0, 1}: u = (1,1)/sqrt(2); scores 0.7071, 1.2071, 1.4142
