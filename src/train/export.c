@@ -35,6 +35,8 @@ static void table_data(const mt_model *mdl, const mt_table *t, int row_dtype, me
 int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_opts *eo, void **out,
                     size_t *size, mt_err *err)
 {
+    if (mdl->n_head)
+        return mt_fail(err, MT_E_WRITE, "cannot serialise the model: this build's format has no ranker head section");
     int row_dtype = eo && eo->row_dtype ? eo->row_dtype : MEMCOM_DTYPE_F32;
     memcom_model_data md;
     memset(&md, 0, sizeof md);

@@ -115,6 +115,8 @@ void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m)
     mt_buf_printf(b, "{\"users\":%u", m->users);
     for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"recall@%u\":%.6f", mt_eval_ks[k], m->recall[k]);
     for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"ndcg@%u\":%.6f", mt_eval_ks[k], m->ndcg[k]);
+    if (m->graded)   /* gain log2(1 + grade) (mt_gain) */
+        for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"graded_ndcg@%u\":%.6f", mt_eval_ks[k], m->gndcg[k]);
     mt_buf_printf(b, "}");
 }
 

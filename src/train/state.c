@@ -58,6 +58,11 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,
                   (double)o->weight_decay, (unsigned long long)o->seed, o->threads);
     mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
+    if (o->ranker)   /* only a ranker's state has these lines: a Mult-DAE's is as before */
+        mt_buf_printf(&b, "--model=ranknet\n--head-layers=%u\n--head-width=%u\n--pairs=%u\n--negatives=%u\n"
+                          "--rank-weight=%.9g\n--softmax-weight=%.9g\n",
+                      o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives, (double)o->rank.weight,
+                      (double)o->rank.softmax_weight);
     uint64_t h = 0xCBF29CE484222325ull;
     h = fnv(h, &ds->n_users, sizeof ds->n_users);
     h = fnv(h, &ds->n_items, sizeof ds->n_items);
@@ -67,6 +72,11 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     h = csr_hash(h, &ds->valid);
     h = csr_hash(h, &ds->test);
     mt_buf_printf(&b, "data=%u users, %u items, hash %016llx\n", ds->n_users, ds->n_items, (unsigned long long)h);
+    if (o->ranker && ds->train.val) {   /* a ranker's graded pairs come from the grades */
+        uint64_t g = 0xCBF29CE484222325ull;
+        g = fnv(g, ds->train.val, (size_t)ds->train.nnz * sizeof *ds->train.val);
+        mt_buf_printf(&b, "grades=%016llx\n", (unsigned long long)g);
+    }
     return b.p;
 }
 
