@@ -151,6 +151,7 @@ void mt_work_free(mt_work *w, const mt_model *mdl)
     free(w->pg_val);
     free(w->Eh);
     free(w->HS);
+    free(w->cdf);
     memset(w, 0, sizeof *w);
 }
 

@@ -24,6 +24,12 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
 static void *fe_thread(void *arg)
 {
     fe_job *j = arg;
@@ -33,6 +39,11 @@ static void *fe_thread(void *arg)
     float sc[64];
     size_t cap = 1024;
     uint32_t *hist = mt_xmalloc(cap * sizeof *hist), *truth = mt_xmalloc(cap * sizeof *truth);
+    /* graded data: the known held-out items with their grades (sorted
+     * together), and every held-out item's grade for the ideal DCG */
+    const float *tval = j->truth->val;
+    uint64_t *kg = tval ? mt_xmalloc(cap * sizeof *kg) : NULL;
+    float *kgrade = tval ? mt_xmalloc(cap * sizeof *kgrade) : NULL;
     memset(&j->sum, 0, sizeof j->sum);
     for (uint32_t u = (uint32_t)j->part; u < ds->n_users; u += (uint32_t)j->n_parts) {
         uint64_t ts = j->truth->off[u], te = j->truth->off[u + 1];
@@ -43,6 +54,10 @@ static void *fe_thread(void *arg)
             cap = need * 2;
             hist = mt_xrealloc(hist, cap * sizeof *hist);
             truth = mt_xrealloc(truth, cap * sizeof *truth);
+            if (tval) {
+                kg = mt_xrealloc(kg, cap * sizeof *kg);
+                kgrade = mt_xrealloc(kgrade, cap * sizeof *kgrade);
+            }
         }
         size_t nh = 0, nt = 0;
         for (uint64_t k = hs; k < he; k++)
@@ -53,10 +68,20 @@ static void *fe_thread(void *arg)
             uint32_t mi = j->map[j->truth->idx[k]];
             if (mi == UINT32_MAX)
                 missing++;
+            else if (tval)
+                kg[nt++] = (uint64_t)mi << 32 | (uint64_t)(k - ts);   /* sorts by model index */
             else
                 truth[nt++] = mi;
         }
-        qsort(truth, nt, sizeof *truth, u32_cmp);
+        if (tval) {
+            qsort(kg, nt, sizeof *kg, u64_cmp);
+            for (size_t q = 0; q < nt; q++) {
+                truth[q] = (uint32_t)(kg[q] >> 32);
+                kgrade[q] = tval[ts + (kg[q] & 0xffffffffu)];
+            }
+        } else {
+            qsort(truth, nt, sizeof *truth, u32_cmp);
+        }
         memcom_topk_opts to;
         memset(&to, 0, sizeof to);
         to.k = kmax;
@@ -87,11 +112,17 @@ static void *fe_thread(void *arg)
             }
             j->sum.recall[k] += r;
             j->sum.ndcg[k] += g;
+            if (tval)
+                j->sum.gndcg[k] += mt_graded_ndcg(top, (uint32_t)got, truth, kgrade, (uint32_t)nt, tval + ts,
+                                                  (uint32_t)(te - ts), mt_eval_ks[k]);
         }
         j->sum.users++;
+        j->sum.graded |= tval != NULL;
     }
     free(hist);
     free(truth);
+    free(kg);
+    free(kgrade);
     return NULL;
 }
 

@@ -92,6 +92,22 @@ void mt_head_back(const mt_model *mdl, mt_work *w, const float *u, const float *
     }
 }
 
+/* an item: uniform (cdf NULL) or by the cumulative weights cdf[0..n) */
+static uint32_t draw_item(mt_rng *r, const double *cdf, uint32_t n)
+{
+    if (!cdf) return mt_rng_below(r, n);
+    double x = mt_rng_uniform(r) * cdf[n - 1];
+    uint32_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (cdf[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 static void push_grad(mt_work *w, uint32_t user, uint32_t item, float g)
 {
     if (w->pg_n == w->pg_cap) {
@@ -130,24 +146,44 @@ void mt_rank_pairs(const mt_model *mdl, mt_work *w, const mt_csr *hist, const ui
     memset(w->dh_head, 0, (size_t)b * d * sizeof(float));
     enum { MAX_PAIRS = 4096 };
     uint32_t pi[MAX_PAIRS], pj[MAX_PAIRS];
+    size_t pos = 0;   /* the user's first entry in the dropout mask */
     for (uint32_t u = 0; u < b; u++) {
         uint64_t s = hist->off[users[u]], e = hist->off[users[u] + 1], cnt = e - s;
+        const uint8_t *keep = w->keep_active ? w->keep + pos : NULL;
+        pos += (size_t)cnt;
         if (!cnt) continue;
         const uint32_t *row = hist->idx + s;
         const float *grade = hist->val ? hist->val + s : NULL;
+        /* the preferred items come from those dropout removed from the
+         * input (as held-out items are absent from a history), when any */
+        uint32_t cand[MAX_PAIRS], nc = 0;
+        for (uint64_t k = 0; keep && k < cnt && nc < MAX_PAIRS; k++)
+            if (!keep[k]) cand[nc++] = (uint32_t)k;
+        if (!nc)
+            for (uint64_t k = 0; k < cnt && nc < MAX_PAIRS; k++) cand[nc++] = (uint32_t)k;
         uint32_t np = 0;
         /* graded pairs: two training items of different grades */
-        for (uint32_t t = 0; grade && cnt > 1 && t < ro->pairs && np < MAX_PAIRS; t++) {
-            uint32_t a = (uint32_t)mt_rng_below(&w->rng, (uint32_t)cnt), c = (uint32_t)mt_rng_below(&w->rng, (uint32_t)cnt);
+        for (uint32_t t = 0; grade && nc > 1 && t < ro->pairs && np < MAX_PAIRS; t++) {
+            uint32_t a = cand[mt_rng_below(&w->rng, nc)], c = cand[mt_rng_below(&w->rng, nc)];
             if (grade[a] == grade[c]) continue;
             pi[np] = grade[a] > grade[c] ? row[a] : row[c];
             pj[np] = grade[a] > grade[c] ? row[c] : row[a];
             np++;
         }
         /* observed against sampled unobserved */
+        const double *cdf = NULL;
+        if (ro->sampling == MT_NEG_MODEL && ro->negatives && cnt < n) {
+            if (!w->cdf) w->cdf = mt_xmalloc((size_t)n * sizeof *w->cdf);
+            const float *su = w->S + (size_t)u * n;
+            float mx = su[0];
+            for (uint32_t i = 1; i < n; i++) mx = su[i] > mx ? su[i] : mx;
+            double acc = 0;
+            for (uint32_t i = 0; i < n; i++) w->cdf[i] = acc += exp((double)su[i] - mx);
+            cdf = w->cdf;
+        }
         for (uint32_t t = 0; cnt < n && t < ro->negatives && np < MAX_PAIRS; t++) {
-            uint32_t a = (uint32_t)mt_rng_below(&w->rng, (uint32_t)cnt), j = mt_rng_below(&w->rng, n);
-            for (int tries = 0; tries < 8 && mt_contains_sorted(row, (uint32_t)cnt, j); tries++) j = mt_rng_below(&w->rng, n);
+            uint32_t a = cand[mt_rng_below(&w->rng, nc)], j = draw_item(&w->rng, cdf, n);
+            for (int tries = 0; tries < 8 && mt_contains_sorted(row, (uint32_t)cnt, j); tries++) j = draw_item(&w->rng, cdf, n);
             if (mt_contains_sorted(row, (uint32_t)cnt, j)) continue;
             pi[np] = row[a];
             pj[np] = j;

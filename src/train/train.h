@@ -252,6 +252,7 @@ typedef struct mt_param {
     int decay;            /* apply weight decay                    */
     float center;         /* weight decay pulls towards this value  */
     float decay_rate;     /* > 0: own decay rate instead of the optimiser's */
+    float lr_scale;       /* > 0: the optimiser's learning rate times this  */
     const char *name;
 } mt_param;
 
@@ -317,9 +318,15 @@ void mt_buckets_default(int kind, uint32_t n, uint32_t m, uint32_t pop, uint32_t
  * not interacted with; loss weight * mean over the user's pairs of
  * log(1 + exp(-(s_i - s_j))), plus softmax_weight times the Mult-DAE
  * softmax loss on the factorised part E_out[i] . u + bias[i]. */
+typedef enum mt_neg_sampling {
+    MT_NEG_UNIFORM = 0,   /* every item alike                                   */
+    MT_NEG_MODEL = 1      /* in proportion to exp(factorised score): the items the
+                             model itself ranks high, the top of the list        */
+} mt_neg_sampling;
 typedef struct mt_rank_opts {
     uint32_t pairs, negatives;
     float weight, softmax_weight;
+    int sampling;         /* mt_neg_sampling of the unobserved items */
 } mt_rank_opts;
 
 /* Per-worker scratch and gradients for a shard of users. */
@@ -346,6 +353,7 @@ typedef struct mt_work {
     float *pg_val;
     size_t pg_n, pg_cap;
     float *Eh, *HS;                  /* scoring: n x d output rows, n x width */
+    double *cdf;                     /* n: MT_NEG_MODEL's sampling distribution */
 } mt_work;
 
 void mt_work_init(mt_work *w, const mt_model *mdl, uint32_t cap_b, uint64_t seed);

@@ -542,38 +542,49 @@ static double popularity_ndcg20(const mt_dataset *ds)
     return users ? sum / users : 0;
 }
 
+/* trains a small model of out_kind (ranker: the pairwise ranker) and checks
+ * that it clearly beats popularity */
+static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, int ranker)
+{
+    mt_train_opts o;
+    mt_train_opts_default(&o);
+    o.d = 16;
+    o.epochs = 40;
+    o.patience = 8;
+    o.batch = 100;
+    o.lr = 0.01f;
+    o.weight_decay = 0.1f;
+    o.warmup_epochs = 5;
+    o.out_kind = kind;
+    o.ratio = kind == MT_T_FULL ? 0 : 4;
+    o.quiet = 1;
+    o.ranker = ranker;
+    o.head_width = 16;
+    mt_model mdl;
+    mt_train_result res;
+    mt_err err;
+    const char *what = ranker ? "ranker" : "dae";
+    int rc = mt_train(&mdl, ds, &o, &res, &err);
+    CHECK(rc == 0, "train %s %s: %s", what, mt_tkind_name(kind), rc ? err.msg : "");
+    if (rc) return;
+    CHECK(mdl.n_head == (ranker ? 2u : 0u) && res.test.ndcg[1] > 1.5 * pop,
+          "%s %s: test NDCG@20 %.4f should clearly beat popularity %.4f", what, mt_tkind_name(kind), res.test.ndcg[1],
+          pop);
+    printf("  generated data: %-6s %-20s NDCG@20 %.4f (popularity %.4f)\n", what, mt_tkind_name(kind),
+           res.test.ndcg[1], pop);
+    mt_model_free(&mdl);
+}
+
 static void test_training(void)
 {
     mt_dataset ds;
     gen_dataset(&ds, 1500, 400, 11);
     double pop = popularity_ndcg20(&ds);
     int kinds[3] = {MT_T_FULL, MT_T_MEMCOM, MT_T_MEMCOM_LEARNED_POP};
-    for (int k = 0; k < 3; k++) {
-        mt_train_opts o;
-        mt_train_opts_default(&o);
-        o.d = 16;
-        o.epochs = 40;
-        o.patience = 8;
-        o.batch = 100;
-        o.lr = 0.01f;
-        o.weight_decay = 0.1f;
-        o.warmup_epochs = 5;
-        o.out_kind = kinds[k];
-        o.ratio = kinds[k] == MT_T_FULL ? 0 : 4;
-        o.quiet = 1;
-        mt_model mdl;
-        mt_train_result res;
-        mt_err err;
-        int rc = mt_train(&mdl, &ds, &o, &res, &err);
-        CHECK(rc == 0, "train %s: %s", mt_tkind_name(kinds[k]), rc ? err.msg : "");
-        if (rc) continue;
-        CHECK(res.test.ndcg[1] > 1.5 * pop,
-              "%s: test NDCG@20 %.4f should clearly beat popularity %.4f", mt_tkind_name(kinds[k]), res.test.ndcg[1],
-              pop);
-        printf("  generated data: %-20s NDCG@20 %.4f (popularity %.4f)\n", mt_tkind_name(kinds[k]), res.test.ndcg[1],
-               pop);
-        mt_model_free(&mdl);
-    }
+    for (int k = 0; k < 3; k++) train_beats_popularity(&ds, pop, kinds[k], 0);
+    /* the pairwise ranker (full and memcom tables) */
+    train_beats_popularity(&ds, pop, MT_T_FULL, 1);
+    train_beats_popularity(&ds, pop, MT_T_MEMCOM_LEARNED_POP, 1);
     mt_dataset_free(&ds);
 }
 
@@ -961,12 +972,14 @@ int main(void)
     grad_check(MT_T_MEMCOM, MT_T_QR, 2);
     /* the ranker: head and pairwise loss (graded and observed/unobserved
      * pairs), with and without the softmax beside it, every output kind */
-    mt_rank_opts rk = {6, 4, 1.0f, 1.0f}, rk_pairs_only = {8, 6, 2.0f, 0.0f};
+    mt_rank_opts rk = {6, 4, 1.0f, 1.0f, MT_NEG_UNIFORM}, rk_pairs_only = {8, 6, 2.0f, 0.0f, MT_NEG_UNIFORM};
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 1, 1);
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 0, 1);
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk_pairs_only, 0, 0);
     grad_check_ex(MT_T_MEMCOM_LEARNED_POP, MT_T_MEMCOM_LEARNED_POP, 1, &rk_pairs_only, 2, 1);
     grad_check_ex(MT_T_HASH, MT_T_QR, 0, &rk, 0, 0);
+    mt_rank_opts rk_model = {4, 8, 1.0f, 0.5f, MT_NEG_MODEL};
+    grad_check_ex(MT_T_FULL, MT_T_MEMCOM_POP, 0, &rk_model, 1, 1);
     test_head_scores();
     test_metrics();
     test_graded();
