@@ -186,6 +186,8 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->has_ids = v->id_off != NULL;
     o->bias_dtype = v->bias_dtype;
     o->user_dim = v->output.desc.d;
+    o->n_head_layers = v->n_head;
+    o->head_bytes = v->head_bytes;
     o->input = v->input.desc;
     o->output = v->output.desc;
     o->file_bytes = v->file_bytes;
@@ -333,18 +335,35 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
     return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0, 1, index, out_index, out_score, n_out);
 }
 
-/* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
-int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+/* layer `index` of the user tower (head 0) or of a ranker's head (head 1), or NULL */
+static const mcc_layer *mcc_stack_layer(const memcom_model *model, int head, uint32_t index)
+{
+    if (index >= (head ? model->v.n_head : model->v.n_layers)) return NULL;
+    return head ? &model->v.head[index] : &model->v.layers[index];
+}
+
+static int mcc_layer_info(const memcom_model *model, int head, uint32_t index, memcom_layer_info *out)
 {
     if (!model || !out) return MEMCOM_E_ARG;
-    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
-    const mcc_layer *L = &model->v.layers[index];
+    const mcc_layer *L = mcc_stack_layer(model, head, index);
+    if (!L) return MEMCOM_E_INDEX;
     out->in_dim = L->in;
     out->out_dim = L->out;
     out->activation = L->act;
     out->has_weight = (L->flags & MC_LAYER_HAS_WEIGHT) != 0;
     out->has_bias = (L->flags & MC_LAYER_HAS_BIAS) != 0;
     return MEMCOM_OK;
+}
+
+/* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
+int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+{
+    return mcc_layer_info(model, 0, index, out);
+}
+
+int memcom_get_head_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+{
+    return mcc_layer_info(model, 1, index, out);
 }
 
 /* ------------------------------------------------------------------ directory, stored values */
@@ -367,11 +386,11 @@ int memcom_copy_output_bias(const memcom_model *model, float *out)
     return MEMCOM_OK;
 }
 
-int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+static int mcc_copy_layer(const memcom_model *model, int head, uint32_t index, float *weight, float *bias)
 {
     if (!model) return MEMCOM_E_ARG;
-    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
-    const mcc_layer *L = &model->v.layers[index];
+    const mcc_layer *L = mcc_stack_layer(model, head, index);
+    if (!L) return MEMCOM_E_INDEX;
     if (weight) { /* dense layers are stored in f32 (docs/FORMAT.md) */
         if (L->w) {
             memcpy(weight, L->w, sizeof(float) * L->in * (size_t)L->out);
@@ -385,4 +404,14 @@ int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, 
         else memset(bias, 0, sizeof(float) * L->out);
     }
     return MEMCOM_OK;
+}
+
+int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+{
+    return mcc_copy_layer(model, 0, index, weight, bias);
+}
+
+int memcom_copy_head_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+{
+    return mcc_copy_layer(model, 1, index, weight, bias);
 }
