@@ -184,6 +184,24 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         free(w);
         free(b);
     }
+    for (uint32_t l = 0; l < info.n_head_layers; l++) { /* a ranker's head (format 1.2) */
+        memcom_layer_info li;
+        FZ_CHECK(memcom_get_head_layer(mdl, l, &li) == MEMCOM_OK, "get_head_layer(%u)", l);
+        FZ_CHECK(l > 0 || li.in_dim == 3 * info.output.d, "head layer 0: in_dim %u for d %u", li.in_dim, info.output.d);
+        FZ_CHECK(l + 1 < info.n_head_layers || (li.out_dim == 1 && li.activation == MEMCOM_ACT_NONE), "last head layer %u", l);
+        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue;
+        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
+        if (w && b)
+            FZ_CHECK(memcom_copy_head_layer(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) &&
+                         all_finite(b, li.out_dim),
+                     "copy_head_layer(%u)", l);
+        free(w);
+        free(b);
+    }
+    {
+        memcom_layer_info li;
+        FZ_CHECK(memcom_get_head_layer(mdl, info.n_head_layers, &li) == MEMCOM_E_INDEX, "get_head_layer(count) not refused");
+    }
 
     uint64_t seed = fz_crc32(data, size < 64 ? size : 64) ^ size;
     uint32_t sample[12];
@@ -250,7 +268,12 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     free(row);
 
     /* whole-catalogue calls, only when bounded */
-    uint64_t work = (uint64_t)n * (dout + 1) + (uint64_t)n * (din + 1);
+    uint64_t work = (uint64_t)n * (dout + 1) + (uint64_t)n * (din + 1), head_work = 0;
+    for (uint32_t l = 0; l < info.n_head_layers; l++) { /* a ranker scores every item through its head */
+        memcom_layer_info li;
+        if (memcom_get_head_layer(mdl, l, &li) == MEMCOM_OK) head_work += (uint64_t)li.in_dim * li.out_dim;
+    }
+    if (head_work && (head_work > HEAVY_LIMIT || work + n * head_work > HEAVY_LIMIT)) return;
     if (work > HEAVY_LIMIT) return;
 
     float *vec = malloc(sizeof(float) * (dout + 1));
@@ -402,8 +425,8 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         /* a user vector that overflows (relu/none layers) is nonfinite_input */
         FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "recommend = %d (user vector finite: %d)",
                  rc, finite_uv);
-        if (rc == MEMCOM_OK)
-            check_topk("recommend", n, oi, os, no, k, hist, 5, NULL, 0, scores, UINT32_MAX);
+        if (rc == MEMCOM_OK) /* a ranker ranks by its head's score, not by score_vector's */
+            check_topk("recommend", n, oi, os, no, k, hist, 5, NULL, 0, info.n_head_layers ? NULL : scores, UINT32_MAX);
         o.exclude = NULL;
         o.n_exclude = 0;
         rc = memcom_recommend(mdl, NULL, 0, &o, oi, os, &no);
@@ -413,6 +436,21 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         o.k = 0;
         rc = memcom_recommend(mdl, hist, 5, &o, oi, os, &no);
         FZ_CHECK(rc == MEMCOM_E_K, "recommend(k = 0) = %d", rc);
+        /* a ranker's paths (on any model: without a head they rank by the factorised score) */
+        o.k = k;
+        o.exclude = hist;
+        o.n_exclude = 5;
+        rc = memcom_recommend_two_stage(mdl, hist, 5, &o, 1 + (size_t)(seed % 64), oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "two_stage = %d", rc);
+        if (rc == MEMCOM_OK) check_topk("two_stage", n, oi, os, no, k, hist, 5, NULL, 0, NULL, UINT32_MAX);
+        FZ_CHECK(memcom_recommend_two_stage(mdl, hist, 5, &o, 0, oi, os, &no) == MEMCOM_E_ARG, "two_stage(depth 0)");
+        rc = memcom_rerank(mdl, hist, 5, sample, 8, k, oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rerank = %d", rc);
+        if (rc == MEMCOM_OK) check_topk("rerank", n, oi, os, no, k, NULL, 0, sample, 8, NULL, UINT32_MAX);
+        FZ_CHECK(memcom_rerank(mdl, hist, 5, badh, 2, k, oi, os, &no) == MEMCOM_E_INDEX, "rerank(index n)");
+        float rs[8];
+        rc = memcom_rank_scores(mdl, hist, 5, sample, 8, rs);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rank_scores = %d", rc);
     }
     free(vec);
     free(scores);
