@@ -119,6 +119,22 @@ static int sane_norm(const memcom_model *mdl, uint32_t i) {
     return s >= 1e-60 && s <= 1e60;
 }
 
+/* the layers of one stack (the user tower's, a ranker's head): shapes, and the stored values finite */
+static void check_layers(const memcom_model *mdl, uint32_t count, int (*get)(const memcom_model *, uint32_t, memcom_layer_info *),
+                         int (*copy)(const memcom_model *, uint32_t, float *, float *), const char *what) {
+    for (uint32_t l = 0; l < count; l++) {
+        memcom_layer_info li;
+        FZ_CHECK(get(mdl, l, &li) == MEMCOM_OK, "get %s %u", what, l);
+        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue; /* an identity */
+        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
+        if (w && b)
+            FZ_CHECK(copy(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) && all_finite(b, li.out_dim),
+                     "copy %s %u", what, l);
+        free(w);
+        free(b);
+    }
+}
+
 static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     memcom_info info;
     int rc = memcom_get_info(mdl, &info);
@@ -172,31 +188,13 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         FZ_CHECK(memcom_copy_output_bias(mdl, vals) == MEMCOM_OK && all_finite(vals, n), "output bias");
         free(vals);
     }
-    for (uint32_t l = 0; l < info.n_layers; l++) {
+    check_layers(mdl, info.n_layers, memcom_get_layer, memcom_copy_layer, "layer");
+    check_layers(mdl, info.n_head_layers, memcom_get_head_layer, memcom_copy_head_layer, "head layer"); /* a ranker's (format 1.2) */
+    for (uint32_t l = 0; l < info.n_head_layers; l++) {
         memcom_layer_info li;
-        FZ_CHECK(memcom_get_layer(mdl, l, &li) == MEMCOM_OK, "get_layer(%u)", l);
-        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue; /* an identity */
-        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
-        if (w && b)
-            FZ_CHECK(memcom_copy_layer(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) &&
-                         all_finite(b, li.out_dim),
-                     "copy_layer(%u)", l);
-        free(w);
-        free(b);
-    }
-    for (uint32_t l = 0; l < info.n_head_layers; l++) { /* a ranker's head (format 1.2) */
-        memcom_layer_info li;
-        FZ_CHECK(memcom_get_head_layer(mdl, l, &li) == MEMCOM_OK, "get_head_layer(%u)", l);
+        memcom_get_head_layer(mdl, l, &li);
         FZ_CHECK(l > 0 || li.in_dim == 3 * info.output.d, "head layer 0: in_dim %u for d %u", li.in_dim, info.output.d);
         FZ_CHECK(l + 1 < info.n_head_layers || (li.out_dim == 1 && li.activation == MEMCOM_ACT_NONE), "last head layer %u", l);
-        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue;
-        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
-        if (w && b)
-            FZ_CHECK(memcom_copy_head_layer(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) &&
-                         all_finite(b, li.out_dim),
-                     "copy_head_layer(%u)", l);
-        free(w);
-        free(b);
     }
     {
         memcom_layer_info li;
