@@ -125,6 +125,17 @@ export interface RankOptions {
 export interface RecommendOptions extends RankOptions {
   /** Items never returned; default: the history itself. Pass `[]` to keep history items. */
   exclude?: Items | null;
+  /**
+   * A ranker (`info.ranker`): rank two-stage, the exact top max(rerankDepth, k)
+   * eligible items by the factorised score E_out[i] . u + bias[i], re-ranked by
+   * the head's score. Omitted: every eligible item (or candidate) by the head's score.
+   */
+  rerankDepth?: number;
+}
+
+export interface RerankOptions {
+  /** How many to return (default: every distinct candidate). */
+  k?: number;
 }
 
 export interface TopKOptions extends RankOptions {
@@ -188,6 +199,13 @@ export interface ModelInfo {
   output: TableInfo;
   /** Dense layers between the input and the output table. */
   layers: readonly LayerInfo[];
+  /**
+   * Whether the model is a ranker (format 1.2): it ranks by
+   * s_i = E_out[i] . u + bias[i] + g([u; E_out[i]; u * E_out[i]]), g its head.
+   */
+  ranker: boolean;
+  /** A ranker's head layers (g): the first inDim is 3 d, the last outDim 1; [] otherwise. */
+  headLayers: readonly LayerInfo[];
   /** Storage type of the output bias, or null when there is none. */
   biasDtype: ScalarDtype | null;
   /** Whether the file stores item id strings. */
@@ -199,6 +217,8 @@ export interface ModelInfo {
     output: number;
     bias: number;
     layers: number;
+    /** A ranker's head layers. */
+    head: number;
     ids: number;
     metadata: number;
   };
@@ -311,7 +331,15 @@ export class MemcomModel extends MemcomTable {
    */
   recommend(history: Items, options?: RecommendOptions): Ranked[];
 
-  /** Scores of every item for a history: a Float32Array(n), a copy (not a view of wasm memory). */
+  /**
+   * A ranker's order of `candidates` for a history (by its head's score; a model
+   * without a head: by the factorised score): the top `k` (default: all distinct
+   * candidates), nothing excluded.
+   * @throws MemcomError 'unknown_id', 'index', 'invalid_argument', 'k', 'no_table'
+   */
+  rerank(history: Items, candidates: Items, options?: RerankOptions): Ranked[];
+
+  /** Scores of every item for a history (the factorised score, also for a ranker): a Float32Array(n), a copy (not a view of wasm memory). */
   scores(history: Items): Float32Array;
 
   /** The user vector for a history: a Float32Array(d). */
@@ -372,6 +400,12 @@ export interface ModelSpec {
   output: TableSpec;
   /** Dense layers: the first inDim is input.d, the last outDim is output.d. */
   layers?: LayerSpec[];
+  /**
+   * A ranker's head (format 1.2, which readers older than 1.2 refuse): the first
+   * inDim is 3 x output.d (the input [u; e; u * e]), the last outDim is 1 with
+   * activation 'none'. Needs an input table.
+   */
+  head?: LayerSpec[];
   /** n output biases. */
   outputBias?: Float32Array | Float64Array | number[] | null;
   /** Storage type of the output bias (default 'f32'). */

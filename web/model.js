@@ -2,7 +2,7 @@
 // dense layers, output table plus bias) on top of MemcomTable, with the same
 // re-entrancy rules (table.js): arguments converted first, then the handle.
 
-import { MemcomError } from './errors.js';
+import { MemcomError, describe } from './errors.js';
 import { MemcomTable, checkOptions } from './table.js';
 import { openSource } from './open.js';
 
@@ -57,15 +57,45 @@ export class MemcomModel extends MemcomTable {
   /**
    * The top-k items for a history: [{ id, index, score }] by descending score,
    * ties lower index first; the history is excluded unless options.exclude says otherwise.
+   * A ranker (info.ranker) ranks by its head's score s_i; with options.rerankDepth R
+   * it ranks two-stage: the exact top max(R, k) by the factorised score, re-ranked by s_i.
    */
   recommend(history, options) {
     return this._guard(() => {
       options = checkOptions(options, 'recommend');
       const hist = this._history(history, 'recommend');
       const { exclude, candidates, kEff } = this._rankArgs(options, hist, 'recommend');
+      const depth = options.rerankDepth;
+      if (depth !== undefined && (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > 0x7fffffff)) {
+        throw new MemcomError('invalid_argument', `recommend: rerankDepth must be a positive integer, got ${describe(depth)}`);
+      }
       if (kEff === 0) return [];
       return this._rank('recommend', [hist], exclude, candidates, kEff,
-        (h, hp, ...rest) => this._rt.exports.mc_recommend(h, hp, hist.length, kEff, ...rest));
+        (h, hp, ...rest) => this._rt.exports.mc_recommend(h, hp, hist.length, kEff, depth ?? 0, ...rest));
+    });
+  }
+
+  /**
+   * Rank `candidates` (ids or indices; duplicates count once) for a history by
+   * the ranker's score s_i (a model without a head: by the factorised score):
+   * the top options.k (default: all of them), nothing excluded.
+   */
+  rerank(history, candidates, options) {
+    return this._guard(() => {
+      options = checkOptions(options, 'rerank');
+      const hist = this._history(history, 'rerank');
+      const cand = this._indices(candidates, 'rerank: candidates');
+      const k = options.k === undefined ? Math.max(cand.length, 1) : options.k;
+      const { kEff } = this._rankArgs({ k }, hist, 'rerank');
+      const out = Math.min(kEff, cand.length);
+      if (out === 0) return [];
+      const rt = this._rt;
+      const h = this._live();
+      const [hp, cp, ip, sp, np] = rt.scratch([hist.length * 4, cand.length * 4, out * 4, out * 4, 4], 'rerank');
+      rt.u32.set(hist, hp >>> 2);
+      rt.u32.set(cand, cp >>> 2);
+      rt.check(rt.exports.mc_rerank(h, hp, hist.length, cp, cand.length, out, ip, sp, np), 'rerank');
+      return this._results(rt, ip, sp, rt.u32[np >>> 2]);
     });
   }
 }

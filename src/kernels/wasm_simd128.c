@@ -266,6 +266,36 @@ void mk_scale_f32(float a, float *x, size_t n)
     for (; i < n; i++) x[i] *= a;
 }
 
+void mk_relu_f32(float *x, size_t n)
+{
+    size_t i = 0;
+    v128_t z = wasm_f32x4_splat(0.0f);
+    for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_pmax(z, wasm_v128_load(x + i))); /* z < x ? x : z */
+    for (; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+/* relu(c + a p) for 4 lanes: pmax(0, x) = 0 < x ? x : 0, as generic.c */
+static inline v128_t mk_hidden4(const float *c, v128_t va, const float *p, v128_t z)
+{
+    return wasm_f32x4_pmax(z, wasm_f32x4_add(wasm_v128_load(c), wasm_f32x4_mul(va, wasm_v128_load(p))));
+}
+
+float mk_head_hidden(const float *c, float a, const float *p, const float *v, size_t n)
+{
+    size_t n8 = n & ~(size_t)7, i = 0;
+    v128_t va = wasm_f32x4_splat(a), z = wasm_f32x4_splat(0.0f), lo = z, hi = z;
+    for (; i < n8; i += 8) {
+        lo = wasm_f32x4_add(lo, wasm_f32x4_mul(mk_hidden4(c + i, va, p + i, z), wasm_v128_load(v + i)));
+        hi = wasm_f32x4_add(hi, wasm_f32x4_mul(mk_hidden4(c + i + 4, va, p + i + 4, z), wasm_v128_load(v + i + 4)));
+    }
+    float s = mk_hsum(lo, hi);
+    for (; i < n; i++) {
+        float x = c[i] + a * p[i];
+        s += (x > 0.0f ? x : 0.0f) * v[i];
+    }
+    return s;
+}
+
 /* record lanes of mask m (4 lanes starting at j) into hits */
 #define MK_HITS(m, j)                                                                          \
     if (wasm_v128_any_true(m)) {                                                               \

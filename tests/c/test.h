@@ -61,5 +61,6 @@ void test_write(void);
 void test_names(void);
 void test_access(void);
 void test_ids(void);
+void test_ranker(void);
 
 #endif
