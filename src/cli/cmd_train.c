@@ -25,6 +25,8 @@ static const char train_help[] =
     "                        a grade column, e.g. play counts or ratings) [16]\n"
     "  --negatives N         ranknet: per user and epoch, N pairs of a training item preferred to a\n"
     "                        sampled item the user has not interacted with [16]\n"
+    "  --negative-sampling S ranknet: the unobserved items of those pairs: uniform, or model (in\n"
+    "                        proportion to exp of the factorised score: the items at the top) [uniform]\n"
     "  --rank-weight X       ranknet: weight of the pairwise loss (mean over a user's pairs) [1]\n"
     "  --softmax-weight X    ranknet: weight of the softmax loss on the factorised part [1]\n"
     "  --kind K              table kind of both tables [default: full, i.e. no compression]:\n"
@@ -204,6 +206,11 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         } else if (cli_opt(c, "--negatives", &v)) {
             if (cli_u32(c, "--negatives", v, 0, 4096, &o->rank.negatives)) return 2;
             rank_opt = "--negatives";
+        } else if (cli_opt(c, "--negative-sampling", &v)) {
+            if (!v) return 2;
+            if (mt_neg_sampling_parse(v, &o->rank.sampling))
+                return cli_error(c, "unknown --negative-sampling '%s' (uniform or model)", v);
+            rank_opt = "--negative-sampling";
         } else if (cli_opt(c, "--rank-weight", &v)) {
             if (cli_f64(c, "--rank-weight", v, 0, 1e6, &x)) return 2;
             o->rank.weight = (float)x;

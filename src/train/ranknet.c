@@ -14,6 +14,23 @@
 
 #include "train.h"
 
+static const char *const sampling_names[2] = {"uniform", "model"};
+
+const char *mt_neg_sampling_name(int sampling)
+{
+    return sampling >= 0 && sampling < 2 ? sampling_names[sampling] : "?";
+}
+
+int mt_neg_sampling_parse(const char *s, int *sampling)
+{
+    for (int k = 0; k < 2; k++)
+        if (strcmp(s, sampling_names[k]) == 0) {
+            *sampling = k;
+            return 0;
+        }
+    return -1;
+}
+
 /* the activations of every head layer's input, then the output */
 size_t mt_head_act_len(const mt_model *mdl)
 {

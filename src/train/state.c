@@ -60,9 +60,9 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
     if (o->ranker)   /* only a ranker's state has these lines: a Mult-DAE's is as before */
         mt_buf_printf(&b, "--model=ranknet\n--head-layers=%u\n--head-width=%u\n--pairs=%u\n--negatives=%u\n"
-                          "--rank-weight=%.9g\n--softmax-weight=%.9g\n",
-                      o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives, (double)o->rank.weight,
-                      (double)o->rank.softmax_weight);
+                          "--negative-sampling=%s\n--rank-weight=%.9g\n--softmax-weight=%.9g\n",
+                      o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives,
+                      mt_neg_sampling_name(o->rank.sampling), (double)o->rank.weight, (double)o->rank.softmax_weight);
     uint64_t h = 0xCBF29CE484222325ull;
     h = fnv(h, &ds->n_users, sizeof ds->n_users);
     h = fnv(h, &ds->n_items, sizeof ds->n_items);

@@ -323,6 +323,8 @@ typedef enum mt_neg_sampling {
     MT_NEG_MODEL = 1      /* in proportion to exp(factorised score): the items the
                              model itself ranks high, the top of the list        */
 } mt_neg_sampling;
+const char *mt_neg_sampling_name(int sampling);            /* "uniform" "model" */
+int mt_neg_sampling_parse(const char *s, int *sampling);   /* 0, or -1 unknown  */
 typedef struct mt_rank_opts {
     uint32_t pairs, negatives;
     float weight, softmax_weight;
