@@ -18,7 +18,7 @@ static const char train_help[] =
     "  --model M             dae (the Mult-DAE: softmax over the items) or ranknet (a pairwise\n"
     "                        ranker: the DAE's score plus an MLP head over [u ; e_i ; u * e_i],\n"
     "                        trained with RankNet's pairwise loss beside the softmax) [dae]\n"
-    "  --head-layers L       ranknet: hidden relu layers of the head (0: a linear head) [1]\n"
+    "  --head-layers L       ranknet: hidden relu layers of the head (0: a linear head) [0]\n"
     "  --head-width W        ranknet: their width [64]\n"
     "  --pairs N             ranknet: per user and epoch, N draws of two training items; those of\n"
     "                        different grades make a pair, the higher grade preferred (graded data:\n"
@@ -27,6 +27,7 @@ static const char train_help[] =
     "                        sampled item the user has not interacted with [16]\n"
     "  --negative-sampling S ranknet: the unobserved items of those pairs: uniform, or model (in\n"
     "                        proportion to exp of the factorised score: the items at the top) [uniform]\n"
+    "  --head-lr X           ranknet: the head's learning rate is --lr (--tune-lr) times X [0.1]\n"
     "  --rank-weight X       ranknet: weight of the pairwise loss (mean over a user's pairs) [1]\n"
     "  --softmax-weight X    ranknet: weight of the softmax loss on the factorised part [1]\n"
     "  --kind K              table kind of both tables [default: full, i.e. no compression]:\n"
@@ -211,6 +212,10 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             if (mt_neg_sampling_parse(v, &o->rank.sampling))
                 return cli_error(c, "unknown --negative-sampling '%s' (uniform or model)", v);
             rank_opt = "--negative-sampling";
+        } else if (cli_opt(c, "--head-lr", &v)) {
+            if (cli_f64(c, "--head-lr", v, 1e-6, 100, &x)) return 2;
+            o->rank.head_lr = (float)x;
+            rank_opt = "--head-lr";
         } else if (cli_opt(c, "--rank-weight", &v)) {
             if (cli_f64(c, "--rank-weight", v, 0, 1e6, &x)) return 2;
             o->rank.weight = (float)x;

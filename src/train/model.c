@@ -116,6 +116,7 @@ int mt_model_init(mt_model *mdl, uint32_t n, const mt_model_opts *o, const uint3
             fill_normal(mdl->params[mdl->pidx_hw[l]].v, (size_t)in * out, 0.0f,
                         (float)sqrt((last ? 0.1 : 2.0) / in), &rng);
             mdl->pidx_hb[l] = add_param(mdl, "head_b", out, 0);
+            mdl->params[mdl->pidx_hw[l]].lr_scale = mdl->params[mdl->pidx_hb[l]].lr_scale = o->head_lr;
         }
     }
     return 0;

@@ -154,9 +154,10 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
                   (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr), (unsigned long long)o->seed);
     if (o->ranker)
         mt_buf_printf(b, ",\"model\":\"ranknet\",\"head_layers\":%u,\"head_width\":%u,\"pairs\":%u,\"negatives\":%u,"
-                         "\"negative_sampling\":\"%s\",\"rank_weight\":%g,\"softmax_weight\":%g",
+                         "\"negative_sampling\":\"%s\",\"rank_weight\":%g,\"softmax_weight\":%g,\"head_lr\":%g",
                       o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives,
-                      mt_neg_sampling_name(o->rank.sampling), (double)o->rank.weight, (double)o->rank.softmax_weight);
+                      mt_neg_sampling_name(o->rank.sampling), (double)o->rank.weight, (double)o->rank.softmax_weight,
+                      (double)o->rank.head_lr);
     if (o->init_from) {
         mt_buf_printf(b, ",\"init_from\":");
         mt_buf_json_string(b, o->init_from);

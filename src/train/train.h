@@ -283,6 +283,7 @@ typedef struct mt_model_opts {
     int ranker;                     /* add the RankNet head (ranknet.c)         */
     uint32_t head_layers;           /* its hidden relu layers (0..MT_MAX_HEAD-1) */
     uint32_t head_width;            /* their width                              */
+    float head_lr;                  /* the head's learning-rate scale (0: 1)    */
 } mt_model_opts;
 
 typedef struct mt_model {
@@ -329,6 +330,7 @@ typedef struct mt_rank_opts {
     uint32_t pairs, negatives;
     float weight, softmax_weight;
     int sampling;         /* mt_neg_sampling of the unobserved items */
+    float head_lr;        /* the head's learning rate: the optimiser's times this */
 } mt_rank_opts;
 
 /* Per-worker scratch and gradients for a shard of users. */

@@ -28,9 +28,9 @@ void mt_train_opts_default(mt_train_opts *o)
     o->weight_decay = 1.0f;
     o->seed = 1;
     o->threads = 2;
-    o->head_layers = 1;
+    o->head_layers = 0;
     o->head_width = 64;
-    o->rank = (mt_rank_opts){16, 16, 1.0f, 1.0f, MT_NEG_UNIFORM};
+    o->rank = (mt_rank_opts){16, 16, 1.0f, 1.0f, MT_NEG_UNIFORM, 0.1f};
 }
 
 typedef struct shard_job {
@@ -369,6 +369,7 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
     mo.ranker = o->ranker;
     mo.head_layers = o->head_layers;
     mo.head_width = o->head_width;
+    mo.head_lr = o->rank.head_lr;
     double in_ratio = o->in_ratio > 0 ? o->in_ratio : o->ratio;
     uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
     if (mt_size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;

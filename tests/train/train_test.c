@@ -559,6 +559,7 @@ static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, i
     o.ratio = kind == MT_T_FULL ? 0 : 4;
     o.quiet = 1;
     o.ranker = ranker;
+    o.head_layers = 1;   /* the relu path of the head */
     o.head_width = 16;
     mt_model mdl;
     mt_train_result res;
@@ -972,13 +973,13 @@ int main(void)
     grad_check(MT_T_MEMCOM, MT_T_QR, 2);
     /* the ranker: head and pairwise loss (graded and observed/unobserved
      * pairs), with and without the softmax beside it, every output kind */
-    mt_rank_opts rk = {6, 4, 1.0f, 1.0f, MT_NEG_UNIFORM}, rk_pairs_only = {8, 6, 2.0f, 0.0f, MT_NEG_UNIFORM};
+    mt_rank_opts rk = {6, 4, 1.0f, 1.0f, MT_NEG_UNIFORM, 1.0f}, rk_pairs_only = {8, 6, 2.0f, 0.0f, MT_NEG_UNIFORM, 1.0f};
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 1, 1);
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 0, 1);
     for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk_pairs_only, 0, 0);
     grad_check_ex(MT_T_MEMCOM_LEARNED_POP, MT_T_MEMCOM_LEARNED_POP, 1, &rk_pairs_only, 2, 1);
     grad_check_ex(MT_T_HASH, MT_T_QR, 0, &rk, 0, 0);
-    mt_rank_opts rk_model = {4, 8, 1.0f, 0.5f, MT_NEG_MODEL};
+    mt_rank_opts rk_model = {4, 8, 1.0f, 0.5f, MT_NEG_MODEL, 1.0f};
     grad_check_ex(MT_T_FULL, MT_T_MEMCOM_POP, 0, &rk_model, 1, 1);
     test_head_scores();
     test_metrics();
