@@ -13,6 +13,7 @@ typedef struct fe_job {
     const mt_dataset *ds;
     const mt_csr *truth;
     const uint32_t *map;      /* data set item -> model index or UINT32_MAX */
+    uint32_t *top10;          /* per user: the top 10 (UINT32_MAX past the end), or NULL */
     int part, n_parts;
     mt_metrics sum;
     int rc;
@@ -93,6 +94,8 @@ static void *fe_thread(void *arg)
             j->rc = rc;
             break;
         }
+        if (j->top10)
+            for (size_t q = 0; q < 10; q++) j->top10[(size_t)u * 10 + q] = q < got ? top[q] : UINT32_MAX;
         for (int k = 0; k < MT_N_KS; k++) {
             double r, g;
             /* unknown held-out items are misses: compute over the known ones
@@ -127,7 +130,7 @@ static void *fe_thread(void *arg)
 }
 
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
-                     mt_metrics *out, uint32_t *unknown_items, mt_err *err)
+                     mt_metrics *out, uint32_t *unknown_items, uint32_t *top10, mt_err *err)
 {
     memset(out, 0, sizeof *out);
     uint32_t *map = mt_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
@@ -154,6 +157,7 @@ int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds
         jobs[t].ds = ds;
         jobs[t].truth = truth;
         jobs[t].map = map;
+        jobs[t].top10 = top10;
         jobs[t].part = t;
         jobs[t].n_parts = n_threads;
     }
@@ -251,16 +255,66 @@ const mt_csr *mt_eval_truth(const mt_dataset *ds, int part, mt_err *err)
     return truth;
 }
 
+/* --top: per evaluated user, its id, its history (the training items the
+ * model knows) and the model's top 10, both as model indices, tab-separated */
+static int write_top(const char *path, memcom_model *m, const mt_dataset *ds, const mt_csr *truth,
+                     const uint32_t *top10, mt_err *err)
+{
+    mt_outfile f;
+    if (mt_outfile_open(&f, path, err)) return -1;
+    mt_buf b = {0};
+    for (uint32_t u = 0; u < ds->n_users; u++) {
+        if (truth->off[u + 1] == truth->off[u]) continue;
+        b.len = 0;
+        mt_buf_printf(&b, "%s\t", ds->user_ids[u]);
+        int first = 1;
+        for (uint64_t k = ds->train.off[u]; k < ds->train.off[u + 1]; k++) {
+            uint32_t idx;
+            const char *id = ds->item_ids[ds->train.idx[k]];
+            if (memcom_find_id(m, id, strlen(id), &idx) != MEMCOM_OK) continue;
+            mt_buf_printf(&b, first ? "%u" : " %u", idx);
+            first = 0;
+        }
+        mt_buf_printf(&b, "\t");
+        for (size_t q = 0; q < 10 && top10[(size_t)u * 10 + q] != UINT32_MAX; q++)
+            mt_buf_printf(&b, q ? " %u" : "%u", top10[(size_t)u * 10 + q]);
+        mt_buf_printf(&b, "\n");
+        mt_outfile_write(&f, b.p, b.len);
+    }
+    mt_buf_free(&b);
+    return mt_outfile_commit(&f, err);
+}
+
 int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
 {
+    if (eo->top_path) {   /* --top must not replace an input */
+        const mt_data_opts *d = &eo->data;
+        mt_path outs[1] = {{eo->top_path, "--top", 0}};
+        mt_path ins[4] = {{eo->model_path, "the model", 0},
+                          {d->format == MT_FMT_SPLIT ? d->train_path : d->path, "data file", 0},
+                          {d->format == MT_FMT_SPLIT ? d->valid_path : NULL, "validation data file", 0},
+                          {d->format == MT_FMT_SPLIT ? d->test_path : NULL, "test data file", 0}};
+        memset(r, 0, sizeof *r);
+        if (mt_check_outputs(outs, 1, ins, 4, err)) return -1;
+    }
     mt_eval_session s;
     int rc = mt_eval_open(eo, &s, r, err);
     if (rc) return rc;
+    uint32_t *top10 = NULL;
+    int top_part = -1;
     for (int p = 0; p < 2 && !rc; p++) {
         if (!eo->on[p]) continue;
         const mt_csr *truth = mt_eval_truth(&s.ds, p, err);
-        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, &r->m[p], &r->unknown_items, err) : -1;
+        uint32_t *t10 = NULL;
+        if (truth && eo->top_path) {   /* the lists of the last part evaluated */
+            free(top10);
+            top10 = t10 = mt_xmalloc(((size_t)s.ds.n_users * 10 + 1) * sizeof *top10);
+            top_part = p;
+        }
+        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, &r->m[p], &r->unknown_items, t10, err) : -1;
     }
+    if (!rc && top10) rc = write_top(eo->top_path, s.h[0], &s.ds, top_part == 0 ? &s.ds.valid : &s.ds.test, top10, err);
+    free(top10);
     mt_eval_close(&s);
     return rc;
 }

@@ -301,7 +301,7 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->full_file_bytes = info.full_file_bytes;
         r->file_bytes = info.file_bytes;
         if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
-            rc = mt_evaluate_file(h, nh, ds, &ds->test, &r->file_test, NULL, err);
+            rc = mt_evaluate_file(h, nh, ds, &ds->test, &r->file_test, NULL, NULL, err);
             r->have_file_test = rc == 0;
         }
     }

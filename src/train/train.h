@@ -646,7 +646,9 @@ void mt_buf_free(mt_buf *b);
  * model does not know count as misses.  handles: n_threads handles of the
  * same file (one per thread). */
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
-                     mt_metrics *out, uint32_t *unknown_items, mt_err *err);
+                     mt_metrics *out, uint32_t *unknown_items, uint32_t *top10, mt_err *err);
+/* top10 (n_users x 10, or NULL): each evaluated user's top 10 model indices,
+ * UINT32_MAX past the end of a shorter list */
 
 /* `memcom eval`: open the model file (one handle per thread), load the data,
  * evaluate on the chosen splits (file_eval.c). */
@@ -656,6 +658,7 @@ typedef struct mt_eval_opts {
     int threads;
     int on[2];                /* evaluate on valid, on test */
     int allow_split_mismatch; /* evaluate although the split differs (warning) */
+    const char *top_path;     /* per user: history and top 10 (model indices), TSV; NULL none */
 } mt_eval_opts;
 typedef struct mt_eval_result {
     memcom_info info;         /* of the model file                          */

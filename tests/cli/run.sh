@@ -178,6 +178,19 @@ if $BIN train $R --epochs 8 -o "$T/rk.memcom" --json "$T/rk.json" 2> "$T/rk.log"
         awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }' && ok ||
             bad "ranker: eval of the file $m ($b) differs from the trainer's ($a)"
     done
+    # --top: every test user's history and native top 10; the browser engine
+    # (wasm SIMD and scalar) returns the same lists
+    if $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --top "$T/rk-top.tsv" > /dev/null 2>&1; then
+        users=$(grep -o '"test":{"users":[0-9]*' "$T/rk.json" | grep -o '[0-9]*$')
+        [ "$(wc -l < "$T/rk-top.tsv")" = "$users" ] && awk -F'\t' 'NF != 3 || split($3, a, " ") != 10 { bad = 1 }
+            END { exit bad }' "$T/rk-top.tsv" && ok || bad "eval --top: $(head -2 "$T/rk-top.tsv")"
+        if command -v node > /dev/null && [ -f dist/memcom.wasm ]; then
+            node bench/ranker-agreement.js "$T/rk.memcom" "$T/rk-top.tsv" 100000 > "$T/agree.txt" 2>&1 && ok ||
+                bad "ranker: wasm differs from the native evaluator: $(cat "$T/agree.txt")"
+        fi
+    else
+        bad "eval --top failed"
+    fi
     # compressing a ranker keeps its head
     $BIN compress "$T/rk.memcom" --ratio 2 -o "$T/rk-c.memcom" 2> /dev/null && $BIN inspect "$T/rk-c.memcom" |
         grep -qE "^  head_weight +1 " && ok || bad "memcom compress dropped the ranker's head"
