@@ -33,6 +33,7 @@ static int passed, failed;
 static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
 {
     mt_csr c;
+    memset(&c, 0, sizeof c);
     c.n_rows = n_users;
     c.off = calloc(n_users + 1, sizeof *c.off);
     c.idx = calloc((size_t)n_users * n, sizeof *c.idx);
@@ -820,6 +821,7 @@ static void test_input_and_provenance(void)
 static mt_csr csr_of(const int *rows, uint32_t n_rows)
 {
     mt_csr c;
+    memset(&c, 0, sizeof c);
     c.n_rows = n_rows;
     c.off = calloc(n_rows + 1, sizeof *c.off);
     c.idx = calloc(64, sizeof *c.idx);
