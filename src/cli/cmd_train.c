@@ -27,7 +27,7 @@ static const char train_help[] =
     "                        sampled item the user has not interacted with [16]\n"
     "  --negative-sampling S ranknet: the unobserved items of those pairs: uniform, or model (in\n"
     "                        proportion to exp of the factorised score: the items at the top) [uniform]\n"
-    "  --head-lr X           ranknet: the head's learning rate is --lr (--tune-lr) times X [0.1]\n"
+    "  --head-lr X           ranknet: the head's learning rate is --lr (--tune-lr) times X [0.03]\n"
     "  --rank-weight X       ranknet: weight of the pairwise loss (mean over a user's pairs) [1]\n"
     "  --softmax-weight X    ranknet: weight of the softmax loss on the factorised part [1]\n"
     "  --kind K              table kind of both tables [default: full, i.e. no compression]:\n"

@@ -30,7 +30,7 @@ void mt_train_opts_default(mt_train_opts *o)
     o->threads = 2;
     o->head_layers = 0;
     o->head_width = 64;
-    o->rank = (mt_rank_opts){16, 16, 1.0f, 1.0f, MT_NEG_UNIFORM, 0.1f};
+    o->rank = (mt_rank_opts){16, 16, 1.0f, 1.0f, MT_NEG_UNIFORM, 0.03f};
 }
 
 typedef struct shard_job {
