@@ -78,7 +78,8 @@ static uint64_t mcc_ranker_p_bytes(const mcc_ranker *r)
 
 uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
 {
-    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n; /* scratch, f */
+    /* scratch; the catalogue's factorised scores; candidate or two-stage lists (at most n) */
+    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n;
     if (r->split) w += 4 * (4 * (uint64_t)r->h1 * d + r->h1);
     if (r->split && mcc_ranker_shared(r) && mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) w += mcc_ranker_p_bytes(r);
     return w + 16 * (MC_ALIGN + 16);
@@ -210,7 +211,8 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
     for (size_t j = 0; j < o->n_exclude; j++) mcc_set(bm, o->exclude[j]);
     if (o->candidates) { /* the distinct eligible candidates, in order */
         size_t cnt = 0;
-        if ((rc = mcc_pairs_reserve(&r->idx, &r->sc, &r->cap, o->n_candidates ? o->n_candidates : 1))) goto done;
+        size_t most = o->n_candidates < n ? o->n_candidates : n; /* distinct ones */
+        if ((rc = mcc_pairs_reserve(&r->idx, &r->sc, &r->cap, most ? most : 1))) goto done;
         for (size_t c = 0; c < o->n_candidates; c++) {
             uint32_t i = o->candidates[c];
             if (mcc_bit(bm, i)) continue;

@@ -39,8 +39,9 @@ typedef struct mcc_ranker {
 /* r all zero; v valid while r is used.  Allocates O(head + d) */
 int mcc_ranker_init(mcc_ranker *r, const mcc_view *v);
 void mcc_ranker_free(mcc_ranker *r);
-/* the most memory ranking allocates besides init's (P and its stamps, the
- * catalogue's factorised scores): for memcom_info.working_bytes */
+/* the most memory r allocates (init's, the row products P and their stamps,
+ * the catalogue's factorised scores, candidate and two-stage lists): for
+ * memcom_info.working_bytes */
 uint64_t mcc_ranker_working_bytes(const mcc_ranker *r);
 
 /* The ranker's queries (memcom.h: memcom_recommend on a ranker,
