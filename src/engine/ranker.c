@@ -49,6 +49,16 @@ int mcc_ranker_init(mcc_ranker *r, const mcc_view *v)
         memcpy(r->we + h * d, w + d, sizeof(float) * d);
         memcpy(r->wue + h * d, w + 2 * d, sizeof(float) * d);
     }
+    if (mcc_ranker_shared(r)) return MEMCOM_OK;
+    r->weT = (float *)memcom_malloc(sizeof(float) * hd);
+    r->wueT = (float *)memcom_malloc(sizeof(float) * hd);
+    r->MT = (float *)memcom_malloc(sizeof(float) * hd);
+    if (!r->weT || !r->wueT || !r->MT) return MEMCOM_E_NOMEM;
+    for (uint32_t h = 0; h < r->h1; h++)
+        for (size_t j = 0; j < d; j++) {
+            r->weT[j * r->h1 + h] = r->we[h * d + j];
+            r->wueT[j * r->h1 + h] = r->wue[h * d + j];
+        }
     return MEMCOM_OK;
 }
 
@@ -58,6 +68,9 @@ void mcc_ranker_free(mcc_ranker *r)
     memcom_free(r->we);
     memcom_free(r->wue);
     memcom_free(r->M);
+    memcom_free(r->weT);
+    memcom_free(r->wueT);
+    memcom_free(r->MT);
     memcom_free(r->c);
     memcom_free(r->P);
     memcom_free(r->stamp);
@@ -80,7 +93,7 @@ uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
 {
     /* scratch; the catalogue's factorised scores; candidate or two-stage lists (at most n) */
     uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n;
-    if (r->split) w += 4 * (4 * (uint64_t)r->h1 * d + r->h1);
+    if (r->split) w += 4 * ((mcc_ranker_shared(r) ? 4 : 7) * (uint64_t)r->h1 * d + r->h1);
     if (r->split && mcc_ranker_shared(r) && mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) w += mcc_ranker_p_bytes(r);
     return w + 16 * (MC_ALIGN + 16);
 }
@@ -98,7 +111,14 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u)
         mk_mul_f32(r->wue + h * d, u, r->M + h * d, d);
         mk_axpy_f32(1.0f, r->we + h * d, r->M + h * d, d);
     }
-    if (!mcc_ranker_shared(r)) return;
+    if (!mcc_ranker_shared(r)) { /* M transposed, the same values: MT[j] = W_e^T[j] + u[j] W_ue^T[j] */
+        memset(r->MT, 0, sizeof(float) * d * r->h1);
+        for (size_t j = 0; j < d; j++) {
+            mk_axpy_f32(u[j], r->wueT + j * r->h1, r->MT + j * r->h1, r->h1);
+            mk_axpy_f32(1.0f, r->weT + j * r->h1, r->MT + j * r->h1, r->h1);
+        }
+        return;
+    }
     if (!r->p_tried) { /* the row cache, once; without it the same values are computed per item */
         r->p_tried = 1;
         uint32_t m = r->v->output.desc.m;
@@ -145,7 +165,7 @@ static float mcc_ranker_head(mcc_ranker *r, const uint32_t *hash_b, uint32_t i)
             if (t->desc.kind == MEMCOM_KIND_MEMCOM) a = mcc_f32_or_f16_at(t->w, t->desc.scalar_dtype, i);
         } else {
             mcc_table_lookup(t, i, r->e, r->row);
-            mk_rows_dot_f32(r->M, r->h1, r->d, r->e, y);
+            mk_matvec_t_f32(r->MT, r->d, r->h1, r->e, y);
             p = y;
         }
         const mcc_layer *L1 = &v->head[1];

@@ -21,6 +21,7 @@ typedef struct mcc_ranker {
     int split;                /* the first head layer has a weight: split as above */
     int fused;                /* two head layers, relu then linear: one kernel per item */
     float *wu, *we, *wue;     /* split: h1 x d each, copied from the first layer's weight */
+    float *weT, *wueT, *MT;   /* full and qr tables: W_e, W_ue and M transposed (d x h1), M e_i by mk_matvec_t_f32 */
     /* per query */
     const float *u;
     float *c, *M;             /* h1; h1 x d */
