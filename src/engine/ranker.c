@@ -38,36 +38,25 @@ int mcc_ranker_init(mcc_ranker *r, const mcc_view *v)
     if (!r->e || !r->row || !r->x || !r->y) return MEMCOM_E_NOMEM;
     if (!r->split) return MEMCOM_OK;
     r->wu = (float *)memcom_malloc(sizeof(float) * hd);
-    r->we = (float *)memcom_malloc(sizeof(float) * hd);
-    r->wue = (float *)memcom_malloc(sizeof(float) * hd);
-    r->M = (float *)memcom_malloc(sizeof(float) * hd);
-    r->c = (float *)memcom_malloc(sizeof(float) * r->h1);
-    if (!r->wu || !r->we || !r->wue || !r->M || !r->c) return MEMCOM_E_NOMEM;
-    for (uint32_t h = 0; h < r->h1; h++) { /* row h of W: [W_u | W_e | W_ue] */
-        const float *w = L0->w + (size_t)h * 3 * d;
-        memcpy(r->wu + h * d, w, sizeof(float) * d);
-        memcpy(r->we + h * d, w + d, sizeof(float) * d);
-        memcpy(r->wue + h * d, w + 2 * d, sizeof(float) * d);
-    }
-    if (mcc_ranker_shared(r)) return MEMCOM_OK;
     r->weT = (float *)memcom_malloc(sizeof(float) * hd);
     r->wueT = (float *)memcom_malloc(sizeof(float) * hd);
     r->MT = (float *)memcom_malloc(sizeof(float) * hd);
-    if (!r->weT || !r->wueT || !r->MT) return MEMCOM_E_NOMEM;
-    for (uint32_t h = 0; h < r->h1; h++)
+    r->c = (float *)memcom_malloc(sizeof(float) * r->h1);
+    if (!r->wu || !r->weT || !r->wueT || !r->MT || !r->c) return MEMCOM_E_NOMEM;
+    for (uint32_t h = 0; h < r->h1; h++) { /* row h of W: [W_u | W_e | W_ue]; W_e and W_ue transposed */
+        const float *w = L0->w + (size_t)h * 3 * d;
+        memcpy(r->wu + h * d, w, sizeof(float) * d);
         for (size_t j = 0; j < d; j++) {
-            r->weT[j * r->h1 + h] = r->we[h * d + j];
-            r->wueT[j * r->h1 + h] = r->wue[h * d + j];
+            r->weT[j * r->h1 + h] = w[d + j];
+            r->wueT[j * r->h1 + h] = w[2 * d + j];
         }
+    }
     return MEMCOM_OK;
 }
 
 void mcc_ranker_free(mcc_ranker *r)
 {
     memcom_free(r->wu);
-    memcom_free(r->we);
-    memcom_free(r->wue);
-    memcom_free(r->M);
     memcom_free(r->weT);
     memcom_free(r->wueT);
     memcom_free(r->MT);
@@ -93,7 +82,7 @@ uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
 {
     /* scratch; the catalogue's factorised scores; candidate or two-stage lists (at most n) */
     uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n;
-    if (r->split) w += 4 * ((mcc_ranker_shared(r) ? 4 : 7) * (uint64_t)r->h1 * d + r->h1);
+    if (r->split) w += 4 * (4 * (uint64_t)r->h1 * d + r->h1);
     if (r->split && mcc_ranker_shared(r) && mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) w += mcc_ranker_p_bytes(r);
     return w + 16 * (MC_ALIGN + 16);
 }
@@ -107,18 +96,13 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u)
     size_t d = r->d;
     mk_rows_dot_f32(r->wu, r->h1, d, u, r->c);
     if (L0->b) mk_axpy_f32(1.0f, L0->b, r->c, r->h1);
-    for (uint32_t h = 0; h < r->h1; h++) {
-        mk_mul_f32(r->wue + h * d, u, r->M + h * d, d);
-        mk_axpy_f32(1.0f, r->we + h * d, r->M + h * d, d);
+    /* M^T[j] = W_e^T[j] + u[j] W_ue^T[j] */
+    memset(r->MT, 0, sizeof(float) * d * r->h1);
+    for (size_t j = 0; j < d; j++) {
+        mk_axpy_f32(u[j], r->wueT + j * r->h1, r->MT + j * r->h1, r->h1);
+        mk_axpy_f32(1.0f, r->weT + j * r->h1, r->MT + j * r->h1, r->h1);
     }
-    if (!mcc_ranker_shared(r)) { /* M transposed, the same values: MT[j] = W_e^T[j] + u[j] W_ue^T[j] */
-        memset(r->MT, 0, sizeof(float) * d * r->h1);
-        for (size_t j = 0; j < d; j++) {
-            mk_axpy_f32(u[j], r->wueT + j * r->h1, r->MT + j * r->h1, r->h1);
-            mk_axpy_f32(1.0f, r->weT + j * r->h1, r->MT + j * r->h1, r->h1);
-        }
-        return;
-    }
+    if (!mcc_ranker_shared(r)) return;
     if (!r->p_tried) { /* the row cache, once; without it the same values are computed per item */
         r->p_tried = 1;
         uint32_t m = r->v->output.desc.m;
@@ -146,7 +130,7 @@ static const float *mcc_ranker_row_product(mcc_ranker *r, uint32_t b, float *out
     float *p = r->P ? r->P + (size_t)b * r->h1 : out;
     if (r->P && r->stamp[b] == r->query) return p;
     mcc_table_row(&r->v->output, b, r->row);
-    mk_rows_dot_f32(r->M, r->h1, r->d, r->row, p);
+    mk_matvec_t_f32(r->MT, r->d, r->h1, r->row, p);
     if (r->P) r->stamp[b] = r->query;
     return p;
 }
