@@ -178,6 +178,7 @@ static float mcc_ranker_head(mcc_ranker *r, const uint32_t *hash_b, uint32_t i)
 int mcc_ranker_scores(mcc_ranker *r, mcc_engine *e, const float *u, const uint32_t *items, size_t n_items, float *out)
 {
     if (!u || (n_items && !out)) return MEMCOM_E_ARG;
+    if (!mcc_all_finite(u, r->d)) return MEMCOM_E_NONFINITE_INPUT; /* the engine's order of checks */
     int rc = mcc_check_list(items, n_items, r->v->n);
     if (rc || (rc = mcc_engine_score_items(e, u, r->d, items, n_items, out))) return rc;
     mcc_ranker_query(r, u);
@@ -192,6 +193,7 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
     *n_out = 0;
     uint32_t n = r->v->n;
     if (o->k == 0) return MEMCOM_E_K;
+    if (!mcc_all_finite(u, r->d)) return MEMCOM_E_NONFINITE_INPUT; /* the engine's order of checks */
     int rc;
     if ((rc = mcc_check_list(o->exclude, o->n_exclude, n)) || (rc = mcc_check_list(o->candidates, o->n_candidates, n)))
         return rc;
