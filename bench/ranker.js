@@ -9,12 +9,19 @@
 //     top 500 by the factorised score, re-ranked by the head.
 // Each engine's top-10 is first checked against a float64 reference of the
 // same pipeline (bench/lib/check.js: ties within rounding may swap), and
-// only then timed, the engines alternating query by query.  The machine may
+// only then timed, the engines alternating query by query ("ms/query": the
+// median), then each engine alone on the same queries ("alone": its data
+// stays in the caches, as in a page that runs one engine).  onnxruntime-web
+// (wasm, 1 thread, SIMD) runs the same model over the same 20,000 items from
+// a dense embedding matrix (the reconstructed table: bench/onnx-graph.js
+// rankerGraph, as written and with the first layer split).  The machine may
 // be shared: compare the rows by their ratios more than by their
 // milliseconds.
 
 import { loadModel, buildModel } from '../web/index.js';
 import { referenceFrom, checkTopK } from './lib/check.js';
+import { rankerGraph } from './onnx-graph.js';
+import { ortEngine, ortVersion } from './peers/ort.js';
 import { rng as uniform, memcomRows as rowsAt } from './lib/workload.js';
 
 const K = 10;
@@ -103,7 +110,15 @@ function histories(n, count, seed) {
   return Array.from({ length: count }, () => Array.from({ length: 5 + Math.floor(r.next() * 20) }, () => Math.floor(r.next() * n)));
 }
 
-async function bench({ title, n, cases, depth, queries }) {
+/** The reconstructed output embeddings, n x d (what an ONNX export holds). */
+function denseTable(t, n) {
+  const E = new Float32Array(n * D);
+  const e = new Float64Array(D);
+  for (let i = 0; i < n; i++) E.set(embedding(t, i, e), i * D);
+  return E;
+}
+
+async function bench({ title, n, cases, depth, queries, ort }) {
   log(`\n${title}`);
   const hs = histories(n, queries, 9);
   const sides = [];
@@ -140,28 +155,57 @@ async function bench({ title, n, cases, depth, queries }) {
       const got = model.recommend(hs[0], { k: K, rerankDepth: depth || undefined }).map((x) => x.index);
       const verdict = checkTopK(want, got);
       const kb = Math.round(model.info.bytes.output / 1000);
-      sides.push({ name, model, depth, ok: verdict.ok, exact: verdict.exact, why: verdict.why, times: [], kb });
+      sides.push({ name, model, depth, ok: verdict.ok, exact: verdict.exact, why: verdict.why, times: [], kb,
+        run: (h) => model.recommend(h, { k: K, rerankDepth: depth || undefined }) });
+    }
+    if (ort && c.ort) {
+      const us = hs.map((h) => sides[sides.length - 2].model.userVector(h)); // the same user vectors
+      const E = denseTable(spec.output, n);
+      const [L0, L1] = spec.head;
+      for (const form of ['concat', 'split']) {
+        const graph = rankerGraph({ E, bias: spec.outputBias, n, d: D, k: K + 30, W0: L0.weight, b0: L0.bias, W1: L1.weight, b1: L1.bias, h: HIDDEN, form });
+        const engine = await ortEngine(graph, { d: D, k: K, exclude: new Set(hs[0]) });
+        const got = await engine.query(us[0]);
+        const verdict = checkTopK(want, got);
+        sides.push({ name: `onnxruntime-web ${ortVersion()}, ${c.label} dense, ${form}`, engine, ok: verdict.ok, exact: verdict.exact,
+          why: verdict.why, times: [], kb: Math.round(E.byteLength / 1000), run: (h, q) => engine.query(us[q], new Set(h)) });
+      }
     }
     log(`  built and checked ${c.label} (${((performance.now() - t0) / 1e3).toFixed(1)} s)`);
   }
   // alternate the engines query by query; two warm-up passes
   for (let pass = 0; pass < 2 + (quick ? 2 : 5); pass++) {
-    for (const h of hs) {
+    for (const [q, h] of hs.entries()) {
       for (const s of sides) {
         if (!s.ok) continue;
         const t = performance.now();
-        s.model.recommend(h, { k: K, rerankDepth: s.depth || undefined });
+        await s.run(h, q);
         if (pass >= 2) s.times.push(performance.now() - t);
       }
     }
     process.stdout.write(`  pass ${pass + 1}\r`);
   }
+  // then each engine alone (its data warm in the caches, as in a page that
+  // runs one engine), the same queries
+  for (const s of sides) {
+    if (!s.ok) continue;
+    s.alone = [];
+    for (let pass = 0; pass < (quick ? 3 : 5); pass++) {
+      for (const [q, h] of hs.entries()) {
+        const t = performance.now();
+        await s.run(h, q);
+        if (pass >= 1) s.alone.push(performance.now() - t);
+      }
+    }
+  }
   const median = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
-  log(`  ${'engine'.padEnd(42)} ${'output table'.padStart(13)} ${'ms/query'.padStart(9)}  check`);
+  log(`  ${'engine'.padEnd(58)} ${'output table'.padStart(13)} ${'ms/query'.padStart(9)} ${'alone'.padStart(9)}  check`);
   for (const s of sides) {
     const status = s.ok ? (s.exact ? 'exact' : 'ties') : `WRONG: ${s.why}`;
-    log(`  ${s.name.padEnd(42)} ${(s.kb + ' KB').padStart(13)} ${s.ok ? median(s.times).toFixed(3).padStart(9) : '        -'}  ${status}`);
-    s.model.dispose();
+    const ms = (a) => (s.ok ? median(a).toFixed(3).padStart(9) : '        -');
+    log(`  ${s.name.padEnd(58)} ${(s.kb + ' KB').padStart(13)} ${ms(s.times)} ${ms(s.alone)}  ${status}`);
+    if (s.model) s.model.dispose();
+    else await s.engine.dispose();
   }
 }
 
@@ -170,10 +214,11 @@ await bench({
   title: `Ranker, every item scored through the head: n = ${N1}, d = ${D}, hidden ${HIDDEN}, top-${K}`,
   n: N1,
   queries: quick ? 8 : 20,
+  ort: true,
   cases: [
-    { label: 'full f32', kind: 'full', inKind: 'full' },
+    { label: 'full f32', kind: 'full', inKind: 'full', ort: true },
     { label: 'memcom 16x', kind: 'memcom', m: memcomRows(N1, 16), inKind: 'full' },
-    { label: 'memcom 32x', kind: 'memcom', m: memcomRows(N1, 32), inKind: 'full' },
+    { label: 'memcom 32x', kind: 'memcom', m: memcomRows(N1, 32), inKind: 'full', ort: true },
     { label: 'hash (bytes of memcom 32x)', kind: 'hash', m: Math.floor(N1 * D * 4 / 32 / (D * 4)), inKind: 'full' },
   ],
 });

@@ -58,6 +58,8 @@ void mcc_engine_set_int8_index(mcc_engine *e, int enable);
 void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable);
 /* scores[i] = E[i] . vec (+ bias[i]) for every item (memcom_score_vector) */
 int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores);
+/* 1 when every x[j] (j < n) is finite */
+int mcc_all_finite(const float *x, size_t n);
 /* MEMCOM_E_ARG for n > 0 and a NULL list, MEMCOM_E_INDEX for an entry >= limit */
 int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit);
 /* out[j] = E[items[j]] . vec + bias[items[j]] (the values the top-k ranks

@@ -101,7 +101,7 @@ void mcc_engine_set_int8_index(mcc_engine *e, int enable)
     e->pre.no_index = no_index;
 }
 
-static int mcc_all_finite(const float *x, size_t n)
+int mcc_all_finite(const float *x, size_t n)
 {
     uint32_t acc = 0;
     for (size_t i = 0; i < n; i++) acc |= (mcc_f32_bits(x[i]) & 0x7f800000u) == 0x7f800000u;

@@ -38,16 +38,18 @@ int mcc_ranker_init(mcc_ranker *r, const mcc_view *v)
     if (!r->e || !r->row || !r->x || !r->y) return MEMCOM_E_NOMEM;
     if (!r->split) return MEMCOM_OK;
     r->wu = (float *)memcom_malloc(sizeof(float) * hd);
-    r->we = (float *)memcom_malloc(sizeof(float) * hd);
-    r->wue = (float *)memcom_malloc(sizeof(float) * hd);
-    r->M = (float *)memcom_malloc(sizeof(float) * hd);
+    r->weT = (float *)memcom_malloc(sizeof(float) * hd);
+    r->wueT = (float *)memcom_malloc(sizeof(float) * hd);
+    r->MT = (float *)memcom_malloc(sizeof(float) * hd);
     r->c = (float *)memcom_malloc(sizeof(float) * r->h1);
-    if (!r->wu || !r->we || !r->wue || !r->M || !r->c) return MEMCOM_E_NOMEM;
-    for (uint32_t h = 0; h < r->h1; h++) { /* row h of W: [W_u | W_e | W_ue] */
+    if (!r->wu || !r->weT || !r->wueT || !r->MT || !r->c) return MEMCOM_E_NOMEM;
+    for (uint32_t h = 0; h < r->h1; h++) { /* row h of W: [W_u | W_e | W_ue]; W_e and W_ue transposed */
         const float *w = L0->w + (size_t)h * 3 * d;
         memcpy(r->wu + h * d, w, sizeof(float) * d);
-        memcpy(r->we + h * d, w + d, sizeof(float) * d);
-        memcpy(r->wue + h * d, w + 2 * d, sizeof(float) * d);
+        for (size_t j = 0; j < d; j++) {
+            r->weT[j * r->h1 + h] = w[d + j];
+            r->wueT[j * r->h1 + h] = w[2 * d + j];
+        }
     }
     return MEMCOM_OK;
 }
@@ -55,9 +57,9 @@ int mcc_ranker_init(mcc_ranker *r, const mcc_view *v)
 void mcc_ranker_free(mcc_ranker *r)
 {
     memcom_free(r->wu);
-    memcom_free(r->we);
-    memcom_free(r->wue);
-    memcom_free(r->M);
+    memcom_free(r->weT);
+    memcom_free(r->wueT);
+    memcom_free(r->MT);
     memcom_free(r->c);
     memcom_free(r->P);
     memcom_free(r->stamp);
@@ -78,7 +80,8 @@ static uint64_t mcc_ranker_p_bytes(const mcc_ranker *r)
 
 uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
 {
-    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n; /* scratch, f */
+    /* scratch; the catalogue's factorised scores; candidate or two-stage lists (at most n) */
+    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n;
     if (r->split) w += 4 * (4 * (uint64_t)r->h1 * d + r->h1);
     if (r->split && mcc_ranker_shared(r) && mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) w += mcc_ranker_p_bytes(r);
     return w + 16 * (MC_ALIGN + 16);
@@ -93,9 +96,11 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u)
     size_t d = r->d;
     mk_rows_dot_f32(r->wu, r->h1, d, u, r->c);
     if (L0->b) mk_axpy_f32(1.0f, L0->b, r->c, r->h1);
-    for (uint32_t h = 0; h < r->h1; h++) {
-        mk_mul_f32(r->wue + h * d, u, r->M + h * d, d);
-        mk_axpy_f32(1.0f, r->we + h * d, r->M + h * d, d);
+    /* M^T[j] = W_e^T[j] + u[j] W_ue^T[j] */
+    memset(r->MT, 0, sizeof(float) * d * r->h1);
+    for (size_t j = 0; j < d; j++) {
+        mk_axpy_f32(u[j], r->wueT + j * r->h1, r->MT + j * r->h1, r->h1);
+        mk_axpy_f32(1.0f, r->weT + j * r->h1, r->MT + j * r->h1, r->h1);
     }
     if (!mcc_ranker_shared(r)) return;
     if (!r->p_tried) { /* the row cache, once; without it the same values are computed per item */
@@ -125,7 +130,7 @@ static const float *mcc_ranker_row_product(mcc_ranker *r, uint32_t b, float *out
     float *p = r->P ? r->P + (size_t)b * r->h1 : out;
     if (r->P && r->stamp[b] == r->query) return p;
     mcc_table_row(&r->v->output, b, r->row);
-    mk_rows_dot_f32(r->M, r->h1, r->d, r->row, p);
+    mk_matvec_t_f32(r->MT, r->d, r->h1, r->row, p);
     if (r->P) r->stamp[b] = r->query;
     return p;
 }
@@ -144,7 +149,7 @@ static float mcc_ranker_head(mcc_ranker *r, const uint32_t *hash_b, uint32_t i)
             if (t->desc.kind == MEMCOM_KIND_MEMCOM) a = mcc_f32_or_f16_at(t->w, t->desc.scalar_dtype, i);
         } else {
             mcc_table_lookup(t, i, r->e, r->row);
-            mk_rows_dot_f32(r->M, r->h1, r->d, r->e, y);
+            mk_matvec_t_f32(r->MT, r->d, r->h1, r->e, y);
             p = y;
         }
         const mcc_layer *L1 = &v->head[1];
@@ -173,6 +178,7 @@ static float mcc_ranker_head(mcc_ranker *r, const uint32_t *hash_b, uint32_t i)
 int mcc_ranker_scores(mcc_ranker *r, mcc_engine *e, const float *u, const uint32_t *items, size_t n_items, float *out)
 {
     if (!u || (n_items && !out)) return MEMCOM_E_ARG;
+    if (!mcc_all_finite(u, r->d)) return MEMCOM_E_NONFINITE_INPUT; /* the engine's order of checks */
     int rc = mcc_check_list(items, n_items, r->v->n);
     if (rc || (rc = mcc_engine_score_items(e, u, r->d, items, n_items, out))) return rc;
     mcc_ranker_query(r, u);
@@ -187,6 +193,7 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
     *n_out = 0;
     uint32_t n = r->v->n;
     if (o->k == 0) return MEMCOM_E_K;
+    if (!mcc_all_finite(u, r->d)) return MEMCOM_E_NONFINITE_INPUT; /* the engine's order of checks */
     int rc;
     if ((rc = mcc_check_list(o->exclude, o->n_exclude, n)) || (rc = mcc_check_list(o->candidates, o->n_candidates, n)))
         return rc;
@@ -210,7 +217,8 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
     for (size_t j = 0; j < o->n_exclude; j++) mcc_set(bm, o->exclude[j]);
     if (o->candidates) { /* the distinct eligible candidates, in order */
         size_t cnt = 0;
-        if ((rc = mcc_pairs_reserve(&r->idx, &r->sc, &r->cap, o->n_candidates ? o->n_candidates : 1))) goto done;
+        size_t most = o->n_candidates < n ? o->n_candidates : n; /* distinct ones */
+        if ((rc = mcc_pairs_reserve(&r->idx, &r->sc, &r->cap, most ? most : 1))) goto done;
         for (size_t c = 0; c < o->n_candidates; c++) {
             uint32_t i = o->candidates[c];
             if (mcc_bit(bm, i)) continue;

@@ -3,7 +3,7 @@
  *   s_i = f_i + g([u ; e_i ; u * e_i]),  f_i = E_out[i] . u + bias[i]
  * (f_i from the ranking engine, engine.h, exactly as it ranks by it).  The
  * first head layer is split per query, W [u; e; u*e] = (W_u u + b) + M e
- * with M = W_e + W_ue diag(u), so that an item costs M e_i; for shared-row
+ * with M = W_e + W_ue diag(u) (kept transposed), so that an item costs M e_i; for shared-row
  * tables (hash, memcom: e_i = w_i R[b_i]) M R[b] is computed once per row and
  * query, and an item costs only w_i * (M R[b_i]) and the layers after it.
  * Every path (all items, candidates, the re-ranking of a two-stage ranking)
@@ -20,10 +20,11 @@ typedef struct mcc_ranker {
     uint32_t width;           /* the widest head layer input or output (>= 3 d) */
     int split;                /* the first head layer has a weight: split as above */
     int fused;                /* two head layers, relu then linear: one kernel per item */
-    float *wu, *we, *wue;     /* split: h1 x d each, copied from the first layer's weight */
+    float *wu;                /* split: W_u, h1 x d, copied from the first layer's weight */
+    float *weT, *wueT;        /* W_e and W_ue transposed, d x h1 */
     /* per query */
     const float *u;
-    float *c, *M;             /* h1; h1 x d */
+    float *c, *MT;            /* h1; M transposed, d x h1 (M e by mk_matvec_t_f32) */
     float *P;                 /* shared rows: m x h1 (M R[r]), NULL until allocated, or when it cannot be */
     uint32_t *stamp;          /* m: the query P[r] was computed for */
     uint32_t query;           /* this query's stamp (never 0) */
@@ -39,8 +40,9 @@ typedef struct mcc_ranker {
 /* r all zero; v valid while r is used.  Allocates O(head + d) */
 int mcc_ranker_init(mcc_ranker *r, const mcc_view *v);
 void mcc_ranker_free(mcc_ranker *r);
-/* the most memory ranking allocates besides init's (P and its stamps, the
- * catalogue's factorised scores): for memcom_info.working_bytes */
+/* the most memory r allocates (init's, the row products P and their stamps,
+ * the catalogue's factorised scores, candidate and two-stage lists): for
+ * memcom_info.working_bytes */
 uint64_t mcc_ranker_working_bytes(const mcc_ranker *r);
 
 /* The ranker's queries (memcom.h: memcom_recommend on a ranker,

@@ -41,6 +41,7 @@
 #define MK_HAVE_SCALE_F32 1
 #define MK_HAVE_RELU_F32 1
 #define MK_HAVE_HEAD_HIDDEN 1
+#define MK_HAVE_MATVEC_T_F32 1
 #define MK_HAVE_BUCKET_BOUNDS 1
 #define MK_HAVE_SCAN 1
 #elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) /* intrinsics, __builtin_ctz */
@@ -97,6 +98,9 @@
 #endif
 #ifndef MK_HAVE_SCALE_F32
 #define mk_scale_f32_generic mk_scale_f32
+#endif
+#ifndef MK_HAVE_MATVEC_T_F32
+#define mk_matvec_t_f32_generic mk_matvec_t_f32
 #endif
 #ifndef MK_HAVE_RELU_F32
 #define mk_relu_f32_generic mk_relu_f32

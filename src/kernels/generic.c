@@ -121,6 +121,15 @@ void mk_scale_f32_generic(float a, float *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] *= a;
 }
 
+void mk_matvec_t_f32_generic(const float *mt, size_t d, size_t h, const float *e, float *out)
+{
+    for (size_t k = 0; k < h; k++) out[k] = 0.0f;
+    for (size_t j = 0; j < d; j++) {
+        const float a = e[j], *row = mt + j * h;
+        for (size_t k = 0; k < h; k++) out[k] += a * row[k];
+    }
+}
+
 void mk_relu_f32_generic(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;

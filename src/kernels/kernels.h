@@ -53,6 +53,10 @@ void mk_mul_f32(const float *a, const float *b, float *out, size_t n);
 /* x[j] *= a */
 void mk_scale_f32(float a, float *x, size_t n);
 
+/* out[k] = sum_{j < d} e[j] * mt[j * h + k] for k < h (mt: a d x h matrix,
+ * the transpose of h rows of d): each out[k] summed in order of j from 0,
+ * one product at a time (no lanes to combine) */
+void mk_matvec_t_f32(const float *mt, size_t d, size_t h, const float *e, float *out);
 /* x[j] = x[j] > 0 ? x[j] : 0 (NaN and -0 give +0) */
 void mk_relu_f32(float *x, size_t n);
 /* A ranker's head with one hidden layer (engine/ranker.c), for one item:

@@ -104,6 +104,8 @@ int main(int argc, char **argv)
             if (i % 7 == 3) bias[i] = -0.0f;
             if (i % 11 == 5) w[i] = -0.5f * tt[i]; /* c + 2 p = 0 */
         }
+        mk_matvec_t_f32(rows, n < 30 ? n : 30, n / 8 + 1, w, o); /* a (<= 30) x (<= 38) matrix of rows' values */
+        eat(o, (n / 8 + 1) * 4);
         float g = mk_head_hidden(w, 2.0f, tt, bias, n);
         eat(&g, 4);
         g = mk_head_hidden(w, -0.75f, tt, bias, n);

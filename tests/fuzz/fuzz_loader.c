@@ -445,7 +445,8 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         rc = memcom_rerank(mdl, hist, 5, sample, 8, k, oi, os, &no);
         FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rerank = %d", rc);
         if (rc == MEMCOM_OK) check_topk("rerank", n, oi, os, no, k, NULL, 0, sample, 8, NULL, UINT32_MAX);
-        FZ_CHECK(memcom_rerank(mdl, hist, 5, badh, 2, k, oi, os, &no) == MEMCOM_E_INDEX, "rerank(index n)");
+        rc = memcom_rerank(mdl, hist, 5, badh, 2, k, oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_E_INDEX : MEMCOM_E_NONFINITE_INPUT), "rerank(index n) = %d", rc);
         float rs[8];
         rc = memcom_rank_scores(mdl, hist, 5, sample, 8, rs);
         FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rank_scores = %d", rc);
