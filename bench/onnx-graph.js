@@ -128,3 +128,49 @@ export function memcomGraph({ U, w, bias, n, m, d, k, layout = 'matmul', indexTy
   );
   return model('memcom_topk', d, k, nodes, init);
 }
+
+/**
+ * A ranker's graph (docs/METHOD.md, "Serving a ranker"): every item scored by
+ * s = E u + bias + W1 relu(W0 [u; e; u * e] + b0) + b1, then TopK.  The item
+ * embeddings E (n x d) are dense, as an ONNX export of the model has them.
+ * form 'concat': the head's input [u; e; u * e] built per item, one Gemm of
+ * n x 3d by 3d x h (as the model is written); form 'split': the first layer
+ * as E W_e^T + (E * u) W_ue^T + (W_u u + b0), two n x d by d x h products.
+ */
+export function rankerGraph({ E, bias, n, d, k, W0, b0, W1, b1, h, form = 'concat' }) {
+  const block = (c) => { // columns [c d, (c + 1) d) of W0 (h x 3d), as h x d
+    const out = new Float32Array(h * d);
+    for (let r = 0; r < h; r++) out.set(W0.subarray(r * 3 * d + c * d, r * 3 * d + (c + 1) * d), r * d);
+    return out;
+  };
+  const init = [
+    f32('E', [n, d], E), f32('bias', [n], bias), f32('b0', [h], b0), f32('W1', [1, h], W1), f32('b1', [1], b1),
+    i64('k', [1], BigInt64Array.of(BigInt(k))), i64('row', [2], BigInt64Array.of(1n, BigInt(n))),
+  ];
+  const nodes = [node('Gemm', ['u', 'E', 'bias'], ['f'], { transB: 1 }), node('Mul', ['u', 'E'], ['ue'])];
+  if (form === 'concat') {
+    init.push(f32('W0', [h, 3 * d], W0), i64('nd', [2], BigInt64Array.of(BigInt(n), BigInt(d))));
+    nodes.push(
+      node('Expand', ['u', 'nd'], ['ub']),
+      node('Concat', ['ub', 'E', 'ue'], ['x'], { axis: 1 }),
+      node('Gemm', ['x', 'W0', 'b0'], ['pre'], { transB: 1 }),
+    );
+  } else {
+    init.push(f32('Wu', [h, d], block(0)), f32('We', [h, d], block(1)), f32('Wue', [h, d], block(2)));
+    nodes.push(
+      node('Gemm', ['u', 'Wu', 'b0'], ['c'], { transB: 1 }),
+      node('Gemm', ['E', 'We'], ['pe'], { transB: 1 }),
+      node('Gemm', ['ue', 'Wue'], ['pue'], { transB: 1 }),
+      node('Add', ['pe', 'pue'], ['p']),
+      node('Add', ['p', 'c'], ['pre']),
+    );
+  }
+  nodes.push(
+    node('Relu', ['pre'], ['hid']),
+    node('Gemm', ['hid', 'W1', 'b1'], ['g'], { transB: 1 }),
+    node('Reshape', ['g', 'row'], ['grow']),
+    node('Add', ['f', 'grow'], ['scores']),
+    node('TopK', ['scores', 'k'], ['values', 'indices'], { axis: -1, largest: 1, sorted: 1 }),
+  );
+  return model(`ranker_${form}`, d, k, nodes, init);
+}

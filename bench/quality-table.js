@@ -173,6 +173,9 @@ out.push('## Targets', '');
 out.push('| data set | target | result |', '|---|---|---|');
 for (const [ds, what, r] of checks) out.push(`| ${ds} | ${what} | ${r} |`);
 out.push('');
+// the "Pairwise ranker" section (its commands are listed in it)
+const ranker = path.join(path.dirname(new URL(import.meta.url).pathname), 'quality-ranker.md');
+if (fs.existsSync(ranker)) out.push(fs.readFileSync(ranker, 'utf8').trim(), '');
 // the "Short histories" section, from bench/short-history.sh (bench/short-history-table.js)
 const short = path.join(path.dirname(new URL(import.meta.url).pathname), 'quality-short.md');
 if (fs.existsSync(short)) out.push(fs.readFileSync(short, 'utf8').trim(), '');

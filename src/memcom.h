@@ -34,7 +34,7 @@ extern "C" {
 #define MEMCOM_VERSION_MINOR 1
 #define MEMCOM_VERSION_PATCH 0
 #define MEMCOM_FORMAT_MAJOR 1   /* readers refuse files with another major */
-#define MEMCOM_FORMAT_MINOR 1   /* readers accept any minor <= their own   */
+#define MEMCOM_FORMAT_MINOR 2   /* readers accept any minor <= their own   */
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -165,7 +165,15 @@ typedef struct memcom_layer_data {
 
 /* A whole model: user vector u = layers(sum_{i in H} E_in[i] / sqrt(|H|)),
  * score_i = E_out[i] . u + bias[i].  A "table file" has only an output table
- * (input.kind == NONE, n_layers == 0). */
+ * (input.kind == NONE, n_layers == 0).
+ *
+ * A ranker (n_head_layers > 0; format 1.2, which readers older than 1.2
+ * refuse with MEMCOM_E_VERSION) adds a pairwise-trained head MLP g:
+ *   s_i = E_out[i] . u + bias[i] + g([u ; E_out[i] ; u * E_out[i]])
+ * (* element-wise).  head_layers[0].in_dim = 3 * output.d, each layer's
+ * in_dim the previous out_dim, the last layer out_dim = 1 with activation
+ * NONE.  E_out[i] . u + bias[i] (the score of a model without a head) is the
+ * ranker's factorised retrieval scorer (memcom_recommend_two_stage). */
 typedef struct memcom_model_data {
     memcom_table_data input;         /* kind NONE for a table file            */
     memcom_table_data output;        /* required                              */
@@ -177,6 +185,8 @@ typedef struct memcom_model_data {
     const char *metadata_json;       /* NUL-terminated JSON object, or NULL   */
     const uint32_t *id_lengths;      /* n byte lengths of the ids (which may then hold NUL bytes; each still ends in a NUL), or NULL */
     uint32_t id_encoding;            /* memcom_id_encoding: how ids are stored  */
+    uint32_t n_head_layers;          /* 0, or a ranker's head MLP (above); needs an input table */
+    const memcom_layer_data *head_layers;
 } memcom_model_data;
 
 /* How the writer stores ids.  COMPACT stores ids that are all canonical
@@ -244,7 +254,7 @@ typedef struct memcom_info {
     uint32_t has_ids;
     uint32_t bias_dtype;              /* NONE if no output bias            */
     uint32_t user_dim;                /* = output.d                        */
-    uint32_t reserved;
+    uint32_t n_head_layers;           /* > 0: a ranker (memcom_model_data)  */
     memcom_table_desc input;          /* kind NONE if absent               */
     memcom_table_desc output;
     uint64_t file_bytes;
@@ -264,6 +274,7 @@ typedef struct memcom_info {
                                          - bias_bytes + full_f32_bytes + (n_items * 4 with a bias);
                                          full_file_bytes / file_bytes is the whole-file compression ratio
                                          (docs/FORMAT.md, "Compression ratio") */
+    uint64_t head_bytes;              /* a ranker's head: HEAD_LAYERS, HEAD_WEIGHT, HEAD_BIAS sections */
 } memcom_info;
 
 int memcom_get_info(const memcom_model *model, memcom_info *out);
@@ -325,13 +336,33 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
  * the user vector), less and less for longer ones.  Exact like
  * memcom_recommend (each score is fl(fl(E_out[i] . v) + fl((1 - l) *
  * bias[i])), v the shifted vector, computed in float as written above).
- * MEMCOM_E_ARG when p is NaN or outside [0, 1].  The model's
+ * MEMCOM_E_ARG when p is NaN or outside [0, 1], and on a ranker
+ * (memcom_info.n_head_layers > 0, whose head sees u itself) for any p that
+ * shifts u (there it ranks as memcom_recommend when the shift is 0).  The model's
  * metadata may record the default chosen on validation data
  * ("serving": {"popularity": p}; docs/QUALITY.md states the rule). */
 #define MEMCOM_POPULARITY_HISTORY 5
 int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, size_t n_history, float popularity,
                                 const memcom_topk_opts *opts,
                                 uint32_t *out_index, float *out_score, size_t *n_out);
+/* Rankers (memcom_info.n_head_layers > 0).  memcom_recommend ranks by s_i
+ * (memcom_model_data) over every item or opts->candidates, exactly; same
+ * ties, exclusions and errors as for other models.
+ * memcom_recommend_two_stage: the top R = max(rerank_depth, k) eligible items
+ * by the factorised score E_out[i] . u + bias[i] (the exact engine of
+ * memcom_recommend on a model without a head), then the top k of those by
+ * s_i: exact for that pipeline.  rerank_depth >= 1 (else MEMCOM_E_ARG).
+ * memcom_rerank: the top k of `candidates` by s_i for this history (nothing
+ * excluded; duplicates count once); k >= 1, clipped to the distinct
+ * candidates.  memcom_rank_scores: scores[j] = s_{items[j]} in the order
+ * given.  All give MEMCOM_E_INDEX for an item >= n_items, and on a model
+ * without a head score by E_out[i] . u + bias[i] (what s_i is without g). */
+int memcom_recommend_two_stage(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts,
+                               size_t rerank_depth, uint32_t *out_index, float *out_score, size_t *n_out);
+int memcom_rerank(memcom_model *model, const uint32_t *history, size_t n_history, const uint32_t *candidates,
+                  size_t n_candidates, size_t k, uint32_t *out_index, float *out_score, size_t *n_out);
+int memcom_rank_scores(memcom_model *model, const uint32_t *history, size_t n_history, const uint32_t *items,
+                       size_t n_items, float *scores);
 
 /* Items most similar to item `index` by cosine over the reconstructed output
  * embeddings (the item itself excluded). */
@@ -409,6 +440,8 @@ typedef struct memcom_layer_info {
     uint32_t has_bias;        /* 0: zeros */
 } memcom_layer_info;
 int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out);
+/* The same for head layer `index` (< memcom_info.n_head_layers) of a ranker. */
+int memcom_get_head_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out);
 
 /* A name typed by a user ("memcom", "f16", "explicit", "tanh") back to its
  * value, on the same table as memcom_enum_name (exact, case-sensitive match).
@@ -438,6 +471,8 @@ int memcom_get_section(const memcom_model *model, uint32_t i, memcom_section_inf
  * it.  memcom_get_layer says what is stored. */
 int memcom_copy_output_bias(const memcom_model *model, float *out);
 int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias);
+/* The same for head layer `index` (< memcom_info.n_head_layers). */
+int memcom_copy_head_layer(const memcom_model *model, uint32_t index, float *weight, float *bias);
 
 /* The field layout of the structs a binding decodes from memory or fills in,
  * so that it names fields and never hard-codes offsets.  Field `i` of struct

@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/engine.h"
+#include "dense.h"
+#include "engine/ranker.h"
 #include "kernels/kernels.h"
 #include "model.h"
 
@@ -24,6 +25,7 @@ struct memcom_model {
     float *u0;                /* max_dim: the empty history's user vector (memcom_recommend_popularity) */
     int have_u0;              /* u0 computed */
     mcc_engine eng;           /* ranks the output table; its bitmap also marks history items */
+    mcc_ranker rk;            /* a ranker's head (v.n_head > 0), else all zero */
 };
 
 const char *memcom_kernel_name(void) { return mk_name(); }
@@ -66,6 +68,7 @@ static void mcc_model_free(memcom_model *m)
     memcom_free(m->uvec);
     memcom_free(m->u0);
     mcc_engine_free(&m->eng);
+    mcc_ranker_free(&m->rk);
     mcc_view_release(&m->v);
     free(m);
 }
@@ -87,7 +90,9 @@ static int mcc_alloc_scratch(memcom_model *m)
     m->uvec = (float *)memcom_malloc(fd);
     m->u0 = (float *)memcom_malloc(fd);
     if (!m->tmp || !m->x0 || !m->x1 || !m->uvec || !m->u0) return MEMCOM_E_NOMEM;
-    return mcc_engine_init(&m->eng, &v->output, v->bias, v->bias_dtype);
+    int rc = mcc_engine_init(&m->eng, &v->output, v->bias, v->bias_dtype);
+    if (!rc && v->n_head) rc = mcc_ranker_init(&m->rk, v);
+    return rc;
 }
 
 int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flags, uint64_t max_bytes,
@@ -192,6 +197,8 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->has_ids = v->id_off != NULL;
     o->bias_dtype = v->bias_dtype;
     o->user_dim = v->output.desc.d;
+    o->n_head_layers = v->n_head;
+    o->head_bytes = v->head_bytes;
     o->input = v->input.desc;
     o->output = v->output.desc;
     o->file_bytes = v->file_bytes;
@@ -203,6 +210,7 @@ int memcom_get_info(const memcom_model *model, memcom_info *o)
     o->metadata_bytes = v->meta_bytes;
     o->full_f32_bytes = (uint64_t)v->n * 4 * ((v->input.desc.kind ? v->input.desc.d : 0) + v->output.desc.d);
     o->working_bytes = mcc_engine_working_bytes(&model->eng) + 24 * (uint64_t)model->max_dim + sizeof *model; /* tmp (2), x0, x1, uvec, u0 */
+    if (v->n_head) o->working_bytes += mcc_ranker_working_bytes(&model->rk);
     if (v->id_alloc) o->working_bytes += (2 * (uint64_t)v->n + 1) * 4 + v->id_off[v->n]; /* compact ids, decoded */
     o->full_file_bytes = o->file_bytes - o->input_bytes - o->output_bytes - o->bias_bytes + o->full_f32_bytes +
                          (o->bias_dtype ? 4 * (uint64_t)o->n_items : 0);
@@ -262,13 +270,6 @@ int memcom_lookup(const memcom_model *model, memcom_which which, uint32_t index,
     return MEMCOM_OK;
 }
 
-static float mcc_act(uint32_t act, float x)
-{
-    if (act == MEMCOM_ACT_TANH) return tanhf(x);
-    if (act == MEMCOM_ACT_RELU) return x > 0.0f ? x : 0.0f;
-    return x;
-}
-
 /* memcom_user_vector, and the number of distinct history items */
 static int mcc_user_vector(memcom_model *model, const uint32_t *history, size_t n_history, float *out,
                            size_t *n_distinct)
@@ -298,12 +299,9 @@ static int mcc_user_vector(memcom_model *model, const uint32_t *history, size_t 
         for (uint32_t j = 0; j < d; j++) x[j] /= s;
     }
     for (uint32_t l = 0; l < v->n_layers; l++) {
-        const mcc_layer *L = &v->layers[l];
-        if (L->w) mk_rows_dot_f32(L->w, L->out, L->in, x, y);
-        else memcpy(y, x, sizeof(float) * L->out);
-        for (uint32_t j = 0; j < L->out; j++) y[j] = mcc_act(L->act, L->b ? y[j] + L->b[j] : y[j]);
+        mcc_dense_apply(&v->layers[l], x, y);
         float *t = x; x = y; y = t;
-        d = L->out;
+        d = v->layers[l].out;
     }
     memcpy(out, x, sizeof(float) * d);
     return MEMCOM_OK;
@@ -331,13 +329,50 @@ int memcom_topk_vector(memcom_model *model, const float *vec, size_t dim, const 
                            out_score, n_out);
 }
 
+/* a recommendation: by s_i on a ranker (depth: two-stage), else by the factorised score */
+static int mcc_recommend(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts, size_t depth,
+                         uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (!model || !opts) return MEMCOM_E_ARG;
+    if (n_out) *n_out = 0;
+    int rc = memcom_user_vector(model, history, n_history, model->uvec);
+    if (rc) return rc;
+    if (model->v.n_head) return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, depth, out_index, out_score, n_out);
+    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1, 0, UINT32_MAX, out_index, out_score, n_out);
+}
+
 int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts,
                      uint32_t *out_index, float *out_score, size_t *n_out)
 {
-    if (!model || !opts) return MEMCOM_E_ARG;
+    return mcc_recommend(model, history, n_history, opts, 0, out_index, out_score, n_out);
+}
+
+int memcom_recommend_two_stage(memcom_model *model, const uint32_t *history, size_t n_history, const memcom_topk_opts *opts,
+                               size_t rerank_depth, uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (n_out) *n_out = 0;
+    if (rerank_depth == 0) return MEMCOM_E_ARG;
+    return mcc_recommend(model, history, n_history, opts, rerank_depth, out_index, out_score, n_out);
+}
+
+int memcom_rerank(memcom_model *model, const uint32_t *history, size_t n_history, const uint32_t *candidates,
+                  size_t n_candidates, size_t k, uint32_t *out_index, float *out_score, size_t *n_out)
+{
+    if (n_out) *n_out = 0;
+    if (!candidates) return MEMCOM_E_ARG; /* NULL would mean every item */
+    memcom_topk_opts o = {k, NULL, 0, candidates, n_candidates, 1, 0};
+    return mcc_recommend(model, history, n_history, &o, 0, out_index, out_score, n_out);
+}
+
+int memcom_rank_scores(memcom_model *model, const uint32_t *history, size_t n_history, const uint32_t *items, size_t n_items,
+                       float *scores)
+{
+    if (!model || (n_items && (!items || !scores))) return MEMCOM_E_ARG;
     int rc = memcom_user_vector(model, history, n_history, model->uvec);
     if (rc) return rc;
-    return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX, out_index, out_score, n_out);
+    if ((rc = mcc_check_list(items, n_items, model->v.n))) return rc;
+    if (model->v.n_head) return mcc_ranker_scores(&model->rk, &model->eng, model->uvec, items, n_items, scores);
+    return mcc_engine_score_items(&model->eng, model->uvec, model->v.output.desc.d, items, n_items, scores);
 }
 
 /* u - lam u0 in place (u: output.d floats) */
@@ -364,6 +399,10 @@ int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, si
     /* in full up to MEMCOM_POPULARITY_HISTORY distinct items, then fading */
     float lam = 1.0f - popularity;
     if (distinct > MEMCOM_POPULARITY_HISTORY) lam = lam * (float)MEMCOM_POPULARITY_HISTORY / (float)distinct;
+    if (model->v.n_head) {   /* a ranker's head sees u itself: no shifted ranking is defined for it */
+        if (lam != 0.0f) return MEMCOM_E_ARG;
+        return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, 0, out_index, out_score, n_out);
+    }
     if (lam == 0.0f) return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX,
                                             out_index, out_score, n_out);
     if ((rc = mcc_popularity_shift(model, model->uvec, lam))) return rc;
@@ -380,18 +419,35 @@ int memcom_similar(memcom_model *model, uint32_t index, const memcom_topk_opts *
     return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 0.0f, 1, index, out_index, out_score, n_out);
 }
 
-/* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
-int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+/* layer `index` of the user tower (head 0) or of a ranker's head (head 1), or NULL */
+static const mcc_layer *mcc_stack_layer(const memcom_model *model, int head, uint32_t index)
+{
+    if (index >= (head ? model->v.n_head : model->v.n_layers)) return NULL;
+    return head ? &model->v.head[index] : &model->v.layers[index];
+}
+
+static int mcc_layer_info(const memcom_model *model, int head, uint32_t index, memcom_layer_info *out)
 {
     if (!model || !out) return MEMCOM_E_ARG;
-    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
-    const mcc_layer *L = &model->v.layers[index];
+    const mcc_layer *L = mcc_stack_layer(model, head, index);
+    if (!L) return MEMCOM_E_INDEX;
     out->in_dim = L->in;
     out->out_dim = L->out;
     out->activation = L->act;
     out->has_weight = (L->flags & MC_LAYER_HAS_WEIGHT) != 0;
     out->has_bias = (L->flags & MC_LAYER_HAS_BIAS) != 0;
     return MEMCOM_OK;
+}
+
+/* The shape of dense layer `index` (memcom.h; read by bindings instead of the file's bytes). */
+int memcom_get_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+{
+    return mcc_layer_info(model, 0, index, out);
+}
+
+int memcom_get_head_layer(const memcom_model *model, uint32_t index, memcom_layer_info *out)
+{
+    return mcc_layer_info(model, 1, index, out);
 }
 
 /* ------------------------------------------------------------------ directory, stored values */
@@ -414,11 +470,11 @@ int memcom_copy_output_bias(const memcom_model *model, float *out)
     return MEMCOM_OK;
 }
 
-int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+static int mcc_copy_layer(const memcom_model *model, int head, uint32_t index, float *weight, float *bias)
 {
     if (!model) return MEMCOM_E_ARG;
-    if (index >= model->v.n_layers) return MEMCOM_E_INDEX;
-    const mcc_layer *L = &model->v.layers[index];
+    const mcc_layer *L = mcc_stack_layer(model, head, index);
+    if (!L) return MEMCOM_E_INDEX;
     if (weight) { /* dense layers are stored in f32 (docs/FORMAT.md) */
         if (L->w) {
             memcpy(weight, L->w, sizeof(float) * L->in * (size_t)L->out);
@@ -432,4 +488,14 @@ int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, 
         else memset(bias, 0, sizeof(float) * L->out);
     }
     return MEMCOM_OK;
+}
+
+int memcom_copy_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+{
+    return mcc_copy_layer(model, 0, index, weight, bias);
+}
+
+int memcom_copy_head_layer(const memcom_model *model, uint32_t index, float *weight, float *bias)
+{
+    return mcc_copy_layer(model, 1, index, weight, bias);
 }

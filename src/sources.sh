@@ -63,7 +63,7 @@ fi
 MC_WASM_FLAGS=(-O3 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sMAXIMUM_MEMORY=4GB -sMALLOC=emmalloc
     -sINITIAL_MEMORY=2MB -sTOTAL_STACK=512KB)
 MC_WASM_SIMD=(-msimd128)
-MC_WASM_MAX_BYTES=131072 # 128 KB per .wasm (raised from 100 KB for the compact-id decoder of format 1.1 and the prepared accelerators)
+MC_WASM_MAX_BYTES=147456 # 144 KB per .wasm (raised from 100 KB for the compact-id decoder of format 1.1 and the prepared accelerators, then from 128 KB for the ranker head with its kernels, the popularity control and the warm-up)
 
 eval "$_mc_nullglob"
 unset _mc_nullglob _mc_f

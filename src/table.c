@@ -49,6 +49,8 @@ static void mcc_rows_dot(const mcc_table *t, int b, uint32_t r, size_t count, co
     }
 }
 
+void mcc_table_row(const mcc_table *t, uint32_t r, float *out) { mcc_row(t, 0, r, out); }
+
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp)
 {
     size_t d = t->desc.d;

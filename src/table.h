@@ -20,6 +20,9 @@ static inline uint32_t mcc_bucket_of(const mcc_table *t, const uint32_t *hash_b,
  * finite, as validated): x itself when f32, else decoded into buf (len
  * floats); NULL for any other dtype */
 const float *mcc_f32_run(const void *x, uint32_t dtype, size_t i0, size_t len, float *buf);
+/* row r (< rows of A) of the A table, decoded to f32 into out (d floats):
+ * for hash and memcom the shared row of bucket r */
+void mcc_table_row(const mcc_table *t, uint32_t r, float *out);
 /* the embedding of item i into out (d floats); tmp has d floats */
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
 

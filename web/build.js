@@ -153,22 +153,23 @@ function planTable(rt, spec, role, nItems) {
   };
 }
 
-function planLayers(rt, layers, inD, outD, hasInput) {
+/** The user tower's layers (field 'layers': inD -> outD) or a ranker's head ('head': 3 d -> 1, the last linear). */
+function planLayers(rt, layers, inD, outD, hasInput, field = 'layers') {
   if (layers === undefined) layers = [];
-  if (!Array.isArray(layers)) throw bad('layers', `must be an array, got ${describe(layers)}`);
-  if (layers.length > 0 && !hasInput) throw bad('layers', 'a model without an input table (a table file) has no layers');
+  if (!Array.isArray(layers)) throw bad(field, `must be an array, got ${describe(layers)}`);
+  if (layers.length > 0 && !hasInput) throw bad(field, `a model without an input table (a table file) has no ${field === 'head' ? 'head' : 'layers'}`);
   const acts = rt.enumNames(NAMES.activation);
   const out = [];
   let prev = inD;
   layers.forEach((L, li) => {
-    const f = `layers[${li}]`;
+    const f = `${field}[${li}]`;
     if (L === null || typeof L !== 'object') throw bad(f, `must be an object, got ${describe(L)}`);
     const inDim = checkCount(`${f}.inDim`, L.inDim);
     const outDim = checkCount(`${f}.outDim`, L.outDim);
     if (inDim !== prev) {
       throw bad(`${f}.inDim`, li === 0
-        ? `must equal the input table's d (${prev}), got ${inDim}`
-        : `must equal layers[${li - 1}].outDim (${prev}), got ${inDim}`);
+        ? (field === 'head' ? `must be 3 x the output table's d (${prev}), got ${inDim}` : `must equal the input table's d (${prev}), got ${inDim}`)
+        : `must equal ${field}[${li - 1}].outDim (${prev}), got ${inDim}`);
     }
     const actName = L.activation === undefined ? 'none' : L.activation;
     const act = typeof actName === 'string' ? acts.indexOf(actName) : -1;
@@ -181,6 +182,12 @@ function planLayers(rt, layers, inD, outD, hasInput) {
     out.push({ inDim, outDim, act, weight, bias });
     prev = outDim;
   });
+  if (field === 'head') {
+    const last = layers.length - 1;
+    if (last >= 0 && prev !== 1) throw bad(`head[${last}].outDim`, `the last head layer gives the score: must be 1, got ${prev}`);
+    if (last >= 0 && out[last].act !== acts.indexOf('none')) throw bad(`head[${last}].activation`, 'the last head layer must be linear (\'none\')');
+    return out;
+  }
   if (hasInput && prev !== outD) {
     throw bad(layers.length ? `layers[${layers.length - 1}].outDim` : 'input.d',
       layers.length
@@ -336,7 +343,7 @@ export async function buildModel(spec, options) {
   const rt = await raceAbort(getWriterRuntime(options ?? {}), signal, 'buildModel');
   throwIfAborted(signal, 'buildModel'); // what follows is synchronous: an abort from here on has no effect
   if (spec === null || typeof spec !== 'object') throw bad('spec', `must be an object, got ${describe(spec)}`);
-  const known = new Set(['input', 'output', 'layers', 'outputBias', 'biasDtype', 'ids', 'idEncoding', 'metadata']);
+  const known = new Set(['input', 'output', 'layers', 'head', 'outputBias', 'biasDtype', 'ids', 'idEncoding', 'metadata']);
   for (const key of Object.keys(spec)) {
     if (!known.has(key)) throw bad(key, `unknown field (known: ${[...known].join(', ')})`);
   }
@@ -345,6 +352,7 @@ export async function buildModel(spec, options) {
   const n = output.n;
   const input = spec.input === undefined || spec.input === null ? null : planTable(rt, spec.input, 'input', n);
   const layers = planLayers(rt, spec.layers, input ? input.d : 0, output.d, input !== null);
+  const head = planLayers(rt, spec.head, 3 * output.d, 1, input !== null, 'head');
   let bias = null;
   let biasDtype = 0;
   if (spec.outputBias !== undefined && spec.outputBias !== null) {
@@ -372,6 +380,10 @@ export async function buildModel(spec, options) {
     }
     layers.forEach((L, i) => {
       rt.check(x.mcw_layer(builder, i, L.inDim, L.outDim, L.act, mem.floats(L.weight), mem.floats(L.bias)), 'buildModel');
+    });
+    if (head.length) rt.check(x.mcw_head(builder, head.length), 'buildModel');
+    head.forEach((L, i) => {
+      rt.check(x.mcw_head_layer(builder, i, L.inDim, L.outDim, L.act, mem.floats(L.weight), mem.floats(L.bias)), 'buildModel');
     });
     if (bias !== null) x.mcw_bias(builder, mem.floats(bias), biasDtype);
     if (ids !== null) rt.check(x.mcw_ids(builder, mem.bytes(ids.bytes), mem.u32(ids.offsets), idEncoding), 'buildModel');

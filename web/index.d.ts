@@ -131,9 +131,21 @@ export interface RecommendOptions extends RankOptions {
    * How much of what every user gets to keep, in [0, 1]: items are ranked by
    * (u - l u0) . E_out[i] + (1 - l) * bias[i], l = (1 - p) * min(1, 5 / |H|), u0 the empty
    * history's user vector, |H| the distinct history items. 1 ranks as trained; lower values
-   * follow the history more (in full up to 5 items). Default: `defaultPopularity`.
+   * follow the history more (in full up to 5 items). Default: `defaultPopularity` (1 with
+   * `rerankDepth`). Only 1 with a ranker or with `rerankDepth` (else 'invalid_argument').
    */
   popularity?: number;
+  /**
+   * A ranker (`info.ranker`): rank two-stage, the exact top max(rerankDepth, k)
+   * eligible items by the factorised score E_out[i] . u + bias[i], re-ranked by
+   * the head's score. Omitted: every eligible item (or candidate) by the head's score.
+   */
+  rerankDepth?: number;
+}
+
+export interface RerankOptions {
+  /** How many to return (default: every distinct candidate). */
+  k?: number;
 }
 
 export interface TopKOptions extends RankOptions {
@@ -197,6 +209,13 @@ export interface ModelInfo {
   output: TableInfo;
   /** Dense layers between the input and the output table. */
   layers: readonly LayerInfo[];
+  /**
+   * Whether the model is a ranker (format 1.2): it ranks by
+   * s_i = E_out[i] . u + bias[i] + g([u; E_out[i]; u * E_out[i]]), g its head.
+   */
+  ranker: boolean;
+  /** A ranker's head layers (g): the first inDim is 3 d, the last outDim 1; [] otherwise. */
+  headLayers: readonly LayerInfo[];
   /** Storage type of the output bias, or null when there is none. */
   biasDtype: ScalarDtype | null;
   /** Whether the file stores item id strings. */
@@ -208,6 +227,8 @@ export interface ModelInfo {
     output: number;
     bias: number;
     layers: number;
+    /** A ranker's head layers. */
+    head: number;
     ids: number;
     metadata: number;
   };
@@ -321,10 +342,18 @@ export class MemcomModel extends MemcomTable {
   recommend(history: Items, options?: RecommendOptions): Ranked[];
 
   /** The popularity recommend() uses by default: the value the trainer chose on validation data
-   *  (metadata serving.popularity), else 1 (as trained). */
+   *  (metadata serving.popularity), else 1 (as trained); 1 for a ranker. */
   readonly defaultPopularity: number;
 
-  /** Scores of every item for a history: a Float32Array(n), a copy (not a view of wasm memory). */
+  /**
+   * A ranker's order of `candidates` for a history (by its head's score; a model
+   * without a head: by the factorised score): the top `k` (default: all distinct
+   * candidates), nothing excluded.
+   * @throws MemcomError 'unknown_id', 'index', 'invalid_argument', 'k', 'no_table'
+   */
+  rerank(history: Items, candidates: Items, options?: RerankOptions): Ranked[];
+
+  /** Scores of every item for a history (the factorised score, also for a ranker): a Float32Array(n), a copy (not a view of wasm memory). */
   scores(history: Items): Float32Array;
 
   /** The user vector for a history: a Float32Array(d). */
@@ -385,6 +414,12 @@ export interface ModelSpec {
   output: TableSpec;
   /** Dense layers: the first inDim is input.d, the last outDim is output.d. */
   layers?: LayerSpec[];
+  /**
+   * A ranker's head (format 1.2, which readers older than 1.2 refuse): the first
+   * inDim is 3 x output.d (the input [u; e; u * e]), the last outDim is 1 with
+   * activation 'none'. Needs an input table.
+   */
+  head?: LayerSpec[];
   /** n output biases. */
   outputBias?: Float32Array | Float64Array | number[] | null;
   /** Storage type of the output bias (default 'f32'). */

@@ -61,7 +61,7 @@ export class MemcomModel extends MemcomTable {
    */
   get defaultPopularity() {
     this._live();
-    return metadataPopularity(this._info.metadata);
+    return metadataPopularity(this._info);
   }
 
   /**
@@ -70,31 +70,67 @@ export class MemcomModel extends MemcomTable {
    * options.popularity in [0, 1]: 1 ranks as trained, lower values leave out
    * more of what every user gets (memcom_recommend_popularity: in full up to
    * 5 history items, fading beyond); default this.defaultPopularity.
+   * A ranker (info.ranker) ranks by its head's score s_i; with options.rerankDepth R
+   * it ranks two-stage: the exact top max(R, k) by the factorised score, re-ranked by s_i.
    */
   recommend(history, options) {
     return this._guard(() => {
       options = checkOptions(options, 'recommend');
-      const popularity = checkPopularity(options.popularity, this._info.metadata);
+      let popularity = checkPopularity(options.popularity, this._info);
       const hist = this._history(history, 'recommend');
       const { exclude, candidates, kEff } = this._rankArgs(options, hist, 'recommend');
+      const depth = options.rerankDepth;
+      if (depth !== undefined && (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > 0x7fffffff)) {
+        throw new MemcomError('invalid_argument', `recommend: rerankDepth must be a positive integer, got ${describe(depth)}`);
+      }
       if (kEff === 0) return [];
       const x = this._rt.exports;
+      // the model's default applies to one-stage ranking; with rerankDepth it ranks as trained
+      if (options.popularity === undefined && depth !== undefined) popularity = 1;
+      if (popularity !== 1 && (this._info.ranker || depth !== undefined)) {
+        throw new MemcomError('invalid_argument', `recommend: options.popularity (${popularity}) applies to one-stage ranking by a model without a head${this._info.ranker ? '; this model is a ranker' : ', not with rerankDepth'}`);
+      }
       return this._rank('recommend', [hist], exclude, candidates, kEff, popularity === 1
-        ? (h, hp, ...rest) => x.mc_recommend(h, hp, hist.length, kEff, ...rest)
+        ? (h, hp, ...rest) => x.mc_recommend(h, hp, hist.length, kEff, depth ?? 0, ...rest)
         : (h, hp, ...rest) => x.mc_recommend_popularity(h, hp, hist.length, popularity, kEff, ...rest));
+    });
+  }
+
+  /**
+   * Rank `candidates` (ids or indices; duplicates count once) for a history by
+   * the ranker's score s_i (a model without a head: by the factorised score):
+   * the top options.k (default: all of them), nothing excluded.
+   */
+  rerank(history, candidates, options) {
+    return this._guard(() => {
+      options = checkOptions(options, 'rerank');
+      const hist = this._history(history, 'rerank');
+      const cand = this._indices(candidates, 'rerank: candidates');
+      const k = options.k === undefined ? Math.max(cand.length, 1) : options.k;
+      const { kEff } = this._rankArgs({ k }, hist, 'rerank');
+      const out = Math.min(kEff, cand.length);
+      if (out === 0) return [];
+      const rt = this._rt;
+      const h = this._live();
+      const [hp, cp, ip, sp, np] = rt.scratch([hist.length * 4, cand.length * 4, out * 4, out * 4, 4], 'rerank');
+      rt.u32.set(hist, hp >>> 2);
+      rt.u32.set(cand, cp >>> 2);
+      rt.check(rt.exports.mc_rerank(h, hp, hist.length, cp, cand.length, out, ip, sp, np), 'rerank');
+      return this._results(rt, ip, sp, rt.u32[np >>> 2]);
     });
   }
 }
 
 /** The default the metadata records (serving.popularity, a number in [0, 1]), else 1. */
-function metadataPopularity(metadata) {
-  const s = metadata.serving;
+function metadataPopularity(info) {
+  if (info.ranker) return 1; // a ranker's head sees the user vector itself: no shifted ranking
+  const s = info.metadata.serving;
   const p = s !== null && typeof s === 'object' ? s.popularity : undefined;
   return typeof p === 'number' && p >= 0 && p <= 1 ? p : 1;
 }
 
-function checkPopularity(p, metadata) {
-  if (p === undefined) return metadataPopularity(metadata);
+function checkPopularity(p, info) {
+  if (p === undefined) return metadataPopularity(info);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
     throw new MemcomError('invalid_argument', `recommend: options.popularity must be a number in [0, 1], got ${describe(p)}`);
   }

@@ -162,13 +162,14 @@ function tableInfo(runtime, raw, role, bytes) {
   };
 }
 
-function readLayers(runtime, handle, count) {
+/** The shapes of the user tower's layers (mc_layer) or of a ranker's head (mc_head_layer). */
+function readLayers(runtime, handle, count, fn = 'mc_layer') {
   const layers = [];
   const size = runtime.structSize(STRUCTS.layerInfo);
   const acts = runtime.enumNames(NAMES.activation);
   for (let i = 0; i < count; i++) {
     const [p] = runtime.scratch([size], 'the layer shapes');
-    runtime.check(runtime.exports.mc_layer(handle, i, p), `layer ${i}`);
+    runtime.check(runtime.exports[fn](handle, i, p), `${fn === 'mc_layer' ? 'layer' : 'head layer'} ${i}`);
     const L = runtime.readStruct(STRUCTS.layerInfo, p);
     layers.push({
       inDim: L.in_dim,
@@ -205,7 +206,7 @@ function readInfo(runtime, handle) {
   const num = (name) => Number(raw[name]);
   const bytes = {
     file: num('file_bytes'), input: num('input_bytes'), output: num('output_bytes'), bias: num('bias_bytes'),
-    layers: num('layer_bytes'), ids: num('id_bytes'), metadata: num('metadata_bytes'),
+    layers: num('layer_bytes'), head: num('head_bytes'), ids: num('id_bytes'), metadata: num('metadata_bytes'),
   };
   const fullF32 = num('full_f32_bytes');
   const stored = bytes.input + bytes.output;
@@ -216,6 +217,8 @@ function readInfo(runtime, handle) {
     input: tableInfo(runtime, raw, 'input', bytes.input),
     output: tableInfo(runtime, raw, 'output', bytes.output),
     layers: readLayers(runtime, handle, raw.n_layers),
+    ranker: raw.n_head_layers > 0,
+    headLayers: readLayers(runtime, handle, raw.n_head_layers, 'mc_head_layer'),
     biasDtype: nameOrNull(runtime, NAMES.dtype, raw.bias_dtype),
     hasIds: raw.has_ids !== 0,
     bytes,

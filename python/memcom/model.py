@@ -67,6 +67,7 @@ class Model:
         self.input = self._table(0) if self._info["input.kind"] else None
         self.output = self._table(1)
         self.layers = [self._layer(i) for i in range(self._info["n_layers"])]
+        self.head = [self._layer(i, head=True) for i in range(self._info["n_head_layers"])]  # a ranker's (format 1.2)
 
     # ---- lifetime ----
     def close(self):
@@ -130,12 +131,13 @@ class Model:
                      scalar_dtype=enum_name("dtype", I[f"{r}.scalar_dtype"]) if kind == "memcom" else "f32",
                      row_scales=self._view("SCALES_A", role), rows_b_scales=self._view("SCALES_B", role))
 
-    def _layer(self, i):
+    def _layer(self, i, head=False):
         s = Struct("layer_info")
-        check(lib.memcom_get_layer(self._h, i, s.ptr))
+        check((lib.memcom_get_head_layer if head else lib.memcom_get_layer)(self._h, i, s.ptr))
         L = s.to_dict()
-        w = self._view("LAYER_WEIGHT", i, (L["out_dim"], L["in_dim"])) if L["has_weight"] else None
-        b = self._view("LAYER_BIAS", i) if L["has_bias"] else None
+        sec = "HEAD" if head else "LAYER"
+        w = self._view(f"{sec}_WEIGHT", i, (L["out_dim"], L["in_dim"])) if L["has_weight"] else None
+        b = self._view(f"{sec}_BIAS", i) if L["has_bias"] else None
         return Layer(L["in_dim"], L["out_dim"], enum_name("activation", L["activation"]), w, b)
 
     @property
@@ -254,28 +256,62 @@ class Model:
     @property
     def default_popularity(self):
         """The popularity recommend uses by default: the value the trainer chose on
-        validation data (metadata serving.popularity), else 1 (as trained)."""
+        validation data (metadata serving.popularity), else 1 (as trained); 1 for a
+        ranker, whose head sees the user vector itself."""
+        if self.head:
+            return 1.0
         s = (self.metadata or {}).get("serving")
         p = s.get("popularity") if isinstance(s, dict) else None
         return float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1 else 1.0
 
-    def recommend(self, history, k=10, exclude=None, candidates=None, popularity=None):
+    def recommend(self, history, k=10, exclude=None, candidates=None, popularity=None, rerank_depth=None):
         """The top k items for a history: (indices, scores), best first, ties to
         the lower index.  ``exclude`` defaults to the history itself.
         ``popularity`` in [0, 1] ranks by E_out . (u - l u0) + (1 - l) bias with
         l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector, |H| the
-        distinct history items; 1: as trained); default ``default_popularity``."""
+        distinct history items; 1: as trained); default ``default_popularity``
+        (1 with ``rerank_depth``).  A ranker (``self.head``) ranks by its head's
+        score, with popularity 1 only; with ``rerank_depth`` R it ranks two-stage
+        (the exact top max(R, k) by the factorised score, re-ranked by the head)."""
         if popularity is None:
-            popularity = self.default_popularity
+            popularity = 1.0 if rerank_depth is not None else self.default_popularity
         if isinstance(popularity, bool) or not isinstance(popularity, (int, float)) or not 0 <= popularity <= 1:
             raise MemcomError("arg", f"popularity must be a number in [0, 1], got {popularity!r}")
+        if popularity != 1 and (self.head or rerank_depth is not None):
+            raise arg_error(f"popularity ({popularity}) applies to one-stage ranking by a model without a head"
+                            + ("; this model is a ranker" if self.head else ", not with rerank_depth"))
         hist = self._items(history, "history")
         if exclude is None:
             exclude = hist
         p = float(popularity)
-        return self._ranked(lambda o, i, s, n: lib.memcom_recommend_popularity(self._handle(), _ptr(hist), len(hist), p,
-                                                                               o, i, s, n),
-                            k, exclude, candidates)
+        if rerank_depth is not None:
+            if isinstance(rerank_depth, bool) or not isinstance(rerank_depth, (int, np.integer)) or rerank_depth < 1:
+                raise arg_error(f"rerank_depth must be a positive integer, got {rerank_depth!r}")
+            call = lambda o, i, s, n: lib.memcom_recommend_two_stage(self._handle(), _ptr(hist), len(hist), o,
+                                                                      int(rerank_depth), i, s, n)
+        elif p == 1:
+            call = lambda o, i, s, n: lib.memcom_recommend(self._handle(), _ptr(hist), len(hist), o, i, s, n)
+        else:
+            call = lambda o, i, s, n: lib.memcom_recommend_popularity(self._handle(), _ptr(hist), len(hist), p,
+                                                                      o, i, s, n)
+        return self._ranked(call, k, exclude, candidates)
+
+    def rerank(self, history, candidates, k=None):
+        """The candidates ordered for a history by a ranker's score (by the
+        factorised score without a head): (indices, scores), the top k (default
+        all of them; duplicates count once), nothing excluded."""
+        hist = self._items(history, "history")
+        cand = self._items(candidates, "candidates")
+        if cand is None or len(cand) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        k = len(cand) if k is None else k
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise MemcomError("k", f"k must be a positive integer, got {k!r}")
+        cap = min(int(k), len(cand))
+        idx, score, n = np.empty(cap, np.uint32), np.empty(cap, np.float32), ctypes.c_size_t()
+        check(lib.memcom_rerank(self._handle(), _ptr(hist), len(hist), _ptr(cand), len(cand), cap, idx.ctypes.data,
+                                score.ctypes.data, ctypes.byref(n)))
+        return idx[:n.value].astype(np.int64), score[:n.value]
 
     def topk(self, vector, k=10, exclude=None, candidates=None, use_bias=True):
         """The top k items for a user vector: (indices, scores)."""

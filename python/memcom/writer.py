@@ -63,22 +63,27 @@ class _Builder:
         self.h = None
 
 
-def _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding="strings"):
-    layers = list(layers or [])
+def _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding="strings", head=()):
+    layers, head = list(layers or []), list(head or [])
     if layers and input is None:
         raise arg_error("layers: a model without an input table (a table file) has no layers")
+    if head and input is None:
+        raise arg_error("head: a model without an input table (a table file) has no head")
     b = _Builder(len(layers))
     try:
         if input is not None:
             b.table(0, input, "input")
         b.table(1, output, "output")
-        for i, L in enumerate(layers):
-            if not isinstance(L, Layer):
-                raise arg_error(f"layers[{i}]: must be a memcom.Layer, got {type(L).__name__}")
-            act = enum_value("activation", L.activation, f"layers[{i}].activation", allow_none=True)
-            w = None if L.weight is None else _f32(L.weight)
-            bb = None if L.bias is None else _f32(L.bias)
-            check(lib.mcw_layer(b.h, i, L.in_dim, L.out_dim, act, b.hold(w), b.hold(bb)))
+        if head:
+            check(lib.mcw_head(b.h, len(head)))
+        for field, stack, setter in (("layers", layers, lib.mcw_layer), ("head", head, lib.mcw_head_layer)):
+            for i, L in enumerate(stack):
+                if not isinstance(L, Layer):
+                    raise arg_error(f"{field}[{i}]: must be a memcom.Layer, got {type(L).__name__}")
+                act = enum_value("activation", L.activation, f"{field}[{i}].activation", allow_none=True)
+                w = None if L.weight is None else _f32(L.weight)
+                bb = None if L.bias is None else _f32(L.bias)
+                check(setter(b.h, i, L.in_dim, L.out_dim, act, b.hold(w), b.hold(bb)))
         if bias is not None:
             bias = _f32(bias)
             if bias.ndim != 1 or len(bias) != output.n:
@@ -118,9 +123,9 @@ def _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding="
 
 
 def to_bytes(output, input=None, layers=(), bias=None, bias_dtype="f32", ids=None, metadata=None,
-             id_encoding="strings"):
+             id_encoding="strings", head=()):
     """The bytes of a .memcom file (see ``write`` for the arguments)."""
-    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding)
+    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding, head)
     try:
         out, size, detail = ctypes.c_void_p(), ctypes.c_size_t(), detail_buffer()
         check(lib.mcw_write(b.h, ctypes.byref(out), ctypes.byref(size), detail, len(detail)), detail)
@@ -133,7 +138,7 @@ def to_bytes(output, input=None, layers=(), bias=None, bias_dtype="f32", ids=Non
 
 
 def write(path, output, input=None, layers=(), bias=None, bias_dtype="f32", ids=None, metadata=None,
-          overwrite=False, id_encoding="strings"):
+          overwrite=False, id_encoding="strings", head=()):
     """Write a .memcom file atomically (a temporary file renamed over ``path``).
 
     ``output`` (required) and ``input`` are memcom.Table; without ``input`` the
@@ -142,12 +147,14 @@ def write(path, output, input=None, layers=(), bias=None, bias_dtype="f32", ids=
     stored as ``bias_dtype``); ``ids`` n distinct non-empty strings, stored
     as strings or, with ``id_encoding="compact"`` and every id a canonical
     decimal number, as compact numeric ids (format 1.1, docs/FORMAT.md);
-    ``metadata`` a dict (or JSON text of an object).  An existing file is
-    replaced only with ``overwrite=True``."""
+    ``metadata`` a dict (or JSON text of an object); ``head`` a ranker's head
+    (format 1.2): memcom.Layer from 3 x the output table's d to 1, the last
+    with activation "none".  An existing file is replaced only with
+    ``overwrite=True``."""
     path = os.fspath(path)
     if os.path.exists(path) and not overwrite:
         raise MemcomError("io", f"{path} exists (pass overwrite=True to replace it)")
-    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding)
+    b = _build(output, input, layers, bias, bias_dtype, ids, metadata, id_encoding, head)
     try:
         detail = detail_buffer()
         check(lib.mcw_write_file(b.h, path.encode(), detail, len(detail)), detail)

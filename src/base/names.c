@@ -51,12 +51,14 @@ static const mcc_field mcc_info_fields[] = {
     MC_F(memcom_info, format_major, "format_major"), MC_F(memcom_info, format_minor, "format_minor"),
     MC_F(memcom_info, n_items, "n_items"), MC_F(memcom_info, n_layers, "n_layers"),
     MC_F(memcom_info, has_ids, "has_ids"), MC_F(memcom_info, bias_dtype, "bias_dtype"),
-    MC_F(memcom_info, user_dim, "user_dim"), MC_DESC(input), MC_DESC(output),
+    MC_F(memcom_info, user_dim, "user_dim"), MC_F(memcom_info, n_head_layers, "n_head_layers"),
+    MC_DESC(input), MC_DESC(output),
     MC_F(memcom_info, file_bytes, "file_bytes"), MC_F(memcom_info, input_bytes, "input_bytes"),
     MC_F(memcom_info, output_bytes, "output_bytes"), MC_F(memcom_info, bias_bytes, "bias_bytes"),
     MC_F(memcom_info, layer_bytes, "layer_bytes"), MC_F(memcom_info, id_bytes, "id_bytes"),
     MC_F(memcom_info, metadata_bytes, "metadata_bytes"), MC_F(memcom_info, full_f32_bytes, "full_f32_bytes"),
     MC_F(memcom_info, working_bytes, "working_bytes"), MC_F(memcom_info, full_file_bytes, "full_file_bytes"),
+    MC_F(memcom_info, head_bytes, "head_bytes"),
 };
 
 static const mcc_field mcc_layer_fields[] = {

@@ -114,4 +114,7 @@ void cli_print_metrics(FILE *f, const char *label, const mt_metrics *m)
 {
     fprintf(f, "%-6s users %6u  Recall@10 %.4f  Recall@20 %.4f  Recall@40 %.4f  NDCG@10 %.4f  NDCG@20 %.4f  NDCG@40 %.4f\n",
             label, m->users, m->recall[0], m->recall[1], m->recall[2], m->ndcg[0], m->ndcg[1], m->ndcg[2]);
+    if (m->graded)
+        fprintf(f, "%-6s graded NDCG (gain log2(1 + grade))  @10 %.4f  @20 %.4f  @40 %.4f\n", label, m->gndcg[0],
+                m->gndcg[1], m->gndcg[2]);
 }

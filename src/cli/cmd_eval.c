@@ -11,6 +11,8 @@ static const char eval_help[] =
     "items, rank all items except the user's training items (the history given to the\n"
     "model); Recall@K = hits / held-out items, NDCG@K with IDCG over min(K, held-out)\n"
     "hits; K = 10, 20, 40; averaged over users.  Items are matched by id string.\n"
+    "On graded data (a grade on every line of a log) also graded NDCG@K: gain\n"
+    "log2(1 + grade) of the held-out items, the ideal DCG from their largest gains.\n"
     "\n"
     "%s"
     "Options:\n"
@@ -23,6 +25,9 @@ static const char eval_help[] =
     "  --json                print one JSON object instead of a table\n"
     "  --allow-split-mismatch  evaluate although the data or split differs from the one the model\n"
     "                        records (its metrics are then not held-out ones; the output says so)\n"
+    "  --top FILE            write, per evaluated user (of the test part, or valid with --on valid),\n"
+    "                        a line: user id TAB history TAB top 10, both as model item indices\n"
+    "                        (space-separated); bench/ranker-agreement.js compares wasm with it\n"
     "\n"
     "The model records its data (a hash of the distinct user-item pairs, the file's name and size)\n"
     "and split (--split, --split-seed, a hash of the parts).  eval refuses data or split options\n"
@@ -58,6 +63,7 @@ int cli_cmd_eval(int argc, char **argv)
     uint32_t threads = 2;
     int json = 0, allow = 0, history = 0, history_given = 0, choose = 0;
     double popularity = -1;
+    const char *top = NULL;
     mt_short_opts so;
     mt_short_opts_default(&so);
     for (c.i = 1; c.i < argc && !c.failed; c.i++) {
@@ -83,6 +89,9 @@ int cli_cmd_eval(int argc, char **argv)
             choose = 1;
         } else if (cli_flag(&c, "--allow-split-mismatch")) {
             allow = 1;
+        } else if (cli_opt(&c, "--top", &v)) {
+            if (!v) return 2;
+            top = v;
         } else if (argv[c.i][0] != '-' && !model_path) {
             model_path = argv[c.i];
         } else {
@@ -95,8 +104,9 @@ int cli_cmd_eval(int argc, char **argv)
     if (history_given && !history)
         return cli_error(&c, "--history-seed, --history-users, --baselines, --ease-lambda, --bias-weight and --lists "
                              "belong to a short-history run: give --history too");
+    if (top && history) return cli_error(&c, "--top belongs to the held-out evaluation, not to --history");
     mt_eval_opts eo = {model_path, data.o, (int)threads, {strcmp(split, "test") != 0, strcmp(split, "valid") != 0},
-                       allow, (float)popularity};
+                       allow, (float)popularity, top};
     if (choose && (history || popularity >= 0))
         return cli_error(&c, "--choose-popularity measures every popularity on its own histories: leave out --history "
                              "and --popularity");

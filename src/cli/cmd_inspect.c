@@ -77,13 +77,13 @@ int cli_cmd_inspect(int argc, char **argv)
                       ",\"format\":\"%u.%u\",\"items\":%u,\"layers\":%u,\"has_ids\":%s,\"file_bytes\":%llu,"
                       "\"input_bytes\":%llu,\"output_bytes\":%llu,\"bias_bytes\":%llu,\"layer_bytes\":%llu,"
                       "\"id_bytes\":%llu,\"metadata_bytes\":%llu,\"full_f32_bytes\":%llu,\"compression\":%.4f,"
-                      "\"full_file_bytes\":%llu,\"file_compression\":%.4f",
+                      "\"full_file_bytes\":%llu,\"file_compression\":%.4f,\"head_layers\":%u,\"head_bytes\":%llu",
                       info.format_major, info.format_minor, info.n_items, info.n_layers, info.has_ids ? "true" : "false",
                       (unsigned long long)info.file_bytes, (unsigned long long)info.input_bytes,
                       (unsigned long long)info.output_bytes, (unsigned long long)info.bias_bytes,
                       (unsigned long long)info.layer_bytes, (unsigned long long)info.id_bytes,
                       (unsigned long long)info.metadata_bytes, (unsigned long long)info.full_f32_bytes, ratio,
-                      (unsigned long long)full_file, file_ratio);
+                      (unsigned long long)full_file, file_ratio, info.n_head_layers, (unsigned long long)info.head_bytes);
         const memcom_table_desc *ts[2] = {&info.input, &info.output};
         const char *roles[2] = {"input", "output"};
         for (int r = 0; r < 2; r++)
@@ -107,6 +107,15 @@ int cli_cmd_inspect(int argc, char **argv)
            info.format_minor);
     printf("items   %u%s, layers %u, user vector dim %u, output bias %s\n", info.n_items,
            info.has_ids ? (has_section(m, "ID_RUNS") ? " (with compact numeric ids)" : " (with id strings)") : "", info.n_layers, info.user_dim, DTYPE(info.bias_dtype));
+    if (info.n_head_layers) { /* a ranker (format 1.2) */
+        printf("ranker  head of %u layers:", info.n_head_layers);
+        for (uint32_t l = 0; l < info.n_head_layers; l++) {
+            memcom_layer_info li;
+            memcom_get_head_layer(m, l, &li);
+            printf(" %u -> %u %s%s", li.in_dim, li.out_dim, memcom_enum_name(MEMCOM_NAMES_ACTIVATION, li.activation), l + 1 < info.n_head_layers ? "," : "");
+        }
+        printf(" (%llu bytes)\n", (unsigned long long)info.head_bytes);
+    }
     print_table("input", &info.input, info.input_bytes);
     print_table("output", &info.output, info.output_bytes);
     printf("bytes   item tables %llu, output bias %llu, dense layers %llu, ids %llu, metadata %llu\n",

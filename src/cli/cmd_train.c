@@ -15,6 +15,21 @@ static const char train_help[] =
     "\n"
     "%s"
     "Model:\n"
+    "  --model M             dae (the Mult-DAE: softmax over the items) or ranknet (a pairwise\n"
+    "                        ranker: the DAE's score plus an MLP head over [u ; e_i ; u * e_i],\n"
+    "                        trained with RankNet's pairwise loss beside the softmax) [dae]\n"
+    "  --head-layers L       ranknet: hidden relu layers of the head (0: a linear head) [0]\n"
+    "  --head-width W        ranknet: their width [64]\n"
+    "  --pairs N             ranknet: per user and epoch, N draws of two training items; those of\n"
+    "                        different grades make a pair, the higher grade preferred (graded data:\n"
+    "                        a grade column, e.g. play counts or ratings) [16]\n"
+    "  --negatives N         ranknet: per user and epoch, N pairs of a training item preferred to a\n"
+    "                        sampled item the user has not interacted with [16]\n"
+    "  --negative-sampling S ranknet: the unobserved items of those pairs: uniform, or model (in\n"
+    "                        proportion to exp of the factorised score: the items at the top) [uniform]\n"
+    "  --head-lr X           ranknet: the head's learning rate is --lr (--tune-lr) times X [0.03]\n"
+    "  --rank-weight X       ranknet: weight of the pairwise loss (mean over a user's pairs) [1]\n"
+    "  --softmax-weight X    ranknet: weight of the softmax loss on the factorised part [1]\n"
     "  --kind K              table kind of both tables [default: full, i.e. no compression]:\n"
     "                        full, hash, qr, memcom (short for memcom-learned-pop, the recommended\n"
     "                        memcom variant), memcom-plain (the paper: w[i]*U[i mod m]), memcom-pop\n"
@@ -140,6 +155,7 @@ static int parse_kind(cli_ctx *c, const char *v, int *k)
 
 static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
 {
+    const char *rank_opt = NULL;   /* a ranknet option given */
     for (c->i = 1; c->i < argc && !c->failed; c->i++) {
         const char *v;
         int r = cli_data_opt(c, &tc->data);
@@ -174,6 +190,40 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             if (cli_u32(c, "--dim", v, 1, 4096, &o->d)) return 2;
         } else if (cli_opt(c, "--layers", &v)) {
             if (cli_u32(c, "--layers", v, 0, MT_MAX_LAYERS - 1, &o->n_dense)) return 2;
+        } else if (cli_opt(c, "--model", &v)) {
+            if (!v) return 2;
+            if (strcmp(v, "dae") == 0) o->ranker = 0;
+            else if (strcmp(v, "ranknet") == 0) o->ranker = 1;
+            else return cli_error(c, "unknown --model '%s' (dae or ranknet)", v);
+        } else if (cli_opt(c, "--head-layers", &v)) {
+            if (cli_u32(c, "--head-layers", v, 0, MT_MAX_HEAD - 1, &o->head_layers)) return 2;
+            rank_opt = "--head-layers";
+        } else if (cli_opt(c, "--head-width", &v)) {
+            if (cli_u32(c, "--head-width", v, 1, 4096, &o->head_width)) return 2;
+            rank_opt = "--head-width";
+        } else if (cli_opt(c, "--pairs", &v)) {
+            if (cli_u32(c, "--pairs", v, 0, 4096, &o->rank.pairs)) return 2;
+            rank_opt = "--pairs";
+        } else if (cli_opt(c, "--negatives", &v)) {
+            if (cli_u32(c, "--negatives", v, 0, 4096, &o->rank.negatives)) return 2;
+            rank_opt = "--negatives";
+        } else if (cli_opt(c, "--negative-sampling", &v)) {
+            if (!v) return 2;
+            if (mt_neg_sampling_parse(v, &o->rank.sampling))
+                return cli_error(c, "unknown --negative-sampling '%s' (uniform or model)", v);
+            rank_opt = "--negative-sampling";
+        } else if (cli_opt(c, "--head-lr", &v)) {
+            if (cli_f64(c, "--head-lr", v, 1e-6, 100, &x)) return 2;
+            o->rank.head_lr = (float)x;
+            rank_opt = "--head-lr";
+        } else if (cli_opt(c, "--rank-weight", &v)) {
+            if (cli_f64(c, "--rank-weight", v, 0, 1e6, &x)) return 2;
+            o->rank.weight = (float)x;
+            rank_opt = "--rank-weight";
+        } else if (cli_opt(c, "--softmax-weight", &v)) {
+            if (cli_f64(c, "--softmax-weight", v, 0, 1e6, &x)) return 2;
+            o->rank.softmax_weight = (float)x;
+            rank_opt = "--softmax-weight";
         } else if (cli_opt(c, "--epochs", &v)) {
             if (cli_u32(c, "--epochs", v, 1, 100000, &o->epochs)) return 2;
         } else if (cli_opt(c, "--patience", &v)) {
@@ -235,6 +285,11 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
     tc->ro.data = tc->data.o;
     const mt_train_opts *o = &tc->ro.train;
     if (!tc->ro.out) return cli_error(c, "no output file: give -o MODEL.memcom");
+    if (rank_opt && !o->ranker) return cli_error(c, "%s is an option of the pairwise ranker: give --model ranknet", rank_opt);
+    if (o->ranker && o->rank.pairs + o->rank.negatives == 0)
+        return cli_error(c, "--pairs 0 --negatives 0 leaves the ranker no pairs to learn from");
+    if (o->ranker && o->rank.weight == 0 && o->rank.softmax_weight == 0)
+        return cli_error(c, "--rank-weight 0 --softmax-weight 0 leaves nothing to train");
     if (o->ratio > 0 && o->rows) return cli_error(c, "give --ratio or --rows, not both");
     int needs_size = o->out_kind != MT_T_FULL || (o->in_kind >= 0 && o->in_kind != MT_T_FULL);
     int in_full = o->in_kind < 0 ? o->out_kind == MT_T_FULL : o->in_kind == MT_T_FULL;

@@ -26,8 +26,9 @@ const char cli_data_help[] =
     "  --split T/V/E         per-user split percentages for --csv/--tsv/--seq (default 70/10/20)\n"
     "  --split-seed N        seed of the per-user split (default 1)\n"
     "  --name NAME           data set name recorded in the model metadata\n"
-    "Repeated (user, item) lines count once, before the split (the first is kept; with --min-rating,\n"
-    "when any of them passes); grades and times serve only --min-rating and header detection.\n"
+    "Repeated (user, item) lines count once, before the split (the first is kept, with its grade;\n"
+    "with --min-rating, the first that passes); times serve only header detection; grades\n"
+    "serve --min-rating and, when every line has one, the ranker's graded pairs and graded NDCG.\n"
     "The model records its data and split; memcom eval refuses different ones.\n";
 
 void cli_data_init(cli_data *d)

@@ -59,6 +59,13 @@ void mcc_engine_set_int8_index(mcc_engine *e, int index);
 void mcc_engine_set_bucket_bounds(mcc_engine *e, int enable);
 /* scores[i] = E[i] . vec (+ bias[i]) for every item (memcom_score_vector) */
 int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores);
+/* 1 when every x[j] (j < n) is finite */
+int mcc_all_finite(const float *x, size_t n);
+/* MEMCOM_E_ARG for n > 0 and a NULL list, MEMCOM_E_INDEX for an entry >= limit */
+int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit);
+/* out[j] = E[items[j]] . vec + bias[items[j]] (the values the top-k ranks
+ * by; items < n, checked by the caller) */
+int mcc_engine_score_items(mcc_engine *e, const float *vec, size_t dim, const uint32_t *items, size_t n_items, float *out);
 /* exact top-k of E . vec (+ bias_w * bias; bias_w in [0, 1], 0 = no bias), or of the cosine; extra:
  * one more excluded item (UINT32_MAX: none).  As memcom_topk_vector. */
 int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_topk_opts *o, float bias_w, int cosine,

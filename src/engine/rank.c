@@ -101,7 +101,7 @@ void mcc_engine_set_int8_index(mcc_engine *e, int index)
     e->pre.index = index;
 }
 
-static int mcc_all_finite(const float *x, size_t n)
+int mcc_all_finite(const float *x, size_t n)
 {
     uint32_t acc = 0;
     for (size_t i = 0; i < n; i++) acc |= (mcc_f32_bits(x[i]) & 0x7f800000u) == 0x7f800000u;
@@ -172,7 +172,21 @@ int mcc_engine_score(mcc_engine *e, const float *vec, size_t dim, float *scores)
     return MEMCOM_OK;
 }
 
-static int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
+int mcc_engine_score_items(mcc_engine *e, const float *vec, size_t dim, const uint32_t *items, size_t n_items, float *out)
+{
+    if (!vec || (n_items && (!items || !out))) return MEMCOM_E_ARG;
+    if (dim != e->t->desc.d) return MEMCOM_E_DIM;
+    if (!mcc_all_finite(vec, dim)) return MEMCOM_E_NONFINITE_INPUT;
+    mcc_scorer s;
+    mcc_scorer_init(e, &s, vec);
+    for (size_t j = 0; j < n_items; j++) {
+        float sc = mcc_scorer_one(&s, items[j]); /* the candidates path of mcc_engine_topk */
+        out[j] = e->bias ? sc + mcc_bias_one(e, items[j]) : sc;
+    }
+    return MEMCOM_OK;
+}
+
+int mcc_check_list(const uint32_t *list, size_t n, uint32_t limit)
 {
     if (n && !list) return MEMCOM_E_ARG;
     for (size_t k = 0; k < n; k++)

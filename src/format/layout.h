@@ -27,7 +27,8 @@ enum {
     MC_H_INPUT_DESC = 56,       /* MC_DESC_SIZE bytes: the input table (kind none in a table file) */
     MC_H_OUTPUT_DESC = 120,     /* MC_DESC_SIZE bytes: the output table */
     MC_H_BIAS_DTYPE = 184,      /* u32 */
-    MC_H_RESERVED1 = 188,       /* u8[MC_H_HEADER_CRC - MC_H_RESERVED1]: zero */
+    MC_H_N_HEAD_LAYERS = 188,   /* u32: a ranker's head layers (format 1.2); reserved (zero) before 1.2 */
+    MC_H_RESERVED1 = 192,       /* u8[MC_H_HEADER_CRC - MC_H_RESERVED1]: zero */
     MC_H_HEADER_CRC = 252,      /* u32: CRC32 of bytes [0, MC_H_HEADER_CRC) */
     MC_HEADER_SIZE = 256
 };
@@ -61,7 +62,7 @@ enum {
 };
 #define MC_MAX_SECTIONS 1024u
 
-/* ---- LAYERS section: one record per layer ---- */
+/* ---- LAYERS and HEAD_LAYERS sections: one record per layer ---- */
 enum {
     MC_L_IN = 0,         /* u32 in_dim */
     MC_L_OUT = 4,        /* u32 out_dim */
@@ -79,13 +80,17 @@ enum {
     MC_SEC_LAYER_BIAS = 9, MC_SEC_OUTPUT_BIAS = 10, MC_SEC_ID_OFFSETS = 11, MC_SEC_ID_BYTES = 12,
     MC_SEC_ID_SORTED = 13, MC_SEC_METADATA = 14,
     /* format 1.1: compact numeric ids (src/format/ids.h), instead of ID_OFFSETS, ID_BYTES, ID_SORTED */
-    MC_SEC_ID_RUNS = 15, MC_SEC_ID_RANKS = 16, MC_SEC_MAX = 16
+    MC_SEC_ID_RUNS = 15, MC_SEC_ID_RANKS = 16,
+    /* format 1.2: a ranker's head MLP, laid out as LAYERS, LAYER_WEIGHT, LAYER_BIAS
+       (in both stacks the weight and bias types are the records' type + 1 and + 2) */
+    MC_SEC_HEAD_LAYERS = 17, MC_SEC_HEAD_WEIGHT = 18, MC_SEC_HEAD_BIAS = 19, MC_SEC_MAX = 19
 };
 /* the first format minor version with each later section type */
 #define MC_MINOR_COMPACT_IDS 1u
+#define MC_MINOR_RANKER 2u
 
 #define MC_MAX_METADATA (16u << 20)
-#define MC_MAX_LAYERS 16u
-#define MC_MAX_DIM 4096u
+#define MC_MAX_LAYERS 16u      /* also the most head layers */
+#define MC_MAX_DIM 4096u       /* table d and layer widths; a head's first in_dim is 3 d */
 
 #endif

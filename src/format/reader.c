@@ -19,7 +19,8 @@ const uint8_t mcc_magic[MC_MAGIC_SIZE] = {0x89, 'M', 'E', 'M', 'C', 'O', 'M', '\
  * reader's details and memcom_get_section */
 static const char *const mcc_sec_names[MC_SEC_MAX + 1] = {
     "?", "ROWS_A", "ROWS_B", "SCALES_A", "SCALES_B", "ITEM_SCALARS", "BUCKETS", "LAYERS",
-    "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA", "ID_RUNS", "ID_RANKS"};
+    "LAYER_WEIGHT", "LAYER_BIAS", "OUTPUT_BIAS", "ID_OFFSETS", "ID_BYTES", "ID_SORTED", "METADATA", "ID_RUNS", "ID_RANKS",
+    "HEAD_LAYERS", "HEAD_WEIGHT", "HEAD_BIAS"};
 
 static const char *mcc_section_name(uint32_t type) { return type >= 1 && type <= MC_SEC_MAX ? mcc_sec_names[type] : "UNKNOWN"; }
 
@@ -54,7 +55,7 @@ typedef struct mcc_rd {
     const memcom_crc_blocks *blocks; /* CRCs of the file's 64 KiB blocks, or NULL */
     const uint8_t *p;
     uint64_t size;
-    uint32_t n, n_layers, bias_dtype, count, minor;
+    uint32_t n, n_layers, n_head, bias_dtype, count, minor;
     uint64_t dir_end;
     mcc_ids_decoded ids; /* compact ids, decoded (format 1.1) */
     memcom_table_desc desc[2];
@@ -65,7 +66,8 @@ typedef struct mcc_rd {
 } mcc_rd;
 
 static int mcc_is_table_sec(uint32_t t) { return t >= MC_SEC_ROWS_A && t <= MC_SEC_BUCKETS; }
-static int mcc_is_layer_sec(uint32_t t) { return t == MC_SEC_LAYER_WEIGHT || t == MC_SEC_LAYER_BIAS; }
+static int mcc_is_head_sec(uint32_t t) { return t == MC_SEC_HEAD_WEIGHT || t == MC_SEC_HEAD_BIAS; }
+static int mcc_is_layer_sec(uint32_t t) { return t == MC_SEC_LAYER_WEIGHT || t == MC_SEC_LAYER_BIAS || mcc_is_head_sec(t); }
 
 /* "ROWS_A[output]", "LAYER_WEIGHT[2]", "METADATA" */
 static const char *mcc_sec_label(const mcc_entry *e, char *buf, size_t cap)
@@ -159,6 +161,7 @@ static int mcc_expected(const mcc_rd *r, uint32_t type, uint32_t index)
     }
     switch (type) {
     case MC_SEC_LAYERS: case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: return r->n_layers > 0;
+    case MC_SEC_HEAD_LAYERS: case MC_SEC_HEAD_WEIGHT: case MC_SEC_HEAD_BIAS: return r->n_head > 0;
     case MC_SEC_OUTPUT_BIAS: return r->bias_dtype != 0;
     default: return 1; /* ids and metadata are optional */
     }
@@ -184,7 +187,8 @@ static void mcc_expect(const mcc_rd *r, uint32_t type, uint32_t index, uint32_t 
     }
     switch (type) {
     case MC_SEC_LAYERS: *dtype = MEMCOM_DTYPE_U32; *size = (uint64_t)r->n_layers * MC_LAYER_RECORD; break;
-    case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: *dtype = MEMCOM_DTYPE_F32; break;
+    case MC_SEC_HEAD_LAYERS: *dtype = MEMCOM_DTYPE_U32; *size = (uint64_t)r->n_head * MC_LAYER_RECORD; break;
+    case MC_SEC_LAYER_WEIGHT: case MC_SEC_LAYER_BIAS: case MC_SEC_HEAD_WEIGHT: case MC_SEC_HEAD_BIAS: *dtype = MEMCOM_DTYPE_F32; break;
     case MC_SEC_OUTPUT_BIAS: *dtype = r->bias_dtype; *size = n * mcc_dtype_size(r->bias_dtype); break;
     case MC_SEC_ID_OFFSETS: *dtype = MEMCOM_DTYPE_U32; *size = (n + 1) * 4; break;
     case MC_SEC_ID_SORTED: *dtype = MEMCOM_DTYPE_U32; *size = n * 4; break;
@@ -243,6 +247,10 @@ static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
         return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved field at offset %d is not zero", (int)MC_H_RESERVED0);
     for (int k = MC_H_RESERVED1; k < MC_H_HEADER_CRC; k++)
         if (p[k]) return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: reserved byte %d is not zero", k);
+    r->n_head = mcc_rd32(p + MC_H_N_HEAD_LAYERS);
+    if (r->n_head && minor < MC_MINOR_RANKER) /* a reserved field before 1.2, as a 1.1 reader sees it */
+        return mcc_fail(MEMCOM_E_FLAGS, r->detail, r->cap, "header: n_head_layers = %u (reserved, zero) in a format 1.%u file",
+                        (unsigned)r->n_head, (unsigned)minor);
     r->n = mcc_rd32(p + MC_H_N_ITEMS);
     if (r->n < 1 || r->n > 0x7fffffffu)
         return mcc_fail(MEMCOM_E_SIZES, r->detail, r->cap, "header: n_items = %u not in 1..2^31-1", (unsigned)r->n);
@@ -263,6 +271,10 @@ static int mcc_check_header(mcc_rd *r, size_t size, uint64_t max_bytes)
         return mcc_fail(MEMCOM_E_TABLE_DTYPE, r->detail, r->cap, "header: bias dtype %u", (unsigned)r->bias_dtype);
     if (r->desc[0].kind == MEMCOM_KIND_NONE && r->n_layers)
         return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: a table file (no input table) has %u layers", (unsigned)r->n_layers);
+    if (r->n_head > MC_MAX_LAYERS)
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: n_head_layers = %u exceeds %u", (unsigned)r->n_head, MC_MAX_LAYERS);
+    if (r->desc[0].kind == MEMCOM_KIND_NONE && r->n_head)
+        return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: a table file (no input table) has %u head layers", (unsigned)r->n_head);
     if (r->desc[0].kind != MEMCOM_KIND_NONE && r->n_layers == 0 && r->desc[0].d != r->desc[1].d)
         return mcc_fail(MEMCOM_E_LAYERS, r->detail, r->cap, "header: no layers but input d = %u differs from output d = %u",
                        (unsigned)r->desc[0].d, (unsigned)r->desc[1].d);
@@ -302,10 +314,14 @@ static int mcc_check_directory(mcc_rd *r)
         e->crc = mcc_rd32(q + MC_E_CRC);
         if (e->type < 1 || e->type > MC_SEC_MAX)
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: unknown section type %u", (unsigned)k, (unsigned)e->type);
-        if (e->type >= MC_SEC_ID_RUNS && r->minor < MC_MINOR_COMPACT_IDS) /* as a 1.0 reader sees it */
+        if ((e->type == MC_SEC_ID_RUNS || e->type == MC_SEC_ID_RANKS) && r->minor < MC_MINOR_COMPACT_IDS) /* as a 1.0 reader sees it */
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s needs format 1.%u, the file says 1.%u",
                             (unsigned)k, mcc_section_name(e->type), MC_MINOR_COMPACT_IDS, (unsigned)r->minor);
-        uint32_t max_index = mcc_is_table_sec(e->type) ? 2 : mcc_is_layer_sec(e->type) ? r->n_layers : 1;
+        if (e->type >= MC_SEC_HEAD_LAYERS && r->minor < MC_MINOR_RANKER) /* as a 1.1 reader sees it */
+            return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s needs format 1.%u, the file says 1.%u",
+                            (unsigned)k, mcc_section_name(e->type), MC_MINOR_RANKER, (unsigned)r->minor);
+        uint32_t max_index = mcc_is_table_sec(e->type) ? 2 : mcc_is_head_sec(e->type) ? r->n_head
+                             : mcc_is_layer_sec(e->type) ? r->n_layers : 1;
         if (e->index >= max_index)
             return mcc_fail(MEMCOM_E_SECTION_TYPE, r->detail, r->cap, "directory entry %u: section %s with index %u out of range",
                            (unsigned)k, mcc_section_name(e->type), (unsigned)e->index);
@@ -371,6 +387,7 @@ static int mcc_check_required(mcc_rd *r)
         for (uint32_t t = MC_SEC_ROWS_A; t <= MC_SEC_BUCKETS; t++)
             if (mcc_expected(r, t, role) && !mcc_get(r, t, role)) return mcc_missing(r, t, role, "by the table description");
     if (r->n_layers && !mcc_get(r, MC_SEC_LAYERS, 0)) return mcc_missing(r, MC_SEC_LAYERS, 0, "n_layers > 0");
+    if (r->n_head && !mcc_get(r, MC_SEC_HEAD_LAYERS, 0)) return mcc_missing(r, MC_SEC_HEAD_LAYERS, 0, "n_head_layers > 0");
     if (r->bias_dtype && !mcc_get(r, MC_SEC_OUTPUT_BIAS, 0)) return mcc_missing(r, MC_SEC_OUTPUT_BIAS, 0, "bias dtype set");
     int ids = !!mcc_get(r, MC_SEC_ID_OFFSETS, 0) + !!mcc_get(r, MC_SEC_ID_BYTES, 0) + !!mcc_get(r, MC_SEC_ID_SORTED, 0);
     if (ids && ids < 3)
@@ -397,45 +414,65 @@ static int mcc_check_crc(mcc_rd *r, const mcc_entry *e)
     return MEMCOM_OK;
 }
 
-/* layer records, then presence and sizes of weight/bias sections */
-static int mcc_check_layers(mcc_rd *r, mcc_view *v)
+/* one stack of layer records (LAYERS, or a ranker's HEAD_LAYERS): the
+ * records, then presence and sizes of their weight/bias sections */
+typedef struct mcc_stack {
+    uint32_t rec_type, w_type, b_type, count, first_in, last_out, last_act_none;
+    const char *what; /* "layer", "head layer" */
+} mcc_stack;
+
+static int mcc_check_stack(mcc_rd *r, const mcc_stack *s, mcc_layer *out)
 {
-    if (!r->n_layers) return MEMCOM_OK;
-    const mcc_entry *le = mcc_get(r, MC_SEC_LAYERS, 0);
+    if (!s->count) return MEMCOM_OK;
+    const mcc_entry *le = mcc_get(r, s->rec_type, 0);
     int rc = mcc_check_crc(r, le);
     if (rc) return rc;
     const uint8_t *q = mcc_data(r, le);
-    uint32_t prev = r->desc[0].d;
-    for (uint32_t l = 0; l < r->n_layers; l++, q += MC_LAYER_RECORD) {
-        mcc_layer *L = &v->layers[l];
+    uint32_t prev = s->first_in, max_in = s->first_in > MC_MAX_DIM ? s->first_in : MC_MAX_DIM;
+    for (uint32_t l = 0; l < s->count; l++, q += MC_LAYER_RECORD) {
+        mcc_layer *L = &out[l];
         L->in = mcc_rd32(q + MC_L_IN);
         L->out = mcc_rd32(q + MC_L_OUT);
         L->flags = mcc_rd32(q + MC_L_FLAGS);
         L->act = mcc_rd32(q + MC_L_ACTIVATION);
-        if (L->flags & ~(MC_LAYER_HAS_WEIGHT | MC_LAYER_HAS_BIAS)) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown flags 0x%x", (unsigned)l, (unsigned)L->flags);
-        if (L->act > MEMCOM_ACT_RELU) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: unknown activation %u", (unsigned)l, (unsigned)L->act);
-        if (L->in < 1 || L->in > MC_MAX_DIM || L->out < 1 || L->out > MC_MAX_DIM)
-            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: dimensions %u x %u not in 1..%u", (unsigned)l, (unsigned)L->out, (unsigned)L->in,
+        const char *w = s->what;
+        if (L->flags & ~(MC_LAYER_HAS_WEIGHT | MC_LAYER_HAS_BIAS)) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "%s %u: unknown flags 0x%x", w, (unsigned)l, (unsigned)L->flags);
+        if (L->act > MEMCOM_ACT_RELU) MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "%s %u: unknown activation %u", w, (unsigned)l, (unsigned)L->act);
+        if (L->in < 1 || L->in > max_in || L->out < 1 || L->out > MC_MAX_DIM)
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "%s %u: dimensions %u x %u not in 1..%u", w, (unsigned)l, (unsigned)L->out, (unsigned)L->in,
                         MC_MAX_DIM);
         if (L->in != prev)
-            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: in_dim %u, expected %u", (unsigned)l, (unsigned)L->in, (unsigned)prev);
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "%s %u: in_dim %u, expected %u", w, (unsigned)l, (unsigned)L->in, (unsigned)prev);
         if (!(L->flags & MC_LAYER_HAS_WEIGHT) && L->in != L->out)
-            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "layer %u: no weight but in_dim %u != out_dim %u", (unsigned)l, (unsigned)L->in, (unsigned)L->out);
+            MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "%s %u: no weight but in_dim %u != out_dim %u", w, (unsigned)l, (unsigned)L->in, (unsigned)L->out);
         prev = L->out;
-        for (uint32_t t = MC_SEC_LAYER_WEIGHT; t <= MC_SEC_LAYER_BIAS; t++) {
-            uint32_t bit = t == MC_SEC_LAYER_WEIGHT ? MC_LAYER_HAS_WEIGHT : MC_LAYER_HAS_BIAS;
+        for (uint32_t t = s->w_type; t <= s->b_type; t++) {
+            uint32_t bit = t == s->w_type ? MC_LAYER_HAS_WEIGHT : MC_LAYER_HAS_BIAS;
             const mcc_entry *e = mcc_get(r, t, l);
-            if ((L->flags & bit) && !e) return mcc_missing(r, t, l, "flagged in LAYERS");
-            if (!(L->flags & bit) && e) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not flagged in LAYERS");
+            if ((L->flags & bit) && !e) return mcc_missing(r, t, l, s->rec_type == MC_SEC_LAYERS ? "flagged in LAYERS" : "flagged in HEAD_LAYERS");
+            if (!(L->flags & bit) && e) MC_SEC_FAIL(r, MEMCOM_E_SECTION_UNEXPECTED, e, "not flagged in %s", mcc_section_name(s->rec_type));
             if (!e) continue;
-            uint64_t want = (uint64_t)L->out * (t == MC_SEC_LAYER_WEIGHT ? L->in : 1) * 4;
+            uint64_t want = (uint64_t)L->out * (t == s->w_type ? L->in : 1) * 4;
             if (e->size != want)
                 MC_SEC_FAIL(r, MEMCOM_E_SECTION_SIZE, e, "size %llu, expected %llu", (unsigned long long)e->size, (unsigned long long)want);
         }
     }
-    if (prev != r->desc[1].d)
-        MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "last out_dim %u differs from the output table d = %u", (unsigned)prev, (unsigned)r->desc[1].d);
+    if (prev != s->last_out)
+        MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "last out_dim %u, expected %u (%s)", (unsigned)prev, (unsigned)s->last_out,
+                    s->rec_type == MC_SEC_LAYERS ? "the output table's d" : "one score");
+    if (s->last_act_none && out[s->count - 1].act != MEMCOM_ACT_NONE)
+        MC_SEC_FAIL(r, MEMCOM_E_LAYERS, le, "the last %s has an activation (%u); the score is linear", s->what,
+                    (unsigned)out[s->count - 1].act);
     return MEMCOM_OK;
+}
+
+static int mcc_check_layers(mcc_rd *r, mcc_view *v)
+{
+    uint32_t d = r->desc[1].d;
+    const mcc_stack layers = {MC_SEC_LAYERS, MC_SEC_LAYER_WEIGHT, MC_SEC_LAYER_BIAS, r->n_layers, r->desc[0].d, d, 0, "layer"};
+    const mcc_stack head = {MC_SEC_HEAD_LAYERS, MC_SEC_HEAD_WEIGHT, MC_SEC_HEAD_BIAS, r->n_head, 3 * d, 1, 1, "head layer"};
+    int rc = mcc_check_stack(r, &layers, v->layers);
+    return rc ? rc : mcc_check_stack(r, &head, v->head);
 }
 
 /* ---- contents ---- */
@@ -690,6 +727,10 @@ static int mcc_check_contents(mcc_rd *r)
         if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_WEIGHT, l), MEMCOM_DTYPE_F32)) ||
             (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_BIAS, l), MEMCOM_DTYPE_F32)))
             return rc;
+    for (uint32_t l = 0; l < r->n_head; l++)
+        if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_HEAD_WEIGHT, l), MEMCOM_DTYPE_F32)) ||
+            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_HEAD_BIAS, l), MEMCOM_DTYPE_F32)))
+            return rc;
     if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0), r->bias_dtype))) return rc;
     if ((rc = mcc_check_ids(r))) return rc;
     const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0);
@@ -766,6 +807,13 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
             v->layer_bytes += mcc_size_of(r, MC_SEC_LAYER_WEIGHT, l) + mcc_size_of(r, MC_SEC_LAYER_BIAS, l);
         }
         v->layer_bytes += mcc_size_of(r, MC_SEC_LAYERS, 0);
+        v->n_head = r->n_head;
+        for (uint32_t l = 0; l < r->n_head; l++) {
+            v->head[l].w = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_HEAD_WEIGHT, l));
+            v->head[l].b = (const float *)(const void *)mcc_data(r, mcc_get(r, MC_SEC_HEAD_BIAS, l));
+            v->head_bytes += mcc_size_of(r, MC_SEC_HEAD_WEIGHT, l) + mcc_size_of(r, MC_SEC_HEAD_BIAS, l);
+        }
+        v->head_bytes += mcc_size_of(r, MC_SEC_HEAD_LAYERS, 0);
         v->bias_dtype = r->bias_dtype;
         v->bias = mcc_data(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0));
         v->bias_bytes = mcc_size_of(r, MC_SEC_OUTPUT_BIAS, 0);

@@ -32,6 +32,8 @@ typedef struct mcc_view {
     mcc_table input, output;
     uint32_t n_layers;
     mcc_layer layers[MC_MAX_LAYERS];
+    uint32_t n_head;          /* a ranker's head layers (format 1.2), or 0 */
+    mcc_layer head[MC_MAX_LAYERS];
     uint32_t bias_dtype;
     const void *bias;
     const uint32_t *id_off, *id_sorted;
@@ -39,7 +41,7 @@ typedef struct mcc_view {
     void *id_alloc;           /* compact ids decoded at open (id_off, id_sorted, id_bytes point into it), or NULL */
     const uint8_t *meta;
     size_t meta_len;
-    uint64_t file_bytes, bias_bytes, layer_bytes, id_bytes_total, meta_bytes;
+    uint64_t file_bytes, bias_bytes, layer_bytes, head_bytes, id_bytes_total, meta_bytes;
     const uint8_t *dir;       /* the section directory: n_sections entries of MC_DIR_ENTRY bytes */
     uint32_t n_sections;
 } mcc_view;

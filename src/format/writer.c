@@ -17,7 +17,7 @@
 #include "ids.h"
 #include "view.h"
 
-#define MC_MAX_SEC_LIST 64
+#define MC_MAX_SEC_LIST 128 /* more than tables, 2 x 16 layers, 2 x 16 head layers, ids, metadata */
 
 typedef struct mcc_wsec {
     uint32_t type, index, dtype;
@@ -213,6 +213,33 @@ static void mcc_w_sort_ids(const memcom_model_data *md, const uint32_t *len, uin
     }
 }
 
+/* a stack of dense layers (the user tower, or a ranker's head) chains from
+ * first_in to last_out; a head (head = 1) may be absent, and its last layer
+ * is linear */
+static int mcc_w_check_stack(mcc_wr *w, const char *what, const memcom_layer_data *layers, uint32_t count, uint32_t first_in,
+                             uint32_t last_out, int head)
+{
+    if (head && !count) return MEMCOM_OK;
+    if (count > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u %ss (at most %u)", (unsigned)count, what, MC_MAX_LAYERS);
+    if (count && !layers) return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "%ss: NULL array", what);
+    uint32_t prev = first_in, max_in = first_in > MC_MAX_DIM ? first_in : MC_MAX_DIM;
+    for (uint32_t l = 0; l < count; l++) {
+        const memcom_layer_data *L = &layers[l];
+        if (L->in_dim != prev || L->in_dim < 1 || L->in_dim > max_in || L->out_dim < 1 || L->out_dim > MC_MAX_DIM ||
+            (!L->weight && L->in_dim != L->out_dim) || L->activation > MEMCOM_ACT_RELU)
+            return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%s %u: %u -> %u (activation %u) does not chain from %u", what, (unsigned)l,
+                           (unsigned)L->in_dim, (unsigned)L->out_dim, (unsigned)L->activation, (unsigned)prev);
+        prev = L->out_dim;
+    }
+    if (prev != last_out)
+        return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "the last %s gives %u values, expected %u (%s)", what, (unsigned)prev,
+                        (unsigned)last_out, head ? "one score" : "the output table's d");
+    if (head && layers[count - 1].activation != MEMCOM_ACT_NONE)
+        return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "the last %s has an activation (%u); the score is linear", what,
+                        (unsigned)layers[count - 1].activation);
+    return MEMCOM_OK;
+}
+
 static int mcc_w_check(mcc_wr *w)
 {
     const memcom_model_data *md = w->md;
@@ -222,23 +249,12 @@ static int mcc_w_check(mcc_wr *w)
     w->n = md->output.desc.n;
     if (w->n < 1 || w->n > 0x7fffffffu) return mcc_fail(MEMCOM_E_SIZES, w->detail, w->cap, "n = %u not in 1..2^31-1", (unsigned)w->n);
     if ((rc = mcc_w_desc(w, 0, &md->input)) || (rc = mcc_w_desc(w, 1, &md->output))) return rc;
-    if (md->n_layers > MC_MAX_LAYERS) return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "%u layers (at most %u)", (unsigned)md->n_layers,
-                                                    MC_MAX_LAYERS);
-    if (md->n_layers && !md->layers) return mcc_fail(MEMCOM_E_ARG, w->detail, w->cap, "layers: NULL array");
-    if (md->input.desc.kind == MEMCOM_KIND_NONE && md->n_layers)
-        return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "a table file (no input table) cannot have layers");
-    uint32_t prev = md->input.desc.d;
-    for (uint32_t l = 0; l < md->n_layers; l++) {
-        const memcom_layer_data *L = &md->layers[l];
-        if (L->in_dim != prev || L->in_dim < 1 || L->in_dim > MC_MAX_DIM || L->out_dim < 1 || L->out_dim > MC_MAX_DIM ||
-            (!L->weight && L->in_dim != L->out_dim) || L->activation > MEMCOM_ACT_RELU)
-            return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "layer %u: %u -> %u (activation %u) does not chain from %u", (unsigned)l,
-                           (unsigned)L->in_dim, (unsigned)L->out_dim, (unsigned)L->activation, (unsigned)prev);
-        prev = L->out_dim;
-    }
-    if (md->input.desc.kind != MEMCOM_KIND_NONE && prev != md->output.desc.d)
-        return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "the last layer gives %u values, the output table has d = %u",
-                       (unsigned)prev, (unsigned)md->output.desc.d);
+    uint32_t d = md->output.desc.d;
+    if (md->input.desc.kind == MEMCOM_KIND_NONE && (md->n_layers || md->n_head_layers))
+        return mcc_fail(MEMCOM_E_LAYERS, w->detail, w->cap, "a table file (no input table) cannot have layers or a head");
+    if ((rc = mcc_w_check_stack(w, "layer", md->layers, md->n_layers, md->input.desc.d, md->input.desc.kind ? d : md->input.desc.d, 0)) ||
+        (rc = mcc_w_check_stack(w, "head layer", md->head_layers, md->n_head_layers, 3 * d, 1, 1)))
+        return rc;
     if (md->output_bias && md->bias_dtype != MEMCOM_DTYPE_F32 && md->bias_dtype != MEMCOM_DTYPE_F16)
         return mcc_fail(MEMCOM_E_TABLE_DTYPE, w->detail, w->cap, "output bias: dtype %u (f32 or f16)", (unsigned)md->bias_dtype);
     if (md->ids) {
@@ -268,20 +284,49 @@ static int mcc_w_check(mcc_wr *w)
     return MEMCOM_OK;
 }
 
+/* the sections of a stack of layers: records (LAYERS or HEAD_LAYERS), then
+ * each layer's weight and bias (the two types after it) */
+static void mcc_w_plan_stack(mcc_wr *w, uint32_t rec_type, const memcom_layer_data *layers, uint32_t count)
+{
+    if (!count) return;
+    mcc_w_add(w, rec_type, 0, MEMCOM_DTYPE_U32, (uint64_t)count * MC_LAYER_RECORD);
+    for (uint32_t l = 0; l < count; l++) {
+        const memcom_layer_data *L = &layers[l];
+        if (L->weight) mcc_w_add(w, rec_type + 1, l, MEMCOM_DTYPE_F32, (uint64_t)L->out_dim * L->in_dim * 4);
+        if (L->bias) mcc_w_add(w, rec_type + 2, l, MEMCOM_DTYPE_F32, (uint64_t)L->out_dim * 4);
+    }
+}
+
+static int mcc_w_fill_stack(mcc_wr *w, uint32_t rec_type, const char *name, const memcom_layer_data *layers, uint32_t count)
+{
+    if (!count) return MEMCOM_OK;
+    int rc;
+    uint8_t *rec = mcc_w_ptr(w, rec_type, 0);
+    for (uint32_t l = 0; l < count; l++, rec += MC_LAYER_RECORD) {
+        const memcom_layer_data *L = &layers[l];
+        mcc_wr32(rec + MC_L_IN, L->in_dim);
+        mcc_wr32(rec + MC_L_OUT, L->out_dim);
+        mcc_wr32(rec + MC_L_FLAGS, (L->weight ? MC_LAYER_HAS_WEIGHT : 0u) | (L->bias ? MC_LAYER_HAS_BIAS : 0u));
+        mcc_wr32(rec + MC_L_ACTIVATION, L->activation);
+        char what[32];
+        snprintf(what, sizeof what, "%s %u", name, (unsigned)l);
+        if (L->weight && (rc = mcc_w_values(w, what, L->weight, (uint64_t)L->out_dim * L->in_dim, MEMCOM_DTYPE_F32,
+                                           mcc_w_ptr(w, rec_type + 1, l))))
+            return rc;
+        if (L->bias && (rc = mcc_w_values(w, what, L->bias, L->out_dim, MEMCOM_DTYPE_F32, mcc_w_ptr(w, rec_type + 2, l))))
+            return rc;
+    }
+    return MEMCOM_OK;
+}
+
 static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
 {
     const memcom_model_data *md = w->md;
     int rc;
     mcc_w_plan_table(w, 0, &md->input.desc);
     mcc_w_plan_table(w, 1, &md->output.desc);
-    if (md->n_layers) {
-        mcc_w_add(w, MC_SEC_LAYERS, 0, MEMCOM_DTYPE_U32, (uint64_t)md->n_layers * MC_LAYER_RECORD);
-        for (uint32_t l = 0; l < md->n_layers; l++) {
-            const memcom_layer_data *L = &md->layers[l];
-            if (L->weight) mcc_w_add(w, MC_SEC_LAYER_WEIGHT, l, MEMCOM_DTYPE_F32, (uint64_t)L->out_dim * L->in_dim * 4);
-            if (L->bias) mcc_w_add(w, MC_SEC_LAYER_BIAS, l, MEMCOM_DTYPE_F32, (uint64_t)L->out_dim * 4);
-        }
-    }
+    mcc_w_plan_stack(w, MC_SEC_LAYERS, md->layers, md->n_layers);
+    mcc_w_plan_stack(w, MC_SEC_HEAD_LAYERS, md->head_layers, md->n_head_layers);
     uint32_t bias_dtype = md->output_bias ? md->bias_dtype : MEMCOM_DTYPE_NONE;
     if (bias_dtype) mcc_w_add(w, MC_SEC_OUTPUT_BIAS, 0, bias_dtype, (uint64_t)w->n * mcc_dtype_size(bias_dtype));
     if (w->id_runs) {
@@ -315,23 +360,9 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     memset(w->buf, 0, (size_t)end);
 
     if ((rc = mcc_w_fill_table(w, 0, &md->input)) || (rc = mcc_w_fill_table(w, 1, &md->output))) return rc;
-    if (md->n_layers) {
-        uint8_t *rec = mcc_w_ptr(w, MC_SEC_LAYERS, 0);
-        for (uint32_t l = 0; l < md->n_layers; l++, rec += MC_LAYER_RECORD) {
-            const memcom_layer_data *L = &md->layers[l];
-            mcc_wr32(rec + MC_L_IN, L->in_dim);
-            mcc_wr32(rec + MC_L_OUT, L->out_dim);
-            mcc_wr32(rec + MC_L_FLAGS, (L->weight ? MC_LAYER_HAS_WEIGHT : 0u) | (L->bias ? MC_LAYER_HAS_BIAS : 0u));
-            mcc_wr32(rec + MC_L_ACTIVATION, L->activation);
-            char what[32];
-            snprintf(what, sizeof what, "layer %u", (unsigned)l);
-            if (L->weight && (rc = mcc_w_values(w, what, L->weight, (uint64_t)L->out_dim * L->in_dim, MEMCOM_DTYPE_F32,
-                                               mcc_w_ptr(w, MC_SEC_LAYER_WEIGHT, l))))
-                return rc;
-            if (L->bias && (rc = mcc_w_values(w, what, L->bias, L->out_dim, MEMCOM_DTYPE_F32, mcc_w_ptr(w, MC_SEC_LAYER_BIAS, l))))
-                return rc;
-        }
-    }
+    if ((rc = mcc_w_fill_stack(w, MC_SEC_LAYERS, "layer", md->layers, md->n_layers)) ||
+        (rc = mcc_w_fill_stack(w, MC_SEC_HEAD_LAYERS, "head layer", md->head_layers, md->n_head_layers)))
+        return rc;
     if (bias_dtype && (rc = mcc_w_values(w, "output bias", md->output_bias, w->n, bias_dtype, mcc_w_ptr(w, MC_SEC_OUTPUT_BIAS, 0))))
         return rc;
     if (w->id_runs) {
@@ -373,12 +404,13 @@ static int mcc_w_build(mcc_wr *w, void **out, size_t *out_size)
     }
     memcpy(h + MC_H_MAGIC, mcc_magic, MC_MAGIC_SIZE);
     mcc_wr16(h + MC_H_FORMAT_MAJOR, MEMCOM_FORMAT_MAJOR);
-    /* the lowest minor that has every section used: 1.0 readers keep reading string ids */
-    mcc_wr16(h + MC_H_FORMAT_MINOR, w->id_runs ? MC_MINOR_COMPACT_IDS : 0u);
+    /* the lowest minor that has every section used: 1.0 readers keep reading string ids, 1.1 readers models without a head */
+    mcc_wr16(h + MC_H_FORMAT_MINOR, md->n_head_layers ? MC_MINOR_RANKER : w->id_runs ? MC_MINOR_COMPACT_IDS : 0u);
     mcc_wr32(h + MC_H_HEADER_SIZE, MC_HEADER_SIZE);
     mcc_wr64(h + MC_H_FILE_SIZE, end);
     mcc_wr32(h + MC_H_N_ITEMS, w->n);
     mcc_wr32(h + MC_H_N_LAYERS, md->n_layers);
+    mcc_wr32(h + MC_H_N_HEAD_LAYERS, md->n_head_layers);
     mcc_wr32(h + MC_H_SECTION_COUNT, w->count);
     mcc_wr64(h + MC_H_DIRECTORY_OFFSET, MC_HEADER_SIZE);
     mcc_wr32(h + MC_H_DIRECTORY_CRC, mcc_crc32(h + MC_HEADER_SIZE, (size_t)w->count * MC_DIR_ENTRY));

@@ -39,6 +39,9 @@
 #define MK_HAVE_AXPY_F32 1
 #define MK_HAVE_MUL_F32 1
 #define MK_HAVE_SCALE_F32 1
+#define MK_HAVE_RELU_F32 1
+#define MK_HAVE_HEAD_HIDDEN 1
+#define MK_HAVE_MATVEC_T_F32 1
 #define MK_HAVE_BUCKET_BOUNDS 1
 #define MK_HAVE_SCAN 1
 #elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) /* intrinsics, __builtin_ctz */
@@ -95,6 +98,15 @@
 #endif
 #ifndef MK_HAVE_SCALE_F32
 #define mk_scale_f32_generic mk_scale_f32
+#endif
+#ifndef MK_HAVE_MATVEC_T_F32
+#define mk_matvec_t_f32_generic mk_matvec_t_f32
+#endif
+#ifndef MK_HAVE_RELU_F32
+#define mk_relu_f32_generic mk_relu_f32
+#endif
+#ifndef MK_HAVE_HEAD_HIDDEN
+#define mk_head_hidden_generic mk_head_hidden
 #endif
 #ifndef MK_HAVE_GATHER_U32
 #define mk_gather_u32_generic mk_gather_u32

@@ -121,6 +121,37 @@ void mk_scale_f32_generic(float a, float *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] *= a;
 }
 
+void mk_matvec_t_f32_generic(const float *mt, size_t d, size_t h, const float *e, float *out)
+{
+    for (size_t k = 0; k < h; k++) out[k] = 0.0f;
+    for (size_t j = 0; j < d; j++) {
+        const float a = e[j], *row = mt + j * h;
+        for (size_t k = 0; k < h; k++) out[k] += a * row[k];
+    }
+}
+
+void mk_relu_f32_generic(float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static inline float mk_hidden1(const float *c, float a, const float *p, size_t i)
+{
+    float x = c[i] + a * p[i];
+    return x > 0.0f ? x : 0.0f;
+}
+
+float mk_head_hidden_generic(const float *c, float a, const float *p, const float *v, size_t n)
+{
+    float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t n8 = n & ~(size_t)7, i = 0;
+    for (; i < n8; i += 8)
+        for (int j = 0; j < 8; j++) l[j] += mk_hidden1(c, a, p, i + j) * v[i + j];
+    float s = mk_combine8(l);
+    for (; i < n; i++) s += mk_hidden1(c, a, p, i) * v[i];
+    return s;
+}
+
 void mk_gather_u32_generic(const float *t, const uint32_t *idx, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++) out[i] = t[idx[i]];

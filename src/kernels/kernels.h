@@ -53,6 +53,18 @@ void mk_mul_f32(const float *a, const float *b, float *out, size_t n);
 /* x[j] *= a */
 void mk_scale_f32(float a, float *x, size_t n);
 
+/* out[k] = sum_{j < d} e[j] * mt[j * h + k] for k < h (mt: a d x h matrix,
+ * the transpose of h rows of d): each out[k] summed in order of j from 0,
+ * one product at a time (no lanes to combine) */
+void mk_matvec_t_f32(const float *mt, size_t d, size_t h, const float *e, float *out);
+/* x[j] = x[j] > 0 ? x[j] : 0 (NaN and -0 give +0) */
+void mk_relu_f32(float *x, size_t n);
+/* A ranker's head with one hidden layer (engine/ranker.c), for one item:
+ * sum_j v[j] * relu(c[j] + a * p[j]) over j < n, each term rounded as
+ * written (fl(c + fl(a p)), then relu, then the product) and summed in the
+ * dot product's 8-lane order above. */
+float mk_head_hidden(const float *c, float a, const float *p, const float *v, size_t n);
+
 /* out[j] = t[idx[j]] */
 void mk_gather_u32(const float *t, const uint32_t *idx, size_t n, float *out);
 void mk_gather_u16(const float *t, const uint16_t *idx, size_t n, float *out);

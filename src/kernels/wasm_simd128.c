@@ -266,6 +266,77 @@ void mk_scale_f32(float a, float *x, size_t n)
     for (; i < n; i++) x[i] *= a;
 }
 
+/* 32 outputs at a time in 8 accumulators (the registers hold them and the
+ * broadcast e[j]), then 4 at a time, then one by one, each summed over j in
+ * order as generic.c does */
+void mk_matvec_t_f32(const float *mt, size_t d, size_t h, const float *e, float *out)
+{
+    size_t k = 0;
+    for (; k + 32 <= h; k += 32) {
+        v128_t z = wasm_f32x4_splat(0.0f), a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        for (size_t j = 0; j < d; j++) {
+            const float *row = mt + j * h + k;
+            v128_t x = wasm_f32x4_splat(e[j]);
+            a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, wasm_v128_load(row)));
+            a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, wasm_v128_load(row + 4)));
+            a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x, wasm_v128_load(row + 8)));
+            a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x, wasm_v128_load(row + 12)));
+            a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x, wasm_v128_load(row + 16)));
+            a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(x, wasm_v128_load(row + 20)));
+            a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(x, wasm_v128_load(row + 24)));
+            a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(x, wasm_v128_load(row + 28)));
+        }
+        wasm_v128_store(out + k, a0);
+        wasm_v128_store(out + k + 4, a1);
+        wasm_v128_store(out + k + 8, a2);
+        wasm_v128_store(out + k + 12, a3);
+        wasm_v128_store(out + k + 16, a4);
+        wasm_v128_store(out + k + 20, a5);
+        wasm_v128_store(out + k + 24, a6);
+        wasm_v128_store(out + k + 28, a7);
+    }
+    for (; k + 4 <= h; k += 4) {
+        v128_t a = wasm_f32x4_splat(0.0f);
+        for (size_t j = 0; j < d; j++) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(e[j]), wasm_v128_load(mt + j * h + k)));
+        wasm_v128_store(out + k, a);
+    }
+    for (; k < h; k++) {
+        float s = 0.0f;
+        for (size_t j = 0; j < d; j++) s += e[j] * mt[j * h + k];
+        out[k] = s;
+    }
+}
+
+void mk_relu_f32(float *x, size_t n)
+{
+    size_t i = 0;
+    v128_t z = wasm_f32x4_splat(0.0f);
+    for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_pmax(z, wasm_v128_load(x + i))); /* z < x ? x : z */
+    for (; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+/* relu(c + a p) for 4 lanes: pmax(0, x) = 0 < x ? x : 0, as generic.c */
+static inline v128_t mk_hidden4(const float *c, v128_t va, const float *p, v128_t z)
+{
+    return wasm_f32x4_pmax(z, wasm_f32x4_add(wasm_v128_load(c), wasm_f32x4_mul(va, wasm_v128_load(p))));
+}
+
+float mk_head_hidden(const float *c, float a, const float *p, const float *v, size_t n)
+{
+    size_t n8 = n & ~(size_t)7, i = 0;
+    v128_t va = wasm_f32x4_splat(a), z = wasm_f32x4_splat(0.0f), lo = z, hi = z;
+    for (; i < n8; i += 8) {
+        lo = wasm_f32x4_add(lo, wasm_f32x4_mul(mk_hidden4(c + i, va, p + i, z), wasm_v128_load(v + i)));
+        hi = wasm_f32x4_add(hi, wasm_f32x4_mul(mk_hidden4(c + i + 4, va, p + i + 4, z), wasm_v128_load(v + i + 4)));
+    }
+    float s = mk_hsum(lo, hi);
+    for (; i < n; i++) {
+        float x = c[i] + a * p[i];
+        s += (x > 0.0f ? x : 0.0f) * v[i];
+    }
+    return s;
+}
+
 /* record lanes of mask m (4 lanes starting at j) into hits */
 #define MK_HITS(m, j)                                                                          \
     if (wasm_v128_any_true(m)) {                                                               \

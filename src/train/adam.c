@@ -14,6 +14,7 @@ void mt_adam_update(const mt_adam *a, mt_model *mdl, mt_work *works, int n_works
         mt_param *p = &mdl->params[k];
         size_t lo = p->len * (size_t)part / (size_t)n_parts, hi = p->len * (size_t)(part + 1) / (size_t)n_parts;
         float rate = p->decay_rate > 0 ? p->decay_rate : a->weight_decay;
+        float lr_p = p->lr_scale > 0 ? lr_t * p->lr_scale : lr_t;
         float decay = p->decay ? 1.0f - a->lr * rate : 1.0f;
         float *v = p->v, *m1 = p->m1, *m2 = p->m2, c = p->center;
         const float *g0 = works[0].grad[k];
@@ -22,7 +23,7 @@ void mt_adam_update(const mt_adam *a, mt_model *mdl, mt_work *works, int n_works
             for (int w = 1; w < n_works; w++) g += works[w].grad[k][i];
             m1[i] = b1 * m1[i] + (1.0f - b1) * g;
             m2[i] = b2 * m2[i] + (1.0f - b2) * g * g;
-            v[i] = c + (v[i] - c) * decay - lr_t * m1[i] / (sqrtf(m2[i]) + eps);
+            v[i] = c + (v[i] - c) * decay - lr_p * m1[i] / (sqrtf(m2[i]) + eps);
         }
     }
 }

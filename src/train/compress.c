@@ -3,7 +3,7 @@
  * memcom table of the default variant (docs/METHOD.md section 1.3,
  * memcom-learned-pop): the most popular items (the first indices) own rows,
  * the others share rows assigned by sign-free spherical k-means (kmeans.c),
- * w by least squares.  Layers, biases, ids are copied; the metadata records
+ * w by least squares.  Layers (a ranker's head too), biases, ids are copied; the metadata records
  * the compression and keeps the source's.  No training: fine-tuning on data
  * is `memcom train --init-from` (the CLI forwards to it). */
 #include <math.h>
@@ -100,7 +100,8 @@ int mt_compress(const char *in_path, const char *out_path, const mt_compress_opt
                     res->table[r].pop, res->table[r].seconds);
     }
     /* the rest of the model, copied as f32 (the writer stores the bias as the source did) */
-    uint32_t nl = info.n_layers;
+    /* the layers, then a ranker's head layers */
+    uint32_t nl = info.n_layers + info.n_head_layers;
     memcom_layer_data *layers = mt_xcalloc(nl ? nl : 1, sizeof *layers);
     float **lw = mt_xcalloc(nl ? nl : 1, sizeof *lw), **lb = mt_xcalloc(nl ? nl : 1, sizeof *lb);
     float *bias = NULL;
@@ -109,10 +110,18 @@ int mt_compress(const char *in_path, const char *out_path, const mt_compress_opt
     mt_buf meta = {0};
     for (uint32_t l = 0; !failed && l < nl; l++) {
         memcom_layer_info li;
-        memcom_get_layer(src, l, &li);
+        int head = l >= info.n_layers;
+        uint32_t at = head ? l - info.n_layers : l;
+        if (head)
+            memcom_get_head_layer(src, at, &li);
+        else
+            memcom_get_layer(src, at, &li);
         lw[l] = li.has_weight ? mt_xmalloc((size_t)li.out_dim * li.in_dim * sizeof(float)) : NULL;
         lb[l] = li.has_bias ? mt_xmalloc((size_t)li.out_dim * sizeof(float)) : NULL;
-        memcom_copy_layer(src, l, lw[l], lb[l]);
+        if (head)
+            memcom_copy_head_layer(src, at, lw[l], lb[l]);
+        else
+            memcom_copy_layer(src, at, lw[l], lb[l]);
         memcom_layer_data L = {li.in_dim, li.out_dim, li.activation, lw[l], lb[l]};
         layers[l] = L;
     }
@@ -148,6 +157,8 @@ int mt_compress(const char *in_path, const char *out_path, const mt_compress_opt
         md.output = tds[1];
         md.n_layers = info.n_layers;
         md.layers = layers;
+        md.n_head_layers = info.n_head_layers;
+        md.head_layers = info.n_head_layers ? layers + info.n_layers : NULL;
         md.output_bias = bias;
         md.bias_dtype = info.bias_dtype;
         md.ids = ids;

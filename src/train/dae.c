@@ -123,6 +123,10 @@ void mt_work_init(mt_work *w, const mt_model *mdl, uint32_t cap_b, uint64_t seed
         w->dE = mt_xcalloc((size_t)n * d, sizeof(float));
     }
     w->in_scale = mt_xcalloc(cap_b, sizeof(float));
+    if (mdl->n_head) {
+        w->dh_head = mt_xcalloc((size_t)cap_b * d, sizeof(float));
+        w->hbuf = mt_xcalloc(4 * mt_head_act_len(mdl) + 3 * (size_t)d, sizeof(float));   /* mt_rank_pairs */
+    }
     mt_rng_seed(&w->rng, seed);
 }
 
@@ -140,6 +144,14 @@ void mt_work_free(mt_work *w, const mt_model *mdl)
     free(w->dE);
     free(w->in_scale);
     free(w->keep);
+    free(w->dh_head);
+    free(w->hbuf);
+    free(w->pg_item);
+    free(w->pg_user);
+    free(w->pg_val);
+    free(w->Eh);
+    free(w->HS);
+    free(w->cdf);
     memset(w, 0, sizeof *w);
 }
 
@@ -181,10 +193,9 @@ static void add_in_row(const mt_model *mdl, uint32_t i, float coef, float *x)
     }
 }
 
-/* gradient of the input table for item i given g = coef * dx */
-static void back_in_row(const mt_model *mdl, mt_work *w, uint32_t i, float coef, const float *dx)
+/* gradient of table t for item i given g = coef * dx */
+void mt_table_back_row(const mt_model *mdl, mt_work *w, const mt_table *t, uint32_t i, float coef, const float *dx)
 {
-    const mt_table *t = &mdl->in;
     uint32_t d = t->d;
     const float *A = mdl->params[t->pidx_a].v;
     float *gA = w->grad[t->pidx_a];
@@ -304,6 +315,7 @@ void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const u
 void mt_dae_scores(const mt_model *mdl, mt_work *w, const mt_csr *hist, const uint32_t *users, uint32_t b)
 {
     mt_dae_forward(mdl, w, hist, users, b, 0.0f, 0);
+    if (mdl->n_head) mt_rank_add_head(mdl, w, b);
 }
 
 /* softmax cross-entropy against the multi-hot history; S becomes G. */
@@ -347,11 +359,20 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const 
 {
     uint32_t d = mdl->d, n = mdl->n;
     const mt_table *t = &mdl->out;
+    /* a ranker's pairwise loss reads the logits before the softmax */
+    w->pg_n = 0;
+    int ranked = mdl->n_head && w->rank;
+    if (ranked) mt_rank_pairs(mdl, w, hist, users, b, grad_scale);
+    float sw = ranked ? w->rank->softmax_weight : 1.0f;
     /* G in S */
     for (uint32_t u = 0; u < b; u++) {
         uint64_t s = hist->off[users[u]], e = hist->off[users[u] + 1];
-        w->loss += softmax_grad(w->S + (size_t)u * n, n, hist->idx + s, e - s, grad_scale);
+        if (sw != 0)
+            w->loss += sw * softmax_grad(w->S + (size_t)u * n, n, hist->idx + s, e - s, sw * grad_scale);
+        else
+            memset(w->S + (size_t)u * n, 0, (size_t)n * sizeof(float));
     }
+    for (size_t k = 0; k < w->pg_n; k++) w->S[(size_t)w->pg_user[k] * n + w->pg_item[k]] += w->pg_val[k];
     /* output bias */
     float *gbias = w->grad[mdl->pidx_bias];
     for (uint32_t u = 0; u < b; u++) add_rows(gbias, w->S + (size_t)u * n, n);
@@ -394,6 +415,8 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, (int)d, (int)m, 1.0f, w->dT, (int)m, A,
                     (int)d, 0.0f, w->dh, (int)d);
     }
+    if (ranked)
+        for (size_t k = 0; k < (size_t)b * d; k++) w->dh[k] += w->dh_head[k];
     /* dense layers, last to first; dh holds dL/dh_l */
     for (uint32_t l = mdl->n_dense; l >= 1; l--) {
         const float *h = w->act[l];
@@ -422,7 +445,7 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const 
         const float *dx = w->dx + (size_t)u * d;
         for (uint64_t k = s; k < e; k++) {
             if (w->keep_active && !w->keep[pos++]) continue;
-            back_in_row(mdl, w, hist->idx[k], w->in_scale[u], dx);
+            mt_table_back_row(mdl, w, &mdl->in, hist->idx[k], w->in_scale[u], dx);
         }
     }
 }

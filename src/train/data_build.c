@@ -18,6 +18,7 @@ void mt_csr_free(mt_csr *c)
 {
     free(c->off);
     free(c->idx);
+    free(c->val);
     memset(c, 0, sizeof *c);
 }
 
@@ -63,6 +64,7 @@ size_t mt_pairs_dedup(mt_pairs *p, uint32_t n_users, uint32_t n_items)
                 p->user[w] = p->user[k];
                 p->item[w] = p->item[k];
                 p->part[w] = p->part[k];
+                p->grade[w] = p->grade[k];
                 w++;
             }
         p->count = w;
@@ -132,12 +134,16 @@ static int pop_cmp(const void *a, const void *b)
     return x->first < y->first ? -1 : (x->first > y->first);
 }
 
-static int u32_cmp(const void *a, const void *b)
+typedef struct item_grade { uint32_t item; float grade; uint64_t order; } item_grade;
+static int ig_cmp(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : (x > y);
+    const item_grade *x = a, *y = b;
+    if (x->item != y->item) return x->item < y->item ? -1 : 1;
+    return x->order < y->order ? -1 : (x->order > y->order);
 }
 
+/* Rows sorted by item, duplicates dropped (the first kept, with its grade);
+ * grades kept (c->val) when the pairs are graded. */
 static void build_csr(mt_csr *c, const mt_pairs *p, uint8_t part, uint32_t n_users,
                       const uint32_t *remap)
 {
@@ -146,23 +152,33 @@ static void build_csr(mt_csr *c, const mt_pairs *p, uint8_t part, uint32_t n_use
     for (size_t k = 0; k < p->count; k++)
         if (p->part[k] == part) c->off[p->user[k] + 1]++;
     for (uint32_t u = 0; u < n_users; u++) c->off[u + 1] += c->off[u];
-    c->idx = mt_xmalloc((size_t)(c->off[n_users] ? c->off[n_users] : 1) * sizeof *c->idx);
+    size_t total = (size_t)(c->off[n_users] ? c->off[n_users] : 1);
+    item_grade *ig = mt_xmalloc(total * sizeof *ig);
     uint64_t *fill = mt_xmalloc(((size_t)n_users + 1) * sizeof *fill);
     memcpy(fill, c->off, ((size_t)n_users + 1) * sizeof *fill);
     for (size_t k = 0; k < p->count; k++)
-        if (p->part[k] == part) c->idx[fill[p->user[k]]++] = remap[p->item[k]];
+        if (p->part[k] == part) {
+            uint64_t at = fill[p->user[k]]++;
+            ig[at] = (item_grade){remap[p->item[k]], p->graded ? p->grade[k] : 1.0f, k};
+        }
     free(fill);
+    c->idx = mt_xmalloc(total * sizeof *c->idx);
+    c->val = p->graded ? mt_xmalloc(total * sizeof *c->val) : NULL;
     /* sort each row and drop duplicates */
     uint64_t w = 0;
     for (uint32_t u = 0; u < n_users; u++) {
         uint64_t a = c->off[u], b = c->off[u + 1];
-        qsort(c->idx + a, (size_t)(b - a), sizeof *c->idx, u32_cmp);
+        qsort(ig + a, (size_t)(b - a), sizeof *ig, ig_cmp);
         c->off[u] = w;
         for (uint64_t k = a; k < b; k++)
-            if (k == a || c->idx[k] != c->idx[k - 1]) c->idx[w++] = c->idx[k];
+            if (k == a || ig[k].item != ig[k - 1].item) {
+                if (c->val) c->val[w] = ig[k].grade;
+                c->idx[w++] = ig[k].item;
+            }
     }
     c->off[n_users] = w;
     c->nnz = w;
+    free(ig);
 }
 
 /* Remove from valid/test what is in train, and from test what is in valid. */
@@ -175,6 +191,7 @@ static void make_disjoint(mt_csr *a, const mt_csr *b)
         for (uint64_t k = s; k < e; k++) {
             while (j < je && b->idx[j] < a->idx[k]) j++;
             if (j < je && b->idx[j] == a->idx[k]) continue;
+            if (a->val) a->val[w] = a->val[k];
             a->idx[w++] = a->idx[k];
         }
     }
@@ -217,6 +234,7 @@ void mt_dataset_build(mt_dataset *ds, mt_pairs *p, mt_strmap *users, mt_strmap *
     build_csr(&ds->train, p, 0, n_users, remap);
     build_csr(&ds->valid, p, 1, n_users, remap);
     build_csr(&ds->test, p, 2, n_users, remap);
+    ds->graded = p->graded;
     make_disjoint(&ds->valid, &ds->train);
     make_disjoint(&ds->test, &ds->train);
     make_disjoint(&ds->test, &ds->valid);

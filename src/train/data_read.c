@@ -26,18 +26,25 @@ long mt_getline(FILE *f, char **buf, size_t *cap)
     return (long)len;
 }
 
-void mt_pairs_push(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part)
+void mt_pairs_push_graded(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part, float grade)
 {
     if (p->count == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 4096;
         p->user = mt_xrealloc(p->user, p->cap * sizeof *p->user);
         p->item = mt_xrealloc(p->item, p->cap * sizeof *p->item);
         p->part = mt_xrealloc(p->part, p->cap * sizeof *p->part);
+        p->grade = mt_xrealloc(p->grade, p->cap * sizeof *p->grade);
     }
     p->user[p->count] = user;
     p->item[p->count] = item;
     p->part[p->count] = part;
+    p->grade[p->count] = grade;
     p->count++;
+}
+
+void mt_pairs_push(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part)
+{
+    mt_pairs_push_graded(p, user, item, part, 1.0f);
 }
 
 void mt_pairs_free(mt_pairs *p)
@@ -45,6 +52,7 @@ void mt_pairs_free(mt_pairs *p)
     free(p->user);
     free(p->item);
     free(p->part);
+    free(p->grade);
     memset(p, 0, sizeof *p);
 }
 
@@ -455,7 +463,7 @@ sniffed:
     /* ---- read ---- */
     rewind(f);
     lineno = 0;
-    int skipped_header = 0;
+    int skipped_header = 0, all_graded = 1;
     while ((len = mt_getline(f, &line, &cap)) >= 0) {
         lineno++;
         strip_bom(line, &len, lineno);
@@ -520,11 +528,25 @@ sniffed:
             tmp[lens[gc]] = 0;
             if (strtod(tmp, NULL) < o->threshold) continue;
         }
+        /* the grade, kept for graded pairs and graded NDCG when every kept
+         * line has a finite one */
+        int gcol = cols.idx[MT_COL_GRADE];
+        float grade = 1.0f;
+        if (gcol >= 0 && gcol < nf && is_number(fields[gcol], lens[gcol])) {
+            char tmp[64];
+            memcpy(tmp, fields[gcol], lens[gcol]);
+            tmp[lens[gcol]] = 0;
+            double g = strtod(tmp, NULL);
+            if (g > -3.0e38 && g < 3.0e38) grade = (float)g; else all_graded = 0;
+        } else {
+            all_graded = 0;
+        }
         uint32_t u = mt_strmap_intern(users, fields[uc], lens[uc], NULL);
         uint32_t it = mt_strmap_intern(items, fields[ic], lens[ic], NULL);
-        mt_pairs_push(out, u, it, 0);
+        mt_pairs_push_graded(out, u, it, 0, grade);
         kept++;
     }
+    out->graded = all_graded && kept > 0;
     if (!rc && ferror(f)) rc = mt_fail(err, MT_E_DATA, "%s: read error", path);
     if (!rc && kept == 0) rc = mt_fail(err, MT_E_DATA, "%s: no interactions%s", path, o->has_threshold ? " at or above the rating threshold" : "");
 done:

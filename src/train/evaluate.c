@@ -54,7 +54,8 @@ static void *eval_thread(void *arg)
                 got--;
             const uint32_t *truth = j->truth->idx + j->truth->off[user];
             uint32_t ntr = (uint32_t)(j->truth->off[user + 1] - j->truth->off[user]);
-            mt_metrics_add_user(&j->sum, top, got, truth, ntr);
+            const float *grade = j->truth->val ? j->truth->val + j->truth->off[user] : NULL;
+            mt_metrics_add_user_graded(&j->sum, top, got, truth, grade, ntr);
         }
     }
     mt_work_free(&w, mdl);
@@ -73,7 +74,9 @@ int mt_evaluate(const mt_model *mdl, const mt_dataset *ds, const mt_csr *truth, 
     eval_job jobs[16];
     pthread_t th[16];
     for (int t = 0; t < n_threads; t++) {
-        jobs[t] = (eval_job){mdl, ds, truth, users, nu, t, n_threads, {{0}, {0}, 0}};
+        memset(&jobs[t], 0, sizeof jobs[t]);
+        jobs[t] = (eval_job){.mdl = mdl, .ds = ds, .truth = truth, .users = users, .n_users = nu, .part = t,
+                             .n_parts = n_threads};
         if (t > 0 && pthread_create(&th[t], NULL, eval_thread, &jobs[t]) != 0) {
             n_threads = t;
             break;

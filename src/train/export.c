@@ -54,6 +54,17 @@ int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_o
     }
     md.n_layers = 1 + mdl->n_dense;
     md.layers = layers;
+    memcom_layer_data head[MT_MAX_HEAD];   /* a ranker's head g (format 1.2) */
+    memset(head, 0, sizeof head);
+    for (uint32_t l = 0; l < mdl->n_head; l++) {
+        head[l].in_dim = mdl->head_dim[l];
+        head[l].out_dim = mdl->head_dim[l + 1];
+        head[l].activation = l + 1 < mdl->n_head ? MEMCOM_ACT_RELU : MEMCOM_ACT_NONE;
+        head[l].weight = mdl->params[mdl->pidx_hw[l]].v;
+        head[l].bias = mdl->params[mdl->pidx_hb[l]].v;
+    }
+    md.n_head_layers = mdl->n_head;
+    md.head_layers = mdl->n_head ? head : NULL;
     md.output_bias = mdl->params[mdl->pidx_bias].v;
     md.bias_dtype = (uint32_t)(eo && eo->bias_dtype ? eo->bias_dtype : MEMCOM_DTYPE_F32);
     md.ids = (const char *const *)ds->item_ids;

@@ -13,6 +13,7 @@ typedef struct fe_job {
     const mt_dataset *ds;
     const mt_csr *truth;
     const uint32_t *map;      /* data set item -> model index or UINT32_MAX */
+    uint32_t *top10;          /* per user: the top 10 (UINT32_MAX past the end), or NULL */
     int part, n_parts;
     float popularity;         /* memcom_recommend_popularity's p */
     mt_metrics sum;
@@ -25,6 +26,12 @@ static int u32_cmp(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
 static void *fe_thread(void *arg)
 {
     fe_job *j = arg;
@@ -34,6 +41,11 @@ static void *fe_thread(void *arg)
     float sc[64];
     size_t cap = 1024;
     uint32_t *hist = mt_xmalloc(cap * sizeof *hist), *truth = mt_xmalloc(cap * sizeof *truth);
+    /* graded data: the known held-out items with their grades (sorted
+     * together), and every held-out item's grade for the ideal DCG */
+    const float *tval = j->truth->val;
+    uint64_t *kg = tval ? mt_xmalloc(cap * sizeof *kg) : NULL;
+    float *kgrade = tval ? mt_xmalloc(cap * sizeof *kgrade) : NULL;
     memset(&j->sum, 0, sizeof j->sum);
     for (uint32_t u = (uint32_t)j->part; u < ds->n_users; u += (uint32_t)j->n_parts) {
         uint64_t ts = j->truth->off[u], te = j->truth->off[u + 1];
@@ -44,6 +56,10 @@ static void *fe_thread(void *arg)
             cap = need * 2;
             hist = mt_xrealloc(hist, cap * sizeof *hist);
             truth = mt_xrealloc(truth, cap * sizeof *truth);
+            if (tval) {
+                kg = mt_xrealloc(kg, cap * sizeof *kg);
+                kgrade = mt_xrealloc(kgrade, cap * sizeof *kgrade);
+            }
         }
         size_t nh = 0, nt = 0;
         for (uint64_t k = hs; k < he; k++)
@@ -54,10 +70,20 @@ static void *fe_thread(void *arg)
             uint32_t mi = j->map[j->truth->idx[k]];
             if (mi == UINT32_MAX)
                 missing++;
+            else if (tval)
+                kg[nt++] = (uint64_t)mi << 32 | (uint64_t)(k - ts);   /* sorts by model index */
             else
                 truth[nt++] = mi;
         }
-        qsort(truth, nt, sizeof *truth, u32_cmp);
+        if (tval) {
+            qsort(kg, nt, sizeof *kg, u64_cmp);
+            for (size_t q = 0; q < nt; q++) {
+                truth[q] = (uint32_t)(kg[q] >> 32);
+                kgrade[q] = tval[ts + (kg[q] & 0xffffffffu)];
+            }
+        } else {
+            qsort(truth, nt, sizeof *truth, u32_cmp);
+        }
         memcom_topk_opts to;
         memset(&to, 0, sizeof to);
         to.k = kmax;
@@ -69,6 +95,8 @@ static void *fe_thread(void *arg)
             j->rc = rc;
             break;
         }
+        if (j->top10)
+            for (size_t q = 0; q < 10; q++) j->top10[(size_t)u * 10 + q] = q < got ? top[q] : UINT32_MAX;
         for (int k = 0; k < MT_N_KS; k++) {
             double r, g;
             /* unknown held-out items are misses: compute over the known ones
@@ -88,16 +116,22 @@ static void *fe_thread(void *arg)
             }
             j->sum.recall[k] += r;
             j->sum.ndcg[k] += g;
+            if (tval)
+                j->sum.gndcg[k] += mt_graded_ndcg(top, (uint32_t)got, truth, kgrade, (uint32_t)nt, tval + ts,
+                                                  (uint32_t)(te - ts), mt_eval_ks[k]);
         }
         j->sum.users++;
+        j->sum.graded |= tval != NULL;
     }
     free(hist);
     free(truth);
+    free(kg);
+    free(kgrade);
     return NULL;
 }
 
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth,
-                     float popularity, mt_metrics *out, uint32_t *unknown_items, mt_err *err)
+                     float popularity, mt_metrics *out, uint32_t *unknown_items, uint32_t *top10, mt_err *err)
 {
     memset(out, 0, sizeof *out);
     uint32_t *map = mt_xmalloc((size_t)(ds->n_items ? ds->n_items : 1) * sizeof *map);
@@ -124,6 +158,7 @@ int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds
         jobs[t].ds = ds;
         jobs[t].truth = truth;
         jobs[t].map = map;
+        jobs[t].top10 = top10;
         jobs[t].part = t;
         jobs[t].n_parts = n_threads;
         jobs[t].popularity = popularity;
@@ -230,18 +265,68 @@ const mt_csr *mt_eval_truth(const mt_dataset *ds, int part, mt_err *err)
     return truth;
 }
 
+/* --top: per evaluated user, its id, its history (the training items the
+ * model knows) and the model's top 10, both as model indices, tab-separated */
+static int write_top(const char *path, memcom_model *m, const mt_dataset *ds, const mt_csr *truth,
+                     const uint32_t *top10, mt_err *err)
+{
+    mt_outfile f;
+    if (mt_outfile_open(&f, path, err)) return -1;
+    mt_buf b = {0};
+    for (uint32_t u = 0; u < ds->n_users; u++) {
+        if (truth->off[u + 1] == truth->off[u]) continue;
+        b.len = 0;
+        mt_buf_printf(&b, "%s\t", ds->user_ids[u]);
+        int first = 1;
+        for (uint64_t k = ds->train.off[u]; k < ds->train.off[u + 1]; k++) {
+            uint32_t idx;
+            const char *id = ds->item_ids[ds->train.idx[k]];
+            if (memcom_find_id(m, id, strlen(id), &idx) != MEMCOM_OK) continue;
+            mt_buf_printf(&b, first ? "%u" : " %u", idx);
+            first = 0;
+        }
+        mt_buf_printf(&b, "\t");
+        for (size_t q = 0; q < 10 && top10[(size_t)u * 10 + q] != UINT32_MAX; q++)
+            mt_buf_printf(&b, q ? " %u" : "%u", top10[(size_t)u * 10 + q]);
+        mt_buf_printf(&b, "\n");
+        mt_outfile_write(&f, b.p, b.len);
+    }
+    mt_buf_free(&b);
+    return mt_outfile_commit(&f, err);
+}
+
 int mt_eval_run(const mt_eval_opts *eo, mt_eval_result *r, mt_err *err)
 {
+    if (eo->top_path) {   /* --top must not replace an input */
+        const mt_data_opts *d = &eo->data;
+        mt_path outs[1] = {{eo->top_path, "--top", 0}};
+        mt_path ins[4] = {{eo->model_path, "the model", 0},
+                          {d->format == MT_FMT_SPLIT ? d->train_path : d->path, "data file", 0},
+                          {d->format == MT_FMT_SPLIT ? d->valid_path : NULL, "validation data file", 0},
+                          {d->format == MT_FMT_SPLIT ? d->test_path : NULL, "test data file", 0}};
+        memset(r, 0, sizeof *r);
+        if (mt_check_outputs(outs, 1, ins, 4, err)) return -1;
+    }
     mt_eval_session s;
     int rc = mt_eval_open(eo, &s, r, err);
     if (rc) return rc;
     r->popularity = mt_eval_popularity(eo, s.h[0]);
+    uint32_t *top10 = NULL;
+    int top_part = -1;
     for (int p = 0; p < 2 && !rc; p++) {
         if (!eo->on[p]) continue;
         const mt_csr *truth = mt_eval_truth(&s.ds, p, err);
-        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, r->popularity, &r->m[p], &r->unknown_items, err)
+        uint32_t *t10 = NULL;
+        if (truth && eo->top_path) {   /* the lists of the last part evaluated */
+            free(top10);
+            top10 = t10 = mt_xmalloc(((size_t)s.ds.n_users * 10 + 1) * sizeof *top10);
+            top_part = p;
+        }
+        rc = truth ? mt_evaluate_file(s.h, s.threads, &s.ds, truth, r->popularity, &r->m[p], &r->unknown_items, t10, err)
                    : -1;
     }
+    if (!rc && top10) rc = write_top(eo->top_path, s.h[0], &s.ds, top_part == 0 ? &s.ds.valid : &s.ds.test, top10, err);
+    free(top10);
     mt_eval_close(&s);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* init_from.c - warm start from an existing .memcom file (typically the full
  * model of the same data): its item vectors, reconstructed through the public
  * API whatever their kind and storage, matched to the data set by id string,
- * and its biases and dense layers (memcom_copy_output_bias, memcom_copy_layer).
+ * and its biases and dense layers (memcom_copy_output_bias, memcom_copy_layer),
+ * and a ranker's head when both are rankers of the same head shape.
  * The learned-bucket variants cluster these vectors instead of running their
  * own warm-up. */
 #include <stdlib.h>
@@ -51,6 +52,19 @@ int mt_load_warm(const char *path, const mt_dataset *ds, const mt_model_opts *sh
         copy_layer(m, 0, d, NULL, warm->params[warm->pidx_b0].v);
         for (uint32_t l = 1; l <= shape->n_dense; l++)
             copy_layer(m, l, d, warm->params[warm->pidx_w[l]].v, warm->params[warm->pidx_b[l]].v);
+    }
+    /* a ranker's head, when the file has one of the same shape */
+    if (warm->n_head && info.n_head_layers == warm->n_head) {
+        int same = 1;
+        memcom_layer_info L;
+        for (uint32_t l = 0; l < warm->n_head; l++)
+            same &= memcom_get_head_layer(m, l, &L) == MEMCOM_OK && L.in_dim == warm->head_dim[l] &&
+                    L.out_dim == warm->head_dim[l + 1] && L.has_weight;
+        for (uint32_t l = 0; same && l < warm->n_head; l++) {
+            memcom_get_head_layer(m, l, &L);
+            memcom_copy_head_layer(m, l, warm->params[warm->pidx_hw[l]].v,
+                                   L.has_bias ? warm->params[warm->pidx_hb[l]].v : NULL);
+        }
     }
     for (uint32_t i = 0; i < ds->n_items; i++) {
         uint32_t idx;

@@ -7,7 +7,7 @@
 
 const uint32_t mt_eval_ks[MT_N_KS] = {10, 20, 40};
 
-static int contains(const uint32_t *sorted, uint32_t n, uint32_t x)
+int mt_contains_sorted(const uint32_t *sorted, uint32_t n, uint32_t x)
 {
     uint32_t lo = 0, hi = n;
     while (lo < hi) {
@@ -28,7 +28,7 @@ void mt_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *
     double dcg = 0, idcg = 0;
     uint32_t hits = 0, lim = n_ranked < k ? n_ranked : k;
     for (uint32_t r = 0; r < lim; r++)
-        if (contains(truth, n_truth, ranked[r])) {
+        if (mt_contains_sorted(truth, n_truth, ranked[r])) {
             hits++;
             dcg += 1.0 / log2((double)r + 2.0);
         }
@@ -91,8 +91,59 @@ void mt_metrics_add(mt_metrics *out, const mt_metrics *part)
     for (int k = 0; k < MT_N_KS; k++) {
         out->recall[k] += part->recall[k];
         out->ndcg[k] += part->ndcg[k];
+        out->gndcg[k] += part->gndcg[k];
     }
     out->users += part->users;
+    out->graded |= part->graded;
+}
+
+double mt_gain(float grade)
+{
+    return grade > 0 ? log2(1.0 + (double)grade) : 0.0;
+}
+
+double mt_graded_ndcg(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth, const float *grade,
+                      uint32_t n_truth, const float *ideal, uint32_t n_ideal, uint32_t k)
+{
+    double dcg = 0, idcg = 0;
+    uint32_t lim = n_ranked < k ? n_ranked : k;
+    for (uint32_t r = 0; r < lim; r++) {
+        uint32_t lo = 0, hi = n_truth;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (truth[mid] < ranked[r])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n_truth && truth[lo] == ranked[r]) dcg += mt_gain(grade[lo]) / log2((double)r + 2.0);
+    }
+    /* the k largest gains, descending (k <= 256) */
+    double top[256];
+    uint32_t kk = k < 256 ? k : 256, cnt = 0;
+    for (uint32_t q = 0; q < n_ideal; q++) {
+        double gq = mt_gain(ideal[q]);
+        if (cnt == kk && !(gq > top[kk - 1])) continue;
+        uint32_t pos = cnt < kk ? cnt++ : kk - 1;
+        while (pos > 0 && top[pos - 1] < gq) {
+            top[pos] = top[pos - 1];
+            pos--;
+        }
+        top[pos] = gq;
+    }
+    for (uint32_t r = 0; r < cnt; r++) idcg += top[r] / log2((double)r + 2.0);
+    return idcg > 0 ? dcg / idcg : 0.0;
+}
+
+void mt_metrics_add_user_graded(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
+                                const float *grade, uint32_t n_truth)
+{
+    if (grade) {
+        for (int k = 0; k < MT_N_KS; k++)
+            sum->gndcg[k] += mt_graded_ndcg(ranked, n_ranked, truth, grade, n_truth, grade, n_truth, mt_eval_ks[k]);
+        sum->graded = 1;
+    }
+    mt_metrics_add_user(sum, ranked, n_ranked, truth, n_truth);
 }
 
 void mt_metrics_add_user(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
@@ -113,5 +164,6 @@ void mt_metrics_average(mt_metrics *out)
     for (int k = 0; k < MT_N_KS; k++) {
         out->recall[k] /= out->users;
         out->ndcg[k] /= out->users;
+        out->gndcg[k] /= out->users;
     }
 }

@@ -1,6 +1,7 @@
 /* model.c - the trainable Mult-DAE: parameter blocks and their initialisation.
  *   x = sum_{i in H} E_in[i] / sqrt|H|;  h0 = tanh(x + b0);
- *   h_k = tanh(W_k h_{k-1} + b_k) (k = 1..n_dense);  s = E_out h + bias. */
+ *   h_k = tanh(W_k h_{k-1} + b_k) (k = 1..n_dense);  s = E_out h + bias;
+ * a ranker adds its head: s_i += g([h ; E_out[i] ; h * E_out[i]]) (ranknet.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,28 @@ int mt_model_init(mt_model *mdl, uint32_t n, const mt_model_opts *o, const uint3
         mdl->pidx_b[k] = add_param(mdl, "dense_b", d, 0);
     }
     mdl->pidx_bias = add_param(mdl, "output_bias", n, 0);
+    if (o->ranker) {
+        /* the head: He-initialised relu layers, then a small linear output
+         * (g starts near 0, so the ranker starts as its factorised part) */
+        if (o->head_layers > MT_MAX_HEAD - 1)
+            return mt_fail(err, MT_E_OPTION, "--head-layers %u: at most %d hidden layers", o->head_layers,
+                           MT_MAX_HEAD - 1);
+        if (o->head_layers && (o->head_width < 1 || o->head_width > 4096))
+            return mt_fail(err, MT_E_OPTION, "--head-width %u out of range (1..4096)", o->head_width);
+        mdl->n_head = o->head_layers + 1;
+        mdl->head_dim[0] = 3 * d;
+        for (uint32_t l = 1; l < mdl->n_head; l++) mdl->head_dim[l] = o->head_width;
+        mdl->head_dim[mdl->n_head] = 1;
+        for (uint32_t l = 0; l < mdl->n_head; l++) {
+            uint32_t in = mdl->head_dim[l], out = mdl->head_dim[l + 1];
+            int last = l + 1 == mdl->n_head;
+            mdl->pidx_hw[l] = add_param(mdl, "head_w", (size_t)in * out, 0);
+            fill_normal(mdl->params[mdl->pidx_hw[l]].v, (size_t)in * out, 0.0f,
+                        (float)sqrt((last ? 0.1 : 2.0) / in), &rng);
+            mdl->pidx_hb[l] = add_param(mdl, "head_b", out, 0);
+            mdl->params[mdl->pidx_hw[l]].lr_scale = mdl->params[mdl->pidx_hb[l]].lr_scale = o->head_lr;
+        }
+    }
     return 0;
 }
 

@@ -115,6 +115,8 @@ void mt_buf_json_metrics(mt_buf *b, const mt_metrics *m)
     mt_buf_printf(b, "{\"users\":%u", m->users);
     for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"recall@%u\":%.6f", mt_eval_ks[k], m->recall[k]);
     for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"ndcg@%u\":%.6f", mt_eval_ks[k], m->ndcg[k]);
+    if (m->graded)   /* gain log2(1 + grade) (mt_gain) */
+        for (int k = 0; k < MT_N_KS; k++) mt_buf_printf(b, ",\"graded_ndcg@%u\":%.6f", mt_eval_ks[k], m->gndcg[k]);
     mt_buf_printf(b, "}");
 }
 
@@ -150,6 +152,12 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
     mt_buf_printf(b, ",\"lr\":%g,\"dropout\":%g,\"weight_decay\":%g,\"warmup_epochs\":%u,\"tune_lr\":%g,\"seed\":%llu",
                   (double)o->lr, (double)o->dropout, (double)o->weight_decay, o->warmup_epochs,
                   (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr), (unsigned long long)o->seed);
+    if (o->ranker)
+        mt_buf_printf(b, ",\"model\":\"ranknet\",\"head_layers\":%u,\"head_width\":%u,\"pairs\":%u,\"negatives\":%u,"
+                         "\"negative_sampling\":\"%s\",\"rank_weight\":%g,\"softmax_weight\":%g,\"head_lr\":%g",
+                      o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives,
+                      mt_neg_sampling_name(o->rank.sampling), (double)o->rank.weight, (double)o->rank.softmax_weight,
+                      (double)o->rank.head_lr);
     if (o->init_from) {
         mt_buf_printf(b, ",\"init_from\":");
         mt_buf_json_string(b, o->init_from);
@@ -296,12 +304,14 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->full_file_bytes = info.full_file_bytes;
         r->file_bytes = info.file_bytes;
         if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
-            rc = mt_evaluate_file(h, nh, ds, &ds->test, 1.0f, &r->file_test, NULL, err);
+            rc = mt_evaluate_file(h, nh, ds, &ds->test, 1.0f, &r->file_test, NULL, NULL, err);
             r->have_file_test = rc == 0;
         }
         /* the popularity control's default, on the validation items (a
-         * finished run with an input table only) */
-        if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE) {
+         * finished run with an input table and no ranker head, whose head
+         * sees the user vector itself) */
+        if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE &&
+            info.n_head_layers == 0) {
             FILE *log = ro->train.quiet ? NULL : stderr;
             if (log) fprintf(log, "choosing the popularity default on the validation items\n");
             rc = mt_choose_popularity(h[0], ds, &ds->valid, log, &r->serving, err);
@@ -312,7 +322,7 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
             }
             if (r->have_serving && ds->test.nnz) {
                 rc = mt_evaluate_file(h, nh, ds, &ds->test, r->serving.curve[r->serving.chosen].p, &r->serving.test,
-                                      NULL, err);
+                                      NULL, NULL, err);
                 r->serving.have_test = rc == 0;
             }
         }

@@ -58,6 +58,12 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,
                   (double)o->weight_decay, (unsigned long long)o->seed, o->threads);
     mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
+    if (o->ranker)   /* only a ranker's state has these lines: a Mult-DAE's is as before */
+        mt_buf_printf(&b, "--model=ranknet\n--head-layers=%u\n--head-width=%u\n--pairs=%u\n--negatives=%u\n"
+                          "--negative-sampling=%s\n--rank-weight=%.9g\n--softmax-weight=%.9g\n--head-lr=%.9g\n",
+                      o->head_layers, o->head_width, o->rank.pairs, o->rank.negatives,
+                      mt_neg_sampling_name(o->rank.sampling), (double)o->rank.weight, (double)o->rank.softmax_weight,
+                      (double)o->rank.head_lr);
     uint64_t h = 0xCBF29CE484222325ull;
     h = fnv(h, &ds->n_users, sizeof ds->n_users);
     h = fnv(h, &ds->n_items, sizeof ds->n_items);
@@ -67,6 +73,11 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     h = csr_hash(h, &ds->valid);
     h = csr_hash(h, &ds->test);
     mt_buf_printf(&b, "data=%u users, %u items, hash %016llx\n", ds->n_users, ds->n_items, (unsigned long long)h);
+    if (o->ranker && ds->train.val) {   /* a ranker's graded pairs come from the grades */
+        uint64_t g = 0xCBF29CE484222325ull;
+        g = fnv(g, ds->train.val, (size_t)ds->train.nnz * sizeof *ds->train.val);
+        mt_buf_printf(&b, "grades=%016llx\n", (unsigned long long)g);
+    }
     return b.p;
 }
 
@@ -106,6 +117,13 @@ int mt_state_check_options(const mt_fit_state *s, const char *now, const char *p
         }
         p += l + (e ? 1 : 0);
     }
+    /* a ranker's state has lines a Mult-DAE's lacks */
+    size_t ml = 0, nl2 = 0;
+    const char *m = find_line(s->options, "--model", 7, &ml);
+    if (m && !find_line(now, "--model", 7, &nl2))
+        return mt_fail(err, MT_E_STATE, "%s: option --model differs from the interrupted run's: it was '%.*s', now 'dae' "
+                                        "(every option but --epochs must be the same to resume)",
+                       path, (int)(ml - 8), m + 8);
     return 0;
 }
 

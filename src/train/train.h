@@ -93,6 +93,7 @@ typedef struct mt_csr {
     uint64_t nnz;
     uint64_t *off;   /* n_rows + 1 */
     uint32_t *idx;   /* nnz        */
+    float *val;      /* nnz grades (graded data), or NULL */
 } mt_csr;
 
 typedef struct mt_dataset {
@@ -102,6 +103,7 @@ typedef struct mt_dataset {
     char **user_ids;     /* n_users strings, in order of first appearance */
     uint32_t *item_count;/* training interactions per item              */
     mt_csr train, valid, test; /* n_users rows each (empty rows allowed) */
+    int graded;          /* the CSRs carry each interaction's grade (val)   */
     /* provenance, recorded in the model and checked by `memcom eval`:
      * data_hash: an order-free hash of the distinct (user id, item id) pairs;
      * split_hash: the same over (user id, item id, part), so it changes with
@@ -146,9 +148,12 @@ void mt_dataset_free(mt_dataset *ds);
 typedef struct mt_pairs {
     uint32_t *user, *item;   /* indices into the user / item string maps */
     uint8_t *part;           /* 0 train, 1 valid, 2 test                  */
+    float *grade;            /* the grade column (graded is set), else 1  */
+    int graded;
     size_t count, cap;
 } mt_pairs;
 void mt_pairs_push(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part);
+void mt_pairs_push_graded(mt_pairs *p, uint32_t user, uint32_t item, uint8_t part, float grade);
 void mt_pairs_free(mt_pairs *p);
 int mt_read_split_file(const char *path, uint8_t part, mt_strmap *users,
                        mt_strmap *items, mt_pairs *out, mt_err *err);
@@ -251,6 +256,7 @@ typedef struct mt_param {
     int decay;            /* apply weight decay                    */
     float center;         /* weight decay pulls towards this value  */
     float decay_rate;     /* > 0: own decay rate instead of the optimiser's */
+    float lr_scale;       /* > 0: the optimiser's learning rate times this  */
     const char *name;
 } mt_param;
 
@@ -269,6 +275,7 @@ typedef struct mt_table {
 /* ------------------------------------------------------------------ */
 #define MT_MAX_PARAMS 32
 #define MT_MAX_LAYERS 8
+#define MT_MAX_HEAD 4     /* linear layers of the ranker head (hidden + output) */
 
 typedef struct mt_model_opts {
     int in_kind, out_kind;          /* mt_tkind of each table                 */
@@ -277,6 +284,10 @@ typedef struct mt_model_opts {
     uint32_t n_dense;               /* dense d x d tanh layers after the first */
     float init_std;
     float scalar_decay;             /* decay of memcom scalars towards 1 (0: none) */
+    int ranker;                     /* add the RankNet head (ranknet.c)         */
+    uint32_t head_layers;           /* its hidden relu layers (0..MT_MAX_HEAD-1) */
+    uint32_t head_width;            /* their width                              */
+    float head_lr;                  /* the head's learning-rate scale (0: 1)    */
 } mt_model_opts;
 
 typedef struct mt_model {
@@ -286,6 +297,12 @@ typedef struct mt_model {
     int pidx_b0;                    /* bias of the first (identity) layer     */
     int pidx_w[MT_MAX_LAYERS], pidx_b[MT_MAX_LAYERS];
     int pidx_bias;                  /* output bias                            */
+    /* the ranker head g (n_head 0: not a ranker): layer l maps head_dim[l]
+     * to head_dim[l + 1] inputs, relu but the last (head_dim[n_head] = 1);
+     * head_dim[0] = 3d: [u ; E_out[i] ; u * E_out[i]] */
+    uint32_t n_head;
+    uint32_t head_dim[MT_MAX_HEAD + 1];
+    int pidx_hw[MT_MAX_HEAD], pidx_hb[MT_MAX_HEAD];
     mt_param params[MT_MAX_PARAMS];
     int n_params;
 } mt_model;
@@ -299,6 +316,26 @@ void mt_model_free(mt_model *mdl);
 void mt_table_row(const mt_model *mdl, const mt_table *t, uint32_t i, float *out);
 /* Fill buckets for a kind: mod / pop+mod (explicit learned: caller). */
 void mt_buckets_default(int kind, uint32_t n, uint32_t m, uint32_t pop, uint32_t *bucket);
+
+/* The RankNet loss of a ranker (ranknet.c): per user, `pairs` draws of two
+ * training items with different grades (the higher preferred) and
+ * `negatives` draws of a training item against a sampled item the user has
+ * not interacted with; loss weight * mean over the user's pairs of
+ * log(1 + exp(-(s_i - s_j))), plus softmax_weight times the Mult-DAE
+ * softmax loss on the factorised part E_out[i] . u + bias[i]. */
+typedef enum mt_neg_sampling {
+    MT_NEG_UNIFORM = 0,   /* every item alike                                   */
+    MT_NEG_MODEL = 1      /* in proportion to exp(factorised score): the items the
+                             model itself ranks high, the top of the list        */
+} mt_neg_sampling;
+const char *mt_neg_sampling_name(int sampling);            /* "uniform" "model" */
+int mt_neg_sampling_parse(const char *s, int *sampling);   /* 0, or -1 unknown  */
+typedef struct mt_rank_opts {
+    uint32_t pairs, negatives;
+    float weight, softmax_weight;
+    int sampling;         /* mt_neg_sampling of the unobserved items */
+    float head_lr;        /* the head's learning rate: the optimiser's times this */
+} mt_rank_opts;
 
 /* Per-worker scratch and gradients for a shard of users. */
 typedef struct mt_work {
@@ -316,6 +353,15 @@ typedef struct mt_work {
     int keep_active;                 /* last forward used dropout         */
     mt_rng rng;
     double loss;
+    /* ranker (n_head > 0) */
+    const mt_rank_opts *rank;        /* the pairwise loss; NULL: softmax only */
+    float *dh_head;                  /* B x d: the head's gradient on u       */
+    float *hbuf;                     /* head activations of a pair, and grads */
+    uint32_t *pg_item, *pg_user;     /* sparse score gradients of the pairs   */
+    float *pg_val;
+    size_t pg_n, pg_cap;
+    float *Eh, *HS;                  /* scoring: n x d output rows, n x width */
+    double *cdf;                     /* n: MT_NEG_MODEL's sampling distribution */
 } mt_work;
 
 void mt_work_init(mt_work *w, const mt_model *mdl, uint32_t cap_b, uint64_t seed);
@@ -333,6 +379,27 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist,
 /* Scores only (no bias masking) for users: S = logits, B x n. */
 void mt_dae_scores(const mt_model *mdl, mt_work *w, const mt_csr *hist,
                    const uint32_t *users, uint32_t b);
+
+/* Gradient of table t for item i's row given coef * g (d floats). */
+void mt_table_back_row(const mt_model *mdl, mt_work *w, const mt_table *t, uint32_t i, float coef, const float *g);
+
+/* The ranker head (ranknet.c).  mt_head_score: g(u, e) for one user vector
+ * and item embedding, keeping the activations in act (mt_head_act_len floats)
+ * for mt_head_back, which adds the head's parameter gradients times dout and
+ * returns dg/du and dg/de (d floats each; du added to, de overwritten). */
+size_t mt_head_act_len(const mt_model *mdl);
+float mt_head_score(const mt_model *mdl, const float *u, const float *e, float *act);
+void mt_head_back(const mt_model *mdl, mt_work *w, const float *u, const float *e, const float *act, float dout,
+                  float *du, float *de);
+/* Adds the pairwise loss of users[0..b) (after mt_dae_forward, before the
+ * softmax overwrites the logits): its loss to w->loss, the head's and the
+ * output rows' gradients, the gradient on u to w->dh_head, and the score
+ * gradients to the pg_* list (added to the logits' gradients by
+ * mt_dae_backward). */
+void mt_rank_pairs(const mt_model *mdl, mt_work *w, const mt_csr *hist, const uint32_t *users, uint32_t b,
+                   float grad_scale);
+/* Adds g(u, E_out[i]) for every item to the b rows of w->S. */
+void mt_rank_add_head(const mt_model *mdl, mt_work *w, uint32_t b);
 
 /* Adam (decoupled weight decay). */
 typedef struct mt_adam {
@@ -352,7 +419,9 @@ extern const uint32_t mt_eval_ks[MT_N_KS];   /* 10, 20, 40 */
 
 typedef struct mt_metrics {
     double recall[MT_N_KS], ndcg[MT_N_KS];
+    double gndcg[MT_N_KS];   /* graded NDCG (held-out grades known: graded set) */
     uint32_t users;
+    int graded;
 } mt_metrics;
 /* out += part (sums over users); then out /= out->users (per-user means) */
 void mt_metrics_add(mt_metrics *out, const mt_metrics *part);
@@ -361,9 +430,23 @@ void mt_metrics_average(mt_metrics *out);
 /* One user: ranked[0..n_ranked) top items, truth sorted ascending. */
 void mt_user_metrics(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
                      uint32_t n_truth, uint32_t k, double *recall, double *ndcg);
+/* The gain of a held-out item in graded NDCG: log2(1 + grade) for a grade
+ * above 0 (a play count, a rating), else 0. */
+double mt_gain(float grade);
+/* Graded NDCG@k of one user: DCG = sum over the top k of gain / log2(rank + 2)
+ * (rank from 0) over the held-out items truth (ascending) with grades;
+ * the ideal DCG from the k largest gains of ideal[0..n_ideal) (the grades of
+ * every held-out item, those the ranking cannot hit included); 0 when it is 0. */
+double mt_graded_ndcg(const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth, const float *grade,
+                      uint32_t n_truth, const float *ideal, uint32_t n_ideal, uint32_t k);
 /* sum += one user's Recall and NDCG at every K of mt_eval_ks; users++ */
 void mt_metrics_add_user(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
                          uint32_t n_truth);
+/* and, with the held-out grades (NULL: none), graded NDCG (sum->graded set) */
+void mt_metrics_add_user_graded(mt_metrics *sum, const uint32_t *ranked, uint32_t n_ranked, const uint32_t *truth,
+                                const float *grade, uint32_t n_truth);
+/* x is in the ascending list sorted[0..n) (binary search) */
+int mt_contains_sorted(const uint32_t *sorted, uint32_t n, uint32_t x);
 /* Top-k of scores, skipping excluded (sorted ascending), ties: lower index. */
 uint32_t mt_topk_scores(const float *scores, uint32_t n, const uint32_t *excl,
                         uint32_t n_excl, uint32_t k, uint32_t *out);
@@ -432,6 +515,9 @@ typedef struct mt_train_opts {
     uint64_t seed;
     int threads;
     int quiet;
+    int ranker;              /* --model ranknet: the head and the pairwise loss */
+    uint32_t head_layers, head_width;
+    mt_rank_opts rank;
     /* called after every epoch that improves validation NDCG@20; a non-zero
      * return (with err set) ends training with that error */
     int (*on_improve)(const mt_model *mdl, uint32_t epoch, const mt_metrics *valid, void *ctx, mt_err *err);
@@ -565,7 +651,9 @@ void mt_buf_free(mt_buf *b);
  * same file (one per thread). */
 /* popularity: memcom_recommend_popularity's p (1: memcom_recommend) */
 int mt_evaluate_file(memcom_model **handles, int n_threads, const mt_dataset *ds, const mt_csr *truth, float popularity,
-                     mt_metrics *out, uint32_t *unknown_items, mt_err *err);
+                     mt_metrics *out, uint32_t *unknown_items, uint32_t *top10, mt_err *err);
+/* top10 (n_users x 10, or NULL): each evaluated user's top 10 model indices,
+ * UINT32_MAX past the end of a shorter list */
 
 /* `memcom eval`: open the model file (one handle per thread), load the data,
  * evaluate on the chosen splits (file_eval.c). */
@@ -577,6 +665,7 @@ typedef struct mt_eval_opts {
     int allow_split_mismatch; /* evaluate although the split differs (warning) */
     float popularity;         /* memcom_recommend_popularity's p; < 0: the model's default
                                  (mt_model_popularity), else 1 */
+    const char *top_path;     /* per user: history and top 10 (model indices), TSV; NULL none */
 } mt_eval_opts;
 typedef struct mt_eval_result {
     memcom_info info;         /* of the model file                          */

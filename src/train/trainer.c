@@ -28,6 +28,9 @@ void mt_train_opts_default(mt_train_opts *o)
     o->weight_decay = 1.0f;
     o->seed = 1;
     o->threads = 2;
+    o->head_layers = 0;
+    o->head_width = 64;
+    o->rank = (mt_rank_opts){16, 16, 1.0f, 1.0f, MT_NEG_UNIFORM, 0.03f};
 }
 
 typedef struct shard_job {
@@ -150,7 +153,10 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
     uint32_t batch = o->batch ? o->batch : 500;
     uint32_t shard_cap = (batch + (uint32_t)nt - 1) / (uint32_t)nt;
     mt_work works[MAX_THREADS];
-    for (int t = 0; t < nt; t++) mt_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
+    for (int t = 0; t < nt; t++) {
+        mt_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
+        works[t].rank = mdl->n_head ? &o->rank : NULL;
+    }
     uint32_t *users = mt_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
     uint32_t nu = 0;
     for (uint32_t u = 0; u < ds->n_users; u++)
@@ -360,6 +366,10 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
     mo.d = d;
     mo.n_dense = o->n_dense;
     mo.scalar_decay = o->scalar_decay;
+    mo.ranker = o->ranker;
+    mo.head_layers = o->head_layers;
+    mo.head_width = o->head_width;
+    mo.head_lr = o->rank.head_lr;
     double in_ratio = o->in_ratio > 0 ? o->in_ratio : o->ratio;
     uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
     if (mt_size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;

@@ -72,6 +72,8 @@ int mc_get_ids(const memcom_model *h, const uint32_t *idx, size_t count, uint32_
 
 int mc_layer(const memcom_model *h, uint32_t index, memcom_layer_info *out) { return memcom_get_layer(h, index, out); }
 
+int mc_head_layer(const memcom_model *h, uint32_t index, memcom_layer_info *out) { return memcom_get_head_layer(h, index, out); }
+
 /* field i of struct `which` (memcom_struct_id): name, offset and size */
 int mc_struct_field(int which, uint32_t i, const char **name_out, uint32_t *offset_out, uint32_t *size_out)
 {
@@ -100,10 +102,12 @@ int mc_topk(memcom_model *h, const float *vec, size_t dim, size_t k, const uint3
     return memcom_topk_vector(h, vec, dim, &o, out_idx, out_score, n_out);
 }
 
-int mc_recommend(memcom_model *h, const uint32_t *hist, size_t n_hist, size_t k, const uint32_t *excl, size_t n_excl,
-                 const uint32_t *cand, size_t n_cand, uint32_t *out_idx, float *out_score, size_t *n_out)
+/* depth 0: memcom_recommend; else memcom_recommend_two_stage with rerank_depth = depth */
+int mc_recommend(memcom_model *h, const uint32_t *hist, size_t n_hist, size_t k, size_t depth, const uint32_t *excl,
+                 size_t n_excl, const uint32_t *cand, size_t n_cand, uint32_t *out_idx, float *out_score, size_t *n_out)
 {
     memcom_topk_opts o = {k, excl, n_excl, cand, n_cand, 1, 0};
+    if (depth) return memcom_recommend_two_stage(h, hist, n_hist, &o, depth, out_idx, out_score, n_out);
     return memcom_recommend(h, hist, n_hist, &o, out_idx, out_score, n_out);
 }
 
@@ -113,6 +117,12 @@ int mc_recommend_popularity(memcom_model *h, const uint32_t *hist, size_t n_hist
 {
     memcom_topk_opts o = {k, excl, n_excl, cand, n_cand, 1, 0};
     return memcom_recommend_popularity(h, hist, n_hist, popularity, &o, out_idx, out_score, n_out);
+}
+
+int mc_rerank(memcom_model *h, const uint32_t *hist, size_t n_hist, const uint32_t *cand, size_t n_cand, size_t k,
+              uint32_t *out_idx, float *out_score, size_t *n_out)
+{
+    return memcom_rerank(h, hist, n_hist, cand, n_cand, k, out_idx, out_score, n_out);
 }
 
 int mc_similar(memcom_model *h, uint32_t idx, size_t k, const uint32_t *excl, size_t n_excl, const uint32_t *cand,

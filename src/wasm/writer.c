@@ -13,6 +13,7 @@
 typedef struct mcw_builder {
     memcom_model_data md;
     memcom_layer_data *layers;
+    memcom_layer_data *head;  /* a ranker's head layers (mcw_head) */
     const char **ids;
     uint32_t *id_lengths;
 } mcw_builder;
@@ -38,6 +39,7 @@ void mcw_free(mcw_builder *b)
 {
     if (!b) return;
     free(b->layers);
+    free(b->head);
     free((void *)b->ids);
     free(b->id_lengths);
     free(b);
@@ -60,14 +62,38 @@ int mcw_table(mcw_builder *b, uint32_t role, uint32_t kind, uint32_t n, uint32_t
     return MEMCOM_OK;
 }
 
+static int mcw_set_layer(memcom_layer_data *layers, uint32_t count, uint32_t i, uint32_t in_dim, uint32_t out_dim,
+                         uint32_t activation, const float *weight, const float *bias)
+{
+    if (i >= count) return MEMCOM_E_ARG;
+    memcom_layer_data L = {in_dim, out_dim, activation, weight, bias};
+    layers[i] = L;
+    return MEMCOM_OK;
+}
+
 /* weight, bias may be 0 (identity, zeros) */
 int mcw_layer(mcw_builder *b, uint32_t i, uint32_t in_dim, uint32_t out_dim, uint32_t activation, const float *weight,
               const float *bias)
 {
-    if (!b || i >= b->md.n_layers) return MEMCOM_E_ARG;
-    memcom_layer_data L = {in_dim, out_dim, activation, weight, bias};
-    b->layers[i] = L;
+    return b ? mcw_set_layer(b->layers, b->md.n_layers, i, in_dim, out_dim, activation, weight, bias) : MEMCOM_E_ARG;
+}
+
+/* a ranker: room for n_head head layers (format 1.2), set by mcw_head_layer */
+int mcw_head(mcw_builder *b, uint32_t n_head)
+{
+    if (!b || b->head || n_head == 0) return MEMCOM_E_ARG;
+    b->head = (memcom_layer_data *)calloc(n_head, sizeof *b->head);
+    if (!b->head) return MEMCOM_E_NOMEM;
+    b->md.n_head_layers = n_head;
+    b->md.head_layers = b->head;
     return MEMCOM_OK;
+}
+
+/* as mcw_layer, for head layer i */
+int mcw_head_layer(mcw_builder *b, uint32_t i, uint32_t in_dim, uint32_t out_dim, uint32_t activation, const float *weight,
+                   const float *bias)
+{
+    return b ? mcw_set_layer(b->head, b->md.n_head_layers, i, in_dim, out_dim, activation, weight, bias) : MEMCOM_E_ARG;
 }
 
 void mcw_bias(mcw_builder *b, const float *bias, uint32_t dtype)

@@ -108,12 +108,29 @@ memcom_model *f_open_output(const memcom_table_data *out, const float *bias, uin
     return m;
 }
 
+void f_head_make(f_model *fm, uint32_t d, const uint32_t *widths, uint32_t n_head, uint64_t seed)
+{
+    t_rng r = {seed};
+    uint32_t in = 3 * d;
+    for (uint32_t l = 0; l < n_head; l++) {
+        uint32_t out = widths[l];
+        fm->hw[l] = malloc(sizeof(float) * in * out);
+        fm->hb[l] = malloc(sizeof(float) * out);
+        for (uint32_t k = 0; k < in * out; k++) fm->hw[l][k] = (float)((int)t_below(&r, 33) - 16) / 64.0f;
+        for (uint32_t k = 0; k < out; k++) fm->hb[l][k] = (float)((int)t_below(&r, 33) - 16) / 64.0f;
+        fm->head[l] = (memcom_layer_data){in, out, l + 1 < n_head ? MEMCOM_ACT_RELU : MEMCOM_ACT_NONE, fm->hw[l], fm->hb[l]};
+        in = out;
+    }
+    fm->data.n_head_layers = n_head;
+}
+
 int f_model_build(f_model *fm)
 {
     fm->data.input = fm->in.data;
     fm->data.output = fm->out.data;
     fm->data.output_bias = fm->bias;
     fm->data.layers = fm->layers;
+    fm->data.head_layers = fm->head;
     fm->data.ids = (const char *const *)fm->ids;
     char detail[256];
     int rc = memcom_write_memory(&fm->data, &fm->bytes, &fm->size, detail, sizeof detail);
@@ -137,7 +154,7 @@ void f_model_free(f_model *fm)
     f_table_free(&fm->in);
     f_table_free(&fm->out);
     free(fm->bias);
-    for (int l = 0; l < 4; l++) { free(fm->lw[l]); free(fm->lb[l]); }
+    for (int l = 0; l < 4; l++) { free(fm->lw[l]); free(fm->lb[l]); free(fm->hw[l]); free(fm->hb[l]); }
     memset(fm, 0, sizeof *fm);
 }
 

@@ -17,6 +17,8 @@ typedef struct f_model {
     float *bias;
     memcom_layer_data layers[4];
     float *lw[4], *lb[4];
+    memcom_layer_data head[4];  /* a ranker's head (data.n_head_layers of them) */
+    float *hw[4], *hb[4];
     char **ids;
     void *bytes;
     size_t size;
@@ -31,6 +33,11 @@ uint32_t f_ref_bucket(const memcom_table_desc *d, const uint32_t *explicit_b, ui
 /* a table file (output table + bias) written to memory and opened (NULL on
  * failure, counted as a failed check); free *bytes after closing */
 memcom_model *f_open_output(const memcom_table_data *out, const float *bias, uint32_t bias_dtype, void **bytes);
+
+/* a ranker's head for output dimension d: n_head layers 3d -> widths[0] ->
+ * ... -> 1 (widths[n_head - 1] must be 1), relu between, the last linear;
+ * weights and biases k/64 with |k| <= 16 (seed picks them) */
+void f_head_make(f_model *fm, uint32_t d, const uint32_t *widths, uint32_t n_head, uint64_t seed);
 
 /* serialise + open; returns the code */
 int f_model_build(f_model *fm);

@@ -94,6 +94,26 @@ int main(int argc, char **argv)
             eat(o, n * 4);
             eat(&mx, 4);
         }
+    /* a ranker's head: relu, and the fused hidden layer (with -0, zeros and
+     * values that cancel exactly, so the relu's edge cases are exercised) */
+    for (size_t n = 0; n < 300; n += 5) {
+        for (size_t i = 0; i < n; i++) {
+            w[i] = (float)(int)(rnd() % 2001 - 1000) / 99.0f;
+            tt[i] = (float)(int)(rnd() % 2001 - 1000) / 77.0f;
+            bias[i] = (float)(int)(rnd() % 2001 - 1000) / 55.0f;
+            if (i % 7 == 3) bias[i] = -0.0f;
+            if (i % 11 == 5) w[i] = -0.5f * tt[i]; /* c + 2 p = 0 */
+        }
+        mk_matvec_t_f32(rows, n < 30 ? n : 30, n / 8 + 1, w, o); /* a (<= 30) x (<= 38) matrix of rows' values */
+        eat(o, (n / 8 + 1) * 4);
+        float g = mk_head_hidden(w, 2.0f, tt, bias, n);
+        eat(&g, 4);
+        g = mk_head_hidden(w, -0.75f, tt, bias, n);
+        eat(&g, 4);
+        memcpy(o, bias, n * 4);
+        mk_relu_f32(o, n);
+        eat(o, n * 4);
+    }
     printf("%016llx\n", (unsigned long long)hash);
     return 0;
 }

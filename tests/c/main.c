@@ -9,7 +9,7 @@ int main(int argc, char **argv)
         {"base", test_base}, {"kernels", test_kernels}, {"tables", test_tables},
         {"model", test_model}, {"prerank", test_prerank}, {"bounds", test_bounds},
         {"format", test_format}, {"write", test_write}, {"names", test_names},
-        {"access", test_access}, {"ids", test_ids}, {"popularity", test_popularity},
+        {"access", test_access}, {"ids", test_ids}, {"popularity", test_popularity}, {"ranker", test_ranker},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         if (argc > 1 && strcmp(argv[1], groups[g].name) != 0) continue;

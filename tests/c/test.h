@@ -62,5 +62,6 @@ void test_names(void);
 void test_access(void);
 void test_ids(void);
 void test_popularity(void);
+void test_ranker(void);
 
 #endif

@@ -5,12 +5,15 @@
 #include "../../src/format/view.h"
 
 enum { S_ROWS_A = 1, S_ROWS_B, S_SCALES_A, S_SCALES_B, S_SCALARS, S_BUCKETS, S_LAYERS, S_LW, S_LB, S_BIAS, S_IDOFF,
-       S_IDBYTES, S_IDSORT, S_META };
+       S_IDBYTES, S_IDSORT, S_META, S_RUNS, S_RANKS, S_HL, S_HW, S_HB };
 
-static f_model base;
+static f_model base_model, ranker_model;
+static f_model *cur = &base_model; /* the file the byte surgery starts from */
+#define base (*cur)
 
 static void make_base(void)
 {
+    cur = &base_model;
     memset(&base, 0, sizeof base);
     t_rng r = {5};
     uint32_t n = 20;
@@ -457,6 +460,151 @@ static void test_crc_blocks(void)
     memcom_free(copy);
 }
 
+/* ---- a ranker (format 1.2): the head sections ---- */
+static void make_ranker(void)
+{
+    cur = &ranker_model;
+    memset(&base, 0, sizeof base);
+    uint32_t n = 20, widths[2] = {6, 1};
+    f_table_make(&base.in, f_desc(MEMCOM_KIND_MEMCOM, n, 6, 8, MEMCOM_DTYPE_F16, MEMCOM_DTYPE_F16, MEMCOM_BUCKET_MOD, 0, 0), 3);
+    f_table_make(&base.out, f_desc(MEMCOM_KIND_HASH, n, 7, 8, MEMCOM_DTYPE_I8, 0, MEMCOM_BUCKET_HASH, 0, 11), 4);
+    f_head_make(&base, 8, widths, 2, 9);
+    free(base.hb[1]); /* the last layer without a bias */
+    base.hb[1] = NULL;
+    base.head[1].bias = NULL;
+    base.bias = calloc(n, sizeof(float));
+    base.data.bias_dtype = MEMCOM_DTYPE_F32;
+    CHECK(f_model_build(&base) == 0);
+}
+
+static void test_ranker_format(void)
+{
+    buf_t b;
+    uint8_t *p;
+    memcom_info info;
+    CHECK_CODE(memcom_get_info(base_model.m, &info), MEMCOM_OK);
+    CHECK(info.format_minor == 0 && info.n_head_layers == 0 && info.head_bytes == 0); /* no head: still 1.0 */
+    CHECK_CODE(memcom_get_info(base.m, &info), MEMCOM_OK);
+    CHECK(info.format_major == 1 && info.format_minor == 2 && info.n_head_layers == 2 && info.n_layers == 0);
+    CHECK(info.head_bytes == 2 * 16 + 24 * 6 * 4 + 6 * 4 + 6 * 4); /* records, W0, b0, W1 */
+    CHECK(info.full_file_bytes == info.file_bytes - info.input_bytes - info.output_bytes - info.bias_bytes +
+                                      info.full_f32_bytes + 4 * 20);
+    memcom_layer_info li;
+    CHECK_CODE(memcom_get_head_layer(base.m, 0, &li), MEMCOM_OK);
+    CHECK(li.in_dim == 24 && li.out_dim == 6 && li.activation == MEMCOM_ACT_RELU && li.has_weight && li.has_bias);
+    CHECK_CODE(memcom_get_head_layer(base.m, 1, &li), MEMCOM_OK);
+    CHECK(li.in_dim == 6 && li.out_dim == 1 && li.activation == MEMCOM_ACT_NONE && li.has_weight && !li.has_bias);
+    CHECK_CODE(memcom_get_head_layer(base.m, 2, &li), MEMCOM_E_INDEX);
+    CHECK_CODE(memcom_get_layer(base.m, 0, &li), MEMCOM_E_INDEX);
+    CHECK_CODE(memcom_get_head_layer(base_model.m, 0, &li), MEMCOM_E_INDEX);
+    float w[24 * 6], bb[6];
+    CHECK_CODE(memcom_copy_head_layer(base.m, 0, w, bb), MEMCOM_OK);
+    CHECK(memcmp(w, base.hw[0], sizeof w) == 0 && memcmp(bb, base.hb[0], sizeof bb) == 0);
+    CHECK_CODE(memcom_copy_head_layer(base.m, 1, w, bb), MEMCOM_OK);
+    CHECK(memcmp(w, base.hw[1], 6 * sizeof(float)) == 0 && bb[0] == 0.0f);
+    CHECK_CODE(memcom_copy_head_layer(base.m, 2, w, bb), MEMCOM_E_INDEX);
+    int found = 0;
+    for (uint32_t k = 0; k < memcom_section_count(base.m); k++) {
+        memcom_section_info si;
+        memcom_get_section(base.m, k, &si);
+        found += (si.type == S_HL && strcmp(si.name, "HEAD_LAYERS") == 0) + (si.type == S_HW && strcmp(si.name, "HEAD_WEIGHT") == 0) +
+                 (si.type == S_HB && strcmp(si.name, "HEAD_BIAS") == 0);
+    }
+    CHECK(found == 4);
+
+    b = dup_base(); EXPECT(b, MEMCOM_OK);
+    /* version: a 1.1 file has no n_head_layers (reserved) and no head sections */
+    b = dup_base(); mcc_wr16(b.p + 10, 1); fix_header(&b); EXPECT(b, MEMCOM_E_FLAGS);
+    b = dup_base(); mcc_wr16(b.p + 10, 1); mcc_wr32(b.p + 188, 0); fix_header(&b); EXPECT(b, MEMCOM_E_SECTION_TYPE);
+    b = dup_base(); mcc_wr16(b.p + 10, MEMCOM_FORMAT_MINOR + 1); fix_header(&b); EXPECT(b, MEMCOM_E_VERSION);
+    /* header */
+    b = dup_base(); mcc_wr32(b.p + 188, 17); fix_header(&b); EXPECT(b, MEMCOM_E_LAYERS);
+    b = dup_base(); mcc_wr32(b.p + 188, 1); fix_header(&b); EXPECT(b, MEMCOM_E_SECTION_SIZE);   /* HEAD_LAYERS holds 2 */
+    b = dup_base(); mcc_wr32(b.p + 188, 0); fix_header(&b); EXPECT(b, MEMCOM_E_SECTION_UNEXPECTED);
+    b = dup_base(); memset(b.p + 56, 0, 64); fix_header(&b); EXPECT(b, MEMCOM_E_LAYERS);          /* a table file with a head */
+    /* directory */
+#define RENTRY(b, t, i) entry_at(&(b), (uint32_t)find_entry(&(b), (t), (i)))
+    b = dup_base(); drop_entry(&b, find_entry(&b, S_HL, 0)); EXPECT(b, MEMCOM_E_SECTION_MISSING);
+    b = dup_base(); drop_entry(&b, find_entry(&b, S_HW, 1)); EXPECT(b, MEMCOM_E_SECTION_MISSING);
+    b = dup_base(); drop_entry(&b, find_entry(&b, S_HB, 0)); EXPECT(b, MEMCOM_E_SECTION_MISSING);
+    b = dup_base(); mcc_wr32(RENTRY(b, S_HW, 1) + 4, 2); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_TYPE);
+    b = dup_base(); mcc_wr32(RENTRY(b, S_HW, 1), S_HB); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_MISSING); /* weight gone (bias not flagged) */
+    b = dup_base(); mcc_wr32(RENTRY(b, S_HB, 0), S_HW); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_DUP);
+    b = dup_base(); mcc_wr32(RENTRY(b, S_HL, 0) + 24, MEMCOM_DTYPE_F32); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_DTYPE);
+    b = dup_base(); mcc_wr32(RENTRY(b, S_HW, 0) + 24, MEMCOM_DTYPE_F16); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_DTYPE);
+    b = dup_base(); mcc_wr64(RENTRY(b, S_HW, 0) + 16, 24 * 6 * 4 - 4); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_SIZE);
+    b = dup_base(); mcc_wr64(RENTRY(b, S_HB, 0) + 16, 4); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_SIZE);
+    /* records */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p, 23); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS);       /* in_dim != 3 d */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 16, 5); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS);   /* does not chain */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 12, 3); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS);   /* activation */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 8, 7); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS);    /* flags */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 16 + 12, MEMCOM_ACT_RELU); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS); /* last not linear */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 16 + 4, 0); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS);
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 16 + 8, 3); fix_all(&b); EXPECT(b, MEMCOM_E_SECTION_MISSING); /* bias flagged */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 8, 1); fix_all(&b); EXPECT(b, MEMCOM_E_SECTION_UNEXPECTED);   /* bias not flagged */
+    b = dup_base(); p = sec(&b, S_HL, 0); mcc_wr32(p + 16 + 8, 0); fix_all(&b); EXPECT(b, MEMCOM_E_LAYERS); /* no weight: 6 -> 1 */
+    /* contents */
+    b = dup_base(); p = sec(&b, S_HW, 0); mcc_wr32(p + 100, 0x7FC00000u); fix_all(&b); EXPECT(b, MEMCOM_E_NONFINITE);
+    b = dup_base(); p = sec(&b, S_HW, 1); mcc_wr32(p + 20, 0xFF800000u); fix_all(&b); EXPECT(b, MEMCOM_E_NONFINITE);
+    b = dup_base(); p = sec(&b, S_HB, 0); mcc_wr32(p, 0x7F800000u); fix_all(&b); EXPECT(b, MEMCOM_E_NONFINITE);
+    /* every section's CRC */
+    uint32_t c = count_of(&(buf_t){base.bytes, base.size});
+    for (uint32_t q = 0; q < c; q++) {
+        b = dup_base();
+        uint8_t *e = entry_at(&b, q);
+        b.p[mcc_rd64(e + 8) + mcc_rd64(e + 16) / 2] ^= 0x10;
+        EXPECT(b, MEMCOM_E_SECTION_CRC);
+    }
+    /* a head section in a file without a head (format 1.0) */
+    cur = &base_model;
+    b = dup_base(); mcc_wr32(RENTRY(b, S_META, 0), S_HB); fix_dir(&b); EXPECT(b, MEMCOM_E_SECTION_TYPE);
+    b = dup_base(); mcc_wr16(b.p + 10, 2); mcc_wr32(RENTRY(b, S_META, 0), S_HB); fix_all(&b); EXPECT(b, MEMCOM_E_SECTION_TYPE); /* index 0 >= 0 head layers */
+    cur = &ranker_model;
+#undef RENTRY
+}
+
+/* the writer refuses a head that the reader would */
+static void test_ranker_write(void)
+{
+    memcom_model_data md = base.data;
+    memcom_layer_data head[17];
+    for (int l = 0; l < 17; l++) head[l] = base.head[l < 2 ? l : 1];
+    md.head_layers = head;
+    void *out = NULL;
+    size_t size = 0;
+    char detail[256];
+    head[0].in_dim = 23;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_LAYERS);
+    head[0] = base.head[0];
+    head[1].activation = MEMCOM_ACT_TANH;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_LAYERS);
+    CHECK(strstr(detail, "linear") != NULL);
+    head[1] = base.head[0];
+    head[1].in_dim = 6; /* 6 -> 6: no single score */
+    head[1].weight = NULL;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_LAYERS);
+    head[1] = base.head[1];
+    md.n_head_layers = 17;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_LAYERS);
+    md.n_head_layers = 2;
+    md.head_layers = NULL;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_ARG);
+    md.head_layers = head;
+    float nanw[24 * 6];
+    memcpy(nanw, base.hw[0], sizeof nanw);
+    nanw[50] = NAN;
+    head[0].weight = nanw;
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_E_NONFINITE_INPUT);
+    head[0] = base.head[0];
+    memcom_model_data tf = md; /* a table file cannot have a head */
+    memset(&tf.input, 0, sizeof tf.input);
+    CHECK_CODE(memcom_write_memory(&tf, &out, &size, detail, sizeof detail), MEMCOM_E_LAYERS);
+    CHECK_CODE(memcom_write_memory(&md, &out, &size, detail, sizeof detail), MEMCOM_OK);
+    CHECK(size == base.size && memcmp(out, base.bytes, size) == 0);
+    memcom_free(out);
+}
+
 void test_format(void)
 {
     make_base();
@@ -468,5 +616,11 @@ void test_format(void)
     test_deep_json();
     test_nonfinite_rows();
     test_fuzz();
-    f_model_free(&base);
+    make_ranker();
+    if (base.m) {
+        test_ranker_format();
+        test_ranker_write();
+    }
+    f_model_free(&ranker_model);
+    f_model_free(&base_model);
 }

@@ -251,6 +251,52 @@ static size_t heap_used(void)
 #endif
 }
 
+/* ... and for rankers: every way of ranking (all items, candidates, two-stage,
+ * rerank, scores) stays within working_bytes (two-stage with R = 100: the
+ * engine's own first stage is what the cases above measure) */
+static void test_ranker_working_bytes(void)
+{
+    if (!heap_used()) return;
+    const uint32_t kinds[3][3] = {{MEMCOM_KIND_FULL, 0, 0}, {MEMCOM_KIND_MEMCOM, 300, MEMCOM_BUCKET_HASH}, {MEMCOM_KIND_HASH, 500, MEMCOM_BUCKET_MOD}};
+    for (int c = 0; c < 3; c++) {
+        uint32_t n = 3000, d = 16, widths[2] = {24, 1};
+        f_model fm;
+        memset(&fm, 0, sizeof fm);
+        f_table_make(&fm.in, f_desc(MEMCOM_KIND_HASH, n, 50, d, MEMCOM_DTYPE_F16, 0, MEMCOM_BUCKET_MOD, 0, 0), 3);
+        f_table_make(&fm.out, f_desc(kinds[c][0], n, kinds[c][1] ? kinds[c][1] : n, d, MEMCOM_DTYPE_F32,
+                                     kinds[c][0] == MEMCOM_KIND_MEMCOM ? MEMCOM_DTYPE_F32 : 0, kinds[c][2], 0, kinds[c][2] == MEMCOM_BUCKET_HASH ? 5 : 0), 4);
+        f_head_make(&fm, d, widths, 2, 5);
+        size_t h0 = heap_used();
+        CHECK(f_model_build(&fm) == 0);
+        if (!fm.m) { f_model_free(&fm); continue; }
+        memcom_info info;
+        CHECK(memcom_get_info(fm.m, &info) == 0);
+        size_t file = (size_t)info.file_bytes;
+        uint32_t *oi = malloc(sizeof(uint32_t) * n), *cand = malloc(sizeof(uint32_t) * 2 * n), hist[3] = {1, 2, 3};
+        float *os = malloc(sizeof(float) * n);
+        for (uint32_t i = 0; i < 2 * n; i++) cand[i] = (i * 7) % n;
+        size_t on = 0;
+        memcom_topk_opts o = {10, hist, 3, NULL, 0, 1, 0};
+        CHECK(memcom_recommend(fm.m, hist, 3, &o, oi, os, &on) == 0);
+        CHECK(memcom_recommend_two_stage(fm.m, hist, 3, &o, 100, oi, os, &on) == 0);
+        o.k = n;
+        o.candidates = cand;
+        o.n_candidates = 2 * n;
+        CHECK(memcom_recommend(fm.m, hist, 3, &o, oi, os, &on) == 0);
+        CHECK(memcom_rerank(fm.m, hist, 3, cand, 2 * n, n, oi, os, &on) == 0);
+        CHECK(memcom_rank_scores(fm.m, hist, 3, cand, n, os) == 0);
+        size_t used = heap_used() - h0 - file;
+        CHECK_MSG(used <= info.working_bytes, "ranker %d: ranking allocated %zu bytes, working_bytes says %llu", c, used,
+                  (unsigned long long)info.working_bytes);
+        CHECK_MSG(info.working_bytes <= 4 * used + 64 * 1024, "ranker %d: working_bytes %llu for %zu used", c,
+                  (unsigned long long)info.working_bytes, used);
+        free(oi);
+        free(cand);
+        free(os);
+        f_model_free(&fm);
+    }
+}
+
 /* memcom_info.working_bytes bounds what opening and then every ranking
  * function allocate (all lazy structures built: marks, hash buckets, norms,
  * pre-ranking and its int8 copy, bucket bounds with item lists), for each
@@ -372,6 +418,7 @@ void test_model(void)
     test_warm_up();
     test_recommender();
     test_working_bytes();
+    test_ranker_working_bytes();
     test_memcom_vs_full();
     /* a table file has no input table */
     f_model fm;

@@ -184,6 +184,60 @@ else
     bad "train on CSV failed: $(tail -3 "$T/train.log")"
 fi
 
+# the pairwise ranker (--model ranknet) on the ratings (graded): the head is
+# written (format 1.2), graded NDCG is reported, and the file's evaluation
+# through the public API equals the trainer's test metrics of the stored model
+expect_fail "ranker option without the ranker" "give --model ranknet" $BIN train --csv "$T/ratings.csv" --header \
+    -o "$T/x.memcom" --pairs 4
+expect_fail "unknown model" "unknown --model 'svd'" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --model svd
+expect_fail "ranker without pairs" "no pairs" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" \
+    --model ranknet --pairs 0 --negatives 0
+R="--csv $T/ratings.csv --header --model ranknet --kind memcom --ratio 4 --dim 16 --head-layers 1 --head-width 16 --warmup-epochs 3 --batch 100"
+if $BIN train $R --epochs 8 -o "$T/rk.memcom" --json "$T/rk.json" 2> "$T/rk.log"; then
+    ok
+    grep -q '"model":"ranknet"' "$T/rk.json" && grep -q '"graded_ndcg@10"' "$T/rk.json" &&
+        grep -q "^test   graded NDCG (gain log2(1 + grade))" "$T/rk.log" && ok || bad "ranker summary: $(tail -4 "$T/rk.log")"
+    $BIN inspect "$T/rk.memcom" > "$T/rk.txt" && grep -q "format 1.2" "$T/rk.txt" && grep -qE "^  head_weight +1 " "$T/rk.txt" &&
+        ok || bad "ranker file: $(head -3 "$T/rk.txt")"
+    $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --json > "$T/rk-eval.json" || bad "eval of a ranker"
+    for m in ndcg@20 graded_ndcg@10; do
+        a=$(grep -o '"test":{[^}]*"'$m'":[0-9.]*' "$T/rk.json" | grep -o '[0-9.]*$')
+        b=$(grep -o '"test":{[^}]*"'$m'":[0-9.]*' "$T/rk-eval.json" | grep -o '[0-9.]*$')
+        awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }' && ok ||
+            bad "ranker: eval of the file $m ($b) differs from the trainer's ($a)"
+    done
+    # --top: every test user's history and native top 10; the browser engine
+    # (wasm SIMD and scalar) returns the same lists
+    if $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --top "$T/rk-top.tsv" > /dev/null 2>&1; then
+        users=$(grep -o '"test":{"users":[0-9]*' "$T/rk.json" | grep -o '[0-9]*$')
+        [ "$(wc -l < "$T/rk-top.tsv")" = "$users" ] && awk -F'\t' 'NF != 3 || split($3, a, " ") != 10 { bad = 1 }
+            END { exit bad }' "$T/rk-top.tsv" && ok || bad "eval --top: $(head -2 "$T/rk-top.tsv")"
+        if command -v node > /dev/null && [ -f dist/memcom.wasm ]; then
+            node bench/ranker-agreement.js "$T/rk.memcom" "$T/rk-top.tsv" 100000 > "$T/agree.txt" 2>&1 && ok ||
+                bad "ranker: wasm differs from the native evaluator: $(cat "$T/agree.txt")"
+        fi
+    else
+        bad "eval --top failed"
+    fi
+    # compressing a ranker keeps its head
+    $BIN compress "$T/rk.memcom" --ratio 2 -o "$T/rk-c.memcom" 2> /dev/null && $BIN inspect "$T/rk-c.memcom" |
+        grep -qE "^  head_weight +1 " && ok || bad "memcom compress dropped the ranker's head"
+    # interrupted and resumed: the same model as one run (checkpoint state)
+    if $BIN train $R --epochs 3 --patience 0 -o "$T/rk-a.memcom" --json "$T/rk-a.json" 2> /dev/null &&
+        $BIN train $R --epochs 2 --patience 0 -o "$T/rk-b.memcom" --checkpoint "$T/rk-ck.memcom" 2> /dev/null &&
+        $BIN train $R --epochs 3 --patience 0 -o "$T/rk-b.memcom" --resume "$T/rk-ck.memcom" --json "$T/rk-b.json" 2> /dev/null; then
+        a=$(grep -o '"test":{[^}]*}' "$T/rk-a.json")
+        b=$(grep -o '"test":{[^}]*}' "$T/rk-b.json")
+        [ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "ranker resumed ($b) differs from one run ($a)"
+    else
+        bad "ranker checkpoint/resume runs failed"
+    fi
+    expect_fail "resume a ranker as a Mult-DAE" "option --model differs from the interrupted run's: it was 'ranknet'" $BIN train --csv "$T/ratings.csv" --header --kind memcom \
+        --ratio 4 --dim 16 --warmup-epochs 3 --batch 100 --epochs 3 --patience 0 -o "$T/rk-b.memcom" --resume "$T/rk-ck.memcom"
+else
+    bad "ranker training failed: $(tail -3 "$T/rk.log")"
+fi
+
 # split files, int8 export of every kind
 for kind in full hash qr memcom-plain memcom-pop memcom-learned; do
     size="--ratio 4"

@@ -27,6 +27,7 @@
 #include "memcom.h"
 #include "train/train.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #ifndef FUZZ_FORMAT
@@ -157,6 +158,14 @@ static void check_dataset(const mt_dataset *ds) {
     check_csr("train", &ds->train, ds->n_users, n);
     check_csr("valid", &ds->valid, ds->n_users, n);
     check_csr("test", &ds->test, ds->n_users, n);
+    /* graded data: every part carries a finite grade per interaction */
+    const mt_csr *parts[3] = {&ds->train, &ds->valid, &ds->test};
+    for (int q = 0; q < 3; q++) {
+        FZ_CHECK(!ds->graded == !parts[q]->val, "graded %d but part %d has %s grades", ds->graded, q,
+                 parts[q]->val ? "" : "no");
+        for (uint64_t k = 0; parts[q]->val && k < parts[q]->nnz; k++)
+            FZ_CHECK(isfinite(parts[q]->val[k]), "grade %llu of part %d is not finite", (unsigned long long)k, q);
+    }
     for (uint32_t u = 0; u < ds->n_users; u++) {
         for (uint64_t k = ds->valid.off[u]; k < ds->valid.off[u + 1]; k++)
             FZ_CHECK(!row_has(&ds->train, u, ds->valid.idx[k]), "valid item also in train (user %u)", u);

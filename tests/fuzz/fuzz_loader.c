@@ -119,6 +119,22 @@ static int sane_norm(const memcom_model *mdl, uint32_t i) {
     return s >= 1e-60 && s <= 1e60;
 }
 
+/* the layers of one stack (the user tower's, a ranker's head): shapes, and the stored values finite */
+static void check_layers(const memcom_model *mdl, uint32_t count, int (*get)(const memcom_model *, uint32_t, memcom_layer_info *),
+                         int (*copy)(const memcom_model *, uint32_t, float *, float *), const char *what) {
+    for (uint32_t l = 0; l < count; l++) {
+        memcom_layer_info li;
+        FZ_CHECK(get(mdl, l, &li) == MEMCOM_OK, "get %s %u", what, l);
+        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue; /* an identity */
+        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
+        if (w && b)
+            FZ_CHECK(copy(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) && all_finite(b, li.out_dim),
+                     "copy %s %u", what, l);
+        free(w);
+        free(b);
+    }
+}
+
 static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     memcom_info info;
     int rc = memcom_get_info(mdl, &info);
@@ -172,17 +188,17 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         FZ_CHECK(memcom_copy_output_bias(mdl, vals) == MEMCOM_OK && all_finite(vals, n), "output bias");
         free(vals);
     }
-    for (uint32_t l = 0; l < info.n_layers; l++) {
+    check_layers(mdl, info.n_layers, memcom_get_layer, memcom_copy_layer, "layer");
+    check_layers(mdl, info.n_head_layers, memcom_get_head_layer, memcom_copy_head_layer, "head layer"); /* a ranker's (format 1.2) */
+    for (uint32_t l = 0; l < info.n_head_layers; l++) {
         memcom_layer_info li;
-        FZ_CHECK(memcom_get_layer(mdl, l, &li) == MEMCOM_OK, "get_layer(%u)", l);
-        if (!li.has_weight && (uint64_t)li.in_dim * li.out_dim > HEAVY_LIMIT) continue; /* an identity */
-        float *w = (float *)malloc(sizeof(float) * li.in_dim * (size_t)li.out_dim), *b = (float *)malloc(sizeof(float) * li.out_dim);
-        if (w && b)
-            FZ_CHECK(memcom_copy_layer(mdl, l, w, b) == MEMCOM_OK && all_finite(w, (size_t)li.in_dim * li.out_dim) &&
-                         all_finite(b, li.out_dim),
-                     "copy_layer(%u)", l);
-        free(w);
-        free(b);
+        memcom_get_head_layer(mdl, l, &li);
+        FZ_CHECK(l > 0 || li.in_dim == 3 * info.output.d, "head layer 0: in_dim %u for d %u", li.in_dim, info.output.d);
+        FZ_CHECK(l + 1 < info.n_head_layers || (li.out_dim == 1 && li.activation == MEMCOM_ACT_NONE), "last head layer %u", l);
+    }
+    {
+        memcom_layer_info li;
+        FZ_CHECK(memcom_get_head_layer(mdl, info.n_head_layers, &li) == MEMCOM_E_INDEX, "get_head_layer(count) not refused");
     }
 
     uint64_t seed = fz_crc32(data, size < 64 ? size : 64) ^ size;
@@ -250,7 +266,12 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     free(row);
 
     /* whole-catalogue calls, only when bounded */
-    uint64_t work = (uint64_t)n * (dout + 1) + (uint64_t)n * (din + 1);
+    uint64_t work = (uint64_t)n * (dout + 1) + (uint64_t)n * (din + 1), head_work = 0;
+    for (uint32_t l = 0; l < info.n_head_layers; l++) { /* a ranker scores every item through its head */
+        memcom_layer_info li;
+        if (memcom_get_head_layer(mdl, l, &li) == MEMCOM_OK) head_work += (uint64_t)li.in_dim * li.out_dim;
+    }
+    if (head_work && (head_work > HEAVY_LIMIT || work + n * head_work > HEAVY_LIMIT)) return;
     if (work > HEAVY_LIMIT) return;
 
     float *vec = malloc(sizeof(float) * (dout + 1));
@@ -402,8 +423,8 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         /* a user vector that overflows (relu/none layers) is nonfinite_input */
         FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "recommend = %d (user vector finite: %d)",
                  rc, finite_uv);
-        if (rc == MEMCOM_OK)
-            check_topk("recommend", n, oi, os, no, k, hist, 5, NULL, 0, scores, UINT32_MAX);
+        if (rc == MEMCOM_OK) /* a ranker ranks by its head's score, not by score_vector's */
+            check_topk("recommend", n, oi, os, no, k, hist, 5, NULL, 0, info.n_head_layers ? NULL : scores, UINT32_MAX);
         o.exclude = NULL;
         o.n_exclude = 0;
         rc = memcom_recommend(mdl, NULL, 0, &o, oi, os, &no);
@@ -413,6 +434,22 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
         o.k = 0;
         rc = memcom_recommend(mdl, hist, 5, &o, oi, os, &no);
         FZ_CHECK(rc == MEMCOM_E_K, "recommend(k = 0) = %d", rc);
+        /* a ranker's paths (on any model: without a head they rank by the factorised score) */
+        o.k = k;
+        o.exclude = hist;
+        o.n_exclude = 5;
+        rc = memcom_recommend_two_stage(mdl, hist, 5, &o, 1 + (size_t)(seed % 64), oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "two_stage = %d", rc);
+        if (rc == MEMCOM_OK) check_topk("two_stage", n, oi, os, no, k, hist, 5, NULL, 0, NULL, UINT32_MAX);
+        FZ_CHECK(memcom_recommend_two_stage(mdl, hist, 5, &o, 0, oi, os, &no) == MEMCOM_E_ARG, "two_stage(depth 0)");
+        rc = memcom_rerank(mdl, hist, 5, sample, 8, k, oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rerank = %d", rc);
+        if (rc == MEMCOM_OK) check_topk("rerank", n, oi, os, no, k, NULL, 0, sample, 8, NULL, UINT32_MAX);
+        rc = memcom_rerank(mdl, hist, 5, badh, 2, k, oi, os, &no);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_E_INDEX : MEMCOM_E_NONFINITE_INPUT), "rerank(index n) = %d", rc);
+        float rs[8];
+        rc = memcom_rank_scores(mdl, hist, 5, sample, 8, rs);
+        FZ_CHECK(rc == (finite_uv ? MEMCOM_OK : MEMCOM_E_NONFINITE_INPUT), "rank_scores = %d", rc);
     }
     free(vec);
     free(scores);

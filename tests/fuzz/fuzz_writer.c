@@ -221,6 +221,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     md.n_layers = nl;
     md.layers = nl ? layers : ((u8(&s) & 1) ? NULL : layers);
 
+    /* a ranker's head (format 1.2): 3 d -> ... -> 1, sometimes mis-shaped */
+    uint32_t nhd = u8(&s) % 4;
+    if (nhd == 3 && (u8(&s) & 15) == 0) nhd = 17;
+    memcom_layer_data *head = calloc(nhd ? nhd : 1, sizeof *head);
+    float **hw = calloc(nhd ? nhd : 1, sizeof *hw), **hb = calloc(nhd ? nhd : 1, sizeof *hb);
+    FZ_CHECK(head && hw && hb, "oom");
+    prev = 3 * md.output.desc.d;
+    for (uint32_t l = 0; l < nhd; l++) {
+        uint32_t sel = u8(&s);
+        uint32_t in = (sel & 0x80) ? 1 + u8(&s) % 8 : prev;
+        uint32_t out = l + 1 == nhd && !(sel & 0x40) ? 1 : 1 + u8(&s) % 8;
+        if (in == 0 || in > 3 * 4096) in = 1 + (in % 8);
+        head[l].in_dim = in;
+        head[l].out_dim = out;
+        head[l].activation = l + 1 == nhd && !(sel & 0x20) ? MEMCOM_ACT_NONE : u8(&s) % 4;
+        if (!(sel & 1) || in != out) {
+            hw[l] = floats(&s, (size_t)in * out, (sel & 6) != 0);
+            if (!((sel & 0x18) == 0x18)) head[l].weight = hw[l];
+        }
+        if (sel & 0x10) {
+            hb[l] = floats(&s, out, (sel & 6) != 0);
+            head[l].bias = hb[l];
+        }
+        prev = out;
+    }
+    md.n_head_layers = nhd;
+    md.head_layers = nhd ? head : NULL;
+
     /* bias */
     float *bias = NULL;
     uint32_t bsel = u8(&s);
@@ -296,8 +324,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FZ_CHECK(orc == MEMCOM_OK, "a file the writer produced does not load: %s (%s)", memcom_error_name(orc), d2);
         memcom_info info;
         FZ_CHECK(memcom_get_info(m, &info) == MEMCOM_OK, "get_info");
-        FZ_CHECK(info.n_items == md.output.desc.n && info.n_layers == md.n_layers, "info: n %u layers %u",
-                 info.n_items, info.n_layers);
+        FZ_CHECK(info.n_items == md.output.desc.n && info.n_layers == md.n_layers && info.n_head_layers == md.n_head_layers,
+                 "info: n %u layers %u head layers %u", info.n_items, info.n_layers, info.n_head_layers);
         FZ_CHECK(memcmp(&info.output, &md.output.desc, sizeof info.output) == 0, "info.output differs from the description");
         if (md.input.desc.kind)
             FZ_CHECK(memcmp(&info.input, &md.input.desc, sizeof info.input) == 0, "info.input differs from the description");
@@ -345,6 +373,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(lw);
     free(lb);
     free(layers);
+    for (uint32_t l = 0; l < nhd; l++) {
+        free(hw[l]);
+        free(hb[l]);
+    }
+    free(hw);
+    free(hb);
+    free(head);
     free(bias);
     if (ids) {
         for (size_t i = 0; i < nid; i++) free(ids[i]);

@@ -3,7 +3,8 @@
  *   <out>/loader/      valid small models of every table kind x row dtype x
  *                      bucket mode x scalar dtype (table files), recommender
  *                      models with input tables, dense layers, biases, ids and
- *                      metadata, and a few with a very large declared n;
+ *                      metadata, rankers (format 1.2 heads), and a few with
+ *                      a very large declared n;
  *                      all written through memcom_write_memory and checked to
  *                      load with memcom_open.
  *   <out>/data_split/, data_csv/, data_seq/   small data files (first byte:
@@ -267,6 +268,52 @@ static void recommender_models(void) {
     }
 }
 
+/* Rankers (format 1.2): a head over every output table kind, with one, two
+ * and three head layers (an identity first layer among them). */
+static void rankers(void) {
+    const uint32_t n = 13, d = 4;
+    for (uint32_t c = 0; c < 8; c++) {
+        memcom_model_data md;
+        memset(&md, 0, sizeof md);
+        table_bufs ti, to;
+        uint32_t kind = 1 + c % 4, bm = (kind == 2 || kind == 4) ? 1 + c % 3 : 0;
+        make_table(&md.input, &ti, 1 + (c + 1) % 4, n, 5, d, 1 + c % 3, (c + 1) % 4 == 3 ? 1 : 0,
+                   ((c + 1) % 4 == 1 || (c + 1) % 4 == 3) ? 1 : 0, 0, 5 + c);
+        make_table(&md.output, &to, kind, n, 4, d, 1 + (c / 2) % 3, kind == 4 ? 1 + c % 2 : 0, bm, bm == 3 ? 5 : 0, 9 + c);
+        uint32_t nh = 1 + c % 3, widths[3] = {nh == 1 ? 1 : c == 4 ? 3 * d : 6, nh == 3 ? 5 : 1, 1};
+        memcom_layer_data head[3];
+        float *hw[3] = {0}, *hb[3] = {0};
+        uint32_t in = 3 * d;
+        for (uint32_t l = 0; l < nh; l++) {
+            head[l].in_dim = in;
+            head[l].out_dim = widths[l];
+            head[l].activation = l + 1 == nh ? MEMCOM_ACT_NONE : 1 + (c + l) % 2;
+            hw[l] = in == widths[l] ? NULL : rnd((size_t)in * widths[l]); /* 3d -> 3d: the identity */
+            head[l].weight = hw[l];
+            hb[l] = (c + l) % 3 ? rnd(widths[l]) : NULL;
+            head[l].bias = hb[l];
+            in = widths[l];
+        }
+        md.n_head_layers = nh;
+        md.head_layers = head;
+        float *bias = rnd(n);
+        if (c % 2) {
+            md.output_bias = bias;
+            md.bias_dtype = 1 + c % 4 / 2;
+        }
+        char name[128];
+        snprintf(name, sizeof name, "ranker-%u-out-%s-%s-H%u.memcom", c, kname(kind), dname(md.output.desc.row_dtype), nh);
+        emit(name, &md);
+        free_table(&ti);
+        free_table(&to);
+        for (int l = 0; l < 3; l++) {
+            free(hw[l]);
+            free(hb[l]);
+        }
+        free(bias);
+    }
+}
+
 /* Compact numeric ids (format 1.1): one run, runs with gaps, ids of every
  * digit count up to 19, a single item, and ranks of 1 to 9 bits. */
 static void compact_ids(void) {
@@ -360,6 +407,7 @@ int main(int argc, char **argv) {
     table_files();
     recommender_models();
     large_n();
+    rankers();
     compact_ids();
     data_files();
     printf("gen_seeds: wrote %d seed files to %s%s\n", g_count, g_out, g_fail ? " (with failures)" : "");

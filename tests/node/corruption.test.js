@@ -82,7 +82,7 @@ add('bad magic', () => { const b = fullModel(); b[1] = 0x4e; return b; }, 'magic
 add('a foreign file (PNG signature)', () => { const b = fullModel(); b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); return b; }, 'magic');
 add('format major 2', () => R.fixCrcs(((b) => (dvOf(b).setUint16(8, 2, true), b))(fullModel())), 'version');
 add('format major 0', () => R.fixCrcs(((b) => (dvOf(b).setUint16(8, 0, true), b))(fullModel())), 'version');
-add('format minor 2 (newer than the reader)', () => R.fixCrcs(((b) => (dvOf(b).setUint16(10, 2, true), b))(fullModel())), 'version');
+add('format minor 3 (newer than the reader)', () => R.fixCrcs(((b) => (dvOf(b).setUint16(10, 3, true), b))(fullModel())), 'version');
 add('header CRC flipped', () => { const b = fullModel(); b[252] ^= 1; return b; }, 'header_crc');
 add('a header byte flipped (n_items) without fixing its CRC', () => { const b = fullModel(); b[24] ^= 4; return b; }, 'header_crc');
 add('header_size 128', () => R.fixCrcs(((b) => (dvOf(b).setUint32(12, 128, true), b))(fullModel())), 'header_size');

@@ -160,6 +160,18 @@ test('info.workingBytes bounds the wasm memory every method allocates (each tabl
     ['memcom i8 table, mod buckets', { output: tableSpec(r, { kind: 'memcom', dtype: 'i8', scalarDtype: 'f32', bucket: 'mod' }, { n, d, m: 150, dyadic: false }) }],
     ['qr table', { output: tableSpec(r, { kind: 'qr', dtype: 'f32' }, { n, d, m: 80, dyadic: false }) }],
   ];
+  // rankers (format 1.2): a head 3d -> 12 -> 1 over a memcom and a full output table
+  const head = () => [
+    { inDim: 3 * d, outDim: 12, activation: 'relu', weight: Float32Array.from({ length: 36 * d }, () => r.normal() * 0.2) },
+    { inDim: 12, outDim: 1, weight: Float32Array.from({ length: 12 }, () => r.normal()) },
+  ];
+  for (const kind of ['memcom', 'full']) {
+    specs.push([`${kind} ranker`, {
+      input: tableSpec(r, { kind: 'hash', dtype: 'f32', bucket: 'mod' }, { n, d, m: 100, dyadic: false }),
+      output: tableSpec(r, { kind, dtype: 'f16', scalarDtype: 'f32', bucket: 'mod' }, { n, d, m: 150, dyadic: false }),
+      head: head(),
+    }]);
+  }
   for (const [what, spec] of specs) {
     const bytes = await buildModel(spec);
     for (const b of BUILDS) {
@@ -180,10 +192,16 @@ test('info.workingBytes bounds the wasm memory every method allocates (each tabl
         m.lookup([0, 1, n - 1]);
         if (m.info.input) {
           m.recommend([1, 2, 3], { k: 10 });
-          m.recommend(['i4'], { k: n });
+          m.recommend(m.info.hasIds ? ['i4'] : [4], { k: n });
           m.scores([5, 6]);
           m.userVector([8]);
           m.ids();
+        }
+        if (m.info.ranker) {
+          const all = Array.from({ length: n }, (_, i) => i);
+          m.recommend([1, 2, 3], { k: 10, rerankDepth: 500 });
+          m.recommend([1, 2, 3], { k: 10, candidates: [...all, ...all] });
+          m.rerank([1], all);
         }
         const used = heap() - h0;
         const bound = m.info.fileBytes + m.info.workingBytes;

@@ -189,19 +189,24 @@ export function parseModel(bytes, { ids: wantIds = true } = {}) {
     sections,
     fileBytes: bytes.length,
   };
-  if (nLayers > 0) {
-    const L = sections.find((s) => s.type === 7);
-    for (let l = 0; l < nLayers; l++) {
+  // the layers (types 7, 8, 9) and a ranker's head (format 1.2: n_head_layers at 188, types 17, 18, 19)
+  const readStack = (count, recType) => {
+    const out = [];
+    const L = sections.find((s) => s.type === recType);
+    for (let l = 0; l < count; l++) {
       const at = L.offset + 16 * l;
       const inDim = dv.getUint32(at, true);
       const outDim = dv.getUint32(at + 4, true);
       const flags = dv.getUint32(at + 8, true);
       const layer = { inDim, outDim, activation: ACTS[dv.getUint32(at + 12, true)], weight: null, bias: null };
-      if (flags & 1) layer.weight = readFloats(dv, sections.find((s) => s.type === 8 && s.index === l), 'f32', inDim * outDim);
-      if (flags & 2) layer.bias = readFloats(dv, sections.find((s) => s.type === 9 && s.index === l), 'f32', outDim);
-      model.layers.push(layer);
+      if (flags & 1) layer.weight = readFloats(dv, sections.find((s) => s.type === recType + 1 && s.index === l), 'f32', inDim * outDim);
+      if (flags & 2) layer.bias = readFloats(dv, sections.find((s) => s.type === recType + 2 && s.index === l), 'f32', outDim);
+      out.push(layer);
     }
-  }
+    return out;
+  };
+  model.layers = readStack(nLayers, 7);
+  model.head = dv.getUint16(10, true) >= 2 ? readStack(dv.getUint32(188, true), 17) : [];
   const biasDtype = DTYPES[dv.getUint32(184, true)];
   if (biasDtype !== 'u8') model.bias = readFloats(dv, sections.find((s) => s.type === 10), biasDtype, n);
   const offs = sections.find((s) => s.type === 11);
@@ -291,22 +296,7 @@ export function userVectorWithMagnitude(model, history) {
     for (let j = 0; j < x.length; j++) { x[j] += e[j]; mag[j] += Math.abs(e[j]); }
   }
   if (H.length > 0) for (let j = 0; j < x.length; j++) { x[j] /= Math.sqrt(H.length); mag[j] /= Math.sqrt(H.length); }
-  for (const L of model.layers) {
-    const y = new Float64Array(L.outDim);
-    const my = new Float64Array(L.outDim);
-    for (let o = 0; o < L.outDim; o++) {
-      let s = 0;
-      let a = 0;
-      if (L.weight) {
-        for (let k = 0; k < L.inDim; k++) { s += L.weight[o * L.inDim + k] * x[k]; a += Math.abs(L.weight[o * L.inDim + k]) * mag[k]; }
-      } else { s = x[o]; a = mag[o]; }
-      if (L.bias) { s += L.bias[o]; a += Math.abs(L.bias[o]); }
-      y[o] = L.activation === 'tanh' ? Math.tanh(s) : L.activation === 'relu' ? Math.max(0, s) : s;
-      my[o] = a;
-    }
-    x = y;
-    mag = my;
-  }
+  for (const L of model.layers) ({ y: x, my: mag } = denseWithMagnitude(L, x, mag));
   return { vector: x, magnitude: mag };
 }
 
@@ -324,6 +314,47 @@ export function scores(model, u, { bias = true } = {}) {
     if (bias && model.bias) { acc += model.bias[i]; a += Math.abs(model.bias[i]); }
     s[i] = acc;
     mag[i] = a;
+  }
+  return { scores: s, magnitude: mag };
+}
+
+/** One dense layer over (x, magnitude): y = act(W x + b) and the magnitude of its terms. */
+function denseWithMagnitude(L, x, mag) {
+  const y = new Float64Array(L.outDim);
+  const my = new Float64Array(L.outDim);
+  for (let o = 0; o < L.outDim; o++) {
+    let s = 0;
+    let a = 0;
+    if (L.weight) {
+      for (let k = 0; k < L.inDim; k++) { s += L.weight[o * L.inDim + k] * x[k]; a += Math.abs(L.weight[o * L.inDim + k]) * mag[k]; }
+    } else { s = x[o]; a = mag[o]; }
+    if (L.bias) { s += L.bias[o]; a += Math.abs(L.bias[o]); }
+    y[o] = L.activation === 'tanh' ? Math.tanh(s) : L.activation === 'relu' ? Math.max(0, s) : s;
+    my[o] = a;
+  }
+  return { y, my };
+}
+
+/** A ranker's scores (FORMAT.md, "Ranker head"): s_i = E_out[i] . u + bias_i +
+ *  g([u; e_i; u * e_i]) for every item, with the magnitude of each one's terms. */
+export function rankerScores(model, history) {
+  const { vector: u, magnitude: um } = userVectorWithMagnitude(model, history);
+  const f = scores(model, u);
+  const t = model.output;
+  const d = t.d;
+  const s = new Float64Array(t.n);
+  const mag = new Float64Array(t.n);
+  for (let i = 0; i < t.n; i++) {
+    const e = embedding(t, i);
+    let x = new Float64Array(3 * d);
+    let mx = new Float64Array(3 * d);
+    for (let j = 0; j < d; j++) {
+      x[j] = u[j]; x[d + j] = e[j]; x[2 * d + j] = u[j] * e[j];
+      mx[j] = um[j]; mx[d + j] = Math.abs(e[j]); mx[2 * d + j] = um[j] * Math.abs(e[j]);
+    }
+    for (const L of model.head) ({ y: x, my: mx } = denseWithMagnitude(L, x, mx));
+    s[i] = f.scores[i] + x[0];
+    mag[i] = f.magnitude[i] + mx[0];
   }
   return { scores: s, magnitude: mag };
 }

@@ -60,3 +60,14 @@ def topk(s, k, exclude=()):
     s[list(exclude)] = -np.inf
     order = sorted(range(len(s)), key=lambda i: (-s[i], i))
     return [i for i in order if i not in set(exclude)][:k]
+
+
+def ranker_scores(e_in, e_out, layers, bias, head, history):
+    """A ranker's s_i (docs/FORMAT.md, "Ranker head"): the scores above plus
+    g([u; e_i; u * e_i]), head a list of (weight or None, bias or None, activation)."""
+    u = user_vector(e_in, layers, history)
+    x = np.hstack([np.broadcast_to(u, e_out.shape), e_out, e_out * u])
+    for w, b, act in head:
+        x = (x @ np.asarray(w, np.float64).T if w is not None else x) + (np.asarray(b, np.float64) if b is not None else 0)
+        x = ACT[act](x)
+    return scores(e_in, e_out, layers, bias, history) + x[:, 0]

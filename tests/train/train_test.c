@@ -33,6 +33,7 @@ static int passed, failed;
 static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
 {
     mt_csr c;
+    memset(&c, 0, sizeof c);
     c.n_rows = n_users;
     c.off = calloc(n_users + 1, sizeof *c.off);
     c.idx = calloc((size_t)n_users * n, sizeof *c.idx);
@@ -53,12 +54,16 @@ static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
 static double loss_of(const mt_model *mdl, mt_work *w, const mt_csr *h, const uint32_t *users, uint32_t b)
 {
     mt_work_zero_grad(w, mdl);
+    mt_rng_seed(&w->rng, 77);   /* a ranker's pairs: the same draws every time */
     mt_dae_forward(mdl, w, h, users, b, 0.0f, 1);
     mt_dae_backward(mdl, w, h, users, b, 1.0f);
     return w->loss;
 }
 
-static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
+/* rank: a ranker with head_layers hidden layers (width 5) trained with
+ * that pairwise loss; graded: the history carries grades (graded pairs) */
+static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_rank_opts *rank,
+                          uint32_t head_layers, int graded)
 {
     const uint32_t n = 13, d = 4, nu = 5;
     mt_model_opts o;
@@ -68,6 +73,9 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
     o.d = d;
     o.n_dense = n_dense;
     o.init_std = 0.5f;
+    o.ranker = rank != NULL;
+    o.head_layers = head_layers;
+    o.head_width = 5;
     mt_err err;
     int ok = mt_table_size_for_rows(in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
              mt_table_size_for_rows(out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
@@ -90,28 +98,44 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
     for (int k = 0; k < mdl.n_params; k++)
         for (size_t i = 0; i < mdl.params[k].len; i++) mdl.params[k].v[i] += 0.3f * mt_rng_normal(&r);
     mt_csr h = tiny_hist(nu, n, 5);
+    if (graded) {
+        h.val = malloc(h.nnz * sizeof *h.val);
+        for (uint64_t k = 0; k < h.nnz; k++) h.val[k] = (float)(1 + (k * 7) % 4);
+    }
     uint32_t users[5] = {0, 1, 2, 3, 4};
     mt_work w;
     mt_work_init(&w, &mdl, nu, 1);
+    w.rank = rank;
     loss_of(&mdl, &w, &h, users, nu);
     float *grad[MT_MAX_PARAMS];
     for (int k = 0; k < mdl.n_params; k++) {
         grad[k] = malloc(mdl.params[k].len * sizeof(float));
         memcpy(grad[k], w.grad[k], mdl.params[k].len * sizeof(float));
     }
-    int bad = 0;
+    int bad = 0, kinks = 0, coords = 0;
     double worst = 0;
     const char *worst_name = "";
     for (int k = 0; k < mdl.n_params; k++) {
         mt_param *p = &mdl.params[k];
         for (size_t i = 0; i < p->len; i++) {
             float v0 = p->v[i];
-            float eps = 1e-2f * (fabsf(v0) > 1 ? fabsf(v0) : 1);
+            /* a ranker's relu head has kinks: steps small enough not to cross them */
+            float eps = (rank && head_layers ? 3e-3f : 1e-2f) * (fabsf(v0) > 1 ? fabsf(v0) : 1);
             p->v[i] = v0 + eps;
             double lp = loss_of(&mdl, &w, &h, users, nu);
             p->v[i] = v0 - eps;
             double lm = loss_of(&mdl, &w, &h, users, nu);
             p->v[i] = v0;
+            if (rank && head_layers) {
+                /* a relu kink between v0 - eps and v0 + eps: the one-sided
+                 * slopes differ; no derivative to compare there */
+                double l0 = loss_of(&mdl, &w, &h, users, nu), sp = (lp - l0) / eps, sm = (l0 - lm) / eps;
+                if (fabs(sp - sm) > 0.05 * (fabs(sp) + fabs(sm)) + 1e-3) {
+                    kinks++;
+                    continue;
+                }
+            }
+            coords++;
             double num = (lp - lm) / (2.0 * eps), ana = grad[k][i];
             double err_rel = fabs(num - ana) / (fabs(num) + fabs(ana) + 1e-2);
             if (err_rel > worst) {
@@ -121,12 +145,98 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
             if (err_rel > 2e-2) bad++;
         }
     }
-    CHECK(bad == 0, "gradient check in=%s out=%s layers=%u: %d mismatches (worst %.3g in %s)", mt_tkind_name(in_kind),
-          mt_tkind_name(out_kind), n_dense, bad, worst, worst_name);
+    CHECK(bad == 0 && kinks * 20 <= coords, "gradient check in=%s out=%s layers=%u%s: %d mismatches (worst %.3g in %s), %d of %d "
+          "coordinates at a kink", mt_tkind_name(in_kind), mt_tkind_name(out_kind), n_dense,
+          rank ? (graded ? " ranker graded" : " ranker") : "", bad, worst, worst_name, kinks, coords + kinks);
     for (int k = 0; k < mdl.n_params; k++) free(grad[k]);
     mt_work_free(&w, &mdl);
     mt_model_free(&mdl);
     mt_csr_free(&h);
+}
+
+/* a ranker's scores of every item (the batched path of evaluation) against
+ * a plain double-precision reference of s_i = e_i . u + bias_i + g(u, e_i) */
+static double ref_head(const mt_model *mdl, const float *u, const float *e)
+{
+    double x[3 * 64 + 64], y[64];
+    uint32_t d = mdl->d, in = 3 * d;
+    for (uint32_t k = 0; k < d; k++) {
+        x[k] = u[k];
+        x[d + k] = e[k];
+        x[2 * d + k] = (double)u[k] * e[k];
+    }
+    for (uint32_t l = 0; l < mdl->n_head; l++) {
+        uint32_t out = mdl->head_dim[l + 1];
+        const float *W = mdl->params[mdl->pidx_hw[l]].v, *b = mdl->params[mdl->pidx_hb[l]].v;
+        for (uint32_t r = 0; r < out; r++) {
+            double a = b[r];
+            for (uint32_t k = 0; k < in; k++) a += (double)W[r * in + k] * x[k];
+            y[r] = l + 1 < mdl->n_head && a < 0 ? 0 : a;
+        }
+        for (uint32_t r = 0; r < out; r++) x[r] = y[r];
+        in = out;
+    }
+    return x[0];
+}
+
+static void test_head_scores(void)
+{
+    const uint32_t n = 13, d = 4, nu = 5;
+    uint32_t hl[2] = {0, 2};
+    for (int c = 0; c < 2; c++) {
+        mt_model_opts o;
+        memset(&o, 0, sizeof o);
+        o.in_kind = MT_T_MEMCOM;
+        o.out_kind = c ? MT_T_QR : MT_T_MEMCOM_POP;
+        o.d = d;
+        o.init_std = 0.5f;
+        o.ranker = 1;
+        o.head_layers = hl[c];
+        o.head_width = 6;
+        mt_err err;
+        mt_model mdl;
+        int ok = mt_table_size_for_rows(o.in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
+                 mt_table_size_for_rows(o.out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
+        o.out_size.pop = 2;
+        ok = ok && mt_model_init(&mdl, n, &o, NULL, NULL, 3, &err) == 0;
+        CHECK(ok, "ranker init: %s", err.msg);
+        if (!ok) return;
+        mt_rng r;
+        mt_rng_seed(&r, 4);
+        for (int k = 0; k < mdl.n_params; k++)
+            for (size_t i = 0; i < mdl.params[k].len; i++) mdl.params[k].v[i] += 0.4f * mt_rng_normal(&r);
+        mt_csr h = tiny_hist(nu, n, 8);
+        uint32_t users[5] = {0, 1, 2, 3, 4};
+        mt_work w;
+        mt_work_init(&w, &mdl, nu, 1);
+        mt_dae_scores(&mdl, &w, &h, users, nu);
+        double worst = 0;
+        float e[4], act[64];
+        int agree = 1;
+        for (uint32_t u = 0; u < nu; u++) {
+            const float *hu = w.act[mdl.n_dense] + u * d;
+            for (uint32_t i = 0; i < n; i++) {
+                mt_table_row(&mdl, &mdl.out, i, e);
+                double ref = mdl.params[mdl.pidx_bias].v[i] + ref_head(&mdl, hu, e);
+                for (uint32_t k = 0; k < d; k++) ref += (double)e[k] * hu[k];
+                double dif = fabs(w.S[u * n + i] - ref) / (1 + fabs(ref));
+                worst = dif > worst ? dif : worst;
+                /* the per-pair path of training scores the same head */
+                agree &= fabs(mt_head_score(&mdl, hu, e, act) - ref_head(&mdl, hu, e)) < 1e-4;
+            }
+        }
+        CHECK(worst < 1e-5, "ranker scores (%u hidden layers) against the double reference: worst %.3g", hl[c],
+              worst);
+        CHECK(agree, "mt_head_score agrees with the double reference (%u hidden layers)", hl[c]);
+        mt_work_free(&w, &mdl);
+        mt_model_free(&mdl);
+        mt_csr_free(&h);
+    }
+}
+
+static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
+{
+    grad_check_ex(in_kind, out_kind, n_dense, NULL, 0, 0);
 }
 
 /* ---------------------------------------------------------------- */
@@ -168,6 +278,66 @@ static void test_metrics(void)
 /* ---------------------------------------------------------------- */
 /* sizing                                                             */
 /* ---------------------------------------------------------------- */
+static const char *write_tmp(const char *name, const char *text);
+
+/* graded NDCG against hand-computed values; grades kept through the CSV
+ * reader, the split and the popularity renumbering */
+static void test_graded(void)
+{
+    uint32_t truth[3] = {2, 5, 7};
+    float grade[3] = {3, 1, 0};   /* gains log2(1 + g): 2, 1, 0 */
+    uint32_t ranked[3] = {5, 9, 2};
+    double g = mt_graded_ndcg(ranked, 3, truth, grade, 3, grade, 3, 3);
+    double want = (1.0 + 2.0 / log2(4.0)) / (2.0 + 1.0 / log2(3.0));
+    CHECK(fabs(g - want) < 1e-12, "graded ndcg@3 = %.6f, want %.6f", g, want);
+    g = mt_graded_ndcg(ranked, 3, truth, grade, 3, grade, 3, 1);
+    CHECK(fabs(g - 0.5) < 1e-12, "graded ndcg@1 = %.6f, want 0.5", g);
+    float ideal[4] = {3, 1, 0, 7};   /* an item the ranking cannot hit: gain 3 */
+    g = mt_graded_ndcg(ranked, 3, truth, grade, 3, ideal, 4, 3);
+    want = (1.0 + 2.0 / log2(4.0)) / (3.0 + 2.0 / log2(3.0) + 1.0 / log2(4.0));
+    CHECK(fabs(g - want) < 1e-12, "graded ndcg@3 with an unknown item = %.6f, want %.6f", g, want);
+    uint32_t best[2] = {2, 5};
+    CHECK(fabs(mt_graded_ndcg(best, 2, truth, grade, 3, grade, 3, 10) - 1.0) < 1e-12, "ideal order gives 1");
+    float zero[1] = {0};
+    uint32_t one[1] = {4};
+    CHECK(mt_graded_ndcg(one, 1, one, zero, 1, zero, 1, 10) == 0, "all gains 0 gives 0");
+    mt_metrics m;
+    memset(&m, 0, sizeof m);
+    mt_metrics_add_user_graded(&m, ranked, 3, truth, grade, 3);
+    mt_metrics_add_user_graded(&m, best, 2, truth, grade, 3);
+    mt_metrics_average(&m);
+    CHECK(m.graded && fabs(m.gndcg[0] - 0.5 * ((1.0 + 2.0 / log2(4.0)) / (2.0 + 1.0 / log2(3.0)) + 1.0)) < 1e-12,
+          "mean graded ndcg@10 %.6f", m.gndcg[0]);
+
+    /* grades through the reader: user,item,plays */
+    mt_dataset ds;
+    mt_err err;
+    mt_data_opts o;
+    mt_data_opts_default(&o);
+    o.format = MT_FMT_CSV;
+    o.valid_frac = o.test_frac = 0;
+    o.path = write_tmp("graded.tsv", "userID\tartistID\tweight\n1\t10\t500\n1\t20\t7\n2\t20\t30\n2\t30\t2\n"
+                                     "3\t20\t1\n");
+    int rc = mt_dataset_load(&ds, &o, &err);
+    CHECK(rc == 0, "graded load: %s", rc ? err.msg : "");
+    if (rc) return;
+    CHECK(ds.graded && ds.train.val, "grades kept");
+    int right = 1;
+    for (uint32_t u = 0; ds.train.val && u < ds.n_users; u++)
+        for (uint64_t k = ds.train.off[u]; k < ds.train.off[u + 1]; k++) {
+            const char *uid = ds.user_ids[u], *iid = ds.item_ids[ds.train.idx[k]];
+            float want_g = !strcmp(uid, "1") ? (!strcmp(iid, "10") ? 500 : 7)
+                                             : !strcmp(uid, "2") ? (!strcmp(iid, "20") ? 30 : 2) : 1;
+            right &= ds.train.val[k] == want_g;
+        }
+    CHECK(right && strcmp(ds.item_ids[0], "20") == 0, "each interaction keeps its grade after renumbering");
+    mt_dataset_free(&ds);
+    o.path = write_tmp("ungraded.csv", "1,10\n1,20\n2,20\n");
+    rc = mt_dataset_load(&ds, &o, &err);
+    CHECK(rc == 0 && !ds.graded && !ds.train.val, "a log without grades is not graded");
+    if (!rc) mt_dataset_free(&ds);
+}
+
 static void test_sizing(void)
 {
     mt_tsize s;
@@ -373,38 +543,50 @@ static double popularity_ndcg20(const mt_dataset *ds)
     return users ? sum / users : 0;
 }
 
+/* trains a small model of out_kind (ranker: the pairwise ranker) and checks
+ * that it clearly beats popularity */
+static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, int ranker)
+{
+    mt_train_opts o;
+    mt_train_opts_default(&o);
+    o.d = 16;
+    o.epochs = 40;
+    o.patience = 8;
+    o.batch = 100;
+    o.lr = 0.01f;
+    o.weight_decay = 0.1f;
+    o.warmup_epochs = 5;
+    o.out_kind = kind;
+    o.ratio = kind == MT_T_FULL ? 0 : 4;
+    o.quiet = 1;
+    o.ranker = ranker;
+    o.head_layers = 1;   /* the relu path of the head */
+    o.head_width = 16;
+    mt_model mdl;
+    mt_train_result res;
+    mt_err err;
+    const char *what = ranker ? "ranker" : "dae";
+    int rc = mt_train(&mdl, ds, &o, &res, &err);
+    CHECK(rc == 0, "train %s %s: %s", what, mt_tkind_name(kind), rc ? err.msg : "");
+    if (rc) return;
+    CHECK(mdl.n_head == (ranker ? 2u : 0u) && res.test.ndcg[1] > 1.5 * pop,
+          "%s %s: test NDCG@20 %.4f should clearly beat popularity %.4f", what, mt_tkind_name(kind), res.test.ndcg[1],
+          pop);
+    printf("  generated data: %-6s %-20s NDCG@20 %.4f (popularity %.4f)\n", what, mt_tkind_name(kind),
+           res.test.ndcg[1], pop);
+    mt_model_free(&mdl);
+}
+
 static void test_training(void)
 {
     mt_dataset ds;
     gen_dataset(&ds, 1500, 400, 11);
     double pop = popularity_ndcg20(&ds);
     int kinds[3] = {MT_T_FULL, MT_T_MEMCOM, MT_T_MEMCOM_LEARNED_POP};
-    for (int k = 0; k < 3; k++) {
-        mt_train_opts o;
-        mt_train_opts_default(&o);
-        o.d = 16;
-        o.epochs = 40;
-        o.patience = 8;
-        o.batch = 100;
-        o.lr = 0.01f;
-        o.weight_decay = 0.1f;
-        o.warmup_epochs = 5;
-        o.out_kind = kinds[k];
-        o.ratio = kinds[k] == MT_T_FULL ? 0 : 4;
-        o.quiet = 1;
-        mt_model mdl;
-        mt_train_result res;
-        mt_err err;
-        int rc = mt_train(&mdl, &ds, &o, &res, &err);
-        CHECK(rc == 0, "train %s: %s", mt_tkind_name(kinds[k]), rc ? err.msg : "");
-        if (rc) continue;
-        CHECK(res.test.ndcg[1] > 1.5 * pop,
-              "%s: test NDCG@20 %.4f should clearly beat popularity %.4f", mt_tkind_name(kinds[k]), res.test.ndcg[1],
-              pop);
-        printf("  generated data: %-20s NDCG@20 %.4f (popularity %.4f)\n", mt_tkind_name(kinds[k]), res.test.ndcg[1],
-               pop);
-        mt_model_free(&mdl);
-    }
+    for (int k = 0; k < 3; k++) train_beats_popularity(&ds, pop, kinds[k], 0);
+    /* the pairwise ranker (full and memcom tables) */
+    train_beats_popularity(&ds, pop, MT_T_FULL, 1);
+    train_beats_popularity(&ds, pop, MT_T_MEMCOM_LEARNED_POP, 1);
     mt_dataset_free(&ds);
 }
 
@@ -639,6 +821,7 @@ static void test_input_and_provenance(void)
 static mt_csr csr_of(const int *rows, uint32_t n_rows)
 {
     mt_csr c;
+    memset(&c, 0, sizeof c);
     c.n_rows = n_rows;
     c.off = calloc(n_rows + 1, sizeof *c.off);
     c.idx = calloc(64, sizeof *c.idx);
@@ -790,7 +973,19 @@ int main(void)
     for (int a = 0; a < 7; a++) grad_check(kinds[a], MT_T_FULL, 1);
     for (int a = 0; a < 7; a++) grad_check(MT_T_FULL, kinds[a], 0);
     grad_check(MT_T_MEMCOM, MT_T_QR, 2);
+    /* the ranker: head and pairwise loss (graded and observed/unobserved
+     * pairs), with and without the softmax beside it, every output kind */
+    mt_rank_opts rk = {6, 4, 1.0f, 1.0f, MT_NEG_UNIFORM, 1.0f}, rk_pairs_only = {8, 6, 2.0f, 0.0f, MT_NEG_UNIFORM, 1.0f};
+    for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 1, 1);
+    for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk, 0, 1);
+    for (int a = 0; a < 7; a++) grad_check_ex(MT_T_FULL, kinds[a], 0, &rk_pairs_only, 0, 0);
+    grad_check_ex(MT_T_MEMCOM_LEARNED_POP, MT_T_MEMCOM_LEARNED_POP, 1, &rk_pairs_only, 2, 1);
+    grad_check_ex(MT_T_HASH, MT_T_QR, 0, &rk, 0, 0);
+    mt_rank_opts rk_model = {4, 8, 1.0f, 0.5f, MT_NEG_MODEL, 1.0f};
+    grad_check_ex(MT_T_FULL, MT_T_MEMCOM_POP, 0, &rk_model, 1, 1);
+    test_head_scores();
     test_metrics();
+    test_graded();
     test_sizing();
     test_data();
     test_kmeans();

@@ -1,0 +1,234 @@
+// The ranker benchmark (node bench/ranker.js [--quick]): a RankNet-style
+// ranker (format 1.2: s_i = E_out[i].u + bias_i + g([u; e_i; u*e_i]), g a
+// 3d -> 64 -> 1 MLP) served by the wasm module, SIMD and scalar builds side
+// by side, in milliseconds per query:
+//   - scoring every item of a 20,000-item catalogue (d = 64) through the head,
+//     with a full f32 output table, memcom at 16x and 32x, and hash at the
+//     bytes of memcom 32x;
+//   - the two-stage path on 1,000,000 items (memcom 32x tables): the exact
+//     top 500 by the factorised score, re-ranked by the head.
+// Each engine's top-10 is first checked against a float64 reference of the
+// same pipeline (bench/lib/check.js: ties within rounding may swap), and
+// only then timed, the engines alternating query by query ("ms/query": the
+// median), then each engine alone on the same queries ("alone": its data
+// stays in the caches, as in a page that runs one engine).  onnxruntime-web
+// (wasm, 1 thread, SIMD) runs the same model over the same 20,000 items from
+// a dense embedding matrix (the reconstructed table: bench/onnx-graph.js
+// rankerGraph, as written and with the first layer split).  The machine may
+// be shared: compare the rows by their ratios more than by their
+// milliseconds.
+
+import { loadModel, buildModel } from '../web/index.js';
+import { referenceFrom, checkTopK } from './lib/check.js';
+import { rankerGraph } from './onnx-graph.js';
+import { ortEngine, ortVersion } from './peers/ort.js';
+import { rng as uniform, memcomRows as rowsAt } from './lib/workload.js';
+
+const K = 10;
+const D = 64;
+const HIDDEN = 64;
+const quick = process.argv.includes('--quick');
+const log = (...a) => console.log(...a);
+
+function rng(seed) {
+  const next = uniform(seed);
+  return { next, normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()) };
+}
+const floats = (r, count, scale) => {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) a[i] = r.normal() * scale;
+  return a;
+};
+
+/** Rows m of a memcom table at this compression (f32 rows and scalars; docs/METHOD.md section 1.4). */
+const memcomRows = (n, ratio) => rowsAt(n, D, ratio);
+
+function tableSpec(r, kind, n, m) {
+  if (kind === 'full') return { kind, n, d: D, rows: floats(r, n * D, 0.3) };
+  if (kind === 'hash') return { kind, n, m, d: D, rows: floats(r, m * D, 0.3) };
+  return { kind, n, m, d: D, rows: floats(r, m * D, 0.3), scalars: floats(r, n, 1) };
+}
+
+async function rankerBytes(n, outKind, outM, inKind, inM, seed) {
+  const r = rng(seed);
+  const head = [
+    { inDim: 3 * D, outDim: HIDDEN, activation: 'relu', weight: floats(r, 3 * D * HIDDEN, 1 / Math.sqrt(3 * D)), bias: floats(r, HIDDEN, 0.1) },
+    { inDim: HIDDEN, outDim: 1, activation: 'none', weight: floats(r, HIDDEN, 1 / Math.sqrt(HIDDEN)), bias: floats(r, 1, 0.1) },
+  ];
+  return buildModel({
+    input: tableSpec(r, inKind, n, inM),
+    output: tableSpec(r, outKind, n, outM),
+    head,
+    outputBias: floats(r, n, 0.1),
+  });
+}
+
+// ---------------------------------------------------------------- reference
+function embedding(t, i, out) {
+  const d = t.d;
+  if (t.kind === 'full') for (let j = 0; j < d; j++) out[j] = t.rows[i * d + j];
+  else {
+    const b = i % t.m;
+    const w = t.kind === 'memcom' ? t.scalars[i] : 1;
+    for (let j = 0; j < d; j++) out[j] = w * t.rows[b * d + j];
+  }
+  return out;
+}
+
+/** float64: the user vector, then f_i (factorised) and s_i for `items` */
+function reference(spec, history) {
+  const u = new Float64Array(D);
+  const e = new Float64Array(D);
+  const H = [...new Set(history)];
+  for (const i of H) { embedding(spec.input, i, e); for (let j = 0; j < D; j++) u[j] += e[j]; }
+  for (let j = 0; j < D; j++) u[j] /= Math.sqrt(H.length);
+  const f = (i) => {
+    embedding(spec.output, i, e);
+    let s = spec.outputBias[i];
+    for (let j = 0; j < D; j++) s += e[j] * u[j];
+    return s;
+  };
+  const [L0, L1] = spec.head;
+  const x = new Float64Array(3 * D);
+  const s = (i) => {
+    const fi = f(i);
+    for (let j = 0; j < D; j++) { x[j] = u[j]; x[D + j] = e[j]; x[2 * D + j] = u[j] * e[j]; }
+    let g = L1.bias[0];
+    for (let h = 0; h < HIDDEN; h++) {
+      let a = L0.bias[h];
+      for (let j = 0; j < 3 * D; j++) a += L0.weight[h * 3 * D + j] * x[j];
+      if (a > 0) g += L1.weight[h] * a;
+    }
+    return fi + g;
+  };
+  return { f, s };
+}
+
+// ------------------------------------------------------------------- timing
+function histories(n, count, seed) {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => Array.from({ length: 5 + Math.floor(r.next() * 20) }, () => Math.floor(r.next() * n)));
+}
+
+/** The reconstructed output embeddings, n x d (what an ONNX export holds). */
+function denseTable(t, n) {
+  const E = new Float32Array(n * D);
+  const e = new Float64Array(D);
+  for (let i = 0; i < n; i++) E.set(embedding(t, i, e), i * D);
+  return E;
+}
+
+async function bench({ title, n, cases, depth, queries, ort }) {
+  log(`\n${title}`);
+  const hs = histories(n, queries, 9);
+  const sides = [];
+  for (const c of cases) {
+    const spec = { input: null, output: null, head: null, outputBias: null };
+    const t0 = performance.now();
+    const bytes = await rankerBytes(n, c.kind, c.m, c.inKind, c.inM, 5);
+    // the same spec again (same seed) for the reference
+    const r = rng(5);
+    spec.head = [
+      { weight: floats(r, 3 * D * HIDDEN, 1 / Math.sqrt(3 * D)), bias: floats(r, HIDDEN, 0.1) },
+      { weight: floats(r, HIDDEN, 1 / Math.sqrt(HIDDEN)), bias: floats(r, 1, 0.1) },
+    ];
+    spec.input = tableSpec(r, c.inKind, n, c.inM);
+    spec.output = tableSpec(r, c.kind, n, c.m);
+    spec.outputBias = floats(r, n, 0.1);
+    // the reference top-10 of the first query
+    const ref = reference(spec, hs[0]);
+    let scores;
+    if (depth) {
+      const fs = new Float64Array(n);
+      for (let i = 0; i < n; i++) fs[i] = ref.f(i);
+      const first = referenceFrom(fs, Math.max(depth, K), hs[0]).top;
+      scores = new Float64Array(n).fill(-Infinity);
+      for (const i of first) scores[i] = ref.s(i);
+    } else {
+      scores = new Float64Array(n);
+      for (let i = 0; i < n; i++) scores[i] = ref.s(i);
+    }
+    const want = referenceFrom(scores, K, hs[0]);
+    for (const simd of [true, false]) {
+      const model = await loadModel(bytes, { simd });
+      const name = `${c.label}, ${simd ? 'wasm SIMD' : 'wasm scalar'}`;
+      const got = model.recommend(hs[0], { k: K, rerankDepth: depth || undefined }).map((x) => x.index);
+      const verdict = checkTopK(want, got);
+      const kb = Math.round(model.info.bytes.output / 1000);
+      sides.push({ name, model, depth, ok: verdict.ok, exact: verdict.exact, why: verdict.why, times: [], kb,
+        run: (h) => model.recommend(h, { k: K, rerankDepth: depth || undefined }) });
+    }
+    if (ort && c.ort) {
+      const us = hs.map((h) => sides[sides.length - 2].model.userVector(h)); // the same user vectors
+      const E = denseTable(spec.output, n);
+      const [L0, L1] = spec.head;
+      for (const form of ['concat', 'split']) {
+        const graph = rankerGraph({ E, bias: spec.outputBias, n, d: D, k: K + 30, W0: L0.weight, b0: L0.bias, W1: L1.weight, b1: L1.bias, h: HIDDEN, form });
+        const engine = await ortEngine(graph, { d: D, k: K, exclude: new Set(hs[0]) });
+        const got = await engine.query(us[0]);
+        const verdict = checkTopK(want, got);
+        sides.push({ name: `onnxruntime-web ${ortVersion()}, ${c.label} dense, ${form}`, engine, ok: verdict.ok, exact: verdict.exact,
+          why: verdict.why, times: [], kb: Math.round(E.byteLength / 1000), run: (h, q) => engine.query(us[q], new Set(h)) });
+      }
+    }
+    log(`  built and checked ${c.label} (${((performance.now() - t0) / 1e3).toFixed(1)} s)`);
+  }
+  // alternate the engines query by query; two warm-up passes
+  for (let pass = 0; pass < 2 + (quick ? 2 : 5); pass++) {
+    for (const [q, h] of hs.entries()) {
+      for (const s of sides) {
+        if (!s.ok) continue;
+        const t = performance.now();
+        await s.run(h, q);
+        if (pass >= 2) s.times.push(performance.now() - t);
+      }
+    }
+    process.stdout.write(`  pass ${pass + 1}\r`);
+  }
+  // then each engine alone (its data warm in the caches, as in a page that
+  // runs one engine), the same queries
+  for (const s of sides) {
+    if (!s.ok) continue;
+    s.alone = [];
+    for (let pass = 0; pass < (quick ? 3 : 5); pass++) {
+      for (const [q, h] of hs.entries()) {
+        const t = performance.now();
+        await s.run(h, q);
+        if (pass >= 1) s.alone.push(performance.now() - t);
+      }
+    }
+  }
+  const median = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
+  log(`  ${'engine'.padEnd(58)} ${'output table'.padStart(13)} ${'ms/query'.padStart(9)} ${'alone'.padStart(9)}  check`);
+  for (const s of sides) {
+    const status = s.ok ? (s.exact ? 'exact' : 'ties') : `WRONG: ${s.why}`;
+    const ms = (a) => (s.ok ? median(a).toFixed(3).padStart(9) : '        -');
+    log(`  ${s.name.padEnd(58)} ${(s.kb + ' KB').padStart(13)} ${ms(s.times)} ${ms(s.alone)}  ${status}`);
+    if (s.model) s.model.dispose();
+    else await s.engine.dispose();
+  }
+}
+
+const N1 = 20_000;
+await bench({
+  title: `Ranker, every item scored through the head: n = ${N1}, d = ${D}, hidden ${HIDDEN}, top-${K}`,
+  n: N1,
+  queries: quick ? 8 : 20,
+  ort: true,
+  cases: [
+    { label: 'full f32', kind: 'full', inKind: 'full', ort: true },
+    { label: 'memcom 16x', kind: 'memcom', m: memcomRows(N1, 16), inKind: 'full' },
+    { label: 'memcom 32x', kind: 'memcom', m: memcomRows(N1, 32), inKind: 'full', ort: true },
+    { label: 'hash (bytes of memcom 32x)', kind: 'hash', m: Math.floor(N1 * D * 4 / 32 / (D * 4)), inKind: 'full' },
+  ],
+});
+const N2 = quick ? 200_000 : 1_000_000;
+await bench({
+  title: `Ranker, two-stage: n = ${N2}, d = ${D}, hidden ${HIDDEN}, R = 500, top-${K}`,
+  n: N2,
+  depth: 500,
+  queries: quick ? 8 : 20,
+  cases: [
+    { label: 'memcom 32x, R = 500', kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32) },
+  ],
+});

@@ -1,0 +1,191 @@
+// ranker.test.js - a ranker (format 1.2: a head MLP over [u; e; u * e]) built
+// by buildModel for every table kind x storage type, served by both builds
+// against the plain-JS reference (reference.js rankerScores, float64): every
+// item's score, recommend over all items and over candidates, rerank, the
+// two-stage path against brute force over the module's own factorised scores;
+// the SIMD and the scalar build return identical rankings; bad options and
+// bad heads are refused.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadModel, buildModel } from '../../web/index.js';
+import * as R from './reference.js';
+import { rng, tableSpec, allConfigs, configName, BUILDS, requireWasm, assertTopK, assertCode, assertRejects } from './helpers.js';
+
+requireWasm();
+
+const floats = (r, count, scale) => Float32Array.from({ length: count }, () => r.normal() * scale);
+
+/** A ranker's head for output dimension d: 3d -> widths... -> 1, relu between, the last linear. */
+function headSpec(r, d, widths) {
+  const out = [];
+  let inDim = 3 * d;
+  widths.forEach((outDim, l) => {
+    out.push({ inDim, outDim, activation: l + 1 < widths.length ? 'relu' : 'none',
+      weight: floats(r, inDim * outDim, 0.4), bias: floats(r, outDim, 0.1) });
+    inDim = outDim;
+  });
+  return out;
+}
+
+async function rankerModel(cfg, seed, widths = [16, 1]) {
+  const r = rng(seed);
+  const n = 157;
+  const d = 12;
+  const m = cfg.kind === 'qr' ? 13 : 19;
+  const spec = {
+    input: { kind: 'full', n, d, rows: floats(r, n * d, 0.5) },
+    output: tableSpec(r, cfg, { n, d, m, dyadic: false }),
+    head: headSpec(r, d, widths),
+    outputBias: floats(r, n, 0.2),
+    biasDtype: seed % 2 ? 'f16' : 'f32',
+  };
+  return buildModel(spec);
+}
+
+const strip = (list) => list.map(({ index, score }) => ({ index, score }));
+
+for (const cfg of allConfigs()) {
+  test(`ranker: ${configName(cfg)}`, async () => {
+    const seed = 1000 + allConfigs().findIndex((c) => configName(c) === configName(cfg));
+    const bytes = await rankerModel(cfg, seed, seed % 3 === 0 ? [10, 6, 1] : [16, 1]);
+    const ref = R.parseModel(bytes);
+    assert.equal(ref.head.length, seed % 3 === 0 ? 3 : 2);
+    const results = [];
+    for (const b of BUILDS) {
+      const model = await loadModel(bytes, b.options);
+      const where = `${configName(cfg)} (${b.name})`;
+      assert.equal(model.info.ranker, true);
+      assert.equal(model.info.formatVersion, '1.2');
+      assert.equal(model.info.headLayers.length, ref.head.length);
+      assert.deepEqual(model.info.headLayers[0], { inDim: 36, outDim: ref.head[0].outDim, activation: 'relu', weight: true, bias: true });
+      assert.ok(model.info.bytes.head > 0);
+      const r = rng(seed + 7);
+      const out = [];
+      for (let q = 0; q < 4; q++) {
+        const hist = Array.from({ length: 1 + r.int(0, 5) }, () => r.int(0, model.n - 1));
+        const rs = R.rankerScores(ref, hist);
+        const all = Array.from({ length: model.n }, (_, i) => i);
+        // every item's score: rerank of all items, nothing excluded
+        const every = model.rerank(hist, all);
+        assertTopK(every, rs, model.n, { candidates: all, rel: 1e-5, what: `${where}: rerank all` });
+        const k = 1 + r.int(0, 14);
+        const rec = model.recommend(hist, { k });
+        assertTopK(rec, rs, k, { exclude: hist, rel: 1e-5, what: `${where}: recommend` });
+        const cand = Array.from({ length: 30 }, () => r.int(0, model.n - 1));
+        const recC = model.recommend(hist, { k, candidates: cand });
+        assertTopK(recC, rs, k, { exclude: hist, candidates: cand, rel: 1e-5, what: `${where}: recommend candidates` });
+        // scores agree across paths exactly: the module computes each item's s_i one way
+        const byIndex = new Map(every.map((x) => [x.index, x.score]));
+        for (const x of [...rec, ...recC]) assert.equal(x.score, byIndex.get(x.index), `${where}: item ${x.index} scores alike`);
+        // two-stage: the module's factorised top R (brute force over its own scores), re-ranked by s_i
+        const R2 = 1 + r.int(0, 40);
+        const f = model.scores(hist);
+        const firstStage = R.topK(f, Math.max(R2, k), { exclude: hist }).map((x) => x.index);
+        const two = model.recommend(hist, { k, rerankDepth: R2 });
+        assert.deepEqual(strip(two), strip(model.rerank(hist, firstStage, { k })), `${where}: two-stage R = ${R2}`);
+        const twoRef = R.topK(rs.scores, k, { candidates: firstStage });
+        assert.ok(two.length === twoRef.length, `${where}: two-stage length`);
+        out.push(rec, recC, two, every);
+      }
+      results.push(out);
+      model.dispose();
+    }
+    // the SIMD and the scalar build: identical rankings and scores
+    assert.deepEqual(results[0].map(strip), results[1].map(strip), `${configName(cfg)}: simd and scalar builds agree`);
+  });
+}
+
+test('ranker: a large catalogue with a memcom table (row products cached per query), both builds agree', async () => {
+  const r = rng(77);
+  const n = 20000;
+  const d = 16;
+  const m = 400;
+  const bytes = await buildModel({
+    input: { kind: 'memcom', n, m, d, rows: floats(r, m * d, 0.5), scalars: floats(r, n, 1), dtype: 'f16' },
+    output: { kind: 'memcom', n, m, d, rows: floats(r, m * d, 0.5), scalars: floats(r, n, 1), dtype: 'i8' },
+    head: headSpec(r, d, [32, 1]),
+    outputBias: floats(r, n, 0.1),
+  });
+  const ref = R.parseModel(bytes, { ids: false });
+  const got = [];
+  for (const b of BUILDS) {
+    const model = await loadModel(bytes, b.options);
+    const hist = [3, 99, 1234, 19999];
+    const rs = R.rankerScores(ref, hist);
+    const rec = model.recommend(hist, { k: 20 });
+    assertTopK(rec, rs, 20, { exclude: hist, rel: 1e-5, what: `large (${b.name})` });
+    const two = model.recommend(hist, { k: 20, rerankDepth: 500 });
+    got.push([strip(rec), strip(two)]);
+    model.dispose();
+  }
+  assert.deepEqual(got[0], got[1]);
+});
+
+test('ranker: info, errors and bad heads', async () => {
+  const r = rng(5);
+  const n = 30;
+  const d = 4;
+  const base = {
+    input: { kind: 'full', n, d, rows: floats(r, n * d, 1) },
+    output: { kind: 'hash', n, m: 7, d, rows: floats(r, 7 * d, 1) },
+  };
+  const plain = await loadModel(await buildModel(base));
+  assert.equal(plain.info.ranker, false);
+  assert.deepEqual(plain.info.headLayers, []);
+  assert.equal(plain.info.bytes.head, 0);
+  assert.equal(plain.info.formatVersion, '1.0');
+  // without a head, rerank orders by the factorised score
+  const fs = plain.scores([1]);
+  assert.deepEqual(plain.rerank([1], [5, 2, 9]).map((x) => x.index), [5, 2, 9].sort((a, b) => (fs[b] - fs[a]) || (a - b)));
+  plain.dispose();
+
+  const model = await loadModel(await buildModel({ ...base, head: headSpec(r, d, [8, 1]) }));
+  for (const bad of [0, -1, 1.5, 'x', null, Infinity, 2 ** 40]) {
+    assertCode(() => model.recommend([1], { rerankDepth: bad }), 'invalid_argument');
+  }
+  assertCode(() => model.rerank([1], [0, 30]), 'index');
+  assertCode(() => model.rerank([1], [0, 'x']), 'no_ids');
+  assertCode(() => model.rerank([1], [0, 1], { k: 0 }), 'k');
+  assertCode(() => model.rerank([1], 'abc'), 'invalid_argument');
+  assertCode(() => model.recommend([1], { candidates: [31] }), 'index');
+  assert.deepEqual(model.rerank([1], []), []);
+  assert.equal(model.rerank([1], [3, 3, 4, 3]).length, 2);
+  assert.equal(model.rerank([1], [3, 4, 5], { k: 2 }).length, 2);
+  // k beyond the catalogue and a depth beyond it: clipped
+  assert.equal(model.recommend([1], { k: 100, rerankDepth: 1000 }).length, n - 1);
+  model.dispose();
+
+  const head = headSpec(r, d, [8, 1]);
+  await assertRejects(buildModel({ ...base, head: [{ ...head[0], inDim: 11, weight: floats(r, 88, 1) }, head[1]] }), 'invalid_argument', /head\[0\]\.inDim/);
+  await assertRejects(buildModel({ ...base, head: [head[0], { ...head[1], activation: 'relu' }] }), 'invalid_argument', /linear/);
+  await assertRejects(buildModel({ ...base, head: [head[0]] }), 'invalid_argument', /must be 1/);
+  await assertRejects(buildModel({ output: base.output, head }), 'invalid_argument', /no head/);
+  await assertRejects(buildModel({ ...base, head: 'x' }), 'invalid_argument', /head/);
+});
+
+test('ranker: the popularity control (one-stage ranking of models without a head only)', async () => {
+  const r = rng(9);
+  const n = 40;
+  const d = 6;
+  const base = {
+    input: { kind: 'full', n, d, rows: floats(r, n * d, 1) },
+    output: { kind: 'memcom', n, m: 9, d, rows: floats(r, 9 * d, 1), scalars: floats(r, n, 1) },
+    outputBias: floats(r, n, 0.5),
+    metadata: { serving: { popularity: 0.3 } },
+  };
+  // a ranker ignores a recorded default (its head sees u itself) and refuses any other popularity
+  const ranker = await loadModel(await buildModel({ ...base, head: headSpec(r, d, [8, 1]) }));
+  assert.equal(ranker.defaultPopularity, 1);
+  assert.deepEqual(ranker.recommend([1, 2], { k: 5 }), ranker.recommend([1, 2], { k: 5, popularity: 1 }));
+  assertCode(() => ranker.recommend([1, 2], { popularity: 0.5 }), 'invalid_argument');
+  ranker.dispose();
+  // a model without a head: its default applies to one-stage ranking; rerankDepth ranks as trained
+  const plain = await loadModel(await buildModel(base));
+  assert.equal(plain.defaultPopularity, 0.3);
+  const asTrained = plain.recommend([1, 2], { k: 5, popularity: 1 });
+  assert.notDeepEqual(plain.recommend([1, 2], { k: 5 }), asTrained, 'the default 0.3 shifts this model\'s ranking');
+  assert.deepEqual(plain.recommend([1, 2], { k: 5, rerankDepth: 7 }).map((x) => x.index), asTrained.map((x) => x.index));
+  assertCode(() => plain.recommend([1, 2], { popularity: 0.5, rerankDepth: 7 }), 'invalid_argument');
+  plain.dispose();
+});
