@@ -5,8 +5,9 @@
 //   - scoring every item of a 20,000-item catalogue (d = 64) through the head,
 //     with a full f32 output table, memcom at 16x and 32x, and hash at the
 //     bytes of memcom 32x;
-//   - the two-stage path on 1,000,000 items (memcom 32x tables): the exact
-//     top 500 by the factorised score, re-ranked by the head.
+//   - the two-stage path on 1,000,000 items (memcom 32x tables, per-item
+//     scalars of mixed signs, and in [0.5, 1.5]): the exact top 500 by the
+//     factorised score, re-ranked by the head.
 // Each engine's top-10 is first checked against a float64 reference of the
 // same pipeline (bench/lib/check.js: ties within rounding may swap), and
 // only then timed, the engines alternating query by query ("ms/query": the
@@ -43,21 +44,23 @@ const floats = (r, count, scale) => {
 /** Rows m of a memcom table at this compression (f32 rows and scalars; docs/METHOD.md section 1.4). */
 const memcomRows = (n, ratio) => rowsAt(n, D, ratio);
 
-function tableSpec(r, kind, n, m) {
+/** positive: memcom scalars uniform in [0.5, 1.5] (as bench/lib/workload.js's synthetic catalogue), else normal (signs mixed) */
+function tableSpec(r, kind, n, m, positive = false) {
   if (kind === 'full') return { kind, n, d: D, rows: floats(r, n * D, 0.3) };
   if (kind === 'hash') return { kind, n, m, d: D, rows: floats(r, m * D, 0.3) };
-  return { kind, n, m, d: D, rows: floats(r, m * D, 0.3), scalars: floats(r, n, 1) };
+  const scalars = positive ? Float32Array.from({ length: n }, () => 0.5 + r.next()) : floats(r, n, 1);
+  return { kind, n, m, d: D, rows: floats(r, m * D, 0.3), scalars };
 }
 
-async function rankerBytes(n, outKind, outM, inKind, inM, seed) {
+async function rankerBytes(n, outKind, outM, inKind, inM, seed, positive) {
   const r = rng(seed);
   const head = [
     { inDim: 3 * D, outDim: HIDDEN, activation: 'relu', weight: floats(r, 3 * D * HIDDEN, 1 / Math.sqrt(3 * D)), bias: floats(r, HIDDEN, 0.1) },
     { inDim: HIDDEN, outDim: 1, activation: 'none', weight: floats(r, HIDDEN, 1 / Math.sqrt(HIDDEN)), bias: floats(r, 1, 0.1) },
   ];
   return buildModel({
-    input: tableSpec(r, inKind, n, inM),
-    output: tableSpec(r, outKind, n, outM),
+    input: tableSpec(r, inKind, n, inM, positive),
+    output: tableSpec(r, outKind, n, outM, positive),
     head,
     outputBias: floats(r, n, 0.1),
   });
@@ -125,15 +128,15 @@ async function bench({ title, n, cases, depth, queries, ort }) {
   for (const c of cases) {
     const spec = { input: null, output: null, head: null, outputBias: null };
     const t0 = performance.now();
-    const bytes = await rankerBytes(n, c.kind, c.m, c.inKind, c.inM, 5);
+    const bytes = await rankerBytes(n, c.kind, c.m, c.inKind, c.inM, 5, c.positive);
     // the same spec again (same seed) for the reference
     const r = rng(5);
     spec.head = [
       { weight: floats(r, 3 * D * HIDDEN, 1 / Math.sqrt(3 * D)), bias: floats(r, HIDDEN, 0.1) },
       { weight: floats(r, HIDDEN, 1 / Math.sqrt(HIDDEN)), bias: floats(r, 1, 0.1) },
     ];
-    spec.input = tableSpec(r, c.inKind, n, c.inM);
-    spec.output = tableSpec(r, c.kind, n, c.m);
+    spec.input = tableSpec(r, c.inKind, n, c.inM, c.positive);
+    spec.output = tableSpec(r, c.kind, n, c.m, c.positive);
     spec.outputBias = floats(r, n, 0.1);
     // the reference top-10 of the first query
     const ref = reference(spec, hs[0]);
@@ -230,5 +233,6 @@ await bench({
   queries: quick ? 8 : 20,
   cases: [
     { label: 'memcom 32x, R = 500', kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32) },
+    { label: 'memcom 32x, w in [0.5, 1.5], R = 500', kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32), positive: true },
   ],
 });
