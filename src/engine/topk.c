@@ -63,17 +63,20 @@ void mcc_topk_offer(mcc_topk *h, uint32_t i, float s)
 int mcc_pairs_reserve(uint32_t **idx, float **score, size_t *cap, size_t want)
 {
     if (*cap >= want) return MEMCOM_OK;
-    uint32_t *i = (uint32_t *)memcom_malloc(sizeof(uint32_t) * want);
-    float *s = (float *)memcom_malloc(sizeof(float) * want);
-    if (!i || !s) {
-        memcom_free(i);
-        memcom_free(s);
-        return MEMCOM_E_NOMEM;
-    }
+    /* the old contents are not kept: free them first, so that growing never
+     * holds both sizes at once (working_bytes counts the largest only) */
     memcom_free(*idx);
     memcom_free(*score);
-    *idx = i;
-    *score = s;
+    *idx = (uint32_t *)memcom_malloc(sizeof(uint32_t) * want);
+    *score = (float *)memcom_malloc(sizeof(float) * want);
+    if (!*idx || !*score) {
+        memcom_free(*idx);
+        memcom_free(*score);
+        *idx = NULL;
+        *score = NULL;
+        *cap = 0;
+        return MEMCOM_E_NOMEM;
+    }
     *cap = want;
     return MEMCOM_OK;
 }
