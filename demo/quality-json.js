@@ -30,7 +30,9 @@ const num = (s) => {
 };
 
 // Parse the markdown: "## <data set>" headings, each with one table whose header
-// names its columns; rows without an NDCG@20 number (not run) are skipped.
+// names its columns; rows without an NDCG@20 number (not run) are skipped, and
+// so are tables under "### " subsections (other models' tables, such as the
+// pairwise ranker's, whose sections hold one subsection per data set).
 export function parseQualityMd(text) {
   const lines = text.split(/\r?\n/);
   const result = { available: true, source: 'docs/QUALITY.md', command: null, produced: null, datasets: [] };
@@ -43,6 +45,10 @@ export function parseQualityMd(text) {
   let current = null;
   let header = null;
   for (const line of lines) {
+    if (/^###/.test(line)) { // a subsection (e.g. the pairwise ranker's data sets): not a data set of the chart
+      current = null;
+      continue;
+    }
     const h = line.match(/^## (.+)$/);
     if (h) {
       current = { name: h[1].trim(), rows: [] };
