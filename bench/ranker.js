@@ -1,4 +1,5 @@
-// The ranker benchmark (node bench/ranker.js [--quick]): a RankNet-style
+// The ranker benchmark (node bench/ranker.js [--quick]; also a section of
+// `npm run bench`, bench/run.js, through rankerBenchmark): a RankNet-style
 // ranker (format 1.2: s_i = E_out[i].u + bias_i + g([u; e_i; u*e_i]), g a
 // 3d -> 64 -> 1 MLP) served by the wasm module, SIMD and scalar builds side
 // by side, in milliseconds per query:
@@ -9,8 +10,8 @@
 //     scalars of mixed signs, and in [0.5, 1.5]): the exact top 500 by the
 //     factorised score, re-ranked by the head.
 // Each engine's top-10 is first checked against a float64 reference of the
-// same pipeline (bench/lib/check.js: ties within rounding may swap), and
-// only then timed, the engines alternating query by query ("ms/query": the
+// same pipeline for every query (bench/lib/check.js: ties within rounding may
+// swap), and only then timed, the engines alternating query by query ("ms/query": the
 // median), then each engine alone on the same queries ("alone": its data
 // stays in the caches, as in a page that runs one engine).  onnxruntime-web
 // (wasm, 1 thread, SIMD) runs the same model over the same 20,000 items from
@@ -18,6 +19,9 @@
 // rankerGraph, as written and with the first layer split).  The machine may
 // be shared: compare the rows by their ratios more than by their
 // milliseconds.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { loadModel, buildModel } from '../web/index.js';
 import { referenceFrom, checkTopK } from './lib/check.js';
@@ -28,8 +32,8 @@ import { rng as uniform, memcomRows as rowsAt } from './lib/workload.js';
 const K = 10;
 const D = 64;
 const HIDDEN = 64;
-const quick = process.argv.includes('--quick');
-const log = (...a) => console.log(...a);
+/** The two-stage path's retrieval depth R. */
+export const RANKER_DEPTH = 500;
 
 function rng(seed) {
   const next = uniform(seed);
@@ -121,7 +125,42 @@ function denseTable(t, n) {
   return E;
 }
 
-async function bench({ title, n, cases, depth, queries, ort }) {
+/** The float64 reference top-K of one query: every item by s_i, or (depth) the top `depth` by f_i re-ranked by s_i. */
+function referenceTop(spec, n, depth, history) {
+  const ref = reference(spec, history);
+  let scores;
+  if (depth) {
+    const fs = new Float64Array(n);
+    for (let i = 0; i < n; i++) fs[i] = ref.f(i);
+    const first = referenceFrom(fs, Math.max(depth, K), history).top;
+    scores = new Float64Array(n).fill(-Infinity);
+    for (const i of first) scores[i] = ref.s(i);
+  } else {
+    scores = new Float64Array(n);
+    for (let i = 0; i < n; i++) scores[i] = ref.s(i);
+  }
+  return referenceFrom(scores, K, history);
+}
+
+/** Every query's answer against its reference: the first failure, else exact or within ties. */
+async function checkAll(wants, answer) {
+  let exact = true;
+  for (const [q, want] of wants.entries()) {
+    const verdict = checkTopK(want, await answer(q));
+    if (!verdict.ok) return { ok: false, exact: false, why: `query ${q + 1}: ${verdict.why}` };
+    exact &&= verdict.exact;
+  }
+  return { ok: true, exact };
+}
+
+const median = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
+
+/**
+ * One table of the benchmark: { key, title, n, depth, queries, rows }, a row per
+ * engine and case: { case, engine, simd (memcom rows), peer (onnxruntime-web
+ * rows), kb, ok, exact, why, median (ms per query, alternated), alone }.
+ */
+async function bench({ key, title, n, cases, depth, queries, ort, quick, log }) {
   log(`\n${title}`);
   const hs = histories(n, queries, 9);
   const sides = [];
@@ -138,40 +177,27 @@ async function bench({ title, n, cases, depth, queries, ort }) {
     spec.input = tableSpec(r, c.inKind, n, c.inM, c.positive);
     spec.output = tableSpec(r, c.kind, n, c.m, c.positive);
     spec.outputBias = floats(r, n, 0.1);
-    // the reference top-10 of the first query
-    const ref = reference(spec, hs[0]);
-    let scores;
-    if (depth) {
-      const fs = new Float64Array(n);
-      for (let i = 0; i < n; i++) fs[i] = ref.f(i);
-      const first = referenceFrom(fs, Math.max(depth, K), hs[0]).top;
-      scores = new Float64Array(n).fill(-Infinity);
-      for (const i of first) scores[i] = ref.s(i);
-    } else {
-      scores = new Float64Array(n);
-      for (let i = 0; i < n; i++) scores[i] = ref.s(i);
-    }
-    const want = referenceFrom(scores, K, hs[0]);
+    // the reference top-10 of every query
+    const wants = hs.map((h) => referenceTop(spec, n, depth, h));
+    let users = null;
     for (const simd of [true, false]) {
       const model = await loadModel(bytes, { simd });
-      const name = `${c.label}, ${simd ? 'wasm SIMD' : 'wasm scalar'}`;
-      const got = model.recommend(hs[0], { k: K, rerankDepth: depth || undefined }).map((x) => x.index);
-      const verdict = checkTopK(want, got);
+      const options = { k: K, rerankDepth: depth || undefined };
+      const verdict = await checkAll(wants, (q) => model.recommend(hs[q], options).map((x) => x.index));
       const kb = Math.round(model.info.bytes.output / 1000);
-      sides.push({ name, model, depth, ok: verdict.ok, exact: verdict.exact, why: verdict.why, times: [], kb,
-        run: (h) => model.recommend(h, { k: K, rerankDepth: depth || undefined }) });
+      users ??= hs.map((h) => model.userVector(h)); // the same user vectors for the peer
+      sides.push({ case: c.label, engine: simd ? 'wasm SIMD' : 'wasm scalar', simd, model, ...verdict, times: [], kb,
+        run: (h) => model.recommend(h, options) });
     }
     if (ort && c.ort) {
-      const us = hs.map((h) => sides[sides.length - 2].model.userVector(h)); // the same user vectors
       const E = denseTable(spec.output, n);
       const [L0, L1] = spec.head;
       for (const form of ['concat', 'split']) {
         const graph = rankerGraph({ E, bias: spec.outputBias, n, d: D, k: K + 30, W0: L0.weight, b0: L0.bias, W1: L1.weight, b1: L1.bias, h: HIDDEN, form });
         const engine = await ortEngine(graph, { d: D, k: K, exclude: new Set(hs[0]) });
-        const got = await engine.query(us[0]);
-        const verdict = checkTopK(want, got);
-        sides.push({ name: `onnxruntime-web ${ortVersion()}, ${c.label} dense, ${form}`, engine, ok: verdict.ok, exact: verdict.exact,
-          why: verdict.why, times: [], kb: Math.round(E.byteLength / 1000), run: (h, q) => engine.query(us[q], new Set(h)) });
+        const verdict = await checkAll(wants, (q) => engine.query(users[q], new Set(hs[q])));
+        sides.push({ case: c.label, engine: `onnxruntime-web ${ortVersion()}, dense table, ${form}`, peer: true, ortEngine: engine, ...verdict,
+          times: [], kb: Math.round(E.byteLength / 1000), run: (h, q) => engine.query(users[q], new Set(h)) });
       }
     }
     log(`  built and checked ${c.label} (${((performance.now() - t0) / 1e3).toFixed(1)} s)`);
@@ -186,7 +212,7 @@ async function bench({ title, n, cases, depth, queries, ort }) {
         if (pass >= 2) s.times.push(performance.now() - t);
       }
     }
-    process.stdout.write(`  pass ${pass + 1}\r`);
+    if (process.stdout.isTTY) process.stdout.write(`  pass ${pass + 1}\r`);
   }
   // then each engine alone (its data warm in the caches, as in a page that
   // runs one engine), the same queries
@@ -201,38 +227,56 @@ async function bench({ title, n, cases, depth, queries, ort }) {
       }
     }
   }
-  const median = (a) => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
   log(`  ${'engine'.padEnd(58)} ${'output table'.padStart(13)} ${'ms/query'.padStart(9)} ${'alone'.padStart(9)}  check`);
+  const rows = [];
   for (const s of sides) {
     const status = s.ok ? (s.exact ? 'exact' : 'ties') : `WRONG: ${s.why}`;
     const ms = (a) => (s.ok ? median(a).toFixed(3).padStart(9) : '        -');
-    log(`  ${s.name.padEnd(58)} ${(s.kb + ' KB').padStart(13)} ${ms(s.times)} ${ms(s.alone)}  ${status}`);
+    log(`  ${`${s.case}, ${s.engine}`.padEnd(58)} ${(s.kb + ' KB').padStart(13)} ${ms(s.times)} ${ms(s.alone)}  ${status}`);
     if (s.model) s.model.dispose();
-    else await s.engine.dispose();
+    else await s.ortEngine.dispose();
+    rows.push({ case: s.case, engine: s.engine, simd: s.simd, peer: !!s.peer, kb: s.kb, ok: s.ok, exact: s.exact, why: s.why,
+      median: s.ok ? median(s.times) : undefined, alone: s.ok ? median(s.alone) : undefined });
   }
+  return { key, title, n, depth, queries, rows };
 }
 
-const N1 = 20_000;
-await bench({
-  title: `Ranker, every item scored through the head: n = ${N1}, d = ${D}, hidden ${HIDDEN}, top-${K}`,
-  n: N1,
-  queries: quick ? 8 : 20,
-  ort: true,
-  cases: [
-    { label: 'full f32', kind: 'full', inKind: 'full', ort: true },
-    { label: 'memcom 16x', kind: 'memcom', m: memcomRows(N1, 16), inKind: 'full' },
-    { label: 'memcom 32x', kind: 'memcom', m: memcomRows(N1, 32), inKind: 'full', ort: true },
-    { label: 'hash (bytes of memcom 32x)', kind: 'hash', m: Math.floor(N1 * D * 4 / 32 / (D * 4)), inKind: 'full' },
-  ],
-});
-const N2 = quick ? 200_000 : 1_000_000;
-await bench({
-  title: `Ranker, two-stage: n = ${N2}, d = ${D}, hidden ${HIDDEN}, R = 500, top-${K}`,
-  n: N2,
-  depth: 500,
-  queries: quick ? 8 : 20,
-  cases: [
-    { label: 'memcom 32x, R = 500', kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32) },
-    { label: 'memcom 32x, w in [0.5, 1.5], R = 500', kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32), positive: true },
-  ],
-});
+/** The two tables: every item of 20,000 scored through the head, and the two-stage path on 1,000,000 items (200,000 with quick). */
+export async function rankerBenchmark({ quick = false, log = (...a) => console.log(...a) } = {}) {
+  const N1 = 20_000;
+  const scoring = await bench({
+    key: 'scoring',
+    title: `Ranker, every item scored through the head: n = ${N1.toLocaleString('en-US')}, d = ${D}, hidden ${HIDDEN}, top-${K}`,
+    n: N1,
+    queries: quick ? 8 : 20,
+    ort: true,
+    quick,
+    log,
+    cases: [
+      { label: 'full f32', kind: 'full', inKind: 'full', ort: true },
+      { label: 'memcom 16x', kind: 'memcom', m: memcomRows(N1, 16), inKind: 'full' },
+      { label: 'memcom 32x', kind: 'memcom', m: memcomRows(N1, 32), inKind: 'full', ort: true },
+      { label: 'hash (bytes of memcom 32x)', kind: 'hash', m: Math.floor(N1 * D * 4 / 32 / (D * 4)), inKind: 'full' },
+    ],
+  });
+  const N2 = quick ? 200_000 : 1_000_000;
+  const R = RANKER_DEPTH;
+  const twoStage = await bench({
+    key: 'two-stage',
+    title: `Ranker, two-stage: n = ${N2.toLocaleString('en-US')}, d = ${D}, hidden ${HIDDEN}, R = ${R}, top-${K}`,
+    n: N2,
+    depth: R,
+    queries: quick ? 8 : 20,
+    quick,
+    log,
+    cases: [
+      { label: `memcom 32x, R = ${R}`, kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32) },
+      { label: `memcom 32x, w in [0.5, 1.5], R = ${R}`, kind: 'memcom', m: memcomRows(N2, 32), inKind: 'memcom', inM: memcomRows(N2, 32), positive: true },
+    ],
+  });
+  return { hidden: HIDDEN, d: D, k: K, tables: [scoring, twoStage] };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await rankerBenchmark({ quick: process.argv.includes('--quick') });
+}

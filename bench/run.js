@@ -13,7 +13,9 @@
 // (bench/lib/histories.js); memcom alternated per query with onnxruntime-web
 // and TF.js on the full table (bench/users.js); last byte to first answer of
 // the 1M-item 16x model (bench/first-answer.js); the headline catalogue again
-// in Chromium and Firefox (bench/browser.js); then the speed targets, PASS or
+// in Chromium and Firefox (bench/browser.js); the pairwise ranker, wasm SIMD
+// and scalar alternated with onnxruntime-web on the same MLP (bench/ranker.js;
+// --quick: its two-stage table on 200,000 items); then the speed targets, PASS or
 // MISS on this run's rows (bench/lib/user-targets.js).  The earlier single-query burst
 // benchmark is `npm run bench:bursts` (bench/bursts.js).
 
@@ -29,6 +31,7 @@ import { readHistories, historyIndices } from './lib/histories.js';
 import { sourceFile, dumpModel, SOURCES } from './lib/trained.js';
 import { runGroup, makeQuery, syntheticCatalogue, syntheticQueries } from './users.js';
 import { firstAnswerBenchmark } from './first-answer.js';
+import { rankerBenchmark } from './ranker.js';
 import { browserUsers } from './browser.js';
 import { renderUserReport } from './lib/user-report.js';
 import { evaluateUserTargets } from './lib/user-targets.js';
@@ -130,14 +133,18 @@ async function main() {
   const syn = syntheticCatalogue(CATALOGUE_N);
   await run({ key: 'synthetic-16x', kind: 'synthetic', title: 'synthetic 16x, `i mod m` buckets (w in [0.5, 1.5])', cat: syn, k: 10, queries: syntheticQueries(syn, Q), peers: ['ort', 'tfjs'] });
 
-  const targets = evaluateUserTargets({ groups, firstAnswer, browsers });
+  log('pairwise ranker:');
+  const ranker = await rankerBenchmark({ quick, log });
+  log(`  [${((performance.now() - t0) / 1e3).toFixed(0)} s]`);
+
+  const targets = evaluateUserTargets({ groups, firstAnswer, browsers, ranker });
   log('\ntargets:');
   for (const line of targetLines(targets)) log(line);
 
   const report = renderUserReport({
     command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
     started, seconds: (performance.now() - t0) / 1e3, machine: mc, loadBefore, loadAfter: load(),
-    versions: { ort: ortVersion(), tfjs: tfjsVersion() }, queries: Q, groups, firstAnswer, browsers, targets,
+    versions: { ort: ortVersion(), tfjs: tfjsVersion() }, queries: Q, groups, firstAnswer, browsers, ranker, targets,
   });
   mkdirSync(join(root, 'docs'), { recursive: true });
   const out = join(root, 'docs', 'BENCHMARKS.md');

@@ -48,7 +48,7 @@ function update() {
   renderRecommendations(state.columns, state.picks.ids, state.catalogue, state.lean);
 }
 
-// "Lean on": popular movies / a balance / your picks (columns.js LEAN)
+// "Lean on": popular movies / a balance / your picks (columns.js leanPopularity)
 function initLean() {
   const buttons = [...document.querySelectorAll('.lean .choice')];
   for (const b of buttons) {

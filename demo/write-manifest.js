@@ -57,7 +57,9 @@ function describe(md) {
   const o = md.options || {};
   const parts = [];
   const kind = o.out_kind || o.method;
-  if (kind) parts.push(KIND_WORDS[kind] || kind);
+  // a ranker: what ranks (its tables are described on the page from the file)
+  if (o.model === 'ranknet') parts.push('re-ranked by a pairwise ranker (RankNet)');
+  else if (kind) parts.push(KIND_WORDS[kind] || kind);
   // as the page ranks: at the model's default popularity, when the trainer chose one
   const test = (md.serving && md.serving.test) || (md.metrics && md.metrics.test);
   if (test && Number.isFinite(test['ndcg@20'])) parts.push(`accuracy ${test['ndcg@20'].toFixed(3)}`);

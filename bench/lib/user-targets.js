@@ -9,7 +9,11 @@
 //   - the first ranking after load within 2x of a warm one (trained rows);
 //   - last byte to first answer <= 50 ms, 1M-item 16x model with ids, streamed;
 //   - Chromium within 1.3x of Node (the headline catalogue's medians);
-//   - the defaults never slower than the best form with an accelerator off.
+//   - the defaults never slower than the best form with an accelerator off;
+//   - the pairwise ranker (bench/ranker.js): every item of 20,000 scored
+//     through a 64-wide hidden layer in wasm SIMD <= 2 ms per query; the
+//     two-stage path on 1,000,000 items (R = 500) <= 1.5 ms; >= 3x
+//     onnxruntime-web's items/s on the same MLP over the same items.
 
 const fmtX = (x) => `${x.toFixed(1)}x`;
 const ms = (x) => `${x.toFixed(3)} ms`;
@@ -105,8 +109,49 @@ function neverSlower(groups) {
   return out;
 }
 
-/** groups: bench/run.js's; firstAnswer: Node's last-byte rows; browsers: bench/browser.js's. */
-export function evaluateUserTargets({ groups, firstAnswer, browsers }) {
+// The ranker's limits: wasm SIMD ms per query (every item scored; two-stage) and items/s over onnxruntime-web.
+export const RANKER = { scoringMs: 2, twoStageMs: 1.5, vsOrt: 3 };
+
+function rankerMs(t, r, limit, what) {
+  const name = `ranker, ${what}: n = ${t.n.toLocaleString('en-US')}, hidden ${t.hidden}, ${r.case}, ${r.engine}: <= ${limit} ms per query`;
+  if (!r.ok || r.median === undefined) return missing(name, r.why ? `its answer check failed: ${r.why}` : undefined);
+  return { name, pass: r.median <= limit, value: ms(r.median), detail: `median of ${t.queries} queries, alternated with the other engines (alone: ${ms(r.alone)}); need <= ${limit} ms` };
+}
+
+function rankerVsOrt(t, r) {
+  const name = `ranker, every item of ${t.n.toLocaleString('en-US')} scored, hidden ${t.hidden}, ${r.case}, ${r.engine}: >= ${fmtX(RANKER.vsOrt)} onnxruntime-web items/s`;
+  const peers = t.rows.filter((p) => p.peer && p.case === r.case);
+  const best = peers.filter((p) => p.ok && p.median !== undefined).sort((a, b) => a.median - b.median)[0];
+  if (!r.ok || r.median === undefined) return missing(name, r.why ? `its answer check failed: ${r.why}` : undefined);
+  if (!best) return missing(name, peers.length ? 'every onnxruntime-web form failed its answer check' : 'no onnxruntime-web row for this case');
+  const x = best.median / r.median;
+  return { name, pass: x >= RANKER.vsOrt, value: fmtX(x), detail: `median ${ms(r.median)} vs the faster onnxruntime-web form (${best.engine}) ${ms(best.median)}, alternated; need >= ${fmtX(RANKER.vsOrt)}` };
+}
+
+/** ranker: bench/ranker.js's rankerBenchmark result ({ hidden, tables: [scoring, two-stage] }). */
+function rankerTargets(ranker) {
+  const out = [];
+  for (const key of ['scoring', 'two-stage']) {
+    const found = ranker.tables.find((x) => x.key === key);
+    if (!found) {
+      out.push(missing(`ranker, ${key}`, 'the table is missing'));
+      continue;
+    }
+    const t = { ...found, hidden: ranker.hidden };
+    const simd = t.rows.filter((r) => r.simd);
+    if (!simd.length) out.push(missing(`ranker, ${key}, wasm SIMD`, 'no wasm SIMD row'));
+    for (const r of simd) {
+      if (key === 'scoring') {
+        out.push(rankerMs(t, r, RANKER.scoringMs, 'every item scored'));
+        if (t.rows.some((p) => p.peer && p.case === r.case)) out.push(rankerVsOrt(t, r));
+      } else out.push(rankerMs(t, r, RANKER.twoStageMs, `two-stage, R = ${t.depth}`));
+    }
+  }
+  return out;
+}
+
+/** groups: bench/run.js's; firstAnswer: Node's last-byte rows; browsers: bench/browser.js's; ranker: bench/ranker.js's (optional). */
+export function evaluateUserTargets({ groups, firstAnswer, browsers, ranker }) {
   const out = [];
   const ratio = (n) => (g) => g.kind === 'trained' && g.k === 10 && g.key.endsWith(`-${n}x`);
   for (const g of groups.filter(ratio(16))) {
@@ -125,5 +170,6 @@ export function evaluateUserTargets({ groups, firstAnswer, browsers }) {
   const head = groups.find((g) => g.key === 'learned-16x');
   for (const b of browsers ?? []) if (!b.error && b.browser === 'Chromium' && head) out.push(...browserVsNode(b, head));
   out.push(...neverSlower(groups));
+  if (ranker) out.push(...rankerTargets(ranker));
   return out;
 }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { evaluateUserTargets, SLOWER } from '../../bench/lib/user-targets.js';
+import { rankerTable } from '../../bench/lib/user-report.js';
 
 // one memcom/peer row as bench/lib/alternate.js's summarise makes it
 const row = (key, median, extra = {}) => ({ key, engine: key === 'ort' ? 'onnxruntime-web, full f32 table' : `memcom, ${key}`, median, p95: median * 1.5, firstMs: median, queries: 200, ...extra });
@@ -74,4 +75,65 @@ test('a missing or wrong row is a MISS, never a PASS', () => {
   const t = evaluateUserTargets({ groups: [g], firstAnswer: [], browsers: [] });
   const f32 = t.filter((x) => x.name.includes('f32 rows') && x.name.startsWith('learned-16x'));
   assert.ok(f32.length >= 2 && f32.every((x) => !x.pass && x.value === 'n/a'));
+});
+
+// bench/ranker.js's result, hand-made: the 20,000-item table with onnxruntime-web
+// on two of its cases (two forms each), and the two-stage table
+function ranker({ scoring = 2, twoStage = 1.5, concat = 6, split = 8, wrong = null } = {}) {
+  const r = (c, engine, median, extra = {}) => ({ case: c, engine, median, alone: median, kb: 100, ok: true, exact: true, simd: engine === 'wasm SIMD' ? true : engine === 'wasm scalar' ? false : undefined, peer: engine.startsWith('onnx'), ...extra });
+  const scoringRows = [];
+  for (const c of ['full f32', 'memcom 32x', 'hash']) {
+    scoringRows.push(r(c, 'wasm SIMD', c === wrong ? undefined : scoring, c === wrong ? { ok: false, exact: false, why: 'query 2: position 3' } : {}));
+    scoringRows.push(r(c, 'wasm scalar', 50)); // slow, and not judged
+    if (c !== 'hash') scoringRows.push(r(c, 'onnxruntime-web, concat', concat), r(c, 'onnxruntime-web, split', split));
+  }
+  return {
+    hidden: 64, d: 64, k: 10,
+    tables: [
+      { key: 'scoring', title: 'every item', n: 20_000, queries: 20, rows: scoringRows },
+      { key: 'two-stage', title: 'two-stage', n: 1_000_000, depth: 500, queries: 20, rows: [r('memcom 32x, R = 500', 'wasm SIMD', twoStage), r('memcom 32x, R = 500', 'wasm scalar', 9)] },
+    ],
+  };
+}
+const rankerVerdicts = (opts) => {
+  const t = evaluateUserTargets({ groups: [], firstAnswer: [], browsers: [], ranker: ranker(opts) }).filter((x) => x.name.startsWith('ranker'));
+  return {
+    all: t,
+    scoring: find(t, 'every item scored').filter((x) => x.name.endsWith('ms per query')).map((x) => x.pass),
+    twoStage: find(t, 'two-stage').map((x) => x.pass),
+    vsOrt: find(t, 'onnxruntime-web items/s').map((x) => x.pass),
+  };
+};
+
+test('ranker: 2 ms scoring 20,000 items and 1.5 ms two-stage in wasm SIMD, >= 3x onnxruntime-web, at and just past the limits', () => {
+  const at = rankerVerdicts();
+  assert.deepEqual(at.scoring, [true, true, true], 'one per SIMD case; the scalar rows are not judged');
+  assert.deepEqual(at.twoStage, [true]);
+  assert.deepEqual(at.vsOrt, [true, true], 'judged where onnxruntime-web ran the case: 6 ms / 2 ms = 3.0x');
+  assert.ok(at.all.every((x) => x.name.includes('wasm SIMD')));
+  assert.match(find(at.all, 'onnxruntime-web items/s')[0].detail, /concat/, 'against the faster onnxruntime-web form');
+  const past = rankerVerdicts({ scoring: 2.001, twoStage: 1.501, concat: 9, split: 6.0 });
+  assert.deepEqual(past.scoring, [false, false, false]);
+  assert.deepEqual(past.twoStage, [false]);
+  assert.deepEqual(past.vsOrt, [false, false], '6.0 ms / 2.001 ms is just under 3x, the faster form being split');
+  assert.match(find(past.all, 'onnxruntime-web items/s')[0].detail, /split/);
+});
+
+test('ranker: a wrong answer is a MISS, never a PASS; no ranker run, no ranker targets', () => {
+  const t = rankerVerdicts({ wrong: 'memcom 32x' });
+  const bad = t.all.filter((x) => x.name.includes(', memcom 32x, wasm'));
+  assert.equal(bad.length, 2);
+  assert.ok(bad.every((x) => !x.pass && x.value === 'n/a' && /query 2/.test(x.detail)));
+  assert.deepEqual(t.scoring, [true, false, true]);
+  assert.equal(evaluateUserTargets({ groups: [], firstAnswer: [], browsers: [] }).filter((x) => x.name.startsWith('ranker')).length, 0);
+});
+
+test('ranker: the report\'s table gives each row its time and its items/s over the faster onnxruntime-web form', () => {
+  const lines = rankerTable(ranker().tables[0]).split('\n');
+  const line = (c, engine) => lines.find((l) => l.startsWith(`| ${c} | ${engine} |`));
+  assert.match(line('full f32', 'wasm SIMD'), /\| \*\*2\.00\*\* \| 2\.00 \| \*\*3\.0x\*\* \| same top-10, every query \|$/);
+  assert.match(line('full f32', 'wasm scalar'), /\| \*\*0\.1x\*\* \|/, '6 ms / 50 ms');
+  assert.match(line('hash', 'wasm SIMD'), /\| — \| same top-10/, 'no peer on this case');
+  const wrong = rankerTable(ranker({ wrong: 'hash' }).tables[0]).split('\n').find((l) => l.startsWith('| hash | wasm SIMD |'));
+  assert.match(wrong, /\*\*WRONG\*\*: query 2/);
 });
