@@ -79,7 +79,6 @@ function describeModel(info) {
   const n = out.n.toLocaleString('en-US');
   parts.push(out.kind === 'full' ? `${n} movies` : `${out.m.toLocaleString('en-US')} shared rows for ${n} movies`);
   parts.push(`${out.d} numbers per row (${out.dtype})`);
-  if (info.ranker) parts.push('ranks as trained: “Lean on” does not apply');
   return parts.join(' · ');
 }
 
@@ -174,9 +173,7 @@ export function showNoColumns() {
 
 // The popularity each model ranks with for a "Lean on" choice: popular movies
 // (1, the model as trained), a balance (the model's default, chosen by the
-// trainer on held-out users) or your picks (half of that default). A ranker
-// (model.info.ranker) always ranks as trained: its network sees the user's
-// taste itself, and the package refuses a shifted ranking for it.
+// trainer on held-out users) or your picks (half of that default).
 const LEAN = {
   popular: () => 1,
   default: (model) => model.defaultPopularity,
@@ -184,7 +181,7 @@ const LEAN = {
 };
 
 export function leanPopularity(lean, model) {
-  return model.info.ranker ? 1 : LEAN[lean](model);
+  return LEAN[lean](model);
 }
 
 // Rank for the picks in every column and show the lists.

@@ -336,9 +336,10 @@ int memcom_recommend(memcom_model *model, const uint32_t *history, size_t n_hist
  * the user vector), less and less for longer ones.  Exact like
  * memcom_recommend (each score is fl(fl(E_out[i] . v) + fl((1 - l) *
  * bias[i])), v the shifted vector, computed in float as written above).
- * MEMCOM_E_ARG when p is NaN or outside [0, 1], and on a ranker
- * (memcom_info.n_head_layers > 0, whose head sees u itself) for any p that
- * shifts u (there it ranks as memcom_recommend when the shift is 0).  The model's
+ * Mathematically that is s_i(u) - l s_i(u0), s_i the factorised score
+ * E_out[i] . u + bias[i]; a ranker (memcom_info.n_head_layers > 0) ranks by
+ * s_i(u) - l s_i(u0) with its own s_i (head included), each score
+ * fl(s_i(u) - fl(l * s_i(u0))), s_i(u0) computed once per model (n floats).  MEMCOM_E_ARG when p is NaN or outside [0, 1].  The model's
  * metadata may record the default chosen on validation data
  * ("serving": {"popularity": p}; docs/QUALITY.md states the rule). */
 #define MEMCOM_POPULARITY_HISTORY 5

@@ -337,7 +337,8 @@ static int mcc_recommend(memcom_model *model, const uint32_t *history, size_t n_
     if (n_out) *n_out = 0;
     int rc = memcom_user_vector(model, history, n_history, model->uvec);
     if (rc) return rc;
-    if (model->v.n_head) return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, depth, out_index, out_score, n_out);
+    if (model->v.n_head)
+        return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, depth, 0.0f, NULL, out_index, out_score, n_out);
     return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1, 0, UINT32_MAX, out_index, out_score, n_out);
 }
 
@@ -375,15 +376,21 @@ int memcom_rank_scores(memcom_model *model, const uint32_t *history, size_t n_hi
     return mcc_engine_score_items(&model->eng, model->uvec, model->v.output.desc.d, items, n_items, scores);
 }
 
+/* model->u0, the empty history's user vector (computed once) */
+static int mcc_model_u0(memcom_model *model)
+{
+    if (model->have_u0) return MEMCOM_OK;
+    int rc = memcom_user_vector(model, NULL, 0, model->u0);
+    if (!rc) model->have_u0 = 1;
+    return rc;
+}
+
 /* u - lam u0 in place (u: output.d floats) */
 static int mcc_popularity_shift(memcom_model *model, float *u, float lam)
 {
     uint32_t d = model->v.output.desc.d;
-    if (!model->have_u0) {
-        int rc = memcom_user_vector(model, NULL, 0, model->u0);
-        if (rc) return rc;
-        model->have_u0 = 1;
-    }
+    int rc = mcc_model_u0(model);
+    if (rc) return rc;
     for (uint32_t j = 0; j < d; j++) u[j] = u[j] - lam * model->u0[j];
     return MEMCOM_OK;
 }
@@ -399,9 +406,9 @@ int memcom_recommend_popularity(memcom_model *model, const uint32_t *history, si
     /* in full up to MEMCOM_POPULARITY_HISTORY distinct items, then fading */
     float lam = 1.0f - popularity;
     if (distinct > MEMCOM_POPULARITY_HISTORY) lam = lam * (float)MEMCOM_POPULARITY_HISTORY / (float)distinct;
-    if (model->v.n_head) {   /* a ranker's head sees u itself: no shifted ranking is defined for it */
-        if (lam != 0.0f) return MEMCOM_E_ARG;
-        return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, 0, out_index, out_score, n_out);
+    if (model->v.n_head) {   /* a ranker: by s_i(u) - lam s_i(u0) */
+        if (lam != 0.0f && (rc = mcc_model_u0(model))) return rc;
+        return mcc_ranker_topk(&model->rk, &model->eng, model->uvec, opts, 0, lam, model->u0, out_index, out_score, n_out);
     }
     if (lam == 0.0f) return mcc_engine_topk(&model->eng, model->uvec, model->v.output.desc.d, opts, 1.0f, 0, UINT32_MAX,
                                             out_index, out_score, n_out);

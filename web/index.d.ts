@@ -132,7 +132,8 @@ export interface RecommendOptions extends RankOptions {
    * (u - l u0) . E_out[i] + (1 - l) * bias[i], l = (1 - p) * min(1, 5 / |H|), u0 the empty
    * history's user vector, |H| the distinct history items. 1 ranks as trained; lower values
    * follow the history more (in full up to 5 items). Default: `defaultPopularity` (1 with
-   * `rerankDepth`). Only 1 with a ranker or with `rerankDepth` (else 'invalid_argument').
+   * `rerankDepth`). A ranker ranks by s_i(u) - l * s_i(u0) with its own score s_i (the same as
+   * the above for a model without a head). Only 1 with `rerankDepth` (else 'invalid_argument').
    */
   popularity?: number;
   /**
@@ -342,7 +343,7 @@ export class MemcomModel extends MemcomTable {
   recommend(history: Items, options?: RecommendOptions): Ranked[];
 
   /** The popularity recommend() uses by default: the value the trainer chose on validation data
-   *  (metadata serving.popularity), else 1 (as trained); 1 for a ranker. */
+   *  (metadata serving.popularity), else 1 (as trained). */
   readonly defaultPopularity: number;
 
   /**

@@ -87,8 +87,8 @@ export class MemcomModel extends MemcomTable {
       const x = this._rt.exports;
       // the model's default applies to one-stage ranking; with rerankDepth it ranks as trained
       if (options.popularity === undefined && depth !== undefined) popularity = 1;
-      if (popularity !== 1 && (this._info.ranker || depth !== undefined)) {
-        throw new MemcomError('invalid_argument', `recommend: options.popularity (${popularity}) applies to one-stage ranking by a model without a head${this._info.ranker ? '; this model is a ranker' : ', not with rerankDepth'}`);
+      if (popularity !== 1 && depth !== undefined) {
+        throw new MemcomError('invalid_argument', `recommend: options.popularity (${popularity}) applies to one-stage ranking, not with rerankDepth`);
       }
       return this._rank('recommend', [hist], exclude, candidates, kEff, popularity === 1
         ? (h, hp, ...rest) => x.mc_recommend(h, hp, hist.length, kEff, depth ?? 0, ...rest)
@@ -123,7 +123,6 @@ export class MemcomModel extends MemcomTable {
 
 /** The default the metadata records (serving.popularity, a number in [0, 1]), else 1. */
 function metadataPopularity(info) {
-  if (info.ranker) return 1; // a ranker's head sees the user vector itself: no shifted ranking
   const s = info.metadata.serving;
   const p = s !== null && typeof s === 'object' ? s.popularity : undefined;
   return typeof p === 'number' && p >= 0 && p <= 1 ? p : 1;

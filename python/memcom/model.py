@@ -256,10 +256,7 @@ class Model:
     @property
     def default_popularity(self):
         """The popularity recommend uses by default: the value the trainer chose on
-        validation data (metadata serving.popularity), else 1 (as trained); 1 for a
-        ranker, whose head sees the user vector itself."""
-        if self.head:
-            return 1.0
+        validation data (metadata serving.popularity), else 1 (as trained)."""
         s = (self.metadata or {}).get("serving")
         p = s.get("popularity") if isinstance(s, dict) else None
         return float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) and 0 <= p <= 1 else 1.0
@@ -270,16 +267,16 @@ class Model:
         ``popularity`` in [0, 1] ranks by E_out . (u - l u0) + (1 - l) bias with
         l = (1 - p) min(1, 5 / |H|) (u0: the empty history's user vector, |H| the
         distinct history items; 1: as trained); default ``default_popularity``
-        (1 with ``rerank_depth``).  A ranker (``self.head``) ranks by its head's
-        score, with popularity 1 only; with ``rerank_depth`` R it ranks two-stage
-        (the exact top max(R, k) by the factorised score, re-ranked by the head)."""
+        (1 with ``rerank_depth``).  A ranker (``self.head``) ranks by its own score
+        s_i (head included), with popularity by s_i(u) - l s_i(u0); with
+        ``rerank_depth`` R it ranks two-stage (the exact top max(R, k) by the
+        factorised score, re-ranked by the head), popularity 1 only."""
         if popularity is None:
             popularity = 1.0 if rerank_depth is not None else self.default_popularity
         if isinstance(popularity, bool) or not isinstance(popularity, (int, float)) or not 0 <= popularity <= 1:
             raise MemcomError("arg", f"popularity must be a number in [0, 1], got {popularity!r}")
-        if popularity != 1 and (self.head or rerank_depth is not None):
-            raise arg_error(f"popularity ({popularity}) applies to one-stage ranking by a model without a head"
-                            + ("; this model is a ranker" if self.head else ", not with rerank_depth"))
+        if popularity != 1 and rerank_depth is not None:
+            raise arg_error(f"popularity ({popularity}) applies to one-stage ranking, not with rerank_depth")
         hist = self._items(history, "history")
         if exclude is None:
             exclude = hist

@@ -68,6 +68,7 @@ void mcc_ranker_free(mcc_ranker *r)
     memcom_free(r->x);
     memcom_free(r->y);
     memcom_free(r->f);
+    memcom_free(r->s0);
     memcom_free(r->idx);
     memcom_free(r->sc);
     memset(r, 0, sizeof *r);
@@ -81,7 +82,9 @@ static uint64_t mcc_ranker_p_bytes(const mcc_ranker *r)
 uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
 {
     /* scratch; the catalogue's factorised scores; candidate or two-stage lists (at most n) */
-    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n;
+    /* ... and the empty history's scores (the popularity control) */
+    uint64_t d = r->d, w = 4 * (2 * d + 2 * (uint64_t)r->width) + 4 * (uint64_t)r->v->n + 8 * (uint64_t)r->v->n +
+                           4 * (uint64_t)r->v->n;
     if (r->split) w += 4 * (4 * (uint64_t)r->h1 * d + r->h1);
     if (r->split && mcc_ranker_shared(r) && mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) w += mcc_ranker_p_bytes(r);
     return w + 16 * (MC_ALIGN + 16);
@@ -186,8 +189,27 @@ int mcc_ranker_scores(mcc_ranker *r, mcc_engine *e, const float *u, const uint32
     return MEMCOM_OK;
 }
 
-int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_topk_opts *o, size_t depth,
-                    uint32_t *out_index, float *out_score, size_t *n_out)
+/* r->s0[i] = s_i(u0) for every item (once: u0 does not change) */
+static int mcc_ranker_base(mcc_ranker *r, mcc_engine *e, const float *u0)
+{
+    if (r->s0) return MEMCOM_OK;
+    uint32_t n = r->v->n;
+    if (!r->f && !(r->f = (float *)memcom_malloc(sizeof(float) * (size_t)n))) return MEMCOM_E_NOMEM;
+    float *s0 = (float *)memcom_malloc(sizeof(float) * (size_t)n);
+    if (!s0) return MEMCOM_E_NOMEM;
+    int rc = mcc_engine_score(e, u0, r->d, r->f);
+    if (rc) {
+        memcom_free(s0);
+        return rc;
+    }
+    mcc_ranker_query(r, u0);
+    for (uint32_t i = 0; i < n; i++) s0[i] = r->f[i] + mcc_ranker_head(r, e->hash_b, i);
+    r->s0 = s0;
+    return MEMCOM_OK;
+}
+
+int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_topk_opts *o, size_t depth, float lam,
+                    const float *u0, uint32_t *out_index, float *out_score, size_t *n_out)
 {
     if (!u || !o || !out_index || !out_score || !n_out) return MEMCOM_E_ARG;
     *n_out = 0;
@@ -197,6 +219,8 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
     int rc;
     if ((rc = mcc_check_list(o->exclude, o->n_exclude, n)) || (rc = mcc_check_list(o->candidates, o->n_candidates, n)))
         return rc;
+    if (lam != 0.0f && (depth || !u0 || !mcc_all_finite(u0, r->d))) return MEMCOM_E_ARG;
+    if (lam != 0.0f && (rc = mcc_ranker_base(r, e, u0))) return rc;
     size_t k = o->k < n ? o->k : n;
     mcc_topk h;
     mcc_topk_init(&h, out_index, out_score, k);
@@ -228,7 +252,10 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
         mcc_clear_list(bm, o->candidates, o->n_candidates);
         if ((rc = mcc_engine_score_items(e, u, r->d, r->idx, cnt, r->sc))) goto done;
         mcc_ranker_query(r, u);
-        for (size_t j = 0; j < cnt; j++) mcc_topk_offer(&h, r->idx[j], r->sc[j] + mcc_ranker_head(r, e->hash_b, r->idx[j]));
+        for (size_t j = 0; j < cnt; j++) {
+            float s = r->sc[j] + mcc_ranker_head(r, e->hash_b, r->idx[j]);
+            mcc_topk_offer(&h, r->idx[j], lam != 0.0f ? s - lam * r->s0[r->idx[j]] : s);
+        }
     } else {
         if (!r->f && !(r->f = (float *)memcom_malloc(sizeof(float) * (size_t)n))) {
             rc = MEMCOM_E_NOMEM;
@@ -237,7 +264,10 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
         if ((rc = mcc_engine_score(e, u, r->d, r->f))) goto done;
         mcc_ranker_query(r, u);
         for (uint32_t i = 0; i < n; i++)
-            if (!mcc_bit(bm, i)) mcc_topk_offer(&h, i, r->f[i] + mcc_ranker_head(r, e->hash_b, i));
+            if (!mcc_bit(bm, i)) {
+                float s = r->f[i] + mcc_ranker_head(r, e->hash_b, i);
+                mcc_topk_offer(&h, i, lam != 0.0f ? s - lam * r->s0[i] : s);
+            }
     }
 done:
     mcc_clear_list(bm, o->exclude, o->n_exclude);

@@ -32,6 +32,7 @@ typedef struct mcc_ranker {
     /* scratch */
     float *e, *row, *x, *y;   /* d, d, width, width */
     float *f;                 /* n: factorised scores of the whole catalogue, on first use */
+    float *s0;                /* n: s_i of the empty history (the popularity control), on first use */
     uint32_t *idx;            /* two-stage and candidate lists */
     float *sc;
     size_t cap;
@@ -47,9 +48,11 @@ uint64_t mcc_ranker_working_bytes(const mcc_ranker *r);
 
 /* The ranker's queries (memcom.h: memcom_recommend on a ranker,
  * memcom_recommend_two_stage, memcom_rerank, memcom_rank_scores); u is the
- * user vector (d floats, finite).  depth 0: every eligible item by s_i. */
-int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_topk_opts *o, size_t depth,
-                    uint32_t *out_index, float *out_score, size_t *n_out);
+ * user vector (d floats, finite).  depth 0: every eligible item by s_i.
+ * lam > 0 (the popularity control, depth 0 only): by s_i(u) - lam s_i(u0),
+ * u0 the empty history's user vector (s_i(u0) computed once, on first use). */
+int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_topk_opts *o, size_t depth, float lam,
+                    const float *u0, uint32_t *out_index, float *out_score, size_t *n_out);
 int mcc_ranker_scores(mcc_ranker *r, mcc_engine *e, const float *u, const uint32_t *items, size_t n_items, float *out);
 
 #endif

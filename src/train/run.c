@@ -308,10 +308,8 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
             r->have_file_test = rc == 0;
         }
         /* the popularity control's default, on the validation items (a
-         * finished run with an input table and no ranker head, whose head
-         * sees the user vector itself) */
-        if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE &&
-            info.n_head_layers == 0) {
+         * finished run with an input table) */
+        if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE) {
             FILE *log = ro->train.quiet ? NULL : stderr;
             if (log) fprintf(log, "choosing the popularity default on the validation items\n");
             rc = mt_choose_popularity(h[0], ds, &ds->valid, log, &r->serving, err);

@@ -57,13 +57,11 @@ async function columnLists(page) {
 }
 
 // What the package itself recommends in Node for the same model and history;
-// popularity: a function of the model (default: the model's default). A ranker
-// ranks as trained: it is asked with no popularity option at all.
+// popularity: a function of the model (default: the model's default).
 async function nodeRecommend(file, history, k = 10, popularity = (m) => m.defaultPopularity) {
   const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, file))));
   try {
-    const options = model.info.ranker ? { k } : { k, popularity: popularity(model) };
-    return model.recommend(history, options).map((r) => String(r.id));
+    return model.recommend(history, { k, popularity: popularity(model) }).map((r) => String(r.id));
   } finally {
     model.dispose();
   }
@@ -299,16 +297,12 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       }
     }
     // The genres are judged at each model's default balance (the popularity shift
-    // its trainer chose on held-out users). A ranker has none: it ranks as trained,
-    // where widely watched films fill much of both lists (as they do for the other
-    // models at popularity 1); its lists are checked by the test after this one.
-    const rankers = new Set((await rankerSpecs()).map((spec) => spec.key));
+    // its trainer chose on held-out users), the pairwise ranker's included.
     for (const [c, col] of lists[0].entries()) {
       const h = col.ids;
       const k = lists[1][c].ids;
       assert.equal(h.length, 10, `${col.key}: 10 recommendations for the horror picks`);
       assert.equal(k.length, 10, `${col.key}: 10 recommendations for the children's films`);
-      if (rankers.has(col.key)) continue;
       const shared = h.filter((id) => k.includes(id)).length;
       const jaccard = shared / (h.length + k.length - shared);
       assert.ok(jaccard < 0.2, `${col.key}: the two lists overlap with Jaccard ${jaccard.toFixed(2)} (${shared} shared)`);
@@ -360,7 +354,7 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
     }
   });
 
-  test(`${name}: "Lean on" ranks with popularity 1, each model's default, or half of it (a ranker as trained)`, async () => {
+  test(`${name}: "Lean on" ranks with popularity 1, each model's default, or half of it`, async () => {
     const picks = ['1258', '1997', '2710']; // The Shining, The Exorcist, The Blair Witch Project
     const page = await openDemo(browser, `?picks=${picks.join(',')}`);
     try {
@@ -394,14 +388,10 @@ for (const engine of ENGINES) describe(LABEL[engine], () => {
       for (const [i, spec] of manifest.models.entries()) {
         const model = await loadModel(new Uint8Array(fs.readFileSync(path.join(MODELS, spec.file))));
         try {
-          // at the default popularity the page ranks with (the trainer's figure for it); a
-          // ranker ranks as trained, with no default chosen: its test figure as trained
+          // at the default popularity the page ranks with (the trainer's figure for it)
           const md = model.info.metadata;
-          if (model.info.ranker) {
-            assert.equal(md.serving, undefined, `${spec.key}: a ranker has no serving default`);
-            assert.equal(model.defaultPopularity, 1);
-          } else assert.equal(model.defaultPopularity, md.serving.popularity);
-          const test = model.info.ranker ? md.metrics.test : md.serving.test;
+          assert.equal(model.defaultPopularity, md.serving.popularity);
+          const test = md.serving.test;
           assert.equal(rows[i][3], test['ndcg@20'].toFixed(4), `${spec.key}: the trainer's test NDCG@20`);
         } finally {
           model.dispose();

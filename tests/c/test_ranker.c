@@ -50,10 +50,10 @@ static void test_hand(void)
     CHECK(no == 1 && oi[0] == 1 && os[0] == 0.875f);
     CHECK_CODE(memcom_recommend_two_stage(m, hist, 1, &o, 2, oi, os, &no), MEMCOM_OK);
     CHECK(no == 1 && oi[0] == 2 && os[0] == 2.125f);
-    /* the popularity control: p = 1 ranks as memcom_recommend (by s_i); a shift is refused */
+    /* the popularity control: p = 1 ranks as memcom_recommend (by s_i) */
     CHECK_CODE(memcom_recommend_popularity(m, hist, 1, 1.0f, &o, oi, os, &no), MEMCOM_OK);
     CHECK(no == 1 && oi[0] == 2 && os[0] == 2.125f);
-    CHECK_CODE(memcom_recommend_popularity(m, hist, 1, 0.5f, &o, oi, os, &no), MEMCOM_E_ARG);
+    CHECK_CODE(memcom_recommend_popularity(m, hist, 1, 2.0f, &o, oi, os, &no), MEMCOM_E_ARG);
     /* rerank: nothing excluded, duplicates once */
     uint32_t cand[4] = {1, 2, 1, 0};
     CHECK_CODE(memcom_rerank(m, hist, 1, cand, 3, 5, oi, os, &no), MEMCOM_OK);
@@ -163,6 +163,20 @@ static void check_ranker(f_model *fm, const char *what)
         CHECK_CODE(memcom_recommend(m, hist, nh, &o, oi, os, &no), MEMCOM_OK);
         nr = f_ref_topk(s, n, k, hist, nh, cand, nc, ri, rs);
         CHECK_MSG(no == nr && memcmp(oi, ri, nr * 4) == 0 && memcmp(os, rs, nr * 4) == 0, "%s: top-%zu of candidates", what, k);
+        /* the popularity control: by s_i(u) - l s_i(u0), u0 the empty history's (scores of memcom_rank_scores) */
+        {
+            float p = q % 3 == 0 ? 0.0f : 0.4f, l = 1.0f - p;
+            CHECK_CODE(memcom_rank_scores(m, NULL, 0, all, n, two), MEMCOM_OK);
+            for (uint32_t i = 0; i < n; i++) two[i] = s[i] - l * two[i];
+            for (int with_cand = 0; with_cand < 2; with_cand++) {
+                o.candidates = with_cand ? cand : NULL;
+                o.n_candidates = with_cand ? nc : 0;
+                CHECK_CODE(memcom_recommend_popularity(m, hist, nh, p, &o, oi, os, &no), MEMCOM_OK);
+                nr = f_ref_topk(two, n, k, hist, nh, with_cand ? cand : NULL, with_cand ? nc : 0, ri, rs);
+                CHECK_MSG(no == nr && memcmp(oi, ri, nr * 4) == 0 && memcmp(os, rs, nr * 4) == 0,
+                          "%s: popularity %.1f, top-%zu (candidates: %d)", what, p, k, with_cand);
+            }
+        }
         CHECK_CODE(memcom_rerank(m, hist, nh, cand, nc, k, oi, os, &no), MEMCOM_OK);
         nr = f_ref_topk(s, n, k, NULL, 0, cand, nc, ri, rs);
         CHECK_MSG(no == nr && memcmp(oi, ri, nr * 4) == 0 && memcmp(os, rs, nr * 4) == 0, "%s: rerank", what);

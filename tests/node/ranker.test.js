@@ -164,7 +164,7 @@ test('ranker: info, errors and bad heads', async () => {
   await assertRejects(buildModel({ ...base, head: 'x' }), 'invalid_argument', /head/);
 });
 
-test('ranker: the popularity control (one-stage ranking of models without a head only)', async () => {
+test('ranker: the popularity control ranks by s_i(u) - l s_i(u0); with rerankDepth only as trained', async () => {
   const r = rng(9);
   const n = 40;
   const d = 6;
@@ -174,18 +174,34 @@ test('ranker: the popularity control (one-stage ranking of models without a head
     outputBias: floats(r, n, 0.5),
     metadata: { serving: { popularity: 0.3 } },
   };
-  // a ranker ignores a recorded default (its head sees u itself) and refuses any other popularity
-  const ranker = await loadModel(await buildModel({ ...base, head: headSpec(r, d, [8, 1]) }));
-  assert.equal(ranker.defaultPopularity, 1);
-  assert.deepEqual(ranker.recommend([1, 2], { k: 5 }), ranker.recommend([1, 2], { k: 5, popularity: 1 }));
-  assertCode(() => ranker.recommend([1, 2], { popularity: 0.5 }), 'invalid_argument');
-  ranker.dispose();
-  // a model without a head: its default applies to one-stage ranking; rerankDepth ranks as trained
-  const plain = await loadModel(await buildModel(base));
-  assert.equal(plain.defaultPopularity, 0.3);
-  const asTrained = plain.recommend([1, 2], { k: 5, popularity: 1 });
-  assert.notDeepEqual(plain.recommend([1, 2], { k: 5 }), asTrained, 'the default 0.3 shifts this model\'s ranking');
-  assert.deepEqual(plain.recommend([1, 2], { k: 5, rerankDepth: 7 }).map((x) => x.index), asTrained.map((x) => x.index));
-  assertCode(() => plain.recommend([1, 2], { popularity: 0.5, rerankDepth: 7 }), 'invalid_argument');
-  plain.dispose();
+  const all = Array.from({ length: n }, (_, i) => i);
+  for (const head of [headSpec(r, d, [8, 1]), null]) {
+    const model = await loadModel(await buildModel(head ? { ...base, head } : base));
+    const what = head ? 'ranker' : 'model without a head';
+    assert.equal(model.defaultPopularity, 0.3, `${what}: the metadata's default`);
+    const history = [1, 2];
+    // s_i for the history and for the empty history, from rerank over every item
+    const scoresOf = (h) => {
+      const out = new Float64Array(n);
+      for (const x of model.rerank(h, all)) out[x.index] = x.score;
+      return out;
+    };
+    const s = scoresOf(history);
+    const s0 = scoresOf([]);
+    for (const p of [0.3, 0.5, 0]) {
+      const l = Math.fround(1 - p);
+      const want = all.filter((i) => !history.includes(i))
+        .map((i) => ({ index: i, score: Math.fround(s[i] - Math.fround(l * s0[i])) }))
+        .sort((a, b) => (b.score - a.score) || (a.index - b.index)).slice(0, 5);
+      const got = model.recommend(history, { k: 5, popularity: p });
+      if (head) assert.deepEqual(strip(got), want, `${what}, popularity ${p}`);
+      else assert.deepEqual(got.map((x) => x.index), want.map((x) => x.index), `${what}, popularity ${p}`);
+    }
+    assert.deepEqual(model.recommend(history, { k: 5 }), model.recommend(history, { k: 5, popularity: 0.3 }));
+    // rerankDepth ranks as trained unless a popularity is given, which it refuses
+    assert.deepEqual(model.recommend(history, { k: 5, rerankDepth: n }).map((x) => x.index),
+      model.recommend(history, { k: 5, popularity: 1 }).map((x) => x.index));
+    assertCode(() => model.recommend(history, { popularity: 0.5, rerankDepth: 7 }), 'invalid_argument');
+    model.dispose();
+  }
 });
