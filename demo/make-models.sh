@@ -31,11 +31,14 @@ mkdir -p "$OUT"
 # Common options: the raw ratings log as implicit feedback (ratings >= 3.5), a
 # seeded 80/10/10 per-user split (validation picks the epoch, test is reported
 # in each model's metadata), d = 64, the hyper-parameters bench/quality.sh uses
-# for ml-1m and lastfm, up to 300 epochs with early stopping.
+# for ml-1m and lastfm, up to 300 epochs with early stopping; half of the users
+# of each step get a short history of 1-3 of their items as input (the demo
+# starts from three picks; docs/QUALITY.md "Training on short histories").
 common=(
   --csv "$DATA/ratings.csv" --header --min-rating 3.5
   --split 80/10/10 --split-seed 7 --name ml-latest-small
   --dim 64 --lr 0.01 --weight-decay 1.0 --dropout 0.5 --epochs 300 --patience 30 --seed 1
+  --short-histories 3 --short-share 0.5
   --threads "$THREADS" --quiet
 )
 
@@ -45,9 +48,10 @@ train() { # name, extra options...
   "$MEMCOM" train "${common[@]}" "$@" -o "$OUT/$name.memcom"
 }
 
+# the memcom models start from the full model (its item vectors are clustered)
 train full --kind full
-train memcom-4x --kind memcom --ratio 4      # memcom = the trainer's default memcom variant
-train memcom-16x --kind memcom --ratio 16
+train memcom-4x --kind memcom --ratio 4 --init-from "$OUT/full.memcom"   # memcom = the trainer's default variant
+train memcom-16x --kind memcom --ratio 16 --init-from "$OUT/full.memcom"
 
 node demo/write-manifest.js --command "bash demo/make-models.sh" --data "$DATA" --out "$OUT" \
   "full=full.memcom=Full model" \
