@@ -41,10 +41,13 @@ data=(
   --split 80/10/10 --split-seed 7 --name ml-latest-small
 )
 # The Mult-DAE models: d = 64, the hyper-parameters bench/quality.sh uses for
-# ml-1m and lastfm, up to 300 epochs with early stopping.
+# ml-1m and lastfm, up to 300 epochs with early stopping; half of the users of
+# each step get a short history of 1-3 of their items as input (the demo starts
+# from three picks; docs/QUALITY.md "Training on short histories").
 common=(
   "${data[@]}"
   --dim "$DIM" --lr 0.01 --weight-decay 1.0 --dropout 0.5 --epochs 300 --patience 30 --seed 1
+  --short-histories 3 --short-share 0.5
   --threads "$THREADS" --quiet
 )
 # The pairwise ranker: the options docs/QUALITY.md ("Pairwise ranker") uses on
@@ -65,9 +68,10 @@ train() { # name, options...
   "$MEMCOM" train "$@" -o "$OUT/$name.memcom"
 }
 
+# the memcom models start from the full model (its item vectors are clustered)
 train full "${common[@]}" --kind full
-train memcom-4x "${common[@]}" --kind memcom --ratio 4      # memcom = the trainer's default memcom variant
-train memcom-16x "${common[@]}" --kind memcom --ratio 16
+train memcom-4x "${common[@]}" --kind memcom --ratio 4 --init-from "$OUT/full.memcom"   # memcom = the trainer's default variant
+train memcom-16x "${common[@]}" --kind memcom --ratio 16 --init-from "$OUT/full.memcom"
 
 # The ranker at 32x as docs/QUALITY.md's best 32x row on ml-latest-small
 # (memcom-32-i8): a full ranker (a step, not committed), then both tables as

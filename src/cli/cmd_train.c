@@ -53,6 +53,12 @@ static const char train_help[] =
     "  --batch B             users per mini-batch [500; use about 100 for a few thousand users]\n"
     "  --lr X                Adam learning rate [0.01]\n"
     "  --dropout X           input dropout [0.5]\n"
+    "  --short-histories H   in each step, a share of the users (--short-share) get as input a short\n"
+    "                        history instead: h items, h uniform in 1..H (at most all but one), drawn\n"
+    "                        from their training items, without dropout; the targets are their other\n"
+    "                        training items. For models that follow a few picks (0: off) [0]\n"
+    "  --short-share F       with --short-histories: the share of users given a short history in\n"
+    "                        each step, in (0, 1] [0.5]\n"
     "  --weight-decay X      decoupled weight decay of tables and dense weights [1.0]\n"
     "  --warmup-epochs W     memcom-learned*: at most W epochs of a full-size warm-up run (early-\n"
     "                        stopped like training) whose item vectors are clustered [30]\n"
@@ -156,6 +162,7 @@ static int parse_kind(cli_ctx *c, const char *v, int *k)
 static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
 {
     const char *rank_opt = NULL;   /* a ranknet option given */
+    int short_share_given = 0;
     for (c->i = 1; c->i < argc && !c->failed; c->i++) {
         const char *v;
         int r = cli_data_opt(c, &tc->data);
@@ -247,6 +254,12 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         } else if (cli_opt(c, "--dropout", &v)) {
             if (cli_f64(c, "--dropout", v, 0, 0.99, &x)) return 2;
             o->dropout = (float)x;
+        } else if (cli_opt(c, "--short-histories", &v)) {
+            if (cli_u32(c, "--short-histories", v, 0, 100000, &o->short_h)) return 2;
+        } else if (cli_opt(c, "--short-share", &v)) {
+            if (cli_f64(c, "--short-share", v, 1e-6, 1, &x)) return 2;
+            o->short_share = (float)x;
+            short_share_given = 1;
         } else if (cli_opt(c, "--weight-decay", &v)) {
             if (cli_f64(c, "--weight-decay", v, 0, 1e6, &x)) return 2;
             o->weight_decay = (float)x;
@@ -290,6 +303,8 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         return cli_error(c, "--pairs 0 --negatives 0 leaves the ranker no pairs to learn from");
     if (o->ranker && o->rank.weight == 0 && o->rank.softmax_weight == 0)
         return cli_error(c, "--rank-weight 0 --softmax-weight 0 leaves nothing to train");
+    if (short_share_given && !o->short_h)
+        return cli_error(c, "--short-share is the share of short histories: give --short-histories H too");
     if (o->ratio > 0 && o->rows) return cli_error(c, "give --ratio or --rows, not both");
     int needs_size = o->out_kind != MT_T_FULL || (o->in_kind >= 0 && o->in_kind != MT_T_FULL);
     int in_full = o->in_kind < 0 ? o->out_kind == MT_T_FULL : o->in_kind == MT_T_FULL;

@@ -123,6 +123,7 @@ void mt_work_init(mt_work *w, const mt_model *mdl, uint32_t cap_b, uint64_t seed
         w->dE = mt_xcalloc((size_t)n * d, sizeof(float));
     }
     w->in_scale = mt_xcalloc(cap_b, sizeof(float));
+    w->short_n = mt_xcalloc(cap_b, sizeof(uint32_t));
     if (mdl->n_head) {
         w->dh_head = mt_xcalloc((size_t)cap_b * d, sizeof(float));
         w->hbuf = mt_xcalloc(4 * mt_head_act_len(mdl) + 3 * (size_t)d, sizeof(float));   /* mt_rank_pairs */
@@ -144,6 +145,8 @@ void mt_work_free(mt_work *w, const mt_model *mdl)
     free(w->dE);
     free(w->in_scale);
     free(w->keep);
+    free(w->short_n);
+    free(w->tgt);
     free(w->dh_head);
     free(w->hbuf);
     free(w->pg_item);
@@ -248,17 +251,28 @@ void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const u
     /* input */
     size_t total = 0;
     for (uint32_t u = 0; u < b; u++) total += (size_t)(hist->off[users[u] + 1] - hist->off[users[u]]);
-    if (train && dropout > 0 && total > w->keep_cap) {
+    int shorts = train && w->short_h > 0, masked = train && (dropout > 0 || shorts);
+    if (masked && total > w->keep_cap) {
         w->keep_cap = total * 2;
         w->keep = mt_xrealloc(w->keep, w->keep_cap);
     }
     size_t pos = 0;
-    w->keep_active = train && dropout > 0;
+    w->keep_active = masked;
     memset(w->x, 0, (size_t)b * d * sizeof(float));
     for (uint32_t u = 0; u < b; u++) {
         uint64_t s = hist->off[users[u]], e = hist->off[users[u] + 1];
         float *x = w->x + (size_t)u * d;
         float c = e > s ? 1.0f / sqrtf((float)(e - s)) : 0.0f;
+        w->short_n[u] = 0;
+        if (shorts && e - s >= 2 && mt_rng_uniform(&w->rng) < w->short_share) {
+            /* a short history: h of the items as input, no dropout */
+            uint32_t h = mt_short_sample(&w->rng, (uint32_t)(e - s), w->short_h, w->keep + pos);
+            w->short_n[u] = h;
+            w->in_scale[u] = c = 1.0f / sqrtf((float)h);
+            for (uint64_t k = s; k < e; k++)
+                if (w->keep[pos++]) add_in_row(mdl, hist->idx[k], c, x);
+            continue;
+        }
         if (train && dropout > 0) c /= (1.0f - dropout);
         w->in_scale[u] = c;
         for (uint64_t k = s; k < e; k++) {
@@ -266,6 +280,8 @@ void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const u
                 uint8_t keep = mt_rng_uniform(&w->rng) >= dropout;
                 w->keep[pos++] = keep;
                 if (!keep) continue;
+            } else if (masked) {
+                w->keep[pos++] = 1;
             }
             add_in_row(mdl, hist->idx[k], c, x);
         }
@@ -364,11 +380,26 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const 
     int ranked = mdl->n_head && w->rank;
     if (ranked) mt_rank_pairs(mdl, w, hist, users, b, grad_scale);
     float sw = ranked ? w->rank->softmax_weight : 1.0f;
-    /* G in S */
+    /* G in S; a short history's targets are the items not in its input */
+    size_t kpos = 0;
     for (uint32_t u = 0; u < b; u++) {
         uint64_t s = hist->off[users[u]], e = hist->off[users[u] + 1];
+        const uint32_t *tgt = hist->idx + s;
+        uint64_t nt = e - s;
+        if (w->keep_active && w->short_n[u]) {
+            if (nt > w->tgt_cap) {
+                w->tgt_cap = nt * 2;
+                w->tgt = mt_xrealloc(w->tgt, w->tgt_cap * sizeof *w->tgt);
+            }
+            uint64_t m = 0;
+            for (uint64_t k = 0; k < e - s; k++)
+                if (!w->keep[kpos + k]) w->tgt[m++] = hist->idx[s + k];
+            tgt = w->tgt;
+            nt = m;
+        }
+        if (w->keep_active) kpos += e - s;
         if (sw != 0)
-            w->loss += sw * softmax_grad(w->S + (size_t)u * n, n, hist->idx + s, e - s, sw * grad_scale);
+            w->loss += sw * softmax_grad(w->S + (size_t)u * n, n, tgt, nt, sw * grad_scale);
         else
             memset(w->S + (size_t)u * n, 0, (size_t)n * sizeof(float));
     }

@@ -152,6 +152,8 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
     mt_buf_printf(b, ",\"lr\":%g,\"dropout\":%g,\"weight_decay\":%g,\"warmup_epochs\":%u,\"tune_lr\":%g,\"seed\":%llu",
                   (double)o->lr, (double)o->dropout, (double)o->weight_decay, o->warmup_epochs,
                   (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr), (unsigned long long)o->seed);
+    if (o->short_h)
+        mt_buf_printf(b, ",\"short_histories\":%u,\"short_share\":%g", o->short_h, (double)o->short_share);
     if (o->ranker)
         mt_buf_printf(b, ",\"model\":\"ranknet\",\"head_layers\":%u,\"head_width\":%u,\"pairs\":%u,\"negatives\":%u,"
                          "\"negative_sampling\":\"%s\",\"rank_weight\":%g,\"softmax_weight\":%g,\"head_lr\":%g",

@@ -58,6 +58,8 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,
                   (double)o->weight_decay, (unsigned long long)o->seed, o->threads);
     mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
+    if (o->short_h)   /* only with short histories: a state without them is as before */
+        mt_buf_printf(&b, "--short-histories=%u\n--short-share=%.9g\n", o->short_h, (double)o->short_share);
     if (o->ranker)   /* only a ranker's state has these lines: a Mult-DAE's is as before */
         mt_buf_printf(&b, "--model=ranknet\n--head-layers=%u\n--head-width=%u\n--pairs=%u\n--negatives=%u\n"
                           "--negative-sampling=%s\n--rank-weight=%.9g\n--softmax-weight=%.9g\n--head-lr=%.9g\n",
@@ -117,13 +119,18 @@ int mt_state_check_options(const mt_fit_state *s, const char *now, const char *p
         }
         p += l + (e ? 1 : 0);
     }
-    /* a ranker's state has lines a Mult-DAE's lacks */
-    size_t ml = 0, nl2 = 0;
-    const char *m = find_line(s->options, "--model", 7, &ml);
-    if (m && !find_line(now, "--model", 7, &nl2))
-        return mt_fail(err, MT_E_STATE, "%s: option --model differs from the interrupted run's: it was '%.*s', now 'dae' "
-                                        "(every option but --epochs must be the same to resume)",
-                       path, (int)(ml - 8), m + 8);
+    /* options written only when used (a ranker's, short histories): the
+     * state's lines that this run lacks */
+    for (const char *p = s->options; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p), nl = 0;
+        const char *eq = memchr(p, '=', l);
+        if (eq && !find_line(now, p, (size_t)(eq - p), &nl))
+            return mt_fail(err, MT_E_STATE, "%s: option %.*s differs from the interrupted run's: it was '%.*s', now "
+                                            "not given (every option but --epochs must be the same to resume)",
+                           path, (int)(eq - p), p, (int)(l - (size_t)(eq - p) - 1), eq + 1);
+        p += l + (e ? 1 : 0);
+    }
     return 0;
 }
 

@@ -348,9 +348,16 @@ typedef struct mt_work {
     float *E;                        /* n x d: materialised output (qr)       */
     float *dE;                       /* n x d                                */
     float *in_scale;                 /* B: 1/sqrt|H| * dropout scale          */
-    uint8_t *keep;                   /* per nnz of the shard: dropout mask   */
+    uint8_t *keep;                   /* per nnz of the shard: input mask (dropout,
+                                        short histories); 0: not in the input */
     size_t keep_cap;
-    int keep_active;                 /* last forward used dropout         */
+    int keep_active;                 /* last forward used the mask         */
+    /* short histories (mt_train_opts.short_h): set by the trainer */
+    uint32_t short_h;                /* 0: off                              */
+    float short_share;
+    uint32_t *short_n;               /* B: the user's input size, 0: not short */
+    uint32_t *tgt;                   /* a short user's targets              */
+    size_t tgt_cap;
     mt_rng rng;
     double loss;
     /* ranker (n_head > 0) */
@@ -369,7 +376,11 @@ void mt_work_free(mt_work *w, const mt_model *mdl);
 void mt_work_zero_grad(mt_work *w, const mt_model *mdl);
 
 /* Forward (and backward if train) for users[0..b): histories from `hist`.
- * Targets are the same histories (autoencoder).  dropout in [0, 1). */
+ * Targets are the same histories (autoencoder).  dropout in [0, 1).  With
+ * w->short_h set, in training each user with at least 2 items is, with
+ * probability w->short_share, given a short history (mt_short_sample) as
+ * input, scaled 1/sqrt(h) as in serving, without dropout; the targets are
+ * then the user's other items. */
 void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist,
                     const uint32_t *users, uint32_t b, float dropout, int train);
 /* Loss and gradients (after mt_dae_forward with train=1); adds to w->loss
@@ -379,6 +390,12 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist,
 /* Scores only (no bias masking) for users: S = logits, B x n. */
 void mt_dae_scores(const mt_model *mdl, mt_work *w, const mt_csr *hist,
                    const uint32_t *users, uint32_t b);
+
+/* A short history of a user with len training items (short_input.c): h
+ * uniform in 1..min(max_h, len - 1), then exactly h of the len positions
+ * marked in keep (1: input, 0: target), every subset of h alike.  Returns h;
+ * 0 (all kept) when len < 2 or max_h is 0. */
+uint32_t mt_short_sample(mt_rng *r, uint32_t len, uint32_t max_h, uint8_t *keep);
 
 /* Gradient of table t for item i's row given coef * g (d floats). */
 void mt_table_back_row(const mt_model *mdl, mt_work *w, const mt_table *t, uint32_t i, float coef, const float *g);
@@ -512,6 +529,8 @@ typedef struct mt_train_opts {
     float scalar_decay;      /* memcom per-item scalars decay towards 1     */
     const char *init_from;   /* warm start from this model file, no warm-up */
     float lr, dropout, weight_decay;
+    uint32_t short_h;        /* short histories of 1..short_h items (0: off)  */
+    float short_share;       /* the share of users given one in each step     */
     uint64_t seed;
     int threads;
     int quiet;

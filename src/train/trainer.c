@@ -25,6 +25,7 @@ void mt_train_opts_default(mt_train_opts *o)
     o->warmup_epochs = 30;
     o->lr = 0.01f;
     o->dropout = 0.5f;
+    o->short_share = 0.5f;
     o->weight_decay = 1.0f;
     o->seed = 1;
     o->threads = 2;
@@ -156,6 +157,8 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
     for (int t = 0; t < nt; t++) {
         mt_work_init(&works[t], mdl, shard_cap, o->seed * 7919 + (uint64_t)t + 11);
         works[t].rank = mdl->n_head ? &o->rank : NULL;
+        works[t].short_h = o->short_h;
+        works[t].short_share = o->short_share;
     }
     uint32_t *users = mt_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
     uint32_t nu = 0;

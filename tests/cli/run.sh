@@ -261,6 +261,26 @@ fi
 expect_fail "init-from dimension mismatch" "dimension" $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 8 \
     --epochs 1 --quiet --init-from "$T/full.memcom" -o "$T/init2.memcom"
 
+# short-history inputs: with a warm start, recorded in the metadata; resuming
+# needs the same short-history options
+expect_fail "short share without short histories" "give --short-histories H too" $BIN train --data "$T/split" \
+    -o "$T/x.memcom" --short-share 0.3
+expect_fail "short share out of range" "--short-share expects a number in" $BIN train --data "$T/split" \
+    -o "$T/x.memcom" --short-histories 3 --short-share 0
+S="--data $T/split --kind memcom --ratio 4 --dim 16 --batch 100 --patience 0 --quiet --init-from $T/full.memcom"
+if $BIN train $S --epochs 3 --short-histories 3 --short-share 0.7 -o "$T/short.memcom" --json "$T/short.json" \
+    --checkpoint "$T/short-ck.memcom" 2> "$T/short.log" &&
+    grep -q '"short_histories":3,"short_share":0.7' "$T/short.json" &&
+    $BIN inspect "$T/short.memcom" | grep -q '"short_histories":3'; then
+    ok
+else
+    bad "--short-histories: $(tail -2 "$T/short.log")"
+fi
+expect_fail "resume without short histories" "option --short-histories differs from the interrupted run's: it was '3'" \
+    $BIN train $S --epochs 4 --resume "$T/short-ck.memcom" -o "$T/x.memcom"
+expect_fail "resume with another short share" "option --short-share differs" \
+    $BIN train $S --epochs 4 --short-histories 3 --resume "$T/short-ck.memcom" -o "$T/x.memcom"
+
 # compressing a trained full model (k-means, no data), then with fine-tuning on data
 # (the Python tests check the compressed tables against hand-made vectors)
 if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.json" 2> "$T/comp.log" &&

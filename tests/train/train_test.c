@@ -51,6 +51,9 @@ static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
     return c;
 }
 
+/* the gradient checks with short-history inputs (mt_work.short_h) when set */
+static uint32_t grad_short_h;
+
 static double loss_of(const mt_model *mdl, mt_work *w, const mt_csr *h, const uint32_t *users, uint32_t b)
 {
     mt_work_zero_grad(w, mdl);
@@ -106,6 +109,8 @@ static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_
     mt_work w;
     mt_work_init(&w, &mdl, nu, 1);
     w.rank = rank;
+    w.short_h = grad_short_h;
+    w.short_share = 0.6f;
     loss_of(&mdl, &w, &h, users, nu);
     float *grad[MT_MAX_PARAMS];
     for (int k = 0; k < mdl.n_params; k++) {
@@ -145,9 +150,9 @@ static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_
             if (err_rel > 2e-2) bad++;
         }
     }
-    CHECK(bad == 0 && kinks * 20 <= coords, "gradient check in=%s out=%s layers=%u%s: %d mismatches (worst %.3g in %s), %d of %d "
+    CHECK(bad == 0 && kinks * 20 <= coords, "gradient check in=%s out=%s layers=%u%s%s: %d mismatches (worst %.3g in %s), %d of %d "
           "coordinates at a kink", mt_tkind_name(in_kind), mt_tkind_name(out_kind), n_dense,
-          rank ? (graded ? " ranker graded" : " ranker") : "", bad, worst, worst_name, kinks, coords + kinks);
+          rank ? (graded ? " ranker graded" : " ranker") : "", grad_short_h ? " short histories" : "", bad, worst, worst_name, kinks, coords + kinks);
     for (int k = 0; k < mdl.n_params; k++) free(grad[k]);
     mt_work_free(&w, &mdl);
     mt_model_free(&mdl);
@@ -237,6 +242,157 @@ static void test_head_scores(void)
 static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
 {
     grad_check_ex(in_kind, out_kind, n_dense, NULL, 0, 0);
+}
+
+/* ---------------------------------------------------------------- */
+/* short-history inputs (--short-histories)                           */
+/* ---------------------------------------------------------------- */
+/* mt_short_sample: h in 1..min(H, len - 1), exactly h positions marked,
+ * every h and every position drawn about equally often, the same draws
+ * for the same seed */
+static void test_short_sample(void)
+{
+    enum { DRAWS = 20000 };
+    const uint32_t lens[] = {1, 2, 3, 7, 40}, hs[] = {1, 3, 5, 100};
+    uint8_t keep[40], again[40];
+    for (size_t a = 0; a < sizeof lens / sizeof *lens; a++)
+        for (size_t b = 0; b < sizeof hs / sizeof *hs; b++) {
+            uint32_t len = lens[a], H = hs[b], top = len < 2 ? 0 : (H < len - 1 ? H : len - 1);
+            mt_rng r, r2;
+            mt_rng_seed(&r, 5 + a * 10 + b);
+            mt_rng_seed(&r2, 5 + a * 10 + b);
+            uint32_t seen_h[101] = {0}, pos_count[40] = {0};
+            int bad_size = 0, bad_count = 0, differs = 0;
+            double sum_h = 0;
+            for (int t = 0; t < DRAWS; t++) {
+                uint32_t h = mt_short_sample(&r, len, H, keep);
+                uint32_t h2 = mt_short_sample(&r2, len, H, again);
+                differs += h != h2 || memcmp(keep, again, len) != 0;
+                uint32_t marked = 0;
+                for (uint32_t k = 0; k < len; k++) {
+                    marked += keep[k] == 1;
+                    pos_count[k] += keep[k] == 1;
+                }
+                if (top == 0) {
+                    bad_size += h != 0;
+                    bad_count += marked != len;   /* not sampled: all kept */
+                    continue;
+                }
+                bad_size += h < 1 || h > top;
+                bad_count += marked != h;
+                if (h <= 100) seen_h[h]++;
+                sum_h += h;
+            }
+            CHECK(!bad_size && !bad_count && !differs, "short sample len %u H %u: %d sizes out of range, %d masks "
+                  "with another count, %d draws differ for the same seed", len, H, bad_size, bad_count, differs);
+            if (top == 0) continue;
+            /* counts more than 5 standard deviations from their expectation */
+            int uneven = 0;
+            double per_h = (double)DRAWS / top;    /* each h alike */
+            for (uint32_t h = 1; h <= top; h++) uneven += fabs(seen_h[h] - per_h) > 5 * sqrt(per_h);
+            double per_pos = sum_h / len;          /* each position alike */
+            for (uint32_t k = 0; k < len; k++) uneven += fabs(pos_count[k] - per_pos) > 5 * sqrt(per_pos);
+            CHECK(!uneven, "short sample len %u H %u: %d sizes or positions far from uniform", len, H, uneven);
+        }
+    mt_rng r, r2;
+    mt_rng_seed(&r, 1);
+    mt_rng_seed(&r2, 2);
+    int same = 1;
+    for (int t = 0; t < 20 && same; t++) {
+        uint32_t h = mt_short_sample(&r, 40, 10, keep), h2 = mt_short_sample(&r2, 40, 10, again);
+        same = h == h2 && memcmp(keep, again, 40) == 0;
+    }
+    CHECK(!same, "short sample: another seed gives other draws");
+}
+
+/* in training with short histories (share 1): each user with at least two
+ * items gets as input the sum of the input rows of h of its own items times
+ * 1/sqrt(h), and the loss is the softmax cross-entropy of its other items;
+ * a user with one item keeps the dropout input.  Against a plain reference
+ * over the mask and the logits. */
+static void test_short_inputs(void)
+{
+    const uint32_t n = 30, d = 4, nu = 6;
+    mt_model_opts o;
+    memset(&o, 0, sizeof o);
+    o.in_kind = o.out_kind = MT_T_FULL;
+    o.d = d;
+    o.init_std = 0.5f;
+    mt_err err;
+    mt_model mdl;
+    int ok = mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, &o.in_size, &err) == 0 &&
+             mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, &o.out_size, &err) == 0 &&
+             mt_model_init(&mdl, n, &o, NULL, NULL, 3, &err) == 0;
+    if (!ok) {
+        CHECK(0, "short inputs: init: %s", err.msg);
+        return;
+    }
+    mt_csr h = tiny_hist(nu, n, 8);
+    /* user 5: a single item (never short) */
+    h.off[nu] = h.off[nu - 1] + 1;
+    h.idx[h.off[nu - 1]] = 17;
+    h.nnz = h.off[nu];
+    uint32_t users[6] = {0, 1, 2, 3, 4, 5};
+    mt_work w;
+    mt_work_init(&w, &mdl, nu, 1);
+    w.short_h = 4;
+    w.short_share = 1.0f;
+    const float dropout = 0.5f;
+    mt_rng_seed(&w.rng, 123);
+    mt_dae_forward(&mdl, &w, &h, users, nu, dropout, 1);
+    float *S = malloc((size_t)nu * n * sizeof *S), *x = malloc((size_t)nu * d * sizeof *x);
+    uint8_t *keep = malloc(h.nnz);
+    uint32_t short_n[6];
+    memcpy(S, w.S, (size_t)nu * n * sizeof *S);
+    memcpy(x, w.x, (size_t)nu * d * sizeof *x);
+    memcpy(keep, w.keep, h.nnz);
+    memcpy(short_n, w.short_n, sizeof short_n);
+    const float *E = mdl.params[mdl.in.pidx_a].v;
+    int bad_x = 0, bad_h = 0;
+    double ref_loss = 0;
+    for (uint32_t u = 0; u < nu; u++) {
+        uint64_t s = h.off[u], e = h.off[u + 1];
+        uint32_t len = (uint32_t)(e - s), marked = 0;
+        for (uint64_t k = s; k < e; k++) marked += keep[k];
+        if (len >= 2)
+            bad_h += short_n[u] < 1 || short_n[u] > (len - 1 < 4 ? len - 1 : 4) || marked != short_n[u];
+        else
+            bad_h += short_n[u] != 0;
+        double c = len >= 2 ? 1.0 / sqrt((double)short_n[u]) : 1.0 / sqrt((double)len) / (1.0 - dropout);
+        for (uint32_t j = 0; j < d; j++) {
+            double ref = 0;
+            for (uint64_t k = s; k < e; k++)
+                if (keep[k]) ref += c * E[(size_t)h.idx[k] * d + j];
+            bad_x += fabs(ref - x[(size_t)u * d + j]) > 1e-5 * (1 + fabs(ref));
+        }
+        /* loss: targets the items not in the input (all of them for user 5) */
+        const float *su = S + (size_t)u * n;
+        double mx = su[0], z = 0;
+        for (uint32_t i = 1; i < n; i++) mx = su[i] > mx ? su[i] : mx;
+        for (uint32_t i = 0; i < n; i++) z += exp(su[i] - mx);
+        for (uint64_t k = s; k < e; k++)
+            if (len < 2 || !keep[k]) ref_loss += mx + log(z) - su[h.idx[k]];
+    }
+    CHECK(!bad_h && !bad_x, "short inputs: %d users with a wrong input size, %d input values differ from "
+          "the sum of the kept items' rows", bad_h, bad_x);
+    mt_work_zero_grad(&w, &mdl);
+    mt_rng_seed(&w.rng, 123);
+    mt_dae_forward(&mdl, &w, &h, users, nu, dropout, 1);
+    CHECK(memcmp(w.keep, keep, h.nnz) == 0, "short inputs: the same seed gives the same inputs");
+    mt_dae_backward(&mdl, &w, &h, users, nu, 1.0f);
+    CHECK(fabs(w.loss - ref_loss) < 1e-4 * (1 + fabs(ref_loss)), "short inputs: loss %.6f, reference over the "
+          "other items %.6f", w.loss, ref_loss);
+    /* not in training: the whole history, no mask */
+    mt_dae_forward(&mdl, &w, &h, users, nu, dropout, 0);
+    int whole = !w.keep_active;
+    for (uint32_t u = 0; u < nu; u++) whole = whole && w.short_n[u] == 0;
+    CHECK(whole, "short inputs: scoring uses the whole history");
+    free(S);
+    free(x);
+    free(keep);
+    mt_work_free(&w, &mdl);
+    mt_model_free(&mdl);
+    mt_csr_free(&h);
 }
 
 /* ---------------------------------------------------------------- */
@@ -545,7 +701,7 @@ static double popularity_ndcg20(const mt_dataset *ds)
 
 /* trains a small model of out_kind (ranker: the pairwise ranker) and checks
  * that it clearly beats popularity */
-static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, int ranker)
+static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, int ranker, uint32_t short_h)
 {
     mt_train_opts o;
     mt_train_opts_default(&o);
@@ -562,10 +718,11 @@ static void train_beats_popularity(const mt_dataset *ds, double pop, int kind, i
     o.ranker = ranker;
     o.head_layers = 1;   /* the relu path of the head */
     o.head_width = 16;
+    o.short_h = short_h;
     mt_model mdl;
     mt_train_result res;
     mt_err err;
-    const char *what = ranker ? "ranker" : "dae";
+    const char *what = ranker ? "ranker" : short_h ? "short" : "dae";
     int rc = mt_train(&mdl, ds, &o, &res, &err);
     CHECK(rc == 0, "train %s %s: %s", what, mt_tkind_name(kind), rc ? err.msg : "");
     if (rc) return;
@@ -583,10 +740,13 @@ static void test_training(void)
     gen_dataset(&ds, 1500, 400, 11);
     double pop = popularity_ndcg20(&ds);
     int kinds[3] = {MT_T_FULL, MT_T_MEMCOM, MT_T_MEMCOM_LEARNED_POP};
-    for (int k = 0; k < 3; k++) train_beats_popularity(&ds, pop, kinds[k], 0);
+    for (int k = 0; k < 3; k++) train_beats_popularity(&ds, pop, kinds[k], 0, 0);
     /* the pairwise ranker (full and memcom tables) */
-    train_beats_popularity(&ds, pop, MT_T_FULL, 1);
-    train_beats_popularity(&ds, pop, MT_T_MEMCOM_LEARNED_POP, 1);
+    train_beats_popularity(&ds, pop, MT_T_FULL, 1, 0);
+    train_beats_popularity(&ds, pop, MT_T_MEMCOM_LEARNED_POP, 1, 0);
+    /* short-history inputs (the learned kind: also in its warm-up) */
+    train_beats_popularity(&ds, pop, MT_T_FULL, 0, 5);
+    train_beats_popularity(&ds, pop, MT_T_MEMCOM_LEARNED_POP, 0, 5);
     mt_dataset_free(&ds);
 }
 
@@ -983,6 +1143,13 @@ int main(void)
     grad_check_ex(MT_T_HASH, MT_T_QR, 0, &rk, 0, 0);
     mt_rank_opts rk_model = {4, 8, 1.0f, 0.5f, MT_NEG_MODEL, 1.0f};
     grad_check_ex(MT_T_FULL, MT_T_MEMCOM_POP, 0, &rk_model, 1, 1);
+    /* short-history inputs: their inputs and targets, every table kind */
+    grad_short_h = 3;
+    for (int a = 0; a < 7; a++) grad_check(kinds[a], kinds[(a + 3) % 7], a % 2);
+    grad_check_ex(MT_T_FULL, MT_T_MEMCOM_LEARNED_POP, 0, &rk, 0, 1);
+    grad_short_h = 0;
+    test_short_sample();
+    test_short_inputs();
     test_head_scores();
     test_metrics();
     test_graded();
