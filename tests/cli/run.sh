@@ -199,9 +199,13 @@ if $BIN train $R --epochs 8 -o "$T/rk.memcom" --json "$T/rk.json" 2> "$T/rk.log"
         grep -q "^test   graded NDCG (gain log2(1 + grade))" "$T/rk.log" && ok || bad "ranker summary: $(tail -4 "$T/rk.log")"
     $BIN inspect "$T/rk.memcom" > "$T/rk.txt" && grep -q "format 1.2" "$T/rk.txt" && grep -qE "^  head_weight +1 " "$T/rk.txt" &&
         ok || bad "ranker file: $(head -3 "$T/rk.txt")"
-    $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --json > "$T/rk-eval.json" || bad "eval of a ranker"
+    # as trained (popularity 1) against the trainer's own test metrics (the first "test" of its
+    # summary; the second is at the popularity default it chose, which the file records)
+    grep -q '"serving":{"popularity":' "$T/rk.json" && ok || bad "ranker: no popularity default chosen"
+    $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --popularity 1 --json > "$T/rk-eval.json" ||
+        bad "eval of a ranker"
     for m in ndcg@20 graded_ndcg@10; do
-        a=$(grep -o '"test":{[^}]*"'$m'":[0-9.]*' "$T/rk.json" | grep -o '[0-9.]*$')
+        a=$(grep -o '"test":{[^}]*"'$m'":[0-9.]*' "$T/rk.json" | head -1 | grep -o '[0-9.]*$')
         b=$(grep -o '"test":{[^}]*"'$m'":[0-9.]*' "$T/rk-eval.json" | grep -o '[0-9.]*$')
         awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }' && ok ||
             bad "ranker: eval of the file $m ($b) differs from the trainer's ($a)"
@@ -209,7 +213,7 @@ if $BIN train $R --epochs 8 -o "$T/rk.memcom" --json "$T/rk.json" 2> "$T/rk.log"
     # --top: every test user's history and native top 10; the browser engine
     # (wasm SIMD and scalar) returns the same lists
     if $BIN eval "$T/rk.memcom" --csv "$T/ratings.csv" --header --top "$T/rk-top.tsv" > /dev/null 2>&1; then
-        users=$(grep -o '"test":{"users":[0-9]*' "$T/rk.json" | grep -o '[0-9]*$')
+        users=$(grep -o '"test":{"users":[0-9]*' "$T/rk.json" | head -1 | grep -o '[0-9]*$')
         [ "$(wc -l < "$T/rk-top.tsv")" = "$users" ] && awk -F'\t' 'NF != 3 || split($3, a, " ") != 10 { bad = 1 }
             END { exit bad }' "$T/rk-top.tsv" && ok || bad "eval --top: $(head -2 "$T/rk-top.tsv")"
         if command -v node > /dev/null && [ -f dist/memcom.wasm ]; then
