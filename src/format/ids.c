@@ -232,9 +232,19 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
         goto done;
     }
     if ((rc = mcc_runs_expand(runs, runs_size, n, val, detail, cap))) goto done;
+    /* the ranks [head[L], lim[L]) of the values of L digits (sorted: those of
+     * fewer digits come first), and the bytes of all the ids */
+    uint32_t head[MC_ID_DIGITS + 2], lim[MC_ID_DIGITS + 2], live[MC_ID_DIGITS], n_live = 0;
+    uint64_t total = 0;
+    for (uint32_t L = 1, r = 0; L <= MC_ID_DIGITS; L++) {
+        head[L] = r;
+        while (r < n && val[r] < mcc_pow10[L]) r++;
+        lim[L] = r;
+        if (head[L] < lim[L]) live[n_live++] = L; /* the digit counts present, ascending */
+        total += (uint64_t)L * (lim[L] - head[L]);
+    }
     /* ranks: each below n, each once (item[r]: the item of rank r) */
     memset(item, 0xff, sizeof(uint32_t) * n);
-    uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = mcc_bits_at(ranks, rsize, i, w);
         if (r >= n) {
@@ -249,7 +259,6 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
         }
         item[r] = i;
         rank[i] = r;
-        total += mcc_digits(val[r]);
     }
     if (total > 0xFFFFFFFFull) {
         rc = mcc_fail(MEMCOM_E_TOO_LARGE, detail, cap, "ids: %llu bytes of decimal ids exceed 4 GiB", (unsigned long long)total);
@@ -266,21 +275,16 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
     uint32_t o = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t v = val[rank[i]];
-        uint32_t len = mcc_digits(v);
+        uint32_t len = mcc_digits(v), k = len;
         out->off[i] = o;
-        for (uint32_t k = len; k-- > 0; v /= 10u) out->bytes[o + k] = (uint8_t)('0' + v % 10u);
+        /* the digits from the last: 64-bit divisions only while v needs them */
+        for (; v > 0xFFFFFFFFu; v /= 10u) out->bytes[o + --k] = (uint8_t)('0' + v % 10u);
+        for (uint32_t x = (uint32_t)v; k > 0; x /= 10u) out->bytes[o + --k] = (uint8_t)('0' + x % 10u);
         o += len;
     }
     out->off[n] = o;
     /* byte order: values of one digit count form a run of ranks already in
      * byte order; merge the runs by (value padded to 19 digits, digit count) */
-    uint32_t head[MC_ID_DIGITS + 2], lim[MC_ID_DIGITS + 2], live[MC_ID_DIGITS], n_live = 0;
-    for (uint32_t L = 1, r = 0; L <= MC_ID_DIGITS; L++) {
-        head[L] = r;
-        while (r < n && val[r] < mcc_pow10[L]) r++; /* sorted: the values of L digits (those of fewer come first) */
-        lim[L] = r;
-        if (head[L] < lim[L]) live[n_live++] = L; /* the digit counts present, ascending */
-    }
     for (uint32_t k = 0; k < n; k++) {
         uint32_t best = 0, at = 0;
         uint64_t bkey = 0;
