@@ -130,31 +130,6 @@ static void mcc_bounds_block(mcc_bounds *g, const mcc_table *t, const uint32_t *
 /* the part of an item of bucket r (m buckets): m + r for w >= 0 (and -0), r for w < 0 */
 static inline uint32_t mcc_part(uint32_t r, float w, uint32_t m) { return (w < 0.0f ? 0u : m) + r; }
 
-/* The buckets of a block one by one: a running i mod m, or the run pointers */
-typedef struct mcc_bucket_iter {
-    const mcc_table *t;
-    const uint32_t *b32;
-    const uint16_t *b16;
-    uint32_t i0, r;
-} mcc_bucket_iter;
-
-static void mcc_iter_block(mcc_bucket_iter *it, const uint32_t *hash_b, uint32_t i0)
-{
-    it->i0 = i0;
-    it->b32 = NULL;
-    it->b16 = NULL;
-    if (it->t->desc.bucket_mode == MEMCOM_BUCKET_MOD) it->r = i0 % it->t->desc.m;
-    else it->b32 = mcc_bucket_run(it->t, hash_b, i0, &it->b16);
-}
-
-static inline uint32_t mcc_iter_next(mcc_bucket_iter *it, uint32_t j)
-{
-    if (it->t->desc.bucket_mode != MEMCOM_BUCKET_MOD) return mcc_run_at(it->t, it->b32, it->b16, it->i0, j);
-    uint32_t r = it->r;
-    if (++it->r == it->t->desc.m) it->r = 0;
-    return r;
-}
-
 /* i mod m buckets, split: the parts' extremes over a run of consecutive
  * buckets, each item into its sign's half (selects, so it vectorises) */
 static void mcc_split_run(float *restrict neg_hi, float *restrict neg_lo, float *restrict pos_hi, float *restrict pos_lo,
@@ -180,50 +155,43 @@ static void mcc_split_run(float *restrict neg_hi, float *restrict neg_lo, float 
 }
 
 /* How many buckets hold at least 1 in MC_BOUNDS_SPLIT_SHARE of their items
- * with each sign of w; -1 without memory for the counts */
-static int64_t mcc_count_mixed(const mcc_table *t, const uint32_t *hash_b, uint32_t n)
+ * with each sign of w, from the sizes of their parts (cnt: 2 m, part r the
+ * items of bucket r with w < 0, part m + r the others) */
+static uint32_t mcc_mixed_parts(const uint32_t *cnt, uint32_t m)
+{
+    uint32_t mixed = 0;
+    for (uint32_t r = 0; r < m; r++) {
+        uint32_t neg = cnt[r], all = cnt[r] + cnt[m + r], few = neg < all - neg ? neg : all - neg;
+        mixed += all && (uint64_t)few * MC_BOUNDS_SPLIT_SHARE >= all;
+    }
+    return mixed;
+}
+
+/* i mod m buckets: how many mix signs as mcc_mixed_parts counts, -1 without
+ * memory for the counts */
+static int64_t mcc_count_mixed(const mcc_table *t, uint32_t n)
 {
     const memcom_table_desc *td = &t->desc;
     uint32_t m = td->m;
-    uint32_t *neg = (uint32_t *)memcom_malloc(sizeof(uint32_t) * m), *all = (uint32_t *)memcom_malloc(sizeof(uint32_t) * m);
-    if (!neg || !all) {
-        memcom_free(neg);
-        memcom_free(all);
-        return -1;
-    }
-    memset(neg, 0, sizeof(uint32_t) * m);
-    memset(all, 0, sizeof(uint32_t) * m);
+    uint32_t *cnt = (uint32_t *)memcom_malloc(sizeof(uint32_t) * 2 * (size_t)m);
+    if (!cnt) return -1;
+    memset(cnt, 0, sizeof(uint32_t) * 2 * (size_t)m);
     float wbuf[MC_BLOCK];
-    mcc_bucket_iter it = {t, NULL, NULL, 0, 0};
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        if (td->bucket_mode == MEMCOM_BUCKET_MOD) {
-            /* runs of consecutive buckets: vectorised */
-            for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
-                uint32_t run = m - r < len - j ? m - r : len - j;
-                for (uint32_t q = 0; q < run; q++) {
-                    neg[r + q] += w[j + q] < 0.0f;
-                    all[r + q]++;
-                }
-                j += run;
+        /* runs of consecutive buckets: vectorised */
+        for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
+            uint32_t run = m - r < len - j ? m - r : len - j;
+            for (uint32_t q = 0; q < run; q++) {
+                cnt[r + q] += w[j + q] < 0.0f;
+                cnt[m + r + q] += w[j + q] >= 0.0f;
             }
-            continue;
-        }
-        mcc_iter_block(&it, hash_b, i0);
-        for (uint32_t j = 0; j < len; j++) {
-            uint32_t r = mcc_iter_next(&it, j);
-            neg[r] += w[j] < 0.0f;
-            all[r]++;
+            j += run;
         }
     }
-    int64_t mixed = 0;
-    for (uint32_t r = 0; r < m; r++) {
-        uint32_t few = neg[r] < all[r] - neg[r] ? neg[r] : all[r] - neg[r];
-        mixed += all[r] && (uint64_t)few * MC_BOUNDS_SPLIT_SHARE >= all[r];
-    }
-    memcom_free(neg);
-    memcom_free(all);
+    int64_t mixed = mcc_mixed_parts(cnt, m);
+    memcom_free(cnt);
     return mixed;
 }
 
@@ -235,87 +203,202 @@ static int64_t mcc_count_mixed(const mcc_table *t, const uint32_t *hash_b, uint3
  * models have, gain less from it than the parts cost), rank on parts instead (bounds.h):
  * each part's own extremes, and item lists unless buckets are i mod m (the
  * scan then walks the bucket and keeps the part's sign).  The bound holds
- * for any set of items, so answers are unchanged; the per-bucket arrays are
- * replaced (and the buckets' item lists are not built). */
-static int mcc_bounds_split(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
-                            uint32_t n)
+ * for any set of items, so answers are unchanged. */
+
+/* The parts' arrays (2 m each; bmax only with a bias, start only with
+ * lists: 2 m + 1), allocated with -inf / inf extremes and zero sizes */
+typedef struct mcc_parts {
+    float *wmax, *wmin, *bmax;
+    uint32_t *start;
+} mcc_parts;
+
+static void mcc_parts_free(mcc_parts *P)
 {
-    const memcom_table_desc *td = &t->desc;
-    uint32_t m = td->m, mixed = 0;
-    int lists = td->bucket_mode != MEMCOM_BUCKET_MOD;
-    for (uint32_t r = 0; r < m; r++) mixed += g->wmin[r] < 0.0f && g->wmax[r] >= 0.0f;
-    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK; /* too few with both signs at all */
-    int64_t many = mcc_count_mixed(t, hash_b, n);
-    if (many < 0) return MEMCOM_E_NOMEM;
-    if ((uint64_t)many * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
+    memcom_free(P->wmax);
+    memcom_free(P->wmin);
+    memcom_free(P->bmax);
+    memcom_free(P->start);
+    memset(P, 0, sizeof *P);
+}
+
+static int mcc_parts_alloc(mcc_parts *P, uint32_t m, int with_bias, int lists)
+{
     size_t np = 2 * (size_t)m;
-    float *wmax = (float *)memcom_malloc(sizeof(float) * np), *wmin = (float *)memcom_malloc(sizeof(float) * np);
-    float *bmax = bias ? (float *)memcom_malloc(sizeof(float) * np) : NULL, *ub = (float *)memcom_malloc(sizeof(float) * np);
-    float *tpart = (float *)memcom_malloc(sizeof(float) * np);
-    uint32_t *start = lists ? (uint32_t *)memcom_malloc(sizeof(uint32_t) * (np + 1)) : NULL;
-    uint32_t *items = lists ? (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1)) : NULL;
-    if (!wmax || !wmin || (bias && !bmax) || !ub || !tpart || (lists && (!start || !items))) {
-        memcom_free(wmax); memcom_free(wmin); memcom_free(bmax); memcom_free(ub);
-        memcom_free(tpart); memcom_free(start); memcom_free(items);
+    memset(P, 0, sizeof *P);
+    P->wmax = (float *)memcom_malloc(sizeof(float) * np);
+    P->wmin = (float *)memcom_malloc(sizeof(float) * np);
+    if (with_bias) P->bmax = (float *)memcom_malloc(sizeof(float) * np);
+    if (lists) P->start = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (np + 1));
+    if (!P->wmax || !P->wmin || (with_bias && !P->bmax) || (lists && !P->start)) {
+        mcc_parts_free(P);
         return MEMCOM_E_NOMEM;
     }
     for (size_t q = 0; q < np; q++) {
-        wmax[q] = -INFINITY;
-        wmin[q] = INFINITY;
-        if (bmax) bmax[q] = -INFINITY;
+        P->wmax[q] = -INFINITY;
+        P->wmin[q] = INFINITY;
+        if (with_bias) P->bmax[q] = -INFINITY;
     }
-    if (lists) memset(start, 0, sizeof(uint32_t) * (np + 1));
+    if (lists) memset(P->start, 0, sizeof(uint32_t) * (np + 1));
+    return MEMCOM_OK;
+}
+
+/* rank on the parts: empty parts as empty buckets, their arrays (and lists:
+ * items, n, filled by the caller from P->start) replace the buckets' */
+static int mcc_parts_install(mcc_bounds *g, mcc_parts *P, uint32_t m)
+{
+    size_t np = 2 * (size_t)m;
+    float *ub = (float *)memcom_malloc(sizeof(float) * np), *tpart = (float *)memcom_malloc(sizeof(float) * np);
+    if (!ub || !tpart) {
+        memcom_free(ub);
+        memcom_free(tpart);
+        return MEMCOM_E_NOMEM;
+    }
+    for (size_t q = 0; q < np; q++) {
+        if (P->wmax[q] < P->wmin[q]) P->wmax[q] = P->wmin[q] = 0.0f; /* an empty part: as an empty bucket */
+        if (P->bmax && P->bmax[q] == -INFINITY) P->bmax[q] = 0.0f;
+    }
+    memcom_free(g->wmax); memcom_free(g->wmin); memcom_free(g->bmax); memcom_free(g->ub);
+    g->wmax = P->wmax;
+    g->wmin = P->wmin;
+    g->bmax = P->bmax;
+    g->start = P->start;
+    g->ub = ub;
+    g->tpart = tpart;
+    g->nb = (uint32_t)np;
+    g->split = 1;
+    memset(P, 0, sizeof *P);
+    return MEMCOM_OK;
+}
+
+/* i mod m buckets: split as above (no lists) */
+static int mcc_bounds_split_mod(mcc_bounds *g, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
+{
+    const memcom_table_desc *td = &t->desc;
+    uint32_t m = td->m, mixed = 0;
+    for (uint32_t r = 0; r < m; r++) mixed += g->wmin[r] < 0.0f && g->wmax[r] >= 0.0f;
+    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK; /* too few with both signs at all */
+    int64_t many = mcc_count_mixed(t, n);
+    if (many < 0) return MEMCOM_E_NOMEM;
+    if ((uint64_t)many * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
+    mcc_parts P;
+    if (mcc_parts_alloc(&P, m, bias != NULL, 0)) return MEMCOM_E_NOMEM;
     float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
-    mcc_bucket_iter it = {t, NULL, NULL, 0, 0};
-    /* the extremes (and sizes) of the parts */
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
         const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        if (!lists) {
-            for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
-                uint32_t run = m - r < len - j ? m - r : len - j;
-                mcc_split_run(wmax + r, wmin + r, wmax + m + r, wmin + m + r, b ? bmax + r : NULL, b ? bmax + m + r : NULL,
-                              w + j, b ? b + j : NULL, run);
-                j += run;
-            }
-            continue;
-        }
-        mcc_iter_block(&it, hash_b, i0);
-        for (uint32_t j = 0; j < len; j++) {
-            uint32_t q = mcc_part(mcc_iter_next(&it, j), w[j], m);
-            wmax[q] = w[j] > wmax[q] ? w[j] : wmax[q];
-            wmin[q] = w[j] < wmin[q] ? w[j] : wmin[q];
-            if (b) bmax[q] = b[j] > bmax[q] ? b[j] : bmax[q];
-            start[q + 1]++;
+        for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
+            uint32_t run = m - r < len - j ? m - r : len - j;
+            mcc_split_run(P.wmax + r, P.wmin + r, P.wmax + m + r, P.wmin + m + r, b ? P.bmax + r : NULL,
+                          b ? P.bmax + m + r : NULL, w + j, b ? b + j : NULL, run);
+            j += run;
         }
     }
-    for (size_t q = 0; q < np; q++) {
-        if (lists) start[q + 1] += start[q];
-        if (wmax[q] < wmin[q]) wmax[q] = wmin[q] = 0.0f; /* an empty part: as an empty bucket */
-        if (bmax && bmax[q] == -INFINITY) bmax[q] = 0.0f;
+    int rc = mcc_parts_install(g, &P, m);
+    mcc_parts_free(&P);
+    return rc;
+}
+
+/* the buckets of items [i0, i0 + len) other than i mod m: u32 (hash buckets
+ * not materialised computed into kbuf, MC_BLOCK) or u16 in *b16 */
+static const uint32_t *mcc_bucket_block(const mcc_table *t, const uint32_t *hash_b, uint32_t i0, uint32_t len, uint32_t *kbuf,
+                                        const uint16_t **b16)
+{
+    const uint32_t *b32 = mcc_bucket_run(t, hash_b, i0, b16);
+    if (b32 || *b16) return b32;
+    for (uint32_t j = 0; j < len; j++) kbuf[j] = mcc_table_bucket(t, i0 + j);
+    return kbuf;
+}
+
+/* items of a block into their parts: extremes and sizes (cnt: the parts'
+ * sizes, 2 m).  Inlined with b32 or b16 a constant NULL, so each bucket
+ * dtype gets its own loop. */
+static inline void mcc_parts_run(const mcc_parts *P, uint32_t *restrict cnt, const uint32_t *b32, const uint16_t *b16,
+                                 const float *restrict w, const float *restrict b, uint32_t len, uint32_t m)
+{
+    float *restrict wmax = P->wmax, *restrict wmin = P->wmin, *restrict bmax = P->bmax;
+    for (uint32_t j = 0; j < len; j++) {
+        uint32_t q = mcc_part(b32 ? b32[j] : b16[j], w[j], m);
+        wmax[q] = w[j] > wmax[q] ? w[j] : wmax[q];
+        wmin[q] = w[j] < wmin[q] ? w[j] : wmin[q];
+        if (b) bmax[q] = b[j] > bmax[q] ? b[j] : bmax[q];
+        cnt[q]++;
     }
-    /* their items, ascending */
-    for (uint32_t i0 = 0; lists && i0 < n; i0 += MC_BLOCK) {
+}
+
+/* Memcom tables with explicit (or hash) buckets, in two passes over the
+ * items: the first takes every sign part's extremes and size at once; the
+ * sizes decide the split (the rule above), and give the lists' starts; the
+ * buckets' extremes are their two parts' merged (w: the same values as over
+ * the bucket's items); the second pass lists the items of each bucket or
+ * part, ascending.  g holds mcc_bounds_init's m-bucket arrays. */
+static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                            uint32_t n, float *babs)
+{
+    const memcom_table_desc *td = &t->desc;
+    uint32_t m = td->m;
+    size_t np = 2 * (size_t)m;
+    mcc_parts P;
+    if (mcc_parts_alloc(&P, m, bias != NULL, 1)) return MEMCOM_E_NOMEM;
+    uint32_t *cnt = P.start + 1; /* sizes, then (prefix sums) the starts */
+    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
+    uint32_t kbuf[MC_BLOCK];
+    float ba = 0.0f;
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        mcc_iter_block(&it, hash_b, i0);
-        for (uint32_t j = 0; j < len; j++) items[start[mcc_part(mcc_iter_next(&it, j), w[j], m)]++] = i0 + j;
+        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
+        const uint16_t *b16;
+        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
+        if (b16) mcc_parts_run(&P, cnt, NULL, b16, w, b, len, m);
+        else mcc_parts_run(&P, cnt, b32, NULL, w, b, len, m);
+        if (b) {
+            float a = mcc_abs_max_f32(b, len);
+            ba = a > ba ? a : ba;
+        }
     }
-    if (lists) {
-        for (size_t q = np; q > 0; q--) start[q] = start[q - 1];
-        start[0] = 0;
+    *babs = ba;
+    int split = (uint64_t)mcc_mixed_parts(cnt, m) * MC_BOUNDS_SPLIT_SHARE >= m;
+    uint32_t *start = P.start;
+    if (!split) {
+        /* the buckets: extremes and sizes of their two parts merged */
+        g->start = (uint32_t *)memcom_malloc(sizeof(uint32_t) * ((size_t)m + 1));
+        if (!g->start) {
+            mcc_parts_free(&P);
+            return MEMCOM_E_NOMEM;
+        }
+        g->start[0] = 0;
+        for (uint32_t r = 0; r < m; r++) {
+            uint32_t p = m + r;
+            g->wmax[r] = P.wmax[p] > P.wmax[r] ? P.wmax[p] : P.wmax[r];
+            g->wmin[r] = P.wmin[r] < P.wmin[p] ? P.wmin[r] : P.wmin[p];
+            if (bias) g->bmax[r] = P.bmax[p] > P.bmax[r] ? P.bmax[p] : P.bmax[r];
+            g->start[r + 1] = g->start[r] + cnt[r] + cnt[p];
+        }
+        start = g->start;
+    } else {
+        for (size_t q = 0; q < np; q++) start[q + 1] += start[q];
     }
-    memcom_free(g->wmax); memcom_free(g->wmin); memcom_free(g->bmax); memcom_free(g->ub);
-    g->wmax = wmax;
-    g->wmin = wmin;
-    g->bmax = bmax;
-    g->ub = ub;
-    g->tpart = tpart;
-    g->start = start;
-    g->items = items;
-    g->nb = (uint32_t)np;
-    g->split = 1;
+    g->items = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1));
+    int rc = g->items ? MEMCOM_OK : MEMCOM_E_NOMEM;
+    if (!rc && split) rc = mcc_parts_install(g, &P, m); /* P.start is g->start from here */
+    mcc_parts_free(&P);
+    if (rc) return rc;
+    /* the items, ascending, with start[r] as the cursor of bucket or part r, then shifted back */
+    uint32_t *items = g->items;
+    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+        const float *w = split ? mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf) : NULL;
+        const uint16_t *b16;
+        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
+        for (uint32_t j = 0; j < len; j++) {
+            uint32_t r = b32 ? b32[j] : b16[j];
+            items[start[split ? mcc_part(r, w[j], m) : r]++] = i0 + j;
+        }
+    }
+    size_t nb = split ? np : m;
+    for (size_t q = nb; q > 0; q--) start[q] = start[q - 1];
+    start[0] = 0;
     return MEMCOM_OK;
 }
 
@@ -363,7 +446,9 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
      * call per item: the same maxima as item by item, at memory speed */
     float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
     float babs = 0.0f;
-    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+    int parts = has_w && td->bucket_mode != MEMCOM_BUCKET_MOD;
+    if (parts) rc = mcc_bounds_parts(g, t, hash_b, bias, bias_dtype, n, &babs); /* split or not, with its lists */
+    for (uint32_t i0 = 0; !parts && i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
         const float *w = has_w ? mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf) : NULL;
         const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
@@ -373,11 +458,17 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
             babs = a > babs ? a : babs;
         }
     }
+    if (rc) {
+        mcc_bounds_free(g);
+        return rc;
+    }
     /* an empty bucket (possible with hash or explicit buckets) has no items to
      * bound: 0 keeps the kernel's arithmetic finite, and nothing is scored;
-     * max |w_i| is the largest |wmax_r|, |wmin_r| of the others */
+     * max |w_i| is the largest |wmax_r|, |wmin_r| of the others (of the
+     * parts, once split) */
+    uint32_t nb = g->split ? 2 * m : m;
     float wabs = has_w ? 0.0f : 1.0f;
-    for (uint32_t r = 0; r < m; r++) {
+    for (uint32_t r = 0; r < nb; r++) {
         if (has_w && g->wmax[r] < g->wmin[r]) g->wmax[r] = g->wmin[r] = 0.0f;
         if (has_w) {
             float a = fabsf(g->wmax[r]) > fabsf(g->wmin[r]) ? fabsf(g->wmax[r]) : fabsf(g->wmin[r]);
@@ -387,10 +478,10 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     }
     g->wabs = wabs;
     g->babs = babs;
-    g->nb = m;
-    /* split by the sign of w (its own lists), or the buckets' item lists */
-    if (has_w) rc = mcc_bounds_split(g, t, hash_b, bias, bias_dtype, n);
-    if (!rc && !g->split && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
+    g->nb = nb;
+    /* i mod m buckets split by the sign of w, or the buckets' item lists of hash tables */
+    if (has_w && !parts) rc = mcc_bounds_split_mod(g, t, bias, bias_dtype, n);
+    if (!rc && !has_w && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
     if (rc) {
         mcc_bounds_free(g);
         return rc;

@@ -163,7 +163,8 @@ int mcc_prerank_plan(const mcc_table *t, int index)
     return MC_PRERANK_COPY;
 }
 
-int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
+int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n, double wabs,
+                     double babs)
 {
     if (p->state) return MEMCOM_OK;
     const memcom_table_desc *td = &t->desc;
@@ -192,8 +193,8 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
     }
     if (own)
         for (uint32_t r = 0; r < t->rows_a; r++) mcc_note_row(p, p->q8_scale[r], p->q8 + (size_t)r * td->d, td->d);
-    p->wmax = td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
-    p->bmax = bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
+    p->wmax = wabs >= 0.0 ? wabs : td->kind == MEMCOM_KIND_MEMCOM ? mcc_scalar_abs_max(t->w, td->scalar_dtype, n) : 1.0;
+    p->bmax = babs >= 0.0 ? babs : bias ? mcc_scalar_abs_max(bias, bias_dtype, n) : 0.0;
     p->state = 1;
     return MEMCOM_OK;
 }

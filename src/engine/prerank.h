@@ -45,8 +45,11 @@ int mcc_prerank_plan(const mcc_table *t, int index);
  * catalogue of n items (prerank.c gives the measurements) */
 int mcc_prerank_copy_pays(uint64_t rows, uint64_t d, uint64_t n);
 /* examine the table once (state 1 when mcc_prerank_plan(t, p->index) says
- * so; building the int8 copy where it says MC_PRERANK_COPY) */
-int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n);
+ * so; building the int8 copy where it says MC_PRERANK_COPY).  wabs, babs:
+ * max |w_i| (1 without scalars) and max |b_i| (0 without bias) when the
+ * caller has them (the bucket bounds take them), else negative: taken here */
+int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n, double wabs,
+                     double babs);
 /* 1 when this query can be pre-ranked: quantises v, computes delta */
 int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias);
 /* the quantised query of the last mcc_prerank_query, for the scorer */

@@ -222,6 +222,15 @@ static int mcc_engine_stores_per_item(const mcc_engine *e)
     return e->bias || td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_MEMCOM || td->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
 }
 
+/* pre-ranking's examination, with max |w_i| and max |b_i| from the bucket
+ * bounds when they took them (the same values: one pass fewer over each) */
+static int mcc_engine_prerank_init(mcc_engine *e)
+{
+    const mcc_bounds *g = &e->bounds;
+    double wabs = g->state == 1 ? g->wabs : -1.0, babs = g->state == 1 ? g->babs : -1.0;
+    return mcc_prerank_init(&e->pre, e->t, e->bias, e->bias_dtype, e->n, wabs, babs);
+}
+
 int mcc_engine_prepare(mcc_engine *e)
 {
     const mcc_table *t = e->t;
@@ -233,7 +242,7 @@ int mcc_engine_prepare(mcc_engine *e)
     if ((rc = mcc_bounds_init(&e->bounds, t, e->hash_b, e->bias, e->bias_dtype, e->n)) ||
         (rc = mcc_bounds_reserve(&e->bounds, e->n, k)))
         return rc;
-    if ((rc = mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, e->n))) return rc;
+    if ((rc = mcc_engine_prerank_init(e))) return rc;
     if (e->pre.state == 1 && (rc = mcc_prerank_reserve(&e->pre, k))) return rc;
     return MEMCOM_OK;
 }
@@ -300,7 +309,7 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
             g = &e->bounds;
         mcc_prerank *pre = NULL;
         int unpruned = 0;
-        if (!cosine && k <= MC_PRERANK_MAX_K && mcc_prerank_init(&e->pre, t, e->bias, e->bias_dtype, n) == MEMCOM_OK &&
+        if (!cosine && k <= MC_PRERANK_MAX_K && mcc_engine_prerank_init(e) == MEMCOM_OK &&
             e->pre.state == 1 && mcc_prerank_reserve(&e->pre, k) == MEMCOM_OK && mcc_prerank_query(&e->pre, vec, dim, use_bias)) {
             /* it has not paid lately (backoff.h): too many candidates, or its
              * wider floor kept the bounds from pruning; then rank exactly */

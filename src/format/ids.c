@@ -205,10 +205,12 @@ static int mcc_runs_expand(const uint8_t *p, uint64_t size, uint32_t n, uint64_t
     return MEMCOM_OK;
 }
 
-/* bits [i w, i w + w) of p, LSB first */
-static uint32_t mcc_bits_at(const uint8_t *p, uint64_t i, uint32_t w)
+/* bits [i w, i w + w) of p (size bytes), LSB first: one 8-byte load where
+ * it stays inside p (w <= 32 bits from a shift of at most 7), else bit by bit */
+static inline uint32_t mcc_bits_at(const uint8_t *p, uint64_t size, uint64_t i, uint32_t w)
 {
     uint64_t bit = i * w;
+    if ((bit >> 3) + 8u <= size) return (uint32_t)((mcc_rd64(p + (bit >> 3)) >> (bit & 7u)) & (((uint64_t)1 << w) - 1u));
     uint32_t r = 0;
     for (uint32_t b = 0; b < w; b++, bit++) r |= (uint32_t)((p[bit >> 3] >> (bit & 7u)) & 1u) << b;
     return r;
@@ -230,11 +232,21 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
         goto done;
     }
     if ((rc = mcc_runs_expand(runs, runs_size, n, val, detail, cap))) goto done;
+    /* the ranks [head[L], lim[L]) of the values of L digits (sorted: those of
+     * fewer digits come first), and the bytes of all the ids */
+    uint32_t head[MC_ID_DIGITS + 2], lim[MC_ID_DIGITS + 2], live[MC_ID_DIGITS], n_live = 0;
+    uint64_t total = 0;
+    for (uint32_t L = 1, r = 0; L <= MC_ID_DIGITS; L++) {
+        head[L] = r;
+        while (r < n && val[r] < mcc_pow10[L]) r++;
+        lim[L] = r;
+        if (head[L] < lim[L]) live[n_live++] = L; /* the digit counts present, ascending */
+        total += (uint64_t)L * (lim[L] - head[L]);
+    }
     /* ranks: each below n, each once (item[r]: the item of rank r) */
     memset(item, 0xff, sizeof(uint32_t) * n);
-    uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = mcc_bits_at(ranks, i, w);
+        uint32_t r = mcc_bits_at(ranks, rsize, i, w);
         if (r >= n) {
             rc = mcc_fail(MEMCOM_E_IDS_ORDER, detail, cap, "section ID_RANKS: item %u has rank %u, not below n_items = %u",
                           (unsigned)i, (unsigned)r, (unsigned)n);
@@ -247,7 +259,6 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
         }
         item[r] = i;
         rank[i] = r;
-        total += mcc_digits(val[r]);
     }
     if (total > 0xFFFFFFFFull) {
         rc = mcc_fail(MEMCOM_E_TOO_LARGE, detail, cap, "ids: %llu bytes of decimal ids exceed 4 GiB", (unsigned long long)total);
@@ -264,29 +275,29 @@ int mcc_ids_decode(const uint8_t *runs, uint64_t runs_size, const uint8_t *ranks
     uint32_t o = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t v = val[rank[i]];
-        uint32_t len = mcc_digits(v);
+        uint32_t len = mcc_digits(v), k = len;
         out->off[i] = o;
-        for (uint32_t k = len; k-- > 0; v /= 10u) out->bytes[o + k] = (uint8_t)('0' + v % 10u);
+        /* the digits from the last: 64-bit divisions only while v needs them */
+        for (; v > 0xFFFFFFFFu; v /= 10u) out->bytes[o + --k] = (uint8_t)('0' + v % 10u);
+        for (uint32_t x = (uint32_t)v; k > 0; x /= 10u) out->bytes[o + --k] = (uint8_t)('0' + x % 10u);
         o += len;
     }
     out->off[n] = o;
     /* byte order: values of one digit count form a run of ranks already in
      * byte order; merge the runs by (value padded to 19 digits, digit count) */
-    uint32_t head[MC_ID_DIGITS + 2], lim[MC_ID_DIGITS + 2];
-    for (uint32_t L = 1, r = 0; L <= MC_ID_DIGITS; L++) {
-        head[L] = r;
-        while (r < n && mcc_digits(val[r]) == L) r++;
-        lim[L] = r;
-    }
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t best = 0;
+        uint32_t best = 0, at = 0;
         uint64_t bkey = 0;
-        for (uint32_t L = 1; L <= MC_ID_DIGITS; L++) {
-            if (head[L] == lim[L]) continue;
+        for (uint32_t a = 0; a < n_live; a++) {
+            uint32_t L = live[a];
             uint64_t key = val[head[L]] * mcc_pow10[MC_ID_DIGITS - L];
-            if (!best || key < bkey) best = L, bkey = key; /* equal keys: the shorter id (smaller L) first */
+            if (!best || key < bkey) best = L, bkey = key, at = a; /* equal keys: the shorter id (smaller L) first */
         }
         out->sorted[k] = item[head[best]++];
+        if (head[best] == lim[best]) { /* that run is done */
+            for (uint32_t a = at; a + 1 < n_live; a++) live[a] = live[a + 1];
+            n_live--;
+        }
     }
 done:
     if (rc) {

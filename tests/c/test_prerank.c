@@ -40,7 +40,7 @@ static void bound_check(const b_case *c, const float *v, double *worst_ratio)
     mcc_prerank p;
     memset(&p, 0, sizeof p);
     p.index = MC_INDEX_ALWAYS; /* small shared tables: the int8 copy whatever it costs */
-    CHECK_CODE(mcc_prerank_init(&p, &t, c->bias, MEMCOM_DTYPE_F32, c->n), MEMCOM_OK);
+    CHECK_CODE(mcc_prerank_init(&p, &t, c->bias, MEMCOM_DTYPE_F32, c->n, -1.0, -1.0), MEMCOM_OK);
     CHECK(p.state == 1);
     if (!mcc_prerank_query(&p, v, c->d, 1)) { /* refused (zero, huge or tiny query): the exact path ranks */
         mcc_prerank_free(&p);
@@ -217,6 +217,17 @@ static void test_topk_random(uint32_t row_dtype)
                       "kind %u variant %d: %llu ranked, %llu again", kinds[ki], variant, (unsigned long long)pr->n_ranked,
                       (unsigned long long)pr->n_fallback);
             CHECK((pr->own_q8 != NULL) == (row_dtype != MEMCOM_DTYPE_I8)); /* a copy only for f32/f16 rows */
+            /* the error bound's max |w| and max |b| (taken from the bucket
+             * bounds where they have them): those of the stored values */
+            double wref = kinds[ki] == MEMCOM_KIND_MEMCOM ? 0.0 : 1.0, bref = 0.0;
+            for (uint32_t i = 0; i < n; i++) {
+                float wi = t.desc.scalar_dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(mcc_f32_to_f16(w[i])) : w[i];
+                float bi = bias_dtype == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(mcc_f32_to_f16(bias[i])) : bias[i];
+                if (kinds[ki] == MEMCOM_KIND_MEMCOM && fabs(wi) > wref) wref = fabs(wi);
+                if (bias_dtype && fabs(bi) > bref) bref = fabs(bi);
+            }
+            CHECK_MSG(pr->wmax == wref && pr->bmax == bref, "kind %u variant %d: max |w| %g (plain %g), max |b| %g (plain %g)",
+                      kinds[ki], variant, pr->wmax, wref, pr->bmax, bref);
             /* without the int8 copy: ranked exactly, the same answers; then
              * the default (variant 2 has enough shared rows for a copy) */
             if (row_dtype != MEMCOM_DTYPE_I8 && mm && variant == 2) {
