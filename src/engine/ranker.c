@@ -194,16 +194,15 @@ static int mcc_ranker_base(mcc_ranker *r, mcc_engine *e, const float *u0)
 {
     if (r->s0) return MEMCOM_OK;
     uint32_t n = r->v->n;
-    if (!r->f && !(r->f = (float *)memcom_malloc(sizeof(float) * (size_t)n))) return MEMCOM_E_NOMEM;
     float *s0 = (float *)memcom_malloc(sizeof(float) * (size_t)n);
     if (!s0) return MEMCOM_E_NOMEM;
-    int rc = mcc_engine_score(e, u0, r->d, r->f);
+    int rc = mcc_engine_score(e, u0, r->d, s0);
     if (rc) {
         memcom_free(s0);
         return rc;
     }
     mcc_ranker_query(r, u0);
-    for (uint32_t i = 0; i < n; i++) s0[i] = r->f[i] + mcc_ranker_head(r, e->hash_b, i);
+    for (uint32_t i = 0; i < n; i++) s0[i] += mcc_ranker_head(r, e->hash_b, i);
     r->s0 = s0;
     return MEMCOM_OK;
 }
