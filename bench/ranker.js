@@ -9,22 +9,23 @@
 //   - the two-stage path on 1,000,000 items (memcom 32x tables, per-item
 //     scalars of mixed signs, and in [0.5, 1.5]): the exact top 500 by the
 //     factorised score, re-ranked by the head.
-// Each engine's top-10 is first checked against a float64 reference of the
-// same pipeline for every query (bench/lib/check.js: ties within rounding may
-// swap), and only then timed, the engines alternating query by query ("ms/query": the
-// median), then each engine alone on the same queries ("alone": its data
-// stays in the caches, as in a page that runs one engine).  onnxruntime-web
-// (wasm, 1 thread, SIMD) runs the same model over the same 20,000 items from
-// a dense embedding matrix (the reconstructed table: bench/onnx-graph.js
-// rankerGraph, as written and with the first layer split).  The machine may
-// be shared: compare the rows by their ratios more than by their
-// milliseconds.
+// Each engine's top-10 is first checked against a float64 reference of the same
+// pipeline for every query (bench/lib/check.js: ties within rounding may swap),
+// and only then timed, the engines alternating query by query in a seeded
+// random order ("ms/query": the median), then each engine alone on the same
+// queries ("alone": its data stays in the caches, as in a page that runs one
+// engine).  onnxruntime-web (wasm, 1 thread, SIMD) runs the same model over the
+// same 20,000 items from a dense embedding matrix (the reconstructed table:
+// bench/onnx-graph.js rankerGraph, as written and with the first layer split).
+// The machine may be shared: compare the rows by their ratios more than by
+// their milliseconds.
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadModel, buildModel } from '../web/index.js';
 import { referenceFrom, checkTopK } from './lib/check.js';
+import { shuffled } from './lib/alternate.js';
 import { rankerGraph } from './onnx-graph.js';
 import { ortEngine, ortVersion } from './peers/ort.js';
 import { rng as uniform, memcomRows as rowsAt } from './lib/workload.js';
@@ -202,10 +203,12 @@ async function bench({ key, title, n, cases, depth, queries, ort, quick, log }) 
     }
     log(`  built and checked ${c.label} (${((performance.now() - t0) / 1e3).toFixed(1)} s)`);
   }
-  // alternate the engines query by query; two warm-up passes
+  // alternate the engines query by query, in a seeded random order per query
+  // (bench/lib/alternate.js); two warm-up passes
+  const next = uniform(1);
   for (let pass = 0; pass < 2 + (quick ? 2 : 5); pass++) {
     for (const [q, h] of hs.entries()) {
-      for (const s of sides) {
+      for (const s of shuffled(sides, next)) {
         if (!s.ok) continue;
         const t = performance.now();
         await s.run(h, q);

@@ -3,10 +3,13 @@
 //   checkPass  every side answers every query once, in order, and `verify`
 //              judges each answer (the first query after a side's load is
 //              timed: for memcom it builds what the accelerators need);
-//   timedPass  query by query, each side that answered right once, the order
-//              rotated per query, so a change of machine load hits all alike;
+//   timedPass  query by query, each side that answered right once, in a
+//              seeded random order per query, so a change of machine load hits
+//              all alike and no side always follows the same one;
 //   summarise  median, p95 and the ratios to onnxruntime-web per side.
 // A side: { key, label, dtype, memcom, engine, loadMs }.  No Node imports.
+
+import { rng } from './workload.js';
 
 const now = () => performance.now();
 
@@ -33,13 +36,26 @@ export async function checkPass(sides, queries, verify) {
   }
 }
 
-export async function timedPass(sides, queries) {
+/** The sides in a seeded random order.  A fixed rotation keeps each side behind
+ * the same neighbour on every query: the side after a full-table peer would
+ * always find the caches full of the peer's table, and the side after a small
+ * engine never would. */
+export function shuffled(items, next) {
+  const a = items.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+export async function timedPass(sides, queries, { seed = 1 } = {}) {
   const live = sides.filter((s) => !s.wrong);
+  const next = rng(seed);
   for (const s of live) s.ms = new Float64Array(queries.length);
   for (let qi = 0; qi < queries.length; qi++) {
     const q = queries[qi];
-    for (let j = 0; j < live.length; j++) {
-      const s = live[(qi + j) % live.length];
+    for (const s of shuffled(live, next)) {
       const t = now();
       const r = ask(s, q);
       if (r && typeof r.then === 'function') await r;

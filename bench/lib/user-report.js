@@ -138,7 +138,7 @@ export function renderUserReport(res) {
     out.push('## Pairwise ranker (Node)', '');
     out.push(`A ranker (format 1.2) with synthetic seeded weights: s_i = E_out[i] . u + bias_i + g([u ; e_i ; u * e_i]), g a ${3 * ranker.d} -> ${ranker.hidden} (relu) -> 1 MLP, d = ${ranker.d}, ` +
       `\`model.recommend(history, { k: ${ranker.k} })\` scoring every item through the head, or with \`rerankDepth\` R the two-stage path (the exact top R by the factorised score, re-ranked by s_i). ` +
-      'wasm SIMD and the scalar build alternated query by query with onnxruntime-web running the same MLP over the same items from the reconstructed dense table (bench/onnx-graph.js rankerGraph: the first layer as written, "concat", or split into three products, "split"); ' +
+      'wasm SIMD and the scalar build alternated query by query (in a seeded random order) with onnxruntime-web running the same MLP over the same items from the reconstructed dense table (bench/onnx-graph.js rankerGraph: the first layer as written, "concat", or split into three products, "split"); ' +
       '"alone": each engine afterwards on the same queries by itself. Every engine\'s top-10 of every query is checked against a float64 reference of the same pipeline before any timing. (`npm run bench:ranker` runs this section alone.)', '');
     for (const t of ranker.tables) {
       out.push(`### ${t.title}`, '', `${t.queries} queries (histories of 5-24 random items).`, '');
@@ -166,7 +166,7 @@ export function renderUserReport(res) {
     '- Queries (bench/lib/histories.js): real histories; the user vector is the trained model\'s (`model.userVector`), the exclusions the history items\' first copies. Peers return k + 50 items and drop the history in JS (TopK has no exclusion set).',
     '- Adversarial rows: *sign-mixed buckets* flips the sign of w for every second item of each bucket; *decoy rows* turns 1% of the items into near-copies (same bucket and w, bias lowered by 1e-4) of the 100 most popular items, so that they sit just below likely answers; *k = 100* asks for 100 items.',
     '- Answers: for each query, a float64 reference of the table each engine serves (f32 rows, or the int8 rows as the writer stores them); a position may differ only between items whose reference scores agree within 1e-5 of the top score. ' +
-      'The check pass runs every query on every engine first; the timed pass then runs them again, query by query, each engine once, the order rotated per query.',
+      'The check pass runs every query on every engine first; the timed pass then runs them again, query by query, each engine once, in a seeded random order per query (so that no engine always runs right after the same one).',
     '- memcom rows call the public API: `loadTable(bytes, options)` then `table.topK(u, { k, exclude })`, result objects included.',
   ].join('\n'), '');
   return out.join('\n');
