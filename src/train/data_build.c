@@ -332,8 +332,7 @@ int mt_dataset_load(mt_dataset *ds, const mt_data_opts *o, mt_err *err)
     if (!rc) {
         if (o->name) snprintf(ds->name, sizeof ds->name, "%s", o->name);
         const char *f = o->format == MT_FMT_SPLIT ? o->train_path : o->path;
-        const char *base = strrchr(f, '/');
-        snprintf(ds->file, sizeof ds->file, "%s", base ? base + 1 : f);
+        snprintf(ds->file, sizeof ds->file, "%s", mt_base_name(f));
         struct stat st;
         if (stat(f, &st) == 0) ds->file_bytes = (uint64_t)st.st_size;
         ds->format = o->format;

@@ -162,7 +162,7 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
                       (double)o->rank.head_lr);
     if (o->init_from) {
         mt_buf_printf(b, ",\"init_from\":");
-        mt_buf_json_string(b, o->init_from);
+        mt_buf_json_string(b, mt_base_name(o->init_from));
     }
     mt_buf_printf(b, ",\"bias_dtype\":\"%s\",\"ids\":\"%s\"", dtype_name(ro->bias_dtype),
                   memcom_enum_name(MEMCOM_NAMES_ID_ENCODING, ro->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT));

@@ -664,6 +664,17 @@ void mt_buf_printf(mt_buf *b, const char *fmt, ...)
 void mt_buf_json_string(mt_buf *b, const char *s);
 void mt_buf_free(mt_buf *b);
 
+/* The last component of a path: what a model's metadata records of a file
+ * (the data, a warm start), so that no directory of the trainer's machine
+ * travels with the model. */
+static inline const char *mt_base_name(const char *path)
+{
+    const char *b = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/' || *c == '\\') b = c + 1;
+    return b;
+}
+
 /* Evaluation of a model file through the public API (file_eval.c): items of
  * the data set are matched to the model by id string; held-out items the
  * model does not know count as misses.  handles: n_threads handles of the

@@ -257,7 +257,7 @@ done
 # warm start of the learned variant from another model (matched by id)
 if $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 16 --epochs 3 --batch 100 --quiet \
     --init-from "$T/full.memcom" -o "$T/init.memcom" --json "$T/init.json" 2> "$T/init.log" &&
-    grep -q '"init_from"' "$T/init.json"; then
+    grep -q '"init_from":"full.memcom"' "$T/init.json"; then # its base name only
     ok
 else
     bad "--init-from: $(tail -2 "$T/init.log")"
