@@ -19,15 +19,16 @@ int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_
     e->bias_dtype = bias ? bias_dtype : MEMCOM_DTYPE_NONE;
     size_t fd = sizeof(float) * t->desc.d;
     uint32_t tm = mcc_kind_has_buckets(t->desc.kind) ? t->desc.m : 1;
-    e->tvals = (float *)memcom_malloc(sizeof(float) * tm);
-    e->p = (float *)memcom_malloc(fd);
-    e->tmp = (float *)memcom_malloc(2 * fd);
-    e->qvec = (float *)memcom_malloc(fd);
-    e->tt_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->w_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->bias_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->out_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->hits = (uint32_t *)memcom_malloc(sizeof(uint32_t) * MC_BLOCK);
+    /* written by every ranking: touched now (mcc_malloc_touched) */
+    e->tvals = (float *)mcc_malloc_touched(sizeof(float) * tm);
+    e->p = (float *)mcc_malloc_touched(fd);
+    e->tmp = (float *)mcc_malloc_touched(2 * fd);
+    e->qvec = (float *)mcc_malloc_touched(fd);
+    e->tt_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->w_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->bias_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->out_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->hits = (uint32_t *)mcc_malloc_touched(sizeof(uint32_t) * MC_BLOCK);
     if (!e->tvals || !e->p || !e->tmp || !e->qvec || !e->tt_buf || !e->w_buf || !e->bias_buf || !e->out_buf || !e->hits)
         return MEMCOM_E_NOMEM;
     return MEMCOM_OK; /* nothing O(n) until it is used: opening costs O(file) */

@@ -6,6 +6,9 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 static double ref_act(uint32_t a, double x) { return a == 1 ? tanh(x) : a == 2 ? (x > 0 ? x : 0) : x; }
 
@@ -400,6 +403,55 @@ static void test_working_bytes(void)
     }
 }
 
+/* Minor page faults of this process so far (Linux), or -1 */
+static long page_faults(void)
+{
+#ifdef __linux__
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) == 0) return u.ru_minflt;
+#endif
+    return -1;
+}
+
+/* After memcom_prepare, the first top-k writes no memory that was never
+ * written before (each such page costs a page fault, in WebAssembly too):
+ * the scratch rankings write (the m bucket values, the bounds, seeds and
+ * candidates) is touched when allocated.  A table whose scratch is larger
+ * than malloc's mmap threshold (m = 65536: 256 KiB per array), so that it
+ * comes fresh from the system; f32 rows (with their int8 copy) and int8
+ * rows, i mod m and explicit buckets, with signs of w mixed (parts). */
+static void test_first_ranking_faults(void)
+{
+    if (page_faults() < 0) return;
+    const uint32_t rows[2] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_I8}, modes[2] = {MEMCOM_BUCKET_MOD, MEMCOM_BUCKET_EXPLICIT};
+    for (int c = 0; c < 4; c++) {
+        uint32_t n = 1u << 18, m = 1u << 16, d = 8, mode = modes[c & 1];
+        f_model fm;
+        memset(&fm, 0, sizeof fm);
+        f_table_make(&fm.out, f_desc(MEMCOM_KIND_MEMCOM, n, m, d, rows[c >> 1], MEMCOM_DTYPE_F32, mode,
+                                     mode == MEMCOM_BUCKET_EXPLICIT ? MEMCOM_DTYPE_U32 : 0, 0), 90 + c);
+        fm.bias = malloc(sizeof(float) * n);
+        for (uint32_t i = 0; i < n; i++) fm.bias[i] = (float)(i % 13) / 64.0f;
+        fm.data.output_bias = fm.bias;
+        fm.data.bias_dtype = MEMCOM_DTYPE_F32;
+        CHECK(f_model_build(&fm) == 0);
+        if (!fm.m) { f_model_free(&fm); continue; }
+        float v[8] = {0.5f, -0.25f, 1.0f, 0.125f, -0.75f, 0.375f, 0.0625f, -1.0f};
+        uint32_t oi[10], ex[3] = {1, 5, 9};
+        float os[10];
+        size_t on = 0;
+        memcom_topk_opts o = {10, ex, 3, NULL, 0, 1, 0};
+        CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK);
+        long f0 = page_faults();
+        CHECK_CODE(memcom_topk_vector(fm.m, v, d, &o, oi, os, &on), MEMCOM_OK);
+        long faults = page_faults() - f0;
+        /* untouched, the bucket values and bounds alone are 128 pages */
+        CHECK_MSG(faults <= 8, "case %d: the first top-k after memcom_prepare took %ld page faults", c, faults);
+        CHECK(on == 10);
+        f_model_free(&fm);
+    }
+}
+
 /* memcom_warm_up ranks its built-in tables and frees all it allocated: the
  * heap does not grow over repeated calls (glibc counts the small blocks
  * it keeps for reuse as in use, so the first call may leave a few KB
@@ -419,6 +471,7 @@ void test_model(void)
     test_recommender();
     test_working_bytes();
     test_ranker_working_bytes();
+    test_first_ranking_faults();
     test_memcom_vs_full();
     /* a table file has no input table */
     f_model fm;
