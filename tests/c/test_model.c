@@ -364,11 +364,19 @@ static void test_working_bytes(void)
             CHECK_MSG(h_prep - h0 - file <= info.working_bytes, "case %zu off %d: prepare allocated %zu bytes", c, off, h_prep - h0 - file);
             CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK); /* once */
             CHECK(heap_used() == h_prep);
+            /* memcom_prepare_bytes, from the header alone, bounds what
+             * prepare allocated, within working_bytes */
+            uint64_t pb = 0;
+            CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, !off, !off, &pb), MEMCOM_OK);
+            CHECK_MSG(h_prep - h_open <= pb, "case %zu off %d: prepare allocated %zu bytes, prepare_bytes says %llu", c, off,
+                      h_prep - h_open, (unsigned long long)pb);
+            CHECK_MSG(pb <= info.working_bytes, "case %zu off %d: prepare_bytes %llu", c, off, (unsigned long long)pb);
             /* a table that stores nothing per item (n not bounded by the
              * file): prepare leaves everything to the first ranking */
             int per_item = C[c].bias || C[c].kind == MEMCOM_KIND_FULL || C[c].kind == MEMCOM_KIND_MEMCOM ||
                            C[c].bucket == MEMCOM_BUCKET_EXPLICIT;
             if (!per_item) CHECK_MSG(h_prep == h_open, "case %zu: prepare allocated %zu bytes", c, h_prep - h_open);
+            if (!per_item) CHECK(pb == 0);
             if (per_item) {
                 memcom_topk_opts o1 = {10, ex, nex, NULL, 0, 1, 0};
                 CHECK(memcom_topk_vector(fm.m, v, d, &o1, oi, os, &on) == 0);
@@ -401,6 +409,38 @@ static void test_working_bytes(void)
             f_model_free(&fm);
         }
     }
+}
+
+/* memcom_prepare_bytes reads the header only: TRUNCATED before all of it is
+ * there, the header's own errors (as opening reports them), and the same
+ * figure from the first 256 bytes as from the whole file */
+static void test_prepare_bytes_header(void)
+{
+    f_model fm;
+    memset(&fm, 0, sizeof fm);
+    f_table_make(&fm.out, f_desc(MEMCOM_KIND_MEMCOM, 4000, 100, 16, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_EXPLICIT,
+                                 MEMCOM_DTYPE_U16, 0), 77);
+    CHECK(f_model_build(&fm) == 0);
+    if (!fm.m) { f_model_free(&fm); return; }
+    uint64_t a = 1, b = 1, c = 1;
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 255, fm.size, 1, 1, &a), MEMCOM_E_TRUNCATED);
+    CHECK(a == 0);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 1, 1, &a), MEMCOM_OK);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, fm.size, fm.size, 1, 1, &b), MEMCOM_OK);
+    CHECK(a == b && a > 0);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 0, 0, &c), MEMCOM_OK);
+    CHECK(c < a); /* without the int8 copy and the bounds: the marks */
+    /* the header's errors: the file's size it declares, and its CRC */
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size + 64, 1, 1, &a), MEMCOM_E_FILE_SIZE);
+    CHECK_CODE(memcom_prepare_bytes(NULL, 256, fm.size, 1, 1, &a), MEMCOM_E_ARG);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 1, 1, NULL), MEMCOM_E_ARG);
+    uint8_t *copy = malloc(256);
+    memcpy(copy, fm.bytes, 256);
+    copy[100] ^= 1;
+    CHECK_CODE(memcom_prepare_bytes(copy, 256, fm.size, 1, 1, &a), MEMCOM_E_HEADER_CRC);
+    CHECK(a == 0);
+    free(copy);
+    f_model_free(&fm);
 }
 
 /* Minor page faults of this process so far (Linux), or -1 */
@@ -472,6 +512,7 @@ void test_model(void)
     test_working_bytes();
     test_ranker_working_bytes();
     test_first_ranking_faults();
+    test_prepare_bytes_header();
     test_memcom_vs_full();
     /* a table file has no input table */
     f_model fm;
