@@ -17,27 +17,6 @@ export function nodeFs() {
   return fsPromise;
 }
 
-/**
- * Resolves on a later turn of the event loop: a task, not a microtask
- * (setImmediate in Node, a MessageChannel message elsewhere, else setTimeout),
- * so that work the engine has scheduled meanwhile (a garbage collection) runs
- * before the caller goes on.
- */
-export function nextTurn() {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
-      };
-      ch.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** "https://...", "file:...", "data:...", "blob:..." but not "C:\\x" (a drive letter). */
 export function hasUrlScheme(s) {
   return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s);

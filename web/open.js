@@ -6,7 +6,6 @@
 import { MemcomError, describe } from './errors.js';
 import { getRuntime, NAMES, STRUCTS } from './runtime.js';
 import { readSourceInto, checkSignal, raceAbort, abortError, isRemoteSource } from './source.js';
-import { nextTurn } from './env.js';
 
 const DETAIL_CAP = 512;
 
@@ -112,14 +111,6 @@ export async function openSource(source, options, where) {
     // what the first ranking would build (int8 copy, bucket bounds, marks), now
     // that its cost is accepted: the first ranking then costs what later ones do
     runtime.check(runtime.exports.mc_prepare(handle), 'mc_prepare');
-    // The load grew WebAssembly memory: its new buffer is taken now (the
-    // engine counts it as external memory), and one turn of the event loop
-    // passes before resolving, in which the JavaScript engine runs the garbage
-    // collection that memory (and, streamed, the file's buffers) called for.
-    // Without them both fall inside the first ranking (in Node 3-5 ms for a
-    // 1M-item model, bench/first-ranking.js).  Not an abort point: the model is open.
-    runtime.refresh();
-    await nextTurn();
     return { runtime, handle, info };
   } catch (e) {
     runtime.exports.mc_close(handle);

@@ -46,9 +46,6 @@ export class Runtime {
     this.simd = this.kernel === 'wasm_simd128';
   }
 
-  /** Views over the memory's current buffer (taken anew after it grew). */
-  refresh() { this._refresh(); }
-
   _refresh() {
     const b = this.memory.buffer;
     if (b !== this._buffer) {
