@@ -12,6 +12,8 @@
 // rows: the rows as the writer stores them), and only then the alternated
 // timing; an engine with a wrong answer is not timed.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { buildModel } from '../web/index.js';
 import { bucketSpec } from './lib/catalogue.js';
 import { fullTable, int8Rows, makeWorkload, referenceScores, rng } from './lib/workload.js';
@@ -24,6 +26,14 @@ import { ortEngine } from './peers/ort.js';
 import { tfjsEngine } from './peers/tfjs.js';
 
 const now = () => performance.now();
+
+/** A full garbage collection (V8's gc(), exposed here when node was not started with --expose-gc). */
+const collectGarbage = (() => {
+  if (typeof globalThis.gc === 'function') return globalThis.gc;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+})();
+
 export const EXTRA = MAX_ITEMS; // peers return k + 50 items, then drop the history
 
 /** memcom's forms in every group: the defaults, then each accelerator turned off. */
@@ -129,7 +139,7 @@ export async function runGroup(g, { log }) {
     }
     log(`  ${g.title}: ${files.f32.length >> 20} MiB (f32) / ${files.i8.length >> 20} MiB (int8) files; engines loaded in ${((now() - t0) / 1e3).toFixed(1)} s`);
 
-    await checkPass(sides, queries, verifier(cat, queries, k));
+    await checkPass(sides, queries, verifier(cat, queries, k), collectGarbage);
     const t1 = now();
     log(`    every answer checked (${queries.length} queries) in ${((t1 - t0) / 1e3).toFixed(1)} s`);
     await timedPass(sides, queries);

@@ -406,6 +406,19 @@ int memcom_set_bucket_bounds(memcom_model *model, int enable);
  * memory runs out. */
 int memcom_prepare(memcom_model *model);
 
+/* What memcom_prepare will allocate at most for a model file, from its
+ * header alone: the first `have` bytes of the file (of file_size bytes) at
+ * data, with memcom_set_int8_index(enable = int8_index) and
+ * memcom_set_bucket_bounds(enable = bucket_bounds).  0 for a table it builds
+ * nothing for.  For a loader that streams a file in: the memory can be
+ * allocated, written and freed while the rest arrives, so that the
+ * allocator's fresh memory (growing WebAssembly memory, first writes to its
+ * pages) is not paid after the last byte.  MEMCOM_E_TRUNCATED while have <
+ * 256 (the header), or the header's error as memcom_open reports it; opening
+ * checks the whole file regardless. */
+int memcom_prepare_bytes(const void *data, size_t have, size_t file_size, int int8_index, int bucket_bounds,
+                         uint64_t *out);
+
 /* Runs the ranking code on small built-in tables (about 0.6 MB of memory,
  * freed before it returns; about 1.5 ms natively, 20-50 ms in a WebAssembly
  * engine that still runs it unoptimised), so that runtimes that compile

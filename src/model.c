@@ -56,6 +56,28 @@ int memcom_prepare(memcom_model *model)
     return mcc_engine_prepare(&model->eng);
 }
 
+int memcom_prepare_bytes(const void *data, size_t have, size_t file_size, int int8_index, int bucket_bounds, uint64_t *out)
+{
+    if (!out || (have && !data)) return MEMCOM_E_ARG;
+    *out = 0;
+    mcc_table t;
+    uint32_t bias_dtype = MEMCOM_DTYPE_NONE;
+    int rc = mcc_read_header((const uint8_t *)data, have, file_size, &t, &bias_dtype);
+    if (rc) return rc;
+    /* an engine as memcom_open_ex would make, for its sizes only: the
+     * estimate reads the table's description and whether there is a bias */
+    static const float bias_present = 0.0f;
+    mcc_engine e;
+    memset(&e, 0, sizeof e);
+    e.t = &t;
+    e.n = t.desc.n;
+    e.bias = bias_dtype != MEMCOM_DTYPE_NONE ? &bias_present : NULL;
+    e.pre.index = int8_index ? MC_INDEX_AUTO : MC_INDEX_OFF;
+    e.bounds.off = bucket_bounds ? 0 : 1;
+    *out = mcc_engine_prepare_bytes(&e);
+    return MEMCOM_OK;
+}
+
 /* ------------------------------------------------------------------ open */
 
 static void mcc_model_free(memcom_model *m)

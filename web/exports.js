@@ -9,7 +9,7 @@ const COMMON = ['mc_malloc', 'mc_free', 'mc_error_name', 'mc_error_message', 'mc
 export const RANKING_EXPORTS = Object.freeze([
   ...COMMON,
   'mc_crc_new', 'mc_crc_update', 'mc_crc_free', 'mc_open_ex', 'mc_close',
-  'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_prepare', 'mc_warm_up', 'mc_info', 'mc_layer', 'mc_head_layer', 'mc_struct_field', 'mc_metadata',
+  'mc_set_int8_index', 'mc_set_bucket_bounds', 'mc_prepare', 'mc_prepare_bytes', 'mc_warm_up', 'mc_info', 'mc_layer', 'mc_head_layer', 'mc_struct_field', 'mc_metadata',
   'mc_find_ids', 'mc_get_ids', 'mc_lookup', 'mc_user_vector', 'mc_score_vector',
   'mc_topk', 'mc_recommend', 'mc_recommend_popularity', 'mc_rerank', 'mc_similar', 'mc_kernel_name', 'mc_heap_used',
 ]);

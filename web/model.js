@@ -3,7 +3,7 @@
 // re-entrancy rules (table.js): arguments converted first, then the handle.
 
 import { MemcomError, describe } from './errors.js';
-import { MemcomTable, checkOptions } from './table.js';
+import { MemcomTable, checkOptions, warmedUp } from './table.js';
 import { openSource } from './open.js';
 
 export class MemcomModel extends MemcomTable {
@@ -138,5 +138,5 @@ function checkPopularity(p, info) {
 
 /** Load a .memcom model (see index.d.ts for sources and options). */
 export async function loadModel(source, options) {
-  return new MemcomModel(await openSource(source, options, 'loadModel'));
+  return warmedUp(new MemcomModel(await openSource(source, options, 'loadModel')));
 }

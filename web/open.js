@@ -80,7 +80,8 @@ export async function openSource(source, options, where) {
   const limit = Math.min(opts.maxBytes, memLimit);
   const reason = opts.maxBytes <= memLimit ? 'options.maxBytes' : 'what WebAssembly memory can still hold (its maximum minus the memory in use)';
   // Allocated after every limit check; mc_open_ex takes ownership of ptr, we free crc.
-  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where, signal);
+  const prepare = { int8Index: opts.int8Index, bucketBounds: opts.bucketBounds, maxBytes: opts.maxBytes };
+  const { ptr, size, crc } = await readSourceInto(runtime, source, limit, reason, where, signal, prepare);
   let handle = 0;
   try {
     let hp;

@@ -6,6 +6,7 @@
 #include "base.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void *memcom_malloc(size_t size)
 {
@@ -15,6 +16,13 @@ void *memcom_malloc(size_t size)
     uintptr_t a = ((uintptr_t)raw + MC_ALIGN) & ~(uintptr_t)(MC_ALIGN - 1u);
     uint8_t *p = (uint8_t *)a;               /* at least 1, at most 64 bytes above raw */
     p[-1] = (uint8_t)(p - raw);              /* 1..64 fits in a byte */
+    return p;
+}
+
+void *mcc_malloc_touched(size_t size)
+{
+    void *p = memcom_malloc(size);
+    if (p) memset(p, 0, size);
     return p;
 }
 

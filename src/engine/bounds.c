@@ -247,7 +247,7 @@ static int mcc_parts_alloc(mcc_parts *P, uint32_t m, int with_bias, int lists)
 static int mcc_parts_install(mcc_bounds *g, mcc_parts *P, uint32_t m)
 {
     size_t np = 2 * (size_t)m;
-    float *ub = (float *)memcom_malloc(sizeof(float) * np), *tpart = (float *)memcom_malloc(sizeof(float) * np);
+    float *ub = (float *)mcc_malloc_touched(sizeof(float) * np), *tpart = (float *)mcc_malloc_touched(sizeof(float) * np);
     if (!ub || !tpart) {
         memcom_free(ub);
         memcom_free(tpart);
@@ -423,7 +423,7 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
         return MEMCOM_OK;
     }
     int has_w = td->kind == MEMCOM_KIND_MEMCOM;
-    g->ub = (float *)memcom_malloc(sizeof(float) * m);
+    g->ub = (float *)mcc_malloc_touched(sizeof(float) * m); /* written by every ranking */
     if (has_w) {
         g->wmax = (float *)memcom_malloc(sizeof(float) * m);
         g->wmin = (float *)memcom_malloc(sizeof(float) * m);

@@ -53,6 +53,9 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e);
  * stays built on first use. */
 #define MC_PREPARE_K 128u
 int mcc_engine_prepare(mcc_engine *e);
+/* What mcc_engine_prepare allocates at most, with the current settings (part
+ * of mcc_engine_working_bytes); e needs only t, n, bias and the settings */
+uint64_t mcc_engine_prepare_bytes(const mcc_engine *e);
 /* memcom_set_int8_index (index: MC_INDEX_AUTO or _OFF; tests: _ALWAYS) /
  * memcom_set_bucket_bounds: the state is examined again on the next top-k */
 void mcc_engine_set_int8_index(mcc_engine *e, int index);

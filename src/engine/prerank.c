@@ -174,7 +174,7 @@ int mcc_prerank_init(mcc_prerank *p, const mcc_table *t, const void *bias, uint3
         return MEMCOM_OK;
     }
     int own = plan == MC_PRERANK_OWN;
-    p->vq = (int16_t *)memcom_malloc(sizeof(int16_t) * td->d);
+    p->vq = (int16_t *)mcc_malloc_touched(sizeof(int16_t) * td->d);
     if (!p->vq) return MEMCOM_E_NOMEM;
     p->amax = 0.0; /* mcc_note_row's maxima, row by row */
     p->smin = INFINITY;

@@ -19,15 +19,16 @@ int mcc_engine_init(mcc_engine *e, const mcc_table *t, const void *bias, uint32_
     e->bias_dtype = bias ? bias_dtype : MEMCOM_DTYPE_NONE;
     size_t fd = sizeof(float) * t->desc.d;
     uint32_t tm = mcc_kind_has_buckets(t->desc.kind) ? t->desc.m : 1;
-    e->tvals = (float *)memcom_malloc(sizeof(float) * tm);
-    e->p = (float *)memcom_malloc(fd);
-    e->tmp = (float *)memcom_malloc(2 * fd);
-    e->qvec = (float *)memcom_malloc(fd);
-    e->tt_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->w_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->bias_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->out_buf = (float *)memcom_malloc(sizeof(float) * MC_BLOCK);
-    e->hits = (uint32_t *)memcom_malloc(sizeof(uint32_t) * MC_BLOCK);
+    /* written by every ranking: touched now (mcc_malloc_touched) */
+    e->tvals = (float *)mcc_malloc_touched(sizeof(float) * tm);
+    e->p = (float *)mcc_malloc_touched(fd);
+    e->tmp = (float *)mcc_malloc_touched(2 * fd);
+    e->qvec = (float *)mcc_malloc_touched(fd);
+    e->tt_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->w_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->bias_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->out_buf = (float *)mcc_malloc_touched(sizeof(float) * MC_BLOCK);
+    e->hits = (uint32_t *)mcc_malloc_touched(sizeof(uint32_t) * MC_BLOCK);
     if (!e->tvals || !e->p || !e->tmp || !e->qvec || !e->tt_buf || !e->w_buf || !e->bias_buf || !e->out_buf || !e->hits)
         return MEMCOM_E_NOMEM;
     return MEMCOM_OK; /* nothing O(n) until it is used: opening costs O(file) */
@@ -42,17 +43,29 @@ uint32_t *mcc_engine_bitmap(mcc_engine *e)
     return e->bitmap;
 }
 
-uint64_t mcc_engine_working_bytes(const mcc_engine *e)
+/* 1 when the file stores something for every item of the table (full rows,
+ * memcom scalars, explicit buckets, or an output bias): then O(n) work is
+ * O(file) */
+static int mcc_engine_stores_per_item(const mcc_engine *e)
+{
+    const memcom_table_desc *td = &e->t->desc;
+    return e->bias || td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_MEMCOM || td->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
+}
+
+/* The marks (n bits) and materialised hash buckets, then what the
+ * accelerators allocate with room for k candidates: pre-ranking (as
+ * mcc_prerank_init and mcc_prerank_reserve) and the bucket bounds (as
+ * mcc_bounds_init and mcc_bounds_reserve) with the current settings */
+static uint64_t mcc_engine_built_bytes(const mcc_engine *e, uint64_t k)
 {
     const memcom_table_desc *td = &e->t->desc;
     uint64_t n = e->n, m = td->m, d = td->d, bm = mcc_kind_has_buckets(td->kind) ? m : 0;
-    /* scratch of init, bitmap, inverse norms (+ a row buffer), materialised hash buckets */
-    uint64_t w = 4 * bm + 4 + 16 * d + 20 * MC_BLOCK + (n + 31) / 32 * 4 + 4 * n + 4 * bm;
+    uint64_t w = (n + 31) / 32 * 4;
     if (td->bucket_mode == MEMCOM_BUCKET_HASH) w += 4 * n;
     int plan = mcc_prerank_plan(e->t, e->pre.index);
     if (plan != MC_PRERANK_NONE) {
-        /* pre-ranking (as mcc_prerank_init): the query, the candidates, an int8 copy of f32/f16 rows */
-        w += 2 * d + 8 * (2 * MC_BLOCK + 8 * (n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K));
+        /* pre-ranking: the query, the candidates, an int8 copy of f32/f16 rows */
+        w += 2 * d + 8 * (2 * MC_BLOCK + 8 * k);
         if (plan == MC_PRERANK_COPY) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
     }
     if (!e->bounds.off && bm && 2 * m <= n) {
@@ -64,7 +77,24 @@ uint64_t mcc_engine_working_bytes(const mcc_engine *e)
          * each), their item lists, and the sign counts that decide it (2 m) */
         if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n + 8 * m;
     }
+    return w;
+}
+
+uint64_t mcc_engine_working_bytes(const mcc_engine *e)
+{
+    const memcom_table_desc *td = &e->t->desc;
+    uint64_t n = e->n, d = td->d, bm = mcc_kind_has_buckets(td->kind) ? td->m : 0;
+    /* scratch of init, inverse norms (+ a row buffer), then the marks and what is built */
+    uint64_t w = 4 * bm + 4 + 16 * d + 20 * MC_BLOCK + 4 * n + 4 * bm;
+    w += mcc_engine_built_bytes(e, n < MC_PRERANK_MAX_K ? n : MC_PRERANK_MAX_K);
     return w + 32 * (MC_ALIGN + 16); /* each allocation's alignment and header */
+}
+
+uint64_t mcc_engine_prepare_bytes(const mcc_engine *e)
+{
+    if (!mcc_engine_stores_per_item(e)) return 0; /* mcc_engine_prepare builds nothing */
+    uint64_t k = e->n < MC_PREPARE_K ? e->n : MC_PREPARE_K;
+    return mcc_engine_built_bytes(e, k) + 24 * (MC_ALIGN + 16);
 }
 
 void mcc_engine_free(mcc_engine *e)
@@ -211,15 +241,6 @@ static MC_NOINLINE int mcc_rank_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, i
         if (pre) pre->n_cand = 0;
     }
     return mcc_scan_all(e, s, h, use_bias, cosine, pre);
-}
-
-/* 1 when the file stores something for every item of the table (full rows,
- * memcom scalars, explicit buckets, or an output bias): then O(n) work is
- * O(file) */
-static int mcc_engine_stores_per_item(const mcc_engine *e)
-{
-    const memcom_table_desc *td = &e->t->desc;
-    return e->bias || td->kind == MEMCOM_KIND_FULL || td->kind == MEMCOM_KIND_MEMCOM || td->bucket_mode == MEMCOM_BUCKET_EXPLICIT;
 }
 
 /* pre-ranking's examination, with max |w_i| and max |b_i| from the bucket

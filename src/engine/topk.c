@@ -67,8 +67,8 @@ int mcc_pairs_reserve(uint32_t **idx, float **score, size_t *cap, size_t want)
      * holds both sizes at once (working_bytes counts the largest only) */
     memcom_free(*idx);
     memcom_free(*score);
-    *idx = (uint32_t *)memcom_malloc(sizeof(uint32_t) * want);
-    *score = (float *)memcom_malloc(sizeof(float) * want);
+    *idx = (uint32_t *)mcc_malloc_touched(sizeof(uint32_t) * want); /* reserved for rankings to write */
+    *score = (float *)mcc_malloc_touched(sizeof(float) * want);
     if (!*idx || !*score) {
         memcom_free(*idx);
         memcom_free(*score);

@@ -1,7 +1,8 @@
 /*
  * warmup.c - memcom_warm_up: runs the ranking engine on small built-in tables
- * (memcom kind, f32 and int8 rows, learned and i mod m buckets, some mixing
- * signs of w, an output bias, exclusions), so that a runtime that compiles
+ * (memcom kind, f32 and int8 rows, learned and i mod m buckets, with buckets
+ * bounded whole and split by the sign of w (bounds.c): each path a table
+ * takes, an output bias, exclusions), so that a runtime that compiles
  * code in tiers (WebAssembly engines: a quick baseline first, optimised code
  * once a function has run enough) has the ranking code optimised before the
  * first real ranking.  Measured in Node (V8): without it the first ranking of
@@ -30,7 +31,7 @@ static uint32_t w_next(uint64_t *s)
 static float w_unit(uint64_t *s) { return (float)w_next(s) * 0x1p-31f - 1.0f; }
 
 typedef struct w_data {
-    float *rows, *scale, *w, *bias, *v, *out_score;
+    float *rows, *scale, *w, *wpos, *bias, *v, *out_score; /* wpos: |w|, buckets of one sign (not split) */
     int8_t *q8;
     uint16_t *buckets;
     uint32_t *out_index, exclude[8];
@@ -41,6 +42,7 @@ static void w_free(w_data *x)
     memcom_free(x->rows);
     memcom_free(x->scale);
     memcom_free(x->w);
+    memcom_free(x->wpos);
     memcom_free(x->bias);
     memcom_free(x->v);
     memcom_free(x->out_score);
@@ -55,13 +57,14 @@ static int w_alloc(w_data *x)
     x->rows = (float *)memcom_malloc(sizeof(float) * W_M * W_D);
     x->scale = (float *)memcom_malloc(sizeof(float) * W_M);
     x->w = (float *)memcom_malloc(sizeof(float) * W_N);
+    x->wpos = (float *)memcom_malloc(sizeof(float) * W_N);
     x->bias = (float *)memcom_malloc(sizeof(float) * W_N);
     x->v = (float *)memcom_malloc(sizeof(float) * W_D);
     x->out_score = (float *)memcom_malloc(sizeof(float) * W_K);
     x->q8 = (int8_t *)memcom_malloc(W_M * W_D);
     x->buckets = (uint16_t *)memcom_malloc(sizeof(uint16_t) * W_N);
     x->out_index = (uint32_t *)memcom_malloc(sizeof(uint32_t) * W_K);
-    if (!x->rows || !x->scale || !x->w || !x->bias || !x->v || !x->out_score || !x->q8 || !x->buckets || !x->out_index) {
+    if (!x->rows || !x->scale || !x->w || !x->wpos || !x->bias || !x->v || !x->out_score || !x->q8 || !x->buckets || !x->out_index) {
         w_free(x);
         return MEMCOM_E_NOMEM;
     }
@@ -80,14 +83,16 @@ static int w_alloc(w_data *x)
         /* the first half of the buckets mix signs of w (bounded per sign) */
         float w = 0.5f + 0.5f * (w_unit(&s) + 1.0f);
         x->w[i] = b < W_M / 2 && (i & 1) ? -w : w;
+        x->wpos[i] = w;
         x->bias[i] = 0.1f * w_unit(&s);
     }
     for (uint32_t e = 0; e < 8; e++) x->exclude[e] = w_next(&s) % W_N;
     return MEMCOM_OK;
 }
 
-/* W_PASSES rankings of one table, each with another query */
-static int w_rank(w_data *x, uint32_t row_dtype, uint32_t bucket_mode)
+/* W_PASSES rankings of one table, each with another query; mixed: half the
+ * buckets mix signs of w (the bounds split them), else w > 0 */
+static int w_rank(w_data *x, uint32_t row_dtype, uint32_t bucket_mode, int mixed)
 {
     mcc_table t;
     memset(&t, 0, sizeof t);
@@ -103,7 +108,7 @@ static int w_rank(w_data *x, uint32_t row_dtype, uint32_t bucket_mode)
     t.rows_a = W_M;
     t.a = row_dtype == MEMCOM_DTYPE_I8 ? (const void *)x->q8 : (const void *)x->rows;
     t.a_scale = row_dtype == MEMCOM_DTYPE_I8 ? x->scale : NULL;
-    t.w = x->w;
+    t.w = mixed ? x->w : x->wpos;
     t.buckets = bucket_mode == MEMCOM_BUCKET_EXPLICIT ? x->buckets : NULL;
     mcc_engine e;
     memset(&e, 0, sizeof e);
@@ -125,10 +130,11 @@ int memcom_warm_up(void)
     w_data x;
     int rc = w_alloc(&x);
     if (rc) return rc;
+    /* each row dtype with each bucket mode, and each mode split and not */
     const uint32_t dtypes[] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_I8};
     const uint32_t modes[] = {MEMCOM_BUCKET_EXPLICIT, MEMCOM_BUCKET_MOD};
     for (size_t a = 0; a < 2 && !rc; a++)
-        for (size_t b = 0; b < 2 && !rc; b++) rc = w_rank(&x, dtypes[a], modes[b]);
+        for (size_t b = 0; b < 2 && !rc; b++) rc = w_rank(&x, dtypes[a], modes[b], a == b);
     w_free(&x);
     return rc;
 }

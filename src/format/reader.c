@@ -842,6 +842,23 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
     return rc;
 }
 
+int mcc_read_header(const uint8_t *data, size_t have, size_t size, mcc_table *output, uint32_t *bias_dtype)
+{
+    if (have < MC_HEADER_SIZE || have > size) return MEMCOM_E_TRUNCATED;
+    mcc_rd *r = (mcc_rd *)calloc(1, sizeof *r);
+    if (!r) return MEMCOM_E_NOMEM;
+    r->p = data;
+    int rc = mcc_check_header(r, size, 0);
+    if (!rc) {
+        memset(output, 0, sizeof *output);
+        output->desc = r->desc[1];
+        output->rows_a = (uint32_t)mcc_table_rows_a(&output->desc);
+        *bias_dtype = r->bias_dtype;
+    }
+    free(r);
+    return rc;
+}
+
 void mcc_view_release(mcc_view *v)
 {
     free(v->id_alloc);

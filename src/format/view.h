@@ -63,6 +63,12 @@ size_t mcc_dtype_size(uint32_t dtype);
 int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
              char *detail, size_t cap);
 
+/* reader.c: the header alone, of a file of size bytes whose first have are
+ * at data (as mcc_read checks it; MEMCOM_E_TRUNCATED while have < the
+ * header): the output table's description and rows_a (no section pointers)
+ * and the bias dtype, for estimates while the rest of the file arrives */
+int mcc_read_header(const uint8_t *data, size_t have, size_t size, mcc_table *output, uint32_t *bias_dtype);
+
 /* reader.c: free what the view owns (compact ids decoded at open); the
  * pointers into the file stay valid */
 void mcc_view_release(mcc_view *v);

@@ -34,6 +34,15 @@ int mc_set_bucket_bounds(memcom_model *h, int enable) { return memcom_set_bucket
 
 int mc_prepare(memcom_model *h) { return memcom_prepare(h); }
 
+/* memcom_prepare_bytes as a number (f64: exact below 2^53): -1 while the
+ * header is not all there, 0 on any other error */
+double mc_prepare_bytes(const void *data, size_t have, size_t size, int int8_index, int bucket_bounds)
+{
+    uint64_t b = 0;
+    int rc = memcom_prepare_bytes(data, have, size, int8_index, bucket_bounds, &b);
+    return rc == MEMCOM_OK ? (double)b : have < size && rc == MEMCOM_E_TRUNCATED ? -1.0 : 0.0;
+}
+
 int mc_warm_up(void) { return memcom_warm_up(); }
 
 int mc_info(const memcom_model *h, memcom_info *out) { return memcom_get_info(h, out); }

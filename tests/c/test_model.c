@@ -6,6 +6,9 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 static double ref_act(uint32_t a, double x) { return a == 1 ? tanh(x) : a == 2 ? (x > 0 ? x : 0) : x; }
 
@@ -361,11 +364,19 @@ static void test_working_bytes(void)
             CHECK_MSG(h_prep - h0 - file <= info.working_bytes, "case %zu off %d: prepare allocated %zu bytes", c, off, h_prep - h0 - file);
             CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK); /* once */
             CHECK(heap_used() == h_prep);
+            /* memcom_prepare_bytes, from the header alone, bounds what
+             * prepare allocated, within working_bytes */
+            uint64_t pb = 0;
+            CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, !off, !off, &pb), MEMCOM_OK);
+            CHECK_MSG(h_prep - h_open <= pb, "case %zu off %d: prepare allocated %zu bytes, prepare_bytes says %llu", c, off,
+                      h_prep - h_open, (unsigned long long)pb);
+            CHECK_MSG(pb <= info.working_bytes, "case %zu off %d: prepare_bytes %llu", c, off, (unsigned long long)pb);
             /* a table that stores nothing per item (n not bounded by the
              * file): prepare leaves everything to the first ranking */
             int per_item = C[c].bias || C[c].kind == MEMCOM_KIND_FULL || C[c].kind == MEMCOM_KIND_MEMCOM ||
                            C[c].bucket == MEMCOM_BUCKET_EXPLICIT;
             if (!per_item) CHECK_MSG(h_prep == h_open, "case %zu: prepare allocated %zu bytes", c, h_prep - h_open);
+            if (!per_item) CHECK(pb == 0);
             if (per_item) {
                 memcom_topk_opts o1 = {10, ex, nex, NULL, 0, 1, 0};
                 CHECK(memcom_topk_vector(fm.m, v, d, &o1, oi, os, &on) == 0);
@@ -400,6 +411,87 @@ static void test_working_bytes(void)
     }
 }
 
+/* memcom_prepare_bytes reads the header only: TRUNCATED before all of it is
+ * there, the header's own errors (as opening reports them), and the same
+ * figure from the first 256 bytes as from the whole file */
+static void test_prepare_bytes_header(void)
+{
+    f_model fm;
+    memset(&fm, 0, sizeof fm);
+    f_table_make(&fm.out, f_desc(MEMCOM_KIND_MEMCOM, 4000, 100, 16, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F32, MEMCOM_BUCKET_EXPLICIT,
+                                 MEMCOM_DTYPE_U16, 0), 77);
+    CHECK(f_model_build(&fm) == 0);
+    if (!fm.m) { f_model_free(&fm); return; }
+    uint64_t a = 1, b = 1, c = 1;
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 255, fm.size, 1, 1, &a), MEMCOM_E_TRUNCATED);
+    CHECK(a == 0);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 1, 1, &a), MEMCOM_OK);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, fm.size, fm.size, 1, 1, &b), MEMCOM_OK);
+    CHECK(a == b && a > 0);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 0, 0, &c), MEMCOM_OK);
+    CHECK(c < a); /* without the int8 copy and the bounds: the marks */
+    /* the header's errors: the file's size it declares, and its CRC */
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size + 64, 1, 1, &a), MEMCOM_E_FILE_SIZE);
+    CHECK_CODE(memcom_prepare_bytes(NULL, 256, fm.size, 1, 1, &a), MEMCOM_E_ARG);
+    CHECK_CODE(memcom_prepare_bytes(fm.bytes, 256, fm.size, 1, 1, NULL), MEMCOM_E_ARG);
+    uint8_t *copy = malloc(256);
+    memcpy(copy, fm.bytes, 256);
+    copy[100] ^= 1;
+    CHECK_CODE(memcom_prepare_bytes(copy, 256, fm.size, 1, 1, &a), MEMCOM_E_HEADER_CRC);
+    CHECK(a == 0);
+    free(copy);
+    f_model_free(&fm);
+}
+
+/* Minor page faults of this process so far (Linux), or -1 */
+static long page_faults(void)
+{
+#ifdef __linux__
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) == 0) return u.ru_minflt;
+#endif
+    return -1;
+}
+
+/* After memcom_prepare, the first top-k writes no memory that was never
+ * written before (each such page costs a page fault, in WebAssembly too):
+ * the scratch rankings write (the m bucket values, the bounds, seeds and
+ * candidates) is touched when allocated.  A table whose scratch is larger
+ * than malloc's mmap threshold (m = 65536: 256 KiB per array), so that it
+ * comes fresh from the system; f32 rows (with their int8 copy) and int8
+ * rows, i mod m and explicit buckets, with signs of w mixed (parts). */
+static void test_first_ranking_faults(void)
+{
+    if (page_faults() < 0) return;
+    const uint32_t rows[2] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_I8}, modes[2] = {MEMCOM_BUCKET_MOD, MEMCOM_BUCKET_EXPLICIT};
+    for (int c = 0; c < 4; c++) {
+        uint32_t n = 1u << 18, m = 1u << 16, d = 8, mode = modes[c & 1];
+        f_model fm;
+        memset(&fm, 0, sizeof fm);
+        f_table_make(&fm.out, f_desc(MEMCOM_KIND_MEMCOM, n, m, d, rows[c >> 1], MEMCOM_DTYPE_F32, mode,
+                                     mode == MEMCOM_BUCKET_EXPLICIT ? MEMCOM_DTYPE_U32 : 0, 0), 90 + c);
+        fm.bias = malloc(sizeof(float) * n);
+        for (uint32_t i = 0; i < n; i++) fm.bias[i] = (float)(i % 13) / 64.0f;
+        fm.data.output_bias = fm.bias;
+        fm.data.bias_dtype = MEMCOM_DTYPE_F32;
+        CHECK(f_model_build(&fm) == 0);
+        if (!fm.m) { f_model_free(&fm); continue; }
+        float v[8] = {0.5f, -0.25f, 1.0f, 0.125f, -0.75f, 0.375f, 0.0625f, -1.0f};
+        uint32_t oi[10], ex[3] = {1, 5, 9};
+        float os[10];
+        size_t on = 0;
+        memcom_topk_opts o = {10, ex, 3, NULL, 0, 1, 0};
+        CHECK_CODE(memcom_prepare(fm.m), MEMCOM_OK);
+        long f0 = page_faults();
+        CHECK_CODE(memcom_topk_vector(fm.m, v, d, &o, oi, os, &on), MEMCOM_OK);
+        long faults = page_faults() - f0;
+        /* untouched, the bucket values and bounds alone are 128 pages */
+        CHECK_MSG(faults <= 8, "case %d: the first top-k after memcom_prepare took %ld page faults", c, faults);
+        CHECK(on == 10);
+        f_model_free(&fm);
+    }
+}
+
 /* memcom_warm_up ranks its built-in tables and frees all it allocated: the
  * heap does not grow over repeated calls (glibc counts the small blocks
  * it keeps for reuse as in use, so the first call may leave a few KB
@@ -419,6 +511,8 @@ void test_model(void)
     test_recommender();
     test_working_bytes();
     test_ranker_working_bytes();
+    test_first_ranking_faults();
+    test_prepare_bytes_header();
     test_memcom_vs_full();
     /* a table file has no input table */
     f_model fm;

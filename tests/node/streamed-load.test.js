@@ -76,6 +76,20 @@ function chunkedResponse(bytes, { maxChunk = 65536, seed = 1, length, headers = 
   return new Response(stream, { headers: h });
 }
 
+/** A Response whose body is `bytes` in one chunk, with Content-Length; onPull(at, end) as chunkedResponse's. */
+function oneChunkResponse(bytes, onPull) {
+  let at = 0;
+  const stream = new ReadableStream({
+    pull(c) {
+      onPull(at, bytes.length);
+      if (at === bytes.length) { c.close(); return; }
+      c.enqueue(bytes.slice());
+      at = bytes.length;
+    },
+  }, { highWaterMark: 0 });
+  return new Response(stream, { headers: { 'content-length': String(bytes.length) } });
+}
+
 function concat(a, b) {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -163,6 +177,38 @@ test('the body goes straight into wasm memory: its first bytes are there before 
     assert.ok(seenAtLastChunk.found > 0, `[${b.name}] the file's first bytes were not in wasm memory before the last chunk arrived`);
     assert.equal(m.info.fileBytes, MODEL.length);
     m.dispose();
+  }
+});
+
+test('the memory mc_prepare takes is reserved while the body streams in: none grows after its last chunk (a body in one chunk: after it)', async () => {
+  // a table prepare builds bounds and item lists for (explicit buckets, a bias): about 5 MB of it, more than the slack memory keeps
+  const r = rng(31);
+  const n = 1000000;
+  const bytes = await buildModel({
+    output: tableSpec(r, { kind: 'memcom', dtype: 'f32', scalarDtype: 'f32', bucket: 'u32' }, { n, d: 4, m: 20000, dyadic: false }),
+    outputBias: Float32Array.from({ length: n }, () => r.normal() * 0.1),
+  });
+  const want = await observeLoad(loadTable, bytes, { simd: true });
+  for (const b of BUILDS) {
+    for (const oneChunk of [false, true]) {
+      const { options, rt } = await freshRuntime(b.name === 'simd');
+      // memory grows by a share of its size, which may leave room for what
+      // prepare takes: once the file's block is allocated (the first pull),
+      // all but 1 MB of the free memory is taken
+      let filler = 0;
+      let atLast = 0;
+      const onPull = (at, end) => {
+        if (at === 0) filler = rt.exports.mc_malloc(Math.max(0, rt.memoryBytes - rt.exports.mc_heap_used() - (2 << 20))) >>> 0;
+        if (at < end) atLast = rt.memoryBytes;
+      };
+      const t = await loadTable(oneChunk ? oneChunkResponse(bytes, onPull) : chunkedResponse(bytes, { seed: 32, onPull }), options);
+      const grew = rt.memoryBytes - atLast;
+      if (oneChunk) assert.ok(grew > 0, `[${b.name}] one chunk: the memory did not grow after it (the test's table needs no memory from prepare?)`);
+      else assert.equal(grew, 0, `[${b.name}] the memory grew by ${grew} bytes after the last chunk`);
+      t.dispose();
+      rt.free(filler);
+      if (!oneChunk && b.name === 'simd') assert.deepEqual(await observeLoad(loadTable, chunkedResponse(bytes, { seed: 33 }), options), want);
+    }
   }
 });
 
