@@ -5,8 +5,9 @@
 # chosen by validation NDCG@20), the Mult-DAE with full, hash, qr, plain memcom
 # and the default memcom variant at 4x, 16x and 40x (or the largest ratio each
 # kind allows), the full model compressed after training (`memcom compress`)
-# at the same ratios, memcom on the input table only at 16x, and the default variant
-# at 16x with int8 tables, on ml-1m and lastfm (LightGCN++ splits) and Amazon
+# at the same ratios (f32 rows), memcom on the input table only at 16x, and the
+# default variant at 16x and 40x with int8 rows (the trainer's default for a
+# ratio: as many rows as fit the same bytes), on ml-1m and lastfm (LightGCN++ splits) and Amazon
 # Sports (seeded 70/10/20 per-user split).  Reads ../shared/datasets (never
 # copied), writes models and JSON to build/quality/, then docs/QUALITY.md.
 #
@@ -49,19 +50,22 @@ fi
 # then evaluate the file (`memcom eval`).  "full-same-budget" gives the full
 # model the variant's budget: it continues from row "full" (INIT) at the
 # variant's 0.3x learning rate, the same epochs and patience.
+# The kinds' rows store f32 rows (--dtype f32); the "-i8" rows are the
+# trainer's default for a ratio, int8 rows in the same bytes (about 4x the rows).
 rows() {
     echo "full|--kind full"
     echo "full-same-budget|--kind full INIT"
     for r in 4 16 40; do
-        echo "hash-$r|--kind hash --ratio $r"
-        echo "qr-$r|--kind qr --ratio $r"
-        echo "memcom-plain-$r|--kind memcom-plain --ratio $r"
-        echo "memcom-$r|--kind memcom --ratio $r INIT"
+        echo "hash-$r|--kind hash --ratio $r --dtype f32"
+        echo "qr-$r|--kind qr --ratio $r --dtype f32"
+        echo "memcom-plain-$r|--kind memcom-plain --ratio $r --dtype f32"
+        echo "memcom-$r|--kind memcom --ratio $r --dtype f32 INIT"
         echo "memcom-posthoc-$r|COMPRESS $r"
     done
-    echo "memcom-plain-input-16|--in-kind memcom-plain --out-kind full --in-ratio 16"
-    echo "memcom-input-16|--in-kind memcom --out-kind full --in-ratio 16 INIT"
-    echo "memcom-16-i8|--kind memcom --ratio 16 --dtype i8 INIT"
+    echo "memcom-plain-input-16|--in-kind memcom-plain --out-kind full --in-ratio 16 --dtype f32"
+    echo "memcom-input-16|--in-kind memcom --out-kind full --in-ratio 16 --dtype f32 INIT"
+    echo "memcom-16-i8|--kind memcom --ratio 16 INIT"
+    echo "memcom-40-i8|--kind memcom --ratio 40 INIT"
 }
 
 show_result() { # json

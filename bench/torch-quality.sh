@@ -32,7 +32,7 @@ run() { # name args...
         --checkpoint "$OUT/torch-ml1m-$name.ck" 2>&1 | grep --line-buffered -v '^\[' | tee "$OUT/torch-ml1m-$name.log"
 }
 run full
-run memcom-16 --kind memcom --ratio 16 --init-from "$OUT/torch-ml1m-full.memcom"
+run memcom-16 --kind memcom --ratio 16 --dtype f32 --init-from "$OUT/torch-ml1m-full.memcom"   # f32 rows, as the native row
 
 for name in full memcom-16; do
     f=$OUT/torch-ml1m-$name.memcom

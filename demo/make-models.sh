@@ -68,27 +68,25 @@ train() { # name, options...
   "$MEMCOM" train "$@" -o "$OUT/$name.memcom"
 }
 
-# the memcom models start from the full model (its item vectors are clustered)
+# the memcom models start from the full model (its item vectors are clustered);
+# their rows are f32 (--dtype f32: the demo compares f32 rows; --ratio alone
+# would store int8 rows, about 4x as many in the same bytes)
 train full "${common[@]}" --kind full
-train memcom-4x "${common[@]}" --kind memcom --ratio 4 --init-from "$OUT/full.memcom"   # memcom = the trainer's default variant
-train memcom-16x "${common[@]}" --kind memcom --ratio 16 --init-from "$OUT/full.memcom"
+train memcom-4x "${common[@]}" --kind memcom --ratio 4 --dtype f32 --init-from "$OUT/full.memcom"   # memcom = the trainer's default variant
+train memcom-16x "${common[@]}" --kind memcom --ratio 16 --dtype f32 --init-from "$OUT/full.memcom"
 
 # The ranker at 32x as docs/QUALITY.md's best 32x row on ml-latest-small
 # (memcom-32-i8): a full ranker (a step, not committed), then both tables as
-# memcom with int8 rows started from it (--init-from). --ratio counts f32 rows, so
-# the rows are sized here for int8: a memcom table at 32x has n d 4 / 32 bytes,
-# of which each movie takes 4 (its f16 scale and u16 row index) and each int8
-# row d + 4 (its numbers and scale).
+# memcom with int8 rows started from it (--init-from). --ratio 32 sizes the
+# tables for the int8 rows they are stored in by default: a memcom table at 32x
+# has n d 4 / 32 bytes, of which each movie takes 4 (its f16 scale and u16 row
+# index) and each int8 row d + 4 (its numbers and scale).
 if wanted ranker-32x; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   echo "== ranker-full (a step): $MEMCOM train ${ranker[*]} -o $tmp/ranker-full.memcom" >&2
   "$MEMCOM" train "${ranker[@]}" -o "$tmp/ranker-full.memcom"
-  n=$(node --input-type=module -e 'import fs from "node:fs"; import { loadModel } from "./web/index.js";
-    const m = await loadModel(new Uint8Array(fs.readFileSync(process.argv[1]))); console.log(m.info.n); m.dispose();' \
-    "$tmp/ranker-full.memcom")
-  rows=$(( (n * DIM * 4 / 32 - 4 * n) / (DIM + 4) ))
-  train ranker-32x "${ranker[@]}" --kind memcom --rows "$rows" --dtype i8 --init-from "$tmp/ranker-full.memcom"
+  train ranker-32x "${ranker[@]}" --kind memcom --ratio 32 --init-from "$tmp/ranker-full.memcom"
 fi
 
 node demo/write-manifest.js --command "bash demo/make-models.sh" --data "$DATA" --out "$OUT" \

@@ -24,8 +24,10 @@ def compress(source, ratio, path=None, dtype=None, pop_frac=0.5, seed=1, threads
 
     ``source``: a model file's path (a full model or table file; layers, bias
     and ids are kept), a memcom.Table, or an (n, d) array of item vectors.
-    ``ratio``: 1/ratio of a full f32 table (ratio < d).  ``dtype``: row
-    storage ('f32', 'f16', 'i8'; default the source's).  ``fine_tune``: a list
+    ``ratio``: 1/ratio of the bytes of a full f32 table (ratio < d), the
+    rows counted in their storage type.  ``dtype``: row storage ('f32',
+    'f16', 'i8'; default the source's, or with ``fine_tune`` `memcom
+    train`'s: i8).  ``fine_tune``: a list
     of `memcom train` arguments with interaction data (e.g. ['--data', dir,
     '--epochs', '20']) to train the compressed model further.  Writes
     ``path`` (replacing a file only with ``overwrite=True``) and returns the

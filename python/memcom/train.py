@@ -44,7 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="DIR with train.txt, valid.txt, test.txt (`user item item ...`)")
     p.add_argument("-o", "--out", required=True, help="the .memcom file to write")
     p.add_argument("--kind", default="full", choices=["full", "memcom"], help="table kind of both tables [full]")
-    p.add_argument("--ratio", type=float, help="memcom: 1/R of a full f32 table")
+    p.add_argument("--ratio", type=float, help="memcom: 1/R of the bytes of a full f32 table, in the bytes of "
+                                               "--dtype rows (int8 by default: about 4x the rows of f32)")
     p.add_argument("--init-from", help="memcom: the full model whose item vectors are compressed")
     p.add_argument("--dim", type=int, default=64)
     p.add_argument("--layers", type=int, default=0, help="extra dense tanh layers [0]")
@@ -55,7 +56,8 @@ def parse_args(argv=None):
     p.add_argument("--tune-lr", type=float, help="memcom: learning rate after the k-means start [0.3 * lr]")
     p.add_argument("--dropout", type=float, default=0.5)
     p.add_argument("--weight-decay", type=float, default=1.0)
-    p.add_argument("--dtype", default="f32", choices=["f32", "f16", "i8"], help="row storage of the file [f32]")
+    p.add_argument("--dtype", choices=["f32", "f16", "i8"],
+                   help="row storage of the file; --ratio counts it [i8 with --kind memcom, f32 for full]")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--checkpoint", help="write the training state here after every epoch")
     p.add_argument("--resume", help="continue from this checkpoint")
@@ -67,6 +69,8 @@ def parse_args(argv=None):
         p.error("--kind memcom needs --ratio and --init-from (a full model of the same items)")
     if a.kind == "full" and (a.ratio is not None or a.init_from is not None):
         p.error("--ratio and --init-from go with --kind memcom")
+    if a.dtype is None:  # compressed tables sized by a ratio: int8 rows, as `memcom train`
+        a.dtype = "i8" if a.kind == "memcom" else "f32"
     return a
 
 
@@ -168,7 +172,8 @@ def memcom_model(args, data, tmp):
     full = os.path.join(tmp, "init.memcom")
     mt.export(init, full, ids=data.ids)
     small = os.path.join(tmp, "compressed.memcom")
-    compress(full, args.ratio, path=small, seed=args.seed, quiet=args.quiet)
+    # sized for the rows' storage in the written file (its start quantised as the file will be)
+    compress(full, args.ratio, path=small, dtype=args.dtype, seed=args.seed, quiet=args.quiet)
     return mt.load(small, dropout=args.dropout)
 
 
@@ -304,11 +309,17 @@ def main(argv=None):
             for t in (model.input, model.output):
                 if isinstance(t, mt.MemcomTable):
                     t.scalars.copy_(t.scalars.half().float())
+        model = model.cpu()
         res = {"valid": evaluate(model, data, "valid"), "test": evaluate(model, data, "test"),
                "best_epoch": best_epoch, "epochs_run": epoch, "seconds": time.time() - t_start,
                "world_size": world, "backend": backend, "items": data.n}
+        if args.dtype != "f32":  # the test metrics of the rows as the file stores them
+            with tempfile.TemporaryDirectory(prefix="memcom-train-") as tmp:
+                stored = os.path.join(tmp, "stored.memcom")
+                mt.export(model, stored, ids=data.ids, dtype=args.dtype, scalar_dtype="f16")
+                res["test_f32"], res["test"] = res["test"], evaluate(mt.load(stored), data, "test")
         meta = {"trainer": "memcom.train (PyTorch)", "options": vars(args), **res}
-        mt.export(model.cpu(), args.out, ids=data.ids, dtype=args.dtype, scalar_dtype="f16",
+        mt.export(model, args.out, ids=data.ids, dtype=args.dtype, scalar_dtype="f16",
                   metadata=meta, overwrite=True)
         log(args, rank, f"best epoch {best_epoch}: test NDCG@20 {res['test']['ndcg@20']:.4f}, "
                         f"Recall@20 {res['test']['recall@20']:.4f}; wrote {args.out}")

@@ -37,8 +37,10 @@ static const char train_help[] =
     "                        warm-up run), memcom-learned-pop (both). Compressed kinds need --ratio\n"
     "                        or --rows; --ratio without a compressed kind is refused\n"
     "  --in-kind K, --out-kind K   the kind of one table only\n"
-    "  --ratio R             size the compressed tables to 1/R of a full f32 table\n"
-    "  --rows M              or give the rows of the shared table directly\n"
+    "  --ratio R             size the compressed tables to 1/R of the bytes of a full f32 table, in\n"
+    "                        the bytes the rows are stored in (--dtype: int8 rows by default, so about\n"
+    "                        4x the rows of f32 rows; the per-item scalars and bucket indices counted)\n"
+    "  --rows M              or give the rows of the shared table directly (stored f32 by default)\n"
     "  --in-ratio R, --in-rows M   a different size for the input table\n"
     "  --pop-frac F          memcom-*pop: share of the rows given to popular items [0.5]\n"
     "  --scalar-dtype T      memcom per-item scalars f32 or f16 [f32 plain, f16 explicit-bucket variants]\n"
@@ -73,7 +75,9 @@ static const char train_help[] =
     "  -o, --out FILE        the model file (written atomically: temp file + rename)\n"
     "                        Every output must be a new or regular file that is not an input, in an\n"
     "                        existing writable directory; this is checked before training\n"
-    "  --dtype T             table storage f32, f16 or i8 (int8, per-row scale) [f32]\n"
+    "  --dtype T             table storage f32, f16 or i8 (int8, per-row scale) [i8 for a compressed\n"
+    "                        table sized by --ratio/--in-ratio, f32 otherwise; --dtype f32 sizes and\n"
+    "                        stores f32 rows]. The trainer trains in f32 and stores the rows in T\n"
     "  --bias-dtype T        output bias storage f32 or f16 [f16]\n"
     "  --string-ids          store item ids as strings (format 1.0, for readers older than 1.1);\n"
     "                        by default numeric ids are stored compactly (format 1.1)\n"
@@ -275,7 +279,7 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             if (!v) return 2;
             tc->ro.out = v;
         } else if (cli_opt(c, "--dtype", &v)) {
-            if (cli_dtype(c, "--dtype", v, 1, &tc->ro.dtype)) return 2;
+            if (cli_dtype(c, "--dtype", v, 1, &o->row_dtype)) return 2;
         } else if (cli_opt(c, "--bias-dtype", &v)) {
             if (cli_dtype(c, "--bias-dtype", v, 0, &tc->ro.bias_dtype)) return 2;
         } else if (cli_flag(c, "--string-ids")) {

@@ -18,8 +18,12 @@ static int compress_table(memcom_model *src, memcom_which role, const memcom_tab
                           mt_compress_table *res, mt_err *err)
 {
     uint32_t n = in->n, d = in->d;
-    mt_tsize s;
-    if (mt_size_table(MT_T_MEMCOM_LEARNED_POP, n, d, o->ratio, 0, o->pop_frac, MEMCOM_DTYPE_F16, &s, err)) return -1;
+    int row_dtype = o->row_dtype ? o->row_dtype : (int)in->row_dtype;
+    if (row_dtype != MEMCOM_DTYPE_F32 && row_dtype != MEMCOM_DTYPE_F16 && row_dtype != MEMCOM_DTYPE_I8)
+        row_dtype = MEMCOM_DTYPE_F32;
+    mt_tsize s;   /* the rows that fit 1/ratio of the full f32 table, stored as row_dtype */
+    if (mt_size_table(MT_T_MEMCOM_LEARNED_POP, n, d, o->ratio, 0, o->pop_frac, MEMCOM_DTYPE_F16, row_dtype, &s, err))
+        return -1;
     float *vecs = mt_xmalloc((size_t)n * d * sizeof(float));
     for (uint32_t i = 0; i < n; i++) memcom_lookup(src, role, i, vecs + (size_t)i * d);
     float *rows = mt_xmalloc((size_t)s.m * d * sizeof(float));
@@ -28,11 +32,8 @@ static int compress_table(memcom_model *src, memcom_which role, const memcom_tab
     double t0 = mt_now();
     mt_kmeans_buckets(vecs, n, d, s.m, s.pop, o->iters, o->threads, o->seed, bucket, rows, w);
     memset(td, 0, sizeof *td);
-    memcom_table_desc dd = {MEMCOM_KIND_MEMCOM, n, s.m, d, o->row_dtype ? (uint32_t)o->row_dtype : in->row_dtype,
-                            MEMCOM_DTYPE_F16, MEMCOM_BUCKET_EXPLICIT,
-                            s.m <= 65536 ? MEMCOM_DTYPE_U16 : MEMCOM_DTYPE_U32, 0};
-    if (dd.row_dtype != MEMCOM_DTYPE_F32 && dd.row_dtype != MEMCOM_DTYPE_F16 && dd.row_dtype != MEMCOM_DTYPE_I8)
-        dd.row_dtype = MEMCOM_DTYPE_F32;
+    memcom_table_desc dd = {MEMCOM_KIND_MEMCOM, n, s.m, d, (uint32_t)s.row_dtype, MEMCOM_DTYPE_F16,
+                            MEMCOM_BUCKET_EXPLICIT, s.m <= 65536 ? MEMCOM_DTYPE_U16 : MEMCOM_DTYPE_U32, 0};
     td->desc = dd;
     td->rows_a = rows;
     td->scalars = w;

@@ -8,6 +8,7 @@
 
 static void table_data(const mt_model *mdl, const mt_table *t, int row_dtype, memcom_table_data *td)
 {
+    if (!row_dtype) row_dtype = t->row_dtype ? t->row_dtype : MEMCOM_DTYPE_F32;
     memset(td, 0, sizeof *td);
     memcom_table_desc *dd = &td->desc;
     dd->kind = (uint32_t)mt_tkind_core(t->kind);
@@ -35,7 +36,7 @@ static void table_data(const mt_model *mdl, const mt_table *t, int row_dtype, me
 int mt_export_bytes(const mt_model *mdl, const mt_dataset *ds, const mt_export_opts *eo, void **out,
                     size_t *size, mt_err *err)
 {
-    int row_dtype = eo && eo->row_dtype ? eo->row_dtype : MEMCOM_DTYPE_F32;
+    int row_dtype = eo ? eo->row_dtype : MEMCOM_DTYPE_F32;
     memcom_model_data md;
     memset(&md, 0, sizeof md);
     table_data(mdl, &mdl->in, row_dtype, &md.input);

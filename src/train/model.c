@@ -37,6 +37,7 @@ static void init_table(mt_model *mdl, mt_table *t, int kind, uint32_t n, uint32_
     t->m = s->m;
     t->pop = s->pop;
     t->scalar_dtype = s->scalar_dtype;
+    t->row_dtype = s->row_dtype;
     t->pidx_a = t->pidx_b = t->pidx_w = -1;
     switch (kind) {
     case MT_T_FULL:

@@ -15,7 +15,6 @@ void mt_run_opts_default(mt_run_opts *ro)
     memset(ro, 0, sizeof *ro);
     mt_data_opts_default(&ro->data);
     mt_train_opts_default(&ro->train);
-    ro->dtype = MEMCOM_DTYPE_F32;
     ro->bias_dtype = MEMCOM_DTYPE_F16;
 }
 
@@ -132,7 +131,7 @@ void mt_buf_json_provenance(mt_buf *b, const mt_dataset *ds)
                   (unsigned long long)ds->split_hash);
 }
 
-static const char *dtype_name(int t) /* the table storage (0: not given, f32) */
+static const char *dtype_name(int t) /* a storage type (0: not given, f32) */
 {
     const char *s = memcom_enum_name(MEMCOM_NAMES_DTYPE, t ? (uint32_t)t : MEMCOM_DTYPE_F32);
     return s ? s : "?";
@@ -166,7 +165,8 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
     }
     mt_buf_printf(b, ",\"bias_dtype\":\"%s\",\"ids\":\"%s\"", dtype_name(ro->bias_dtype),
                   memcom_enum_name(MEMCOM_NAMES_ID_ENCODING, ro->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT));
-    mt_buf_printf(b, ",\"dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}", dtype_name(ro->dtype),
+    mt_buf_printf(b, ",\"dtype\":\"%s\",\"in_dtype\":\"%s\",\"split_seed\":%llu,\"split\":[%g,%g,%g]}",
+                  dtype_name(mo->out_size.row_dtype), dtype_name(mo->in_size.row_dtype),
                   (unsigned long long)ro->data.seed, 100 * (1 - ro->data.valid_frac - ro->data.test_frac),
                   100 * ro->data.valid_frac, 100 * ro->data.test_frac);
 }
@@ -276,7 +276,7 @@ static int serialise(const mt_run_opts *ro, const mt_dataset *ds, const mt_model
                      const mt_metrics *file_test, const mt_pop_choice *serving, void **buf, size_t *size, mt_err *err)
 {
     char *meta = build_metadata(ro, ds, res, file_test, serving, !res->interrupted);
-    mt_export_opts eo = {ro->dtype, meta, ro->bias_dtype, ro->string_ids};
+    mt_export_opts eo = {0, meta, ro->bias_dtype, ro->string_ids};   /* each table's storage (mt_tsize) */
     int rc = mt_export_bytes(mdl, ds, &eo, buf, size, err);
     free(meta);
     return rc;
@@ -305,7 +305,9 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
         r->full_f32_bytes = info.full_f32_bytes;
         r->full_file_bytes = info.full_file_bytes;
         r->file_bytes = info.file_bytes;
-        if ((ro->dtype != MEMCOM_DTYPE_F32 || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
+        int quantised = info.output.row_dtype != MEMCOM_DTYPE_F32 ||
+                        (info.input.kind != MEMCOM_KIND_NONE && info.input.row_dtype != MEMCOM_DTYPE_F32);
+        if ((quantised || ro->bias_dtype != MEMCOM_DTYPE_F32) && ds->test.nnz) {
             rc = mt_evaluate_file(h, nh, ds, &ds->test, 1.0f, &r->file_test, NULL, NULL, err);
             r->have_file_test = rc == 0;
         }

@@ -51,8 +51,8 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--in-kind=%s\n--out-kind=%s\n", mt_tkind_name(in_kind), mt_tkind_name(o->out_kind));
     mt_buf_printf(&b, "--ratio=%.17g\n--in-ratio=%.17g\n--rows=%u\n--in-rows=%u\n--pop-frac=%.17g\n", o->ratio,
                   o->in_ratio, o->rows, o->in_rows, o->pop_frac);
-    mt_buf_printf(&b, "--scalar-dtype=%d\n--scalar-decay=%.9g\n--dim=%u\n--layers=%u\n", o->scalar_dtype,
-                  (double)o->scalar_decay, o->d, o->n_dense);
+    mt_buf_printf(&b, "--scalar-dtype=%d\n--dtype=%d\n--scalar-decay=%.9g\n--dim=%u\n--layers=%u\n", o->scalar_dtype,
+                  o->row_dtype, (double)o->scalar_decay, o->d, o->n_dense);
     mt_buf_printf(&b, "--batch=%u\n--patience=%u\n--warmup-epochs=%u\n--tune-lr=%.9g\n--lr=%.9g\n", o->batch,
                   o->patience, o->warmup_epochs, (double)o->tune_lr, (double)o->lr);
     mt_buf_printf(&b, "--dropout=%.9g\n--weight-decay=%.9g\n--seed=%llu\n--threads=%d\n", (double)o->dropout,

@@ -72,12 +72,19 @@ static int default_scalar(int kind, int scalar_dtype)
     return mt_tkind_explicit(kind) ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
 }
 
-int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int scalar_dtype,
+int mt_table_row_dtype(int kind, int by_ratio, int row_dtype)
+{
+    if (row_dtype) return row_dtype;
+    return kind != MT_T_FULL && by_ratio ? MEMCOM_DTYPE_I8 : MEMCOM_DTYPE_F32;
+}
+
+int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int scalar_dtype, int row_dtype,
                            mt_tsize *out, mt_err *err)
 {
     (void)d;
     memset(out, 0, sizeof *out);
     out->scalar_dtype = mt_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
+    out->row_dtype = mt_table_row_dtype(kind, 0, row_dtype);
     if (kind == MT_T_FULL) {
         out->m = n;
         return 0;
@@ -89,35 +96,37 @@ int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m, int sca
     return 0;
 }
 
-int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int scalar_dtype,
+int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int scalar_dtype, int row_dtype,
                             mt_tsize *out, mt_err *err)
 {
     memset(out, 0, sizeof *out);
     out->scalar_dtype = mt_tkind_is_memcom(kind) ? default_scalar(kind, scalar_dtype) : 0;
+    out->row_dtype = mt_table_row_dtype(kind, 1, row_dtype);
+    const int rd = out->row_dtype;
     if (kind == MT_T_FULL) {
         out->m = n;
         return 0;
     }
     if (!(ratio >= 1.0))
         return mt_fail(err, MT_E_OPTION, "--ratio %g must be >= 1", ratio);
-    double budget = (double)n * d * 4.0 / ratio;
+    double budget = (double)n * d * 4.0 / ratio;   /* the full f32 table's bytes / R, in the rows' storage */
     uint32_t best = 0;
     if (kind == MT_T_QR) {
         for (uint32_t m = 1; m <= n; m++) {
-            mt_tsize s = {m, 0, 0};
-            if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) best = m;
+            mt_tsize s = {m, 0, 0, 0};
+            if ((double)mt_table_bytes(kind, n, d, &s, rd) <= budget) best = m;
         }
     } else {
         /* bytes grow with m: binary search for the largest m within budget */
         uint32_t lo = 1, hi = n;
         mt_tsize s = *out;
         s.m = 1;
-        if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
+        if ((double)mt_table_bytes(kind, n, d, &s, rd) <= budget) {
             best = 1;
             while (lo < hi) {
                 uint32_t mid = lo + (hi - lo + 1) / 2;
                 s.m = mid;
-                if ((double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32) <= budget) {
+                if ((double)mt_table_bytes(kind, n, d, &s, rd) <= budget) {
                     lo = mid;
                 } else {
                     hi = mid - 1;
@@ -130,11 +139,11 @@ int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio, int 
         /* the highest ratio this kind reaches: its smallest table */
         mt_tsize s = *out;
         s.m = 1;
-        double least = (double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32);
+        double least = (double)mt_table_bytes(kind, n, d, &s, rd);
         if (kind == MT_T_QR)
             for (uint32_t m = 1; m <= n; m++) {
                 s.m = m;
-                double b = (double)mt_table_bytes(kind, n, d, &s, MEMCOM_DTYPE_F32);
+                double b = (double)mt_table_bytes(kind, n, d, &s, rd);
                 if (b < least) least = b;
             }
         double most = (double)n * d * 4.0 / least;

@@ -236,18 +236,24 @@ typedef struct mt_tsize {
     uint32_t m;          /* rows of U (hash/memcom) or of R (qr); n for full */
     uint32_t pop;        /* popular items with rows of their own           */
     int scalar_dtype;    /* memcom: MEMCOM_DTYPE_F32 or F16                 */
+    int row_dtype;       /* the rows' storage in the file: F32, F16 or I8   */
 } mt_tsize;
 uint64_t mt_table_bytes(int kind, uint32_t n, uint32_t d, const mt_tsize *s, int row_dtype);
-/* Choose m for compression ratio R (bytes of the f32 full table / R). */
+/* The rows' storage of a table: row_dtype when given (nonzero), else int8
+ * for a compressed kind sized by a ratio (by_ratio), f32 otherwise. */
+int mt_table_row_dtype(int kind, int by_ratio, int row_dtype);
+/* Choose m for compression ratio R: the most rows whose stored bytes (rows in
+ * their storage type, int8 row scales, per-item scalars, bucket indices) fit
+ * the bytes of the f32 full table / R.  row_dtype: 0 = mt_table_row_dtype's default. */
 int mt_table_size_for_ratio(int kind, uint32_t n, uint32_t d, double ratio,
-                            int scalar_dtype, mt_tsize *out, mt_err *err);
+                            int scalar_dtype, int row_dtype, mt_tsize *out, mt_err *err);
 int mt_table_size_for_rows(int kind, uint32_t n, uint32_t d, uint32_t m,
-                           int scalar_dtype, mt_tsize *out, mt_err *err);
+                           int scalar_dtype, int row_dtype, mt_tsize *out, mt_err *err);
 
 /* The size of a table of `kind` for a ratio (or `rows`, when nonzero), with
  * the popular items' rows of the pop kinds (pop_frac of m) (trainer.c). */
 int mt_size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac, int scalar_dtype,
-                  mt_tsize *s, mt_err *err);
+                  int row_dtype, mt_tsize *s, mt_err *err);
 
 /* A trainable parameter block: value, gradient (per worker), Adam moments. */
 typedef struct mt_param {
@@ -266,6 +272,7 @@ typedef struct mt_table {
     uint32_t rows_a;      /* rows of A (full n, hash/memcom m, qr ceil(n/m)) */
     uint32_t pop;
     int scalar_dtype;
+    int row_dtype;        /* the rows' storage in the file (mt_tsize)  */
     uint32_t *bucket;     /* n; hash/memcom (also for mod)            */
     int pidx_a, pidx_b, pidx_w;   /* indices into the model's params, -1 none */
 } mt_table;
@@ -522,6 +529,9 @@ typedef struct mt_train_opts {
     uint32_t rows, in_rows;
     double pop_frac;         /* share of m given to popular items (pop kinds) */
     int scalar_dtype;        /* 0 = per kind default                        */
+    int row_dtype;           /* the tables' storage in the file (--dtype); 0 =
+                                per table, mt_table_row_dtype: int8 for a
+                                compressed table sized by a ratio, else f32  */
     uint32_t d, n_dense;
     uint32_t epochs, batch, patience;
     uint32_t warmup_epochs;  /* learned kinds                               */
@@ -604,7 +614,7 @@ int mt_state_read(const char *path, mt_fit_state *s, mt_err *err);
 void mt_state_free(mt_fit_state *s);
 
 typedef struct mt_export_opts {
-    int row_dtype;          /* MEMCOM_DTYPE_F32/F16/I8 */
+    int row_dtype;          /* MEMCOM_DTYPE_F32/F16/I8; 0: each table's own (mt_table.row_dtype) */
     const char *metadata_json;
     int bias_dtype;         /* the output bias: MEMCOM_DTYPE_F32 or F16 (0: f32) */
     int string_ids;         /* 1: ids as strings (format 1.0); 0: compact when numeric */
@@ -878,7 +888,6 @@ typedef struct mt_run_opts {
     mt_data_opts data;        /* where the data came from (metadata, input paths) */
     mt_train_opts train;      /* on_improve, ctx, state_out and resume are set by mt_run */
     const char *out;          /* the model file                                   */
-    int dtype;                /* its table storage: MEMCOM_DTYPE_F32, F16 or I8    */
     int bias_dtype;           /* its output bias: MEMCOM_DTYPE_F32 or F16          */
     int string_ids;           /* 1: ids as strings (format 1.0, for older readers) */
     const char *checkpoint;   /* f32 model after every improving epoch, and

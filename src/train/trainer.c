@@ -335,10 +335,10 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
 }
 
 int mt_size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac, int scalar_dtype,
-                  mt_tsize *s, mt_err *err)
+                  int row_dtype, mt_tsize *s, mt_err *err)
 {
-    int rc = rows ? mt_table_size_for_rows(kind, n, d, rows, scalar_dtype, s, err)
-                  : mt_table_size_for_ratio(kind, n, d, ratio > 0 ? ratio : 1.0, scalar_dtype, s, err);
+    int rc = rows ? mt_table_size_for_rows(kind, n, d, rows, scalar_dtype, row_dtype, s, err)
+                  : mt_table_size_for_ratio(kind, n, d, ratio > 0 ? ratio : 1.0, scalar_dtype, row_dtype, s, err);
     if (rc) return rc;
     if (kind == MT_T_MEMCOM_POP || kind == MT_T_MEMCOM_LEARNED_POP) {
         double p = pop_frac * s->m;
@@ -375,8 +375,10 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
     mo.head_lr = o->rank.head_lr;
     double in_ratio = o->in_ratio > 0 ? o->in_ratio : o->ratio;
     uint32_t in_rows = o->in_rows ? o->in_rows : (o->in_ratio > 0 ? 0 : o->rows);
-    if (mt_size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, &mo.out_size, err)) return -1;
-    if (mt_size_table(in_kind, n, d, in_ratio, in_rows, o->pop_frac, o->scalar_dtype, &mo.in_size, err)) return -1;
+    if (mt_size_table(out_kind, n, d, o->ratio, o->rows, o->pop_frac, o->scalar_dtype, o->row_dtype,
+                      &mo.out_size, err)) return -1;
+    if (mt_size_table(in_kind, n, d, in_ratio, in_rows, o->pop_frac, o->scalar_dtype, o->row_dtype,
+                      &mo.in_size, err)) return -1;
     double t0 = mt_now();
     int learned = mt_tkind_learned(in_kind) || mt_tkind_learned(out_kind);
     mt_model warm;

@@ -91,11 +91,15 @@ expect_fail "bad kind" "unknown table kind 'zip'" $BIN train --csv "$T/ratings.c
 expect_fail "no size" "need a size" $BIN train --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind hash
 # the ratio limit is stated with its number: memcom-plain keeps an f32 scalar
 # per item (4 bytes), so with d = 32 the ratio stays below 4*32/4 = 32; the
-# exact limit (one shared row) is n*d*4 / (d*4 + 4n) for the n items
+# exact limit (one shared row) is n*d*4 / (row bytes + 4n) for the n items: an
+# int8 row (the default for --ratio) is d + 4 bytes, an f32 row (--dtype f32) d*4
 n_items=$(awk -F, 'NR > 1 { s[$2] = 1 } END { print length(s) }' "$T/ratings.csv")
-lim=$(awk -v n="$n_items" 'BEGIN { printf "%.2f", n * 32 * 4 / (32 * 4 + 4 * n) }')
+lim=$(awk -v n="$n_items" 'BEGIN { printf "%.2f", n * 32 * 4 / (32 + 4 + 4 * n) }')
 expect_fail "ratio too high" "= 32.0 for d = 32 with f32 scalars; here at most $lim" $BIN train --csv "$T/ratings.csv" \
     --header -o "$T/x.memcom" --kind memcom-plain --ratio 60 --dim 32
+lim=$(awk -v n="$n_items" 'BEGIN { printf "%.2f", n * 32 * 4 / (32 * 4 + 4 * n) }')
+expect_fail "ratio too high, f32 rows" "= 32.0 for d = 32 with f32 scalars; here at most $lim" $BIN train \
+    --csv "$T/ratings.csv" --header -o "$T/x.memcom" --kind memcom-plain --ratio 60 --dim 32 --dtype f32
 # the default kind is full (uncompressed): a size without a compressed kind is refused
 expect_fail "ratio without kind" "both tables are full (the default --kind" $BIN train --csv "$T/ratings.csv" \
     --header -o "$T/x.memcom" --ratio 16
@@ -253,6 +257,45 @@ for kind in full hash qr memcom-plain memcom-pop memcom-learned; do
         bad "train --kind $kind --dtype i8: $(tail -2 "$T/k.log")"
     fi
 done
+
+# --ratio sizes a table by the bytes it is stored in: int8 rows (d bytes and
+# an f32 scale each) by default for a compressed table sized by a ratio, f32
+# rows with --dtype f32, f32 for --rows and for a full table; the stored
+# tables come out at R (one more row per table would pass it)
+sizing_ok() { # summary.json R row-bytes dtype in_dtype
+    node -e 'const [f, R, rb, dt, idt] = process.argv.slice(1); const j = JSON.parse(require("fs").readFileSync(f, "utf8"));
+      const o = j.options, r = +R, full = j.full_f32_bytes / 2;
+      const at = (kind, bytes) => kind === "full" ? bytes === full : full / bytes >= r && full / (bytes + +rb) < r;
+      const ok = o.dtype === dt && o.in_dtype === idt && at(o.out_kind, j.output_bytes) && at(o.in_kind, j.input_bytes) &&
+        Math.abs(j.table_ratio - j.full_f32_bytes / j.table_bytes) < 1e-3;
+      if (!ok) { console.error(JSON.stringify({ options: o, in: j.input_bytes, out: j.output_bytes, full })); process.exit(1); }' \
+        "$@"
+}
+Z="--data $T/split --dim 16 --epochs 2 --batch 100 --quiet --patience 0"
+if $BIN train $Z --kind memcom --ratio 4 --init-from "$T/full.memcom" -o "$T/z8.memcom" --json "$T/z8.json" \
+    2> "$T/z.log" && sizing_ok "$T/z8.json" 4 20 i8 i8 &&
+    $BIN train $Z --kind memcom --ratio 4 --dtype f32 --init-from "$T/full.memcom" -o "$T/z32.memcom" \
+        --json "$T/z32.json" 2>> "$T/z.log" && sizing_ok "$T/z32.json" 4 64 f32 f32 &&
+    $BIN inspect "$T/z8.memcom" | grep -q "output  memcom .*rows=i8" &&
+    node -e 'const r = (f) => JSON.parse(require("fs").readFileSync(f, "utf8")).options.rows;
+      process.exit(r(process.argv[1]) > 2 * r(process.argv[2]) ? 0 : 1)' "$T/z8.json" "$T/z32.json"; then
+    ok
+else
+    bad "--ratio sized for int8 / f32 rows: $(tail -2 "$T/z.log")"
+fi
+if $BIN train $Z --kind hash --ratio 4 -o "$T/zh.memcom" --json "$T/zh.json" 2> "$T/z.log" &&
+    sizing_ok "$T/zh.json" 4 20 i8 i8 &&
+    $BIN train $Z --in-kind memcom --out-kind full --in-ratio 4 --init-from "$T/full.memcom" -o "$T/zi.memcom" \
+        --json "$T/zi.json" 2>> "$T/z.log" && sizing_ok "$T/zi.json" 4 20 f32 i8 &&
+    $BIN inspect "$T/zi.memcom" | grep -q "input   memcom .*rows=i8" &&
+    $BIN inspect "$T/zi.memcom" | grep -q "output  full .*rows=f32" &&
+    $BIN train $Z --kind memcom --rows 7 --init-from "$T/full.memcom" -o "$T/zr.memcom" --json "$T/zr.json" \
+        2>> "$T/z.log" && grep -q '"rows":7,"in_rows":7' "$T/zr.json" &&
+    grep -q '"dtype":"f32","in_dtype":"f32"' "$T/zr.json"; then
+    ok
+else
+    bad "default storage of hash, input-only and --rows tables: $(tail -2 "$T/z.log")"
+fi
 
 # warm start of the learned variant from another model (matched by id)
 if $BIN train --data "$T/split" --kind memcom --ratio 4 --dim 16 --epochs 3 --batch 100 --quiet \

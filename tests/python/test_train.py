@@ -78,7 +78,9 @@ def test_two_process_training_checkpoint_resume_and_memcom(tmp_path):
                    "--json", tmp_path / "memcom.json")
     s = memcom.open(small)
     assert s.output.kind == s.input.kind == "memcom" and s.output.bucket_mode == "explicit"
-    assert s.info()["output.m"] == 60 * (16 // 4 - 1) // 16
+    # --ratio 4 counts the rows as stored, int8 by default (d bytes + an f32 scale each): 60 x 16 x 4 / 4
+    # bytes, less an f16 scalar and a u16 bucket index per item, in rows of 20 bytes
+    assert s.output.dtype == s.input.dtype == "i8" and s.info()["output.m"] == (60 * 16 - 60 * 4) // 20
     r = json.loads((tmp_path / "memcom.json").read_text())
     assert abs(c_eval(small, data)["ndcg@20"] - r["test"]["ndcg@20"]) < 1e-5
 

@@ -80,8 +80,8 @@ static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_
     o.head_layers = head_layers;
     o.head_width = 5;
     mt_err err;
-    int ok = mt_table_size_for_rows(in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
-             mt_table_size_for_rows(out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
+    int ok = mt_table_size_for_rows(in_kind, n, d, 5, 0, 0, &o.in_size, &err) == 0 &&
+             mt_table_size_for_rows(out_kind, n, d, 4, 0, 0, &o.out_size, &err) == 0;
     o.in_size.pop = o.out_size.pop = 2;
     uint32_t eb_in[13], eb_out[13];
     for (uint32_t i = 0; i < n; i++) {
@@ -200,8 +200,8 @@ static void test_head_scores(void)
         o.head_width = 6;
         mt_err err;
         mt_model mdl;
-        int ok = mt_table_size_for_rows(o.in_kind, n, d, 5, 0, &o.in_size, &err) == 0 &&
-                 mt_table_size_for_rows(o.out_kind, n, d, 4, 0, &o.out_size, &err) == 0;
+        int ok = mt_table_size_for_rows(o.in_kind, n, d, 5, 0, 0, &o.in_size, &err) == 0 &&
+                 mt_table_size_for_rows(o.out_kind, n, d, 4, 0, 0, &o.out_size, &err) == 0;
         o.out_size.pop = 2;
         ok = ok && mt_model_init(&mdl, n, &o, NULL, NULL, 3, &err) == 0;
         CHECK(ok, "ranker init: %s", err.msg);
@@ -320,8 +320,8 @@ static void test_short_inputs(void)
     o.init_std = 0.5f;
     mt_err err;
     mt_model mdl;
-    int ok = mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, &o.in_size, &err) == 0 &&
-             mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, &o.out_size, &err) == 0 &&
+    int ok = mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.in_size, &err) == 0 &&
+             mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.out_size, &err) == 0 &&
              mt_model_init(&mdl, n, &o, NULL, NULL, 3, &err) == 0;
     if (!ok) {
         CHECK(0, "short inputs: init: %s", err.msg);
@@ -499,18 +499,53 @@ static void test_sizing(void)
     mt_tsize s;
     mt_err err;
     uint32_t n = 10000, d = 64;
-    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 16, 0, &s, &err) == 0 && s.m == n * (64 / 16 - 1) / 64,
+    const int F32 = MEMCOM_DTYPE_F32, F16 = MEMCOM_DTYPE_F16, I8 = MEMCOM_DTYPE_I8;
+    /* f32 rows (--dtype f32): 16x of 10000 x 64 x 4 bytes = 160000 bytes */
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 16, 0, F32, &s, &err) == 0 && s.m == n * (64 / 16 - 1) / 64 &&
+              s.row_dtype == F32,
           "memcom m at 16x = %u, want %u", s.m, n * 3 / 64);
-    CHECK(mt_table_size_for_ratio(MT_T_HASH, n, d, 16, 0, &s, &err) == 0 && s.m == n / 16, "hash m = %u", s.m);
-    CHECK(mt_table_size_for_ratio(MT_T_QR, n, d, 16, 0, &s, &err) == 0 &&
+    CHECK(mt_table_size_for_ratio(MT_T_HASH, n, d, 16, 0, F32, &s, &err) == 0 && s.m == n / 16, "hash m = %u", s.m);
+    CHECK(mt_table_size_for_ratio(MT_T_QR, n, d, 16, 0, F32, &s, &err) == 0 &&
               mt_table_bytes(MT_T_QR, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16,
           "qr within budget");
-    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED, n, d, 16, 0, &s, &err) == 0 &&
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED, n, d, 16, 0, F32, &s, &err) == 0 &&
               mt_table_bytes(MT_T_MEMCOM_LEARNED, n, d, &s, MEMCOM_DTYPE_F32) <= (uint64_t)n * d * 4 / 16 &&
               s.scalar_dtype == MEMCOM_DTYPE_F16,
           "learned within budget (buckets counted)");
-    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 70, 0, &s, &err) != 0 && strstr(err.msg, "too high"),
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 70, 0, F32, &s, &err) != 0 && strstr(err.msg, "too high"),
           "memcom at 70x with d=64 refused: %s", err.msg);
+    /* the rows in the bytes they are stored in, by hand: an int8 row is d
+     * bytes + an f32 scale (68), an f16 row 128; plain memcom adds an f32
+     * scalar per item (40000 bytes), the learned kinds an f16 scalar and a
+     * u16 bucket index (40000 bytes) */
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM, n, d, 16, 0, I8, &s, &err) == 0 && s.m == 120000 / 68,
+          "memcom int8 rows at 16x: m = %u, want %u", s.m, 120000 / 68);
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED_POP, n, d, 16, 0, I8, &s, &err) == 0 && s.m == 120000 / 68,
+          "learned-pop int8 rows at 16x: m = %u, want %u", s.m, 120000 / 68);
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED_POP, n, d, 16, 0, F16, &s, &err) == 0 && s.m == 120000 / 128 &&
+              s.row_dtype == F16,
+          "learned-pop f16 rows at 16x: m = %u, want %u", s.m, 120000 / 128);
+    CHECK(mt_table_size_for_ratio(MT_T_HASH, n, d, 16, 0, I8, &s, &err) == 0 && s.m == 160000 / 68,
+          "hash int8 rows at 16x: m = %u, want %u", s.m, 160000 / 68);
+    CHECK(mt_table_size_for_ratio(MT_T_QR, n, d, 16, 0, I8, &s, &err) == 0 &&
+              mt_table_bytes(MT_T_QR, n, d, &s, I8) <= 160000 && s.m > n / 16,
+          "qr int8 rows within budget, more rows than f32: m = %u", s.m);
+    /* 40x: 64000 bytes, 40000 of them per item */
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED_POP, n, d, 40, 0, I8, &s, &err) == 0 && s.m == 24000 / 68,
+          "learned-pop int8 rows at 40x: m = %u, want %u", s.m, 24000 / 68);
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED_POP, n, d, 40, 0, F32, &s, &err) == 0 && s.m == 24000 / 256,
+          "learned-pop f32 rows at 40x: m = %u, want %u", s.m, 24000 / 256);
+    /* the default storage: int8 for a compressed table sized by a ratio, f32
+     * for explicit rows and for full tables; a given type is kept */
+    CHECK(mt_table_size_for_ratio(MT_T_MEMCOM_LEARNED_POP, n, d, 16, 0, 0, &s, &err) == 0 && s.row_dtype == I8 &&
+              s.m == 120000 / 68,
+          "default at 16x: int8 rows, m = %u", s.m);
+    CHECK(mt_table_size_for_ratio(MT_T_FULL, n, d, 16, 0, 0, &s, &err) == 0 && s.row_dtype == F32 && s.m == n,
+          "a full table stays f32");
+    CHECK(mt_table_size_for_rows(MT_T_MEMCOM_LEARNED_POP, n, d, 300, 0, 0, &s, &err) == 0 && s.row_dtype == F32 &&
+              s.m == 300,
+          "explicit rows: f32 by default");
+    CHECK(mt_table_size_for_rows(MT_T_HASH, n, d, 300, 0, I8, &s, &err) == 0 && s.row_dtype == I8, "rows, int8 given");
     uint32_t b[10];
     mt_buckets_default(MT_T_MEMCOM_POP, 10, 4, 2, b);
     CHECK(b[0] == 0 && b[1] == 1 && b[2] == 2 && b[3] == 3 && b[4] == 2 && b[9] == 3, "pop buckets");
