@@ -68,7 +68,7 @@ async function main() {
     for (const kind of ['memcom', 'memcom-plain']) {
       const key = `${kind === 'memcom' ? 'learned' : 'mod'}-${ratio}x`;
       const file = join(MODELS, `sweep-${key}.memcom`);
-      files.push([key, existsSync(file) ? file : trainModel(kind, ratio, file, key, console.log)]);
+      files.push([key, existsSync(file) ? file : trainModel(kind, ratio, 'f32', file, key, console.log)]);
     }
   }
   for (const [key, file] of files) {

@@ -81,7 +81,11 @@ function userQueries(src, cat, histories) {
   return historyIndices(src.small, histories).map((h) => makeQuery(src.small.userVector(h), catalogueHistory(cat, h)));
 }
 
-const title = (src, extra = '') => `trained ${SOURCES[src.key].ratio}x, ${SOURCES[src.key].buckets === 'mod' ? '`i mod m`' : 'learned'} buckets${extra}`;
+const title = (src, extra = '') => {
+  const s = SOURCES[src.key];
+  const rows = s.dtype === 'i8' ? `, trained with int8 rows (the default: ${(src.cat.m / src.cat.n * 100).toFixed(1)} rows per 100 items)` : '';
+  return `trained ${s.ratio}x, ${s.buckets === 'mod' ? '`i mod m`' : 'learned'} buckets${rows}${extra}`;
+};
 
 async function main() {
   const started = new Date();
@@ -120,7 +124,7 @@ async function main() {
   }
   l16.small.dispose();
 
-  for (const key of ['learned-4x', 'learned-40x', 'mod-16x', 'mod-4x', 'mod-40x']) {
+  for (const key of ['learned-16x-i8', 'learned-4x', 'learned-40x', 'mod-16x', 'mod-4x', 'mod-40x']) {
     if (quick && key !== 'learned-4x') continue;
     const src = await trained(key);
     const q = userQueries(src, src.cat, histories);

@@ -1,8 +1,9 @@
 // The trained ml-latest-small models the user-facing benchmark resamples:
 // the demo's committed memcom 4x and 16x (learned buckets), and the ones the
 // demo does not ship, trained here once with build/memcom and the demo's
-// options (demo/make-models.sh) into build/bench/models/: learned 40x, and
-// `i mod m` buckets (--kind memcom-plain) at 4x, 16x and 40x.  About 15 s each
+// options (demo/make-models.sh) into build/bench/models/: learned 40x, learned
+// 16x with the trainer's default int8 rows, and `i mod m` buckets (--kind
+// memcom-plain) at 4x, 16x and 40x.  About 15 s each
 // on this machine; later runs reuse them.
 
 import { execFileSync } from 'node:child_process';
@@ -19,14 +20,17 @@ const COMMON = ['--header', '--min-rating', '3.5', '--split', '80/10/10', '--spl
   '--dim', '64', '--lr', '0.01', '--weight-decay', '1.0', '--dropout', '0.5', '--epochs', '300', '--patience', '30', '--seed', '1',
   '--threads', '2', '--quiet'];
 
-/** key -> { file, kind, ratio, buckets } */
+/** key -> { file, kind, ratio, buckets, dtype }: dtype the rows' storage as
+ * trained (f32 as the demo's models; 'i8' is what --ratio gives by default:
+ * the same bytes in about 3.8 times as many int8 rows). */
 export const SOURCES = {
-  'learned-4x': { file: join(root, 'demo', 'models', 'memcom-4x.memcom'), ratio: 4, buckets: 'learned' },
-  'learned-16x': { file: join(root, 'demo', 'models', 'memcom-16x.memcom'), ratio: 16, buckets: 'learned' },
-  'learned-40x': { file: join(MODELS, 'memcom-40x.memcom'), kind: 'memcom', ratio: 40, buckets: 'learned' },
-  'mod-4x': { file: join(MODELS, 'plain-4x.memcom'), kind: 'memcom-plain', ratio: 4, buckets: 'mod' },
-  'mod-16x': { file: join(MODELS, 'plain-16x.memcom'), kind: 'memcom-plain', ratio: 16, buckets: 'mod' },
-  'mod-40x': { file: join(MODELS, 'plain-40x.memcom'), kind: 'memcom-plain', ratio: 40, buckets: 'mod' },
+  'learned-4x': { file: join(root, 'demo', 'models', 'memcom-4x.memcom'), ratio: 4, buckets: 'learned', dtype: 'f32' },
+  'learned-16x': { file: join(root, 'demo', 'models', 'memcom-16x.memcom'), ratio: 16, buckets: 'learned', dtype: 'f32' },
+  'learned-16x-i8': { file: join(MODELS, 'memcom-16x-i8.memcom'), kind: 'memcom', ratio: 16, buckets: 'learned', dtype: 'i8' },
+  'learned-40x': { file: join(MODELS, 'memcom-40x.memcom'), kind: 'memcom', ratio: 40, buckets: 'learned', dtype: 'f32' },
+  'mod-4x': { file: join(MODELS, 'plain-4x.memcom'), kind: 'memcom-plain', ratio: 4, buckets: 'mod', dtype: 'f32' },
+  'mod-16x': { file: join(MODELS, 'plain-16x.memcom'), kind: 'memcom-plain', ratio: 16, buckets: 'mod', dtype: 'f32' },
+  'mod-40x': { file: join(MODELS, 'plain-40x.memcom'), kind: 'memcom-plain', ratio: 40, buckets: 'mod', dtype: 'f32' },
 };
 
 /** The model file of `key`, trained first when it is one of ours and missing. */
@@ -34,15 +38,15 @@ export function sourceFile(key, log) {
   const s = SOURCES[key];
   if (existsSync(s.file)) return s.file;
   if (!s.kind) throw new Error(`${s.file} is missing (a demo model: bash demo/make-models.sh)`);
-  return trainModel(s.kind, s.ratio, s.file, key, log);
+  return trainModel(s.kind, s.ratio, s.dtype, s.file, key, log);
 }
 
-/** Trains a model of `kind` ('memcom' or 'memcom-plain') at `ratio` into `file` (in build/bench/models/), with the demo's options. */
-export function trainModel(kind, ratio, file, key, log) {
+/** Trains a model of `kind` ('memcom' or 'memcom-plain') at `ratio` with rows of `dtype` into `file` (in build/bench/models/), with the demo's options. */
+export function trainModel(kind, ratio, dtype, file, key, log) {
   const memcom = join(root, 'build', 'memcom');
   if (!existsSync(memcom)) throw new Error(`${memcom} is missing: bash build.sh native`);
   mkdirSync(MODELS, { recursive: true });
-  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', kind, '--ratio', String(ratio), '-o', `${file}.part`];
+  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', kind, '--ratio', String(ratio), '--dtype', dtype, '-o', `${file}.part`];
   log(`  training ${key} once (cached in build/bench/models/): build/memcom ${args.join(' ')}`);
   const t = performance.now();
   execFileSync(memcom, args, { stdio: ['ignore', 'ignore', 'inherit'] });

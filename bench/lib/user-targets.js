@@ -153,7 +153,7 @@ function rankerTargets(ranker) {
 /** groups: bench/run.js's; firstAnswer: Node's last-byte rows; browsers: bench/browser.js's; ranker: bench/ranker.js's (optional). */
 export function evaluateUserTargets({ groups, firstAnswer, browsers, ranker }) {
   const out = [];
-  const ratio = (n) => (g) => g.kind === 'trained' && g.k === 10 && g.key.endsWith(`-${n}x`);
+  const ratio = (n) => (g) => g.kind === 'trained' && g.k === 10 && g.key.split('-').includes(`${n}x`); // learned-16x, learned-16x-i8, ...
   for (const g of groups.filter(ratio(16))) {
     for (const key of ['f32', 'i8']) out.push(vsOrt(`${g.title}, ${FORMS[key]}: >= 40x onnxruntime-web items/s`, g, key, 40));
     for (const key of ['f32', 'i8']) out.push(p95(`${g.title}, ${FORMS[key]}: p95 < 1 ms`, g, key, 1));
