@@ -1,6 +1,6 @@
 # bench/quality-args.sh - the data and training options of each data set of the
 # quality benches, sourced (from the repository root, with DATA_ROOT set) by
-# bench/quality.sh and bench/short-history.sh.
+# bench/quality.sh, bench/short-history.sh and demo/make-models.sh.
 # shellcheck shell=bash
 
 data_args() {
@@ -8,8 +8,9 @@ data_args() {
     ml1m) echo "--data $DATA_ROOT/ml-1m/implicit_lightgcnpp --name ml-1m" ;;
     lastfm) echo "--data $DATA_ROOT/lastfm-lightgcnpp --name lastfm" ;;
     sports) echo "--seq $DATA_ROOT/amazon-5core-s3rec/Sports_and_Outdoors.txt --split 70/10/20 --split-seed 1 --name amazon-sports" ;;
-    # the demo's data and split (demo/make-models.sh trains its models on it)
-    mlsmall) echo "--csv $DATA_ROOT/ml-latest-small/ratings.csv --header --min-rating 3.5 --split 80/10/10 --split-seed 7 --name ml-latest-small" ;;
+    # the demo's data and split (demo/make-models.sh trains its models on it;
+    # MLSMALL: another copy of ml-latest-small)
+    mlsmall) echo "--csv ${MLSMALL:-$DATA_ROOT/ml-latest-small}/ratings.csv --header --min-rating 3.5 --split 80/10/10 --split-seed 7 --name ml-latest-small" ;;
     esac
 }
 hyper_args() {

@@ -36,10 +36,10 @@ mkdir -p "$OUT"
 # same order): the raw ratings log, ratings >= 3.5 kept (their grades with them),
 # a seeded 80/10/10 per-user split (validation picks the epoch, test is reported
 # in each model's metadata).
-data=(
-  --csv "$DATA/ratings.csv" --header --min-rating 3.5
-  --split 80/10/10 --split-seed 7 --name ml-latest-small
-)
+# (bench/quality-args.sh owns these options: the quality benches use the same.)
+# shellcheck source=bench/quality-args.sh
+. bench/quality-args.sh
+read -r -a data <<< "$(MLSMALL=$DATA data_args mlsmall)"
 # The Mult-DAE models: d = 64, the hyper-parameters bench/quality.sh uses for
 # ml-1m and lastfm, up to 300 epochs with early stopping; half of the users of
 # each step get a short history of 1-3 of their items as input (the demo starts
