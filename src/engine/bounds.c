@@ -229,17 +229,25 @@ static const uint32_t *mcc_bucket_block(const mcc_table *t, const uint32_t *hash
  * at the first item whose fl(w * T_r) plus the bucket's bias maximum cannot
  * reach the threshold (rounding is monotone: every later item's product is no
  * larger).  A stable sort of each run, ascending w, ties in ascending index
- * (the order they are listed in); runs are short (insertion), or merged
+ * (the order they are listed in): short runs by rank, longer ones merged
  * through scratch (half the run). */
+#define MC_SORT_SHORT 64u /* runs up to this long: by rank */
 static void mcc_sort_run(mcc_item *wb, size_t len, mcc_item *tmp)
 {
-    if (len <= 32) {
-        for (size_t a = 1; a < len; a++) {
-            mcc_item x = wb[a];
-            size_t c = a;
-            for (; c > 0 && wb[c - 1].w > x.w; c--) wb[c] = wb[c - 1];
-            wb[c] = x;
+    if (len <= MC_SORT_SHORT) {
+        /* each item's place is the number of items before it in the order:
+         * smaller w, or equal w listed earlier (no branches: vectorised) */
+        mcc_item out[MC_SORT_SHORT];
+        float key[MC_SORT_SHORT];
+        for (size_t a = 0; a < len; a++) key[a] = wb[a].w;
+        for (size_t a = 0; a < len; a++) {
+            float x = key[a];
+            uint32_t rank = 0;
+            for (size_t c = 0; c < a; c++) rank += key[c] <= x;
+            for (size_t c = a + 1; c < len; c++) rank += key[c] < x;
+            out[rank] = wb[a];
         }
+        memcpy(wb, out, sizeof(mcc_item) * len);
         return;
     }
     size_t h = len / 2;
@@ -248,8 +256,11 @@ static void mcc_sort_run(mcc_item *wb, size_t len, mcc_item *tmp)
     memcpy(tmp, wb, sizeof(mcc_item) * h);
     size_t l = 0, r = h, o = 0;
     for (; l < h; o++) {
-        int right = r < len && wb[r].w < tmp[l].w; /* the left run first on ties: stable */
-        wb[o] = right ? wb[r++] : tmp[l++];
+        /* the left run first on ties: stable; a select, not a branch */
+        size_t right = r < len && wb[r].w < tmp[l].w;
+        wb[o] = *(right ? &wb[r] : &tmp[l]);
+        r += right;
+        l += 1 - right;
     }
 }
 
@@ -329,31 +340,51 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     if (!rc && split) rc = mcc_parts_install(g, &P, m); /* P.start is g->start from here */
     mcc_parts_free(&P);
     if (rc) return rc;
+    /* runs of more than MC_SORT_SHORT are merged through scratch of half the
+     * longest (at most every item of two parts: a bucket) */
+    size_t nb = split ? np : m, most = 0;
+    for (size_t q = 0; q < nb; q++) most = start[q + 1] - start[q] > most ? start[q + 1] - start[q] : most;
+    mcc_item *tmp = NULL;
+    if (most > MC_SORT_SHORT && !(tmp = (mcc_item *)memcom_malloc(sizeof(mcc_item) * (most / 2 + 1)))) return MEMCOM_E_NOMEM;
     /* the items, ascending, their w and bias, with start[r] as the cursor
      * of bucket or part r, then shifted back */
     mcc_item *wb = g->wb;
-    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
-        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        const uint16_t *b16;
-        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
-        for (uint32_t j = 0; j < len; j++) {
-            uint32_t r = b32 ? b32[j] : b16[j];
-            uint32_t c = start[split ? mcc_part(r, w[j], m) : r]++;
-            wb[c].w = w[j];
-            wb[c].b = b ? b[j] : 0.0f;
-            wb[c].i = i0 + j;
+    if (td->bucket_mode == MEMCOM_BUCKET_MOD) {
+        /* bucket by bucket (items r, r + m, ...: reads in n / m streams that
+         * move forward together, writes in order), each bucket's runs sorted
+         * while they are in cache */
+        for (uint32_t r = 0; r < m; r++) {
+            uint32_t lo = split ? start[r] : 0, hi = start[split ? m + r : r];
+            for (uint32_t i = r; i < n; i += m) {
+                float w = mcc_f32_or_f16_at(t->w, td->scalar_dtype, i);
+                uint32_t c = start[split ? mcc_part(r, w, m) : r]++;
+                wb[c].w = w;
+                wb[c].b = bias ? mcc_f32_or_f16_at(bias, bias_dtype, i) : 0.0f;
+                wb[c].i = i;
+            }
+            if (split) mcc_sort_run(wb + lo, start[r] - lo, tmp);
+            mcc_sort_run(wb + hi, start[split ? m + r : r] - hi, tmp);
+        }
+    } else {
+        for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+            uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+            const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
+            const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
+            const uint16_t *b16;
+            const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
+            for (uint32_t j = 0; j < len; j++) {
+                uint32_t r = b32 ? b32[j] : b16[j];
+                uint32_t c = start[split ? mcc_part(r, w[j], m) : r]++;
+                wb[c].w = w[j];
+                wb[c].b = b ? b[j] : 0.0f;
+                wb[c].i = i0 + j;
+            }
         }
     }
-    size_t nb = split ? np : m, most = 0;
     for (size_t q = nb; q > 0; q--) start[q] = start[q - 1];
     start[0] = 0;
-    for (size_t q = 0; q < nb; q++) most = start[q + 1] - start[q] > most ? start[q + 1] - start[q] : most;
-    /* runs of more than 32 are merged through scratch of half the longest */
-    mcc_item *tmp = NULL;
-    if (most > 32 && !(tmp = (mcc_item *)memcom_malloc(sizeof(mcc_item) * (most / 2 + 1)))) rc = MEMCOM_E_NOMEM;
-    for (size_t q = 0; q < nb && !rc; q++) mcc_sort_run(wb + start[q], start[q + 1] - start[q], tmp);
+    if (td->bucket_mode != MEMCOM_BUCKET_MOD)
+        for (size_t q = 0; q < nb; q++) mcc_sort_run(wb + start[q], start[q + 1] - start[q], tmp);
     memcom_free(tmp);
     return rc;
 }
@@ -431,6 +462,7 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     g->wabs = wabs;
     g->babs = babs;
     g->nb = nb;
+    g->mod = td->bucket_mode == MEMCOM_BUCKET_MOD;
     /* the buckets' item lists of hash tables */
     if (!has_w && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
     if (rc) {

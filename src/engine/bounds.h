@@ -24,6 +24,7 @@ typedef struct mcc_bounds {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
     int off;                  /* memcom_set_bucket_bounds(model, 0) */
     int split;                /* 1: nb = 2 m sign parts */
+    int mod;                  /* buckets i mod m: each holds about n / nb items (or, split, its sign's share) */
     uint32_t nb;              /* buckets ranked on: m, or 2 m when split */
     float *wmax, *wmin;       /* per bucket over its items' w (memcom), nb each */
     float *bmax;              /* per bucket max output bias (NULL without bias) */

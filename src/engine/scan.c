@@ -173,7 +173,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
                 uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
                 size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, e->out_buf, e->hits);
-                if (!g->start) left += (uint64_t)nh * per; /* i mod m: per bounds every bucket's size */
+                if (g->mod) left += (uint64_t)nh * per; /* i mod m: per estimates every bucket's size, without reading them */
                 else
                     for (size_t q = 0; q < nh; q++) left += mcc_bounds_size(g, r0 + e->hits[q], n, nb);
             }
