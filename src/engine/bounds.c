@@ -224,6 +224,24 @@ static const uint32_t *mcc_bucket_block(const mcc_table *t, const uint32_t *hash
     return kbuf;
 }
 
+/* A block of items [i0, i0 + len) of a memcom table: their w and bias
+ * (NULL without one) as f32, and their buckets (as mcc_bucket_block) */
+typedef struct mcc_block {
+    float w[MC_BLOCK], b[MC_BLOCK];
+    uint32_t k[MC_BLOCK];
+    const float *wv, *bv;
+    const uint32_t *b32;
+    const uint16_t *b16;
+} mcc_block;
+
+static void mcc_block_read(mcc_block *B, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                           uint32_t i0, uint32_t len)
+{
+    B->wv = mcc_f32_run(t->w, t->desc.scalar_dtype, i0, len, B->w);
+    B->bv = bias ? mcc_f32_run(bias, bias_dtype, i0, len, B->b) : NULL;
+    B->b32 = mcc_bucket_block(t, hash_b, i0, len, B->k, &B->b16);
+}
+
 /* Items in order of w within each bucket or part: the scan walks a bucket
  * from the end where w * T_r is largest (T_r >= 0: the largest w) and stops
  * at the first item whose fl(w * T_r) plus the bucket's bias maximum cannot
@@ -297,17 +315,14 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     mcc_parts P;
     if (mcc_parts_alloc(&P, m, bias != NULL)) return MEMCOM_E_NOMEM;
     uint32_t *cnt = P.start + 1; /* sizes, then (prefix sums) the starts */
-    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
-    uint32_t kbuf[MC_BLOCK];
+    mcc_block B;
     float ba = 0.0f;
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        const uint16_t *b16;
-        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
-        if (b16) mcc_parts_run(&P, cnt, NULL, b16, w, b, len, m);
-        else mcc_parts_run(&P, cnt, b32, NULL, w, b, len, m);
+        mcc_block_read(&B, t, hash_b, bias, bias_dtype, i0, len);
+        const float *b = B.bv;
+        if (B.b16) mcc_parts_run(&P, cnt, NULL, B.b16, B.wv, b, len, m);
+        else mcc_parts_run(&P, cnt, B.b32, NULL, B.wv, b, len, m);
         if (b) {
             float a = mcc_abs_max_f32(b, len);
             ba = a > ba ? a : ba;
@@ -368,12 +383,10 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     } else {
         for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
             uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-            const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-            const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-            const uint16_t *b16;
-            const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
+            mcc_block_read(&B, t, hash_b, bias, bias_dtype, i0, len);
+            const float *w = B.wv, *b = B.bv;
             for (uint32_t j = 0; j < len; j++) {
-                uint32_t r = b32 ? b32[j] : b16[j];
+                uint32_t r = B.b32 ? B.b32[j] : B.b16[j];
                 uint32_t c = start[split ? mcc_part(r, w[j], m) : r]++;
                 wb[c].w = w[j];
                 wb[c].b = b ? b[j] : 0.0f;
