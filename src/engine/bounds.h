@@ -39,6 +39,7 @@ typedef struct mcc_bounds {
     float *seed_score;
     size_t seed_cap;
     mcc_backoff backoff;      /* tried on every ranking, or (pruning too little) now and then */
+    float touched;            /* what the scan's prefetch of bucket lists read (kept, so that it is read) */
     uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
                                              * items scored in the others (those that finished by bucket) */
 } mcc_bounds;

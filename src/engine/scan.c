@@ -105,6 +105,21 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
     return 0;
 }
 
+/* Reads the first entries of buckets r0 + at[q] (q < count) of memcom lists
+ * (and their starts) before they are scored: independent loads, whose cache
+ * misses the processor overlaps, where scoring bucket after bucket would wait
+ * for each (a prefetch: the sum only keeps the loads). */
+static void mcc_touch_buckets(mcc_bounds *g, uint32_t r0, const uint32_t *at, size_t count)
+{
+    if (!g->wb) return;
+    float sum = 0.0f;
+    for (size_t q = 0; q < count; q++) {
+        uint32_t r = r0 + at[q], a = g->start[r], b = g->start[r + 1];
+        if (b > a) sum += g->wb[a].w + g->wb[b - 1].w;
+    }
+    g->touched = sum;
+}
+
 /* Top-k by bucket (s prepared): the buckets with the highest bounds first,
  * which sets the threshold, then every other bucket whose bound reaches it.
  * Returns 1 when ranked, 0 when the bounds would prune too little (h and pre
@@ -155,6 +170,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             }
         }
         if (hs.n == 0) return 1; /* cannot happen: an unscored bucket has a finite bound */
+        mcc_touch_buckets(g, 0, g->seed_idx, hs.n);
         for (size_t q = 0; q < hs.n; q++) {
             uint32_t r = g->seed_idx[q];
             if (mcc_score_bucket(e, g, h, r, tv[r], use_bias, pre)) return -1;
@@ -203,6 +219,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
         float f = mcc_bucket_floor(h, pre);
         size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, f > -INFINITY ? nextafterf(f, -INFINITY) : -INFINITY,
                             e->out_buf, e->hits);
+        mcc_touch_buckets(g, r0, e->hits, nh);
         for (size_t q = 0; q < nh; q++) {
             uint32_t r = r0 + e->hits[q];
             if (g->ub[r] < f) continue; /* the threshold rose since */
