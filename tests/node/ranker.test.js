@@ -122,6 +122,43 @@ test('ranker: a large catalogue with a memcom table (row products cached per que
   assert.deepEqual(got[0], got[1]);
 });
 
+test('ranker: two-stage over many shared rows (no row cache) with scalars of both signs, R = 500 and R >= n', async () => {
+  // 5,000 shared rows of 4 items, w of both signs (bucket bounds on sign parts,
+  // each part read in order of w), a deep first stage: the module's factorised
+  // top R (brute force over its own scores) re-ranked by the reference s_i
+  const r = rng(91);
+  const n = 20000;
+  const d = 16;
+  const m = 5000;
+  const bytes = await buildModel({
+    input: { kind: 'full', n, d, rows: floats(r, n * d, 0.5) },
+    output: { kind: 'memcom', n, m, d, rows: floats(r, m * d, 0.5), scalars: floats(r, n, 1) },
+    head: headSpec(r, d, [32, 1]),
+    outputBias: floats(r, n, 0.1),
+  });
+  const ref = R.parseModel(bytes, { ids: false });
+  const got = [];
+  for (const b of BUILDS) {
+    const model = await loadModel(bytes, b.options);
+    const out = [];
+    for (const hist of [[3, 99, 1234, 19999], [7], [500, 501, 502, 503, 504, 505]]) {
+      const rs = R.rankerScores(ref, hist);
+      const f = model.scores(hist);
+      for (const R2 of [500, n + 5]) {
+        const k = 10;
+        const firstStage = R.topK(f, Math.max(R2, k), { exclude: hist }).map((x) => x.index);
+        const two = model.recommend(hist, { k, rerankDepth: R2 });
+        assertTopK(two, rs, k, { candidates: firstStage, rel: 1e-5, what: `two-stage R = ${R2} (${b.name})` });
+        assert.deepEqual(strip(two), strip(model.rerank(hist, firstStage, { k })), `two-stage R = ${R2} (${b.name}): as rerank`);
+        out.push(strip(two));
+      }
+    }
+    got.push(out);
+    model.dispose();
+  }
+  assert.deepEqual(got[0], got[1]);
+});
+
 test('ranker: info, errors and bad heads', async () => {
   const r = rng(5);
   const n = 30;
