@@ -96,6 +96,17 @@ for (const cfg of allConfigs()) {
   });
 }
 
+/** run(model, build) on the model in each build (SIMD and scalar); their results must be identical */
+async function bothBuilds(bytes, run) {
+  const got = [];
+  for (const b of BUILDS) {
+    const model = await loadModel(bytes, b.options);
+    got.push(run(model, b));
+    model.dispose();
+  }
+  assert.deepEqual(got[0], got[1]);
+}
+
 test('ranker: a large catalogue with a memcom table (row products cached per query), both builds agree', async () => {
   const r = rng(77);
   const n = 20000;
@@ -108,18 +119,14 @@ test('ranker: a large catalogue with a memcom table (row products cached per que
     outputBias: floats(r, n, 0.1),
   });
   const ref = R.parseModel(bytes, { ids: false });
-  const got = [];
-  for (const b of BUILDS) {
-    const model = await loadModel(bytes, b.options);
+  await bothBuilds(bytes, (model, b) => {
     const hist = [3, 99, 1234, 19999];
     const rs = R.rankerScores(ref, hist);
     const rec = model.recommend(hist, { k: 20 });
     assertTopK(rec, rs, 20, { exclude: hist, rel: 1e-5, what: `large (${b.name})` });
     const two = model.recommend(hist, { k: 20, rerankDepth: 500 });
-    got.push([strip(rec), strip(two)]);
-    model.dispose();
-  }
-  assert.deepEqual(got[0], got[1]);
+    return [strip(rec), strip(two)];
+  });
 });
 
 test('ranker: two-stage over many shared rows (no row cache) with scalars of both signs, R = 500 and R >= n', async () => {
@@ -137,9 +144,7 @@ test('ranker: two-stage over many shared rows (no row cache) with scalars of bot
     outputBias: floats(r, n, 0.1),
   });
   const ref = R.parseModel(bytes, { ids: false });
-  const got = [];
-  for (const b of BUILDS) {
-    const model = await loadModel(bytes, b.options);
+  await bothBuilds(bytes, (model, b) => {
     const out = [];
     for (const hist of [[3, 99, 1234, 19999], [7], [500, 501, 502, 503, 504, 505]]) {
       const rs = R.rankerScores(ref, hist);
@@ -153,10 +158,8 @@ test('ranker: two-stage over many shared rows (no row cache) with scalars of bot
         out.push(strip(two));
       }
     }
-    got.push(out);
-    model.dispose();
-  }
-  assert.deepEqual(got[0], got[1]);
+    return out;
+  });
 });
 
 test('ranker: info, errors and bad heads', async () => {
