@@ -90,8 +90,8 @@ uint64_t mcc_ranker_working_bytes(const mcc_ranker *r)
     return w + 16 * (MC_ALIGN + 16);
 }
 
-/* this query's c = W_u u + b and M = W_e + W_ue diag(u), for n_score items */
-static void mcc_ranker_query(mcc_ranker *r, const float *u, size_t n_score)
+/* this query's c = W_u u + b and M = W_e + W_ue diag(u) */
+static void mcc_ranker_query(mcc_ranker *r, const float *u)
 {
     r->u = u;
     if (!r->split) return;
@@ -105,15 +105,10 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u, size_t n_score)
         mk_axpy_f32(u[j], r->wueT + j * r->h1, r->MT + j * r->h1, r->h1);
         mk_axpy_f32(1.0f, r->weT + j * r->h1, r->MT + j * r->h1, r->h1);
     }
-    r->cache = 0;
-    uint32_t m = r->v->output.desc.m;
-    /* the row cache pays when the items scored share rows (at least one item
-     * per two rows on average); fewer (a two-stage ranking's R of a large
-     * catalogue) mostly compute each row's product once either way, and
-     * writing it to the cache costs more than the few repeats it saves */
-    if (!mcc_ranker_shared(r) || (uint64_t)n_score * 2 < m) return;
+    if (!mcc_ranker_shared(r)) return;
     if (!r->p_tried) { /* the row cache, once; without it the same values are computed per item */
         r->p_tried = 1;
+        uint32_t m = r->v->output.desc.m;
         if (mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) {
             r->P = (float *)memcom_malloc(sizeof(float) * (size_t)m * r->h1);
             r->stamp = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (size_t)m);
@@ -127,20 +122,19 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u, size_t n_score)
         }
     }
     if (r->stamp && ++r->query == 0) { /* wrapped: every row is stale */
-        memset(r->stamp, 0, sizeof(uint32_t) * (size_t)m);
+        memset(r->stamp, 0, sizeof(uint32_t) * (size_t)r->v->output.desc.m);
         r->query = 1;
     }
-    r->cache = r->P != NULL;
 }
 
 /* M R[b] for shared row b: cached per query, or computed into out */
 static const float *mcc_ranker_row_product(mcc_ranker *r, uint32_t b, float *out)
 {
-    float *p = r->cache ? r->P + (size_t)b * r->h1 : out;
-    if (r->cache && r->stamp[b] == r->query) return p;
+    float *p = r->P ? r->P + (size_t)b * r->h1 : out;
+    if (r->P && r->stamp[b] == r->query) return p;
     mcc_table_row(&r->v->output, b, r->row);
     mk_matvec_t_f32(r->MT, r->d, r->h1, r->row, p);
-    if (r->cache) r->stamp[b] = r->query;
+    if (r->P) r->stamp[b] = r->query;
     return p;
 }
 
@@ -190,7 +184,7 @@ int mcc_ranker_scores(mcc_ranker *r, mcc_engine *e, const float *u, const uint32
     if (!mcc_all_finite(u, r->d)) return MEMCOM_E_NONFINITE_INPUT; /* the engine's order of checks */
     int rc = mcc_check_list(items, n_items, r->v->n);
     if (rc || (rc = mcc_engine_score_items(e, u, r->d, items, n_items, out))) return rc;
-    mcc_ranker_query(r, u, n_items);
+    mcc_ranker_query(r, u);
     for (size_t j = 0; j < n_items; j++) out[j] += mcc_ranker_head(r, e->hash_b, items[j]);
     return MEMCOM_OK;
 }
@@ -207,7 +201,7 @@ static int mcc_ranker_base(mcc_ranker *r, mcc_engine *e, const float *u0)
         memcom_free(s0);
         return rc;
     }
-    mcc_ranker_query(r, u0, n);
+    mcc_ranker_query(r, u0);
     for (uint32_t i = 0; i < n; i++) s0[i] += mcc_ranker_head(r, e->hash_b, i);
     r->s0 = s0;
     return MEMCOM_OK;
@@ -236,7 +230,7 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
         memcom_topk_opts first = *o;
         first.k = R;
         if ((rc = mcc_engine_topk(e, u, r->d, &first, 1, 0, UINT32_MAX, r->idx, r->sc, &nr))) return rc;
-        mcc_ranker_query(r, u, nr);
+        mcc_ranker_query(r, u);
         /* R items scattered over the table: their rows and scalars read
          * first, with their cache misses overlapped (measured: 0.1-0.2 ms
          * of 1.5 per query on a 1M-item table whose data the caches lost) */
@@ -260,7 +254,7 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
         }
         mcc_clear_list(bm, o->candidates, o->n_candidates);
         if ((rc = mcc_engine_score_items(e, u, r->d, r->idx, cnt, r->sc))) goto done;
-        mcc_ranker_query(r, u, cnt);
+        mcc_ranker_query(r, u);
         for (size_t j = 0; j < cnt; j++) {
             float s = r->sc[j] + mcc_ranker_head(r, e->hash_b, r->idx[j]);
             mcc_topk_offer(&h, r->idx[j], lam != 0.0f ? s - lam * r->s0[r->idx[j]] : s);
@@ -271,7 +265,7 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
             goto done;
         }
         if ((rc = mcc_engine_score(e, u, r->d, r->f))) goto done;
-        mcc_ranker_query(r, u, n);
+        mcc_ranker_query(r, u);
         for (uint32_t i = 0; i < n; i++)
             if (!mcc_bit(bm, i)) {
                 float s = r->f[i] + mcc_ranker_head(r, e->hash_b, i);

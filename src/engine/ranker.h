@@ -5,8 +5,7 @@
  * first head layer is split per query, W [u; e; u*e] = (W_u u + b) + M e
  * with M = W_e + W_ue diag(u) (kept transposed), so that an item costs M e_i; for shared-row
  * tables (hash, memcom: e_i = w_i R[b_i]) M R[b] is computed once per row and
- * query when the items scored share rows, and an item costs only
- * w_i * (M R[b_i]) and the layers after it.
+ * query, and an item costs only w_i * (M R[b_i]) and the layers after it.
  * Every path (all items, candidates, the re-ranking of a two-stage ranking)
  * computes an item's score the same way, so they agree exactly.
  */
@@ -30,7 +29,6 @@ typedef struct mcc_ranker {
     uint32_t *stamp;          /* m: the query P[r] was computed for */
     uint32_t query;           /* this query's stamp (never 0) */
     int p_tried;              /* P allocation attempted */
-    int cache;                /* this query computes M R[r] into P (mcc_ranker_query decides) */
     /* scratch */
     float *e, *row, *x, *y;   /* d, d, width, width */
     float touched;            /* what mcc_table_touch read (kept, so that it is read) */

@@ -129,7 +129,7 @@ test('ranker: a large catalogue with a memcom table (row products cached per que
   });
 });
 
-test('ranker: two-stage over many shared rows (no row cache) with scalars of both signs, R = 500 and R >= n', async () => {
+test('ranker: two-stage over many shared rows with scalars of both signs, R = 500 and R >= n', async () => {
   // 5,000 shared rows of 4 items, w of both signs (bucket bounds on sign parts,
   // each part read in order of w), a deep first stage: the module's factorised
   // top R (brute force over its own scores) re-ranked by the reference s_i
