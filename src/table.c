@@ -51,6 +51,25 @@ static void mcc_rows_dot(const mcc_table *t, int b, uint32_t r, size_t count, co
 
 void mcc_table_row(const mcc_table *t, uint32_t r, float *out) { mcc_row(t, 0, r, out); }
 
+float mcc_table_touch(const mcc_table *t, const uint32_t *hash_b, const uint32_t *items, size_t n)
+{
+    const memcom_table_desc *td = &t->desc;
+    int shared = td->kind == MEMCOM_KIND_HASH || td->kind == MEMCOM_KIND_MEMCOM;
+    if (!shared && td->kind != MEMCOM_KIND_FULL) return 0.0f;
+    size_t bytes = (size_t)td->d * mcc_dtype_size(td->row_dtype);
+    if (bytes == 0) return 0.0f;
+    const uint8_t *a = (const uint8_t *)t->a;
+    float sum = 0.0f;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = items[j];
+        const uint8_t *row = a + (size_t)(shared ? mcc_bucket_of(t, hash_b, i) : i) * bytes;
+        for (size_t o = 0; o < bytes; o += 64) sum += row[o];
+        sum += row[bytes - 1];
+        if (td->kind == MEMCOM_KIND_MEMCOM) sum += mcc_f32_or_f16_at(t->w, td->scalar_dtype, i);
+    }
+    return sum;
+}
+
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp)
 {
     size_t d = t->desc.d;

@@ -23,6 +23,13 @@ const float *mcc_f32_run(const void *x, uint32_t dtype, size_t i0, size_t len, f
 /* row r (< rows of A) of the A table, decoded to f32 into out (d floats):
  * for hash and memcom the shared row of bucket r */
 void mcc_table_row(const mcc_table *t, uint32_t r, float *out);
+/* Reads every cache line of the rows (and memcom scalars) that items[0 ..
+ * n) use, and returns a sum of what it read, for the caller to keep: a
+ * prefetch, for a loop about to visit items scattered over a large table
+ * (independent loads, so the processor overlaps their cache misses, where the
+ * loop that computes would wait for them one at a time).  Full, hash and
+ * memcom tables; 0 for the others. */
+float mcc_table_touch(const mcc_table *t, const uint32_t *hash_b, const uint32_t *items, size_t n);
 /* the embedding of item i into out (d floats); tmp has d floats */
 void mcc_table_lookup(const mcc_table *t, uint32_t i, float *out, float *tmp);
 

@@ -89,8 +89,9 @@ export interface LoadOptions {
   /**
    * hash and memcom output tables with at least two items per bucket: keep
    * per-bucket bounds on the scores (16 bytes per bucket, plus 4 bytes per item
-   * and per bucket unless buckets are `i mod m`, about twice that for memcom
-   * buckets mixing signs of w; built by the load) so that ranking scores only the buckets whose
+   * and per bucket unless buckets are `i mod m`; memcom tables: 12 bytes per
+   * item, each bucket's items in order of w with their bias, and up to twice
+   * the per-bucket bytes for buckets mixing signs of w; built by the load) so that ranking scores only the buckets whose
    * bound can still reach the top k (the bounds hold exactly: rounding is
    * monotone). Rankings are identical either way; when the bounds prune too
    * little for a query every item is scored. `false` saves that memory.

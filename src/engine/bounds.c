@@ -14,7 +14,9 @@
  * ub_r < floor holds no item scoring >= floor, and is skipped without reading
  * its items.  Exact top-k (floor = the k-th best score) and pre-ranking
  * (floor = theta~ - 2 delta, with the bounds taken on the approximate T~ the
- * items are pre-ranked with) stay exact.
+ * items are pre-ranked with) stay exact.  Memcom tables also keep each
+ * bucket's items in order of w (mcc_sort_run), so that the scan of a bucket
+ * stops at its first item that cannot reach the floor either.
  *
  * Top-k (scan.c): the buckets with the highest bounds are scored first, in
  * rounds, until the threshold they set leaves few buckets whose bound reaches
@@ -37,6 +39,7 @@ void mcc_bounds_free(mcc_bounds *g)
     memcom_free(g->bmax);
     memcom_free(g->start);
     memcom_free(g->items);
+    memcom_free(g->wb);
     memcom_free(g->ub);
     memcom_free(g->seed_idx);
     memcom_free(g->seed_score);
@@ -85,32 +88,23 @@ static int mcc_bounds_lists(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     return MEMCOM_OK;
 }
 
-/* hi[r] = max(hi[r], x[j]) and lo[r] = min(lo[r], x[j]) over a run of
- * consecutive buckets (i mod m): separate arrays, so compilers vectorise it */
+/* hi[r] = max(hi[r], x[j]) over a run of consecutive buckets (i mod m),
+ * so compilers vectorise it */
 static void mcc_max_run(float *restrict hi, const float *restrict x, uint32_t len)
 {
     for (uint32_t j = 0; j < len; j++) hi[j] = x[j] > hi[j] ? x[j] : hi[j];
 }
-static void mcc_min_run(float *restrict lo, const float *restrict x, uint32_t len)
-{
-    for (uint32_t j = 0; j < len; j++) lo[j] = x[j] < lo[j] ? x[j] : lo[j];
-}
 
-/* the maxima (and minima of w) of items [i0, i0 + len) into their buckets;
- * w, b: their f32 values (NULL: none) */
+/* hash tables: the bias maxima of items [i0, i0 + len) into their buckets */
 static void mcc_bounds_block(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, uint32_t i0, uint32_t len,
-                             const float *w, const float *b)
+                             const float *b)
 {
     uint32_t m = t->desc.m;
     if (t->desc.bucket_mode == MEMCOM_BUCKET_MOD) {
         /* items i0 .. are buckets i0 mod m, i0 mod m + 1, ..., wrapping at m */
         for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
             uint32_t run = m - r < len - j ? m - r : len - j;
-            if (w) {
-                mcc_max_run(g->wmax + r, w + j, run);
-                mcc_min_run(g->wmin + r, w + j, run);
-            }
-            if (b) mcc_max_run(g->bmax + r, b + j, run);
+            mcc_max_run(g->bmax + r, b + j, run);
             j += run;
         }
         return;
@@ -119,40 +113,12 @@ static void mcc_bounds_block(mcc_bounds *g, const mcc_table *t, const uint32_t *
     const uint32_t *b32 = mcc_bucket_run(t, hash_b, i0, &b16);
     for (uint32_t j = 0; j < len; j++) {
         uint32_t r = mcc_run_at(t, b32, b16, i0, j);
-        if (w) {
-            g->wmax[r] = w[j] > g->wmax[r] ? w[j] : g->wmax[r];
-            g->wmin[r] = w[j] < g->wmin[r] ? w[j] : g->wmin[r];
-        }
-        if (b) g->bmax[r] = b[j] > g->bmax[r] ? b[j] : g->bmax[r];
+        g->bmax[r] = b[j] > g->bmax[r] ? b[j] : g->bmax[r];
     }
 }
 
 /* the part of an item of bucket r (m buckets): m + r for w >= 0 (and -0), r for w < 0 */
 static inline uint32_t mcc_part(uint32_t r, float w, uint32_t m) { return (w < 0.0f ? 0u : m) + r; }
-
-/* i mod m buckets, split: the parts' extremes over a run of consecutive
- * buckets, each item into its sign's half (selects, so it vectorises) */
-static void mcc_split_run(float *restrict neg_hi, float *restrict neg_lo, float *restrict pos_hi, float *restrict pos_lo,
-                          float *restrict neg_b, float *restrict pos_b, const float *restrict w, const float *restrict b,
-                          uint32_t len)
-{
-    for (uint32_t j = 0; j < len; j++) {
-        int neg = w[j] < 0.0f;
-        float wn = neg ? w[j] : -INFINITY, wp = neg ? -INFINITY : w[j];
-        float vn = neg ? w[j] : INFINITY, vp = neg ? INFINITY : w[j];
-        neg_hi[j] = wn > neg_hi[j] ? wn : neg_hi[j];
-        pos_hi[j] = wp > pos_hi[j] ? wp : pos_hi[j];
-        neg_lo[j] = vn < neg_lo[j] ? vn : neg_lo[j];
-        pos_lo[j] = vp < pos_lo[j] ? vp : pos_lo[j];
-    }
-    if (!b) return;
-    for (uint32_t j = 0; j < len; j++) {
-        int neg = w[j] < 0.0f;
-        float bn = neg ? b[j] : -INFINITY, bp = neg ? -INFINITY : b[j];
-        neg_b[j] = bn > neg_b[j] ? bn : neg_b[j];
-        pos_b[j] = bp > pos_b[j] ? bp : pos_b[j];
-    }
-}
 
 /* How many buckets hold at least 1 in MC_BOUNDS_SPLIT_SHARE of their items
  * with each sign of w, from the sizes of their parts (cnt: 2 m, part r the
@@ -167,46 +133,17 @@ static uint32_t mcc_mixed_parts(const uint32_t *cnt, uint32_t m)
     return mixed;
 }
 
-/* i mod m buckets: how many mix signs as mcc_mixed_parts counts, -1 without
- * memory for the counts */
-static int64_t mcc_count_mixed(const mcc_table *t, uint32_t n)
-{
-    const memcom_table_desc *td = &t->desc;
-    uint32_t m = td->m;
-    uint32_t *cnt = (uint32_t *)memcom_malloc(sizeof(uint32_t) * 2 * (size_t)m);
-    if (!cnt) return -1;
-    memset(cnt, 0, sizeof(uint32_t) * 2 * (size_t)m);
-    float wbuf[MC_BLOCK];
-    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
-        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        /* runs of consecutive buckets: vectorised */
-        for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
-            uint32_t run = m - r < len - j ? m - r : len - j;
-            for (uint32_t q = 0; q < run; q++) {
-                cnt[r + q] += w[j + q] < 0.0f;
-                cnt[m + r + q] += w[j + q] >= 0.0f;
-            }
-            j += run;
-        }
-    }
-    int64_t mixed = mcc_mixed_parts(cnt, m);
-    memcom_free(cnt);
-    return mixed;
-}
-
 /* Sign-mixed buckets (items of both signs of w) bound loosely: the bound
  * takes the largest |w| and the largest bias over the bucket, which may be
  * different items, and either sign of T_r reaches it.  When at least one in
  * MC_BOUNDS_SPLIT_SHARE buckets holds at least one in MC_BOUNDS_SPLIT_SHARE
  * of its items with each sign (a few items of the other sign, as trained
  * models have, gain less from it than the parts cost), rank on parts instead (bounds.h):
- * each part's own extremes, and item lists unless buckets are i mod m (the
- * scan then walks the bucket and keeps the part's sign).  The bound holds
- * for any set of items, so answers are unchanged. */
+ * each part's own extremes and item list.  The bound holds for any set of
+ * items, so answers are unchanged. */
 
-/* The parts' arrays (2 m each; bmax only with a bias, start only with
- * lists: 2 m + 1), allocated with -inf / inf extremes and zero sizes */
+/* The parts' arrays (2 m each; bmax only with a bias; start 2 m + 1),
+ * allocated with -inf / inf extremes and zero sizes */
 typedef struct mcc_parts {
     float *wmax, *wmin, *bmax;
     uint32_t *start;
@@ -221,15 +158,15 @@ static void mcc_parts_free(mcc_parts *P)
     memset(P, 0, sizeof *P);
 }
 
-static int mcc_parts_alloc(mcc_parts *P, uint32_t m, int with_bias, int lists)
+static int mcc_parts_alloc(mcc_parts *P, uint32_t m, int with_bias)
 {
     size_t np = 2 * (size_t)m;
     memset(P, 0, sizeof *P);
     P->wmax = (float *)memcom_malloc(sizeof(float) * np);
     P->wmin = (float *)memcom_malloc(sizeof(float) * np);
     if (with_bias) P->bmax = (float *)memcom_malloc(sizeof(float) * np);
-    if (lists) P->start = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (np + 1));
-    if (!P->wmax || !P->wmin || (with_bias && !P->bmax) || (lists && !P->start)) {
+    P->start = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (np + 1));
+    if (!P->wmax || !P->wmin || (with_bias && !P->bmax) || !P->start) {
         mcc_parts_free(P);
         return MEMCOM_E_NOMEM;
     }
@@ -238,12 +175,12 @@ static int mcc_parts_alloc(mcc_parts *P, uint32_t m, int with_bias, int lists)
         P->wmin[q] = INFINITY;
         if (with_bias) P->bmax[q] = -INFINITY;
     }
-    if (lists) memset(P->start, 0, sizeof(uint32_t) * (np + 1));
+    memset(P->start, 0, sizeof(uint32_t) * (np + 1));
     return MEMCOM_OK;
 }
 
 /* rank on the parts: empty parts as empty buckets, their arrays (and lists:
- * items, n, filled by the caller from P->start) replace the buckets' */
+ * wb, n, filled by the caller from P->start) replace the buckets' */
 static int mcc_parts_install(mcc_bounds *g, mcc_parts *P, uint32_t m)
 {
     size_t np = 2 * (size_t)m;
@@ -270,44 +207,79 @@ static int mcc_parts_install(mcc_bounds *g, mcc_parts *P, uint32_t m)
     return MEMCOM_OK;
 }
 
-/* i mod m buckets: split as above (no lists) */
-static int mcc_bounds_split_mod(mcc_bounds *g, const mcc_table *t, const void *bias, uint32_t bias_dtype, uint32_t n)
-{
-    const memcom_table_desc *td = &t->desc;
-    uint32_t m = td->m, mixed = 0;
-    for (uint32_t r = 0; r < m; r++) mixed += g->wmin[r] < 0.0f && g->wmax[r] >= 0.0f;
-    if ((uint64_t)mixed * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK; /* too few with both signs at all */
-    int64_t many = mcc_count_mixed(t, n);
-    if (many < 0) return MEMCOM_E_NOMEM;
-    if ((uint64_t)many * MC_BOUNDS_SPLIT_SHARE < m) return MEMCOM_OK;
-    mcc_parts P;
-    if (mcc_parts_alloc(&P, m, bias != NULL, 0)) return MEMCOM_E_NOMEM;
-    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
-    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
-        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        for (uint32_t j = 0, r = i0 % m; j < len; r = 0) {
-            uint32_t run = m - r < len - j ? m - r : len - j;
-            mcc_split_run(P.wmax + r, P.wmin + r, P.wmax + m + r, P.wmin + m + r, b ? P.bmax + r : NULL,
-                          b ? P.bmax + m + r : NULL, w + j, b ? b + j : NULL, run);
-            j += run;
-        }
-    }
-    int rc = mcc_parts_install(g, &P, m);
-    mcc_parts_free(&P);
-    return rc;
-}
-
-/* the buckets of items [i0, i0 + len) other than i mod m: u32 (hash buckets
- * not materialised computed into kbuf, MC_BLOCK) or u16 in *b16 */
+/* the buckets of items [i0, i0 + len): u32 (i mod m, and hash buckets not
+ * materialised, computed into kbuf, MC_BLOCK) or u16 in *b16 */
 static const uint32_t *mcc_bucket_block(const mcc_table *t, const uint32_t *hash_b, uint32_t i0, uint32_t len, uint32_t *kbuf,
                                         const uint16_t **b16)
 {
+    *b16 = NULL;
+    if (t->desc.bucket_mode == MEMCOM_BUCKET_MOD) {
+        uint32_t m = t->desc.m;
+        for (uint32_t j = 0, r = i0 % m; j < len; j++, r = r + 1 == m ? 0 : r + 1) kbuf[j] = r;
+        return kbuf;
+    }
     const uint32_t *b32 = mcc_bucket_run(t, hash_b, i0, b16);
     if (b32 || *b16) return b32;
     for (uint32_t j = 0; j < len; j++) kbuf[j] = mcc_table_bucket(t, i0 + j);
     return kbuf;
+}
+
+/* A block of items [i0, i0 + len) of a memcom table: their w and bias
+ * (NULL without one) as f32, and their buckets (as mcc_bucket_block) */
+typedef struct mcc_block {
+    float w[MC_BLOCK], b[MC_BLOCK];
+    uint32_t k[MC_BLOCK];
+    const float *wv, *bv;
+    const uint32_t *b32;
+    const uint16_t *b16;
+} mcc_block;
+
+static void mcc_block_read(mcc_block *B, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
+                           uint32_t i0, uint32_t len)
+{
+    B->wv = mcc_f32_run(t->w, t->desc.scalar_dtype, i0, len, B->w);
+    B->bv = bias ? mcc_f32_run(bias, bias_dtype, i0, len, B->b) : NULL;
+    B->b32 = mcc_bucket_block(t, hash_b, i0, len, B->k, &B->b16);
+}
+
+/* Items in order of w within each bucket or part: the scan walks a bucket
+ * from the end where w * T_r is largest (T_r >= 0: the largest w) and stops
+ * at the first item whose fl(w * T_r) plus the bucket's bias maximum cannot
+ * reach the threshold (rounding is monotone: every later item's product is no
+ * larger).  A stable sort of each run, ascending w, ties in ascending index
+ * (the order they are listed in): short runs by rank, longer ones merged
+ * through scratch (half the run). */
+#define MC_SORT_SHORT 64u /* runs up to this long: by rank */
+static void mcc_sort_run(mcc_item *wb, size_t len, mcc_item *tmp)
+{
+    if (len <= MC_SORT_SHORT) {
+        /* each item's place is the number of items before it in the order:
+         * smaller w, or equal w listed earlier (no branches: vectorised) */
+        mcc_item out[MC_SORT_SHORT];
+        float key[MC_SORT_SHORT];
+        for (size_t a = 0; a < len; a++) key[a] = wb[a].w;
+        for (size_t a = 0; a < len; a++) {
+            float x = key[a];
+            uint32_t rank = 0;
+            for (size_t c = 0; c < a; c++) rank += key[c] <= x;
+            for (size_t c = a + 1; c < len; c++) rank += key[c] < x;
+            out[rank] = wb[a];
+        }
+        memcpy(wb, out, sizeof(mcc_item) * len);
+        return;
+    }
+    size_t h = len / 2;
+    mcc_sort_run(wb, h, tmp);
+    mcc_sort_run(wb + h, len - h, tmp);
+    memcpy(tmp, wb, sizeof(mcc_item) * h);
+    size_t l = 0, r = h, o = 0;
+    for (; l < h; o++) {
+        /* the left run first on ties: stable; a select, not a branch */
+        size_t right = r < len && wb[r].w < tmp[l].w;
+        wb[o] = *(right ? &wb[r] : &tmp[l]);
+        r += right;
+        l += 1 - right;
+    }
 }
 
 /* items of a block into their parts: extremes and sizes (cnt: the parts'
@@ -326,12 +298,14 @@ static inline void mcc_parts_run(const mcc_parts *P, uint32_t *restrict cnt, con
     }
 }
 
-/* Memcom tables with explicit (or hash) buckets, in two passes over the
- * items: the first takes every sign part's extremes and size at once; the
- * sizes decide the split (the rule above), and give the lists' starts; the
- * buckets' extremes are their two parts' merged (w: the same values as over
- * the bucket's items); the second pass lists the items of each bucket or
- * part, ascending.  g holds mcc_bounds_init's m-bucket arrays. */
+/* Memcom tables, in two passes over the items: the first takes every sign
+ * part's extremes and size at once; the sizes decide the split (the rule
+ * above), and give the lists' starts; the buckets' extremes are their two
+ * parts' merged (w: the same values as over the bucket's items); the second
+ * pass lists the items of each bucket or part with their w and bias (wb),
+ * then
+ * each list is put in order of w (mcc_sort_run).  g holds mcc_bounds_init's
+ * m-bucket arrays. */
 static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                             uint32_t n, float *babs)
 {
@@ -339,19 +313,16 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     uint32_t m = td->m;
     size_t np = 2 * (size_t)m;
     mcc_parts P;
-    if (mcc_parts_alloc(&P, m, bias != NULL, 1)) return MEMCOM_E_NOMEM;
+    if (mcc_parts_alloc(&P, m, bias != NULL)) return MEMCOM_E_NOMEM;
     uint32_t *cnt = P.start + 1; /* sizes, then (prefix sums) the starts */
-    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
-    uint32_t kbuf[MC_BLOCK];
+    mcc_block B;
     float ba = 0.0f;
     for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf);
-        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        const uint16_t *b16;
-        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
-        if (b16) mcc_parts_run(&P, cnt, NULL, b16, w, b, len, m);
-        else mcc_parts_run(&P, cnt, b32, NULL, w, b, len, m);
+        mcc_block_read(&B, t, hash_b, bias, bias_dtype, i0, len);
+        const float *b = B.bv;
+        if (B.b16) mcc_parts_run(&P, cnt, NULL, B.b16, B.wv, b, len, m);
+        else mcc_parts_run(&P, cnt, B.b32, NULL, B.wv, b, len, m);
         if (b) {
             float a = mcc_abs_max_f32(b, len);
             ba = a > ba ? a : ba;
@@ -379,27 +350,56 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     } else {
         for (size_t q = 0; q < np; q++) start[q + 1] += start[q];
     }
-    g->items = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (n ? n : 1));
-    int rc = g->items ? MEMCOM_OK : MEMCOM_E_NOMEM;
+    g->wb = (mcc_item *)memcom_malloc(sizeof(mcc_item) * (n ? n : 1));
+    int rc = g->wb ? MEMCOM_OK : MEMCOM_E_NOMEM;
     if (!rc && split) rc = mcc_parts_install(g, &P, m); /* P.start is g->start from here */
     mcc_parts_free(&P);
     if (rc) return rc;
-    /* the items, ascending, with start[r] as the cursor of bucket or part r, then shifted back */
-    uint32_t *items = g->items;
-    for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
-        uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = split ? mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf) : NULL;
-        const uint16_t *b16;
-        const uint32_t *b32 = mcc_bucket_block(t, hash_b, i0, len, kbuf, &b16);
-        for (uint32_t j = 0; j < len; j++) {
-            uint32_t r = b32 ? b32[j] : b16[j];
-            items[start[split ? mcc_part(r, w[j], m) : r]++] = i0 + j;
+    /* runs of more than MC_SORT_SHORT are merged through scratch of half the
+     * longest (at most every item of two parts: a bucket) */
+    size_t nb = split ? np : m, most = 0;
+    for (size_t q = 0; q < nb; q++) most = start[q + 1] - start[q] > most ? start[q + 1] - start[q] : most;
+    mcc_item *tmp = NULL;
+    if (most > MC_SORT_SHORT && !(tmp = (mcc_item *)memcom_malloc(sizeof(mcc_item) * (most / 2 + 1)))) return MEMCOM_E_NOMEM;
+    /* the items, ascending, their w and bias, with start[r] as the cursor
+     * of bucket or part r, then shifted back */
+    mcc_item *wb = g->wb;
+    if (td->bucket_mode == MEMCOM_BUCKET_MOD) {
+        /* bucket by bucket (items r, r + m, ...: reads in n / m streams that
+         * move forward together, writes in order), each bucket's runs sorted
+         * while they are in cache */
+        for (uint32_t r = 0; r < m; r++) {
+            uint32_t lo = split ? start[r] : 0, hi = start[split ? m + r : r];
+            for (uint32_t i = r; i < n; i += m) {
+                float w = mcc_f32_or_f16_at(t->w, td->scalar_dtype, i);
+                uint32_t c = start[split ? mcc_part(r, w, m) : r]++;
+                wb[c].w = w;
+                wb[c].b = bias ? mcc_f32_or_f16_at(bias, bias_dtype, i) : 0.0f;
+                wb[c].i = i;
+            }
+            if (split) mcc_sort_run(wb + lo, start[r] - lo, tmp);
+            mcc_sort_run(wb + hi, start[split ? m + r : r] - hi, tmp);
+        }
+    } else {
+        for (uint32_t i0 = 0; i0 < n; i0 += MC_BLOCK) {
+            uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
+            mcc_block_read(&B, t, hash_b, bias, bias_dtype, i0, len);
+            const float *w = B.wv, *b = B.bv;
+            for (uint32_t j = 0; j < len; j++) {
+                uint32_t r = B.b32 ? B.b32[j] : B.b16[j];
+                uint32_t c = start[split ? mcc_part(r, w[j], m) : r]++;
+                wb[c].w = w[j];
+                wb[c].b = b ? b[j] : 0.0f;
+                wb[c].i = i0 + j;
+            }
         }
     }
-    size_t nb = split ? np : m;
     for (size_t q = nb; q > 0; q--) start[q] = start[q - 1];
     start[0] = 0;
-    return MEMCOM_OK;
+    if (td->bucket_mode != MEMCOM_BUCKET_MOD)
+        for (size_t q = 0; q < nb; q++) mcc_sort_run(wb + start[q], start[q + 1] - start[q], tmp);
+    memcom_free(tmp);
+    return rc;
 }
 
 const float *mcc_bounds_tvals(mcc_bounds *g, const float *tvals)
@@ -444,19 +444,15 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     }
     /* block by block, the values as f32 (f16 decoded), the buckets without a
      * call per item: the same maxima as item by item, at memory speed */
-    float wbuf[MC_BLOCK], bbuf[MC_BLOCK];
+    float bbuf[MC_BLOCK];
     float babs = 0.0f;
-    int parts = has_w && td->bucket_mode != MEMCOM_BUCKET_MOD;
-    if (parts) rc = mcc_bounds_parts(g, t, hash_b, bias, bias_dtype, n, &babs); /* split or not, with its lists */
-    for (uint32_t i0 = 0; !parts && i0 < n; i0 += MC_BLOCK) {
+    if (has_w) rc = mcc_bounds_parts(g, t, hash_b, bias, bias_dtype, n, &babs); /* split or not, with its lists */
+    for (uint32_t i0 = 0; !has_w && bias && i0 < n; i0 += MC_BLOCK) {
         uint32_t len = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;
-        const float *w = has_w ? mcc_f32_run(t->w, td->scalar_dtype, i0, len, wbuf) : NULL;
-        const float *b = bias ? mcc_f32_run(bias, bias_dtype, i0, len, bbuf) : NULL;
-        mcc_bounds_block(g, t, hash_b, i0, len, w, b);
-        if (b) {
-            float a = mcc_abs_max_f32(b, len);
-            babs = a > babs ? a : babs;
-        }
+        const float *b = mcc_f32_run(bias, bias_dtype, i0, len, bbuf);
+        mcc_bounds_block(g, t, hash_b, i0, len, b);
+        float a = mcc_abs_max_f32(b, len);
+        babs = a > babs ? a : babs;
     }
     if (rc) {
         mcc_bounds_free(g);
@@ -479,9 +475,9 @@ int mcc_bounds_init(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, c
     g->wabs = wabs;
     g->babs = babs;
     g->nb = nb;
-    /* i mod m buckets split by the sign of w, or the buckets' item lists of hash tables */
-    if (has_w && !parts) rc = mcc_bounds_split_mod(g, t, bias, bias_dtype, n);
-    if (!rc && !has_w && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
+    g->mod = td->bucket_mode == MEMCOM_BUCKET_MOD;
+    /* the buckets' item lists of hash tables */
+    if (!has_w && td->bucket_mode != MEMCOM_BUCKET_MOD) rc = mcc_bounds_lists(g, t, hash_b, n);
     if (rc) {
         mcc_bounds_free(g);
         return rc;

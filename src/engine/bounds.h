@@ -16,14 +16,22 @@
 /* What is ranked on: the m buckets, or (split) 2 m parts, part r holding
  * the items of bucket r with w < 0 and part m + r the others; "bucket"
  * below means either. */
+typedef struct mcc_item {
+    float w, b;               /* w_i and bias b_i (f32; 0 without a bias) */
+    uint32_t i;
+} mcc_item;
 typedef struct mcc_bounds {
     int state;                /* 0 not examined, 1 usable, -1 not for this table */
     int off;                  /* memcom_set_bucket_bounds(model, 0) */
     int split;                /* 1: nb = 2 m sign parts */
+    int mod;                  /* buckets i mod m: each holds about n / nb items (or, split, its sign's share) */
     uint32_t nb;              /* buckets ranked on: m, or 2 m when split */
     float *wmax, *wmin;       /* per bucket over its items' w (memcom), nb each */
     float *bmax;              /* per bucket max output bias (NULL without bias) */
-    uint32_t *start, *items;  /* buckets other than i mod m: bucket r holds items[start[r] .. start[r+1]) */
+    uint32_t *start;          /* with lists: bucket r holds entries start[r] .. start[r+1] - 1 of these: */
+    uint32_t *items;          /* hash buckets other than i mod m: the items, ascending */
+    mcc_item *wb;             /* memcom: the items with their w and bias, each bucket's run ascending by w
+                               * (ties by index) */
     double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
     float *ub;                /* nb: this query's bounds */
     float *tpart;             /* split: nb, each part's bucket value T_(r mod m) for this query */
@@ -31,16 +39,16 @@ typedef struct mcc_bounds {
     float *seed_score;
     size_t seed_cap;
     mcc_backoff backoff;      /* tried on every ranking, or (pruning too little) now and then */
+    float touched;            /* what the scan's prefetch of bucket lists read (kept, so that it is read) */
     uint64_t n_ranked, n_linear, n_scored; /* rankings that tried the bounds; of those, scanned item by item;
                                              * items scored in the others (those that finished by bucket) */
 } mcc_bounds;
-/* how many items bucket r holds (n items in nb buckets); i mod m buckets
- * split by sign: the items of its bucket (the part holds those of its sign) */
+/* how many items bucket r holds (n items in nb buckets; without lists, the
+ * buckets are i mod nb) */
 static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n, uint32_t nb)
 {
     if (g->start) return g->start[r + 1] - g->start[r];
-    uint32_t m = g->split ? nb / 2 : nb, b = r < m ? r : r - m;
-    return b < n ? (size_t)(n - 1 - b) / m + 1 : 0;
+    return r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
 }
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items;
  * memcom tables whose buckets often mix signs of w are split (bounds.c) */

@@ -69,13 +69,14 @@ static uint64_t mcc_engine_built_bytes(const mcc_engine *e, uint64_t k)
         if (plan == MC_PRERANK_COPY) w += (uint64_t)e->t->rows_a * (d + 4) + 8 * d;
     }
     if (!e->bounds.off && bm && 2 * m <= n) {
-        /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima, item lists */
+        /* bucket bounds: this query's, seeds, wmax and wmin, bias maxima */
         w += 12 * m + (td->kind == MEMCOM_KIND_MEMCOM ? 8 * m : 0) + (e->bias ? 4 * m : 0);
-        if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n;
-        /* memcom buckets split by the sign of w, built beside the above: the
-         * parts' w extremes, bias maxima, bounds, values and seeds (2 m
-         * each), their item lists, and the sign counts that decide it (2 m) */
-        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * n + 8 * m;
+        /* memcom: the sign parts, built beside the above (w extremes, bias
+         * maxima, bounds, values and seeds: 2 m each; their starts, which
+         * count them first), the buckets' starts, the item lists with their
+         * w and bias, and the scratch of their sort (at most 6 n + 12) */
+        if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * (m + 1) + 18 * n + 12;
+        else if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n; /* hash: item lists */
     }
     return w;
 }

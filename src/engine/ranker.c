@@ -231,6 +231,10 @@ int mcc_ranker_topk(mcc_ranker *r, mcc_engine *e, const float *u, const memcom_t
         first.k = R;
         if ((rc = mcc_engine_topk(e, u, r->d, &first, 1, 0, UINT32_MAX, r->idx, r->sc, &nr))) return rc;
         mcc_ranker_query(r, u);
+        /* R items scattered over the table: their rows and scalars read
+         * first, with their cache misses overlapped (measured: 0.1-0.2 ms
+         * of 1.5 per query on a 1M-item table whose data the caches lost) */
+        r->touched = mcc_table_touch(&r->v->output, e->hash_b, r->idx, nr);
         for (size_t j = 0; j < nr; j++) mcc_topk_offer(&h, r->idx[j], r->sc[j] + mcc_ranker_head(r, e->hash_b, r->idx[j]));
         *n_out = mcc_topk_finish(&h);
         return MEMCOM_OK;

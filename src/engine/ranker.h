@@ -31,6 +31,7 @@ typedef struct mcc_ranker {
     int p_tried;              /* P allocation attempted */
     /* scratch */
     float *e, *row, *x, *y;   /* d, d, width, width */
+    float touched;            /* what mcc_table_touch read (kept, so that it is read) */
     float *f;                 /* n: factorised scores of the whole catalogue, on first use */
     float *s0;                /* n: s_i of the empty history (the popularity control), on first use */
     uint32_t *idx;            /* two-stage and candidate lists */

@@ -53,44 +53,71 @@ static float mcc_bucket_floor(const mcc_topk *h, const mcc_prerank *pre)
     return pre ? mcc_prerank_floor(pre, th) : th;
 }
 
+/* offer item i's score sc to h (and to pre's candidates); *floor: the
+ * bucket floor, kept current as the heap fills (a big bucket would
+ * otherwise add all its items).  0, or -1: too many candidates */
+static inline int mcc_bucket_offer(mcc_topk *h, mcc_prerank *pre, uint32_t i, float sc, float *floor)
+{
+    mcc_topk_offer(h, i, sc);
+    if (sc < *floor) return 0;
+    *floor = mcc_bucket_floor(h, pre);
+    return pre && sc >= *floor && !mcc_prerank_add(pre, i, sc, *floor) ? -1 : 0;
+}
+
 /* score the items of bucket r (bucket value tr) into h; -1: too many candidates */
 static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *h, uint32_t r, float tr, int use_bias,
                                         mcc_prerank *pre)
 {
-    const mcc_table *t = e->t;
     uint32_t n = e->n, nb = g->nb;
     const uint32_t *bm = e->bitmap;
-    float floor = pre ? mcc_bucket_floor(h, pre) : -INFINITY;
-    const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
+    float floor = mcc_bucket_floor(h, pre);
     size_t cnt = mcc_bounds_size(g, r, n, nb);
-    const void *w = t->desc.kind == MEMCOM_KIND_MEMCOM ? t->w : NULL;
-    uint32_t wdt = t->desc.scalar_dtype;
     int bias = use_bias && e->bias;
-    /* i mod m buckets split by sign (no lists): walk bucket r mod m, keep the
-     * items of this part's sign (part r < m: w < 0) */
-    uint32_t stride = g->split ? nb / 2 : nb, b0 = r < stride ? r : r - stride;
-    int sign = !list && g->split ? (r < stride ? 1 : 0) : -1; /* 1: keep w < 0, 0: keep w >= 0 */
+    if (g->wb) {
+        /* memcom: in order of w from the end where fl(w * tr) is largest, the
+         * same two roundings as mk_scan, fl(fl(w * t) + b); no later item's
+         * score exceeds fl(fl(w * tr) + bb) (rounding is monotone, and
+         * fl(s * b_i) <= fl(s * bmax)), so the walk stops below the floor */
+        const mcc_item *wb = g->wb + g->start[r];
+        float bs = e->bias_scale, bb = bias ? bs * g->bmax[r] : 0.0f;
+        size_t c = 0;
+        for (; c < cnt; c++) {
+            size_t p = tr >= 0.0f ? cnt - 1 - c : c;
+            float x = wb[p].w * tr;
+            if ((bias ? x + bb : x) < floor) break;
+            float sc = bias ? x + bs * wb[p].b : x; /* fl(s * b) as mcc_bias_one */
+            if (sc < floor) continue; /* neither kept nor a candidate: the item is not read */
+            uint32_t i = wb[p].i;
+            if (mcc_bit(bm, i)) continue;
+            if (mcc_bucket_offer(h, pre, i, sc, &floor)) return -1;
+        }
+        g->n_scored += c;
+        return 0;
+    }
+    /* hash: every item of the bucket, fl(t + b) */
+    const uint32_t *list = g->start ? g->items + g->start[r] : NULL;
     for (size_t c = 0; c < cnt; c++) {
-        uint32_t i = list ? list[c] : b0 + (uint32_t)c * stride;
+        uint32_t i = list ? list[c] : r + (uint32_t)c * nb;
         if (mcc_bit(bm, i)) continue;
-        /* the same two roundings as mk_scan: fl(fl(w * t) + b) */
-        float sc = tr;
-        if (w) {
-            float wi = mcc_f32_or_f16_at(w, wdt, i);
-            if (sign >= 0 && (wi < 0.0f) != sign) continue; /* the other part's */
-            sc = wi * tr;
-        }
-        if (bias) sc = sc + mcc_bias_one(e, i);
-        mcc_topk_offer(h, i, sc);
-        if (pre && sc >= floor) {
-            /* the floor rises as the bucket fills the heap: keep it current
-             * (a big bucket would otherwise add all its items) */
-            floor = mcc_bucket_floor(h, pre);
-            if (sc >= floor && !mcc_prerank_add(pre, i, sc, floor)) return -1;
-        }
+        if (mcc_bucket_offer(h, pre, i, bias ? tr + mcc_bias_one(e, i) : tr, &floor)) return -1;
     }
     g->n_scored += cnt;
     return 0;
+}
+
+/* Reads the first entries of buckets r0 + at[q] (q < count) of memcom lists
+ * (and their starts) before they are scored: independent loads, whose cache
+ * misses the processor overlaps, where scoring bucket after bucket would wait
+ * for each (a prefetch: the sum only keeps the loads). */
+static void mcc_touch_buckets(mcc_bounds *g, uint32_t r0, const uint32_t *at, size_t count)
+{
+    if (!g->wb) return;
+    float sum = 0.0f;
+    for (size_t q = 0; q < count; q++) {
+        uint32_t r = r0 + at[q], a = g->start[r], b = g->start[r + 1];
+        if (b > a) sum += g->wb[a].w + g->wb[b - 1].w;
+    }
+    g->touched = sum;
 }
 
 /* Top-k by bucket (s prepared): the buckets with the highest bounds first,
@@ -143,6 +170,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             }
         }
         if (hs.n == 0) return 1; /* cannot happen: an unscored bucket has a finite bound */
+        mcc_touch_buckets(g, 0, g->seed_idx, hs.n);
         for (size_t q = 0; q < hs.n; q++) {
             uint32_t r = g->seed_idx[q];
             if (mcc_score_bucket(e, g, h, r, tv[r], use_bias, pre)) return -1;
@@ -161,7 +189,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
             for (uint32_t r0 = 0; r0 < nb; r0 += MC_BLOCK) {
                 uint32_t len = nb - r0 < MC_BLOCK ? nb - r0 : MC_BLOCK;
                 size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, thr, e->out_buf, e->hits);
-                if (!g->start) left += (uint64_t)nh * per; /* i mod m: per bounds every bucket's size */
+                if (g->mod) left += (uint64_t)nh * per; /* i mod m: per estimates every bucket's size, without reading them */
                 else
                     for (size_t q = 0; q < nh; q++) left += mcc_bounds_size(g, r0 + e->hits[q], n, nb);
             }
@@ -191,6 +219,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
         float f = mcc_bucket_floor(h, pre);
         size_t nh = mk_scan(NULL, g->ub + r0, NULL, len, f > -INFINITY ? nextafterf(f, -INFINITY) : -INFINITY,
                             e->out_buf, e->hits);
+        mcc_touch_buckets(g, r0, e->hits, nh);
         for (size_t q = 0; q < nh; q++) {
             uint32_t r = r0 + e->hits[q];
             if (g->ub[r] < f) continue; /* the threshold rose since */

@@ -97,8 +97,8 @@ static void test_bound(void)
 
 /* ---- 1b. what the bounds are built from ----
  * Per bucket, the largest and smallest w and the largest bias over its
- * items, max |w| and max |b|, and (buckets other than i mod m) the items of
- * each bucket in ascending order, against a plain item-by-item computation:
+ * items, max |w| and max |b|, and the items of each bucket with their w and
+ * bias in ascending order of w, against a plain item-by-item computation:
  * f32 and f16 scalars and bias, i mod m / u16 / u32 / hash buckets, n over
  * several blocks, m dividing n or not, empty buckets; and the same per sign
  * part when the table's buckets mix signs of w (split), not when a few items
@@ -200,17 +200,25 @@ static void test_stats(void)
         CHECK_MSG(ok, "trial %d (mode %u, n %u, m %u, %s): the per-bucket maxima", trial, mode, n, m, nk > m ? "split" : "not split");
         split_seen += nk > m;
         whole_seen += nk == m;
-        if (mode == MEMCOM_BUCKET_MOD) {
-            CHECK(g.start == NULL && g.items == NULL); /* i mod m, split or not: no lists */
-        } else {
-            /* bucket (or part) q holds exactly its items, ascending */
-            int lists = g.start[0] == 0 && g.start[nk] == n;
+        {
+            /* bucket (or part) q holds exactly its items, each with its w and
+             * bias (0 without one), in ascending order of w, equal w in
+             * ascending order of index */
+            int lists = g.items == NULL && g.start[0] == 0 && g.start[nk] == n;
             uint32_t *seen = calloc(n, sizeof(uint32_t));
             for (uint32_t q = 0; q < nk && lists; q++) {
                 lists = g.start[q + 1] - g.start[q] == cnt[q];
                 for (uint32_t p = g.start[q]; p < g.start[q + 1] && lists; p++) {
-                    uint32_t i = g.items[p];
-                    lists = i < n && key[i] == q && !seen[i] && (p == g.start[q] || g.items[p - 1] < i);
+                    const mcc_item *x = &g.wb[p], *prev = p > g.start[q] ? x - 1 : NULL;
+                    uint32_t i = x->i;
+                    if (i >= n) {
+                        lists = 0;
+                        break;
+                    }
+                    float w = wdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(wh[i]) : wf[i];
+                    float b = !bias ? 0.0f : bdt == MEMCOM_DTYPE_F16 ? mcc_f16_to_f32(bh[i]) : bf[i];
+                    lists = key[i] == q && !seen[i] && x->w == w && x->b == b &&
+                            (!prev || prev->w < w || (prev->w == w && prev->i < i));
                     if (lists) seen[i] = 1;
                 }
             }
@@ -426,6 +434,34 @@ static void test_pruning(void)
         memcom_free(bytes);
     }
 
+    /* w of both signs in every bucket (ranked on sign parts) and a deep top
+     * k, as the first stage of a two-stage ranking: each part scored is read
+     * in order of w from the end where w * T is largest and left at its first
+     * item that cannot reach the k-th score, so a ranking reads a few items
+     * of each part it scores, not the part (about 32 items here) */
+    {
+        const uint32_t nm = 64000, mm0 = 1000;
+        float *wm = malloc(sizeof(float) * nm), *bm = malloc(sizeof(float) * nm);
+        for (uint32_t i = 0; i < nm; i++) {
+            wm[i] = (float)(t_uniform(&r) + t_uniform(&r) + t_uniform(&r));
+            bm[i] = (float)t_uniform(&r) * 0.1f;
+        }
+        memset(&g_seen, 0, sizeof g_seen);
+        mm = memcom_mod(nm, mm0, d, rows, wm, bm, &bytes);
+        uint32_t excl[3] = {5, 1005, 63999};
+        for (int q = 0; q < 4 && mm; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            check_topk(mm, mm, nm, d, v, q == 3 ? 300 : 500, q & 1 ? excl : NULL, q & 1 ? 3 : 0, 1, "mixed signs, deep k");
+        }
+        CHECK_MSG(g_seen.ranked == 8 && g_seen.linear == 0, "ranked %llu, linear %llu", (unsigned long long)g_seen.ranked,
+                  (unsigned long long)g_seen.linear);
+        /* about 1,400 items read per ranking here */
+        CHECK_MSG(g_seen.scored < 8 * 4 * 500, "read %llu items in 8 rankings", (unsigned long long)g_seen.scored);
+        memcom_close(mm);
+        memcom_free(bytes);
+        free(wm); free(bm);
+    }
+
     /* loose bounds: in every bucket one item has a large w but a bias that
      * sinks it, so every bound is far above the real scores: every item is
      * scanned, and the answers stay exact */
@@ -507,10 +543,19 @@ static void test_by_hand(void)
     const mcc_bounds *g = mcc_model_bounds(mm);
     CHECK(g->state == 1 && g->n_ranked > 0);
     /* both buckets mix signs of w: ranked on parts, by hand (part r: the
-     * items of bucket r with w < 0; m + r: the others; i mod m, so no lists):
+     * items of bucket r with w < 0; m + r: the others), each listed in
+     * ascending order of w:
      *   part 0 {6}: w -1; part 1 {3}: w -4;
-     *   part 2 {0, 2, 4}: w 0.5 .. 2, b <= 0.25; part 3 {1, 5, 7}: w 1 .. 3, b <= 1 */
-    CHECK(g->split == 1 && g->nb == 4 && g->start == NULL);
+     *   part 2 {4, 0, 2}: w 0.5 .. 2, b <= 0.25; part 3 {5, 7, 1}: w 1 .. 3, b <= 1 */
+    CHECK(g->split == 1 && g->nb == 4 && g->start != NULL);
+    {
+        const uint32_t want_start[5] = {0, 1, 2, 5, 8}, want_items[8] = {6, 3, 4, 0, 2, 5, 7, 1};
+        int same = 1;
+        for (int q = 0; q < 5; q++) same = same && g->start[q] == want_start[q];
+        for (int p = 0; p < 8 && same; p++)
+            same = g->wb[p].i == want_items[p] && g->wb[p].w == w[want_items[p]] && g->wb[p].b == bias[want_items[p]];
+        CHECK(same);
+    }
     CHECK(g->wmax[0] == -1.0f && g->wmin[0] == -1.0f && g->wmax[1] == -4.0f && g->wmin[1] == -4.0f);
     CHECK(g->wmax[2] == 2.0f && g->wmin[2] == 0.5f && g->wmax[3] == 3.0f && g->wmin[3] == 1.0f);
     CHECK(g->bmax[0] == 0.0f && g->bmax[1] == 0.0f && g->bmax[2] == 0.25f && g->bmax[3] == 1.0f);

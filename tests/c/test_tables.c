@@ -2,6 +2,7 @@
  * lookups, scores and top-k (exclusion, candidates, k clipping, ties) equal an
  * independent reconstruction and brute-force sort, exactly. */
 #include "fixture.h"
+#include "../../src/table.h"
 
 static int same_f(float a, float b) { return memcmp(&a, &b, 4) == 0 || (a == b); }
 
@@ -165,8 +166,50 @@ static void test_nan_scores(void)
     f_model_free(&fm);
 }
 
+/* mcc_table_touch: the sum of the first byte of every 64-byte line of each
+ * item's row, its last byte, and (memcom) its scalar, by a plain reading;
+ * d = 13 f32 (52 bytes, one line) and 40 f32 (160 bytes, three lines); qr: 0 */
+static void test_touch(void)
+{
+    t_rng r = {31};
+    for (int kind = 0; kind < 4; kind++) {
+        for (uint32_t d = 13; d <= 40; d += 27) {
+            uint32_t n = 50, m = kind == 0 ? n : 7;
+            uint8_t *rows = malloc(sizeof(float) * m * d);
+            float *w = malloc(sizeof(float) * n);
+            uint32_t items[6] = {0, 49, 7, 7, 13, 22};
+            for (size_t j = 0; j < sizeof(float) * m * d; j++) rows[j] = (uint8_t)t_below(&r, 256);
+            for (uint32_t i = 0; i < n; i++) w[i] = t_dyadic(&r);
+            mcc_table t;
+            memset(&t, 0, sizeof t);
+            t.desc.kind = kind == 0 ? MEMCOM_KIND_FULL : kind == 1 ? MEMCOM_KIND_HASH : kind == 2 ? MEMCOM_KIND_MEMCOM : MEMCOM_KIND_QR;
+            t.desc.n = n;
+            t.desc.m = m;
+            t.desc.d = d;
+            t.desc.row_dtype = MEMCOM_DTYPE_F32;
+            t.desc.scalar_dtype = MEMCOM_DTYPE_F32;
+            t.desc.bucket_mode = MEMCOM_BUCKET_MOD;
+            t.a = rows;
+            t.w = kind == 2 ? w : NULL;
+            float want = 0.0f;
+            size_t bytes = 4 * (size_t)d;
+            for (int q = 0; q < 6 && kind < 3; q++) {
+                uint32_t i = items[q], row = kind == 0 ? i : i % m;
+                for (size_t o = 0; o < bytes; o += 64) want += rows[row * bytes + o];
+                want += rows[row * bytes + bytes - 1];
+                if (kind == 2) want += w[i];
+            }
+            float got = mcc_table_touch(&t, NULL, items, 6);
+            CHECK_MSG(got == want, "kind %d d %u: touched %g, want %g", kind, d, got, want);
+            free(rows);
+            free(w);
+        }
+    }
+}
+
 void test_tables(void)
 {
+    test_touch();
     const uint32_t rows[] = {MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F16, MEMCOM_DTYPE_I8};
     const uint32_t biases[] = {0, MEMCOM_DTYPE_F32, MEMCOM_DTYPE_F16};
     uint64_t seed = 100;

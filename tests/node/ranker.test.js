@@ -96,6 +96,17 @@ for (const cfg of allConfigs()) {
   });
 }
 
+/** run(model, build) on the model in each build (SIMD and scalar); their results must be identical */
+async function bothBuilds(bytes, run) {
+  const got = [];
+  for (const b of BUILDS) {
+    const model = await loadModel(bytes, b.options);
+    got.push(run(model, b));
+    model.dispose();
+  }
+  assert.deepEqual(got[0], got[1]);
+}
+
 test('ranker: a large catalogue with a memcom table (row products cached per query), both builds agree', async () => {
   const r = rng(77);
   const n = 20000;
@@ -108,18 +119,47 @@ test('ranker: a large catalogue with a memcom table (row products cached per que
     outputBias: floats(r, n, 0.1),
   });
   const ref = R.parseModel(bytes, { ids: false });
-  const got = [];
-  for (const b of BUILDS) {
-    const model = await loadModel(bytes, b.options);
+  await bothBuilds(bytes, (model, b) => {
     const hist = [3, 99, 1234, 19999];
     const rs = R.rankerScores(ref, hist);
     const rec = model.recommend(hist, { k: 20 });
     assertTopK(rec, rs, 20, { exclude: hist, rel: 1e-5, what: `large (${b.name})` });
     const two = model.recommend(hist, { k: 20, rerankDepth: 500 });
-    got.push([strip(rec), strip(two)]);
-    model.dispose();
-  }
-  assert.deepEqual(got[0], got[1]);
+    return [strip(rec), strip(two)];
+  });
+});
+
+test('ranker: two-stage over many shared rows with scalars of both signs, R = 500 and R >= n', async () => {
+  // 5,000 shared rows of 4 items, w of both signs (bucket bounds on sign parts,
+  // each part read in order of w), a deep first stage: the module's factorised
+  // top R (brute force over its own scores) re-ranked by the reference s_i
+  const r = rng(91);
+  const n = 20000;
+  const d = 16;
+  const m = 5000;
+  const bytes = await buildModel({
+    input: { kind: 'full', n, d, rows: floats(r, n * d, 0.5) },
+    output: { kind: 'memcom', n, m, d, rows: floats(r, m * d, 0.5), scalars: floats(r, n, 1) },
+    head: headSpec(r, d, [32, 1]),
+    outputBias: floats(r, n, 0.1),
+  });
+  const ref = R.parseModel(bytes, { ids: false });
+  await bothBuilds(bytes, (model, b) => {
+    const out = [];
+    for (const hist of [[3, 99, 1234, 19999], [7], [500, 501, 502, 503, 504, 505]]) {
+      const rs = R.rankerScores(ref, hist);
+      const f = model.scores(hist);
+      for (const R2 of [500, n + 5]) {
+        const k = 10;
+        const firstStage = R.topK(f, Math.max(R2, k), { exclude: hist }).map((x) => x.index);
+        const two = model.recommend(hist, { k, rerankDepth: R2 });
+        assertTopK(two, rs, k, { candidates: firstStage, rel: 1e-5, what: `two-stage R = ${R2} (${b.name})` });
+        assert.deepEqual(strip(two), strip(model.rerank(hist, firstStage, { k })), `two-stage R = ${R2} (${b.name}): as rerank`);
+        out.push(strip(two));
+      }
+    }
+    return out;
+  });
 });
 
 test('ranker: info, errors and bad heads', async () => {
