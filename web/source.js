@@ -15,6 +15,12 @@ function tooLarge(what, size, limit, reason) {
 }
 
 const READ_CHUNK = 8 << 20; // bytes per file read in Node
+// The most memory reserved for prepare while a file streams in, per byte of
+// the file: prepare's O(n) structures take up to ~10 bytes per stored byte (a
+// memcom table with f16 scalars and i mod m buckets: 2 bytes per item in the
+// file, ~20 in its sorted bucket lists and bounds); a header promising more
+// than this is not reserved for (prepare still runs and reports any error).
+const RESERVE_PER_FILE_BYTE = 16;
 
 /**
  * A block of wasm memory that one file is written into, allocated once the
@@ -56,7 +62,8 @@ class FileBlock {
    * the first writes to its pages (in Node about 13 ms for a 1M-item 16x
    * model) happen while the file arrives, not after its last byte; prepare
    * then reuses that memory.  Only what the load would accept (within
-   * maxBytes and the memory's maximum, and O(file): at most the file's size).
+   * maxBytes and the memory's maximum, and O(file): at most
+   * RESERVE_PER_FILE_BYTE times the file's size).
    */
   _reserve() {
     const rt = this.runtime;
@@ -64,7 +71,7 @@ class FileBlock {
     const bytes = rt.exports.mc_prepare_bytes(this.ptr, this.at, this.size, int8Index ? 1 : 0, bucketBounds ? 1 : 0);
     if (bytes < 0) return; // the header is not all there yet
     this.prepare = null;
-    if (!(bytes > 0) || bytes > this.size || this.size + bytes > maxBytes || bytes > rt.memoryLimit()) return;
+    if (!(bytes > 0) || bytes > RESERVE_PER_FILE_BYTE * this.size || this.size + bytes > maxBytes || bytes > rt.memoryLimit()) return;
     const p = rt.exports.mc_malloc(bytes) >>> 0;
     if (p === 0) return;
     rt.u8.fill(0, p, p + bytes);
