@@ -16,7 +16,8 @@
  * (floor = theta~ - 2 delta, with the bounds taken on the approximate T~ the
  * items are pre-ranked with) stay exact.  Memcom tables also keep each
  * bucket's items in order of w (mcc_sort_run), so that the scan of a bucket
- * stops at its first item that cannot reach the floor either.
+ * stops at its first item that cannot reach the floor either (buckets
+ * other than i mod m: each list sorted when it is first scored).
  *
  * Top-k (scan.c): the buckets with the highest bounds are scored first, in
  * rounds, until the threshold they set leaves few buckets whose bound reaches
@@ -40,6 +41,8 @@ void mcc_bounds_free(mcc_bounds *g)
     memcom_free(g->start);
     memcom_free(g->items);
     memcom_free(g->wb);
+    memcom_free(g->unsorted);
+    memcom_free(g->sort_tmp);
     memcom_free(g->ub);
     memcom_free(g->seed_idx);
     memcom_free(g->seed_score);
@@ -396,10 +399,29 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     }
     for (size_t q = nb; q > 0; q--) start[q] = start[q - 1];
     start[0] = 0;
-    if (td->bucket_mode != MEMCOM_BUCKET_MOD)
-        for (size_t q = 0; q < nb; q++) mcc_sort_run(wb + start[q], start[q + 1] - start[q], tmp);
-    memcom_free(tmp);
+    if (td->bucket_mode == MEMCOM_BUCKET_MOD) {
+        memcom_free(tmp);
+        return rc;
+    }
+    /* the other lists (filled in item order, scattered) are sorted when first
+     * scored (mcc_bounds_sorted): a ranking scores a few hundred of them,
+     * where sorting all would add a third to the load of a 1M-item table */
+    size_t words = (nb + 31) / 32;
+    if (!(g->unsorted = (uint32_t *)memcom_malloc(sizeof(uint32_t) * words))) {
+        memcom_free(tmp);
+        return MEMCOM_E_NOMEM;
+    }
+    memset(g->unsorted, 0, sizeof(uint32_t) * words);
+    for (size_t q = 0; q < nb; q++)
+        if (start[q + 1] - start[q] > 1) g->unsorted[q >> 5] |= 1u << (q & 31);
+    g->sort_tmp = tmp;
     return rc;
+}
+
+void mcc_bounds_sort(mcc_bounds *g, uint32_t r)
+{
+    mcc_sort_run(g->wb + g->start[r], g->start[r + 1] - g->start[r], g->sort_tmp);
+    g->unsorted[r >> 5] &= ~(1u << (r & 31));
 }
 
 const float *mcc_bounds_tvals(mcc_bounds *g, const float *tvals)

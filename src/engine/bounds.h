@@ -31,7 +31,10 @@ typedef struct mcc_bounds {
     uint32_t *start;          /* with lists: bucket r holds entries start[r] .. start[r+1] - 1 of these: */
     uint32_t *items;          /* hash buckets other than i mod m: the items, ascending */
     mcc_item *wb;             /* memcom: the items with their w and bias, each bucket's run ascending by w
-                               * (ties by index) */
+                               * (ties by index); buckets other than i mod m: once sorted (mcc_bounds_sorted) */
+    uint32_t *unsorted;       /* buckets other than i mod m: a bit per list still in index order; each is
+                               * sorted when first scored, so that loading does not sort them all */
+    mcc_item *sort_tmp;       /* the merge scratch of those sorts (NULL: no list longer than MC_SORT_SHORT) */
     double wabs, babs;        /* max |w_i| (1 for hash tables), max |b_i| */
     float *ub;                /* nb: this query's bounds */
     float *tpart;             /* split: nb, each part's bucket value T_(r mod m) for this query */
@@ -49,6 +52,13 @@ static inline size_t mcc_bounds_size(const mcc_bounds *g, uint32_t r, uint32_t n
 {
     if (g->start) return g->start[r + 1] - g->start[r];
     return r < n ? (size_t)(n - 1 - r) / nb + 1 : 0;
+}
+/* sorts list r (g->wb) if it is still in index order (bounds.c) */
+void mcc_bounds_sort(mcc_bounds *g, uint32_t r);
+/* list r of g->wb in order of w, as a scan that stops early needs it */
+static inline void mcc_bounds_sorted(mcc_bounds *g, uint32_t r)
+{
+    if (g->unsorted && (g->unsorted[r >> 5] >> (r & 31) & 1u)) mcc_bounds_sort(g, r);
 }
 /* examine the table once: state 1 for hash/memcom tables of n >= 2 m items;
  * memcom tables whose buckets often mix signs of w are split (bounds.c) */

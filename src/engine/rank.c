@@ -76,6 +76,8 @@ static uint64_t mcc_engine_built_bytes(const mcc_engine *e, uint64_t k)
          * count them first), the buckets' starts, the item lists with their
          * w and bias, and the scratch of their sort (at most 6 n + 12) */
         if (td->kind == MEMCOM_KIND_MEMCOM) w += 48 * m + (e->bias ? 8 * m : 0) + 4 * (2 * m + 1) + 4 * (m + 1) + 18 * n + 12;
+        /* memcom, buckets other than i mod m: a bit per list to sort when first scored */
+        if (td->kind == MEMCOM_KIND_MEMCOM && td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * ((2 * m + 31) / 32);
         else if (td->bucket_mode != MEMCOM_BUCKET_MOD) w += 4 * (m + 1) + 4 * n; /* hash: item lists */
     }
     return w;

@@ -78,6 +78,7 @@ static MC_NOINLINE int mcc_score_bucket(mcc_engine *e, mcc_bounds *g, mcc_topk *
          * same two roundings as mk_scan, fl(fl(w * t) + b); no later item's
          * score exceeds fl(fl(w * tr) + bb) (rounding is monotone, and
          * fl(s * b_i) <= fl(s * bmax)), so the walk stops below the floor */
+        mcc_bounds_sorted(g, r);
         const mcc_item *wb = g->wb + g->start[r];
         float bs = e->bias_scale, bb = bias ? bs * g->bmax[r] : 0.0f;
         size_t c = 0;

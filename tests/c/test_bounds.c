@@ -203,8 +203,17 @@ static void test_stats(void)
         {
             /* bucket (or part) q holds exactly its items, each with its w and
              * bias (0 without one), in ascending order of w, equal w in
-             * ascending order of index */
+             * ascending order of index: i mod m lists from the start, the
+             * others once sorted, as their first scoring does (and only lists
+             * of two or more items are left to sort) */
             int lists = g.items == NULL && g.start[0] == 0 && g.start[nk] == n;
+            if (mode == MEMCOM_BUCKET_MOD) lists = lists && g.unsorted == NULL;
+            for (uint32_t q = 0; q < nk && lists && g.unsorted; q++) {
+                int marked = g.unsorted[q >> 5] >> (q & 31) & 1u;
+                lists = marked == (g.start[q + 1] - g.start[q] > 1);
+                mcc_bounds_sorted(&g, q);
+                lists = lists && !(g.unsorted[q >> 5] >> (q & 31) & 1u);
+            }
             uint32_t *seen = calloc(n, sizeof(uint32_t));
             for (uint32_t q = 0; q < nk && lists; q++) {
                 lists = g.start[q + 1] - g.start[q] == cnt[q];
