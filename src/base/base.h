@@ -128,11 +128,12 @@ static inline uint64_t mcc_splitmix64(uint64_t z)
 #define MC_CHUNK (256u << 10)
 
 #define MC_ALIGN 64u
-/* memcom_malloc, zeroed: for scratch that rankings write, allocated when a
- * table is opened or prepared.  Memory fresh from the system (mmap, or
- * WebAssembly memory just grown) is mapped page by page on its first write;
- * written here, those page faults fall on the load, not on the first ranking
- * (about 460 of them for the bucket values and bounds of a 1M-item 4x table). */
+/* memcom_malloc, zeroed: for what must start at zero, and for scratch that
+ * rankings write, allocated when a table is opened or prepared.  Memory fresh
+ * from the system (mmap, or WebAssembly memory just grown) is mapped page by
+ * page on its first write; written here, those page faults fall on the load,
+ * not on the first ranking (about 460 of them for the bucket values and
+ * bounds of a 1M-item 4x table). */
 void *mcc_malloc_touched(size_t size);
 static inline uint64_t mcc_align_up64(uint64_t x) { return (x + 63u) & ~(uint64_t)63u; }
 

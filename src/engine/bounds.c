@@ -306,9 +306,9 @@ static inline void mcc_parts_run(const mcc_parts *P, uint32_t *restrict cnt, con
  * above), and give the lists' starts; the buckets' extremes are their two
  * parts' merged (w: the same values as over the bucket's items); the second
  * pass lists the items of each bucket or part with their w and bias (wb),
- * then
- * each list is put in order of w (mcc_sort_run).  g holds mcc_bounds_init's
- * m-bucket arrays. */
+ * each list put in order of w (mcc_sort_run) as it is filled (i mod m) or
+ * when first scored (the others).  g holds mcc_bounds_init's m-bucket
+ * arrays. */
 static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *hash_b, const void *bias, uint32_t bias_dtype,
                             uint32_t n, float *babs)
 {
@@ -406,12 +406,10 @@ static int mcc_bounds_parts(mcc_bounds *g, const mcc_table *t, const uint32_t *h
     /* the other lists (filled in item order, scattered) are sorted when first
      * scored (mcc_bounds_sorted): a ranking scores a few hundred of them,
      * where sorting all would add a third to the load of a 1M-item table */
-    size_t words = (nb + 31) / 32;
-    if (!(g->unsorted = (uint32_t *)memcom_malloc(sizeof(uint32_t) * words))) {
+    if (!(g->unsorted = (uint32_t *)mcc_malloc_touched(sizeof(uint32_t) * ((nb + 31) / 32)))) {
         memcom_free(tmp);
         return MEMCOM_E_NOMEM;
     }
-    memset(g->unsorted, 0, sizeof(uint32_t) * words);
     for (size_t q = 0; q < nb; q++)
         if (start[q + 1] - start[q] > 1) g->unsorted[q >> 5] |= 1u << (q & 31);
     g->sort_tmp = tmp;

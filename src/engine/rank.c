@@ -38,7 +38,7 @@ uint32_t *mcc_engine_bitmap(mcc_engine *e)
 {
     if (!e->bitmap) {
         size_t bytes = sizeof(uint32_t) * (((size_t)e->n + 31) / 32);
-        if ((e->bitmap = (uint32_t *)memcom_malloc(bytes)) != NULL) memset(e->bitmap, 0, bytes);
+        e->bitmap = (uint32_t *)mcc_malloc_touched(bytes);
     }
     return e->bitmap;
 }

@@ -111,8 +111,7 @@ static void mcc_ranker_query(mcc_ranker *r, const float *u)
         uint32_t m = r->v->output.desc.m;
         if (mcc_ranker_p_bytes(r) <= MC_RANKER_P_MAX) {
             r->P = (float *)memcom_malloc(sizeof(float) * (size_t)m * r->h1);
-            r->stamp = (uint32_t *)memcom_malloc(sizeof(uint32_t) * (size_t)m);
-            if (r->stamp) memset(r->stamp, 0, sizeof(uint32_t) * (size_t)m);
+            r->stamp = (uint32_t *)mcc_malloc_touched(sizeof(uint32_t) * (size_t)m);
             if (!r->P || !r->stamp) {
                 memcom_free(r->P);
                 memcom_free(r->stamp);
