@@ -89,6 +89,10 @@ static const char train_help[] =
     "                        the same data and options; only --epochs may differ. The result is\n"
     "                        bit-identical to an uninterrupted run\n"
     "  --json FILE           write a JSON summary of the run to FILE ('-' = stdout)\n"
+    "  --popularity P        record P in [0, 1] as the popularity control's serving default (1: rank\n"
+    "                        as trained) instead of choosing it on the validation items after\n"
+    "                        training (short histories at P = 0, 0.05, ..., 1: minutes on a large\n"
+    "                        catalogue) [chosen]\n"
     "\n"
     "Progress goes to stderr: per epoch the loss, validation NDCG@20, elapsed time and time left:\n"
     "expected (early stopping taken into account; during a warm-up, warm-up and training) and at most.\n"
@@ -293,6 +297,10 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
         } else if (cli_opt(c, "--json", &v)) {
             if (!v) return 2;
             tc->ro.json = v;
+        } else if (cli_opt(c, "--popularity", &v)) {
+            double p;
+            if (cli_f64(c, "--popularity", v, 0, 1, &p)) return 2;
+            tc->ro.popularity = (float)p;
         } else {
             return cli_unknown(c);
         }

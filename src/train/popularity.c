@@ -112,6 +112,15 @@ void mt_buf_json_serving(mt_buf *b, const mt_pop_choice *c)
 {
     const mt_pop_point *pt = &c->curve[c->chosen];
     mt_buf_printf(b, ",%s%g,\"rule\":\"", serving_key, (double)pt->p);
+    if (c->given) {
+        mt_buf_printf(b, "given (--popularity)\"");
+        if (c->have_test) {
+            mt_buf_printf(b, ",\"test\":");
+            mt_buf_json_metrics(b, &c->test);
+        }
+        mt_buf_printf(b, "}");
+        return;
+    }
     if (c->by_jaccard)
         mt_buf_printf(b, "highest NDCG@10 with Jaccard <= %g at each h", MT_POP_MAX_JACCARD);
     else

@@ -16,6 +16,7 @@ void mt_run_opts_default(mt_run_opts *ro)
     mt_data_opts_default(&ro->data);
     mt_train_opts_default(&ro->train);
     ro->bias_dtype = MEMCOM_DTYPE_F16;
+    ro->popularity = -1.0f;
 }
 
 static char *with_suffix(const char *path, const char *suffix)
@@ -315,8 +316,14 @@ static int measure(const mt_run_opts *ro, const mt_dataset *ds, const void *buf,
          * finished run with an input table) */
         if (!rc && ds->valid.nnz && !r->train.interrupted && info.input.kind != MEMCOM_KIND_NONE) {
             FILE *log = ro->train.quiet ? NULL : stderr;
-            if (log) fprintf(log, "choosing the popularity default on the validation items\n");
-            rc = mt_choose_popularity(h[0], ds, &ds->valid, log, &r->serving, err);
+            if (ro->popularity >= 0) { /* given: recorded as it is, nothing measured */
+                memset(&r->serving, 0, sizeof r->serving);
+                r->serving.curve[0].p = ro->popularity;
+                r->serving.given = 1;
+            } else {
+                if (log) fprintf(log, "choosing the popularity default on the validation items\n");
+                rc = mt_choose_popularity(h[0], ds, &ds->valid, log, &r->serving, err);
+            }
             r->have_serving = rc == 0;
             if (rc && err->code == MT_E_DATA) { /* too little data to choose on: no default */
                 if (log) fprintf(log, "no popularity default: %s\n", err->msg);

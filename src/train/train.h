@@ -867,6 +867,7 @@ typedef struct mt_pop_choice {
     mt_pop_point curve[MT_POP_GRID];
     int chosen;               /* index into curve */
     int by_jaccard;           /* 1: chosen among Jaccard <= MT_POP_MAX_JACCARD; 0: the fallback */
+    int given;                /* 1: set by the user (curve[0].p only; nothing measured) */
     uint32_t users;
     mt_metrics test;          /* full-history test metrics at the chosen p (the trainer fills them) */
     int have_test;
@@ -894,6 +895,8 @@ typedef struct mt_run_opts {
                                  CHECKPOINT.state after every epoch (NULL: none)   */
     const char *resume;       /* continue from RESUME.state; checkpoint defaults to it */
     const char *json;         /* the summary to this file; "-": only in result.summary */
+    float popularity;         /* the popularity default to record; < 0: choose it on the
+                                 validation items (mt_choose_popularity) */
     volatile sig_atomic_t *stop; /* see mt_train_opts.stop; the best model is then
                                  written to out as at a normal end, and the state to
                                  CHECKPOINT.state or (no checkpoint) OUT.state  */

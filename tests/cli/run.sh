@@ -184,6 +184,26 @@ if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind memcom --rat
     rb=$($BIN recommend "$T/m.memcom" m1 m2 m3 -k 10 --json --popularity 1)
     [ -n "$r0" ] && [ "$r0" = "$rp" ] && [ "$ra" != "$rb" ] && ok || bad "recommend --popularity: default $r0, $p: $rp"
     expect_fail "recommend --popularity 2" "--popularity" $BIN recommend "$T/m.memcom" m1 --popularity 2
+    # train --popularity P records P as given (no search on the validation items) and its test metrics,
+    # which eval at P reproduces; eval and recommend rank with it by default; P outside [0, 1] is refused
+    if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind full --dim 16 --epochs 3 --batch 100 \
+        --lr 0.01 --popularity 0.35 -o "$T/mp.memcom" --json "$T/mp.json" 2> "$T/trainp.log"; then
+        $BIN eval "$T/mp.memcom" --csv "$T/ratings.csv" --header --min-rating 2 --json > "$T/evalp.json" || bad "eval (given default)"
+        p=$(jget "$T/mp.json" serving.popularity); rule=$(jget "$T/mp.json" serving.rule)
+        q=$(jget "$T/evalp.json" popularity)
+        a=$(jget "$T/mp.json" serving.test.ndcg@20); b=$(jget "$T/evalp.json" test.ndcg@20)
+        awk -v p="$p" -v q="$q" -v a="$a" -v b="$b" 'BEGIN { d = a - b
+            exit !(p == 0.35 && q == 0.35 && a > 0 && d < 1e-4 && d > -1e-4) }' &&
+            [ "$rule" = "given (--popularity)" ] && [ "$(jget "$T/mp.json" serving.validation)" = none ] &&
+            ! grep -q "choosing the popularity" "$T/trainp.log" && ok ||
+            bad "train --popularity 0.35: summary $p ($rule, NDCG@20 $a), eval ranks with $q ($b)"
+        r0=$($BIN recommend "$T/mp.memcom" m1 m2 m3 -k 10 --json)
+        rp=$($BIN recommend "$T/mp.memcom" m1 m2 m3 -k 10 --json --popularity 0.35)
+        [ -n "$r0" ] && [ "$r0" = "$rp" ] && ok || bad "recommend with the given default: $r0 vs $rp"
+    else
+        bad "train --popularity 0.35: $(tail -3 "$T/trainp.log")"
+    fi
+    expect_fail "train --popularity 1.5" "--popularity" $BIN train --csv "$T/ratings.csv" --header --popularity 1.5 -o "$T/x.memcom"
 else
     bad "train on CSV failed: $(tail -3 "$T/train.log")"
 fi
