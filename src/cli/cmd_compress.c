@@ -24,6 +24,8 @@ static const char compress_help[] =
     "  --pop-frac F          share of the rows given to the most popular items [0.5]\n"
     "  --seed N              k-means seed [1]\n"
     "  --threads T           threads [2]\n"
+    "  --string-ids          store item ids as strings (format 1.0, for readers older than 1.1); by\n"
+    "                        default numeric ids are stored compactly (format 1.1), as memcom train does\n"
     "  --json FILE           a JSON summary (rows, ratio, reconstruction error) to FILE ('-' = stdout)\n"
     "  --quiet               no progress\n"
     "\n"
@@ -64,7 +66,7 @@ static int fine_tune(const char *in, const char *out, const char *ratio, char **
 int cli_cmd_compress(int argc, char **argv)
 {
     cli_ctx c = {"compress", argc, argv, 0, 0};
-    mt_compress_opts o = {0, 0.5, 0, 15, 2, 1, 0};
+    mt_compress_opts o = {0, 0.5, 0, 15, 2, 1, 0, 0};
     const char *in = NULL, *out = NULL, *ratio_s = NULL, *json = NULL, *v;
     char **pass = calloc((size_t)argc, sizeof *pass), **ours = calloc((size_t)argc * 2, sizeof *ours);
     int n_pass = 0, n_ours = 0;
@@ -95,6 +97,8 @@ int cli_cmd_compress(int argc, char **argv)
             json = v;
         } else if (cli_flag(&c, "--quiet")) {
             o.quiet = 1;
+        } else if (cli_flag(&c, "--string-ids")) {
+            o.string_ids = 1;
         } else if (argv[c.i][0] != '-' && !in) {
             in = argv[c.i];
             continue;

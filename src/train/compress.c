@@ -164,6 +164,7 @@ int mt_compress(const char *in_path, const char *out_path, const mt_compress_opt
         md.bias_dtype = info.bias_dtype;
         md.ids = ids;
         md.id_lengths = id_len;
+        md.id_encoding = o->string_ids ? MEMCOM_IDS_STRINGS : MEMCOM_IDS_COMPACT; /* as memcom train writes them */
         md.metadata_json = meta.p;
         rc = memcom_write_memory(&md, &bytes, &size, detail, sizeof detail);
         if (rc) failed = mt_fail(err, MT_E_WRITE, "cannot write the compressed model: %s (%s)", memcom_error_name(rc), detail);

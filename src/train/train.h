@@ -504,6 +504,7 @@ typedef struct mt_compress_opts {
     int threads;
     uint64_t seed;
     int quiet;              /* no progress on stderr                         */
+    int string_ids;         /* 1: ids as strings (format 1.0); else compactly  */
 } mt_compress_opts;
 typedef struct mt_compress_table {
     int present;

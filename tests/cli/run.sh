@@ -359,6 +359,17 @@ if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.
 else
     bad "compress: $(tail -2 "$T/comp.log")"
 fi
+# compress stores numeric ids compactly (format 1.1) as memcom train does, unless --string-ids (format 1.0)
+sed 's/ m/ /g' "$T/split/train.txt" > "$T/numeric.txt"   # the same histories, numeric item ids
+if $BIN train --seq "$T/numeric.txt" --kind full --dim 8 --epochs 2 --batch 100 --quiet -o "$T/fulln.memcom" 2> /dev/null &&
+    $BIN compress "$T/fulln.memcom" --ratio 4 --quiet -o "$T/compn.memcom" 2> /dev/null &&
+    $BIN compress "$T/fulln.memcom" --ratio 4 --quiet -o "$T/compn-s.memcom" --string-ids 2> /dev/null; then
+    node -e 'const [a, b, c] = process.argv.slice(2).map((f) => JSON.parse(require("child_process").execFileSync(process.argv[1], ["inspect", "--json", f])));
+process.exit(a.format === "1.1" && b.format === "1.1" && c.format === "1.0" && b.id_bytes === a.id_bytes && c.id_bytes > 4 * b.id_bytes ? 0 : (console.log([a, b, c].map((x) => `${x.format} ${x.id_bytes}`).join(", ")), 1))' \
+        "$BIN" "$T/fulln.memcom" "$T/compn.memcom" "$T/compn-s.memcom" && ok || bad "compress: ids not stored as the trainer stores them"
+else
+    bad "compress --string-ids"
+fi
 # a compressed file nests its source's metadata, popularity default included: that is not its own default
 if $BIN train --csv "$T/ratings.csv" --header --min-rating 2 --kind full --dim 16 --epochs 2 --batch 100 --quiet \
     -o "$T/fullc.memcom" 2> /dev/null && grep -q '"serving":{"popularity":' "$T/fullc.memcom" &&
