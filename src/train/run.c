@@ -75,10 +75,13 @@ static int check_outputs(const mt_run_opts *ro, const run_paths *p, mt_err *err)
 
 int mt_run_check(const mt_run_opts *ro, mt_err *err)
 {
-    float tau = ro->train.logit_adjust;
-    if (!(tau >= 0 && tau <= 1e6f))   /* also NaN */
+    const mt_train_opts *o = &ro->train;
+    if (!(o->logit_adjust >= 0 && o->logit_adjust <= 1e6f))   /* also NaN */
         return mt_fail(err, MT_E_OPTION, "logit adjustment %g: give a finite TAU >= 0 (0: the plain softmax)",
-                       (double)tau);
+                       (double)o->logit_adjust);
+    if (!(o->bias_prior >= 0 && o->bias_prior <= 1e6f))
+        return mt_fail(err, MT_E_OPTION, "bias prior %g: give a finite TAU >= 0 (0: the bias starts at 0)",
+                       (double)o->bias_prior);
     run_paths p;
     paths_init(&p, ro);
     int rc = check_outputs(ro, &p, err);

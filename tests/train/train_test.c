@@ -933,6 +933,16 @@ static void test_run_checks(void)
     /* every user has one item: no validation data, refused unless --patience 0 */
     mt_run_opts ro;
     mt_run_opts_default(&ro);
+    /* the popularity prior's TAU: finite and >= 0, else refused before anything is read */
+    const float bad_tau[3] = {-0.5f, NAN, INFINITY};
+    for (int k = 0; k < 6; k++) {
+        mt_run_opts bo = ro;
+        *(k < 3 ? &bo.train.logit_adjust : &bo.train.bias_prior) = bad_tau[k % 3];
+        rc = mt_run_check(&bo, &err);
+        CHECK(rc != 0 && err.code == MT_E_OPTION && strstr(err.msg, k < 3 ? "logit adjustment" : "bias prior"),
+              "TAU %g refused (%s): %s", (double)bad_tau[k % 3], k < 3 ? "logit adjustment" : "bias prior",
+              rc ? err.msg : "accepted");
+    }
     ro.data.format = MT_FMT_CSV;
     ro.data.path = write_tmp("single.csv", "u1,a\nu2,b\nu3,a\nu4,c\n");
     rc = mt_dataset_load(&ds, &ro.data, &err);
