@@ -61,6 +61,13 @@ static const char train_help[] =
     "                        training items. For models that follow a few picks (0: off) [0]\n"
     "  --short-share F       with --short-histories: the share of users given a short history in\n"
     "                        each step, in (0, 1] [0.5]\n"
+    "  --logit-adjust TAU    train the softmax on the logits s_i + TAU * log(pi_i), pi_i item i's\n"
+    "                        share of the training interactions (add-one smoothed), so that the\n"
+    "                        item vectors and output bias need not learn popularity. Training only:\n"
+    "                        validation, evaluation, the written file and serving use s_i (0: off) [0]\n"
+    "  --bias-prior TAU      start the output bias at TAU * log(pi_i) (pi_i as above) instead of 0; it\n"
+    "                        is then trained and written as usual (a model started with --init-from\n"
+    "                        keeps that model's bias) (0: off) [0]\n"
     "  --weight-decay X      decoupled weight decay of tables and dense weights [1.0]\n"
     "  --warmup-epochs W     memcom-learned*: at most W epochs of a full-size warm-up run (early-\n"
     "                        stopped like training) whose item vectors are clustered [30]\n"
@@ -268,6 +275,12 @@ static int parse(train_cli *tc, int argc, char **argv, cli_ctx *c)
             if (cli_f64(c, "--short-share", v, 1e-6, 1, &x)) return 2;
             o->short_share = (float)x;
             short_share_given = 1;
+        } else if (cli_opt(c, "--logit-adjust", &v)) {
+            if (cli_f64(c, "--logit-adjust", v, 0, 1e6, &x)) return 2;
+            o->logit_adjust = (float)x;
+        } else if (cli_opt(c, "--bias-prior", &v)) {
+            if (cli_f64(c, "--bias-prior", v, 0, 1e6, &x)) return 2;
+            o->bias_prior = (float)x;
         } else if (cli_opt(c, "--weight-decay", &v)) {
             if (cli_f64(c, "--weight-decay", v, 0, 1e6, &x)) return 2;
             o->weight_decay = (float)x;

@@ -147,6 +147,7 @@ void mt_work_free(mt_work *w, const mt_model *mdl)
     free(w->keep);
     free(w->short_n);
     free(w->tgt);
+    free(w->logit_adj);
     free(w->dh_head);
     free(w->hbuf);
     free(w->pg_item);
@@ -398,9 +399,11 @@ void mt_dae_backward(const mt_model *mdl, mt_work *w, const mt_csr *hist, const 
             nt = m;
         }
         if (w->keep_active) kpos += e - s;
-        if (sw != 0)
+        if (sw != 0) {
+            /* the logit adjustment: the loss's logits only; dL/ds is unchanged in form */
+            if (w->logit_adj) add_rows(w->S + (size_t)u * n, w->logit_adj, n);
             w->loss += sw * softmax_grad(w->S + (size_t)u * n, n, tgt, nt, sw * grad_scale);
-        else
+        } else
             memset(w->S + (size_t)u * n, 0, (size_t)n * sizeof(float));
     }
     for (size_t k = 0; k < w->pg_n; k++) w->S[(size_t)w->pg_user[k] * n + w->pg_item[k]] += w->pg_val[k];

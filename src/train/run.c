@@ -76,6 +76,13 @@ static int check_outputs(const mt_run_opts *ro, const run_paths *p, mt_err *err)
 
 int mt_run_check(const mt_run_opts *ro, mt_err *err)
 {
+    const mt_train_opts *o = &ro->train;
+    if (!(o->logit_adjust >= 0 && o->logit_adjust <= 1e6f))   /* also NaN */
+        return mt_fail(err, MT_E_OPTION, "logit adjustment %g: give a finite TAU >= 0 (0: the plain softmax)",
+                       (double)o->logit_adjust);
+    if (!(o->bias_prior >= 0 && o->bias_prior <= 1e6f))
+        return mt_fail(err, MT_E_OPTION, "bias prior %g: give a finite TAU >= 0 (0: the bias starts at 0)",
+                       (double)o->bias_prior);
     run_paths p;
     paths_init(&p, ro);
     int rc = check_outputs(ro, &p, err);
@@ -154,6 +161,8 @@ static void json_options(mt_buf *b, const mt_run_opts *ro, const mt_train_result
                   (double)(o->tune_lr > 0 ? o->tune_lr : 0.3f * o->lr), (unsigned long long)o->seed);
     if (o->short_h)
         mt_buf_printf(b, ",\"short_histories\":%u,\"short_share\":%g", o->short_h, (double)o->short_share);
+    if (o->logit_adjust > 0) mt_buf_printf(b, ",\"logit_adjust\":%g", (double)o->logit_adjust);
+    if (o->bias_prior > 0) mt_buf_printf(b, ",\"bias_prior\":%g", (double)o->bias_prior);
     if (o->ranker)
         mt_buf_printf(b, ",\"model\":\"ranknet\",\"head_layers\":%u,\"head_width\":%u,\"pairs\":%u,\"negatives\":%u,"
                          "\"negative_sampling\":\"%s\",\"rank_weight\":%g,\"softmax_weight\":%g,\"head_lr\":%g",

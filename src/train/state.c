@@ -60,6 +60,10 @@ char *mt_state_options(const mt_train_opts *o, const mt_dataset *ds)
     mt_buf_printf(&b, "--init-from=%s\n", o->init_from ? o->init_from : "");
     if (o->short_h)   /* only with short histories: a state without them is as before */
         mt_buf_printf(&b, "--short-histories=%u\n--short-share=%.9g\n", o->short_h, (double)o->short_share);
+    if (o->logit_adjust > 0)   /* likewise */
+        mt_buf_printf(&b, "--logit-adjust=%.9g\n", (double)o->logit_adjust);
+    if (o->bias_prior > 0)
+        mt_buf_printf(&b, "--bias-prior=%.9g\n", (double)o->bias_prior);
     if (o->ranker)   /* only a ranker's state has these lines: a Mult-DAE's is as before */
         mt_buf_printf(&b, "--model=ranknet\n--head-layers=%u\n--head-width=%u\n--pairs=%u\n--negatives=%u\n"
                           "--negative-sampling=%s\n--rank-weight=%.9g\n--softmax-weight=%.9g\n--head-lr=%.9g\n",

@@ -365,6 +365,9 @@ typedef struct mt_work {
     uint32_t *short_n;               /* B: the user's input size, 0: not short */
     uint32_t *tgt;                   /* a short user's targets              */
     size_t tgt_cap;
+    /* n: added to the logits of the softmax loss only (mt_logit_adjust,
+     * owned and freed by the work); NULL: the plain softmax */
+    float *logit_adj;
     mt_rng rng;
     double loss;
     /* ranker (n_head > 0) */
@@ -387,7 +390,8 @@ void mt_work_zero_grad(mt_work *w, const mt_model *mdl);
  * w->short_h set, in training each user with at least 2 items is, with
  * probability w->short_share, given a short history (mt_short_sample) as
  * input, scaled 1/sqrt(h) as in serving, without dropout; the targets are
- * then the user's other items. */
+ * then the user's other items.  With w->logit_adj set, the softmax loss of
+ * mt_dae_backward reads the logits plus logit_adj (mt_logit_adjust). */
 void mt_dae_forward(const mt_model *mdl, mt_work *w, const mt_csr *hist,
                     const uint32_t *users, uint32_t b, float dropout, int train);
 /* Loss and gradients (after mt_dae_forward with train=1); adds to w->loss
@@ -403,6 +407,12 @@ void mt_dae_scores(const mt_model *mdl, mt_work *w, const mt_csr *hist,
  * marked in keep (1: input, 0: target), every subset of h alike.  Returns h;
  * 0 (all kept) when len < 2 or max_h is 0. */
 uint32_t mt_short_sample(mt_rng *r, uint32_t len, uint32_t max_h, uint8_t *keep);
+
+/* The logit adjustment of the softmax loss (logit_adjust.c, --logit-adjust):
+ * n floats tau * log(pi_i), pi_i = (c_i + 1) / (nnz + n) with c_i item i's
+ * count in train (add-one smoothed).  NULL when tau is not > 0 (the plain
+ * softmax); else malloc'd, the caller frees it. */
+float *mt_logit_adjust(const mt_csr *train, uint32_t n, float tau);
 
 /* Gradient of table t for item i's row given coef * g (d floats). */
 void mt_table_back_row(const mt_model *mdl, mt_work *w, const mt_table *t, uint32_t i, float coef, const float *g);
@@ -542,6 +552,9 @@ typedef struct mt_train_opts {
     float lr, dropout, weight_decay;
     uint32_t short_h;        /* short histories of 1..short_h items (0: off)  */
     float short_share;       /* the share of users given one in each step     */
+    float logit_adjust;      /* TAU of the logit-adjusted softmax (0: off)    */
+    float bias_prior;        /* a fresh model's output bias starts at TAU *
+                                log(pi_i) (mt_logit_adjust; 0: at 0)         */
     uint64_t seed;
     int threads;
     int quiet;

@@ -159,6 +159,7 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
         works[t].rank = mdl->n_head ? &o->rank : NULL;
         works[t].short_h = o->short_h;
         works[t].short_share = o->short_share;
+        works[t].logit_adj = mt_logit_adjust(&ds->train, mdl->n, o->logit_adjust);
     }
     uint32_t *users = mt_xmalloc((size_t)(ds->n_users ? ds->n_users : 1) * sizeof *users);
     uint32_t nu = 0;
@@ -334,6 +335,16 @@ static int fit(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, uint
     return 0;
 }
 
+/* --bias-prior TAU: a fresh model's output bias starts at TAU * log(pi_i) */
+static void add_bias_prior(mt_model *mdl, const mt_dataset *ds, float tau)
+{
+    float *prior = mt_logit_adjust(&ds->train, mdl->n, tau);
+    if (!prior) return;
+    float *bias = mdl->params[mdl->pidx_bias].v;
+    for (uint32_t i = 0; i < mdl->n; i++) bias[i] += prior[i];
+    free(prior);
+}
+
 int mt_size_table(int kind, uint32_t n, uint32_t d, double ratio, uint32_t rows, double pop_frac, int scalar_dtype,
                   int row_dtype, mt_tsize *s, mt_err *err)
 {
@@ -409,6 +420,7 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
             free(options);
             return -1;
         }
+        add_bias_prior(&warm, ds, o->bias_prior);
         mt_train_result wr;
         memset(&wr, 0, sizeof wr);
         /* a full-size run, early-stopped like the real one (best epoch kept) */
@@ -426,6 +438,7 @@ int mt_train(mt_model *mdl, const mt_dataset *ds, const mt_train_opts *o, mt_tra
         free(options);
         return -1;
     }
+    if (!rs.loaded && !have_warm) add_bias_prior(mdl, ds, o->bias_prior);
     int tuned = have_warm;
     if (rs.loaded) {
         tuned = rs.tuned != 0;

@@ -348,6 +348,74 @@ expect_fail "resume without short histories" "option --short-histories differs f
 expect_fail "resume with another short share" "option --short-share differs" \
     $BIN train $S --epochs 4 --short-histories 3 --resume "$T/short-ck.memcom" -o "$T/x.memcom"
 
+# the logit-adjusted softmax (--logit-adjust TAU): 0 is the plain softmax (the
+# same tables, bias and layers, section by section), a positive TAU is recorded
+# and lowers the share of the 50 most popular items in the top-10 lists of
+# 3-item histories (ranked as trained, --popularity 1); negative or non-finite
+# TAU is refused
+LA="--csv $T/ratings.csv --header --dim 16 --epochs 20 --batch 100 --quiet"
+tables_of() { $BIN inspect "$1" | awk '$1 ~ /^(rows_|layer|output_bias|id_)/ { print $1, $2, $4, $5, $6 }'; }
+top50_h3() { # model -> the model's top-50 share at h = 3
+    $BIN eval "$1" --csv "$T/ratings.csv" --header --history 3 --popularity 1 --baselines none --json 2> /dev/null |
+        grep -o '"popular_share":[0-9.]*' | head -1 | cut -d: -f2
+}
+if $BIN train $LA -o "$T/la-none.memcom" --json "$T/la-none.json" 2> /dev/null &&
+    $BIN train $LA --logit-adjust 0 -o "$T/la-0.memcom" 2> /dev/null &&
+    $BIN train $LA --logit-adjust 1 -o "$T/la-1.memcom" --json "$T/la-1.json" 2> /dev/null; then
+    a=$(tables_of "$T/la-none.memcom")
+    [ "$(echo "$a" | grep -c output_bias)" = 1 ] && [ "$a" = "$(tables_of "$T/la-0.memcom")" ] &&
+        [ "$a" != "$(tables_of "$T/la-1.memcom")" ] && ok ||
+        bad "--logit-adjust 0 is not the model trained without the option (or 1 is)"
+    grep -q '"logit_adjust":1,' "$T/la-1.json" && ! grep -q logit_adjust "$T/la-none.json" &&
+        $BIN inspect "$T/la-1.memcom" | grep -q '"logit_adjust":1' && ok || bad "--logit-adjust not in the metadata"
+    s0=$(top50_h3 "$T/la-0.memcom")
+    s1=$(top50_h3 "$T/la-1.memcom")
+    [ -n "$s0" ] && [ -n "$s1" ] && awk -v a="$s0" -v b="$s1" 'BEGIN { exit !(b < a - 0.05) }' && ok ||
+        bad "--logit-adjust 1 does not lower the top-50 share at h = 3 (${s0:-?} -> ${s1:-?})"
+else
+    bad "--logit-adjust: training failed"
+fi
+# --bias-prior TAU: the output bias starts at TAU * log((c_i + 1) / (nnz + n)),
+# c_i the item's count among the distinct training pairs of train.txt; with a
+# learning rate of 1e-9 the written bias is that start, and an empty history's
+# scores (u = tanh(0) = 0) are the bias alone
+if $BIN train --data "$T/split" --dim 16 --epochs 1 --patience 0 --lr 1e-9 --bias-dtype f32 --bias-prior 1 --quiet \
+    -o "$T/bp.memcom" --json "$T/bp.json" 2> /dev/null &&
+    $BIN recommend "$T/bp.memcom" -k 1000 --popularity 1 --json > "$T/bp-rec.json" 2> /dev/null &&
+    grep -q '"bias_prior":1,' "$T/bp.json"; then
+    out=$(python3 - "$T/split/train.txt" "$T/bp-rec.json" <<'PY'
+import json, math, sys
+pairs = set()
+for line in open(sys.argv[1]):
+    f = line.split()
+    pairs.update((f[0], it) for it in f[1:])
+count = {}
+for _, it in pairs:
+    count[it] = count.get(it, 0) + 1
+rec = json.load(open(sys.argv[2]))
+worst = max(abs(r["score"] - math.log((count.get(r["id"], 0) + 1) / (len(pairs) + len(rec)))) for r in rec)
+print("ok" if len(rec) == 300 and worst < 1e-4 else f"{len(rec)} items, worst difference {worst}")
+PY
+)
+    [ "$out" = ok ] && ok || bad "--bias-prior: the bias is not the prior: $out"
+else
+    bad "--bias-prior: training failed"
+fi
+expect_fail "negative bias prior" "--bias-prior expects a number in [0" $BIN train --data "$T/split" -o "$T/x.memcom" \
+    --bias-prior -1
+# resuming needs the same TAU
+if $BIN train $LA --epochs 2 --patience 0 --logit-adjust 0.5 -o "$T/la-r.memcom" --checkpoint "$T/la-ck.memcom" \
+    2> /dev/null; then
+    expect_fail "resume without the logit adjustment" "option --logit-adjust differs from the interrupted run's: it was '0.5'" \
+        $BIN train $LA --epochs 3 --patience 0 --resume "$T/la-ck.memcom" -o "$T/x.memcom"
+else
+    bad "--logit-adjust --checkpoint: training failed"
+fi
+expect_fail "negative logit adjustment" "--logit-adjust expects a number in [0" $BIN train --data "$T/split" \
+    -o "$T/x.memcom" --logit-adjust -0.5
+expect_fail "non-finite logit adjustment" "--logit-adjust expects a number in [0" $BIN train --data "$T/split" \
+    -o "$T/x.memcom" --logit-adjust inf
+
 # compressing a trained full model (k-means, no data), then with fine-tuning on data
 # (the Python tests check the compressed tables against hand-made vectors)
 if $BIN compress "$T/full.memcom" --ratio 4 -o "$T/comp.memcom" --json "$T/comp.json" 2> "$T/comp.log" &&

@@ -53,6 +53,8 @@ static mt_csr tiny_hist(uint32_t n_users, uint32_t n, uint64_t seed)
 
 /* the gradient checks with short-history inputs (mt_work.short_h) when set */
 static uint32_t grad_short_h;
+/* and with the logit-adjusted softmax (mt_work.logit_adj) when > 0 */
+static float grad_logit_tau;
 
 static double loss_of(const mt_model *mdl, mt_work *w, const mt_csr *h, const uint32_t *users, uint32_t b)
 {
@@ -111,6 +113,8 @@ static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_
     w.rank = rank;
     w.short_h = grad_short_h;
     w.short_share = 0.6f;
+    w.logit_adj = mt_logit_adjust(&h, n, grad_logit_tau);
+    CHECK((w.logit_adj != NULL) == (grad_logit_tau > 0), "mt_logit_adjust(tau %g)", (double)grad_logit_tau);
     loss_of(&mdl, &w, &h, users, nu);
     float *grad[MT_MAX_PARAMS];
     for (int k = 0; k < mdl.n_params; k++) {
@@ -150,9 +154,10 @@ static void grad_check_ex(int in_kind, int out_kind, uint32_t n_dense, const mt_
             if (err_rel > 2e-2) bad++;
         }
     }
-    CHECK(bad == 0 && kinks * 20 <= coords, "gradient check in=%s out=%s layers=%u%s%s: %d mismatches (worst %.3g in %s), %d of %d "
+    CHECK(bad == 0 && kinks * 20 <= coords, "gradient check in=%s out=%s layers=%u%s%s%s: %d mismatches (worst %.3g in %s), %d of %d "
           "coordinates at a kink", mt_tkind_name(in_kind), mt_tkind_name(out_kind), n_dense,
-          rank ? (graded ? " ranker graded" : " ranker") : "", grad_short_h ? " short histories" : "", bad, worst, worst_name, kinks, coords + kinks);
+          rank ? (graded ? " ranker graded" : " ranker") : "", grad_short_h ? " short histories" : "",
+          grad_logit_tau > 0 ? " logit-adjusted" : "", bad, worst, worst_name, kinks, coords + kinks);
     for (int k = 0; k < mdl.n_params; k++) free(grad[k]);
     mt_work_free(&w, &mdl);
     mt_model_free(&mdl);
@@ -250,6 +255,107 @@ static void grad_check(int in_kind, int out_kind, uint32_t n_dense)
 /* mt_short_sample: h in 1..min(H, len - 1), exactly h positions marked,
  * every h and every position drawn about equally often, the same draws
  * for the same seed */
+/* a Mult-DAE with full n x d tables (init_std 0.5); 0 on success, else a failed check */
+static int full_dae(mt_model *mdl, uint32_t n, uint32_t d, uint64_t seed, const char *what)
+{
+    mt_model_opts o;
+    memset(&o, 0, sizeof o);
+    o.in_kind = o.out_kind = MT_T_FULL;
+    o.d = d;
+    o.init_std = 0.5f;
+    mt_err err;
+    int ok = mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.in_size, &err) == 0 &&
+             mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.out_size, &err) == 0 &&
+             mt_model_init(mdl, n, &o, NULL, NULL, seed, &err) == 0;
+    if (!ok) CHECK(0, "%s: init: %s", what, err.msg);
+    return ok ? 0 : -1;
+}
+
+/* the logit-adjusted softmax (--logit-adjust): the prior against hand-computed
+ * values, then the loss and the output bias's gradient against a plain double
+ * reference on the model's own scores, which the adjustment leaves unchanged */
+static void test_logit_adjust(void)
+{
+    /* 4 items, counts 3, 1, 0, 0 of 4 interactions: pi = (c + 1) / 8 */
+    uint32_t idx[4] = {0, 1, 0, 0};
+    uint64_t off[3] = {0, 2, 4};
+    mt_csr c;
+    memset(&c, 0, sizeof c);
+    c.n_rows = 2;
+    c.nnz = 4;
+    c.off = off;
+    c.idx = idx;
+    float *a = mt_logit_adjust(&c, 4, 2.0f);
+    const double want[4] = {2 * log(0.5), 2 * log(0.25), 2 * log(0.125), 2 * log(0.125)};
+    int bad = !a;
+    for (int i = 0; a && i < 4; i++) bad += fabs(a[i] - want[i]) > 1e-6;
+    CHECK(!bad, "mt_logit_adjust: tau * log((count + 1) / (nnz + n)) for counts 3, 1, 0, 0");
+    free(a);
+    CHECK(mt_logit_adjust(&c, 4, 0.0f) == NULL && mt_logit_adjust(&c, 4, -1.0f) == NULL &&
+              mt_logit_adjust(&c, 4, NAN) == NULL, "mt_logit_adjust: no prior for tau 0, negative or NaN");
+
+    const uint32_t n = 13, d = 4, nu = 5;
+    mt_model mdl;
+    if (full_dae(&mdl, n, d, 5, "logit adjust")) return;
+    mt_rng r;
+    mt_rng_seed(&r, 4);
+    float *bias = mdl.params[mdl.pidx_bias].v;
+    for (uint32_t i = 0; i < n; i++) bias[i] = 0.5f * mt_rng_normal(&r);
+    mt_csr h = tiny_hist(nu, n, 6);
+    uint32_t users[5] = {0, 1, 2, 3, 4};
+    mt_work w;
+    mt_work_init(&w, &mdl, nu, 1);
+    const float tau = 1.5f;
+    w.logit_adj = mt_logit_adjust(&h, n, tau);
+    double count[13] = {0};
+    for (uint64_t k = 0; k < h.nnz; k++) count[h.idx[k]]++;
+    mt_dae_scores(&mdl, &w, &h, users, nu);
+    double *s0 = malloc((size_t)nu * n * sizeof *s0);
+    for (size_t k = 0; k < (size_t)nu * n; k++) s0[k] = w.S[k];
+    const float grad_scale = 0.25f;
+    mt_work_zero_grad(&w, &mdl);
+    mt_dae_forward(&mdl, &w, &h, users, nu, 0.0f, 1);
+    int same_scores = 1;
+    for (size_t k = 0; k < (size_t)nu * n; k++) same_scores &= fabs(w.S[k] - s0[k]) <= 1e-6 * (1 + fabs(s0[k]));
+    mt_dae_backward(&mdl, &w, &h, users, nu, grad_scale);
+    double loss = 0, plain = 0, gb[13] = {0};
+    for (uint32_t u = 0; u < nu; u++) {
+        const double *s = s0 + (size_t)u * n;
+        double z[13], mx = -INFINITY, sum = 0, sum_plain = 0, mx_plain = -INFINITY;
+        for (uint32_t i = 0; i < n; i++) {
+            z[i] = s[i] + tau * log((count[i] + 1) / (double)(h.nnz + n));
+            mx = z[i] > mx ? z[i] : mx;
+            mx_plain = s[i] > mx_plain ? s[i] : mx_plain;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            sum += exp(z[i] - mx);
+            sum_plain += exp(s[i] - mx_plain);
+        }
+        double nt = (double)(h.off[u + 1] - h.off[u]);
+        loss += nt * (mx + log(sum));
+        plain += nt * (mx_plain + log(sum_plain));
+        for (uint32_t i = 0; i < n; i++) gb[i] += grad_scale * nt * exp(z[i] - mx) / sum;
+        for (uint64_t k = h.off[u]; k < h.off[u + 1]; k++) {
+            loss -= z[h.idx[k]];
+            plain -= s[h.idx[k]];
+            gb[h.idx[k]] -= grad_scale;
+        }
+    }
+    double worst = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double e = fabs(w.grad[mdl.pidx_bias][i] - gb[i]);
+        worst = e > worst ? e : worst;
+    }
+    CHECK(same_scores, "logit adjust: the forward pass's logits are the model's scores");
+    CHECK(fabs(w.loss - loss) <= 1e-4 * fabs(loss) && fabs(loss - plain) > 0.05 * fabs(plain),
+          "logit adjust: loss %.6f, reference %.6f (plain softmax %.6f)", w.loss, loss, plain);
+    CHECK(worst < 1e-5, "logit adjust: output bias gradient off the reference by %.3g", worst);
+    free(s0);
+    mt_work_free(&w, &mdl);
+    mt_model_free(&mdl);
+    mt_csr_free(&h);
+}
+
 static void test_short_sample(void)
 {
     enum { DRAWS = 20000 };
@@ -313,20 +419,8 @@ static void test_short_sample(void)
 static void test_short_inputs(void)
 {
     const uint32_t n = 30, d = 4, nu = 6;
-    mt_model_opts o;
-    memset(&o, 0, sizeof o);
-    o.in_kind = o.out_kind = MT_T_FULL;
-    o.d = d;
-    o.init_std = 0.5f;
-    mt_err err;
     mt_model mdl;
-    int ok = mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.in_size, &err) == 0 &&
-             mt_table_size_for_rows(MT_T_FULL, n, d, n, 0, 0, &o.out_size, &err) == 0 &&
-             mt_model_init(&mdl, n, &o, NULL, NULL, 3, &err) == 0;
-    if (!ok) {
-        CHECK(0, "short inputs: init: %s", err.msg);
-        return;
-    }
+    if (full_dae(&mdl, n, d, 3, "short inputs")) return;
     mt_csr h = tiny_hist(nu, n, 8);
     /* user 5: a single item (never short) */
     h.off[nu] = h.off[nu - 1] + 1;
@@ -839,6 +933,16 @@ static void test_run_checks(void)
     /* every user has one item: no validation data, refused unless --patience 0 */
     mt_run_opts ro;
     mt_run_opts_default(&ro);
+    /* the popularity prior's TAU: finite and >= 0, else refused before anything is read */
+    const float bad_tau[3] = {-0.5f, NAN, INFINITY};
+    for (int k = 0; k < 6; k++) {
+        mt_run_opts bo = ro;
+        *(k < 3 ? &bo.train.logit_adjust : &bo.train.bias_prior) = bad_tau[k % 3];
+        rc = mt_run_check(&bo, &err);
+        CHECK(rc != 0 && err.code == MT_E_OPTION && strstr(err.msg, k < 3 ? "logit adjustment" : "bias prior"),
+              "TAU %g refused (%s): %s", (double)bad_tau[k % 3], k < 3 ? "logit adjustment" : "bias prior",
+              rc ? err.msg : "accepted");
+    }
     ro.data.format = MT_FMT_CSV;
     ro.data.path = write_tmp("single.csv", "u1,a\nu2,b\nu3,a\nu4,c\n");
     rc = mt_dataset_load(&ds, &ro.data, &err);
@@ -1182,7 +1286,14 @@ int main(void)
     grad_short_h = 3;
     for (int a = 0; a < 7; a++) grad_check(kinds[a], kinds[(a + 3) % 7], a % 2);
     grad_check_ex(MT_T_FULL, MT_T_MEMCOM_LEARNED_POP, 0, &rk, 0, 1);
+    /* the logit-adjusted softmax: every table kind, with short histories and the ranker */
+    grad_logit_tau = 0.8f;
+    for (int a = 0; a < 7; a++) grad_check(kinds[(a + 2) % 7], kinds[a], a % 2);
+    grad_check_ex(MT_T_FULL, MT_T_MEMCOM, 0, &rk, 0, 1);
     grad_short_h = 0;
+    grad_check(MT_T_FULL, MT_T_FULL, 0);
+    grad_logit_tau = 0;
+    test_logit_adjust();
     test_short_sample();
     test_short_inputs();
     test_head_scores();
