@@ -983,7 +983,8 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, memcom_crc_bl
     int rc = mcc_check_structure(r, size, max_bytes);
     if (!rc) rc = mcc_check_required(r);
     if (!rc) rc = mcc_check_layers(r, v);
-    for (uint32_t k = 0; !rc && k < r->count; k++) rc = mcc_check_crc(r, &r->e[k]);
+    for (uint32_t k = 0; !rc && k < r->count; k++) /* (LAYERS and HEAD_LAYERS: checked before their records) */
+        if (r->e[k].type != MC_SEC_LAYERS && r->e[k].type != MC_SEC_HEAD_LAYERS) rc = mcc_check_crc(r, &r->e[k]);
     if (!rc) rc = mcc_check_contents(r);
     if (!rc) {
         v->format_major = mcc_rd16(data + MC_H_FORMAT_MAJOR);

@@ -87,6 +87,8 @@ static int open_code(buf_t *b, uint64_t max_bytes)
     memcom_model *m = NULL;
     char detail[256] = "";
     int rc = memcom_open(&m, b->p, b->size, MEMCOM_OPEN_COPY, max_bytes, detail, sizeof detail);
+    /* streamed in, checked as it arrives: the same code and detail */
+    if (f_stream_differs(b->p, b->size, max_bytes, rc, detail)) rc = -3;
     if (rc && !detail[0]) { fprintf(stderr, "  no detail for %s\n", memcom_error_name(rc)); rc = -1; }
     if (getenv("MEMCOM_TEST_VERBOSE") && rc) fprintf(stderr, "  %s: %s\n", memcom_error_name(rc), detail);
     if (!rc) {
@@ -452,12 +454,70 @@ static void test_crc_blocks(void)
     CHECK(strstr(detail, "block checksums") != NULL);
     memcom_crc_blocks_free(b);
     CHECK(size > 5 * 65536);
-    copy[2 * 65536 + 100] ^= 0x40; /* inside a whole block of the rows */
+    CHECK(!f_stream_differs(copy, size, 0, MEMCOM_OK, ""));
+    uint8_t saved[4];
+    memcpy(saved, copy + 3 * 65536, 4);
+    mcc_wr32(copy + 3 * 65536, 0x7FC00000u); /* a NaN in the rows, its CRC fixed: nonfinite, streamed as whole */
+    uint8_t *e0 = copy + 256;
+    mcc_wr32(e0 + 28, mcc_crc32(copy + mcc_rd64(e0 + 8), (size_t)mcc_rd64(e0 + 16)));
+    mcc_wr32(copy + 48, mcc_crc32(copy + 256, 32 * (size_t)mcc_rd32(copy + 32)));
+    mcc_wr32(copy + 252, mcc_crc32(copy, 252));
+    CHECK_CODE(memcom_open(&m, copy, size, MEMCOM_OPEN_COPY, 0, detail, sizeof detail), MEMCOM_E_NONFINITE);
+    CHECK(!f_stream_differs(copy, size, 0, MEMCOM_E_NONFINITE, detail));
+    memcpy(copy + 3 * 65536, saved, 4);
+    copy[2 * 65536 + 100] ^= 0x40; /* inside a whole block of the rows (its CRC now stale) */
     CHECK_CODE(memcom_crc_blocks_new(&b, size), MEMCOM_OK);
     memcom_crc_blocks_update(b, copy, size);
     CHECK_CODE(memcom_open_ex(&m, copy, size, 0, 0, b, detail, sizeof detail), MEMCOM_E_SECTION_CRC);
     memcom_crc_blocks_free(b);
     memcom_free(copy);
+}
+
+/* streamed in, each section is checksummed and checked once its bytes are
+ * in: opening the file then computes none of it again (mcc_read counts what
+ * it computes itself); opened whole it computes every CRC and runs the 14
+ * content checks of the base file (input memcom i8, explicit buckets:
+ * ROWS_A SCALES_A ITEM_SCALARS BUCKETS; output qr i8: ROWS_A ROWS_B SCALES_A
+ * SCALES_B; LAYER_WEIGHT[0] LAYER_BIAS[0] LAYER_BIAS[1]; OUTPUT_BIAS; the
+ * three id sections together; METADATA); stopped halfway, it computes those
+ * of the sections that end past the half */
+static void test_streamed_checks(void)
+{
+    buf_t b = dup_base();
+    mcc_view v;
+    char detail[256];
+    CHECK_CODE(mcc_read(b.p, b.size, 0, NULL, &v, detail, sizeof detail), MEMCOM_OK);
+    CHECK(v.steps_at_open == 14 && v.crcs_at_open == count_of(&b));
+    mcc_view_release(&v);
+    const size_t stops[] = {b.size, b.size / 2, 300, 0};
+    for (size_t si = 0; si < sizeof stops / sizeof stops[0]; si++) {
+        size_t half = stops[si];
+        uint32_t crcs = 0, steps = 0, ids = 0;
+        for (uint32_t k = 0; k < count_of(&b); k++) {
+            uint32_t type = mcc_rd32(entry_at(&b, k));
+            if (mcc_rd64(entry_at(&b, k) + 8) + mcc_rd64(entry_at(&b, k) + 16) <= half) continue;
+            crcs++;
+            if (type >= S_IDOFF && type <= S_IDSORT) ids = 1;
+            else if (type != S_LAYERS) steps++;
+        }
+        memcom_crc_blocks *blk = NULL;
+        CHECK_CODE(memcom_crc_blocks_new(&blk, b.size), MEMCOM_OK);
+        for (size_t have = 0; have < half; have += 10) memcom_crc_blocks_update(blk, b.p, have < half ? have : half);
+        memcom_crc_blocks_update(blk, b.p, half);
+        CHECK_CODE(mcc_read(b.p, b.size, 0, blk, &v, detail, sizeof detail), MEMCOM_OK);
+        CHECK_MSG(v.steps_at_open == steps + ids && v.crcs_at_open == crcs, "stopped at %zu of %zu bytes: %u checks, %u CRCs at open",
+                  half, b.size, (unsigned)v.steps_at_open, (unsigned)v.crcs_at_open);
+        if (si == 0) CHECK(v.steps_at_open == 0 && v.crcs_at_open == 0);
+        mcc_view_release(&v);
+        memcom_crc_blocks_free(blk);
+    }
+    /* a content error in a section that arrives early and a CRC error in one
+     * that arrives later: CRCs come first, streamed as whole */
+    uint8_t *p = sec(&b, S_BUCKETS, 0);
+    mcc_wr16(p + 6, 6);
+    fix_all(&b);
+    sec(&b, S_META, 0)[3] ^= 1;
+    EXPECT(b, MEMCOM_E_SECTION_CRC);
 }
 
 /* ---- a ranker (format 1.2): the head sections ---- */
@@ -610,6 +670,7 @@ void test_format(void)
     make_base();
     if (!base.m) return;
     test_crc_blocks();
+    test_streamed_checks();
     test_container();
     test_entries();
     test_contents();
