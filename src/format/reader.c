@@ -75,11 +75,18 @@ enum {
     MC_STEP_LAYER = MC_STEP_TABLE + 12,                 /* + 2 layer + j: LAYER_WEIGHT, LAYER_BIAS */
     MC_STEP_HEAD = MC_STEP_LAYER + 2 * MC_MAX_LAYERS,   /* + 2 layer + j: HEAD_WEIGHT, HEAD_BIAS */
     MC_STEP_BIAS = MC_STEP_HEAD + 2 * MC_MAX_LAYERS,
-    MC_STEP_IDS,     /* ID_OFFSETS, ID_BYTES, ID_SORTED */
-    MC_STEP_COMPACT, /* ID_RUNS, ID_RANKS (decoded) */
+    MC_STEP_IDS,       /* ID_OFFSETS, ID_BYTES */
+    MC_STEP_IDS_ORDER, /* ID_SORTED (with the two above) */
+    MC_STEP_COMPACT,   /* ID_RUNS, ID_RANKS (decoded) */
     MC_STEP_META,
     MC_STEPS
 };
+
+/* the previous id of the sorted scan */
+typedef struct mcc_idscan {
+    uint32_t idx, off, len;
+    uint64_t key;
+} mcc_idscan;
 
 /* What was checked while the file streamed in (memcom_crc_blocks_update):
  * once the header and the directory have arrived and passed the reader's
@@ -102,6 +109,8 @@ struct mcc_early {
     uint32_t *crc;          /* per directory entry, when crc_done */
     uint8_t *crc_done;
     uint8_t step[MC_STEPS]; /* 1: passed */
+    mcc_idscan scan;        /* MC_STEP_IDS_ORDER: the scan of ID_SORTED so far (entries before scan_k) */
+    uint32_t scan_k;
     int fail_step;          /* the step that failed, or MC_STEPS */
     int fail_code;
     char fail_detail[MC_EARLY_DETAIL], scratch[MC_EARLY_DETAIL];
@@ -639,11 +648,6 @@ static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
 
 #define MC_ID_BATCH 256
 
-/* the previous id of the sorted scan */
-typedef struct mcc_idscan {
-    uint32_t idx, off, len;
-    uint64_t key;
-} mcc_idscan;
 
 /* entries k0 .. k0+cnt of ID_SORTED.  Random accesses are gathered into tight
  * loops of independent loads (many cache misses in flight), then compared. */
@@ -749,10 +753,16 @@ static int mcc_check_ids(mcc_rd *r)
         uint32_t i1 = n - i0 < MC_CHUNK / 4 ? n : i0 + MC_CHUNK / 4, i = mcc_first_mid_char(off, by, i0, i1);
         if (i < i1) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
     }
-    /* sorted index: strictly increasing ids, checked batch by batch */
-    mcc_idscan st = {0, 0, 0, 0};
-    for (uint32_t k0 = 0; k0 < n; k0 += MC_ID_BATCH) {
-        int rc = mcc_ids_batch(r, &st, k0, n - k0 < MC_ID_BATCH ? n - k0 : MC_ID_BATCH);
+    return MEMCOM_OK;
+}
+
+/* the sorted index (after mcc_check_ids): strictly increasing ids, checked
+ * batch by batch from entry *k (a multiple of MC_ID_BATCH) up to entry end
+ * (a multiple of it, or n); *k and st say where the scan is */
+static int mcc_check_ids_order(mcc_rd *r, mcc_idscan *st, uint32_t *k, uint32_t end)
+{
+    for (; *k < end; *k += MC_ID_BATCH) {
+        int rc = mcc_ids_batch(r, st, *k, end - *k < MC_ID_BATCH ? end - *k : MC_ID_BATCH);
         if (rc) return rc;
     }
     return MEMCOM_OK;
@@ -774,8 +784,8 @@ static int mcc_step_sections(const mcc_rd *r, int s, const mcc_entry *sec[3])
             sec[k] = mcc_get(r, (head ? MC_SEC_HEAD_WEIGHT : MC_SEC_LAYER_WEIGHT) + (uint32_t)j, l);
     } else if (s == MC_STEP_BIAS) {
         sec[k] = mcc_get(r, MC_SEC_OUTPUT_BIAS, 0);
-    } else if (s == MC_STEP_IDS) {
-        for (uint32_t t = MC_SEC_ID_OFFSETS; t <= MC_SEC_ID_SORTED; t++)
+    } else if (s == MC_STEP_IDS || s == MC_STEP_IDS_ORDER) {
+        for (uint32_t t = MC_SEC_ID_OFFSETS; t <= (s == MC_STEP_IDS ? MC_SEC_ID_BYTES : MC_SEC_ID_SORTED); t++)
             if ((sec[k] = mcc_get(r, t, 0)) != NULL) k++;
         return k;
     } else if (s == MC_STEP_COMPACT) {
@@ -806,6 +816,11 @@ static int mcc_run_step(mcc_rd *r, int s)
     if (s < MC_STEP_BIAS) return mcc_check_finite(r, sec[0], MEMCOM_DTYPE_F32);
     if (s == MC_STEP_BIAS) return mcc_check_finite(r, sec[0], r->bias_dtype);
     if (s == MC_STEP_IDS) return mcc_check_ids(r);
+    if (s == MC_STEP_IDS_ORDER) {
+        mcc_idscan st = {0, 0, 0, 0};
+        uint32_t k = 0;
+        return mcc_check_ids_order(r, &st, &k, r->n);
+    }
     if (s == MC_STEP_COMPACT) {
         const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0);
         return mcc_ids_decode(mcc_data(r, runs), runs->size, mcc_data(r, mcc_get(r, MC_SEC_ID_RANKS, 0)), r->n, &r->ids, r->detail, r->cap);
@@ -950,11 +965,30 @@ void mcc_early_update(mcc_early *k, const memcom_crc_blocks *blocks, const uint8
         int cnt = mcc_step_sections(r, s, sec);
         uint64_t end = 0;
         for (int j = 0; j < cnt; j++) end = mcc_end(sec[j]) > end ? mcc_end(sec[j]) : end;
-        if (end > have || ((s == MC_STEP_IDS || s == MC_STEP_COMPACT) && k->state != MC_EARLY_REQUIRED)) {
+        int ids = s == MC_STEP_IDS || s == MC_STEP_IDS_ORDER || s == MC_STEP_COMPACT;
+        if (ids && k->state != MC_EARLY_REQUIRED) { /* (waits for ID_OFFSETS) */
             next = end < next ? end : next;
             continue;
         }
-        int rc = mcc_run_step(r, s);
+        int rc;
+        if (s == MC_STEP_IDS_ORDER && cnt && k->step[MC_STEP_IDS]) {
+            /* the index entries that have arrived, whole batches (those of
+             * the reader's scan) but for the last */
+            const mcc_entry *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
+            uint64_t in = have > es->off ? (have - es->off) / 4 : 0;
+            uint32_t upto = in >= r->n ? r->n : (uint32_t)(in / MC_ID_BATCH * MC_ID_BATCH);
+            rc = mcc_check_ids_order(r, &k->scan, &k->scan_k, upto);
+            if (!rc && k->scan_k < r->n) {
+                uint64_t more = es->off + 4 * ((uint64_t)k->scan_k + MC_ID_BATCH);
+                next = more < next ? more : next;
+                continue;
+            }
+        } else if (end > have) {
+            next = end < next ? end : next;
+            continue;
+        } else {
+            rc = mcc_run_step(r, s);
+        }
         if (rc) {
             k->fail_step = s;
             k->fail_code = rc;
