@@ -966,8 +966,8 @@ void mcc_early_update(mcc_early *k, const memcom_crc_blocks *blocks, const uint8
         uint64_t end = 0;
         for (int j = 0; j < cnt; j++) end = mcc_end(sec[j]) > end ? mcc_end(sec[j]) : end;
         int ids = s == MC_STEP_IDS || s == MC_STEP_IDS_ORDER || s == MC_STEP_COMPACT;
-        if (ids && k->state != MC_EARLY_REQUIRED) { /* (waits for ID_OFFSETS) */
-            next = end < next ? end : next;
+        if (ids && k->state != MC_EARLY_REQUIRED) { /* (waits for ID_OFFSETS: see above) */
+            next = eo && mcc_end(eo) < next ? mcc_end(eo) : next;
             continue;
         }
         int rc;
