@@ -648,7 +648,6 @@ static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
 
 #define MC_ID_BATCH 256
 
-
 /* entries k0 .. k0+cnt of ID_SORTED.  Random accesses are gathered into tight
  * loops of independent loads (many cache misses in flight), then compared. */
 static MC_NOINLINE int mcc_ids_batch(mcc_rd *r, mcc_idscan *st, uint32_t k0, uint32_t cnt)
