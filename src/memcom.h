@@ -225,15 +225,19 @@ int memcom_open(memcom_model **out, const void *data, size_t size, unsigned flag
 int memcom_open_file(memcom_model **out, const char *path, uint64_t max_bytes,
                      char *detail, size_t detail_cap);
 
-/* Checksumming a file while it arrives, so that opening it does not read it
- * all again after its last byte (streamed loading).  Create with the file's
- * size; each time more of the file is in its buffer, call update with the
- * buffer's start and how many bytes are there so far (never decreasing; the
- * bytes already there must not change).  The CRC32s of the complete 64 KiB
- * blocks are taken as they arrive, and memcom_open_ex derives every
- * section's CRC from them exactly (CRC32 composes); it checksums any blocks
- * still missing itself.  blocks may be NULL (= memcom_open).  The caller
- * frees blocks after opening. */
+/* Checksumming and checking a file while it arrives, so that opening it does
+ * not read it all again after its last byte (streamed loading).  Create with
+ * the file's size; each time more of the file is in its buffer, call update
+ * with the buffer's start (the same buffer every time) and how many bytes are
+ * there so far (never decreasing; the bytes already there must not change).
+ * The CRC32s of the complete 64 KiB blocks are taken as they arrive; once the
+ * header and the directory are in and valid, each section's CRC (derived
+ * from the blocks exactly: CRC32 composes) and its content checks run as
+ * soon as its bytes are in.  memcom_open_ex on that buffer takes their
+ * results instead of computing them again (it does what is still missing
+ * itself), and reports the same error, with the same detail, as memcom_open
+ * of the same bytes.  blocks may be NULL (= memcom_open).  The caller frees
+ * blocks after opening. */
 typedef struct memcom_crc_blocks memcom_crc_blocks;
 int memcom_crc_blocks_new(memcom_crc_blocks **out, size_t file_size);
 void memcom_crc_blocks_update(memcom_crc_blocks *blocks, const void *data, size_t have);

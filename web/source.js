@@ -28,7 +28,8 @@ const RESERVE_PER_FILE_BYTE = 16;
  * once, chunk by chunk, and never gathered in JavaScript.  Views of memory
  * are re-taken for every write: another load may grow (and so detach) the
  * memory meanwhile.  The CRC32s of its 64 KiB blocks are taken as they fill
- * (mc_crc_update), so that opening the file does not read it all again after
+ * (mc_crc_update), which also validates each section of the file once its
+ * bytes are in, so that opening the file does not read it all again after
  * its last byte.  `free()` gives the block back; after a successful read the
  * caller passes { ptr, size, crc } on to mc_open_ex, which takes ownership of
  * ptr, and then frees crc (mc_crc_free).

@@ -12,6 +12,9 @@
  * is kept as four 256-entry tables, so joining a block costs four lookups.
  * The result is exactly the CRC32 of the section's bytes, as when it is read
  * in one go; a section's partial blocks at either end are read directly.
+ * Each update then hands the bytes to the reader's streamed checks
+ * (mcc_early_update, reader.c), which checksum and check every section that
+ * has arrived, so that little is left to do after the last byte.
  */
 #include <stdlib.h>
 
@@ -23,6 +26,7 @@ struct memcom_crc_blocks {
     size_t done;       /* blocks checksummed so far */
     uint32_t *crc;     /* n_blocks */
     uint32_t shift[4][256]; /* L^MC_CRC_BLOCK */
+    mcc_early *early;  /* the sections' checks while the file arrives (NULL: none, for want of memory) */
 };
 
 /* v -> M v for a 32 x 32 matrix over GF(2) given by its columns */
@@ -75,6 +79,7 @@ int memcom_crc_blocks_new(memcom_crc_blocks **out, size_t file_size)
         return MEMCOM_E_NOMEM;
     }
     mcc_crc_shift_tables(b->shift, MC_CRC_BLOCK);
+    b->early = mcc_early_new(file_size);
     *out = b;
     return MEMCOM_OK;
 }
@@ -86,13 +91,17 @@ void memcom_crc_blocks_update(memcom_crc_blocks *b, const void *data, size_t hav
     const uint8_t *p = (const uint8_t *)data;
     for (; b->done < b->n_blocks && (b->done + 1) * MC_CRC_BLOCK <= have; b->done++)
         b->crc[b->done] = mcc_crc32(p + b->done * MC_CRC_BLOCK, MC_CRC_BLOCK);
+    mcc_early_update(b->early, b, p, have);
 }
 
 size_t mcc_crc_blocks_size(const memcom_crc_blocks *b) { return b->size; }
 
+mcc_early *mcc_crc_blocks_early(memcom_crc_blocks *b) { return b->early; }
+
 void memcom_crc_blocks_free(memcom_crc_blocks *b)
 {
     if (!b) return;
+    mcc_early_free(b->early);
     free(b->crc);
     free(b);
 }

@@ -63,7 +63,58 @@ typedef struct mcc_rd {
     int16_t at[MC_SEC_MAX + 1][MC_MAX_LAYERS]; /* directory position of (type, index), -1 absent */
     char *detail;
     size_t cap;
+    struct mcc_early *early; /* checks done while the file streamed in (mcc_read), or NULL */
+    uint32_t crcs_run, steps_run; /* CRCs and content steps computed by this reader */
 } mcc_rd;
+
+/* ---- the content checks as numbered steps, in the order mcc_read runs
+ * them (docs/FORMAT.md): a step checks one section (or the sections of one
+ * kind of ids) and passes when its sections are absent ---- */
+enum {
+    MC_STEP_TABLE = 0,                                  /* + 6 role + j: mcc_table_steps[j] */
+    MC_STEP_LAYER = MC_STEP_TABLE + 12,                 /* + 2 layer + j: LAYER_WEIGHT, LAYER_BIAS */
+    MC_STEP_HEAD = MC_STEP_LAYER + 2 * MC_MAX_LAYERS,   /* + 2 layer + j: HEAD_WEIGHT, HEAD_BIAS */
+    MC_STEP_BIAS = MC_STEP_HEAD + 2 * MC_MAX_LAYERS,
+    MC_STEP_IDS,       /* ID_OFFSETS, ID_BYTES */
+    MC_STEP_IDS_ORDER, /* ID_SORTED (with the two above) */
+    MC_STEP_COMPACT,   /* ID_RUNS, ID_RANKS (decoded) */
+    MC_STEP_META,
+    MC_STEPS
+};
+
+/* the previous id of the sorted scan */
+typedef struct mcc_idscan {
+    uint32_t idx, off, len;
+    uint64_t key;
+} mcc_idscan;
+
+/* What was checked while the file streamed in (memcom_crc_blocks_update):
+ * once the header and the directory have arrived and passed the reader's
+ * own checks, each section's CRC as soon as its bytes are in, and each
+ * content step as soon as its sections are in (the ids' steps also after
+ * mcc_check_required, which reads ID_OFFSETS).  A step that fails is
+ * recorded with its code and detail, and no later step runs.  mcc_read
+ * validates the header and directory again (same bytes, same result), then
+ * takes these results in place of computing them, in its own order, so the
+ * first error it reports is the one it would have found by itself. */
+enum { MC_EARLY_WAIT, MC_EARLY_DIR, MC_EARLY_REQUIRED, MC_EARLY_STOP };
+#define MC_EARLY_DETAIL 512
+
+struct mcc_early {
+    mcc_rd r;               /* the header and directory (from MC_EARLY_DIR) */
+    const uint8_t *p;       /* the buffer the updates gave (NULL: they gave several; nothing recorded counts) */
+    size_t size;            /* the file's size */
+    int state;
+    uint64_t next_end;      /* nothing pending completes with fewer bytes */
+    uint32_t *crc;          /* per directory entry, when crc_done */
+    uint8_t *crc_done;
+    uint8_t step[MC_STEPS]; /* 1: passed */
+    mcc_idscan scan;        /* MC_STEP_IDS_ORDER: the scan of ID_SORTED so far (entries before scan_k) */
+    uint32_t scan_k;
+    int fail_step;          /* the step that failed, or MC_STEPS */
+    int fail_code;
+    char fail_detail[MC_EARLY_DETAIL], scratch[MC_EARLY_DETAIL];
+};
 
 static int mcc_is_table_sec(uint32_t t) { return t >= MC_SEC_ROWS_A && t <= MC_SEC_BUCKETS; }
 static int mcc_is_head_sec(uint32_t t) { return t == MC_SEC_HEAD_WEIGHT || t == MC_SEC_HEAD_BIAS; }
@@ -408,7 +459,14 @@ static int mcc_check_required(mcc_rd *r)
 
 static int mcc_check_crc(mcc_rd *r, const mcc_entry *e)
 {
-    uint32_t c = mcc_crc_range(r->blocks, r->p, e->off, e->size);
+    size_t k = (size_t)(e - r->e);
+    uint32_t c;
+    if (r->early && r->early->crc_done[k]) {
+        c = r->early->crc[k];
+    } else {
+        c = mcc_crc_range(r->blocks, r->p, e->off, e->size);
+        r->crcs_run++;
+    }
     if (c != e->crc)
         MC_SEC_FAIL(r, MEMCOM_E_SECTION_CRC, e, "CRC32 mismatch (stored 0x%08x, computed 0x%08x)", (unsigned)e->crc, (unsigned)c);
     return MEMCOM_OK;
@@ -590,12 +648,6 @@ static uint64_t mcc_id_key(const uint8_t *s, uint32_t len)
 
 #define MC_ID_BATCH 256
 
-/* the previous id of the sorted scan */
-typedef struct mcc_idscan {
-    uint32_t idx, off, len;
-    uint64_t key;
-} mcc_idscan;
-
 /* entries k0 .. k0+cnt of ID_SORTED.  Random accesses are gathered into tight
  * loops of independent loads (many cache misses in flight), then compared. */
 static MC_NOINLINE int mcc_ids_batch(mcc_rd *r, mcc_idscan *st, uint32_t k0, uint32_t cnt)
@@ -700,48 +752,99 @@ static int mcc_check_ids(mcc_rd *r)
         uint32_t i1 = n - i0 < MC_CHUNK / 4 ? n : i0 + MC_CHUNK / 4, i = mcc_first_mid_char(off, by, i0, i1);
         if (i < i1) MC_SEC_FAIL(r, MEMCOM_E_IDS_UTF8, eb, "id of item %u is not valid UTF-8 (starts inside a character)", (unsigned)i);
     }
-    /* sorted index: strictly increasing ids, checked batch by batch */
-    mcc_idscan st = {0, 0, 0, 0};
-    for (uint32_t k0 = 0; k0 < n; k0 += MC_ID_BATCH) {
-        int rc = mcc_ids_batch(r, &st, k0, n - k0 < MC_ID_BATCH ? n - k0 : MC_ID_BATCH);
+    return MEMCOM_OK;
+}
+
+/* the sorted index (after mcc_check_ids): strictly increasing ids, checked
+ * batch by batch from entry *k (a multiple of MC_ID_BATCH) up to entry end
+ * (a multiple of it, or n); *k and st say where the scan is */
+static int mcc_check_ids_order(mcc_rd *r, mcc_idscan *st, uint32_t *k, uint32_t end)
+{
+    for (; *k < end; *k += MC_ID_BATCH) {
+        int rc = mcc_ids_batch(r, st, *k, end - *k < MC_ID_BATCH ? end - *k : MC_ID_BATCH);
         if (rc) return rc;
     }
     return MEMCOM_OK;
 }
 
+static const uint32_t mcc_table_steps[6] = {MC_SEC_SCALES_A, MC_SEC_SCALES_B, MC_SEC_ROWS_A, MC_SEC_ROWS_B, MC_SEC_ITEM_SCALARS, MC_SEC_BUCKETS};
+
+/* the sections step s reads (present ones first; NULL after them), and how many */
+static int mcc_step_sections(const mcc_rd *r, int s, const mcc_entry *sec[3])
+{
+    int k = 0;
+    sec[0] = sec[1] = sec[2] = NULL;
+    if (s < MC_STEP_LAYER) {
+        sec[k] = mcc_get(r, mcc_table_steps[s % 6], (uint32_t)(s / 6));
+    } else if (s < MC_STEP_BIAS) {
+        int head = s >= MC_STEP_HEAD, j = (s - (head ? MC_STEP_HEAD : MC_STEP_LAYER)) % 2;
+        uint32_t l = (uint32_t)(s - (head ? MC_STEP_HEAD : MC_STEP_LAYER)) / 2;
+        if (l < (head ? r->n_head : r->n_layers))
+            sec[k] = mcc_get(r, (head ? MC_SEC_HEAD_WEIGHT : MC_SEC_LAYER_WEIGHT) + (uint32_t)j, l);
+    } else if (s == MC_STEP_BIAS) {
+        sec[k] = mcc_get(r, MC_SEC_OUTPUT_BIAS, 0);
+    } else if (s == MC_STEP_IDS || s == MC_STEP_IDS_ORDER) {
+        for (uint32_t t = MC_SEC_ID_OFFSETS; t <= (s == MC_STEP_IDS ? MC_SEC_ID_BYTES : MC_SEC_ID_SORTED); t++)
+            if ((sec[k] = mcc_get(r, t, 0)) != NULL) k++;
+        return k;
+    } else if (s == MC_STEP_COMPACT) {
+        if ((sec[k] = mcc_get(r, MC_SEC_ID_RUNS, 0)) != NULL) k++;
+        if ((sec[k] = mcc_get(r, MC_SEC_ID_RANKS, 0)) != NULL) k++;
+        return k;
+    } else {
+        sec[k] = mcc_get(r, MC_SEC_METADATA, 0);
+    }
+    return sec[0] != NULL;
+}
+
+/* run step s on the file's bytes */
+static int mcc_run_step(mcc_rd *r, int s)
+{
+    const mcc_entry *sec[3];
+    if (!mcc_step_sections(r, s, sec)) return MEMCOM_OK;
+    r->steps_run++;
+    if (s < MC_STEP_LAYER) {
+        const memcom_table_desc *d = &r->desc[s / 6];
+        switch (s % 6) {
+        case 0: case 1: return mcc_check_scales(r, sec[0]);
+        case 2: case 3: return mcc_check_finite(r, sec[0], d->row_dtype);
+        case 4: return mcc_check_finite(r, sec[0], d->scalar_dtype);
+        default: return mcc_check_buckets(r, sec[0], d);
+        }
+    }
+    if (s < MC_STEP_BIAS) return mcc_check_finite(r, sec[0], MEMCOM_DTYPE_F32);
+    if (s == MC_STEP_BIAS) return mcc_check_finite(r, sec[0], r->bias_dtype);
+    if (s == MC_STEP_IDS) return mcc_check_ids(r);
+    if (s == MC_STEP_IDS_ORDER) {
+        mcc_idscan st = {0, 0, 0, 0};
+        uint32_t k = 0;
+        return mcc_check_ids_order(r, &st, &k, r->n);
+    }
+    if (s == MC_STEP_COMPACT) {
+        const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0);
+        return mcc_ids_decode(mcc_data(r, runs), runs->size, mcc_data(r, mcc_get(r, MC_SEC_ID_RANKS, 0)), r->n, &r->ids, r->detail, r->cap);
+    }
+    const mcc_entry *me = sec[0];
+    const uint8_t *s8 = mcc_data(r, me);
+    if (!mcc_utf8_valid(s8, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not valid UTF-8");
+    if (!mcc_json_is_object(s8, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not a JSON object");
+    return MEMCOM_OK;
+}
+
 static int mcc_check_contents(mcc_rd *r)
 {
-    int rc;
-    for (uint32_t role = 0; role < 2; role++) {
-        const memcom_table_desc *d = &r->desc[role];
-        if (d->kind == MEMCOM_KIND_NONE) continue;
-        if ((rc = mcc_check_scales(r, mcc_get(r, MC_SEC_SCALES_A, role))) ||
-            (rc = mcc_check_scales(r, mcc_get(r, MC_SEC_SCALES_B, role))) ||
-            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ROWS_A, role), d->row_dtype)) ||
-            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ROWS_B, role), d->row_dtype)) ||
-            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_ITEM_SCALARS, role), d->scalar_dtype)) ||
-            (rc = mcc_check_buckets(r, mcc_get(r, MC_SEC_BUCKETS, role), d)))
-            return rc;
-    }
-    for (uint32_t l = 0; l < r->n_layers; l++)
-        if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_WEIGHT, l), MEMCOM_DTYPE_F32)) ||
-            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_LAYER_BIAS, l), MEMCOM_DTYPE_F32)))
-            return rc;
-    for (uint32_t l = 0; l < r->n_head; l++)
-        if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_HEAD_WEIGHT, l), MEMCOM_DTYPE_F32)) ||
-            (rc = mcc_check_finite(r, mcc_get(r, MC_SEC_HEAD_BIAS, l), MEMCOM_DTYPE_F32)))
-            return rc;
-    if ((rc = mcc_check_finite(r, mcc_get(r, MC_SEC_OUTPUT_BIAS, 0), r->bias_dtype))) return rc;
-    if ((rc = mcc_check_ids(r))) return rc;
-    const mcc_entry *runs = mcc_get(r, MC_SEC_ID_RUNS, 0);
-    if (runs && (rc = mcc_ids_decode(mcc_data(r, runs), runs->size, mcc_data(r, mcc_get(r, MC_SEC_ID_RANKS, 0)), r->n, &r->ids,
-                                     r->detail, r->cap)))
-        return rc;
-    const mcc_entry *me = mcc_get(r, MC_SEC_METADATA, 0);
-    if (me) {
-        const uint8_t *s = mcc_data(r, me);
-        if (!mcc_utf8_valid(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not valid UTF-8");
-        if (!mcc_json_is_object(s, (size_t)me->size)) MC_SEC_FAIL(r, MEMCOM_E_METADATA, me, "not a JSON object");
+    mcc_early *k = r->early;
+    for (int s = 0; s < MC_STEPS; s++) {
+        if (k && s == MC_STEP_COMPACT && k->step[s]) { /* decoded while streaming: the view takes the arrays */
+            r->ids = k->r.ids;
+            memset(&k->r.ids, 0, sizeof k->r.ids);
+            if (r->ids.block) continue;
+        } else if (k && k->step[s]) {
+            continue;
+        }
+        if (k && s == k->fail_step) return mcc_fail(k->fail_code, r->detail, r->cap, "%s", k->fail_detail);
+        int rc = mcc_run_step(r, s);
+        if (rc) return rc;
     }
     return MEMCOM_OK;
 }
@@ -770,7 +873,133 @@ static uint64_t mcc_size_of(const mcc_rd *r, uint32_t type, uint32_t index)
     return e ? e->size : 0;
 }
 
-int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *v,
+/* the phases that need only the header and the directory: header,
+ * directory entries, overlaps */
+static int mcc_check_structure(mcc_rd *r, size_t size, uint64_t max_bytes)
+{
+    memset(r->at, 0xff, sizeof r->at);
+    int rc = mcc_check_header(r, size, max_bytes);
+    if (!rc) {
+        r->e = (mcc_entry *)calloc(r->count, sizeof(mcc_entry));
+        if (!r->e) rc = mcc_fail(MEMCOM_E_NOMEM, r->detail, r->cap, "out of memory");
+    }
+    if (!rc) rc = mcc_check_directory(r);
+    if (!rc) rc = mcc_check_overlaps(r);
+    return rc;
+}
+
+/* ---- streamed: the checks of the sections that have arrived ---- */
+mcc_early *mcc_early_new(size_t size)
+{
+    mcc_early *k = (mcc_early *)calloc(1, sizeof *k);
+    if (!k) return NULL;
+    k->size = size;
+    k->fail_step = MC_STEPS;
+    k->next_end = size < MC_HEADER_SIZE ? size : MC_HEADER_SIZE;
+    k->r.detail = k->scratch;
+    k->r.cap = sizeof k->scratch;
+    return k;
+}
+
+void mcc_early_free(mcc_early *k)
+{
+    if (!k) return;
+    free(k->r.ids.block);
+    free(k->r.e);
+    free(k->crc);
+    free(k->crc_done);
+    free(k);
+}
+
+static uint64_t mcc_end(const mcc_entry *e) { return e->off + e->size; }
+
+void mcc_early_update(mcc_early *k, const memcom_crc_blocks *blocks, const uint8_t *data, size_t have)
+{
+    if (!k || !data || k->state == MC_EARLY_STOP) return;
+    if (k->p != data) {
+        if (k->p) { /* another buffer: what was checked is not of these bytes */
+            k->p = NULL;
+            k->state = MC_EARLY_STOP;
+            return;
+        }
+        k->p = data;
+    }
+    if (have > k->size) have = k->size;
+    if (have < k->next_end) return;
+    mcc_rd *r = &k->r;
+    r->p = data;
+    r->blocks = blocks;
+    if (k->state == MC_EARLY_WAIT) { /* the header is in: once the directory is too, both as mcc_read checks them */
+        if (mcc_check_header(r, k->size, 0)) { k->state = MC_EARLY_STOP; return; }
+        uint64_t dir_end = MC_HEADER_SIZE + (uint64_t)r->count * MC_DIR_ENTRY;
+        k->next_end = dir_end < k->size ? dir_end : k->size;
+        if (have < k->next_end) return;
+        k->crc = (uint32_t *)calloc(r->count, sizeof(uint32_t));
+        k->crc_done = (uint8_t *)calloc(r->count, 1);
+        if (!k->crc || !k->crc_done || mcc_check_structure(r, k->size, 0)) { k->state = MC_EARLY_STOP; return; }
+        k->state = MC_EARLY_DIR;
+    }
+    uint64_t next = UINT64_MAX;
+    const mcc_entry *eo = mcc_get(r, MC_SEC_ID_OFFSETS, 0);
+    if (k->state == MC_EARLY_DIR) {
+        if (eo && mcc_end(eo) > have) {
+            next = mcc_end(eo);
+        } else if (mcc_check_required(r)) {
+            k->state = MC_EARLY_STOP;
+            return;
+        } else {
+            k->state = MC_EARLY_REQUIRED;
+        }
+    }
+    for (uint32_t i = 0; i < r->count; i++) {
+        if (k->crc_done[i]) continue;
+        const mcc_entry *e = &r->e[i];
+        if (mcc_end(e) > have) { next = mcc_end(e) < next ? mcc_end(e) : next; continue; }
+        k->crc[i] = mcc_crc_range(blocks, data, e->off, e->size);
+        k->crc_done[i] = 1;
+    }
+    for (int s = 0; s < k->fail_step; s++) {
+        if (k->step[s]) continue;
+        const mcc_entry *sec[3];
+        int cnt = mcc_step_sections(r, s, sec);
+        uint64_t end = 0;
+        for (int j = 0; j < cnt; j++) end = mcc_end(sec[j]) > end ? mcc_end(sec[j]) : end;
+        int ids = s == MC_STEP_IDS || s == MC_STEP_IDS_ORDER || s == MC_STEP_COMPACT;
+        if (ids && k->state != MC_EARLY_REQUIRED) { /* (waits for ID_OFFSETS: see above) */
+            next = eo && mcc_end(eo) < next ? mcc_end(eo) : next;
+            continue;
+        }
+        int rc;
+        if (s == MC_STEP_IDS_ORDER && cnt && k->step[MC_STEP_IDS]) {
+            /* the index entries that have arrived, whole batches (those of
+             * the reader's scan) but for the last */
+            const mcc_entry *es = mcc_get(r, MC_SEC_ID_SORTED, 0);
+            uint64_t in = have > es->off ? (have - es->off) / 4 : 0;
+            uint32_t upto = in >= r->n ? r->n : (uint32_t)(in / MC_ID_BATCH * MC_ID_BATCH);
+            rc = mcc_check_ids_order(r, &k->scan, &k->scan_k, upto);
+            if (!rc && k->scan_k < r->n) {
+                uint64_t more = es->off + 4 * ((uint64_t)k->scan_k + MC_ID_BATCH);
+                next = more < next ? more : next;
+                continue;
+            }
+        } else if (end > have) {
+            next = end < next ? end : next;
+            continue;
+        } else {
+            rc = mcc_run_step(r, s);
+        }
+        if (rc) {
+            k->fail_step = s;
+            k->fail_code = rc;
+            memcpy(k->fail_detail, k->scratch, sizeof k->fail_detail);
+            break;
+        }
+        k->step[s] = 1;
+    }
+    k->next_end = next;
+}
+
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, memcom_crc_blocks *blocks, mcc_view *v,
              char *detail, size_t cap)
 {
     if (detail && cap) detail[0] = 0;
@@ -781,17 +1010,14 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
     r->blocks = blocks;
     r->detail = detail;
     r->cap = cap;
-    memset(r->at, 0xff, sizeof r->at);
-    int rc = mcc_check_header(r, size, max_bytes);
-    if (!rc) {
-        r->e = (mcc_entry *)calloc(r->count, sizeof(mcc_entry));
-        if (!r->e) rc = mcc_fail(MEMCOM_E_NOMEM, detail, cap, "out of memory");
-    }
-    if (!rc) rc = mcc_check_directory(r);
-    if (!rc) rc = mcc_check_overlaps(r);
+    mcc_early *ek = blocks ? mcc_crc_blocks_early(blocks) : NULL;
+    if (ek && ek->p == data && (ek->state == MC_EARLY_DIR || ek->state == MC_EARLY_REQUIRED))
+        r->early = ek; /* the same bytes: its directory is the one checked below */
+    int rc = mcc_check_structure(r, size, max_bytes);
     if (!rc) rc = mcc_check_required(r);
     if (!rc) rc = mcc_check_layers(r, v);
-    for (uint32_t k = 0; !rc && k < r->count; k++) rc = mcc_check_crc(r, &r->e[k]);
+    for (uint32_t k = 0; !rc && k < r->count; k++) /* (LAYERS and HEAD_LAYERS: checked before their records) */
+        if (r->e[k].type != MC_SEC_LAYERS && r->e[k].type != MC_SEC_HEAD_LAYERS) rc = mcc_check_crc(r, &r->e[k]);
     if (!rc) rc = mcc_check_contents(r);
     if (!rc) {
         v->format_major = mcc_rd16(data + MC_H_FORMAT_MAJOR);
@@ -836,6 +1062,8 @@ int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_
         v->dir = data + MC_HEADER_SIZE;
         v->n_sections = r->count;
     }
+    v->crcs_at_open = r->crcs_run;
+    v->steps_at_open = r->steps_run;
     free(r->ids.block);
     free(r->e);
     free(r);

@@ -44,6 +44,8 @@ typedef struct mcc_view {
     uint64_t file_bytes, bias_bytes, layer_bytes, head_bytes, id_bytes_total, meta_bytes;
     const uint8_t *dir;       /* the section directory: n_sections entries of MC_DIR_ENTRY bytes */
     uint32_t n_sections;
+    uint32_t crcs_at_open, steps_at_open; /* section CRCs and content checks mcc_read computed itself (the
+                                           * others were done while the file streamed in) */
 } mcc_view;
 
 /* 1 for the kinds that map items to the m shared rows through buckets (hash,
@@ -60,8 +62,19 @@ size_t mcc_dtype_size(uint32_t dtype);
 
 /* reader.c: validate everything, then fill the views.  data must be 4-byte
  * aligned (64 recommended). */
-int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, const memcom_crc_blocks *blocks, mcc_view *out,
+int mcc_read(const uint8_t *data, size_t size, uint64_t max_bytes, memcom_crc_blocks *blocks, mcc_view *out,
              char *detail, size_t cap);
+
+/* reader.c: the checks of a file while it streams in (kept by
+ * memcom_crc_blocks): each update (the same data, more bytes; the blocks'
+ * CRCs already taken) runs the CRC and content checks of the sections that
+ * have arrived since, once the header and directory are in and valid; given
+ * the blocks, mcc_read takes their results instead of computing them again
+ * (it takes compact ids decoded meanwhile, too).  NULL: out of memory. */
+typedef struct mcc_early mcc_early;
+mcc_early *mcc_early_new(size_t size);
+void mcc_early_update(mcc_early *early, const memcom_crc_blocks *blocks, const uint8_t *data, size_t have);
+void mcc_early_free(mcc_early *early);
 
 /* reader.c: the header alone, of a file of size bytes whose first have are
  * at data (as mcc_read checks it; MEMCOM_E_TRUNCATED while have < the
@@ -81,6 +94,7 @@ void mcc_view_section(const mcc_view *v, uint32_t i, memcom_section_info *out);
  * they cover it (blocks may be NULL) */
 #define MC_CRC_BLOCK 65536u
 size_t mcc_crc_blocks_size(const memcom_crc_blocks *blocks); /* the file size it was made for */
+mcc_early *mcc_crc_blocks_early(memcom_crc_blocks *blocks);  /* its streamed checks, or NULL */
 uint32_t mcc_crc_range(const memcom_crc_blocks *blocks, const uint8_t *data, uint64_t off, uint64_t size);
 
 #endif

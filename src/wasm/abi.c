@@ -9,7 +9,7 @@
 #include "../memcom.h"
 
 
-/* streamed loading: block checksums taken as the file arrives (0: out of memory) */
+/* streamed loading: block checksums and section checks taken as the file arrives (0: out of memory) */
 memcom_crc_blocks *mc_crc_new(size_t size)
 {
     memcom_crc_blocks *b = NULL;

@@ -196,3 +196,44 @@ size_t f_ref_topk(const float *scores, uint32_t n, size_t k, const uint32_t *exc
     free(list);
     return k;
 }
+
+int f_open_streamed(const void *bytes, size_t size, uint64_t max_bytes, size_t chunk, uint64_t seed, char *detail,
+                    size_t cap)
+{
+    t_rng r = {seed};
+    uint8_t *p = memcom_malloc(size ? size : 1);
+    memcom_crc_blocks *blocks = NULL;
+    if (!p || memcom_crc_blocks_new(&blocks, size)) {
+        memcom_free(p);
+        return -1;
+    }
+    memset(p, 0xA5, size ? size : 1);
+    for (size_t have = 0; have < size;) {
+        size_t len = chunk ? chunk : 1 + t_below(&r, 3000);
+        if (len > size - have) len = size - have;
+        memcpy(p + have, (const uint8_t *)bytes + have, len);
+        have += len;
+        memcom_crc_blocks_update(blocks, p, have);
+    }
+    memcom_model *m = NULL;
+    int rc = memcom_open_ex(&m, p, size, 0, max_bytes, blocks, detail, cap);
+    memcom_close(m);
+    memcom_crc_blocks_free(blocks);
+    memcom_free(p);
+    return rc;
+}
+
+int f_stream_differs(const void *bytes, size_t size, uint64_t max_bytes, int whole_rc, const char *whole_detail)
+{
+    static const size_t chunks[] = {1, 100, 4096, 0, 0};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        char detail[256] = "";
+        int rc = f_open_streamed(bytes, size, max_bytes, chunks[c], 77 + c, detail, sizeof detail);
+        if (rc != whole_rc || strcmp(detail, whole_detail) != 0) {
+            fprintf(stderr, "  streamed in chunks of %zu: %s \"%s\"; whole: %s \"%s\"\n", chunks[c], memcom_error_name(rc), detail,
+                    memcom_error_name(whole_rc), whole_detail);
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -49,6 +49,18 @@ void f_ref_scores(const f_table *t, const float *bias, const float *v, float *sc
 size_t f_ref_topk(const float *scores, uint32_t n, size_t k, const uint32_t *excl, size_t n_excl,
                   const uint32_t *cand, size_t n_cand, uint32_t *out_idx, float *out_score);
 
+/* the file's bytes streamed in as the JavaScript loader streams them: a
+ * 64-byte aligned buffer filled chunk by chunk (the rest holds garbage until
+ * its chunk arrives), memcom_crc_blocks_update after every chunk, then
+ * memcom_open_ex with the blocks (borrowed bytes; closed at once).  chunk 0:
+ * random chunk sizes from seed.  Returns the code, the detail in detail. */
+int f_open_streamed(const void *bytes, size_t size, uint64_t max_bytes, size_t chunk, uint64_t seed, char *detail,
+                    size_t cap);
+/* 0 if the file gives the same code and detail streamed in chunks of 1, 100,
+ * 4096 bytes and random sizes as opened whole (code whole_rc, detail
+ * whole_detail); otherwise prints the first difference and returns 1 */
+int f_stream_differs(const void *bytes, size_t size, uint64_t max_bytes, int whole_rc, const char *whole_detail);
+
 memcom_table_desc f_desc(uint32_t kind, uint32_t n, uint32_t m, uint32_t d, uint32_t row, uint32_t scalar,
                          uint32_t bucket, uint32_t bucket_dtype, uint64_t seed);
 

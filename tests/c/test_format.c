@@ -87,6 +87,8 @@ static int open_code(buf_t *b, uint64_t max_bytes)
     memcom_model *m = NULL;
     char detail[256] = "";
     int rc = memcom_open(&m, b->p, b->size, MEMCOM_OPEN_COPY, max_bytes, detail, sizeof detail);
+    /* streamed in, checked as it arrives: the same code and detail */
+    if (f_stream_differs(b->p, b->size, max_bytes, rc, detail)) rc = -3;
     if (rc && !detail[0]) { fprintf(stderr, "  no detail for %s\n", memcom_error_name(rc)); rc = -1; }
     if (getenv("MEMCOM_TEST_VERBOSE") && rc) fprintf(stderr, "  %s: %s\n", memcom_error_name(rc), detail);
     if (!rc) {
@@ -452,12 +454,127 @@ static void test_crc_blocks(void)
     CHECK(strstr(detail, "block checksums") != NULL);
     memcom_crc_blocks_free(b);
     CHECK(size > 5 * 65536);
-    copy[2 * 65536 + 100] ^= 0x40; /* inside a whole block of the rows */
+    CHECK(!f_stream_differs(copy, size, 0, MEMCOM_OK, ""));
+    uint8_t saved[4];
+    memcpy(saved, copy + 3 * 65536, 4);
+    mcc_wr32(copy + 3 * 65536, 0x7FC00000u); /* a NaN in the rows, its CRC fixed: nonfinite, streamed as whole */
+    uint8_t *e0 = copy + 256;
+    mcc_wr32(e0 + 28, mcc_crc32(copy + mcc_rd64(e0 + 8), (size_t)mcc_rd64(e0 + 16)));
+    mcc_wr32(copy + 48, mcc_crc32(copy + 256, 32 * (size_t)mcc_rd32(copy + 32)));
+    mcc_wr32(copy + 252, mcc_crc32(copy, 252));
+    CHECK_CODE(memcom_open(&m, copy, size, MEMCOM_OPEN_COPY, 0, detail, sizeof detail), MEMCOM_E_NONFINITE);
+    CHECK(!f_stream_differs(copy, size, 0, MEMCOM_E_NONFINITE, detail));
+    memcpy(copy + 3 * 65536, saved, 4);
+    copy[2 * 65536 + 100] ^= 0x40; /* inside a whole block of the rows (its CRC now stale) */
     CHECK_CODE(memcom_crc_blocks_new(&b, size), MEMCOM_OK);
     memcom_crc_blocks_update(b, copy, size);
     CHECK_CODE(memcom_open_ex(&m, copy, size, 0, 0, b, detail, sizeof detail), MEMCOM_E_SECTION_CRC);
     memcom_crc_blocks_free(b);
     memcom_free(copy);
+}
+
+/* streamed in, each section is checksummed and checked once its bytes are
+ * in: opening the file then computes none of it again (mcc_read counts what
+ * it computes itself); opened whole it computes every CRC and runs the 15
+ * content checks of the base file (input memcom i8, explicit buckets:
+ * ROWS_A SCALES_A ITEM_SCALARS BUCKETS; output qr i8: ROWS_A ROWS_B SCALES_A
+ * SCALES_B; LAYER_WEIGHT[0] LAYER_BIAS[0] LAYER_BIAS[1]; OUTPUT_BIAS; the
+ * ids: ID_OFFSETS with ID_BYTES, then ID_SORTED with both; METADATA);
+ * stopped part way, it computes those of the sections that end past the
+ * stop (a check of several sections: when one of them does) */
+static void test_streamed_checks(void)
+{
+    buf_t b = dup_base();
+    mcc_view v;
+    char detail[256];
+    CHECK_CODE(mcc_read(b.p, b.size, 0, NULL, &v, detail, sizeof detail), MEMCOM_OK);
+    CHECK(v.steps_at_open == 15 && v.crcs_at_open == count_of(&b));
+    mcc_view_release(&v);
+    const size_t stops[] = {b.size, b.size / 2, 300, 0};
+    for (size_t si = 0; si < sizeof stops / sizeof stops[0]; si++) {
+        size_t half = stops[si];
+        uint32_t crcs = 0, steps = 0, ids = 0, order = 0;
+        for (uint32_t k = 0; k < count_of(&b); k++) {
+            uint32_t type = mcc_rd32(entry_at(&b, k));
+            if (mcc_rd64(entry_at(&b, k) + 8) + mcc_rd64(entry_at(&b, k) + 16) <= half) continue;
+            crcs++;
+            if (type >= S_IDOFF && type <= S_IDSORT) order = 1, ids |= type != S_IDSORT;
+            else if (type != S_LAYERS) steps++;
+        }
+        ids += order;
+        memcom_crc_blocks *blk = NULL;
+        CHECK_CODE(memcom_crc_blocks_new(&blk, b.size), MEMCOM_OK);
+        for (size_t have = 0; have < half; have += 10) memcom_crc_blocks_update(blk, b.p, have < half ? have : half);
+        memcom_crc_blocks_update(blk, b.p, half);
+        CHECK_CODE(mcc_read(b.p, b.size, 0, blk, &v, detail, sizeof detail), MEMCOM_OK);
+        CHECK_MSG(v.steps_at_open == steps + ids && v.crcs_at_open == crcs, "stopped at %zu of %zu bytes: %u checks, %u CRCs at open",
+                  half, b.size, (unsigned)v.steps_at_open, (unsigned)v.crcs_at_open);
+        if (si == 0) CHECK(v.steps_at_open == 0 && v.crcs_at_open == 0);
+        mcc_view_release(&v);
+        memcom_crc_blocks_free(blk);
+    }
+    /* a content error in a section that arrives early and a CRC error in one
+     * that arrives later: CRCs come first, streamed as whole */
+    uint8_t *p = sec(&b, S_BUCKETS, 0);
+    mcc_wr16(p + 6, 6);
+    fix_all(&b);
+    sec(&b, S_META, 0)[3] ^= 1;
+    EXPECT(b, MEMCOM_E_SECTION_CRC);
+}
+
+/* 2000 string ids: the sorted index spans several batches of the scan,
+ * which runs while the index arrives; damage anywhere in it gives the same
+ * error streamed as whole (in a batch, an entry >= n before an earlier
+ * disorder, as the whole scan finds it) */
+static void test_streamed_ids(void)
+{
+    const uint32_t n = 2000;
+    f_model fm;
+    memset(&fm, 0, sizeof fm);
+    f_table_make(&fm.out, f_desc(MEMCOM_KIND_FULL, n, n, 2, MEMCOM_DTYPE_F32, 0, 0, 0, 0), 9);
+    fm.ids = malloc(sizeof(char *) * n);
+    for (uint32_t i = 0; i < n; i++) {
+        fm.ids[i] = malloc(12);
+        snprintf(fm.ids[i], 12, "x%u", (i * 7919u) % 10007u); /* distinct, not in item order */
+    }
+    CHECK(f_model_build(&fm) == 0);
+    if (!fm.m) return;
+    buf_t b = {fm.bytes, fm.size};
+    CHECK(!f_stream_differs(b.p, b.size, 0, MEMCOM_OK, ""));
+    mcc_view v;
+    char detail[256];
+    memcom_crc_blocks *blk = NULL;
+    CHECK_CODE(memcom_crc_blocks_new(&blk, b.size), MEMCOM_OK);
+    for (size_t have = 0; have < b.size; have += 1000) memcom_crc_blocks_update(blk, b.p, have);
+    memcom_crc_blocks_update(blk, b.p, b.size);
+    CHECK_CODE(mcc_read(b.p, b.size, 0, blk, &v, detail, sizeof detail), MEMCOM_OK);
+    CHECK(v.steps_at_open == 0 && v.crcs_at_open == 0);
+    mcc_view_release(&v);
+    memcom_crc_blocks_free(blk);
+    /* (entry, what): 0 swap with the next, 1 = n, 2 repeat the previous */
+    const uint32_t cases[][2] = {{700, 0}, {1000, 1}, {1999, 1}, {1998, 0}, {256, 2}, {255, 0}, {511, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        buf_t d = {memcom_malloc(b.size), b.size};
+        memcpy(d.p, b.p, b.size);
+        uint8_t *p = sec(&d, S_IDSORT, 0) + 4 * (size_t)cases[c][0];
+        uint32_t t = mcc_rd32(p);
+        if (cases[c][1] == 0) { mcc_wr32(p, mcc_rd32(p + 4)); mcc_wr32(p + 4, t); }
+        else mcc_wr32(p, cases[c][1] == 1 ? n : mcc_rd32(p - 4));
+        if (c == 5) mcc_wr32(p + 4 * 20, n); /* and an entry >= n later in the same batch: found first */
+        fix_all(&d);
+        EXPECT(d, MEMCOM_E_IDS_ORDER);
+    }
+    /* two items with the same id, found by the scan in its fifth batch */
+    buf_t d = {memcom_malloc(b.size), b.size};
+    memcpy(d.p, b.p, b.size);
+    uint8_t *srt = sec(&d, S_IDSORT, 0), *off = sec(&d, S_IDOFF, 0), *by = sec(&d, S_IDBYTES, 0);
+    uint32_t a = mcc_rd32(srt + 4 * 1100), z = mcc_rd32(srt + 4 * 1101);
+    uint32_t la = mcc_rd32(off + 4 * (a + 1)) - mcc_rd32(off + 4 * a), lz = mcc_rd32(off + 4 * (z + 1)) - mcc_rd32(off + 4 * z);
+    CHECK(la == lz);
+    if (la == lz) memcpy(by + mcc_rd32(off + 4 * z), by + mcc_rd32(off + 4 * a), la);
+    fix_all(&d);
+    EXPECT(d, MEMCOM_E_IDS_DUP);
+    f_model_free(&fm);
 }
 
 /* ---- a ranker (format 1.2): the head sections ---- */
@@ -610,6 +727,8 @@ void test_format(void)
     make_base();
     if (!base.m) return;
     test_crc_blocks();
+    test_streamed_checks();
+    test_streamed_ids();
     test_container();
     test_entries();
     test_contents();

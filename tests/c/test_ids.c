@@ -26,6 +26,7 @@ static int write_ids(const char *const *ids, uint32_t n, uint32_t enc, void **by
 static int open_bytes(const void *bytes, size_t size, memcom_model **m, char *detail, size_t cap)
 {
     int rc = memcom_open(m, bytes, size, MEMCOM_OPEN_COPY, 0, detail, cap);
+    CHECK_MSG(!f_stream_differs(bytes, size, 0, rc, detail), "streamed in, the file opens otherwise");
     if (rc && getenv("MEMCOM_TEST_VERBOSE")) fprintf(stderr, "  open: %s: %s\n", memcom_error_name(rc), detail);
     return rc;
 }

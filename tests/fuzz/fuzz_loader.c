@@ -11,6 +11,8 @@
  *  - the detail buffer is NUL-terminated inside its capacity;
  *  - the three ownership modes (copy, borrowed, own) agree, and a max_bytes
  *    below the size is refused;
+ *  - streamed in (the bytes arrive in chunks, memcom_crc_blocks_update after
+ *    each, as the JS loader does), the file gets the same code and detail;
  *  - an accepted model is self-consistent (info vs. the bytes), every id
  *    round-trips through find_id, lookups of out-of-range indices are
  *    refused, scores/top-k/recommend/similar return valid, sorted,
@@ -456,6 +458,9 @@ static void exercise(memcom_model *mdl, const uint8_t *data, size_t size) {
     free(uv);
 }
 
+/* the detail of the last memcom_open with MEMCOM_OPEN_COPY (open_mode) */
+static char copy_detail[96];
+
 static int open_mode(const uint8_t *data, size_t size, unsigned mode, uint64_t max_bytes,
                      memcom_model **out) {
     char detail[96];
@@ -464,6 +469,7 @@ static int open_mode(const uint8_t *data, size_t size, unsigned mode, uint64_t m
     int rc;
     if (mode == MEMCOM_OPEN_COPY) {
         rc = memcom_open(out, data, size, MEMCOM_OPEN_COPY, max_bytes, detail, sizeof detail);
+        memcpy(copy_detail, detail, sizeof detail);
     } else {
         void *buf = memcom_malloc(size ? size : 1);
         FZ_CHECK(buf != NULL, "memcom_malloc(%zu) failed", size);
@@ -499,6 +505,36 @@ static int open_mode(const uint8_t *data, size_t size, unsigned mode, uint64_t m
     return rc;
 }
 
+/* the bytes streamed into a buffer (garbage beyond what has arrived) in
+ * chunks of 1 to max_chunk bytes (picked by a hash of the bytes), checked as
+ * they arrive, then opened with those checks: the same code and detail as
+ * the copy open */
+static void streamed(const uint8_t *data, size_t size, size_t max_chunk, int rc_copy) {
+    uint8_t *buf = memcom_malloc(size ? size : 1);
+    FZ_CHECK(buf != NULL, "oom");
+    memset(buf, 0x5A, size ? size : 1);
+    memcom_crc_blocks *blocks = NULL;
+    FZ_CHECK(memcom_crc_blocks_new(&blocks, size) == MEMCOM_OK, "crc blocks: out of memory");
+    uint32_t x = fz_crc32(data, size) | 1u;
+    for (size_t have = 0; have < size;) {
+        x = x * 1103515245u + 12345u;
+        size_t len = 1 + (x >> 8) % max_chunk;
+        if (len > size - have) len = size - have;
+        memcpy(buf + have, data + have, len);
+        have += len;
+        memcom_crc_blocks_update(blocks, buf, have);
+    }
+    memcom_model *m = NULL;
+    char detail[96];
+    memset(detail, 'Z', sizeof detail);
+    int rc = memcom_open_ex(&m, buf, size, 0, 0, blocks, detail, sizeof detail);
+    FZ_CHECK(rc == rc_copy, "streamed in chunks of up to %zu: %d, whole: %d", max_chunk, rc, rc_copy);
+    if (rc) FZ_CHECK(strcmp(detail, copy_detail) == 0, "streamed: \"%s\", whole: \"%s\"", detail, copy_detail);
+    memcom_close(m);
+    memcom_crc_blocks_free(blocks);
+    memcom_free(buf);
+}
+
 static void one(const uint8_t *data, size_t size, int deep) {
     memcom_model *m = NULL;
     int rc = open_mode(data, size, MEMCOM_OPEN_COPY, 0, &m);
@@ -506,6 +542,7 @@ static void one(const uint8_t *data, size_t size, int deep) {
         exercise(m, data, size);
         memcom_close(m);
     }
+    streamed(data, size, deep ? 3 : 700, rc);
     if (!deep) return;
     /* the other ownership modes give the same verdict */
     int rc2 = open_mode(data, size, 0, 0, &m);

@@ -279,14 +279,37 @@ test(`at least 30 distinct corruptions (${CASES.length} cases)`, () => {
   assert.ok(new Set(CASES.map((c) => c.code)).size >= 30, `distinct codes: ${new Set(CASES.map((c) => c.code)).size}`);
 });
 
-test('the undamaged base files load', async () => {
+test('the undamaged base files load, whole and streamed in', async () => {
   for (const build of BUILDS) {
     for (const b of [fullModel(), tableFile()]) {
       const m = await loadModel(b, build.options);
+      const s = await loadModel(streamedResponse(b, 1, 0), build.options);
+      assert.deepEqual(Array.from(s.itemEmbedding(1)), Array.from(m.itemEmbedding(1)));
+      assert.deepEqual(s.info, m.info);
       m.dispose();
+      s.dispose();
     }
   }
 });
+
+/**
+ * `bytes` as a Response with a Content-Length whose body arrives in chunks of
+ * `chunk` bytes (0: random sizes up to 700), so that the file streams into
+ * wasm memory and its sections are checked as they arrive.
+ */
+function streamedResponse(bytes, chunk, seed) {
+  const r = rng(seed);
+  let at = 0;
+  const body = new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) { c.close(); return; }
+      const end = Math.min(bytes.length, at + (chunk || r.int(1, 700)));
+      c.enqueue(bytes.slice(at, end));
+      at = end;
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { headers: { 'content-length': String(bytes.length) } });
+}
 
 for (const c of CASES) {
   test(`corruption: ${c.name} -> ${c.code}`, async () => {
@@ -295,6 +318,11 @@ for (const c of CASES) {
       const err = await assertRejects(loadModel(bytes, build.options), c.code, c.re);
       assert.equal(err.category, c.code === 'too_large' ? 'resource' : 'bad_file', 'category');
       assert.ok(err.message.length > 'memcom: '.length + 5, 'the message says what is wrong');
+      // streamed in (1-byte chunks, chunks that split the header and the directory, random): the same error
+      for (const [chunk, seed] of [[1, 0], [100, 0], [0, 1], [0, 2]]) {
+        const s = await assertRejects(loadModel(streamedResponse(bytes, chunk, seed), build.options), c.code);
+        assert.equal(s.message, err.message, `streamed in chunks of ${chunk || 'random sizes'}`);
+      }
     }
   });
 }
