@@ -17,7 +17,6 @@ import { memcomEngine } from './engines/memcom.js';
 import { timedPass } from './lib/alternate.js';
 import { resample, catalogueHistory } from './lib/catalogue.js';
 import { readHistories, historyIndices } from './lib/histories.js';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sourceFile, dumpModel, trainModel, MODELS } from './lib/trained.js';
 import { loadModel } from '../web/index.js';
@@ -68,7 +67,7 @@ async function main() {
     for (const kind of ['memcom', 'memcom-plain']) {
       const key = `${kind === 'memcom' ? 'learned' : 'mod'}-${ratio}x`;
       const file = join(MODELS, `sweep-${key}.memcom`);
-      files.push([key, existsSync(file) ? file : trainModel(kind, ratio, 'f32', file, key, console.log)]);
+      files.push([key, trainModel(kind, ratio, 'f32', file, key, console.log)]);
     }
   }
   for (const [key, file] of files) {

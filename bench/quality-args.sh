@@ -18,5 +18,10 @@ hyper_args() {
     ml1m) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-100} --patience 10" ;;
     lastfm) echo "--lr 0.005 --weight-decay 1.0 --dropout 0.5 --batch 100 --epochs ${EPOCHS:-100} --patience 10" ;;
     sports) echo "--lr 0.01 --weight-decay 1.0 --dropout 0.5 --batch 500 --epochs ${EPOCHS:-40} --patience 5" ;;
+    # the demo's Mult-DAE models (demo/make-models.sh; bench/lib/trained.js trains
+    # the user-facing benchmark's other ml-latest-small models with them): up to
+    # 300 epochs with early stopping; half of the users of each step get a short
+    # history of 1-3 of their items as input (the demo starts from three picks)
+    mlsmall) echo "--dim 64 --lr 0.01 --weight-decay 1.0 --dropout 0.5 --epochs ${EPOCHS:-300} --patience 30 --seed 1 --short-histories 3 --short-share 0.5" ;;
     esac
 }

@@ -40,14 +40,12 @@ mkdir -p "$OUT"
 # shellcheck source=bench/quality-args.sh
 . bench/quality-args.sh
 read -r -a data <<< "$(MLSMALL=$DATA data_args mlsmall)"
-# The Mult-DAE models: d = 64, the hyper-parameters bench/quality.sh uses for
-# ml-1m and lastfm, up to 300 epochs with early stopping; half of the users of
-# each step get a short history of 1-3 of their items as input (the demo starts
-# from three picks; docs/QUALITY.md "Training on short histories").
+# The Mult-DAE models: bench/quality-args.sh's options for the demo (d = 64,
+# early stopping, short histories as input for half of the users of each step:
+# docs/QUALITY.md "Training on short histories").
+read -r -a hyper <<< "$(hyper_args mlsmall)"
 common=(
-  "${data[@]}"
-  --dim "$DIM" --lr 0.01 --weight-decay 1.0 --dropout 0.5 --epochs 300 --patience 30 --seed 1
-  --short-histories 3 --short-share 0.5
+  "${data[@]}" "${hyper[@]}"
   --threads "$THREADS" --quiet
 )
 # The pairwise ranker: the options docs/QUALITY.md ("Pairwise ranker") uses on

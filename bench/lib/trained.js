@@ -1,13 +1,13 @@
 // The trained ml-latest-small models the user-facing benchmark resamples:
 // the demo's committed memcom 4x and 16x (learned buckets), and the ones the
 // demo does not ship, trained here once with build/memcom and the demo's
-// options (demo/make-models.sh) into build/bench/models/: learned 40x, learned
+// options (bench/quality-args.sh, as demo/make-models.sh) into build/bench/models/: learned 40x, learned
 // 16x with the trainer's default int8 rows, and `i mod m` buckets (--kind
 // memcom-plain) at 4x, 16x and 40x.  About 15 s each
 // on this machine; later runs reuse them.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATA } from './histories.js';
@@ -15,10 +15,13 @@ import { DATA } from './histories.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const MODELS = join(root, 'build', 'bench', 'models');
 
-// demo/make-models.sh's options, so that these models are trained as the demo's are
-const COMMON = ['--header', '--min-rating', '3.5', '--split', '80/10/10', '--split-seed', '7', '--name', 'ml-latest-small',
-  '--dim', '64', '--lr', '0.01', '--weight-decay', '1.0', '--dropout', '0.5', '--epochs', '300', '--patience', '30', '--seed', '1',
-  '--threads', '2', '--quiet'];
+// The demo's data and training options (bench/quality-args.sh owns them; demo/make-models.sh reads
+// them too), so that these models are trained as the demo's are
+function demoOptions() {
+  const out = execFileSync('bash', ['-c', '. bench/quality-args.sh && data_args mlsmall && hyper_args mlsmall'],
+    { cwd: root, env: { ...process.env, MLSMALL: DATA }, encoding: 'utf8' });
+  return [...out.trim().split(/\s+/), '--threads', '2', '--quiet'];
+}
 
 /** key -> { file, kind, ratio, buckets, dtype }: dtype the rows' storage as
  * trained (f32 as the demo's models; 'i8' is what --ratio gives by default:
@@ -33,24 +36,31 @@ export const SOURCES = {
   'mod-40x': { file: join(MODELS, 'plain-40x.memcom'), kind: 'memcom-plain', ratio: 40, buckets: 'mod', dtype: 'f32' },
 };
 
-/** The model file of `key`, trained first when it is one of ours and missing. */
+/** The model file of `key`, trained first when it is one of ours and missing or trained with other options. */
 export function sourceFile(key, log) {
   const s = SOURCES[key];
-  if (existsSync(s.file)) return s.file;
-  if (!s.kind) throw new Error(`${s.file} is missing (a demo model: bash demo/make-models.sh)`);
+  if (!s.kind) {
+    if (existsSync(s.file)) return s.file;
+    throw new Error(`${s.file} is missing (a demo model: bash demo/make-models.sh)`);
+  }
   return trainModel(s.kind, s.ratio, s.dtype, s.file, key, log);
 }
 
-/** Trains a model of `kind` ('memcom' or 'memcom-plain') at `ratio` with rows of `dtype` into `file` (in build/bench/models/), with the demo's options. */
+/** Trains a model of `kind` ('memcom' or 'memcom-plain') at `ratio` with rows of `dtype` into `file` (in
+ * build/bench/models/), with the demo's options; a file trained before with the same command (recorded in
+ * FILE.args) is reused. */
 export function trainModel(kind, ratio, dtype, file, key, log) {
   const memcom = join(root, 'build', 'memcom');
   if (!existsSync(memcom)) throw new Error(`${memcom} is missing: bash build.sh native`);
   mkdirSync(MODELS, { recursive: true });
-  const args = ['train', '--csv', join(DATA, 'ratings.csv'), ...COMMON, '--kind', kind, '--ratio', String(ratio), '--dtype', dtype, '-o', `${file}.part`];
-  log(`  training ${key} once (cached in build/bench/models/): build/memcom ${args.join(' ')}`);
+  const args = ['train', ...demoOptions(), '--kind', kind, '--ratio', String(ratio), '--dtype', dtype, '-o', `${file}.part`];
+  const command = args.join(' ');
+  if (existsSync(file) && existsSync(`${file}.args`) && readFileSync(`${file}.args`, 'utf8') === command) return file;
+  log(`  training ${key} once (cached in build/bench/models/): build/memcom ${command}`);
   const t = performance.now();
   execFileSync(memcom, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(`${file}.part`, file);
+  writeFileSync(`${file}.args`, command);
   log(`  trained ${key} in ${((performance.now() - t) / 1e3).toFixed(0)} s`);
   return file;
 }
