@@ -19,6 +19,9 @@
 #                  a row being trained holds a lock directory, finished rows are skipped)
 #   FORCE=1        retrain rows that have results
 #   ONLY=REGEX     only the rows whose id matches (grep -E), e.g. ONLY='full|memcom-posthoc-.*'
+#   POPULARITY=P   record P as each model's popularity default (memcom train --popularity) instead
+#                  of letting the trainer choose it after training (minutes per row on Sports; the
+#                  table's metrics are the models' as trained either way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -92,7 +95,7 @@ run_row() { # dataset row-id args...
     claim_row "$json" || return 0
     echo "  $ds $id: $BIN train $(data_args "$ds") $(hyper_args "$ds") $* --threads $THREADS"
     # shellcheck disable=SC2046
-    if $BIN train $(data_args "$ds") $(hyper_args "$ds") "$@" --threads "$THREADS" --quiet \
+    if $BIN train $(data_args "$ds") $(hyper_args "$ds") "$@" --threads "$THREADS" --quiet ${POPULARITY:+--popularity "$POPULARITY"} \
         -o "$OUT/$ds-$id.memcom" --json "$json.tmp" 2> "$log"; then
         mv "$json.tmp" "$json"
         show_result "$json"
@@ -122,7 +125,8 @@ compress_row() { # dataset row-id ratio
         node -e 'const [c, e, i, t0, t1, full] = process.argv.slice(1); const r = (f) => JSON.parse(require("fs").readFileSync(f, "utf8"));
             const ev = r(e), ins = r(i), co = r(c);
             console.log(JSON.stringify({ items: ins.items, test: ev.test, full_f32_bytes: ins.full_f32_bytes,
-              table_bytes: ins.input_bytes + ins.output_bytes, file_bytes: ins.file_bytes, seconds: Number(t1) - Number(t0),
+              table_bytes: ins.input_bytes + ins.output_bytes, file_bytes: ins.file_bytes, file_ratio: ins.file_compression,
+              seconds: Number(t1) - Number(t0),
               options: { init_from: full }, compress: co }));' \
             "$OUT/$ds-$id.compress.json" "$OUT/$ds-$id.eval.json" "$OUT/$ds-$id.inspect.json" \
             "$t0" "$t1" "$OUT/$ds-full.memcom" > "$json.tmp" && mv "$json.tmp" "$json"
