@@ -17,10 +17,14 @@ export const MODELS = join(root, 'build', 'bench', 'models');
 
 // The demo's data and training options (bench/quality-args.sh owns them; demo/make-models.sh reads
 // them too), so that these models are trained as the demo's are
+let demoArgs = null;
 function demoOptions() {
-  const out = execFileSync('bash', ['-c', '. bench/quality-args.sh && data_args mlsmall && hyper_args mlsmall'],
-    { cwd: root, env: { ...process.env, MLSMALL: DATA }, encoding: 'utf8' });
-  return [...out.trim().split(/\s+/), '--threads', '2', '--quiet'];
+  if (!demoArgs) {
+    const out = execFileSync('bash', ['-c', '. bench/quality-args.sh && data_args mlsmall && hyper_args mlsmall'],
+      { cwd: root, env: { ...process.env, MLSMALL: DATA }, encoding: 'utf8' });
+    demoArgs = [...out.trim().split(/\s+/), '--threads', '2', '--quiet'];
+  }
+  return demoArgs;
 }
 
 /** key -> { file, kind, ratio, buckets, dtype }: dtype the rows' storage as
