@@ -180,6 +180,13 @@ const float *mcc_f32_run(const void *x, uint32_t dtype, size_t i0, size_t len, f
     return buf;
 }
 
+float mcc_scorer_row(const mcc_scorer *s, uint32_t r)
+{
+    float x;
+    mcc_rows_dot(s->t, 0, r, 1, s->v, &x);
+    return x;
+}
+
 float mcc_scorer_one(mcc_scorer *s, uint32_t i)
 {
     const mcc_table *t = s->t;

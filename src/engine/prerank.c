@@ -239,6 +239,12 @@ int mcc_prerank_query(mcc_prerank *p, const float *v, size_t d, int use_bias)
     double exact_scale = p->own_q8 ? 1.0 : p->smax; /* the exact path multiplies its sums by the row scale, or by 1 */
     double tiny = (p->wmax * (exact_scale * ((double)d + 20.0) + 4.0) + 4.0) * 0x1p-149 + 0x1p-140;
     p->delta = (p->wmax * emax + 4.0 * MCC_U * p->wmax * tmax + 2.0 * MCC_U * b) * 1.01 + tiny;
+    /* the bucket values alone: emax and T's subnormal share of tiny, plus
+     * the rounding of fl(T~ + terr) (at most u (|T~| + terr), doubled) */
+    double te = emax + (exact_scale * ((double)d + 20.0) + 4.0) * 0x1p-149 + 0x1p-140;
+    te = (te + 2.0 * MCC_U * (tmax + te)) * 1.01;
+    float tf = (float)te;
+    p->terr = (double)tf < te ? nextafterf(tf, INFINITY) : tf;
     p->n_cand = 0;
     return 1;
 }

@@ -24,11 +24,14 @@ typedef struct mcc_prerank {
     int16_t *vq;              /* the quantised query (d) */
     float sv;                 /* v ~ sv * vq */
     double delta;             /* per query */
+    float terr;               /* per query: |T_r - T~_r| <= terr for every row, with room for one float
+                               * addition: fl(T~_r + terr) >= T_r >= fl(T~_r - terr) (scan.c's widened bounds) */
     uint32_t *cand_idx;       /* candidates: items whose approximate score may reach the top k */
     float *cand_score;
     size_t n_cand, cand_cap;
     uint64_t n_ranked, n_fallback; /* queries pre-ranked; of those, ranked again exactly */
     uint64_t n_backoff;       /* queries ranked exactly because pre-ranking had stopped paying */
+    uint64_t n_widened;       /* queries ranked exactly by bucket on bounds from the int8 copy (rank.c) */
     mcc_backoff backoff;      /* paid: ranked without falling back, and by bucket when the bounds were tried */
 } mcc_prerank;
 /* Whether f32/f16 rows get an int8 copy to pre-rank on: MC_INDEX_AUTO (the

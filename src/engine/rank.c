@@ -3,7 +3,9 @@
  * table needs (hash buckets, norms for cosine), and ranks: given candidates
  * one by one; otherwise pre-ranked on int8 rows with integers and the
  * candidates scored exactly (prerank.c), or exactly in one pass; each pass by
- * bucket where the bounds pay (bounds.c), else item by item (scan.c).
+ * bucket where the bounds pay (bounds.c), else item by item (scan.c).  An
+ * exact pass over f32/f16 rows with an int8 copy bounds the buckets on the
+ * copy (widened by its error bound) and reads the rows of scored buckets only.
  */
 #include <math.h>
 
@@ -246,6 +248,33 @@ static MC_NOINLINE int mcc_rank_all(mcc_engine *e, mcc_scorer *s, mcc_topk *h, i
     return mcc_scan_all(e, s, h, use_bias, cosine, pre);
 }
 
+/* Exact top-k by bucket with bounds from the int8 copy's bucket values (each
+ * within terr of the exact one: scan.c widens the bounds by it) and each
+ * scored bucket's value exact, so the scores are those of the exact scan;
+ * when the bounds prune too little, the exact scan without them (they would
+ * prune no more on exact values than on these).  For f32/f16 rows where
+ * pre-ranking does not pay (too many candidates near the threshold: scalars
+ * of both signs in a bucket, many near-equal scores): reads the int8 copy
+ * instead of the rows. */
+static MC_NOINLINE void mcc_rank_widened(mcc_engine *e, mcc_scorer *s, mcc_topk *h, int use_bias, mcc_bounds *g)
+{
+    if (mcc_bounds_try(g)) {
+        mcc_qquery q = mcc_prerank_qquery(&e->pre);
+        s->q = &q;
+        mcc_scorer_prepare(s);
+        int rc = mcc_scan_buckets(e, s, g, h, use_bias, NULL);
+        s->q = NULL;
+        mcc_bounds_outcome(g, rc != 0);
+        if (rc > 0) {
+            e->pre.n_widened++;
+            return;
+        }
+        mcc_topk_init(h, h->idx, h->score, h->k); /* start over */
+    }
+    mcc_scorer_prepare(s);
+    mcc_scan_all(e, s, h, use_bias, 0, NULL);
+}
+
 /* pre-ranking's examination, with max |w_i| and max |b_i| from the bucket
  * bounds when they took them (the same values: one pass fewer over each) */
 static int mcc_engine_prerank_init(mcc_engine *e)
@@ -332,9 +361,10 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
             e->bounds.state == 1)
             g = &e->bounds;
         mcc_prerank *pre = NULL;
-        int unpruned = 0;
+        int unpruned = 0, quantised = 0;
         if (!cosine && k <= MC_PRERANK_MAX_K && mcc_engine_prerank_init(e) == MEMCOM_OK &&
             e->pre.state == 1 && mcc_prerank_reserve(&e->pre, k) == MEMCOM_OK && mcc_prerank_query(&e->pre, vec, dim, use_bias)) {
+            quantised = 1;
             /* it has not paid lately (backoff.h): too many candidates, or its
              * wider floor kept the bounds from pruning; then rank exactly */
             if (mcc_backoff_try(&e->pre.backoff)) pre = &e->pre;
@@ -363,7 +393,12 @@ int mcc_engine_topk(mcc_engine *e, const float *vec, size_t dim, const memcom_to
                 mcc_topk_init(&h, out_index, out_score, k);
             }
         }
-        if (!pre) mcc_rank_all(e, &s, &h, use_bias, cosine, NULL, g, &unpruned);
+        if (!pre) {
+            /* an int8 copy of f32/f16 rows: by bucket on bounds from the copy
+             * (a quarter of the bytes), exact rows for the scored buckets only */
+            if (quantised && g && e->pre.own_q8) mcc_rank_widened(e, &s, &h, use_bias, g);
+            else mcc_rank_all(e, &s, &h, use_bias, cosine, NULL, g, &unpruned);
+        }
     }
     mcc_clear_list(bm, o->exclude, o->n_exclude);
     if (extra != UINT32_MAX) bm[extra >> 5] = 0;

@@ -121,6 +121,41 @@ static void mcc_touch_buckets(mcc_bounds *g, uint32_t r0, const uint32_t *at, si
     g->touched = sum;
 }
 
+/* The bounds of the nb buckets into g->ub when the bucket values tv are the
+ * int8 copy's T~ (each T within terr of it, prerank.h): a bucket's items
+ * score at most what its bound gives at one end of [T~ - terr, T~ + terr]
+ * (w * T is linear in T), so the larger of the two; returns the larger
+ * max |t| (as mk_bucket_bounds) */
+static float mcc_widened_bounds(mcc_engine *e, mcc_bounds *g, const float *tv, float terr, const float *bmax)
+{
+    float tmax = 0.0f;
+    for (uint32_t r0 = 0; r0 < g->nb; r0 += MC_BLOCK) {
+        uint32_t len = g->nb - r0 < MC_BLOCK ? g->nb - r0 : MC_BLOCK;
+        float *hi = e->tt_buf, *lo = e->w_buf, *other = e->out_buf, *ub = g->ub + r0;
+        for (uint32_t j = 0; j < len; j++) {
+            hi[j] = tv[r0 + j] + terr;
+            lo[j] = tv[r0 + j] - terr;
+        }
+        const float *wmin = g->wmin ? g->wmin + r0 : NULL, *wmax = g->wmax ? g->wmax + r0 : NULL, *bm = bmax ? bmax + r0 : NULL;
+        float a = mk_bucket_bounds(hi, wmax, wmin, bm, len, ub);
+        float b = mk_bucket_bounds(lo, wmax, wmin, bm, len, other);
+        for (uint32_t j = 0; j < len; j++) ub[j] = other[j] > ub[j] ? other[j] : ub[j];
+        /* not finite stays not finite (mcc_bounds_usable refuses it) */
+        if (!(a <= tmax)) tmax = a;
+        if (!(b <= tmax)) tmax = b;
+    }
+    return tmax;
+}
+
+/* bucket r's value for scoring its items: tv[r], or (widened bounds) the
+ * exact T of its row, as the exact scan computes it (mcc_scorer_one) */
+static inline float mcc_bucket_value(const mcc_scorer *s, const mcc_bounds *g, const float *tv, uint32_t r, int widened)
+{
+    if (!widened) return tv[r];
+    uint32_t m = s->t->desc.m;
+    return mcc_scorer_row(s, g->split && r >= m ? r - m : r);
+}
+
 /* Top-k by bucket (s prepared): the buckets with the highest bounds first,
  * which sets the threshold, then every other bucket whose bound reaches it.
  * Returns 1 when ranked, 0 when the bounds would prune too little (h and pre
@@ -134,7 +169,10 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
      * fl(s * bmax) (rounding is monotonic), added as the kernel adds bmax */
     const float *bmax = use_bias ? g->bmax : NULL;
     float bs = e->bias_scale;
-    float tmax = mk_bucket_bounds(tv, g->wmax, g->wmin, bs == 1.0f ? bmax : NULL, nb, g->ub);
+    /* scored on the int8 copy without pre-ranking: exact scores, widened bounds */
+    int widened = s->q && !pre;
+    float tmax = widened ? mcc_widened_bounds(e, g, tv, e->pre.terr, bs == 1.0f ? bmax : NULL)
+                         : mk_bucket_bounds(tv, g->wmax, g->wmin, bs == 1.0f ? bmax : NULL, nb, g->ub);
     if (bmax && bs != 1.0f)
         for (uint32_t r = 0; r < nb; r++) g->ub[r] = g->ub[r] + bs * bmax[r];
     if (!mcc_bounds_usable(g, tmax, use_bias)) return 0;
@@ -174,7 +212,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
         mcc_touch_buckets(g, 0, g->seed_idx, hs.n);
         for (size_t q = 0; q < hs.n; q++) {
             uint32_t r = g->seed_idx[q];
-            if (mcc_score_bucket(e, g, h, r, tv[r], use_bias, pre)) return -1;
+            if (mcc_score_bucket(e, g, h, r, mcc_bucket_value(s, g, tv, r, widened), use_bias, pre)) return -1;
             g->ub[r] = -INFINITY; /* scored */
             seeded += mcc_bounds_size(g, r, n, nb);
         }
@@ -224,7 +262,7 @@ MC_NOINLINE int mcc_scan_buckets(mcc_engine *e, mcc_scorer *s, mcc_bounds *g, mc
         for (size_t q = 0; q < nh; q++) {
             uint32_t r = r0 + e->hits[q];
             if (g->ub[r] < f) continue; /* the threshold rose since */
-            if (mcc_score_bucket(e, g, h, r, tv[r], use_bias, pre)) return -1;
+            if (mcc_score_bucket(e, g, h, r, mcc_bucket_value(s, g, tv, r, widened), use_bias, pre)) return -1;
             f = mcc_bucket_floor(h, pre);
         }
     }

@@ -118,6 +118,12 @@ static int w_rank(w_data *x, uint32_t row_dtype, uint32_t bucket_mode, int mixed
     memcom_topk_opts o = {W_K, x->exclude, 8, NULL, 0, 1, 0};
     for (uint32_t p = 0; p < W_PASSES && !rc; p++) {
         for (uint32_t j = 0; j < W_D; j++) x->v[j] = w_unit(&s);
+        /* f32 rows: the second half as if pre-ranking had stopped paying,
+         * which ranks on bounds from the int8 copy (rank.c) */
+        if (row_dtype == MEMCOM_DTYPE_F32 && p >= W_PASSES / 2) {
+            e.pre.backoff.misses = MC_BACKOFF_MISSES;
+            e.pre.backoff.skipped = 0;
+        }
         size_t got = 0;
         rc = mcc_engine_topk(&e, x->v, W_D, &o, 1, 0, UINT32_MAX, x->out_index, x->out_score, &got);
     }

@@ -419,6 +419,78 @@ static void test_copy_rule(void)
     free(rows); free(w); free(bias);
 }
 
+/* f32/f16 rows with an int8 copy where pre-ranking is not used (it stopped
+ * paying: backoff.h): ranked by bucket on bounds from the copy widened by its
+ * error bound, each scored bucket's value exact (rank.c, scan.c).  The same
+ * answers as the exact scan, bit for bit, for buckets of one sign of w and of
+ * both (the bounds split by sign), u16 and i mod m buckets, with and without
+ * a bias; near-equal bucket values (rows that differ by less than the copy's
+ * rounding) put the widening itself to the test. */
+static void test_widened(void)
+{
+    t_rng r = {21};
+    for (int variant = 0; variant < 8; variant++) {
+        uint32_t n = 4000, m = variant & 4 ? 97 : 200, d = variant & 2 ? 24 : 64;
+        int mixed = variant & 1, explicit_b = !(variant & 4), near = variant >= 6;
+        uint32_t row_dtype = variant == 3 ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
+        memcom_table_data t;
+        memset(&t, 0, sizeof t);
+        t.desc = f_desc(MEMCOM_KIND_MEMCOM, n, m, d, row_dtype, MEMCOM_DTYPE_F32,
+                        explicit_b ? MEMCOM_BUCKET_EXPLICIT : MEMCOM_BUCKET_MOD, explicit_b ? MEMCOM_DTYPE_U16 : 0, 0);
+        float *rows = malloc(sizeof(float) * m * d), *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
+        uint32_t *bk = malloc(sizeof(uint32_t) * n); /* stored as u16 */
+        for (size_t j = 0; j < (size_t)m * d; j++) rows[j] = (float)t_uniform(&r) * 0.3f;
+        if (near) /* each odd row a copy of the row before, nudged by far less than an int8 step */
+            for (uint32_t b = 1; b < m; b += 2)
+                for (uint32_t j = 0; j < d; j++) rows[b * d + j] = rows[(b - 1) * d + j] * (1.0f + 1e-4f * (float)t_uniform(&r));
+        for (uint32_t i = 0; i < n; i++) {
+            bk[i] = t_below(&r, m);
+            w[i] = 0.5f + (float)t_uniform(&r) * 0.4f;
+            if (mixed && (i & 1)) w[i] = -w[i];
+            bias[i] = variant & 2 ? (float)t_uniform(&r) * 0.05f : 0.0f;
+        }
+        t.rows_a = rows;
+        t.scalars = w;
+        t.buckets = explicit_b ? bk : NULL;
+        void *bytes = NULL;
+        memcom_model *mm = f_open_output(&t, variant & 2 ? bias : NULL, variant & 2 ? MEMCOM_DTYPE_F32 : 0, &bytes);
+        if (!mm) {
+            free(rows); free(w); free(bias); free(bk);
+            continue;
+        }
+        mcc_model_set_index(mm, MC_INDEX_ALWAYS);
+        mcc_prerank *pr = (mcc_prerank *)mcc_model_prerank(mm);
+        float *v = malloc(sizeof(float) * d);
+        uint32_t excl[20];
+        int queries = 0;
+        for (int q = 0; q < 10; q++) {
+            for (uint32_t j = 0; j < d; j++) v[j] = (float)t_uniform(&r);
+            for (int e = 0; e < 20; e++) excl[e] = t_below(&r, n);
+            const size_t ks[] = {1, 10, 50, 400};
+            for (size_t kk = 0; kk < 4; kk++) {
+                pr->backoff.misses = MC_BACKOFF_MISSES; /* pre-ranking "stopped paying" */
+                pr->backoff.skipped = 0;
+                check_topk(mm, n, d, v, ks[kk], q & 1 ? excl : NULL, q & 1 ? 20 : 0, (variant & 2) != 0, "widened");
+                queries++;
+            }
+        }
+        if (mk_fast_int_dot()) {
+            const mcc_bounds *g = mcc_model_bounds(mm);
+            CHECK_MSG(pr->own_q8 != NULL && pr->n_ranked == 0 && pr->n_backoff == (uint64_t)queries,
+                      "variant %d: %llu pre-ranked, %llu not", variant, (unsigned long long)pr->n_ranked,
+                      (unsigned long long)pr->n_backoff);
+            /* most by bucket on the widened bounds (the rest scanned: the bounds pruned too little) */
+            CHECK_MSG(pr->n_widened >= (uint64_t)queries / 2 && pr->n_widened == g->n_ranked - g->n_linear,
+                      "variant %d: %llu of %d by widened bounds (%llu by bucket)", variant, (unsigned long long)pr->n_widened,
+                      queries, (unsigned long long)(g->n_ranked - g->n_linear));
+            CHECK(g->split == mixed);
+        }
+        memcom_close(mm);
+        memcom_free(bytes);
+        free(rows); free(w); free(bias); free(bk); free(v);
+    }
+}
+
 void test_prerank(void)
 {
     test_copy_rule();
@@ -428,5 +500,6 @@ void test_prerank(void)
     test_topk_random(MEMCOM_DTYPE_F32);
     test_topk_random(MEMCOM_DTYPE_F16);
     test_topk_ties();
+    test_widened();
     CHECK_CODE(memcom_set_int8_index(NULL, 1), MEMCOM_E_ARG);
 }
