@@ -110,5 +110,6 @@ export function summarise(sides, queries, base) {
 }
 
 export const rowLine = (r) => `${r.engine.padEnd(38)} ${r.median !== undefined
-  ? `median ${r.median.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, first ${r.firstMs.toFixed(1)} ms` + (r.vsOrt ? `, ${r.vsOrt.toFixed(1)}x ORT` : '')
+  ? `median ${r.median.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, first ${r.firstMs.toFixed(1)} ms` +
+    (r.freshFirstMs !== undefined ? ` (right after a load ${r.freshFirstMs.toFixed(2)} ms)` : '') + (r.vsOrt ? `, ${r.vsOrt.toFixed(1)}x ORT` : '')
   : `${r.status}: ${r.why}`}`;

@@ -46,15 +46,17 @@ function p95(name, g, key, limit) {
 }
 
 function firstRanking(name, groups, key) {
-  const rows = groups.filter((g) => g.kind === 'trained').map((g) => ({ g, r: g.rows.find((x) => x.key === key) })).filter(({ r }) => timed(r) && r.firstMs !== undefined);
+  const rows = groups.filter((g) => g.kind === 'trained').map((g) => ({ g, r: g.rows.find((x) => x.key === key) })).filter(({ r }) => timed(r) && r.freshFirstMs !== undefined);
   if (!rows.length) return missing(name);
-  const ratios = rows.map(({ g, r }) => ({ title: g.title, x: r.firstMs / r.median, r }));
+  const ratios = rows.map(({ g, r }) => ({ title: g.title, x: r.freshFirstMs / r.median, r }));
   const worst = ratios.reduce((a, b) => (b.x > a.x ? b : a));
   const over = ratios.filter((x) => x.x > 2);
+  const peers = ratios.reduce((a, b) => (b.r.firstMs / b.r.median > a.r.firstMs / a.r.median ? b : a));
   return {
     name, pass: !over.length, value: `worst ${fmtX(worst.x)}`,
-    detail: `first ranking / warm median over ${ratios.length} trained catalogues; worst ${worst.title}: ${ms(worst.r.firstMs)} vs ${ms(worst.r.median)}` +
-      (over.length ? `; over 2x: ${over.map((o) => `${o.title} ${fmtX(o.x)}`).join(', ')}` : '') + '; need <= 2.0x each',
+    detail: `first ranking right after a load (median of ${worst.r.freshFirstAll.length} loads) / warm median over ${ratios.length} trained catalogues; worst ${worst.title}: ${ms(worst.r.freshFirstMs)} (${worst.r.freshFirstAll.map((x) => x.toFixed(2)).join(', ')}) vs ${ms(worst.r.median)}` +
+      (over.length ? `; over 2x: ${over.map((o) => `${o.title} ${fmtX(o.x)}`).join(', ')}` : '') + '; need <= 2.0x each' +
+      `; after the peers loaded (one sample) the worst is ${fmtX(peers.r.firstMs / peers.r.median)} (${peers.title})`,
   };
 }
 
