@@ -101,6 +101,7 @@ export function summarise(sides, queries, base) {
     row.status = s.exact === queries.length ? 'exact' : 'ties';
     row.median = median(s.ms);
     row.p95 = quantile(s.ms, 0.95);
+    if (s.aloneMs) row.aloneMedian = median(s.aloneMs);
     if (ort && s !== ort) {
       row.vsOrt = median(ort.ms) / row.median;
       row.vsOrtPerQuery = median(Array.from(s.ms, (x, i) => ort.ms[i] / x));
@@ -111,5 +112,6 @@ export function summarise(sides, queries, base) {
 
 export const rowLine = (r) => `${r.engine.padEnd(38)} ${r.median !== undefined
   ? `median ${r.median.toFixed(3)} ms, p95 ${r.p95.toFixed(3)} ms, first ${r.firstMs.toFixed(1)} ms` +
-    (r.freshFirstMs !== undefined ? ` (right after a load ${r.freshFirstMs.toFixed(2)} ms)` : '') + (r.vsOrt ? `, ${r.vsOrt.toFixed(1)}x ORT` : '')
+    (r.freshFirstMs !== undefined ? ` (right after a load ${r.freshFirstMs.toFixed(2)} ms)` : '') +
+    (r.aloneMedian !== undefined ? `, alone ${r.aloneMedian.toFixed(3)} ms` : '') + (r.vsOrt ? `, ${r.vsOrt.toFixed(1)}x ORT` : '')
   : `${r.status}: ${r.why}`}`;
