@@ -19,7 +19,7 @@
 // MISS on this run's rows (bench/lib/user-targets.js).  The earlier single-query burst
 // benchmark is `npm run bench:bursts` (bench/bursts.js).
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,7 @@ import { browserUsers } from './browser.js';
 import { renderUserReport } from './lib/user-report.js';
 import { evaluateUserTargets } from './lib/user-targets.js';
 import { targetLines } from './lib/report.js';
+import { measuredSection, replaceMeasured } from './lib/readme-measured.js';
 import { ortVersion } from './peers/ort.js';
 import { tfjsVersion } from './peers/tfjs.js';
 
@@ -155,6 +156,16 @@ async function main() {
   writeFileSync(`${out}.tmp-${process.pid}`, report);
   renameSync(`${out}.tmp-${process.pid}`, out);
   log(`\nwrote docs/BENCHMARKS.md in ${((performance.now() - t0) / 1e3).toFixed(0)} s`);
+  // README.md's "Measured" section: the same run's figures
+  const readme = join(root, 'README.md');
+  const text = replaceMeasured(readFileSync(readme, 'utf8'), measuredSection({ groups, browsers, firstAnswer, ranker, queries: Q }));
+  if (text === null) {
+    log('README.md: its "Measured" markers are missing or repeated (bench/lib/readme-measured.js): not updated');
+  } else {
+    writeFileSync(`${readme}.tmp-${process.pid}`, text);
+    renameSync(`${readme}.tmp-${process.pid}`, readme);
+    log('wrote README.md\'s "Measured" section');
+  }
 }
 
 main().then(
