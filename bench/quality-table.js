@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 
 const [outDir, mdPath, command, dsList] = process.argv.slice(2);
 const datasets = (dsList || 'ml1m lastfm sports').split(/\s+/).filter(Boolean);
@@ -47,13 +46,24 @@ const pct = (x) => (x == null ? '' : `${(100 * x).toFixed(1)}%`);
 const kb = (b) => (b == null ? '' : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 
 let machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`;
-let commit = '';
-try { commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { /* no git */ }
+// When the rows were trained and from which commit: the run's stamp
+// (bench/quality.sh writes OUT/run.json when its training ends), not this
+// rendering's time (the tables may be rendered again later from the same rows);
+// without a stamp, the newest row's time and no commit.
+function runStamp() {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(outDir, 'run.json'), 'utf8'));
+    return { when: new Date(s.finished), commit: s.commit };
+  } catch { /* no stamp */ }
+  const times = fs.readdirSync(outDir).filter((f) => f.endsWith('.json')).map((f) => fs.statSync(path.join(outDir, f)).mtimeMs);
+  return { when: new Date(times.length ? Math.max(...times) : Date.now()), commit: '' };
+}
+const stamp = runStamp();
 
 const out = [];
 out.push('# Quality of compressed item tables (memcom trainer)', '');
-out.push(`Produced by \`${command}\` (bench/quality.sh) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC,`);
-out.push(`machine: ${machine}${commit ? `, commit ${commit} (+ working tree)` : ''}.`, '');
+out.push(`Produced by \`${command}\` (bench/quality.sh) on ${stamp.when.toISOString().slice(0, 16).replace('T', ' ')} UTC,`);
+out.push(`machine: ${machine}${stamp.commit ? `, commit ${stamp.commit}` : ''}.`, '');
 out.push('Model: Mult-DAE (x = sum of the history\'s input rows / sqrt|H|, h = tanh(x + b), scores = E_out h + bias,');
 out.push('softmax likelihood, input dropout, Adam with decoupled weight decay), d = 64, both item tables replaced by the');
 out.push('kind in the row unless it says "input only". Protocol: LightGCN++ (train on train, pick the epoch by');

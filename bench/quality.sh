@@ -152,6 +152,10 @@ if [ "${SKIP_TRAIN:-0}" != 1 ]; then
         done < <(if [ "${REVERSE:-0}" = 1 ]; then rows | tac; else rows; fi | grep -E "^(${ONLY:-.*})\|")
     done
     echo "training took $(( $(date +%s) - START )) s"
+    # when and from what this run's rows were trained: the header of QUALITY.md
+    # (bench/quality-table.js), which may be rendered again later from them
+    printf '{"finished":"%s","commit":"%s"}\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+        "$(git rev-parse --short HEAD 2> /dev/null || true)$(git diff --quiet HEAD 2> /dev/null || echo ' (+ working tree)')" > "$OUT/run.json"
 fi
 
 node bench/quality-table.js "$OUT" docs/QUALITY.md "npm run bench:quality" "$DATASETS"

@@ -105,6 +105,12 @@ test('quality-json.js reads the tables that bench/quality-table.js writes', () =
     assert.equal(rows['memcom-16'].ratio, 16);
     assert.ok(Math.abs(rows.full.bytes - 1600000) <= 5000, `bytes parsed: ${rows.full.bytes}`);
     assert.ok(Math.abs(rows['hash-16'].bytes - 130000) <= 500, `bytes parsed: ${rows['hash-16'].bytes}`);
+    // the header states when and from what the rows were trained (the run's
+    // stamp), not when the tables were rendered; without a stamp, no commit
+    assert.doesNotMatch(fs.readFileSync(md, 'utf8'), /machine: [^\n]*, commit /);
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ finished: '2026-01-02T03:04:05Z', commit: 'abc1234' }));
+    execFileSync(process.execPath, [path.join(ROOT, 'bench/quality-table.js'), dir, md, 'npm run bench:quality', 'ml1m'], { cwd: ROOT, stdio: 'pipe' });
+    assert.match(fs.readFileSync(md, 'utf8'), /\(bench\/quality\.sh\) on 2026-01-02 03:04 UTC,\nmachine: .*, commit abc1234\./);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
