@@ -16,7 +16,9 @@
 // in Chromium and Firefox (bench/browser.js); the pairwise ranker, wasm SIMD
 // and scalar alternated with onnxruntime-web on the same MLP (bench/ranker.js;
 // --quick: its two-stage table on 200,000 items); then the speed targets, PASS or
-// MISS on this run's rows (bench/lib/user-targets.js).  The earlier single-query burst
+// MISS on this run's rows (bench/lib/user-targets.js).  A whole run (without
+// --quick or --no-browser) also writes README.md's "Measured" section
+// (bench/lib/readme-measured.js).  The earlier single-query burst
 // benchmark is `npm run bench:bursts` (bench/bursts.js).
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,7 @@ const NUMBERS = ['--queries', '--browser-queries'];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--help' || a === '-h') {
-    console.log(`${USAGE}\n(writes docs/BENCHMARKS.md; --quick: 30 queries, 20 in the browsers)`);
+    console.log(`${USAGE}\n(writes docs/BENCHMARKS.md, and README.md's "Measured" section unless --quick or --no-browser; --quick: 30 queries, 20 in the browsers)`);
     process.exit(0);
   }
   if (NUMBERS.includes(a)) {
@@ -156,10 +158,13 @@ async function main() {
   writeFileSync(`${out}.tmp-${process.pid}`, report);
   renameSync(`${out}.tmp-${process.pid}`, out);
   log(`\nwrote docs/BENCHMARKS.md in ${((performance.now() - t0) / 1e3).toFixed(0)} s`);
-  // README.md's "Measured" section: the same run's figures
+  // README.md's "Measured" section: the same run's figures, from a whole run only
   const readme = join(root, 'README.md');
-  const text = replaceMeasured(readFileSync(readme, 'utf8'), measuredSection({ groups, browsers, firstAnswer, ranker, queries: Q }));
-  if (text === null) {
+  const partial = quick || flag('--no-browser');
+  const text = partial ? null : replaceMeasured(readFileSync(readme, 'utf8'), measuredSection({ groups, browsers, firstAnswer, ranker, queries: Q }));
+  if (partial) {
+    log('README.md: not updated (--quick or --no-browser: its "Measured" section takes a whole run)');
+  } else if (text === null) {
     log('README.md: its "Measured" markers are missing or repeated (bench/lib/readme-measured.js): not updated');
   } else {
     writeFileSync(`${readme}.tmp-${process.pid}`, text);
