@@ -423,20 +423,23 @@ static void test_copy_rule(void)
  * paying: backoff.h): ranked by bucket on bounds from the copy widened by its
  * error bound, each scored bucket's value exact (rank.c, scan.c).  The same
  * answers as the exact scan, bit for bit, for buckets of one sign of w and of
- * both (the bounds split by sign), u16 and i mod m buckets, with and without
- * a bias; near-equal bucket values (rows that differ by less than the copy's
+ * both (the bounds split by sign), u16, i mod m and hash buckets (hash
+ * tables too), with and without a bias; near-equal bucket values (rows that differ by less than the copy's
  * rounding) put the widening itself to the test. */
 static void test_widened(void)
 {
     t_rng r = {21};
-    for (int variant = 0; variant < 8; variant++) {
+    for (int variant = 0; variant < 11; variant++) {
+        /* 8-10: hash tables (no scalars) with near-equal rows, 10 with a bias */
+        int hash = variant >= 8;
         uint32_t n = 4000, m = variant & 4 ? 97 : 200, d = variant & 2 ? 24 : 64;
-        int mixed = variant & 1, explicit_b = !(variant & 4), near = variant >= 6;
+        int mixed = !hash && (variant & 1), explicit_b = !hash && !(variant & 4), near = variant >= 6;
         uint32_t row_dtype = variant == 3 ? MEMCOM_DTYPE_F16 : MEMCOM_DTYPE_F32;
         memcom_table_data t;
         memset(&t, 0, sizeof t);
-        t.desc = f_desc(MEMCOM_KIND_MEMCOM, n, m, d, row_dtype, MEMCOM_DTYPE_F32,
-                        explicit_b ? MEMCOM_BUCKET_EXPLICIT : MEMCOM_BUCKET_MOD, explicit_b ? MEMCOM_DTYPE_U16 : 0, 0);
+        t.desc = f_desc(hash ? MEMCOM_KIND_HASH : MEMCOM_KIND_MEMCOM, n, m, d, row_dtype, hash ? 0 : MEMCOM_DTYPE_F32,
+                        hash ? MEMCOM_BUCKET_HASH : explicit_b ? MEMCOM_BUCKET_EXPLICIT : MEMCOM_BUCKET_MOD,
+                        explicit_b ? MEMCOM_DTYPE_U16 : 0, hash ? 77 + (uint64_t)variant : 0);
         float *rows = malloc(sizeof(float) * m * d), *w = malloc(sizeof(float) * n), *bias = malloc(sizeof(float) * n);
         uint32_t *bk = malloc(sizeof(uint32_t) * n); /* stored as u16 */
         for (size_t j = 0; j < (size_t)m * d; j++) rows[j] = (float)t_uniform(&r) * 0.3f;
@@ -450,7 +453,7 @@ static void test_widened(void)
             bias[i] = variant & 2 ? (float)t_uniform(&r) * 0.05f : 0.0f;
         }
         t.rows_a = rows;
-        t.scalars = w;
+        t.scalars = hash ? NULL : w;
         t.buckets = explicit_b ? bk : NULL;
         void *bytes = NULL;
         memcom_model *mm = f_open_output(&t, variant & 2 ? bias : NULL, variant & 2 ? MEMCOM_DTYPE_F32 : 0, &bytes);
