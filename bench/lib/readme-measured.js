@@ -9,6 +9,22 @@ export const END = '<!-- /measured -->';
 
 const timed = (r) => r?.median !== undefined;
 
+/** A paragraph as lines of at most `width` characters (words kept whole). */
+export function wrap(text, width = 100) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
 /** Two significant figures, as the README prints times: 0.82, 3.1, 6.7, 24. */
 export const sig2 = (x) => (x < 1 ? x.toFixed(2) : x < 10 ? x.toFixed(1) : x.toFixed(0));
 /** A ratio: 6.8x below 10, 27x from 10. */
@@ -28,10 +44,9 @@ export function measuredSection({ groups, browsers = [], firstAnswer = [], ranke
   const out = [];
   const ortMs = groups.map((g) => g.rows.find((r) => r.key === 'ort' && timed(r))?.median).filter((x) => x !== undefined).sort((a, b) => a - b);
   const ortRange = ortMs.length ? `${ortMs[0].toFixed(0)}-${ortMs[ortMs.length - 1].toFixed(0)} ms per query` : 'not timed';
-  out.push('From one run of `npm run bench` ([docs/BENCHMARKS.md](docs/BENCHMARKS.md), which also states the machine and its load):',
-    '1,000,000-item catalogues resampled from models trained on MovieLens ml-latest-small (d = 64),',
-    `top-10 for ${queries} real users' histories, memcom (wasm SIMD, one thread) alternated query by query, in a`,
-    `random order, with onnxruntime-web (${ortRange}) on the uncompressed f32 table.`, '');
+  out.push(wrap('From one run of `npm run bench` ([docs/BENCHMARKS.md](docs/BENCHMARKS.md), which also states the machine and its load): ' +
+    `1,000,000-item catalogues resampled from models trained on MovieLens ml-latest-small (d = 64), top-10 for ${queries} real users' histories, ` +
+    `memcom (wasm SIMD, one thread) alternated query by query, in a random order, with onnxruntime-web (${ortRange}) on the uncompressed f32 table.`), '');
 
   const pair = (gkey) => {
     const f = row(groups, gkey, 'f32');
@@ -84,10 +99,9 @@ export function measuredSection({ groups, browsers = [], firstAnswer = [], ranke
     const i = alone(gkey, 'i8');
     return f !== undefined && i !== undefined ? `${sig2(f)} ms (f32 rows) / ${sig2(i)} ms (int8)` : '—';
   };
-  out.push('Each memcom query there follows onnxruntime-web\'s scan of its 244 MiB table, which leaves memcom\'s',
-    'rows out of the CPU caches, so those times are mostly reading the rows from memory. Alone, query',
-    `after query (a page that ranks again and again), the 16x model takes ${a('learned-16x')},`,
-    `the 4x model ${a('learned-4x')}.`, '');
+  out.push(wrap('Each memcom query there follows onnxruntime-web\'s scan of its 244 MiB table, which leaves memcom\'s ' +
+    'rows out of the CPU caches, so those times are mostly reading the rows from memory. Alone, query ' +
+    `after query (a page that ranks again and again), the 16x model takes ${a('learned-16x')}, the 4x model ${a('learned-4x')}.`), '');
 
   const answerMs = (list, dtype) => list?.find((r) => r.dtype === dtype)?.toAnswer;
   const firstPair = (list) => {
@@ -96,13 +110,13 @@ export function measuredSection({ groups, browsers = [], firstAnswer = [], ranke
     return f !== undefined && i !== undefined ? `${f.toFixed(0)} / ${i.toFixed(0)} ms` : '—';
   };
   const where = [`${firstPair(firstAnswer)} in Node`, ...browsers.filter((b) => !b.error && b.firstAnswer?.length).map((b) => `${firstPair(b.firstAnswer)} in ${b.browser}`)];
-  out.push('A 1M-item 16x model with a million item ids, streamed, answers its first query (f32 / int8 rows)',
-    `${where.join(', ')} after its last byte (the file is validated while it arrives; building`,
-    'what ranking needs is included). The report also judges each speed target on the same run',
-    '("Targets, judged on this run"). On a shared machine the timings vary by up to a third from one',
-    'run to the next. Ranking costs O(m·d + n) for m shared rows: the int8 rows `memcom train --ratio R`',
-    `stores by default are ${moreRows} as f32 rows in the same bytes, more accurate and slower to rank`,
-    'than the "int8" rows of the table above, which are the f32 model\'s rows stored as int8.');
+  out.push(wrap('A 1M-item 16x model with a million item ids, streamed, answers its first query (f32 / int8 rows) ' +
+    `${where.join(', ')} after its last byte (the file is validated while it arrives; building ` +
+    'what ranking needs is included). The report also judges each speed target on the same run ' +
+    '("Targets, judged on this run"). On a shared machine the timings vary by up to a third from one ' +
+    'run to the next. Ranking costs O(m·d + n) for m shared rows: the int8 rows `memcom train --ratio R` ' +
+    `stores by default are ${moreRows} as f32 rows in the same bytes, more accurate and slower to rank ` +
+    'than the "int8" rows of the table above, which are the f32 model\'s rows stored as int8.'));
   return out.join('\n');
 }
 
