@@ -20,7 +20,7 @@ import { fullTable, int8Rows, makeWorkload, referenceScores, rng } from './lib/w
 import { referenceFrom, checkTopK } from './lib/check.js';
 import { MAX_ITEMS, MIN_ITEMS } from './lib/histories.js';
 import { memcomEngine } from './engines/memcom.js';
-import { ask, checkPass, timedPass, summarise, rowLine, median } from './lib/alternate.js';
+import { ask, checkPass, timedPass, summarise, rowLine, median, nextTurn } from './lib/alternate.js';
 import { fullTableGraph } from './onnx-graph.js';
 import { ortEngine } from './peers/ort.js';
 import { tfjsEngine } from './peers/tfjs.js';
@@ -38,9 +38,6 @@ export const EXTRA = MAX_ITEMS; // peers return k + 50 items, then drop the hist
 
 /** Loads per memcom default for "first ranking right after a load" (the median is reported). */
 export const FIRST_LOADS = 3;
-
-/** A later turn of the event loop (a task). */
-const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * The first ranking right after a load, as a page has it: each memcom default

@@ -192,11 +192,9 @@ float mcc_scorer_one(mcc_scorer *s, uint32_t i)
     const mcc_table *t = s->t;
     float r;
     switch (t->desc.kind) {
-    case MEMCOM_KIND_FULL: mcc_rows_dot(t, 0, i, 1, s->v, &r); return r;
-    case MEMCOM_KIND_HASH: mcc_rows_dot(t, 0, mcc_table_bucket(t, i), 1, s->v, &r); return r;
-    case MEMCOM_KIND_MEMCOM:
-        mcc_rows_dot(t, 0, mcc_table_bucket(t, i), 1, s->v, &r);
-        return mcc_scalar(t, i) * r;
+    case MEMCOM_KIND_FULL: return mcc_scorer_row(s, i);
+    case MEMCOM_KIND_HASH: return mcc_scorer_row(s, mcc_table_bucket(t, i));
+    case MEMCOM_KIND_MEMCOM: return mcc_scalar(t, i) * mcc_scorer_row(s, mcc_table_bucket(t, i));
     case MEMCOM_KIND_QR:
         mcc_qr_set_q(s, i / t->desc.m);
         mcc_rows_dot(t, 1, i % t->desc.m, 1, s->p, &r);

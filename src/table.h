@@ -61,8 +61,9 @@ void mcc_scorer_prepare(mcc_scorer *s);
 void mcc_scorer_block(mcc_scorer *s, uint32_t i0, uint32_t len, const float **w, const float **tt);
 /* raw score of one item without preparation (same value as the block path) */
 float mcc_scorer_one(mcc_scorer *s, uint32_t i);
-/* hash/memcom: U[r] . v for shared row r, exactly as the exact
- * mcc_scorer_prepare computes tvals[r] */
+/* row r of the table's rows (A: full rows, or the shared rows of hash/memcom)
+ * . v, exactly as the block path computes it (for hash/memcom: tvals[r] of
+ * the exact mcc_scorer_prepare) */
 float mcc_scorer_row(const mcc_scorer *s, uint32_t r);
 /* 1 / |E_i| (0 for a zero embedding) for every item; tmp has 2*d floats,
  * rowbuf m floats (hash/memcom) */

@@ -23,7 +23,7 @@ export function record(s, qi, v) {
 }
 
 /** A later turn of the event loop (a task), in Node and in browsers. */
-const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+export const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * verify(side, queryIndex, answer) returns a verdict for record().  Each
